@@ -1,0 +1,200 @@
+// Package cmd is meshaudit's command line: cobra commands built by
+// functions, configured through viper (flags, config file, MESHAUDIT_*
+// environment), with errors mapped to exit codes once, in Execute.
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Exit codes.
+const (
+	ExitOK         = 0 // complete, nothing at or above --fail-on
+	ExitFindings   = 1 // findings at or above --fail-on
+	ExitUsage      = 2 // usage error, or nothing could be evaluated
+	ExitIncomplete = 3 // nothing at or above --fail-on, but an input was not parsed or a rule is unknown
+)
+
+const exitCodesHelp = `Exit codes:
+  0  complete, and nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage error, or nothing could be evaluated
+  3  evaluated, nothing at or above --fail-on, but incomplete: an input
+     could not be parsed, or a rule's status is unknown`
+
+// exitError carries an exit code to Execute.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// app holds what every command shares: one viper instance (no globals) and
+// the standard streams.
+type app struct {
+	v      *viper.Viper
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{v: viper.New(), stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCommand(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != ExitFindings && ee.code != ExitIncomplete {
+			fmt.Fprintln(stderr, "meshaudit:", ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra rejected (unknown flag, bad args) is a usage error.
+	fmt.Fprintln(stderr, "meshaudit:", err)
+	return ExitUsage
+}
+
+func newRootCommand(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "meshaudit",
+		Short: "Audit Istio service-mesh clusters against NIST SP 800-53 controls",
+		Long: `meshaudit checks Kubernetes clusters that run the Istio service mesh — strict
+mTLS, documented egress, sidecar capture and bypass, authorization, network
+policy, workload hardening and HA — and maps every finding to NIST SP 800-53
+Rev5 controls. It reads manifests (pre-merge) or a saved snapshot and writes
+a table, JSON or SARIF.
+
+Every flag can also be set in a config file (--config, default ./meshaudit.yaml
+when present; keys are the flag names) or as an environment variable
+MESHAUDIT_<FLAG> (dashes become underscores; lists are comma-separated).
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.loadConfig(cmd)
+		},
+	}
+	root.PersistentFlags().String("config", "", "config file (default ./meshaudit.yaml when present)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: err}
+	})
+	root.AddCommand(newScanCommand(a), newSnapshotCommand(a), newRulesCommand(a), newVersionCommand(a))
+	return root
+}
+
+// loadConfig binds the running command's flags to viper, reads the config
+// file and the environment. Unknown config keys are an error.
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	v := a.v
+	v.SetEnvPrefix("MESHAUDIT")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	known := map[string]bool{"params": true}
+	var bindErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		known[f.Name] = true
+		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
+			bindErr = err
+		}
+	})
+	if bindErr != nil {
+		return bindErr
+	}
+	path, explicit := v.GetString("config"), true
+	if path == "" {
+		path, explicit = "meshaudit.yaml", false
+	}
+	if _, err := os.Stat(path); err != nil {
+		if explicit {
+			return usageErr("config file %s: %v", path, err)
+		}
+		return nil
+	}
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		return usageErr("config file %s: %v", path, err)
+	}
+	// Keys of every command are allowed (one file configures them all).
+	for _, c := range cmd.Root().Commands() {
+		c.Flags().VisitAll(func(f *pflag.Flag) { known[f.Name] = true })
+	}
+	var unknown []string
+	for _, k := range topKeys(v) {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return usageErr("config file %s: unknown key(s) %s", path, strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+func topKeys(v *viper.Viper) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range v.AllKeys() {
+		top, _, _ := strings.Cut(k, ".")
+		if !seen[top] && v.InConfig(top) {
+			seen[top] = true
+			out = append(out, top)
+		}
+	}
+	return out
+}
+
+// list reads a repeatable setting: a flag array, a YAML list, or a
+// comma-separated environment variable.
+func (a *app) list(key string) []string {
+	switch t := a.v.Get(key).(type) {
+	case nil:
+		return nil
+	case string:
+		if t == "" {
+			return nil
+		}
+		var out []string
+		for _, p := range strings.Split(t, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	case []string:
+		return t
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	default:
+		return []string{fmt.Sprint(t)}
+	}
+}

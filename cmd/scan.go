@@ -1,0 +1,257 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshaudit/meshaudit/collectors"
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// outputSpec is one -o FORMAT[=FILE].
+type outputSpec struct {
+	format string
+	file   string // "" = stdout
+}
+
+func parseOutputs(specs []string, def string) ([]outputSpec, error) {
+	if len(specs) == 0 {
+		specs = []string{def}
+	}
+	var out []outputSpec
+	stdout := 0
+	for _, s := range specs {
+		format, file, _ := strings.Cut(s, "=")
+		if _, err := output.Lookup(format); err != nil {
+			return nil, usageErr("-o %s: %v", s, err)
+		}
+		if file == "-" {
+			file = ""
+		}
+		if strings.Contains(s, "=") && file == "" && !strings.HasSuffix(s, "=-") {
+			return nil, usageErr("-o %s: empty file name", s)
+		}
+		if file == "" {
+			stdout++
+		}
+		out = append(out, outputSpec{format: format, file: file})
+	}
+	if stdout > 1 {
+		return nil, usageErr("at most one output format may go to stdout; give the others a file (-o FORMAT=FILE)")
+	}
+	return out, nil
+}
+
+// params reads the `params:` config section over the defaults.
+func (a *app) params() (policies.Params, error) {
+	raw := a.v.GetStringMap("params")
+	p, err := policies.Defaults().Merge(raw)
+	if err != nil {
+		return p, usageErr("config: %v", err)
+	}
+	return p, nil
+}
+
+// collect builds the snapshot from -f paths or --snapshot.
+func (a *app) collect(params policies.Params) (*snapshot.Snapshot, error) {
+	files := a.list("file")
+	snapPath := a.v.GetString("snapshot")
+	switch {
+	case snapPath != "" && len(files) > 0:
+		return nil, usageErr("give either -f or --snapshot, not both")
+	case snapPath != "":
+		in, _ := a.stdin.(*os.File)
+		if snapPath == collectors.Stdin && in == nil {
+			return nil, usageErr("--snapshot -: standard input is not readable")
+		}
+		s, err := collectors.FromSnapshotFile(snapPath, in, params.RootNamespace)
+		if err != nil {
+			return nil, &exitError{code: ExitUsage, err: err}
+		}
+		if c := a.v.GetString("cluster-name"); a.flagSet("cluster-name") && c != "" {
+			s.Cluster = c
+		}
+		return s, nil
+	case len(files) == 0:
+		return nil, usageErr("nothing to scan: give -f PATH (file, directory or - for stdin) or --snapshot FILE")
+	}
+	wd, _ := os.Getwd()
+	collectedAt, err := sourceDateEpoch()
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	cluster := a.v.GetString("cluster-name")
+	if cluster == "" {
+		cluster = "manifests"
+	}
+	return collectors.FromFiles(collectors.FileOptions{
+		Paths:         files,
+		Namespace:     a.v.GetString("namespace"),
+		Cluster:       cluster,
+		RootNamespace: params.RootNamespace,
+		ToolVersion:   Version(),
+		Stdin:         a.stdin,
+		WorkDir:       wd,
+		CollectedAt:   collectedAt,
+	}), nil
+}
+
+// flagSet reports whether a setting was given (flag, env or config).
+func (a *app) flagSet(key string) bool { return a.v.IsSet(key) && a.v.GetString(key) != "" }
+
+// sourceDateEpoch honours SOURCE_DATE_EPOCH for the collection time of
+// manifest snapshots (which otherwise have none).
+func sourceDateEpoch() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: not a number of seconds", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+func addInputFlags(c *cobra.Command) {
+	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
+	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
+	c.Flags().String("cluster-name", "", `cluster name in reports (default "manifests" for files)`)
+}
+
+func newScanCommand(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan manifests or a saved snapshot and report findings",
+		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
+kinds, helm template or kustomize build output) or a saved snapshot, evaluate
+every rule and write reports.
+
+  meshaudit scan -f deploy/ -o table -o sarif=out.sarif -o json=out.json
+  helm template my-chart | meshaudit scan -f - --fail-on medium
+  meshaudit scan --snapshot snap.json
+
+Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
+(at most one), -o FORMAT=FILE writes the file atomically.
+
+` + exitCodesHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.scan(cmd.Context())
+		},
+	}
+	addInputFlags(c)
+	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
+	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
+	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
+	return c
+}
+
+func (a *app) scan(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	outs, err := parseOutputs(a.list("output"), "table")
+	if err != nil {
+		return err
+	}
+	failOn := strings.ToLower(a.v.GetString("fail-on"))
+	var threshold rules.Severity
+	if failOn != "none" {
+		if threshold, err = rules.ParseSeverity(failOn); err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+	}
+	params, err := a.params()
+	if err != nil {
+		return err
+	}
+	snap, err := a.collect(params)
+	if err != nil {
+		return err
+	}
+	if len(snap.Objects) == 0 {
+		for _, pe := range snap.ParseErrors {
+			fmt.Fprintf(a.stderr, "meshaudit: %s\n", formatParseError(pe))
+		}
+		return usageErr("nothing could be evaluated: no Kubernetes objects in the input")
+	}
+	cat, err := rules.Embedded()
+	if err != nil {
+		return err
+	}
+	mods, err := policies.Modules(false)
+	if err != nil {
+		return err
+	}
+	eng, err := evaluate.New(ctx, cat, mods, params, Version())
+	if err != nil {
+		return err
+	}
+	rep, err := eng.Evaluate(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if err := a.writeReports(outs, rep, cat); err != nil {
+		return err
+	}
+	for _, pe := range snap.ParseErrors {
+		fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", formatParseError(pe))
+	}
+	if threshold != 0 {
+		if n := rep.CountAtOrAbove(threshold); n > 0 {
+			fmt.Fprintf(a.stderr, "meshaudit: %d finding(s) at or above %s\n", n, threshold)
+			return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, threshold)}
+		}
+	}
+	if !rep.Summary.Complete {
+		fmt.Fprintf(a.stderr, "meshaudit: incomplete: %s\n", strings.Join(rep.Summary.Incomplete, "; "))
+		return &exitError{code: ExitIncomplete, err: fmt.Errorf("incomplete")}
+	}
+	return nil
+}
+
+func formatParseError(pe snapshot.ParseError) string {
+	if pe.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", pe.File, pe.Line, pe.Reason)
+	}
+	return fmt.Sprintf("%s: %s", pe.File, pe.Reason)
+}
+
+// writeReports renders each requested format; files are written atomically
+// and stdout is written only once its report has rendered completely.
+func (a *app) writeReports(outs []outputSpec, rep *evaluate.Report, cat *rules.Catalog) error {
+	for _, o := range outs {
+		w, err := output.Lookup(o.format)
+		if err != nil {
+			return err
+		}
+		render := func(dst io.Writer) error { return w(dst, rep, cat) }
+		if o.file != "" {
+			if err := output.WriteFile(o.file, render); err != nil {
+				return err
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil {
+			return fmt.Errorf("render %s: %w", o.format, err)
+		}
+		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,387 @@
+// Package collectors builds snapshots: from manifest files (pre-merge), from
+// a saved snapshot (evidence) and, later, from a live cluster. Every source
+// produces the same snapshot.Snapshot; inputs that cannot be read are
+// recorded in it, never dropped silently.
+package collectors
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// Stdin is the path that reads standard input.
+const Stdin = "-"
+
+// FileOptions configure a manifest collection.
+type FileOptions struct {
+	Paths            []string  // files, directories (recursive) or "-"
+	Namespace        string    // for namespaced objects without metadata.namespace
+	Cluster          string    // cluster name recorded in the snapshot
+	RootNamespace    string    // Istio root namespace (to keep mesh ConfigMap data)
+	ToolVersion      string    //
+	Stdin            io.Reader // read for "-"
+	WorkDir          string    // file paths are recorded relative to it when below it
+	CollectedAt      time.Time // zero: leave unset (see snapshot.Snapshot.CollectedAt)
+	MaxDocumentBytes int       // 0: no limit
+}
+
+// manifestExts are the extensions read from directories.
+var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
+
+// FromFiles reads manifests into a snapshot. Unreadable paths and malformed
+// documents become snapshot.ParseErrors; the rest is still read.
+func FromFiles(opts FileOptions) *snapshot.Snapshot {
+	s := &snapshot.Snapshot{
+		SchemaVersion: snapshot.SchemaVersion,
+		Cluster:       opts.Cluster,
+		Source:        snapshot.Source{Type: snapshot.SourceManifests, Inputs: append([]string{}, opts.Paths...)},
+		ToolVersion:   opts.ToolVersion,
+		Kinds:         []snapshot.KindStatus{},
+		ParseErrors:   []snapshot.ParseError{},
+		Objects:       []snapshot.Object{},
+	}
+	if !opts.CollectedAt.IsZero() {
+		s.CollectedAt = opts.CollectedAt.UTC().Format(time.RFC3339)
+	}
+	r := &fileReader{opts: opts, snap: s, seen: map[string]string{}}
+	for _, p := range opts.Paths {
+		r.path(p)
+	}
+	counts := map[string]int{}
+	for i := range s.Objects {
+		counts[s.Objects[i].Key()]++
+	}
+	for k, n := range counts {
+		s.Kinds = append(s.Kinds, snapshot.KindStatus{Kind: k, Status: snapshot.StatusCollected, Count: n})
+	}
+	s.Sort()
+	return s
+}
+
+type fileReader struct {
+	opts FileOptions
+	snap *snapshot.Snapshot
+	seen map[string]string // object identity → "file:line" of its first definition
+}
+
+func (r *fileReader) fail(file string, line int, format string, args ...any) {
+	r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: file, Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (r *fileReader) display(p string) string {
+	if p == Stdin {
+		return "<stdin>"
+	}
+	if r.opts.WorkDir != "" {
+		if abs, err := filepath.Abs(p); err == nil {
+			if rel, err := filepath.Rel(r.opts.WorkDir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				return filepath.ToSlash(rel)
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(p))
+}
+
+func (r *fileReader) path(p string) {
+	if p == Stdin {
+		in := r.opts.Stdin
+		if in == nil {
+			in = os.Stdin
+		}
+		b, err := io.ReadAll(in)
+		if err != nil {
+			r.fail("<stdin>", 0, "read: %v", err)
+			return
+		}
+		r.content("<stdin>", b)
+		return
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		r.fail(r.display(p), 0, "%s", errReason(err))
+		return
+	}
+	if !info.IsDir() {
+		r.file(p)
+		return
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(fp string, d fs.DirEntry, err error) error {
+		if err != nil {
+			r.fail(r.display(fp), 0, "%s", errReason(err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !manifestExts[strings.ToLower(filepath.Ext(fp))] {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(fp)
+			if err != nil {
+				r.fail(r.display(fp), 0, "%s", errReason(err))
+				return nil
+			}
+			if st.IsDir() {
+				return nil // symlinked directories are not followed (no loops)
+			}
+		}
+		files = append(files, fp)
+		return nil
+	})
+	if err != nil {
+		r.fail(r.display(p), 0, "%s", errReason(err))
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		r.file(f)
+	}
+}
+
+// errReason drops the path from a file-system error: the file is reported
+// beside it.
+func errReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (r *fileReader) file(p string) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		r.fail(r.display(p), 0, "%s", errReason(err))
+		return
+	}
+	r.content(r.display(p), b)
+}
+
+// document is one YAML document of a file and the line it starts on.
+type document struct {
+	line  int // 1-based line of the first content line
+	first int // 1-based line the document's text starts on (for error offsets)
+	data  []byte
+}
+
+var separator = regexp.MustCompile(`^---(\s.*)?$`)
+
+// splitDocuments splits a YAML stream on `---` lines, remembering where each
+// document starts.
+func splitDocuments(b []byte) []document {
+	var docs []document
+	var cur bytes.Buffer
+	first, content := 1, 0
+	flush := func() {
+		if content > 0 {
+			docs = append(docs, document{line: content, first: first, data: append([]byte(nil), cur.Bytes()...)})
+		}
+		cur.Reset()
+		content = 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), len(b)+1)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if separator.MatchString(strings.TrimRight(line, "\r")) {
+			flush()
+			first = n + 1
+			continue
+		}
+		if line == "..." {
+			continue
+		}
+		t := strings.TrimSpace(line)
+		if content == 0 && (t == "" || strings.HasPrefix(t, "#")) {
+			// Leading blank and comment lines are kept so error line
+			// numbers stay right, but do not start the document.
+			cur.WriteString(line)
+			cur.WriteByte('\n')
+			continue
+		}
+		if content == 0 {
+			content = n
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+	}
+	flush()
+	return docs
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// absLine turns a YAML error's document-relative line into the file's line.
+func absLine(err error, d document) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if n, e := strconv.Atoi(m[1]); e == nil {
+			abs := d.first + n - 1
+			return abs, strings.Replace(msg, m[0], "line "+strconv.Itoa(abs), 1)
+		}
+	}
+	return d.line, msg
+}
+
+func (r *fileReader) content(file string, b []byte) {
+	if !isText(b) {
+		r.fail(file, 0, "not a text file (binary content)")
+		return
+	}
+	for _, d := range splitDocuments(b) {
+		if r.opts.MaxDocumentBytes > 0 && len(d.data) > r.opts.MaxDocumentBytes {
+			r.fail(file, d.line, "document is %d bytes, more than the %d-byte limit", len(d.data), r.opts.MaxDocumentBytes)
+			continue
+		}
+		j, err := yaml.YAMLToJSONStrict(d.data)
+		if err != nil {
+			line, msg := absLine(err, d)
+			r.fail(file, line, "invalid YAML: %s", msg)
+			continue
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			r.fail(file, d.line, "invalid document: %v", err)
+			continue
+		}
+		if v == nil {
+			continue // empty document
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			r.fail(file, d.line, "document is not an object (%s)", typeName(v))
+			continue
+		}
+		r.object(file, d.line, obj, "")
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func isText(b []byte) bool {
+	n := len(b)
+	if n > 8000 {
+		n = 8000
+	}
+	return bytes.IndexByte(b[:n], 0) < 0
+}
+
+// object adds one object, unwrapping List and *List kinds.
+func (r *fileReader) object(file string, line int, obj map[string]any, where string) {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	if kind == "List" || (strings.HasSuffix(kind, "List") && obj["items"] != nil) {
+		items, ok := obj["items"].([]any)
+		if !ok {
+			r.fail(file, line, "%s%s: items is not a list", where, kind)
+			return
+		}
+		for i, it := range items {
+			m, ok := it.(map[string]any)
+			if !ok {
+				r.fail(file, line, "%s%s item %d is not an object", where, kind, i)
+				continue
+			}
+			r.object(file, line, m, fmt.Sprintf("%s%s item %d: ", where, kind, i))
+		}
+		return
+	}
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	var missing []string
+	if apiVersion == "" {
+		missing = append(missing, "apiVersion")
+	}
+	if kind == "" {
+		missing = append(missing, "kind")
+	}
+	if name == "" {
+		missing = append(missing, "metadata.name")
+	}
+	if len(missing) > 0 {
+		r.fail(file, line, "%snot a Kubernetes object: missing %s", where, strings.Join(missing, ", "))
+		return
+	}
+	ns, _ := md["namespace"].(string)
+	if ClusterScoped(snapshot.GroupOf(apiVersion), kind) {
+		if ns != "" {
+			delete(md, "namespace")
+			ns = ""
+		}
+	} else if ns == "" {
+		ns = r.opts.Namespace
+		md["namespace"] = ns
+	}
+	o := snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, File: file, Line: line, Object: obj}
+	id := o.Key() + "/" + ns + "/" + name
+	if prev, dup := r.seen[id]; dup {
+		r.fail(file, line, "%sduplicate %s: already defined at %s", where, o.Ref().FQN(), prev)
+		return
+	}
+	r.seen[id] = fmt.Sprintf("%s:%d", file, line)
+	snapshot.Redact(kind, obj, r.opts.RootNamespace)
+	r.snap.Objects = append(r.snap.Objects, o)
+}
+
+// clusterScoped lists the cluster-scoped kinds by group; kinds not listed
+// are namespaced.
+var clusterScoped = map[string]bool{
+	"/Namespace": true, "/Node": true, "/PersistentVolume": true, "/ComponentStatus": true,
+	"rbac.authorization.k8s.io/ClusterRole": true, "rbac.authorization.k8s.io/ClusterRoleBinding": true,
+	"scheduling.k8s.io/PriorityClass":                               true,
+	"admissionregistration.k8s.io/MutatingWebhookConfiguration":     true,
+	"admissionregistration.k8s.io/ValidatingWebhookConfiguration":   true,
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicy":        true,
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": true,
+	"admissionregistration.k8s.io/MutatingAdmissionPolicy":          true,
+	"admissionregistration.k8s.io/MutatingAdmissionPolicyBinding":   true,
+	"apiextensions.k8s.io/CustomResourceDefinition":                 true,
+	"apiregistration.k8s.io/APIService":                             true,
+	"storage.k8s.io/StorageClass":                                   true,
+	"storage.k8s.io/CSIDriver":                                      true,
+	"storage.k8s.io/CSINode":                                        true,
+	"storage.k8s.io/VolumeAttachment":                               true,
+	"networking.k8s.io/IngressClass":                                true,
+	"node.k8s.io/RuntimeClass":                                      true,
+	"policy/PodSecurityPolicy":                                      true,
+	"certificates.k8s.io/CertificateSigningRequest":                 true,
+	"flowcontrol.apiserver.k8s.io/FlowSchema":                       true,
+	"flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration":       true,
+	"gateway.networking.k8s.io/GatewayClass":                        true,
+}
+
+// ClusterScoped reports whether a kind of a group is cluster-scoped.
+func ClusterScoped(group, kind string) bool { return clusterScoped[group+"/"+kind] }

@@ -1,0 +1,454 @@
+package evaluate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// deniedBuiltins are built-ins a policy may not call: no network, no
+// environment, no clock-dependent or random results (reports must be
+// reproducible).
+var deniedBuiltins = map[string]bool{
+	"http.send": true, "net.lookup_ip_addr": true, "opa.runtime": true,
+	"time.now_ns": true, "rand.intn": true, "uuid.rfc4122": true,
+}
+
+// Engine is a compiled, prepared rule set. Build it once per run.
+type Engine struct {
+	catalog *rules.Catalog
+	params  policies.Params
+	all     rego.PreparedEvalQuery
+	each    map[string]rego.PreparedEvalQuery // by rule id
+	toolVer string
+}
+
+// New compiles the modules (library and rules) once and prepares one query
+// for the whole rule set and one per rule (used to isolate a failing rule).
+func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, params policies.Params, toolVersion string) (*Engine, error) {
+	parsed := make(map[string]*ast.Module, len(mods))
+	for _, m := range mods {
+		if strings.HasSuffix(m.Path, "_test.rego") {
+			continue
+		}
+		pm, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("parse policies: %w", err)
+		}
+		parsed[m.Path] = pm
+	}
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0]
+	for _, b := range caps.Builtins {
+		if !deniedBuiltins[b.Name] {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
+	compiler.Compile(parsed)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	pdata, err := params.Data()
+	if err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	store := inmem.NewFromObject(map[string]any{"meshaudit": map[string]any{"params": pdata}})
+	prep := func(q string) (rego.PreparedEvalQuery, error) {
+		return rego.New(rego.Compiler(compiler), rego.Store(store), rego.Query(q)).PrepareForEval(ctx)
+	}
+	e := &Engine{catalog: catalog, params: params, each: map[string]rego.PreparedEvalQuery{}, toolVer: toolVersion}
+	if e.all, err = prep("x = data.meshaudit.rules"); err != nil {
+		return nil, fmt.Errorf("prepare rule set: %w", err)
+	}
+	for _, r := range catalog.Rules {
+		if e.each[r.ID], err = prep("x = " + r.Package + ".deny"); err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", r.ID, err)
+		}
+	}
+	return e, nil
+}
+
+// Input builds the Rego input document of a snapshot.
+func Input(s *snapshot.Snapshot) map[string]any {
+	objs := map[string]any{}
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		k := o.Key()
+		list, _ := objs[k].([]any)
+		objs[k] = append(list, o.Object)
+	}
+	return map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "objects": objs}
+}
+
+type rawFinding struct {
+	Msg      string        `json:"msg"`
+	Resource *snapshot.Ref `json:"resource"`
+	Severity string        `json:"severity"`
+}
+
+// Evaluate runs every rule over the snapshot.
+func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, error) {
+	val, err := ast.InterfaceToValue(Input(s))
+	if err != nil {
+		return nil, fmt.Errorf("build input: %w", err)
+	}
+	ix := newIndex(s)
+
+	// One pass over the whole rule set; a runtime error anywhere falls
+	// back to one query per rule so that only the failing rule is unknown.
+	denies := map[string]any{}
+	var evalErr map[string]error
+	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(val))
+	if err == nil && len(rs) == 1 {
+		if m, ok := rs[0].Bindings["x"].(map[string]any); ok {
+			for _, r := range e.catalog.Rules {
+				pkg := strings.TrimPrefix(r.Package, "data.meshaudit.rules.")
+				if pm, ok := m[pkg].(map[string]any); ok {
+					denies[r.ID] = pm["deny"]
+				}
+			}
+		}
+	} else {
+		evalErr = map[string]error{}
+		for _, r := range e.catalog.Rules {
+			rs, err := e.each[r.ID].Eval(ctx, rego.EvalParsedInput(val))
+			switch {
+			case err != nil:
+				evalErr[r.ID] = err
+			case len(rs) == 1:
+				denies[r.ID] = rs[0].Bindings["x"]
+			}
+		}
+	}
+
+	rep := &Report{
+		SchemaVersion: ReportSchemaVersion,
+		Tool:          Tool{Name: "meshaudit", Version: e.toolVer},
+		Cluster:       s.Cluster,
+		Source:        s.Source,
+		CollectedAt:   s.CollectedAt,
+		Findings:      []Finding{},
+		ParseErrors:   s.ParseErrors,
+		Kinds:         s.Kinds,
+	}
+	for _, r := range e.catalog.Rules {
+		res := RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
+		if reason := notCollected(s, r); reason != "" {
+			res.Status, res.Reason = StatusUnknown, reason
+		} else if reason := outOfScope(s, ix, r, e.params.RootNamespace); reason != "" {
+			res.Status, res.Reason = StatusNotApplicable, reason
+		} else if err := evalErr[r.ID]; err != nil {
+			res.Status, res.Reason = StatusUnknown, "evaluation error: "+err.Error()
+		} else if fs, err := decodeFindings(r, denies[r.ID], ix, s.Cluster); err != nil {
+			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		} else if len(fs) > 0 {
+			res.Status, res.Findings = StatusFail, len(fs)
+			rep.Findings = append(rep.Findings, fs...)
+		} else if reason := noSubjects(ix, r); reason != "" {
+			res.Status, res.Reason = StatusNotApplicable, reason
+		} else {
+			res.Status = StatusPass
+		}
+		rep.Rules = append(rep.Rules, res)
+	}
+	sortFindings(rep.Findings)
+	rep.Controls, err = rollUp(e.catalog, rep.Rules)
+	if err != nil {
+		return nil, err
+	}
+	rep.Summary = summarize(rep)
+	return rep, nil
+}
+
+// notCollected names the rule's input kinds that the snapshot could not
+// collect; such a rule is unknown, never pass.
+func notCollected(s *snapshot.Snapshot, r rules.Rule) string {
+	var missing []string
+	for _, k := range r.Inputs {
+		st, reason := s.KindState(k)
+		if st == snapshot.StatusCollected || st == snapshot.StatusAbsent {
+			continue
+		}
+		if reason != "" {
+			missing = append(missing, fmt.Sprintf("%s (%s: %s)", k, st, reason))
+		} else {
+			missing = append(missing, fmt.Sprintf("%s (%s)", k, st))
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "input not collected: " + strings.Join(missing, ", ")
+}
+
+// outOfScope applies the manifest-scan scope: a mesh-wide rule whose source
+// is absent from the input is not applicable.
+func outOfScope(s *snapshot.Snapshot, ix *index, r rules.Rule, root string) string {
+	if s.Source.Type != snapshot.SourceManifests {
+		return ""
+	}
+	for _, q := range r.Requires {
+		switch q {
+		case rules.RequiresMeshConfig:
+			if !ix.has(snapshot.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: root, Name: "istio"}) {
+				return fmt.Sprintf("the mesh ConfigMap %s/istio is not in the input; a manifest scan judges mesh config only when it holds it", root)
+			}
+		case rules.RequiresRootNamespace:
+			if !ix.namespaces[root] {
+				return fmt.Sprintf("no object of the Istio root namespace %q is in the input; a manifest scan judges root-namespace policy only when it holds some", root)
+			}
+		}
+	}
+	return ""
+}
+
+// noSubjects: a rule whose subjects do not exist is not applicable.
+func noSubjects(ix *index, r rules.Rule) string {
+	if len(r.Subjects) == 0 {
+		return ""
+	}
+	for _, k := range r.Subjects {
+		if ix.kinds[k] > 0 {
+			return ""
+		}
+	}
+	return "no " + strings.Join(r.Subjects, ", ") + " in the input"
+}
+
+func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, error) {
+	if v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s.deny is %T, want a set", r.Package, v)
+	}
+	out := make([]Finding, 0, len(list))
+	for _, item := range list {
+		b, err := json.Marshal(item)
+		if err != nil {
+			return nil, err
+		}
+		var rf rawFinding
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rf); err != nil {
+			return nil, fmt.Errorf("finding %s: %w", b, err)
+		}
+		if strings.TrimSpace(rf.Msg) == "" {
+			return nil, fmt.Errorf("finding %s: msg is required", b)
+		}
+		f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Message: rf.Msg}
+		if rf.Severity != "" {
+			sev, err := rules.ParseSeverity(rf.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("finding %s: %w", b, err)
+			}
+			if sev > r.Severity {
+				return nil, fmt.Errorf("finding %s: severity %s above the rule's %s", b, sev, r.Severity)
+			}
+			f.Severity = sev
+		}
+		if rf.Resource == nil || rf.Resource.Kind == "" || rf.Resource.Name == "" {
+			if rf.Resource != nil && (rf.Resource.Kind != "" || rf.Resource.Name != "") {
+				return nil, fmt.Errorf("finding %s: resource needs kind and name", b)
+			}
+			f.Resource = snapshot.Ref{Kind: "Mesh", Name: cluster}
+		} else {
+			f.Resource = *rf.Resource
+		}
+		if o := ix.locate(f.Resource); o != nil {
+			f.File, f.Line = o.File, o.Line
+			if f.Resource.APIVersion == "" {
+				f.Resource.APIVersion = o.APIVersion
+			}
+		}
+		f.Fingerprint = fingerprint(f)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// fingerprint identifies a finding across runs: rule, resource and message,
+// never time or order.
+func fingerprint(f Finding) string {
+	h := sha256.Sum256([]byte(f.RuleID + "\x00" + snapshot.GroupOf(f.Resource.APIVersion) + "\x00" + f.Resource.FQN() + "\x00" + f.Message))
+	return hex.EncodeToString(h[:16])
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		if a.FQN() != b.FQN() {
+			return a.FQN() < b.FQN()
+		}
+		return a.Message < b.Message
+	})
+}
+
+// rollUp derives each control's status from its rules: fail if any failed,
+// else unknown if any is unknown, else pass if any passed, else not
+// applicable.
+func rollUp(cat *rules.Catalog, results []RuleResult) ([]ControlResult, error) {
+	byID := map[string]*ControlResult{}
+	for _, res := range results {
+		for _, id := range res.Controls {
+			c := byID[id]
+			if c == nil {
+				ctl, ok, err := rules.NISTControl(id)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					return nil, fmt.Errorf("rule %s: unknown control %s", res.ID, id)
+				}
+				c = &ControlResult{ID: id, Title: ctl.Title, Family: ctl.Family, Baselines: ctl.Baselines, Rules: []string{}, Failed: []string{}, Unknown: []string{}, Status: StatusNotApplicable}
+				byID[id] = c
+			}
+			c.Rules = append(c.Rules, res.ID)
+			switch res.Status {
+			case StatusFail:
+				c.Failed = append(c.Failed, res.ID)
+				c.Status = StatusFail
+			case StatusUnknown:
+				c.Unknown = append(c.Unknown, res.ID)
+				if c.Status != StatusFail {
+					c.Status = StatusUnknown
+				}
+			case StatusPass:
+				if c.Status == StatusNotApplicable {
+					c.Status = StatusPass
+				}
+			}
+		}
+	}
+	out := make([]ControlResult, 0, len(byID))
+	for _, c := range byID {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return controlLess(out[i].ID, out[j].ID) })
+	return out, nil
+}
+
+// controlLess orders control ids naturally: AC-3 < AC-17 < AC-17(2).
+func controlLess(a, b string) bool {
+	fa, na, ea := splitControl(a)
+	fb, nb, eb := splitControl(b)
+	if fa != fb {
+		return fa < fb
+	}
+	if na != nb {
+		return na < nb
+	}
+	return ea < eb
+}
+
+func splitControl(id string) (fam string, num, enh int) {
+	fam, rest, _ := strings.Cut(id, "-")
+	base, e, _ := strings.Cut(rest, "(")
+	fmt.Sscanf(base, "%d", &num)
+	if e != "" {
+		fmt.Sscanf(strings.TrimSuffix(e, ")"), "%d", &enh)
+	}
+	return fam, num, enh
+}
+
+func summarize(rep *Report) Summary {
+	s := Summary{Complete: true, Incomplete: []string{}, Findings: map[string]int{}, Rules: map[string]int{}, Controls: map[string]int{}}
+	for _, sev := range []rules.Severity{rules.SeverityCritical, rules.SeverityHigh, rules.SeverityMedium, rules.SeverityLow} {
+		s.Findings[sev.String()] = 0
+	}
+	for _, st := range []Status{StatusPass, StatusFail, StatusNotApplicable, StatusUnknown} {
+		s.Rules[string(st)] = 0
+		s.Controls[string(st)] = 0
+	}
+	for _, f := range rep.Findings {
+		s.Findings[f.Severity.String()]++
+	}
+	for _, r := range rep.Rules {
+		s.Rules[string(r.Status)]++
+		if r.Status == StatusUnknown {
+			s.Incomplete = append(s.Incomplete, fmt.Sprintf("rule %s is unknown: %s", r.ID, r.Reason))
+		}
+	}
+	for _, c := range rep.Controls {
+		s.Controls[string(c.Status)]++
+	}
+	if n := len(rep.ParseErrors); n > 0 {
+		s.Incomplete = append([]string{fmt.Sprintf("%d input(s) could not be parsed", n)}, s.Incomplete...)
+	}
+	s.Complete = len(s.Incomplete) == 0
+	return s
+}
+
+// index answers lookups on the snapshot's objects.
+type index struct {
+	byRef      map[string]*snapshot.Object // key/ns/name
+	byKindName map[string]*snapshot.Object // Kind/ns/name (first, when the group is not given)
+	firstInNS  map[string]*snapshot.Object
+	namespaces map[string]bool
+	kinds      map[string]int
+}
+
+func newIndex(s *snapshot.Snapshot) *index {
+	ix := &index{byRef: map[string]*snapshot.Object{}, byKindName: map[string]*snapshot.Object{}, firstInNS: map[string]*snapshot.Object{}, namespaces: map[string]bool{}, kinds: map[string]int{}}
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		ix.byRef[o.Key()+"/"+o.Namespace+"/"+o.Name] = o
+		if _, ok := ix.byKindName[o.Kind+"/"+o.Namespace+"/"+o.Name]; !ok {
+			ix.byKindName[o.Kind+"/"+o.Namespace+"/"+o.Name] = o
+		}
+		ix.kinds[o.Key()]++
+		ns := o.Namespace
+		if o.Kind == "Namespace" && o.Group() == "" {
+			ns = o.Name
+		}
+		if ns != "" {
+			ix.namespaces[ns] = true
+			if f := ix.firstInNS[ns]; f == nil || o.File < f.File || (o.File == f.File && o.Line < f.Line) {
+				ix.firstInNS[ns] = o
+			}
+		}
+	}
+	return ix
+}
+
+func (ix *index) has(r snapshot.Ref) bool {
+	return ix.byRef[snapshot.Key(snapshot.GroupOf(r.APIVersion), r.Kind)+"/"+r.Namespace+"/"+r.Name] != nil
+}
+
+// locate finds the object a finding is about; an implied Namespace (no
+// object in the input) is located at the first object in it.
+func (ix *index) locate(r snapshot.Ref) *snapshot.Object {
+	if r.APIVersion != "" {
+		if o := ix.byRef[snapshot.Key(snapshot.GroupOf(r.APIVersion), r.Kind)+"/"+r.Namespace+"/"+r.Name]; o != nil {
+			return o
+		}
+	} else if o := ix.byKindName[r.Kind+"/"+r.Namespace+"/"+r.Name]; o != nil {
+		return o
+	}
+	if r.Kind == "Namespace" && r.Namespace == "" {
+		return ix.firstInNS[r.Name]
+	}
+	return nil
+}

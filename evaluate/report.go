@@ -1,0 +1,104 @@
+// Package evaluate runs the compiled rule set over a snapshot and rolls the
+// results up per NIST SP 800-53 control.
+package evaluate
+
+import (
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// ReportSchemaVersion versions the JSON report (docs/report-schema.md).
+const ReportSchemaVersion = "meshaudit.io/report/v1"
+
+// Status of a rule or control.
+type Status string
+
+// Statuses.
+const (
+	StatusPass          Status = "pass"
+	StatusFail          Status = "fail"
+	StatusNotApplicable Status = "not_applicable"
+	StatusUnknown       Status = "unknown"
+)
+
+// Report is the result of one scan; every output format renders it.
+type Report struct {
+	SchemaVersion string                `json:"schemaVersion"`
+	Tool          Tool                  `json:"tool"`
+	Cluster       string                `json:"cluster"`
+	Source        snapshot.Source       `json:"source"`
+	CollectedAt   string                `json:"collectedAt,omitempty"`
+	Summary       Summary               `json:"summary"`
+	Findings      []Finding             `json:"findings"`
+	Rules         []RuleResult          `json:"rules"`
+	Controls      []ControlResult       `json:"controls"`
+	ParseErrors   []snapshot.ParseError `json:"parseErrors"`
+	Kinds         []snapshot.KindStatus `json:"kinds"`
+}
+
+// Tool identifies meshaudit and its policy bundle.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts what the report holds.
+type Summary struct {
+	// Complete is false when an input could not be parsed or a rule's
+	// status is unknown; Incomplete says why.
+	Complete   bool           `json:"complete"`
+	Incomplete []string       `json:"incomplete"`
+	Findings   map[string]int `json:"findings"` // by severity
+	Rules      map[string]int `json:"rules"`    // by status
+	Controls   map[string]int `json:"controls"` // by status
+}
+
+// Finding is one failing resource of one rule.
+type Finding struct {
+	RuleID      string         `json:"ruleId"`
+	Title       string         `json:"title"`
+	Severity    rules.Severity `json:"severity"`
+	Controls    []string       `json:"controls"`
+	Resource    snapshot.Ref   `json:"resource"`
+	Message     string         `json:"message"`
+	File        string         `json:"file,omitempty"`
+	Line        int            `json:"line,omitempty"`
+	Fingerprint string         `json:"fingerprint"`
+}
+
+// FQN is the finding's resource as Kind/namespace/name.
+func (f Finding) FQN() string { return f.Resource.FQN() }
+
+// RuleResult is the outcome of one rule.
+type RuleResult struct {
+	ID       string         `json:"id"`
+	Title    string         `json:"title"`
+	Severity rules.Severity `json:"severity"`
+	Controls []string       `json:"controls"`
+	Status   Status         `json:"status"`
+	Reason   string         `json:"reason,omitempty"`
+	Findings int            `json:"findings"`
+}
+
+// ControlResult is the roll-up of the rules mapped to one NIST control.
+type ControlResult struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Family    string   `json:"family"`
+	Baselines []string `json:"baselines"`
+	Status    Status   `json:"status"`
+	Rules     []string `json:"rules"`
+	Failed    []string `json:"failedRules"`
+	Unknown   []string `json:"unknownRules"`
+}
+
+// CountAtOrAbove counts findings at or above a severity.
+func (r *Report) CountAtOrAbove(min rules.Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= min {
+			n++
+		}
+	}
+	return n
+}

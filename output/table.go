@@ -1,0 +1,117 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/rules"
+)
+
+// Table writes a human-readable report: findings grouped by severity and
+// rule, the per-control summary, rules that could not be judged, and the
+// inputs that could not be parsed.
+func Table(w io.Writer, rep *evaluate.Report, _ *rules.Catalog) error {
+	src := rep.Source.Type
+	if len(rep.Source.Inputs) > 0 {
+		src += ": " + strings.Join(rep.Source.Inputs, ", ")
+	}
+	fmt.Fprintf(w, "meshaudit %s: cluster %q (%s)\n", rep.Tool.Version, rep.Cluster, src)
+	if rep.CollectedAt != "" {
+		fmt.Fprintf(w, "collected at %s\n", rep.CollectedAt)
+	}
+	s := rep.Summary
+	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)\n", len(rep.Findings),
+		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"])
+	if len(rep.Findings) > 0 {
+		rows := make([][]string, 0, len(rep.Findings))
+		for _, f := range rep.Findings {
+			loc := ""
+			if f.File != "" {
+				loc = f.File
+				if f.Line > 0 {
+					loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+				}
+			}
+			rows = append(rows, []string{strings.ToUpper(f.Severity.String()), f.RuleID, f.FQN(), loc, f.Message, strings.Join(f.Controls, ", ")})
+		}
+		if err := render(w, []string{"Severity", "Rule", "Resource", "Location", "Message", "NIST 800-53"}, rows, true); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(w, "\nNIST SP 800-53 controls: %d (fail %d, unknown %d, pass %d, not applicable %d)\n", len(rep.Controls),
+		s.Controls["fail"], s.Controls["unknown"], s.Controls["pass"], s.Controls["not_applicable"])
+	if len(rep.Controls) > 0 {
+		rows := make([][]string, 0, len(rep.Controls))
+		for _, c := range rep.Controls {
+			rows = append(rows, []string{c.ID, statusText(c.Status), c.Title, strings.Join(c.Rules, ", "), strings.Join(c.Failed, ", ")})
+		}
+		if err := render(w, []string{"Control", "Status", "Title", "Rules", "Failed"}, rows, false); err != nil {
+			return err
+		}
+	}
+
+	var open [][]string
+	for _, r := range rep.Rules {
+		if r.Status == evaluate.StatusUnknown || r.Status == evaluate.StatusNotApplicable {
+			open = append(open, []string{r.ID, statusText(r.Status), r.Reason})
+		}
+	}
+	fmt.Fprintf(w, "\nRules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d)\n", len(rep.Rules),
+		s.Rules["fail"], s.Rules["pass"], s.Rules["unknown"], s.Rules["not_applicable"])
+	if len(open) > 0 {
+		if err := render(w, []string{"Rule", "Status", "Reason"}, open, false); err != nil {
+			return err
+		}
+	}
+
+	var problems [][]string
+	for _, pe := range rep.ParseErrors {
+		loc := pe.File
+		if pe.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", pe.File, pe.Line)
+		}
+		problems = append(problems, []string{"parse error", loc, pe.Reason})
+	}
+	for _, k := range rep.Kinds {
+		if k.Status != "collected" {
+			problems = append(problems, []string{k.Status, k.Kind, k.Reason})
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(w, "\nCollection problems: %d\n", len(problems))
+		if err := render(w, []string{"Problem", "Input", "Reason"}, problems, false); err != nil {
+			return err
+		}
+	}
+	if !s.Complete {
+		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", strings.Join(s.Incomplete, "; "))
+	}
+	return nil
+}
+
+func statusText(s evaluate.Status) string {
+	return strings.ToUpper(strings.ReplaceAll(string(s), "_", " "))
+}
+
+func render(w io.Writer, header []string, rows [][]string, merge bool) error {
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithColumnMax(60),
+	}
+	if merge {
+		opts = append(opts, tablewriter.WithRowMergeMode(tw.MergeHierarchical))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}

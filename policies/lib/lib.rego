@@ -1,0 +1,368 @@
+# METADATA
+# title: meshaudit rule library
+# description: |
+#   Helpers shared by every rule: object access, scope, mesh config, pod
+#   templates of workloads, injection state and the effective mTLS mode.
+#   input = {"cluster": str, "source": "manifests"|"cluster",
+#            "objects": {<kind key>: [object, ...]}};
+#   data.meshaudit.params = organisation parameters (defaults from Go).
+package meshaudit.lib
+
+import rego.v1
+
+params := data.meshaudit.params
+
+# objects returns the objects of a kind key ("Deployment", "PeerAuthentication",
+# "Gateway.gateway.networking.k8s.io", ...).
+objects(key) := object.get(input.objects, key, [])
+
+live if input.source == "cluster"
+
+name(obj) := obj.metadata.name
+
+ns(obj) := object.get(obj.metadata, "namespace", "")
+
+labels(obj) := object.get(obj.metadata, "labels", {})
+
+annotations(obj) := object.get(obj.metadata, "annotations", {})
+
+# resource is what a finding points at.
+resource(obj) := {
+	"apiVersion": obj.apiVersion,
+	"kind": obj.kind,
+	"namespace": ns(obj),
+	"name": name(obj),
+}
+
+# mesh_resource is the subject of a finding about the whole mesh.
+mesh_resource := {"kind": "Mesh", "name": input.cluster}
+
+# namespace_resource points at a namespace, whether or not its object is in
+# the input (Go locates an implied namespace by its first object).
+namespace_resource(n) := {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": n}
+
+root_ns := params.root_namespace
+
+excluded(n) if n in params.excluded_namespaces
+
+# in_scope: a namespace the checks apply to (not excluded).
+in_scope(n) if not excluded(n)
+
+# app_ns: in scope and not the Istio root namespace.
+app_ns(n) if {
+	in_scope(n)
+	n != root_ns
+}
+
+# namespace_objects maps a namespace name to its Namespace object.
+namespace_objects[name(n)] := n if some n in objects("Namespace")
+
+# namespaces: every namespace the input shows, by object or by use.
+namespaces contains name(n) if some n in objects("Namespace")
+
+namespaces contains n if {
+	some key, list in input.objects
+	some obj in list
+	n := ns(obj)
+	n != ""
+}
+
+# ---- mesh config -----------------------------------------------------------
+
+mesh_configmap := cm if {
+	some cm in objects("ConfigMap")
+	ns(cm) == root_ns
+	name(cm) == "istio"
+}
+
+has_mesh_config if mesh_configmap
+
+# mesh_config is the parsed `mesh` key of the `istio` ConfigMap ({} if absent
+# or empty).
+default mesh_config := {}
+
+mesh_config := mc if {
+	raw := mesh_configmap.data.mesh
+	mc := yaml.unmarshal(raw)
+	is_object(mc)
+}
+
+# root_objects: the input holds at least one object of the Istio root
+# namespace (manifest scans judge root-namespace policy only then).
+has_root_objects if root_ns in namespaces
+
+# ---- bool/annotation helpers ----------------------------------------------
+
+truthy(v) if lower(sprintf("%v", [v])) == "true"
+
+falsy(v) if lower(sprintf("%v", [v])) == "false"
+
+# ---- workloads and pod templates ------------------------------------------
+
+workload_kinds := ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]
+
+# present: refs of every object in the input, to drop owned objects whose
+# owner is also in the input (findings go on the owner).
+present contains [o.kind, ns(o), name(o)] if {
+	some k in workload_kinds
+	some o in objects(k)
+}
+
+owned(obj) if {
+	some ref in object.get(obj.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+	[ref.kind, ns(obj), ref.name] in present
+}
+
+pod_template(obj) := t if {
+	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+	t := object.get(obj, ["spec", "template"], {})
+}
+
+pod_template(obj) := t if {
+	obj.kind == "CronJob"
+	t := object.get(obj, ["spec", "jobTemplate", "spec", "template"], {})
+}
+
+pod_template(obj) := obj if obj.kind == "Pod"
+
+# workloads: one entry per owning workload (or bare pod), with its pod
+# template's metadata and spec.
+workloads contains w if {
+	some k in workload_kinds
+	some obj in objects(k)
+	not owned(obj)
+	t := pod_template(obj)
+	meta := object.get(t, "metadata", {})
+	w := {
+		"obj": obj,
+		"kind": obj.kind,
+		"namespace": ns(obj),
+		"resource": resource(obj),
+		"labels": object.get(meta, "labels", {}),
+		"annotations": object.get(meta, "annotations", {}),
+		"spec": object.get(t, "spec", {}),
+	}
+}
+
+istio_container_names := {"istio-proxy", "istio-init", "istio-validation"}
+
+# injected: the pod was injected by Istio (live), or is a gateway pod whose
+# istio-proxy container is filled in by the injector (image "auto").
+injected(w) if w.annotations["sidecar.istio.io/status"]
+
+istio_container(w, c) if {
+	c.name in istio_container_names
+	injected(w)
+}
+
+istio_container(w, c) if {
+	c.name == "istio-proxy"
+	c.image == "auto"
+}
+
+# all_containers: every container of a pod spec with its kind.
+all_containers(w) := [{"kind": kind, "c": c} |
+	some kind in ["initContainers", "containers", "ephemeralContainers"]
+	some c in object.get(w.spec, kind, [])
+]
+
+# app_containers: containers that are not Istio's own.
+app_containers(w) := [x |
+	some x in all_containers(w)
+	not istio_container(w, x.c)
+]
+
+# ---- mesh membership -------------------------------------------------------
+
+ns_labels(n) := labels(namespace_objects[n])
+
+# sidecar_enrolled: the Namespace object enrols it for sidecar injection
+# (istio-injection=enabled, or istio.io/rev without istio-injection: the
+# revision webhook requires istio-injection to be absent).
+sidecar_enrolled(n) if ns_labels(n)["istio-injection"] == "enabled"
+
+sidecar_enrolled(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	l["istio.io/rev"] != ""
+}
+
+# ambient_enrolled: the Namespace object enrols it in ambient mode.
+ambient_enrolled(n) if ns_labels(n)["istio.io/dataplane-mode"] == "ambient"
+
+# namespace_enrolled: the Namespace object enrols it in the mesh.
+namespace_enrolled(n) if sidecar_enrolled(n)
+
+namespace_enrolled(n) if ambient_enrolled(n)
+
+# inject_setting: the lower-cased value of the sidecar.istio.io/inject pod
+# label, else of the annotation (the label wins whenever it is present),
+# undefined when neither is set.
+inject_setting(w) := lower(sprintf("%v", [w.labels["sidecar.istio.io/inject"]])) if {
+	"sidecar.istio.io/inject" in object.keys(w.labels)
+}
+
+inject_setting(w) := lower(sprintf("%v", [w.annotations["sidecar.istio.io/inject"]])) if {
+	not "sidecar.istio.io/inject" in object.keys(w.labels)
+	"sidecar.istio.io/inject" in object.keys(w.annotations)
+}
+
+# Values Istio's injector reads as "inject"; any other non-empty value opts
+# the pod out (an empty value means "use the namespace default").
+inject_true_values := {"y", "yes", "true", "on"}
+
+opted_out(w) if {
+	s := inject_setting(w)
+	s != ""
+	not s in inject_true_values
+}
+
+has_proxy_container(w) if {
+	some x in all_containers(w)
+	x.c.name == "istio-proxy"
+}
+
+# Istio never injects (nor ambient-captures) host-network pods.
+host_network(w) if object.get(w.spec, "hostNetwork", false) == true
+
+# meshed: the workload has (live) or will get (manifests) a sidecar, or is
+# captured by ambient mode.
+meshed(w) if injected(w)
+
+meshed(w) if has_proxy_container(w)
+
+meshed(w) if {
+	not host_network(w)
+	not opted_out(w)
+	sidecar_enrolled(w.namespace)
+}
+
+# The injector's object selector: pod label sidecar.istio.io/inject=true in a
+# namespace with neither istio-injection nor istio.io/rev.
+meshed(w) if {
+	not host_network(w)
+	w.labels["sidecar.istio.io/inject"] == "true"
+	l := object.get(namespace_objects, w.namespace, {"metadata": {}}).metadata
+	nl := object.get(l, "labels", {})
+	not "istio-injection" in object.keys(nl)
+	not "istio.io/rev" in object.keys(nl)
+}
+
+meshed(w) if {
+	not host_network(w)
+	ambient_enrolled(w.namespace)
+	object.get(w.labels, "istio.io/dataplane-mode", "") != "none"
+}
+
+meshed(w) if {
+	not host_network(w)
+	w.labels["istio.io/dataplane-mode"] == "ambient"
+}
+
+# gateway: an Istio gateway (router) proxy. PeerAuthentication does not
+# decide the TLS of its listeners (the Gateway's servers[].tls does).
+gateway(w) if {
+	some x in all_containers(w)
+	x.c.name == "istio-proxy"
+	"router" in object.get(x.c, "args", [])
+}
+
+gateway(w) if contains(object.get(w.annotations, "inject.istio.io/templates", ""), "gateway")
+
+gateway(w) if "gateway.networking.k8s.io/gateway-name" in object.keys(w.labels)
+
+gateway(w) if "istio.io/gateway-name" in object.keys(w.labels)
+
+# ---- selectors ---------------------------------------------------------------
+
+# selects(sel, lbls): a matchLabels map selects the labels.
+selects(sel, lbls) if {
+	every k, v in sel {
+		lbls[k] == v
+	}
+}
+
+# ---- effective mTLS mode (EffMode) -------------------------------------------
+
+pas := objects("PeerAuthentication")
+
+no_selector(pa) if not pa.spec.selector.matchLabels
+
+no_selector(pa) if count(pa.spec.selector.matchLabels) == 0
+
+ts(pa) := object.get(pa.metadata, "creationTimestamp", "")
+
+# oldest picks the PeerAuthentication created first (then by name) from a
+# non-empty list; deterministic even for objects with equal keys.
+oldest(list) := pa if {
+	first := min({[ts(p), name(p)] | some p in list})
+	pa := [p | some p in list; [ts(p), name(p)] == first][0]
+}
+
+mesh_pas := [pa | some pa in pas; ns(pa) == root_ns; no_selector(pa)]
+
+mesh_pa := oldest(mesh_pas) if count(mesh_pas) > 0
+
+namespace_pa(n) := oldest(list) if {
+	list := [pa | some pa in pas; ns(pa) == n; no_selector(pa)]
+	count(list) > 0
+}
+
+# workload_pa: the oldest PeerAuthentication with a selector matching the
+# labels in namespace n. Istio ignores PeerAuthentications with a selector in
+# the root namespace (they select no workload, not even the root's).
+workload_pa(n, lbls) := oldest(list) if {
+	n != root_ns
+	list := [pa |
+		some pa in pas
+		ns(pa) == n
+		not no_selector(pa)
+		selects(pa.spec.selector.matchLabels, lbls)
+	]
+	count(list) > 0
+}
+
+mode_of(pa) := m if {
+	m := upper(pa.spec.mtls.mode)
+	m != "UNSET"
+}
+
+# namespace_mode(n): the mode of namespace n's selector-less policy, else of
+# the mesh policy, else PERMISSIVE, with the object that decided it (null for
+# the default). In the root namespace both levels are the mesh policy.
+namespace_mode(n) := [m, resource(pa)] if {
+	pa := namespace_pa(n)
+	m := mode_of(pa)
+} else := [m, resource(pa)] if {
+	pa := mesh_pa
+	m := mode_of(pa)
+} else := ["PERMISSIVE", null]
+
+# workload_mode(w): the workload-level mode (no port override).
+workload_mode(w) := [m, resource(pa)] if {
+	pa := workload_pa(w.namespace, w.labels)
+	m := mode_of(pa)
+} else := namespace_mode(w.namespace)
+
+# port_mode(w, port): the mode set for a port by portLevelMtls of the
+# workload's PeerAuthentication (undefined when absent or UNSET).
+port_mode(w, port) := m if {
+	pa := workload_pa(w.namespace, w.labels)
+	m := upper(pa.spec.portLevelMtls[sprintf("%v", [port])].mode)
+	m != "UNSET"
+}
+
+# effective_mode(w, port): the mTLS mode a workload's port receives, with the
+# object that decided it (null when no PeerAuthentication sets a mode and
+# Istio's default PERMISSIVE applies).
+effective_mode(w, port) := [m, resource(workload_pa(w.namespace, w.labels))] if {
+	m := port_mode(w, port)
+} else := workload_mode(w)
+
+# container_ports: every declared port of the workload's app containers.
+container_ports(w) := {p.containerPort |
+	some x in app_containers(w)
+	x.kind == "containers"
+	some p in object.get(x.c, "ports", [])
+}

@@ -1,0 +1,45 @@
+// Package policies embeds meshaudit's Rego rules, their tests and the rule
+// library, and holds the organisation parameters the rules read as
+// data.meshaudit.params.
+package policies
+
+import (
+	"embed"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed lib/*.rego rules/*.rego
+var files embed.FS
+
+// FS returns the embedded policy tree (lib/ and rules/).
+func FS() fs.FS { return files }
+
+// Module is one Rego source file.
+type Module struct {
+	Path   string // e.g. rules/mtls_01.rego
+	Source string
+}
+
+// Modules returns the embedded Rego files, sorted by path. With tests, the
+// _test.rego files are included.
+func Modules(tests bool) ([]Module, error) {
+	var out []Module
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return err
+		}
+		if !tests && strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, Module{Path: p, Source: string(b)})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, err
+}

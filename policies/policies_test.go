@@ -1,0 +1,97 @@
+package policies
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/tester"
+)
+
+// TestRego runs every _test.rego through OPA's tester, with the default
+// parameters as data.meshaudit.params, and requires every rule package to
+// have passing tests. Filter with MESHAUDIT_REGO_RUN=<regex>.
+func TestRego(t *testing.T) {
+	mods, err := Modules(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// MESHAUDIT_REGO_FILES=rules/mesh_,rules/pod_ loads only lib/ and the
+	// rule files with those path prefixes (for work on a few rules).
+	if only := os.Getenv("MESHAUDIT_REGO_FILES"); only != "" {
+		var keep []Module
+		for _, m := range mods {
+			ok := strings.HasPrefix(m.Path, "lib/")
+			for _, p := range strings.Split(only, ",") {
+				ok = ok || strings.HasPrefix(m.Path, p)
+			}
+			if ok {
+				keep = append(keep, m)
+			}
+		}
+		mods = keep
+	}
+	parsed := map[string]*ast.Module{}
+	for _, m := range mods {
+		pm, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatalf("parse %s: %v", m.Path, err)
+		}
+		parsed[m.Path] = pm
+	}
+	pdata, err := Defaults().Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := inmem.NewFromObject(map[string]any{"meshaudit": map[string]any{"params": pdata}})
+	ctx := context.Background()
+	txn, err := store.NewTransaction(ctx, storage.TransactionParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Abort(ctx, txn)
+	r := tester.NewRunner().SetStore(store).SetModules(parsed).RaiseBuiltinErrors(true)
+	if re := os.Getenv("MESHAUDIT_REGO_RUN"); re != "" {
+		r = r.Filter(re)
+	}
+	ch, err := r.RunTests(ctx, txn)
+	if err != nil {
+		t.Fatalf("run rego tests: %v", err)
+	}
+	passed := map[string]int{}
+	total := 0
+	for res := range ch {
+		total++
+		name := res.Package + "." + res.Name
+		switch {
+		case res.Error != nil:
+			t.Errorf("%s: error: %v", name, res.Error)
+		case res.Skip:
+			t.Errorf("%s: skipped (todo_ tests are not allowed)", name)
+		case res.Fail:
+			t.Errorf("%s: FAIL (%s:%d)", name, res.Location.File, res.Location.Row)
+		default:
+			passed[strings.TrimSuffix(strings.TrimPrefix(res.Package, "data."), "_test")]++
+		}
+	}
+	if total == 0 {
+		t.Fatal("no rego tests ran")
+	}
+	if os.Getenv("MESHAUDIT_REGO_RUN") != "" || os.Getenv("MESHAUDIT_REGO_FILES") != "" {
+		return
+	}
+	// Every rule package and the library must have passing tests.
+	for _, m := range mods {
+		if strings.HasSuffix(m.Path, "_test.rego") {
+			continue
+		}
+		pkg := strings.TrimPrefix(parsed[m.Path].Package.Path.String(), "data.")
+		if passed[pkg] == 0 {
+			t.Errorf("%s (package %s) has no passing tests", m.Path, pkg)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+// Package snapshot defines the one versioned type every source produces:
+// manifests, a live cluster or a saved file. Rules evaluate a Snapshot, never
+// a client.
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// SchemaVersion identifies the snapshot format. Bump it on incompatible change.
+const SchemaVersion = "meshaudit.io/snapshot/v1"
+
+// Source types.
+const (
+	SourceManifests = "manifests"
+	SourceCluster   = "cluster"
+)
+
+// Kind collection statuses.
+const (
+	StatusCollected = "collected"
+	StatusAbsent    = "absent"    // not served by the API server (e.g. no Istio CRDs)
+	StatusForbidden = "forbidden" // RBAC refused the list
+	StatusError     = "error"     // timeout, server error, ...
+)
+
+// Snapshot is the state a scan judges.
+type Snapshot struct {
+	SchemaVersion string `json:"schemaVersion"`
+	Cluster       string `json:"cluster"`
+	Source        Source `json:"source"`
+	// CollectedAt is RFC 3339. Manifest snapshots leave it empty unless
+	// SOURCE_DATE_EPOCH is set: files have no collection time, and leaving it
+	// out keeps pre-merge reports byte-identical from run to run.
+	CollectedAt string       `json:"collectedAt,omitempty"`
+	ToolVersion string       `json:"toolVersion"`
+	Kinds       []KindStatus `json:"kinds"`
+	ParseErrors []ParseError `json:"parseErrors"`
+	Objects     []Object     `json:"objects"`
+}
+
+// Source says where the objects came from.
+type Source struct {
+	Type   string   `json:"type"`             // manifests | cluster
+	Inputs []string `json:"inputs,omitempty"` // files/dirs/"-" for manifests; context/server for a cluster
+}
+
+// KindStatus is the collection status of one kind.
+type KindStatus struct {
+	Kind   string `json:"kind"` // input key, see Key
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	Count  int    `json:"count"`
+}
+
+// ParseError is an input that could not be read; it is data, not an abort.
+type ParseError struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Object is one Kubernetes object.
+type Object struct {
+	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
+	Namespace  string         `json:"namespace,omitempty"`
+	Name       string         `json:"name"`
+	File       string         `json:"file,omitempty"`
+	Line       int            `json:"line,omitempty"`
+	Object     map[string]any `json:"object"`
+}
+
+// Group returns the API group of the object ("" for core).
+func (o *Object) Group() string { return GroupOf(o.APIVersion) }
+
+// Key returns the input key of the object's kind (see Key).
+func (o *Object) Key() string { return Key(o.Group(), o.Kind) }
+
+// Ref returns the object's reference.
+func (o *Object) Ref() Ref {
+	return Ref{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+}
+
+// Ref names an object.
+type Ref struct {
+	APIVersion string `json:"apiVersion,omitempty"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// FQN is the fully qualified name used in reports: Kind/namespace/name, or
+// Kind/name for cluster-scoped objects.
+func (r Ref) FQN() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// GroupOf returns the group part of an apiVersion.
+func GroupOf(apiVersion string) string {
+	if i := strings.LastIndex(apiVersion, "/"); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+// Key is how a kind is addressed in rule inputs and in input.objects: the
+// bare Kind for the groups the catalog reads (core, apps, batch, networking,
+// policy, autoscaling, rbac, scheduling, admissionregistration and every
+// *.istio.io group), and Kind.group for any other group, so that e.g. the
+// Gateway API's Gateway ("Gateway.gateway.networking.k8s.io") never collides
+// with Istio's Gateway.
+func Key(group, kind string) string {
+	if knownGroup(group) {
+		return kind
+	}
+	return kind + "." + group
+}
+
+func knownGroup(g string) bool {
+	switch g {
+	case "", "apps", "batch", "networking.k8s.io", "policy", "autoscaling",
+		"rbac.authorization.k8s.io", "scheduling.k8s.io", "admissionregistration.k8s.io":
+		return true
+	}
+	return strings.HasSuffix(g, ".istio.io")
+}
+
+// Sort orders objects, kinds and parse errors canonically.
+func (s *Snapshot) Sort() {
+	sort.SliceStable(s.Objects, func(i, j int) bool {
+		a, b := &s.Objects[i], &s.Objects[j]
+		if a.Key() != b.Key() {
+			return a.Key() < b.Key()
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	sort.Slice(s.Kinds, func(i, j int) bool { return s.Kinds[i].Kind < s.Kinds[j].Kind })
+	sort.SliceStable(s.ParseErrors, func(i, j int) bool {
+		a, b := s.ParseErrors[i], s.ParseErrors[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+}
+
+// KindState reports whether objects of kind key can be relied on. For a
+// manifest snapshot, the files are the whole input: any kind not seen simply
+// has no objects. For a cluster snapshot, a kind without a status was not
+// collected.
+func (s *Snapshot) KindState(key string) (status, reason string) {
+	for _, k := range s.Kinds {
+		if k.Kind == key {
+			return k.Status, k.Reason
+		}
+	}
+	if s.Source.Type == SourceManifests {
+		return StatusCollected, ""
+	}
+	return StatusError, "kind was not collected"
+}
+
+// Write encodes the snapshot as indented JSON.
+func (s *Snapshot) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(s)
+}
+
+// Read decodes a snapshot and checks its version.
+func Read(r io.Reader) (*Snapshot, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var s Snapshot
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	if s.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("unsupported snapshot schemaVersion %q (want %q)", s.SchemaVersion, SchemaVersion)
+	}
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		if o.Kind == "" || o.Name == "" || o.Object == nil {
+			return nil, fmt.Errorf("snapshot object %d: kind, name and object are required", i)
+		}
+	}
+	if s.Kinds == nil {
+		s.Kinds = []KindStatus{}
+	}
+	if s.ParseErrors == nil {
+		s.ParseErrors = []ParseError{}
+	}
+	return &s, nil
+}
