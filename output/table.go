@@ -103,7 +103,7 @@ func render(w io.Writer, header []string, rows [][]string, merge bool) error {
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithColumnMax(60),
+		tablewriter.WithRowMaxWidth(60),
 	}
 	if merge {
 		opts = append(opts, tablewriter.WithRowMergeMode(tw.MergeHierarchical))

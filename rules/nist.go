@@ -8,7 +8,7 @@ import (
 	"sync"
 )
 
-//go:generate go run ./internal/nistgen -nist ../../shared/nist -o nist_controls.gen.json
+//go:generate go run ./internal/nistgen/cmd -nist ../../shared/nist -o nist_controls.gen.json
 
 //go:embed nist_controls.gen.json
 var nistJSON []byte

@@ -1,11 +1,10 @@
-// Command nistgen derives meshaudit's compact NIST SP 800-53 Rev5 control
+// Package nistgen derives meshaudit's compact NIST SP 800-53 Rev5 control
 // table (id, title, family, baseline membership) from the OSCAL catalog and
 // baseline profiles in ../shared/nist. Run through `go generate ./rules`.
-package main
+package nistgen
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,24 +32,6 @@ type Control struct {
 	Family    string   `json:"family"`
 	Baselines []string `json:"baselines"`
 	Withdrawn bool     `json:"withdrawn,omitempty"`
-}
-
-func main() {
-	shared := flag.String("nist", "../../shared/nist", "folder with the NIST OSCAL files")
-	out := flag.String("o", "nist_controls.gen.json", "output file")
-	flag.Parse()
-	if err := run(*shared, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "nistgen:", err)
-		os.Exit(1)
-	}
-}
-
-func run(dir, out string) error {
-	b, err := Generate(dir)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
 }
 
 // Generate returns the table as JSON, one control per line.

@@ -1,0 +1,214 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the CLI from the repository root (so recorded paths are
+// relative to it, as for a user running in their checkout).
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(root); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var out, errb bytes.Buffer
+	code = Execute(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"compliant", []string{"scan", "-f", "testdata/cli/good.yaml"}, ExitOK},
+		{"findings at or above high", []string{"scan", "-f", "testdata/cli/privileged.yaml"}, ExitFindings},
+		{"findings below fail-on", []string{"scan", "-f", "testdata/cli/privileged.yaml", "--fail-on", "none"}, ExitOK},
+		{"malformed beside good", []string{"scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml"}, ExitIncomplete},
+		{"findings win over incomplete", []string{"scan", "-f", "testdata/cli/privileged.yaml", "-f", "testdata/cli/bad.yaml"}, ExitFindings},
+		{"nothing evaluated", []string{"scan", "-f", "testdata/cli/does-not-exist.yaml"}, ExitUsage},
+		{"no input", []string{"scan"}, ExitUsage},
+		{"unknown flag", []string{"scan", "--frobnicate"}, ExitUsage},
+		{"bad fail-on", []string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "urgent"}, ExitUsage},
+		{"bad format", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "xml"}, ExitUsage},
+		{"two stdout formats", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "json", "-o", "sarif"}, ExitUsage},
+		{"file and snapshot", []string{"scan", "-f", "testdata/cli/good.yaml", "--snapshot", "x.json"}, ExitUsage},
+		{"unknown rule", []string{"rules", "NOPE-01"}, ExitUsage},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, c.code, stderr)
+			}
+		})
+	}
+}
+
+func TestMalformedFileNamedWithLine(t *testing.T) {
+	code, out, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "-o", "json")
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d; stderr %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "testdata/cli/bad.yaml:15: invalid YAML") {
+		t.Errorf("stderr does not name file and line:\n%s", stderr)
+	}
+	var rep struct {
+		Summary     struct{ Complete bool }
+		ParseErrors []struct {
+			File string
+			Line int
+		}
+		Kinds []struct {
+			Kind  string
+			Count int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Complete || len(rep.ParseErrors) != 1 || rep.ParseErrors[0].File != "testdata/cli/bad.yaml" || rep.ParseErrors[0].Line != 15 {
+		t.Fatalf("report: %+v", rep)
+	}
+	// The good document of the bad file was still scanned.
+	found := false
+	for _, k := range rep.Kinds {
+		if k.Kind == "ConfigMap" {
+			found = k.Count == 1
+		}
+	}
+	if !found {
+		t.Errorf("the good ConfigMap before the broken document was not scanned: %+v", rep.Kinds)
+	}
+}
+
+func TestSeveralOutputsInOneRun(t *testing.T) {
+	dir := t.TempDir()
+	sarif, js := filepath.Join(dir, "out.sarif"), filepath.Join(dir, "out.json")
+	code, out, stderr := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "table", "-o", "sarif="+sarif, "-o", "json="+js)
+	if code != ExitFindings {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "POD-03") || !strings.Contains(out, "NIST SP 800-53 controls") {
+		t.Errorf("table on stdout:\n%s", out)
+	}
+	for _, f := range []string{sarif, js} {
+		b, err := os.ReadFile(f)
+		if err != nil || !json.Valid(b) {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestStdinAndDeterminism(t *testing.T) {
+	in, err := os.ReadFile("../testdata/cli/privileged.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []string
+	for i := 0; i < 3; i++ {
+		code, out, _ := run(t, string(in), "scan", "-f", "-", "-o", "sarif")
+		if code != ExitFindings {
+			t.Fatalf("exit %d", code)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] || outs[1] != outs[2] {
+		t.Fatal("same input gave different SARIF")
+	}
+	if strings.Contains(outs[0], `"uri": "<stdin>"`) {
+		t.Error("stdin must not be a SARIF artifact location")
+	}
+}
+
+func TestNamespaceDefault(t *testing.T) {
+	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostIPC: true\n  containers: [{name: c, image: x:1}]\n"
+	_, out, _ := run(t, in, "snapshot", "-f", "-", "--namespace", "team-a")
+	if !strings.Contains(out, `"namespace": "team-a"`) {
+		t.Fatalf("namespace not defaulted:\n%s", out)
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snap.json")
+	if code, _, stderr := run(t, "", "snapshot", "-f", "testdata/cli/privileged.yaml", "-o", snap); code != ExitOK {
+		t.Fatalf("snapshot exit %d: %s", code, stderr)
+	}
+	_, direct, _ := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "json")
+	code, fromSnap, stderr := run(t, "", "scan", "--snapshot", snap, "-o", "json")
+	if code != ExitFindings {
+		t.Fatalf("scan --snapshot exit %d: %s", code, stderr)
+	}
+	if direct != fromSnap {
+		t.Fatal("scanning the snapshot gave a different report than scanning the manifests")
+	}
+}
+
+func TestConfigFileAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "meshaudit.yaml")
+	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\n"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
+		t.Fatalf("config fail-on none: exit %d: %s", code, stderr)
+	}
+	t.Setenv("MESHAUDIT_FAIL_ON", "critical")
+	if code, _, _ := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitFindings {
+		t.Fatalf("env MESHAUDIT_FAIL_ON=critical must override the config file: exit %d", code)
+	}
+	if code, _, _ := run(t, "", "scan", "--config", cfg, "--fail-on", "none", "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
+		t.Fatalf("flag must override env: exit %d", code)
+	}
+	os.WriteFile(cfg, []byte("fail-on: none\nfial-on: low\n"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "fial-on") {
+		t.Fatalf("unknown config key: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(cfg, []byte("params:\n  root_namespce: x\n"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "root_namespce") {
+		t.Fatalf("unknown param: exit %d: %s", code, stderr)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := run(t, "", "rules", "-o", "json")
+	var list []struct {
+		ID       string
+		Controls []string
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) == 0 {
+		t.Fatalf("rules -o json: %d %s", code, out)
+	}
+	code, out, _ = run(t, "", "rules", "mtls-01")
+	if code != 0 || !strings.Contains(out, "Remediation:") || !strings.Contains(out, "SC-8(1)") {
+		t.Fatalf("rules MTLS-01: %s", out)
+	}
+	code, out, _ = run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "meshaudit ") || !strings.Contains(out, "sha256:") {
+		t.Fatalf("version: %s", out)
+	}
+}
+
+func TestHelpDocumentsExitCodes(t *testing.T) {
+	_, out, _ := run(t, "", "scan", "--help")
+	for _, want := range []string{"Exit codes:", "0  complete", "1  findings", "2  usage error", "3  evaluated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scan --help lacks %q", want)
+		}
+	}
+}
