@@ -68,7 +68,10 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 	}
 	store := inmem.NewFromObject(map[string]any{"meshaudit": map[string]any{"params": pdata}})
 	prep := func(q string) (rego.PreparedEvalQuery, error) {
-		return rego.New(rego.Compiler(compiler), rego.Store(store), rego.Query(q)).PrepareForEval(ctx)
+		// Strict built-in errors: a built-in that fails on an odd object
+		// makes the rule unknown with the error, instead of quietly
+		// undefined (which would read as a pass).
+		return rego.New(rego.Compiler(compiler), rego.Store(store), rego.Query(q), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
 	}
 	e := &Engine{catalog: catalog, params: params, each: map[string]rego.PreparedEvalQuery{}, toolVer: toolVersion}
 	if e.all, err = prep("x = data.meshaudit.rules"); err != nil {
