@@ -1,0 +1,149 @@
+package evaluate_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+func module(id, extra, body string) policies.Module {
+	pkg := strings.ReplaceAll(strings.ToLower(id), "-", "_")
+	return policies.Module{Path: "rules/" + pkg + ".rego", Source: "# METADATA\n# title: " + id + "\n# description: d\n# custom:\n#   id: " + id +
+		"\n#   severity: high\n#   controls: [AC-4]\n#   remediation: r\n" + extra + "package meshaudit.rules." + pkg + "\n\nimport rego.v1\n\n" + body}
+}
+
+func engine(t *testing.T, mods ...policies.Module) (*evaluate.Engine, *rules.Catalog) {
+	t.Helper()
+	cat, err := rules.Load(mods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := evaluate.New(context.Background(), cat, mods, policies.Defaults(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, cat
+}
+
+func snap(source string, objs ...snapshot.Object) *snapshot.Snapshot {
+	return &snapshot.Snapshot{SchemaVersion: snapshot.SchemaVersion, Cluster: "c", Source: snapshot.Source{Type: source}, Objects: objs}
+}
+
+func pod(ns, name string, spec map[string]any) snapshot.Object {
+	return snapshot.Object{APIVersion: "v1", Kind: "Pod", Namespace: ns, Name: name, File: "p.yaml", Line: 3,
+		Object: map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}}
+}
+
+func status(t *testing.T, rep *evaluate.Report, id string) evaluate.RuleResult {
+	t.Helper()
+	for _, r := range rep.Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("rule %s not in report", id)
+	return evaluate.RuleResult{}
+}
+
+const findPods = `deny contains {"msg": sprintf("pod %s", [p.metadata.name]), "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": p.metadata.namespace, "name": p.metadata.name}} if {
+	some p in input.objects.Pod
+}
+`
+
+func TestFailingRuleIsUnknownOthersStillRun(t *testing.T) {
+	e, _ := engine(t,
+		module("T-01", "#   inputs: [Pod]\n", findPods),
+		// A built-in error on a string that is not a number.
+		module("T-02", "#   inputs: [Pod]\n", `deny contains {"msg": "x"} if { some p in input.objects.Pod; to_number(p.metadata.name) > 1 }`+"\n"),
+		// Conflicting values for a complete rule.
+		module("T-03", "#   inputs: [Pod]\n", `x := p.metadata.name if { some p in input.objects.Pod }`+"\n"+`deny contains {"msg": x} if x`+"\n"),
+	)
+	rep, err := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil), pod("a", "two", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusFail || r.Findings != 2 {
+		t.Errorf("T-01: %+v", r)
+	}
+	for _, id := range []string{"T-02", "T-03"} {
+		if r := status(t, rep, id); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "evaluation error") {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if rep.Summary.Complete {
+		t.Error("report with unknown rules is complete")
+	}
+	f := rep.Findings[0]
+	if f.File != "p.yaml" || f.Line != 3 || f.FQN() != "Pod/a/one" || f.Fingerprint == "" {
+		t.Errorf("finding %+v", f)
+	}
+}
+
+func TestStatuses(t *testing.T) {
+	e, _ := engine(t,
+		module("T-01", "#   inputs: [Pod]\n#   subjects: [Pod]\n", findPods),
+		module("T-02", "#   inputs: [PeerAuthentication]\n#   requires: [root_namespace]\n", `deny contains {"msg": "no mesh policy"} if { count(object.get(input.objects, "PeerAuthentication", [])) == 0 }`+"\n"),
+		module("T-03", "#   inputs: [Gateway]\n#   subjects: [Gateway]\n", `deny contains {"msg": "x"} if false`+"\n"),
+		module("T-04", "#   inputs: [Pod]\n", `deny contains {"msg": "m", "severity": "critical"} if true`+"\n"),
+		module("T-05", "#   inputs: [Pod]\n", `deny contains {"msg": "m", "severity": "low", "resource": {"kind": "Namespace", "name": "a"}} if true`+"\n"),
+	)
+	ctx := context.Background()
+	// Manifests without the root namespace: T-02 not applicable; no
+	// Gateway: T-03 not applicable; a severity above the rule's: unknown.
+	rep, err := e.Evaluate(ctx, snap("manifests", pod("a", "one", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]evaluate.Status{"T-01": evaluate.StatusFail, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusNotApplicable, "T-04": evaluate.StatusUnknown, "T-05": evaluate.StatusFail}
+	for id, st := range want {
+		if r := status(t, rep, id); r.Status != st {
+			t.Errorf("%s: %s (%s), want %s", id, r.Status, r.Reason, st)
+		}
+	}
+	// The implied namespace is located at its first object.
+	for _, f := range rep.Findings {
+		if f.RuleID == "T-05" && (f.File != "p.yaml" || f.Severity != rules.SeverityLow) {
+			t.Errorf("T-05 finding %+v", f)
+		}
+	}
+	// With a root-namespace object T-02 is judged.
+	rep, _ = e.Evaluate(ctx, snap("manifests", pod("a", "one", nil), pod("istio-system", "x", nil)))
+	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusFail {
+		t.Errorf("T-02 with root objects: %+v", r)
+	}
+	// A live snapshot whose Pods were forbidden: rules reading Pods are
+	// unknown, never pass; the control rolls up to unknown.
+	s := snap("cluster")
+	s.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusForbidden, Reason: "pods is forbidden"}, {Kind: "Gateway", Status: snapshot.StatusAbsent}, {Kind: "PeerAuthentication", Status: snapshot.StatusCollected}}
+	rep, _ = e.Evaluate(ctx, s)
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "forbidden") {
+		t.Errorf("T-01 forbidden: %+v", r)
+	}
+	if r := status(t, rep, "T-03"); r.Status != evaluate.StatusNotApplicable {
+		t.Errorf("T-03 absent kind: %+v", r)
+	}
+	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusFail {
+		t.Errorf("T-02 live: %+v", r)
+	}
+	if len(rep.Controls) != 1 || rep.Controls[0].Status != evaluate.StatusFail {
+		t.Errorf("controls %+v", rep.Controls)
+	}
+}
+
+func TestRollUp(t *testing.T) {
+	e, _ := engine(t,
+		module("T-01", "#   inputs: [Pod]\n", `deny contains {"msg": "x"} if false`+"\n"),
+		module("T-02", "#   inputs: [Service]\n", `deny contains {"msg": "x"} if false`+"\n"),
+	)
+	s := snap("cluster")
+	s.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusCollected}, {Kind: "Service", Status: snapshot.StatusError, Reason: "timeout"}}
+	rep, _ := e.Evaluate(context.Background(), s)
+	if c := rep.Controls[0]; c.Status != evaluate.StatusUnknown || len(c.Unknown) != 1 {
+		t.Errorf("pass + unknown must roll up to unknown: %+v", c)
+	}
+}
