@@ -191,6 +191,14 @@ sidecar_enrolled(n) if {
 # ambient_enrolled: the Namespace object enrols it in ambient mode.
 ambient_enrolled(n) if ns_labels(n)["istio.io/dataplane-mode"] == "ambient"
 
+# unlabelled_ns: no injection label on the namespace (or no Namespace object
+# to tell).
+unlabelled_ns(n) if {
+	nl := labels(object.get(namespace_objects, n, {"metadata": {}}))
+	not "istio-injection" in object.keys(nl)
+	not "istio.io/rev" in object.keys(nl)
+}
+
 # namespace_enrolled: the Namespace object enrols it in the mesh.
 namespace_enrolled(n) if sidecar_enrolled(n)
 
@@ -243,10 +251,16 @@ meshed(w) if {
 meshed(w) if {
 	not host_network(w)
 	w.labels["sidecar.istio.io/inject"] == "true"
-	l := object.get(namespace_objects, w.namespace, {"metadata": {}}).metadata
-	nl := object.get(l, "labels", {})
-	not "istio-injection" in object.keys(nl)
-	not "istio.io/rev" in object.keys(nl)
+	unlabelled_ns(w.namespace)
+}
+
+# The revision injector's object selector: pod label istio.io/rev (not opted
+# out) in a namespace with neither istio-injection nor istio.io/rev.
+meshed(w) if {
+	not host_network(w)
+	object.get(w.labels, "istio.io/rev", "") != ""
+	not opted_out(w)
+	unlabelled_ns(w.namespace)
 }
 
 meshed(w) if {

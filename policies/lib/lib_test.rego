@@ -1,0 +1,341 @@
+package meshaudit.lib_test
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- builders ----------------------------------------------------------------
+
+inp(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+pa(ns, name, mode, ts) := {
+	"apiVersion": "security.istio.io/v1",
+	"kind": "PeerAuthentication",
+	"metadata": {"name": name, "namespace": ns, "creationTimestamp": ts},
+	"spec": {"mtls": {"mode": mode}},
+}
+
+pa_sel(ns, name, mode, ts, sel) := object.union(pa(ns, name, mode, ts), {"spec": {"selector": {"matchLabels": sel}}})
+
+pa_ref(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": ns, "name": name}
+
+# A workload entry as lib.workloads builds it.
+wl(ns, lbls) := {"namespace": ns, "labels": lbls, "annotations": {}, "spec": {}}
+
+web := wl("app", {"app": "web"})
+
+mode(w, port, pas) := m if {
+	m := lib.effective_mode(w, port) with input as inp({"PeerAuthentication": pas})
+}
+
+# ---- EffMode -----------------------------------------------------------------
+
+test_no_policy_is_default_permissive if {
+	mode(web, 8080, []) == ["PERMISSIVE", null]
+}
+
+test_mesh_policy_applies if {
+	mode(web, 8080, [pa("istio-system", "default", "STRICT", "")]) == ["STRICT", pa_ref("istio-system", "default")]
+}
+
+test_namespace_beats_mesh if {
+	mode(web, 8080, [
+		pa("istio-system", "default", "STRICT", ""),
+		pa("app", "ns", "PERMISSIVE", ""),
+	]) == ["PERMISSIVE", pa_ref("app", "ns")]
+}
+
+test_workload_beats_namespace if {
+	mode(web, 8080, [
+		pa("istio-system", "default", "PERMISSIVE", ""),
+		pa("app", "ns", "PERMISSIVE", ""),
+		pa_sel("app", "wl", "STRICT", "", {"app": "web"}),
+	]) == ["STRICT", pa_ref("app", "wl")]
+}
+
+test_workload_selector_must_match if {
+	mode(web, 8080, [
+		pa("app", "ns", "DISABLE", ""),
+		pa_sel("app", "other", "STRICT", "", {"app": "other"}),
+		pa_sel("other-ns", "same-labels", "STRICT", "", {"app": "web"}),
+	]) == ["DISABLE", pa_ref("app", "ns")]
+}
+
+test_unset_falls_through if {
+	mode(web, 8080, [
+		pa("istio-system", "default", "STRICT", ""),
+		pa("app", "ns", "UNSET", ""),
+		pa_sel("app", "wl", "UNSET", "", {"app": "web"}),
+	]) == ["STRICT", pa_ref("istio-system", "default")]
+
+	# a policy without mtls at all is UNSET too
+	no_mtls := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "ns", "namespace": "app"}, "spec": {}}
+	mode(web, 8080, [pa("istio-system", "default", "DISABLE", ""), no_mtls]) == ["DISABLE", pa_ref("istio-system", "default")]
+
+	# everything UNSET: Istio's default
+	mode(web, 8080, [pa("istio-system", "default", "UNSET", "")]) == ["PERMISSIVE", null]
+}
+
+test_oldest_wins_at_every_level if {
+	old := "2024-01-01T00:00:00Z"
+	new := "2024-06-01T00:00:00Z"
+	mode(web, 8080, [
+		pa("istio-system", "a-new", "STRICT", new),
+		pa("istio-system", "z-old", "DISABLE", old),
+	]) == ["DISABLE", pa_ref("istio-system", "z-old")]
+	mode(web, 8080, [
+		pa("app", "a-new", "STRICT", new),
+		pa("app", "z-old", "PERMISSIVE", old),
+	]) == ["PERMISSIVE", pa_ref("app", "z-old")]
+	mode(web, 8080, [
+		pa_sel("app", "a-new", "STRICT", new, {"app": "web"}),
+		pa_sel("app", "z-old", "DISABLE", old, {}),
+		pa_sel("app", "y-old", "DISABLE", old, {"app": "web"}),
+	]) == ["DISABLE", pa_ref("app", "y-old")]
+}
+
+test_equal_timestamps_pick_by_name if {
+	lib.mesh_pa.metadata.name == "a" with input as inp({"PeerAuthentication": [
+		pa("istio-system", "b", "STRICT", ""),
+		pa("istio-system", "a", "STRICT", ""),
+	]})
+}
+
+test_identical_keys_do_not_conflict if {
+	p1 := pa("app", "dup", "STRICT", "")
+	p2 := pa("app", "dup", "PERMISSIVE", "")
+	[m, _] := mode(web, 8080, [p1, p2])
+	m in {"STRICT", "PERMISSIVE"}
+}
+
+# Istio ignores PeerAuthentications with a selector in the root namespace
+# (pilot ComposePeerAuthentication; PeerAuthentication reference): they apply
+# to no workload, not even those of the root namespace.
+test_root_selector_policy_is_ignored if {
+	root_wl := wl("istio-system", {"app": "gw"})
+	pas := [
+		pa("istio-system", "default", "PERMISSIVE", ""),
+		pa_sel("istio-system", "gw", "STRICT", "", {"app": "gw"}),
+		pa_sel("istio-system", "web", "STRICT", "", {"app": "web"}),
+	]
+	mode(root_wl, 8080, pas) == ["PERMISSIVE", pa_ref("istio-system", "default")]
+	mode(web, 8080, pas) == ["PERMISSIVE", pa_ref("istio-system", "default")]
+	count(lib.mesh_pas) == 1 with input as inp({"PeerAuthentication": pas})
+}
+
+test_empty_selector_is_namespace_wide if {
+	mode(web, 8080, [pa_sel("app", "ns", "DISABLE", "", {})]) == ["DISABLE", pa_ref("app", "ns")]
+	count(lib.mesh_pas) == 1 with input as inp({"PeerAuthentication": [pa_sel("istio-system", "m", "STRICT", "", {})]})
+}
+
+port_pa := object.union(pa_sel("app", "wl", "STRICT", "", {"app": "web"}), {"spec": {"portLevelMtls": {
+	"9090": {"mode": "PERMISSIVE"},
+	"9091": {"mode": "UNSET"},
+}}})
+
+test_port_level_overrides_per_port if {
+	mode(web, 9090, [port_pa]) == ["PERMISSIVE", pa_ref("app", "wl")]
+	mode(web, 8080, [port_pa]) == ["STRICT", pa_ref("app", "wl")]
+	lib.workload_mode(web) == ["STRICT", pa_ref("app", "wl")] with input as inp({"PeerAuthentication": [port_pa]})
+}
+
+test_port_level_unset_inherits_workload_mode if {
+	mode(web, 9091, [port_pa]) == ["STRICT", pa_ref("app", "wl")]
+
+	# workload mode UNSET: the port inherits the namespace mode
+	p := object.union(port_pa, {"spec": {"mtls": {"mode": "UNSET"}}})
+	mode(web, 9091, [pa("app", "ns", "DISABLE", ""), p]) == ["DISABLE", pa_ref("app", "ns")]
+}
+
+test_port_level_ignored_without_selector if {
+	p := object.union(pa("app", "ns", "STRICT", ""), {"spec": {"portLevelMtls": {"9090": {"mode": "DISABLE"}}}})
+	mode(web, 9090, [p]) == ["STRICT", pa_ref("app", "ns")]
+}
+
+# ---- workloads ----------------------------------------------------------------
+
+deploy := {
+	"apiVersion": "apps/v1", "kind": "Deployment",
+	"metadata": {"name": "web", "namespace": "app"},
+	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app"}]}}},
+}
+
+rs := {
+	"apiVersion": "apps/v1", "kind": "ReplicaSet",
+	"metadata": {"name": "web-7d", "namespace": "app", "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
+	"spec": deploy.spec,
+}
+
+pod := {
+	"apiVersion": "v1", "kind": "Pod",
+	"metadata": {"name": "web-7d-x", "namespace": "app", "labels": {"app": "web"}, "ownerReferences": [{"kind": "ReplicaSet", "name": "web-7d", "controller": true}]},
+	"spec": {"containers": [{"name": "app"}]},
+}
+
+names(objs) := ns if {
+	ws := lib.workloads with input as inp(objs)
+	ns := {[w.kind, w.resource.name] | some w in ws}
+}
+
+test_owned_objects_dropped_when_owner_present if {
+	names({"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [pod]}) == {["Deployment", "web"]}
+}
+
+test_owned_objects_kept_when_owner_absent if {
+	names({"Pod": [pod]}) == {["Pod", "web-7d-x"]}
+	names({"ReplicaSet": [rs], "Pod": [pod]}) == {["ReplicaSet", "web-7d"]}
+	names({"Deployment": [deploy], "Pod": [pod]}) == {["Deployment", "web"], ["Pod", "web-7d-x"]}
+}
+
+test_owner_in_other_namespace_or_not_controller_kept if {
+	elsewhere := object.union(deploy, {"metadata": {"namespace": "other"}})
+	names({"Deployment": [elsewhere], "ReplicaSet": [rs]}) == {["Deployment", "web"], ["ReplicaSet", "web-7d"]}
+	loose := object.union(rs, {"metadata": {"ownerReferences": [{"kind": "Deployment", "name": "web"}]}})
+	names({"Deployment": [deploy], "ReplicaSet": [loose]}) == {["Deployment", "web"], ["ReplicaSet", "web-7d"]}
+}
+
+cronjob := {
+	"apiVersion": "batch/v1", "kind": "CronJob",
+	"metadata": {"name": "nightly", "namespace": "app"},
+	"spec": {"schedule": "0 0 * * *", "jobTemplate": {"spec": {"template": {
+		"metadata": {"labels": {"job": "nightly"}, "annotations": {"a": "b"}},
+		"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "x"}]},
+	}}}},
+}
+
+test_cronjob_template_extracted if {
+	ws := lib.workloads with input as inp({"CronJob": [cronjob]})
+	count(ws) == 1
+	some w in ws
+	w.kind == "CronJob"
+	w.namespace == "app"
+	w.labels == {"job": "nightly"}
+	w.annotations == {"a": "b"}
+	w.spec.containers[0].name == "run"
+	w.resource == {"apiVersion": "batch/v1", "kind": "CronJob", "namespace": "app", "name": "nightly"}
+}
+
+test_job_owned_by_cronjob_dropped if {
+	job := {
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": {"name": "nightly-1", "namespace": "app", "ownerReferences": [{"kind": "CronJob", "name": "nightly", "controller": true}]},
+		"spec": cronjob.spec.jobTemplate.spec,
+	}
+	names({"CronJob": [cronjob], "Job": [job]}) == {["CronJob", "nightly"]}
+}
+
+# ---- containers ---------------------------------------------------------------
+
+injected_pod := {
+	"namespace": "app", "labels": {}, "annotations": {"sidecar.istio.io/status": "{\"containers\":[\"istio-proxy\"]}"},
+	"spec": {
+		"initContainers": [{"name": "istio-init", "image": "proxyv2"}, {"name": "migrate", "image": "app"}],
+		"containers": [{"name": "app", "image": "app", "ports": [{"containerPort": 8080}]}, {"name": "istio-proxy", "image": "proxyv2", "ports": [{"containerPort": 15090}]}],
+	},
+}
+
+test_app_containers_exclude_istio_on_injected_pods if {
+	[x.c.name | some x in lib.app_containers(injected_pod)] == ["migrate", "app"]
+	count(lib.all_containers(injected_pod)) == 4
+	lib.container_ports(injected_pod) == {8080}
+}
+
+test_app_containers_keep_istio_names_on_uninjected_pods if {
+	w := json.patch(injected_pod, [{"op": "replace", "path": "/annotations", "value": {}}])
+	[x.c.name | some x in lib.app_containers(w)] == ["istio-init", "migrate", "app", "istio-proxy"]
+}
+
+test_gateway_auto_image_proxy_excluded if {
+	w := {"namespace": "gw", "labels": {}, "annotations": {}, "spec": {"containers": [{"name": "istio-proxy", "image": "auto"}]}}
+	lib.app_containers(w) == []
+}
+
+# ---- mesh membership ----------------------------------------------------------
+
+namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
+
+nss := [
+	namespace("on", {"istio-injection": "enabled"}),
+	namespace("rev", {"istio.io/rev": "canary"}),
+	namespace("off", {"istio-injection": "disabled"}),
+	namespace("plain", {}),
+	namespace("amb", {"istio.io/dataplane-mode": "ambient"}),
+]
+
+pw(ns, lbls, anns) := {"namespace": ns, "labels": lbls, "annotations": anns, "spec": {}}
+
+is_meshed(w) if lib.meshed(w) with input as inp({"Namespace": nss})
+
+inject := "sidecar.istio.io/inject"
+
+test_meshed_by_namespace if {
+	is_meshed(pw("on", {}, {}))
+	is_meshed(pw("rev", {}, {}))
+	is_meshed(pw("amb", {}, {}))
+	not is_meshed(pw("plain", {}, {}))
+	not is_meshed(pw("off", {}, {}))
+}
+
+test_label_wins_over_annotation if {
+	# enrolled namespace: label true beats annotation false, label false beats annotation true
+	is_meshed(pw("on", {inject: "true"}, {inject: "false"}))
+	not is_meshed(pw("on", {inject: "false"}, {inject: "true"}))
+
+	# annotation alone opts out; any non-true value opts out
+	not is_meshed(pw("on", {}, {inject: "false"}))
+	not is_meshed(pw("on", {}, {inject: "no"}))
+	is_meshed(pw("on", {}, {inject: "yes"}))
+	lib.inject_setting(pw("on", {inject: "False"}, {inject: "true"})) == "false"
+	lib.inject_setting(pw("on", {}, {inject: "TRUE"})) == "true"
+}
+
+test_label_opt_in_needs_unlabelled_namespace if {
+	is_meshed(pw("plain", {inject: "true"}, {}))
+	is_meshed(pw("no-namespace-object", {inject: "true"}, {}))
+
+	# the injector's object selector reads labels only
+	not is_meshed(pw("plain", {}, {inject: "true"}))
+	not is_meshed(pw("off", {inject: "true"}, {}))
+}
+
+test_pod_revision_label if {
+	is_meshed(pw("plain", {"istio.io/rev": "canary"}, {}))
+	not is_meshed(pw("plain", {"istio.io/rev": "canary", inject: "false"}, {}))
+	not is_meshed(pw("off", {"istio.io/rev": "canary"}, {}))
+}
+
+test_host_network_never_injected if {
+	w := object.union(pw("on", {}, {}), {"spec": {"hostNetwork": true}})
+	not is_meshed(w)
+}
+
+test_ambient_opt_out if {
+	not is_meshed(pw("amb", {"istio.io/dataplane-mode": "none"}, {}))
+	is_meshed(pw("plain", {"istio.io/dataplane-mode": "ambient"}, {}))
+}
+
+test_live_injected_pod_is_meshed if {
+	is_meshed(pw("plain", {}, {"sidecar.istio.io/status": "{}"}))
+}
+
+test_gateway_detection if {
+	lib.gateway({"labels": {}, "annotations": {}, "spec": {"containers": [{"name": "istio-proxy", "args": ["proxy", "router"]}]}})
+	lib.gateway({"labels": {}, "annotations": {"inject.istio.io/templates": "gateway"}, "spec": {}})
+	lib.gateway({"labels": {"gateway.networking.k8s.io/gateway-name": "gw"}, "annotations": {}, "spec": {}})
+	not lib.gateway({"labels": {}, "annotations": {}, "spec": {"containers": [{"name": "istio-proxy", "args": ["proxy", "sidecar"]}]}})
+}
+
+# ---- mesh config and scope ------------------------------------------------------
+
+test_mesh_config_parsed if {
+	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "enableAutoMtls: false\nrootNamespace: istio-system\n"}}
+	lib.mesh_config == {"enableAutoMtls": false, "rootNamespace": "istio-system"} with input as inp({"ConfigMap": [cm]})
+	lib.mesh_config == {} with input as inp({})
+}
+
+test_scope if {
+	lib.in_scope("app")
+	not lib.in_scope("kube-system")
+	lib.in_scope("istio-system")
+	not lib.app_ns("istio-system")
+	lib.app_ns("app")
+}

@@ -1,0 +1,106 @@
+# METADATA
+# title: Readiness and liveness probes on long-running containers
+# description: |
+#   Every app container of a long-running workload (Deployment, StatefulSet,
+#   DaemonSet, ReplicaSet, bare Pod) needs a readinessProbe, so it gets no
+#   traffic before it can serve (and a rollout waits for it), and a
+#   livenessProbe, so a wedged process is restarted instead of failing
+#   requests. Native sidecar init containers (restartPolicy: Always) run for
+#   the pod's lifetime and support probes, so they are judged too; ordinary
+#   init containers and ephemeral containers cannot have these probes. Jobs,
+#   CronJobs, Pods owned by a Job and bare Pods with restartPolicy Never or
+#   OnFailure run to completion and are not judged. A startupProbe for slow
+#   starters is recommended but not required (slowness is not visible in the
+#   spec). Istio's own injected containers are not judged.
+# custom:
+#   id: HA-01
+#   severity: medium
+#   controls: [CP-10, SC-24]
+#   inputs: [workloads]
+#   subjects: [Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod]
+#   remediation: |
+#     Add a `readinessProbe` and a `livenessProbe` (httpGet, grpc, tcpSocket or
+#     exec) to each listed container, with initialDelaySeconds, periodSeconds,
+#     timeoutSeconds and failureThreshold set for the application; add a
+#     `startupProbe` when start-up is slow rather than a long initialDelaySeconds.
+package meshaudit.rules.ha_01
+
+import data.meshaudit.lib
+import rego.v1
+
+# workloads: lib.workloads plus a workaround for a lib bug. lib.workloads
+# calls object.get on the pod template's metadata, so a template with
+# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
+# accepts) raises a type error and, outside strict evaluation, silently drops
+# the workload and its findings. Those workloads are added here in lib's
+# shape (no template labels or annotations to read); once lib is fixed the
+# union changes nothing.
+workloads := lib.workloads | null_meta_workloads
+
+null_meta_workloads contains w if {
+	some k in lib.workload_kinds
+	some obj in lib.objects(k)
+	not lib.owned(obj)
+	t := lib.pod_template(obj)
+	is_object(t)
+	object.get(t, "metadata", {}) == null
+	spec := object.get(t, "spec", {})
+	is_object(spec)
+	w := {
+		"obj": obj,
+		"kind": obj.kind,
+		"namespace": lib.ns(obj),
+		"resource": lib.resource(obj),
+		"labels": {},
+		"annotations": {},
+		"spec": spec,
+	}
+}
+
+long_running := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"}
+
+probes := ["readinessProbe", "livenessProbe"]
+
+handlers := ["exec", "httpGet", "tcpSocket", "grpc"]
+
+# completes: a bare or live Pod that runs to completion.
+completes(w) if {
+	w.kind == "Pod"
+	w.spec.restartPolicy in {"Never", "OnFailure"}
+}
+
+completes(w) if {
+	w.kind == "Pod"
+	some ref in object.get(w.obj.metadata, "ownerReferences", [])
+	ref.kind in {"Job", "CronJob"}
+}
+
+# probed: containers that run for the pod's lifetime and accept probes.
+probed(x) := "container" if x.kind == "containers"
+
+probed(x) := "sidecar init container" if {
+	x.kind == "initContainers"
+	x.c.restartPolicy == "Always"
+}
+
+# has_probe: the probe is set with a handler.
+has_probe(c, p) if {
+	pr := c[p]
+	is_object(pr)
+	some h in handlers
+	object.get(pr, h, null) != null
+}
+
+deny contains {
+	"msg": sprintf("%s %q has no %s", [label, x.c.name, concat(" and no ", missing)]),
+	"resource": w.resource,
+} if {
+	some w in workloads
+	w.kind in long_running
+	lib.in_scope(w.namespace)
+	not completes(w)
+	some x in lib.app_containers(w)
+	label := probed(x)
+	missing := [p | some p in probes; not has_probe(x.c, p)]
+	count(missing) > 0
+}

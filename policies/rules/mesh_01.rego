@@ -1,0 +1,152 @@
+# METADATA
+# title: Application namespaces enrolled in the mesh
+# description: |
+#   Every in-scope application namespace (not excluded, not the Istio root)
+#   must be enrolled: `istio-injection=enabled`, `istio.io/rev=<revision>`
+#   naming an installed revision (or revision tag), or
+#   `istio.io/dataplane-mode=ambient`. Pods of a namespace that is not
+#   enrolled get no proxy, so their traffic is neither encrypted nor
+#   authorized by the mesh. Conflicting labels are reported too: Istio's
+#   injector webhooks give `istio-injection` precedence over `istio.io/rev`.
+#   A namespace seen only through the objects in it (no Namespace object in
+#   the input) cannot show its labels and is reported once.
+# custom:
+#   id: MESH-01
+#   severity: high
+#   controls: [AC-4, CM-6]
+#   inputs: [Namespace, Deployment, MutatingWebhookConfiguration]
+#   remediation: |
+#     Label the namespace `istio-injection=enabled` (default revision) or
+#     `istio.io/rev=<revision>` (revision-based installs, never both), or
+#     `istio.io/dataplane-mode=ambient` for ambient mode, and restart its
+#     pods. Make sure the revision named has an istiod (or a revision tag).
+#     Keep the Namespace object with the application's manifests so its
+#     enrolment can be checked.
+package meshaudit.rules.mesh_01
+
+import data.meshaudit.lib
+import rego.v1
+
+judged contains n if {
+	some n in lib.namespaces
+	lib.app_ns(n)
+}
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+has_label(l, k) if k in object.keys(l)
+
+ambient(l) if l["istio.io/dataplane-mode"] == "ambient"
+
+has_rev(l) if object.get(l, "istio.io/rev", "") != ""
+
+# ---- revisions known from the input ----------------------------------------
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.ns(d) == lib.root_ns
+	lib.labels(d).app == "istiod"
+}
+
+# An istiod without an istio.io/rev label is the default revision.
+revisions contains object.get(lib.labels(d), "istio.io/rev", "default") if some d in istiods
+
+revision_exists(r) if r in revisions
+
+# A revision tag (MutatingWebhookConfiguration istio-revision-tag-<tag>,
+# labels istio.io/tag=<tag>, istio.io/rev=<revision>) pointing at an istiod.
+revision_exists(r) if {
+	some mwc in lib.objects("MutatingWebhookConfiguration")
+	l := lib.labels(mwc)
+	l["istio.io/tag"] == r
+	l["istio.io/rev"] in revisions
+}
+
+# ---- findings ---------------------------------------------------------------
+
+# Namespace implied by its objects only.
+deny contains {
+	"msg": sprintf("namespace %q is used by objects in the input but its Namespace object is not in the input, so its mesh enrolment cannot be shown", [n]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	not lib.namespace_objects[n]
+}
+
+# No enrolment label at all.
+deny contains {
+	"msg": sprintf("namespace %q has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	not has_label(l, "istio-injection")
+	not has_rev(l)
+	not ambient(l)
+}
+
+# Injection switched off.
+deny contains {
+	"msg": sprintf("namespace %q has label istio-injection=disabled, so its pods get no sidecar", [n]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	l["istio-injection"] == "disabled"
+	not has_rev(l)
+	not ambient(l)
+}
+
+# A value the injector webhooks do not match (only "enabled" selects).
+deny contains {
+	"msg": sprintf("namespace %q has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, v]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	v := l["istio-injection"]
+	not v in {"enabled", "disabled"}
+	not has_rev(l)
+	not ambient(l)
+}
+
+# Conflicting labels: istio-injection and istio.io/rev together. The
+# revisioned webhooks require istio-injection to be absent, so the
+# istio-injection label decides.
+deny contains {
+	"msg": sprintf("namespace %q has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, rev, rev]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	l["istio-injection"] == "enabled"
+	has_rev(l)
+	rev := l["istio.io/rev"]
+}
+
+deny contains {
+	"msg": sprintf("namespace %q has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, v, rev, rev]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	v := l["istio-injection"]
+	v != "enabled"
+	has_rev(l)
+	rev := l["istio.io/rev"]
+}
+
+# Revision without istiod: only claimed when the input holds istiod
+# Deployments (a manifest scan of an application usually does not).
+deny contains {
+	"msg": sprintf("namespace %q has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, rev, concat(", ", sort(revisions))]),
+	"resource": lib.namespace_resource(n),
+} if {
+	count(istiods) > 0
+	some n in judged
+	l := ns_labels(n)
+	not has_label(l, "istio-injection")
+	rev := l["istio.io/rev"]
+	rev != ""
+	not revision_exists(rev)
+}

@@ -1,0 +1,150 @@
+package meshaudit.rules.mesh_01_test
+
+import data.meshaudit.rules.mesh_01
+import rego.v1
+
+ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+nsres(n) := {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": n}
+
+deploy(namespace, name, labels) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": namespace, "labels": labels},
+	"spec": {"template": {"metadata": {}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}},
+}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+test_enabled_passes if {
+	count(mesh_01.deny) == 0 with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled"})]})
+}
+
+test_ambient_passes if {
+	count(mesh_01.deny) == 0 with input as inp({"Namespace": [ns("app", {"istio.io/dataplane-mode": "ambient"})]})
+}
+
+test_revision_without_istiod_in_input_passes if {
+	count(mesh_01.deny) == 0 with input as inp({"Namespace": [ns("app", {"istio.io/rev": "1-22"})]})
+}
+
+test_missing_label_fails if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
+		"resource": nsres("app"),
+	}} with input as inp({"Namespace": [ns("app", {"team": "a"})]})
+}
+
+test_ambient_none_fails if {
+	some f in mesh_01.deny with input as inp({"Namespace": [ns("app", {"istio.io/dataplane-mode": "none"})]})
+	startswith(f.msg, "namespace \"app\" has no istio-injection=enabled")
+}
+
+test_disabled_fails if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar",
+		"resource": nsres("app"),
+	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled"})]})
+}
+
+test_other_value_fails if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar",
+		"resource": nsres("app"),
+	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "true"})]})
+}
+
+test_conflict_enabled_and_rev_fails if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"resource": nsres("app"),
+	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled", "istio.io/rev": "canary"})]})
+}
+
+test_conflict_disabled_and_rev_fails_once if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar",
+		"resource": nsres("app"),
+	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled", "istio.io/rev": "canary"})]})
+}
+
+istiod(rev) := deploy("istio-system", sprintf("istiod-%s", [rev]), {"app": "istiod", "istio.io/rev": rev})
+
+test_revision_without_istiod_fails if {
+	mesh_01.deny == {{
+		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23",
+		"resource": nsres("app"),
+	}} with input as inp({
+		"Namespace": [ns("app", {"istio.io/rev": "1-21"})],
+		"Deployment": [istiod("1-23"), istiod("1-22")],
+	})
+}
+
+test_revision_with_istiod_passes if {
+	count(mesh_01.deny) == 0 with input as inp({
+		"Namespace": [ns("app", {"istio.io/rev": "1-22"})],
+		"Deployment": [istiod("1-22")],
+	})
+}
+
+test_unlabelled_istiod_is_default_revision if {
+	d := deploy("istio-system", "istiod", {"app": "istiod"})
+	count(mesh_01.deny) == 0 with input as inp({
+		"Namespace": [ns("app", {"istio.io/rev": "default"})],
+		"Deployment": [d],
+	})
+}
+
+test_revision_tag_passes if {
+	tag := {
+		"apiVersion": "admissionregistration.k8s.io/v1",
+		"kind": "MutatingWebhookConfiguration",
+		"metadata": {"name": "istio-revision-tag-prod", "labels": {"istio.io/tag": "prod", "istio.io/rev": "1-22"}},
+	}
+	count(mesh_01.deny) == 0 with input as inp({
+		"Namespace": [ns("app", {"istio.io/rev": "prod"})],
+		"Deployment": [istiod("1-22")],
+		"MutatingWebhookConfiguration": [tag],
+	})
+}
+
+test_revision_tag_to_missing_revision_fails if {
+	tag := {
+		"apiVersion": "admissionregistration.k8s.io/v1",
+		"kind": "MutatingWebhookConfiguration",
+		"metadata": {"name": "istio-revision-tag-prod", "labels": {"istio.io/tag": "prod", "istio.io/rev": "1-20"}},
+	}
+	d := mesh_01.deny with input as inp({
+		"Namespace": [ns("app", {"istio.io/rev": "prod"})],
+		"Deployment": [istiod("1-22")],
+		"MutatingWebhookConfiguration": [tag],
+	})
+	count(d) == 1
+}
+
+test_implied_namespace_reported_once if {
+	mesh_01.deny == {{
+		"msg": "namespace \"shop\" is used by objects in the input but its Namespace object is not in the input, so its mesh enrolment cannot be shown",
+		"resource": nsres("shop"),
+	}} with input as inp({"Deployment": [deploy("shop", "a", {}), deploy("shop", "b", {})]})
+}
+
+test_root_and_excluded_namespaces_not_judged if {
+	count(mesh_01.deny) == 0 with input as inp({
+		"Namespace": [ns("istio-system", {}), ns("kube-system", {})],
+		"Deployment": [deploy("kube-public", "x", {})],
+	})
+}
+
+test_excluded_namespace_param if {
+	p := object.union(data.meshaudit.params, {"excluded_namespaces": ["legacy"]})
+	count(mesh_01.deny) == 0 with input as inp({"Namespace": [ns("legacy", {})]})
+		with data.meshaudit.params as p
+}
+
+test_live_same_logic if {
+	d := mesh_01.deny with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [ns("app", {}), ns("ok", {"istio-injection": "enabled"})]}}
+	count(d) == 1
+	some f in d
+	f.resource.name == "app"
+}

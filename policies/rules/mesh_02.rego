@@ -1,0 +1,199 @@
+# METADATA
+# title: Workloads run with a mesh proxy
+# description: |
+#   Every workload in an application namespace must be in the mesh: opted-out
+#   workloads (`sidecar.istio.io/inject` label, or the annotation when there
+#   is no label, set to anything but true) and workloads that no injector
+#   webhook selects run without a sidecar, so their traffic is neither
+#   encrypted nor authorized by the mesh. In a live scan, Pods are judged by
+#   what they run: an `istio-proxy` container and the
+#   `sidecar.istio.io/status` annotation; pods of a workload that should be
+#   injected but run without a proxy (created before enrolment, or injection
+#   failed) are reported on the workload.
+# custom:
+#   id: MESH-02
+#   severity: high
+#   controls: [SC-8(1), AC-4]
+#   inputs: [workloads, Namespace]
+#   subjects: [workloads]
+#   remediation: |
+#     Remove the `sidecar.istio.io/inject: "false"` label/annotation (or get
+#     an approved exception), enrol the namespace (`istio-injection=enabled`
+#     or `istio.io/rev=<revision>`), and restart pods that were created
+#     before the namespace was enrolled (`kubectl rollout restart`).
+package meshaudit.rules.mesh_02
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- injection semantics (Istio's webhooks and injector) --------------------
+
+# The injector reads the sidecar.istio.io/inject label, else the annotation;
+# y/yes/true/on inject, empty uses the namespace default, anything else
+# (false, no, off, ...) disables injection.
+true_values := {"y", "yes", "true", "on"}
+
+opted_out(w) if {
+	s := lib.inject_setting(w)
+	s != ""
+	not s in true_values
+}
+
+inject_source(w) := "label" if {
+	"sidecar.istio.io/inject" in object.keys(w.labels)
+} else := "annotation"
+
+inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
+	inject_source(w) == "label"
+} else := w.annotations["sidecar.istio.io/inject"]
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+# The namespace selects a sidecar injector (namespace.sidecar-injector or
+# rev.namespace.sidecar-injector webhooks).
+sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
+
+sidecar_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	object.get(l, "istio.io/rev", "") != ""
+}
+
+# No injection label on the namespace (the object webhooks' condition), or
+# no Namespace object to tell.
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	not "istio.io/rev" in object.keys(l)
+}
+
+# sidecar_expected: some injector webhook selects the pod and the injector
+# does not refuse it.
+sidecar_expected(w) if {
+	sidecar_ns(w.namespace)
+	not opted_out(w)
+}
+
+sidecar_expected(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+# rev.object.sidecar-injector: a pod label istio.io/rev in a namespace
+# without injection labels (lib.meshed does not cover this case).
+sidecar_expected(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not opted_out(w)
+}
+
+ambient_ns(n) if ns_labels(n)["istio.io/dataplane-mode"] == "ambient"
+
+ambient_captured(w) if {
+	ambient_ns(w.namespace)
+	object.get(w.labels, "istio.io/dataplane-mode", "") != "none"
+}
+
+ambient_captured(w) if w.labels["istio.io/dataplane-mode"] == "ambient"
+
+covered(w) if lib.meshed(w)
+
+covered(w) if sidecar_expected(w)
+
+covered(w) if ambient_captured(w)
+
+# ---- live pods ----------------------------------------------------------------
+
+controller(o) := ref if {
+	some ref in object.get(o.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+}
+
+# top_owner follows one more controller link (ReplicaSet -> Deployment,
+# Job -> CronJob) when that owner is in the input.
+top_owner(kind, n, name) := [ref.kind, ref.name] if {
+	some o in lib.objects(kind)
+	lib.ns(o) == n
+	lib.name(o) == name
+	ref := controller(o)
+	[ref.kind, n, ref.name] in lib.present
+} else := [kind, name]
+
+pods_of(w) := [p |
+	some p in lib.objects("Pod")
+	lib.ns(p) == w.namespace
+	ref := controller(p)
+	top_owner(ref.kind, w.namespace, ref.name) == [w.kind, lib.name(w.obj)]
+]
+
+pod_has_proxy(p) if {
+	some kind in ["containers", "initContainers"]
+	some c in object.get(p.spec, kind, [])
+	c.name == "istio-proxy"
+}
+
+# ---- findings -------------------------------------------------------------------
+
+judged contains w if {
+	some w in lib.workloads
+	lib.app_ns(w.namespace)
+}
+
+overrides(w) := sprintf(", overriding annotation %q", [w.annotations["sidecar.istio.io/inject"]]) if {
+	inject_source(w) == "label"
+	w.annotations["sidecar.istio.io/inject"] != w.labels["sidecar.istio.io/inject"]
+} else := ""
+
+deny contains {
+	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh", [inject_source(w), inject_raw(w), overrides(w)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	opted_out(w)
+	not ambient_captured(w)
+}
+
+deny contains {
+	"msg": sprintf("namespace %q is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar", [w.namespace]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	not opted_out(w)
+	lib.namespace_objects[w.namespace]
+	not covered(w)
+}
+
+# Live: a Pod the injector should have handled, judged by what it runs.
+deny contains {
+	"msg": sprintf("pod has no %s although it should be injected, so it runs without a sidecar", [concat(" and no ", missing)]),
+	"resource": w.resource,
+} if {
+	lib.live
+	some w in judged
+	w.kind == "Pod"
+	sidecar_expected(w)
+	missing := [m |
+		some m in ["istio-proxy container", "sidecar.istio.io/status annotation"]
+		not has_part(w, m)
+	]
+	count(missing) > 0
+}
+
+has_part(w, "istio-proxy container") if pod_has_proxy(w.obj)
+
+has_part(w, "sidecar.istio.io/status annotation") if lib.injected(w)
+
+# Live: pods of a workload that should be injected but run without a proxy.
+deny contains {
+	"msg": sprintf("pods %s run without an istio-proxy container although the workload should be injected (created before enrolment, or injection failed)", [concat(", ", bare)]),
+	"resource": w.resource,
+} if {
+	lib.live
+	some w in judged
+	w.kind != "Pod"
+	sidecar_expected(w)
+	bare := sort([lib.name(p) | some p in pods_of(w); not pod_has_proxy(p)])
+	count(bare) > 0
+}

@@ -1,0 +1,144 @@
+# METADATA
+# title: No inbound traffic bypasses the sidecar
+# description: |
+#   The pod annotations `traffic.sidecar.istio.io/excludeInboundPorts` and
+#   `traffic.sidecar.istio.io/includeInboundPorts` decide which inbound ports
+#   istio-iptables (or Istio CNI) redirects to the sidecar. A port that is
+#   not redirected is served in plaintext straight by the application: it
+#   skips mTLS, PeerAuthentication and AuthorizationPolicy. As in
+#   istio-iptables, the exclusion list applies only while the inclusion list
+#   is `*` (the default); with an explicit list every declared container
+#   port left out of it bypasses the sidecar, and an empty list disables
+#   inbound capture. Istio's own proxy ports (15008, 15020, 15021, 15090 and
+#   the status port) and the allowlisted ports are not reported.
+# custom:
+#   id: MESH-03
+#   severity: critical
+#   controls: [SC-7(5), SC-8(1), AC-3]
+#   inputs: [workloads, Namespace]
+#   subjects: [workloads]
+#   remediation: |
+#     Remove `traffic.sidecar.istio.io/excludeInboundPorts`, and either remove
+#     `traffic.sidecar.istio.io/includeInboundPorts` (default `*`) or list
+#     every container port in it (the talk's `"15090,6969"` pattern for a
+#     workload serving metrics on 6969). Ports that must bypass the proxy
+#     need an approved exception in `allowed_inbound_bypass_ports`.
+package meshaudit.rules.mesh_03
+
+import data.meshaudit.lib
+import rego.v1
+
+exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
+
+include_key := "traffic.sidecar.istio.io/includeInboundPorts"
+
+# ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
+
+true_values := {"y", "yes", "true", "on"}
+
+opted_out(w) if {
+	s := lib.inject_setting(w)
+	s != ""
+	not s in true_values
+}
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
+
+sidecar_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	object.get(l, "istio.io/rev", "") != ""
+}
+
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	not "istio.io/rev" in object.keys(l)
+}
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	sidecar_ns(w.namespace)
+	not opted_out(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not opted_out(w)
+}
+
+# Judged: workloads with a sidecar, and workloads whose namespace object is
+# not in the input (enrolment unknown: a capture annotation shows the intent
+# to be meshed) unless they opt out.
+judged contains w if {
+	some w in lib.workloads
+	lib.app_ns(w.namespace)
+	applies(w)
+}
+
+applies(w) if sidecar(w)
+
+applies(w) if {
+	not lib.namespace_objects[w.namespace]
+	not opted_out(w)
+}
+
+# ---- port lists -----------------------------------------------------------------
+
+ports(v) := {p |
+	some raw in split(sprintf("%v", [v]), ",")
+	p := trim_space(raw)
+	p != ""
+}
+
+allowed := {sprintf("%v", [p]) | some p in lib.params.allowed_inbound_bypass_ports}
+
+# Ports of the proxy itself, already outside inbound capture.
+istio_ports(w) := {"15008", "15020", "15021", "15090"} | {sprintf("%v", [p]) |
+	p := w.annotations["status.sidecar.istio.io/port"]
+}
+
+fmt_ports(s) := concat(", ", array.concat(
+	[sprintf("%d", [n]) | some n in sort({to_number(p) | some p in s; regex.match(`^[0-9]+$`, p)})],
+	sort([p | some p in s; not regex.match(`^[0-9]+$`, p)]),
+))
+
+include_value(w) := v if {
+	v := trim_space(sprintf("%v", [w.annotations[include_key]]))
+} else := "*"
+
+# ---- findings ---------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("%s %q lets inbound traffic to port(s) %s bypass the sidecar (no mTLS, no authorization)", [exclude_key, w.annotations[exclude_key], fmt_ports(bypassed)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	include_value(w) == "*"
+	bypassed := (ports(w.annotations[exclude_key]) - allowed) - istio_ports(w)
+	count(bypassed) > 0
+}
+
+deny contains {
+	"msg": sprintf("%s %q leaves container port(s) %s out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization)", [include_key, w.annotations[include_key], fmt_ports(missing)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	include_value(w) != "*"
+	declared := {sprintf("%v", [p]) | some p in lib.container_ports(w)}
+	missing := (declared - ports(include_value(w))) - allowed
+	count(missing) > 0
+}

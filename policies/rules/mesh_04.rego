@@ -1,0 +1,180 @@
+# METADATA
+# title: No outbound traffic bypasses the sidecar
+# description: |
+#   Pod annotations that take outbound traffic out of the sidecar's capture:
+#   `traffic.sidecar.istio.io/excludeOutboundIPRanges`,
+#   `excludeOutboundPorts`, `includeOutboundIPRanges` other than `*` (an
+#   empty value disables outbound capture) and `excludeInterfaces`. Traffic
+#   that bypasses the proxy gets no mTLS, no egress policy, no telemetry:
+#   the talk's latency-sensitive database clients bypassing Istio are this
+#   case and must appear unless covered by an approved exception
+#   (`allowed_outbound_bypass_cidrs`, `allowed_outbound_bypass_ports`).
+#   `includeOutboundPorts` and `kubevirtInterfaces` are not reported: in
+#   istio-iptables both add redirection to the proxy, they bypass nothing.
+# custom:
+#   id: MESH-04
+#   severity: high
+#   controls: [SC-7(8), AC-4]
+#   inputs: [workloads, Namespace]
+#   subjects: [workloads]
+#   remediation: |
+#     Remove the bypass annotation so that the traffic goes through the
+#     sidecar (and the egress gateway); for an external database, declare it
+#     with a ServiceEntry and route it through the egress gateway. A bypass
+#     that is an accepted risk goes into `allowed_outbound_bypass_cidrs` /
+#     `allowed_outbound_bypass_ports`, with its justification.
+package meshaudit.rules.mesh_04
+
+import data.meshaudit.lib
+import rego.v1
+
+prefix := "traffic.sidecar.istio.io/"
+
+# ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
+
+true_values := {"y", "yes", "true", "on"}
+
+opted_out(w) if {
+	s := lib.inject_setting(w)
+	s != ""
+	not s in true_values
+}
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
+
+sidecar_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	object.get(l, "istio.io/rev", "") != ""
+}
+
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	not "istio.io/rev" in object.keys(l)
+}
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	sidecar_ns(w.namespace)
+	not opted_out(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not opted_out(w)
+}
+
+judged contains w if {
+	some w in lib.workloads
+	lib.app_ns(w.namespace)
+	applies(w)
+}
+
+applies(w) if sidecar(w)
+
+applies(w) if {
+	not lib.namespace_objects[w.namespace]
+	not opted_out(w)
+}
+
+# ---- helpers ------------------------------------------------------------------
+
+items(v) := {p |
+	some raw in split(sprintf("%v", [v]), ",")
+	p := trim_space(raw)
+	p != ""
+}
+
+ann(w, k) := sprintf("%v", [w.annotations[concat("", [prefix, k])]])
+
+allowed_ports := {sprintf("%v", [p]) | some p in lib.params.allowed_outbound_bypass_ports}
+
+allowed_cidrs := {c | some c in lib.params.allowed_outbound_bypass_cidrs}
+
+cidr_allowed(c) if c in allowed_cidrs
+
+cidr_allowed(c) if {
+	net.cidr_is_valid(c)
+	some a in allowed_cidrs
+	net.cidr_is_valid(a)
+	net.cidr_contains(a, c)
+}
+
+fmt_ports(s) := concat(", ", array.concat(
+	[sprintf("%d", [n]) | some n in sort({to_number(p) | some p in s; regex.match(`^[0-9]+$`, p)})],
+	sort([p | some p in s; not regex.match(`^[0-9]+$`, p)]),
+))
+
+# The Prometheus pattern of TEL-03 (scraping with Istio certificates):
+# includeInboundPorts "" and includeOutboundIPRanges "".
+prometheus_pattern(w) if {
+	trim_space(ann(w, "includeInboundPorts")) == ""
+	trim_space(ann(w, "includeOutboundIPRanges")) == ""
+}
+
+tel03_note(w) := "; this is TEL-03's Prometheus scraping pattern: if this is the mesh's Prometheus, record it as an approved exception" if {
+	prometheus_pattern(w)
+} else := ""
+
+# ---- findings ---------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	v := ann(w, "excludeOutboundIPRanges")
+	bypassed := {c | some c in items(v); not cidr_allowed(c)}
+	count(bypassed) > 0
+}
+
+deny contains {
+	"msg": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	v := ann(w, "excludeOutboundPorts")
+	bypassed := items(v) - allowed_ports
+	count(bypassed) > 0
+}
+
+deny contains {
+	"msg": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	v := ann(w, "includeOutboundIPRanges")
+	trim_space(v) == ""
+}
+
+deny contains {
+	"msg": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	v := ann(w, "includeOutboundIPRanges")
+	not trim_space(v) in {"", "*"}
+}
+
+deny contains {
+	"msg": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	v := ann(w, "excludeInterfaces")
+	count(items(v)) > 0
+}

@@ -1,0 +1,207 @@
+# METADATA
+# title: Jobs and CronJobs handle the sidecar lifecycle
+# description: |
+#   A Job's pod with a classic sidecar races the proxy at start-up (its
+#   calls fail until Envoy is ready) and never completes, because the proxy
+#   keeps running after the job's work is done (the talk's alert-config
+#   jobs). Jobs and CronJobs in meshed namespaces pass with native sidecars
+#   (`sidecar.istio.io/nativeSidecar: "true"`, istio-proxy as an init
+#   container with `restartPolicy: Always`, istiod with
+#   `ENABLE_NATIVE_SIDECARS=true`, or live pods running a native
+#   istio-proxy), or with `holdApplicationUntilProxyStarts: true` (pod
+#   `proxy.istio.io/config`, the mesh's `defaultConfig`, or a wait on the
+#   proxy's readiness endpoint 15021/healthz/ready) together with a call to
+#   the proxy's `/quitquitquit`. Opting the Job out of injection takes it
+#   out of the mesh and fails.
+# custom:
+#   id: MESH-08
+#   severity: medium
+#   controls: [CP-10, AC-4]
+#   inputs: [workloads, Namespace, ConfigMap]
+#   subjects: [Job, CronJob]
+#   remediation: |
+#     Use native sidecars: annotate the pod template
+#     `sidecar.istio.io/nativeSidecar: "true"` (Kubernetes 1.29+), or set
+#     `ENABLE_NATIVE_SIDECARS=true` on istiod. Otherwise set
+#     `proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'` and
+#     end the job's command with
+#     `curl -fsI -X POST http://localhost:15020/quitquitquit`. Do not opt Jobs
+#     out of injection.
+package meshaudit.rules.mesh_08
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- which Jobs are in the mesh (see MESH-02 for the webhook logic) ---------
+
+true_values := {"y", "yes", "true", "on"}
+
+opted_out(w) if {
+	s := lib.inject_setting(w)
+	s != ""
+	not s in true_values
+}
+
+inject_source(w) := "label" if {
+	"sidecar.istio.io/inject" in object.keys(w.labels)
+} else := "annotation"
+
+inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
+	inject_source(w) == "label"
+} else := w.annotations["sidecar.istio.io/inject"]
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
+
+sidecar_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	object.get(l, "istio.io/rev", "") != ""
+}
+
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if {
+	l := ns_labels(n)
+	not "istio-injection" in object.keys(l)
+	not "istio.io/rev" in object.keys(l)
+}
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	sidecar_ns(w.namespace)
+	not opted_out(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not opted_out(w)
+}
+
+jobs contains w if {
+	some w in lib.workloads
+	w.kind in {"Job", "CronJob"}
+	lib.app_ns(w.namespace)
+}
+
+# ---- native sidecars ------------------------------------------------------------
+
+native_init(spec) if {
+	some c in object.get(spec, "initContainers", [])
+	c.name == "istio-proxy"
+	object.get(c, "restartPolicy", "") == "Always"
+}
+
+istiod_native if {
+	some d in lib.objects("Deployment")
+	lib.ns(d) == lib.root_ns
+	lib.labels(d).app == "istiod"
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	some e in object.get(c, "env", [])
+	e.name == "ENABLE_NATIVE_SIDECARS"
+	lib.truthy(object.get(e, "value", ""))
+}
+
+controller(o) := ref if {
+	some ref in object.get(o.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+}
+
+top_owner(kind, n, name) := [ref.kind, ref.name] if {
+	some o in lib.objects(kind)
+	lib.ns(o) == n
+	lib.name(o) == name
+	ref := controller(o)
+	[ref.kind, n, ref.name] in lib.present
+} else := [kind, name]
+
+native(w) if lib.truthy(object.get(w.annotations, "sidecar.istio.io/nativeSidecar", ""))
+
+native(w) if native_init(w.spec)
+
+native(w) if {
+	istiod_native
+	not lib.falsy(object.get(w.annotations, "sidecar.istio.io/nativeSidecar", ""))
+}
+
+# Live: the Job's (or CronJob's Jobs') pods run istio-proxy as a native sidecar.
+native(w) if {
+	lib.live
+	some p in lib.objects("Pod")
+	lib.ns(p) == w.namespace
+	ref := controller(p)
+	top_owner(ref.kind, w.namespace, ref.name) == [w.kind, lib.name(w.obj)]
+	native_init(p.spec)
+}
+
+# ---- hold and quit -----------------------------------------------------------------
+
+proxy_config(w) := pc if {
+	raw := w.annotations["proxy.istio.io/config"]
+	yaml.is_valid(raw)
+	pc := yaml.unmarshal(raw)
+	is_object(pc)
+}
+
+hold(w) if lib.truthy(proxy_config(w).holdApplicationUntilProxyStarts)
+
+hold(w) if {
+	lib.truthy(object.get(lib.mesh_config, ["defaultConfig", "holdApplicationUntilProxyStarts"], false))
+	not lib.falsy(object.get(proxy_config_or_empty(w), "holdApplicationUntilProxyStarts", ""))
+}
+
+# The talk's hack: the command waits for the proxy's readiness endpoint.
+hold(w) if contains(command_text(w), "15021/healthz/ready")
+
+proxy_config_or_empty(w) := pc if {
+	pc := proxy_config(w)
+} else := {}
+
+command_text(w) := concat(" ", [s |
+	some x in lib.app_containers(w)
+	x.kind == "containers"
+	some field in ["command", "args"]
+	some s in object.get(x.c, field, [])
+])
+
+quit(w) if contains(command_text(w), "/quitquitquit")
+
+missing(w) := "holdApplicationUntilProxyStarts and no container calls /quitquitquit: the job can start before its proxy is ready and the proxy keeps the pod running after the work is done" if {
+	not hold(w)
+	not quit(w)
+} else := "holdApplicationUntilProxyStarts: the job's containers can start before the proxy is ready" if {
+	not hold(w)
+} else := "/quitquitquit call in any container: the proxy keeps the pod running after the job's work is done" if {
+	not quit(w)
+}
+
+# ---- findings ------------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("sidecar.istio.io/inject %s %q keeps the %s out of the mesh as a sidecar-lifecycle workaround; use native sidecars instead", [inject_source(w), inject_raw(w), w.kind]),
+	"resource": w.resource,
+} if {
+	some w in jobs
+	opted_out(w)
+	sidecar_ns(w.namespace)
+}
+
+deny contains {
+	"msg": sprintf("no native sidecar and no %s", [missing(w)]),
+	"resource": w.resource,
+} if {
+	some w in jobs
+	sidecar(w)
+	not native(w)
+	missing(w)
+}

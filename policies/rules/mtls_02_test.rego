@@ -1,0 +1,260 @@
+package meshaudit.rules.mtls_02_test
+
+import data.meshaudit.lib
+import data.meshaudit.rules.mtls_02
+import rego.v1
+
+namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
+
+enrolled(name) := namespace(name, {"istio-injection": "enabled"})
+
+deploy(ns, name, lbls, ports) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"template": {
+		"metadata": {"labels": lbls},
+		"spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0", "ports": [{"containerPort": p} | some p in ports]}]},
+	}},
+}
+
+pa(ns, name, mode) := {
+	"apiVersion": "security.istio.io/v1",
+	"kind": "PeerAuthentication",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"mtls": {"mode": mode}},
+}
+
+pa_sel(ns, name, mode, sel) := object.union(pa(ns, name, mode), {"spec": {"selector": {"matchLabels": sel}}})
+
+inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
+
+live(objs) := inp("cluster", objs)
+
+manifests(objs) := inp("manifests", objs)
+
+web := deploy("app", "web", {"app": "web"}, [8080])
+
+web_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"}
+
+mesh_strict := pa("istio-system", "default", "STRICT")
+
+test_strict_mesh_passes if {
+	count(mtls_02.deny) == 0 with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_default_permissive_live_fails if {
+	mtls_02.deny == {{
+		"msg": "port 8080 is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode)",
+		"resource": web_res,
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [web]})
+}
+
+test_default_permissive_manifests_with_root_fails if {
+	mtls_02.deny == {{
+		"msg": "port 8080 is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode)",
+		"resource": web_res,
+	}} with input as manifests({
+		"Namespace": [enrolled("app"), namespace("istio-system", {})],
+		"Deployment": [web],
+	})
+}
+
+# A manifest scan without the root namespace cannot see the mesh-wide policy:
+# workloads relying on it are not judged.
+test_mesh_unknown_manifests_not_judged if {
+	count(mtls_02.deny) == 0 with input as manifests({"Namespace": [enrolled("app")], "Deployment": [web]})
+}
+
+test_mesh_unknown_unset_namespace_pa_not_judged if {
+	count(mtls_02.deny) == 0 with input as manifests({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [pa("app", "default", "UNSET")],
+	})
+}
+
+# ... but a downgrade shown in the input is always reported.
+test_mesh_unknown_namespace_permissive_fails if {
+	mtls_02.deny == {{
+		"msg": "port 8080 is PERMISSIVE (set by PeerAuthentication app/default)",
+		"resource": web_res,
+	}} with input as manifests({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [pa("app", "default", "PERMISSIVE")],
+	})
+}
+
+test_namespace_downgrades_strict_mesh if {
+	mtls_02.deny == {{
+		"msg": "port 8080 is DISABLE (set by PeerAuthentication app/default, overriding STRICT from PeerAuthentication istio-system/default)",
+		"resource": web_res,
+	}} with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [mesh_strict, pa("app", "default", "DISABLE")],
+	})
+}
+
+test_workload_downgrades_strict_namespace if {
+	mtls_02.deny == {{
+		"msg": "port 8080 is PERMISSIVE (set by PeerAuthentication app/web-permissive, overriding STRICT from PeerAuthentication app/default)",
+		"resource": web_res,
+	}} with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [pa("app", "default", "STRICT"), pa_sel("app", "web-permissive", "PERMISSIVE", {"app": "web"})],
+	})
+}
+
+test_unset_namespace_falls_through_to_strict_mesh if {
+	count(mtls_02.deny) == 0 with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [mesh_strict, pa("app", "default", "UNSET")],
+	})
+}
+
+test_oldest_namespace_policy_decides if {
+	old := object.union(pa("app", "z-old", "PERMISSIVE"), {"metadata": {"creationTimestamp": "2024-01-01T00:00:00Z"}})
+	new := object.union(pa("app", "a-new", "STRICT"), {"metadata": {"creationTimestamp": "2024-06-01T00:00:00Z"}})
+	mtls_02.deny == {{
+		"msg": "port 8080 is PERMISSIVE (set by PeerAuthentication app/z-old, overriding STRICT from PeerAuthentication istio-system/default)",
+		"resource": web_res,
+	}} with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [mesh_strict, new, old],
+	})
+}
+
+test_port_level_exception_reported_per_port if {
+	w := deploy("app", "web", {"app": "web"}, [8080, 9090])
+	p := object.union(pa_sel("app", "web", "STRICT", {"app": "web"}), {"spec": {"portLevelMtls": {"9090": {"mode": "PERMISSIVE"}}}})
+	mtls_02.deny == {{
+		"msg": "port 9090 is PERMISSIVE (set by portLevelMtls of PeerAuthentication app/web, overriding STRICT from PeerAuthentication app/web)",
+		"resource": web_res,
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [w], "PeerAuthentication": [p]})
+}
+
+test_port_level_unset_inherits if {
+	p := object.union(pa_sel("app", "web", "DISABLE", {"app": "web"}), {"spec": {"portLevelMtls": {"8080": {"mode": "UNSET"}}}})
+	mtls_02.deny == {{
+		"msg": "port 8080 is DISABLE (set by PeerAuthentication app/web, overriding STRICT from PeerAuthentication istio-system/default)",
+		"resource": web_res,
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [web], "PeerAuthentication": [mesh_strict, p]})
+}
+
+test_port_level_strict_leaves_other_ports_permissive if {
+	p := object.union(pa_sel("app", "web", "PERMISSIVE", {"app": "web"}), {"spec": {"portLevelMtls": {"8080": {"mode": "STRICT"}}}})
+	mtls_02.deny == {{
+		"msg": "ports other than 8080 are PERMISSIVE (set by PeerAuthentication app/web)",
+		"resource": web_res,
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [web], "PeerAuthentication": [p]})
+}
+
+test_portless_workload_judged_at_workload_level if {
+	w := deploy("app", "worker", {"app": "worker"}, [])
+	mtls_02.deny == {{
+		"msg": "all ports are PERMISSIVE (Istio's default: no PeerAuthentication sets a mode)",
+		"resource": object.union(web_res, {"name": "worker"}),
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [w]})
+}
+
+test_unmeshed_and_opted_out_not_judged if {
+	out := deploy("app", "out", {"app": "out", "sidecar.istio.io/inject": "false"}, [8080])
+	plain := deploy("legacy", "old", {"app": "old"}, [8080])
+	count(mtls_02.deny) == 0 with input as live({
+		"Namespace": [enrolled("app"), namespace("legacy", {})],
+		"Deployment": [out, plain],
+	})
+}
+
+test_excluded_namespace_not_judged if {
+	w := deploy("kube-system", "dns", {"sidecar.istio.io/inject": "true"}, [53])
+	count(mtls_02.deny) == 0 with input as live({"Deployment": [w]})
+}
+
+gateway_pod := {
+	"apiVersion": "v1",
+	"kind": "Pod",
+	"metadata": {"name": "istio-ingressgateway-x", "namespace": "istio-system", "labels": {"istio": "ingressgateway"}, "annotations": {"sidecar.istio.io/status": "{}"}},
+	"spec": {"containers": [{"name": "istio-proxy", "image": "proxyv2", "args": ["proxy", "router"], "ports": [{"containerPort": 8080}]}]},
+}
+
+# Gateways are not judged; a sidecar-injected workload in the root namespace is.
+test_root_namespace_gateway_skipped_sidecar_judged if {
+	addon := deploy("istio-system", "addon", {"app": "addon", "sidecar.istio.io/inject": "true"}, [3000])
+	mtls_02.deny == {{
+		"msg": "port 3000 is PERMISSIVE (set by PeerAuthentication istio-system/default)",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "addon"},
+	}} with input as live({
+		"Namespace": [namespace("istio-system", {})],
+		"Pod": [gateway_pod],
+		"Deployment": [addon],
+		"PeerAuthentication": [pa("istio-system", "default", "PERMISSIVE")],
+	})
+}
+
+test_gateway_api_gateway_skipped if {
+	gw := deploy("app", "gw-istio", {"gateway.networking.k8s.io/gateway-name": "gw"}, [80])
+	count(mtls_02.deny) == 0 with input as live({"Namespace": [enrolled("app")], "Deployment": [gw]})
+}
+
+test_one_finding_per_owner if {
+	rs := {
+		"apiVersion": "apps/v1", "kind": "ReplicaSet",
+		"metadata": {"name": "web-1", "namespace": "app", "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
+		"spec": web.spec,
+	}
+	pod := {
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": {"name": "web-1-a", "namespace": "app", "labels": {"app": "web"}, "annotations": {"sidecar.istio.io/status": "{}"}, "ownerReferences": [{"kind": "ReplicaSet", "name": "web-1", "controller": true}]},
+		"spec": web.spec.template.spec,
+	}
+	d := mtls_02.deny with input as live({"Namespace": [enrolled("app")], "Deployment": [web], "ReplicaSet": [rs], "Pod": [pod]})
+	count(d) == 1
+	some f in d
+	f.resource == web_res
+}
+
+test_port_level_without_selector_warns if {
+	p := object.union(mesh_strict, {"spec": {"portLevelMtls": {"9090": {"mode": "DISABLE"}, "8080": {"mode": "DISABLE"}}}})
+	mtls_02.deny == {{
+		"msg": "portLevelMtls (ports 8080, 9090) of PeerAuthentication istio-system/default is ignored by Istio because the policy has no selector",
+		"resource": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": "istio-system", "name": "default"},
+		"severity": "low",
+	}} with input as live({"Namespace": [enrolled("app")], "Deployment": [web], "PeerAuthentication": [p]})
+}
+
+test_root_selector_policy_warns_and_is_ignored if {
+	gw := pa_sel("istio-system", "gw-strict", "STRICT", {"app": "addon"})
+	addon := deploy("istio-system", "addon", {"app": "addon", "sidecar.istio.io/inject": "true"}, [3000])
+	d := mtls_02.deny with input as live({"Deployment": [addon], "PeerAuthentication": [gw]})
+	d == {
+		{
+			"msg": "selector of PeerAuthentication istio-system/gw-strict in root namespace \"istio-system\" selects nothing: Istio ignores workload policies in the root namespace",
+			"resource": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": "istio-system", "name": "gw-strict"},
+			"severity": "low",
+		},
+		{
+			"msg": "port 3000 is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode)",
+			"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "addon"},
+		},
+	}
+}
+
+test_custom_root_namespace if {
+	d := mtls_02.deny with input as live({
+		"Namespace": [enrolled("app")],
+		"Deployment": [web],
+		"PeerAuthentication": [pa("mesh-root", "default", "STRICT")],
+	})
+		with data.meshaudit.params as object.union(lib.params, {"root_namespace": "mesh-root"})
+	count(d) == 0
+}

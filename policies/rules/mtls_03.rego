@@ -1,0 +1,293 @@
+# METADATA
+# title: No client-side mTLS downgrade in DestinationRules
+# description: |
+#   A DestinationRule's client TLS settings (trafficPolicy.tls,
+#   portLevelSettings[].tls, subsets[].trafficPolicy.tls) override Istio's
+#   automatic mTLS. DISABLE toward a host backed by a meshed workload sends
+#   plaintext (and breaks STRICT servers); SIMPLE or MUTUAL replaces the mesh
+#   identity with application TLS. With `enableAutoMtls: false` in mesh
+#   config, clients use mTLS only where a DestinationRule sets ISTIO_MUTUAL.
+#   Only DestinationRules Istio would use are judged: the host is resolved
+#   like Istio (short names relative to the rule's namespace, exact hosts
+#   before wildcards) and looked up client namespace, then Service
+#   namespace, then root namespace, honouring exportTo.
+# custom:
+#   id: MTLS-03
+#   severity: high
+#   controls: [SC-8(1), IA-9]
+#   inputs: [DestinationRule, Service, Namespace, ConfigMap, workloads]
+#   subjects: [Service]
+#   remediation: |
+#     Remove `tls` from DestinationRules toward meshed hosts (auto mTLS then
+#     uses Istio mTLS) or set `tls.mode: ISTIO_MUTUAL`. A `tls` block without
+#     `mode` means DISABLE. Keep SIMPLE/MUTUAL for hosts outside the mesh. With
+#     `enableAutoMtls: false`, add a DestinationRule with
+#     `trafficPolicy.tls.mode: ISTIO_MUTUAL` for every meshed host (for
+#     example host `*.local` in the root namespace), or re-enable auto mTLS.
+package meshaudit.rules.mtls_03
+
+import data.meshaudit.lib
+import rego.v1
+
+# Kubernetes Services' DNS domain (istiod's default domain suffix).
+domain := "cluster.local"
+
+drs := lib.objects("DestinationRule")
+
+# "*" stands for every namespace not shown by the input (manifest scans).
+other_ns := "*"
+
+svc_fqdn(s) := sprintf("%s.%s.svc.%s", [lib.name(s), lib.ns(s), domain])
+
+svc_name(s) := sprintf("%s/%s", [lib.ns(s), lib.name(s)])
+
+# meshed_services: Services in scope whose selector selects a meshed,
+# non-gateway workload of their namespace.
+meshed_pod_labels contains [w.namespace, w.labels] if {
+	some w in lib.workloads
+	lib.meshed(w)
+	not lib.gateway(w)
+}
+
+meshed_services contains s if {
+	some s in lib.objects("Service")
+	lib.in_scope(lib.ns(s))
+	sel := object.get(s, ["spec", "selector"], {})
+	count(sel) > 0
+	some [n, lbls] in meshed_pod_labels
+	n == lib.ns(s)
+	lib.selects(sel, lbls)
+}
+
+# ---- host resolution ---------------------------------------------------------
+
+# dr_host: the host as Istio reads it: a name without dots is relative to
+# the rule's namespace; anything else is taken as written.
+dr_host(dr) := h if {
+	raw := lower(dr.spec.host)
+	not contains(raw, ".")
+	raw != "*"
+	h := sprintf("%s.%s.svc.%s", [raw, lib.ns(dr), domain])
+} else := lower(dr.spec.host)
+
+# host_match(h, fqdn): how specifically host h matches fqdn (exact beats any
+# wildcard; a longer wildcard beats a shorter one).
+host_match(h, fqdn) := 1000000 if h == fqdn
+
+host_match("*", fqdn) := 1
+
+host_match(h, fqdn) := count(h) if {
+	h != fqdn
+	startswith(h, "*.")
+	endswith(fqdn, substring(h, 1, -1))
+}
+
+# ---- visibility and lookup ---------------------------------------------------
+
+mesh_default_export := d if {
+	d := lib.mesh_config.defaultDestinationRuleExportTo
+	count(d) > 0
+} else := ["*"]
+
+# A DestinationRule with a workloadSelector applies only in its namespace.
+exports(dr) := ["."] if {
+	dr.spec.workloadSelector
+} else := e if {
+	e := object.get(dr.spec, "exportTo", [])
+	count(e) > 0
+} else := mesh_default_export
+
+visible(dr, c) if "*" in exports(dr)
+
+visible(dr, c) if {
+	"." in exports(dr)
+	c == lib.ns(dr)
+}
+
+visible(dr, c) if c in exports(dr)
+
+# clients: the namespaces whose proxies may call a meshed host. Live: the
+# namespaces with a meshed workload. Manifests: every namespace the input
+# shows or a DestinationRule exports to, and "any other namespace".
+clients contains c if {
+	lib.live
+	some w in lib.workloads
+	lib.meshed(w)
+	c := w.namespace
+	lib.in_scope(c)
+}
+
+clients contains c if {
+	not lib.live
+	some c in lib.namespaces
+	lib.in_scope(c)
+}
+
+clients contains c if {
+	not lib.live
+	some dr in drs
+	some c in object.get(dr.spec, "exportTo", [])
+	not c in {"*", ".", "~"}
+	lib.in_scope(c)
+}
+
+clients contains other_ns if not lib.live
+
+# matches[[ns, name]]: the in-scope DestinationRules whose host matches a
+# meshed Service, as [specificity, rule].
+matches[svc_key] := ms if {
+	some s in meshed_services
+	svc_key := [lib.ns(s), lib.name(s)]
+	ms := [[score, dr] |
+		some dr in drs
+		lib.in_scope(lib.ns(dr))
+		score := host_match(dr_host(dr), svc_fqdn(s))
+	]
+}
+
+# first_level(c, s): the first namespace of client → Service → root holding
+# a rule visible to client namespace c for Service s.
+first_level(c, s) := levels[0] if {
+	ms := matches[[lib.ns(s), lib.name(s)]]
+	levels := [n |
+		some n in [c, lib.ns(s), lib.root_ns]
+		some [_, d] in ms
+		lib.ns(d) == n
+		visible(d, c)
+	]
+	count(levels) > 0
+}
+
+# selected(c, s): the rules (merged by Istio when several) a proxy in
+# namespace c uses toward Service s; empty when none.
+selected(c, s) := {dr |
+	ms := matches[[lib.ns(s), lib.name(s)]]
+	lvl := first_level(c, s)
+	cands := [[sc, d] | some [sc, d] in ms; lib.ns(d) == lvl; visible(d, c)]
+	top := max([sc | some [sc, _] in cands])
+	some [sc, dr] in cands
+	sc == top
+}
+
+# in_effect: [rule, [ns, name]] when some client namespace uses the rule
+# toward that meshed Service.
+in_effect contains [dr, [lib.ns(s), lib.name(s)]] if {
+	some s in meshed_services
+	some c in clients
+	some dr in selected(c, s)
+}
+
+# ---- TLS settings ------------------------------------------------------------
+
+# tls_settings(dr): [where, tls, port number or null] of every client TLS
+# setting of the rule.
+tls_settings(dr) := {[where, tls, port] |
+	some [prefix, tp] in policies(dr)
+	some [suffix, tls, port] in policy_tls(tp)
+	where := concat("", [prefix, suffix])
+}
+
+policies(dr) := {["trafficPolicy", tp] | tp := dr.spec.trafficPolicy} | {[sprintf("subsets[%s].trafficPolicy", [sub.name]), tp] |
+	some sub in object.get(dr.spec, "subsets", [])
+	tp := sub.trafficPolicy
+}
+
+policy_tls(tp) := {[".tls", tp.tls, null] | tp.tls} | {[sprintf(".portLevelSettings[port %v].tls", [p.port.number]), p.tls, p.port.number] |
+	some p in object.get(tp, "portLevelSettings", [])
+	p.tls
+}
+
+# A tls block without mode is DISABLE (the enum's zero value).
+tls_mode(tls) := upper(object.get(tls, "mode", "DISABLE"))
+
+mode_text(tls, where) := sprintf("%s.mode %s", [where, upper(tls.mode)]) if tls.mode
+
+mode_text(tls, where) := sprintf("%s without mode (Istio's default DISABLE)", [where]) if not tls.mode
+
+port_applies(null, s)
+
+port_applies(port, s) if {
+	port != null
+	some sp in object.get(s, ["spec", "ports"], [])
+	sp.port == port
+}
+
+downgrades contains [dr, where, tls, svc_name(s)] if {
+	some s in meshed_services
+	some [_, dr] in matches[[lib.ns(s), lib.name(s)]]
+	some [where, tls, port] in tls_settings(dr)
+	tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
+	port_applies(port, s)
+	[dr, [lib.ns(s), lib.name(s)]] in in_effect
+}
+
+list_text(names) := concat(", ", names) if count(names) <= 5
+
+list_text(names) := sprintf("%s and %d more", [concat(", ", array.slice(names, 0, 5)), count(names) - 5]) if count(names) > 5
+
+services_text(names) := sprintf("Service %s", [names[0]]) if count(names) == 1
+
+services_text(names) := sprintf("Services %s", [list_text(names)]) if count(names) > 1
+
+groups contains [dr, where, tls] if some [dr, where, tls, _] in downgrades
+
+deny contains {
+	"msg": sprintf("%s sends plaintext to meshed %s instead of Istio mTLS", [mode_text(tls, where), services_text(names)]),
+	"resource": lib.resource(dr),
+} if {
+	some [dr, where, tls] in groups
+	tls_mode(tls) == "DISABLE"
+	names := sort({n | some [d, w, t, n] in downgrades; d == dr; w == where; t == tls})
+}
+
+deny contains {
+	"msg": sprintf("%s toward meshed %s replaces Istio mTLS and the mesh identity with application TLS", [mode_text(tls, where), services_text(names)]),
+	"resource": lib.resource(dr),
+	"severity": "medium",
+} if {
+	some [dr, where, tls] in groups
+	tls_mode(tls) in {"SIMPLE", "MUTUAL"}
+	names := sort({n | some [d, w, t, n] in downgrades; d == dr; w == where; t == tls})
+}
+
+# ---- enableAutoMtls: false ---------------------------------------------------
+
+auto_mtls_off if lib.falsy(object.get(lib.mesh_config, "enableAutoMtls", true))
+
+istio_mutual_for(dr, s) if tls_mode(dr.spec.trafficPolicy.tls) == "ISTIO_MUTUAL"
+
+istio_mutual_for(dr, s) if {
+	ports := object.get(s, ["spec", "ports"], [])
+	count(ports) > 0
+	every sp in ports {
+		some p in object.get(dr.spec.trafficPolicy, "portLevelSettings", [])
+		p.port.number == sp.port
+		tls_mode(object.get(p, "tls", {})) == "ISTIO_MUTUAL"
+	}
+}
+
+covered(c, s) if {
+	some dr in selected(c, s)
+	istio_mutual_for(dr, s)
+}
+
+# clients_text: "namespace a", "namespaces a, b", "namespace a and any
+# other namespace", "any namespace".
+clients_text(cs) := "any namespace" if cs == {other_ns}
+
+clients_text(cs) := concat("", [noun, list_text(named), tail]) if {
+	named := sort([c | some c in cs; c != other_ns])
+	count(named) > 0
+	noun := {true: "namespace ", false: "namespaces "}[count(named) == 1]
+	tail := {true: " and any other namespace", false: ""}[other_ns in cs]
+}
+
+deny contains {
+	"msg": sprintf("enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service %s for clients in %s, so they send plaintext", [svc_name(s), clients_text(uncovered)]),
+	"resource": lib.resource(s),
+} if {
+	auto_mtls_off
+	some s in meshed_services
+	uncovered := {c | some c in clients; not covered(c, s)}
+	count(uncovered) > 0
+}

@@ -1,0 +1,219 @@
+package meshaudit.rules.mtls_03_test
+
+import data.meshaudit.rules.mtls_03
+import rego.v1
+
+namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
+
+enrolled(name) := namespace(name, {"istio-injection": "enabled"})
+
+deploy(ns, app) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": app, "namespace": ns},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": app}},
+		"spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]},
+	}},
+}
+
+service(ns, app) := {
+	"apiVersion": "v1",
+	"kind": "Service",
+	"metadata": {"name": app, "namespace": ns},
+	"spec": {"selector": {"app": app}, "ports": [{"port": 9080}]},
+}
+
+dr(ns, name, host, spec) := {
+	"apiVersion": "networking.istio.io/v1",
+	"kind": "DestinationRule",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": object.union({"host": host}, spec),
+}
+
+tls(mode) := {"trafficPolicy": {"tls": {"mode": mode}}}
+
+dr_res(ns, name) := {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "namespace": ns, "name": name}
+
+svc_res(ns, name) := {"apiVersion": "v1", "kind": "Service", "namespace": ns, "name": name}
+
+# app/reviews is a meshed Service.
+base := {
+	"Namespace": [enrolled("app"), enrolled("front"), namespace("legacy", {})],
+	"Deployment": [deploy("app", "reviews"), deploy("front", "web"), deploy("legacy", "old")],
+	"Service": [service("app", "reviews"), service("legacy", "old")],
+}
+
+live(drs) := {"cluster": "c1", "source": "cluster", "objects": object.union(base, {"DestinationRule": drs})}
+
+manifests(drs) := {"cluster": "c1", "source": "manifests", "objects": object.union(base, {"DestinationRule": drs})}
+
+disable_msg := "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS"
+
+test_disable_short_name_fails if {
+	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
+}
+
+test_disable_fqdn_from_client_namespace_fails if {
+	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("front", "to-reviews")}} with input as live([dr("front", "to-reviews", "reviews.app.svc.cluster.local", tls("DISABLE"))])
+}
+
+test_istio_mutual_and_no_tls_pass if {
+	count(mtls_03.deny) == 0 with input as live([
+		dr("app", "a", "reviews", tls("ISTIO_MUTUAL")),
+		dr("front", "b", "reviews.app.svc.cluster.local", {"trafficPolicy": {"connectionPool": {}}}),
+	])
+}
+
+test_simple_is_medium if {
+	mtls_03.deny == {{
+		"msg": "trafficPolicy.tls.mode SIMPLE toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS",
+		"resource": dr_res("app", "reviews"),
+		"severity": "medium",
+	}} with input as live([dr("app", "reviews", "reviews", tls("SIMPLE"))])
+}
+
+test_tls_without_mode_is_disable if {
+	mtls_03.deny == {{
+		"msg": "trafficPolicy.tls without mode (Istio's default DISABLE) sends plaintext to meshed Service app/reviews instead of Istio mTLS",
+		"resource": dr_res("app", "reviews"),
+	}} with input as live([dr("app", "reviews", "reviews", {"trafficPolicy": {"tls": {"sni": "reviews"}}})])
+}
+
+# A short name is relative to the rule's namespace: "reviews" in front is
+# reviews.front.svc.cluster.local, not the meshed Service. Istio does not
+# expand "name.namespace" hosts either.
+test_short_names_resolve_in_rule_namespace if {
+	count(mtls_03.deny) == 0 with input as live([
+		dr("front", "a", "reviews", tls("DISABLE")),
+		dr("front", "b", "reviews.app", tls("DISABLE")),
+	])
+}
+
+test_unmeshed_or_selectorless_service_passes if {
+	headless := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext", "namespace": "app"}, "spec": {"ports": [{"port": 80}]}}
+	inp := live([dr("legacy", "a", "old", tls("DISABLE")), dr("app", "b", "ext", tls("DISABLE"))])
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"Service": [service("app", "reviews"), service("legacy", "old"), headless]}})
+}
+
+test_port_level_and_subsets if {
+	spec := {
+		"trafficPolicy": {"portLevelSettings": [
+			{"port": {"number": 9080}, "tls": {"mode": "DISABLE"}},
+			{"port": {"number": 1234}, "tls": {"mode": "DISABLE"}},
+		]},
+		"subsets": [{"name": "v1", "labels": {"version": "v1"}, "trafficPolicy": {"tls": {"mode": "MUTUAL"}}}],
+	}
+	mtls_03.deny == {
+		{
+			"msg": "trafficPolicy.portLevelSettings[port 9080].tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS",
+			"resource": dr_res("app", "reviews"),
+		},
+		{
+			"msg": "subsets[v1].trafficPolicy.tls.mode MUTUAL toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS",
+			"resource": dr_res("app", "reviews"),
+			"severity": "medium",
+		},
+	} with input as live([dr("app", "reviews", "reviews", spec)])
+}
+
+test_wildcard_lists_every_meshed_service if {
+	inp := live([dr("istio-system", "all", "*.local", tls("DISABLE"))])
+	objs := object.union(inp.objects, {
+		"Deployment": array.concat(base.Deployment, [deploy("app", "ratings")]),
+		"Service": array.concat(base.Service, [service("app", "ratings")]),
+	})
+	mtls_03.deny == {{
+		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Services app/ratings, app/reviews instead of Istio mTLS",
+		"resource": dr_res("istio-system", "all"),
+	}} with input as object.union(inp, {"objects": objs})
+}
+
+test_exact_host_beats_wildcard if {
+	count(mtls_03.deny) == 0 with input as live([
+		dr("istio-system", "all", "*.local", tls("DISABLE")),
+		dr("istio-system", "reviews", "reviews.app.svc.cluster.local", tls("ISTIO_MUTUAL")),
+	])
+}
+
+test_not_exported_is_ignored if {
+	count(mtls_03.deny) == 0 with input as manifests([dr("istio-system", "all", "*.local", object.union(tls("DISABLE"), {"exportTo": ["~"]}))])
+}
+
+# Live: the meshed clients (app, front) both find app's exported rule first,
+# so the root rule is never used.
+test_root_rule_shadowed_for_every_client if {
+	count(mtls_03.deny) == 0 with input as live([
+		dr("istio-system", "all", "*.local", tls("DISABLE")),
+		dr("app", "reviews", "reviews", tls("ISTIO_MUTUAL")),
+	])
+}
+
+# exportTo "." hides app's rule from other namespaces: their clients fall
+# back to the root rule.
+test_root_rule_used_where_service_rule_not_exported if {
+	mtls_03.deny == {{
+		"msg": disable_msg,
+		"resource": dr_res("istio-system", "all"),
+	}} with input as live([
+		dr("istio-system", "all", "*.local", tls("DISABLE")),
+		dr("app", "reviews", "reviews", object.union(tls("ISTIO_MUTUAL"), {"exportTo": ["."]})),
+	])
+}
+
+test_client_namespace_rule_overrides_service_namespace if {
+	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("front", "mine")}} with input as live([
+		dr("app", "reviews", "reviews", tls("ISTIO_MUTUAL")),
+		dr("front", "mine", "reviews.app.svc.cluster.local", tls("DISABLE")),
+	])
+}
+
+test_rule_exported_only_elsewhere_applies_there if {
+	# exported to front only: not used by app's own clients, but by front's.
+	d := dr("app", "reviews", "reviews", object.union(tls("DISABLE"), {"exportTo": ["front"]}))
+	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([d])
+}
+
+mesh_cm(mesh) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": mesh}}
+
+test_auto_mtls_off_without_istio_mutual_fails if {
+	inp := manifests([])
+	mtls_03.deny == {{
+		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespaces app, front, istio-system, legacy and any other namespace, so they send plaintext",
+		"resource": svc_res("app", "reviews"),
+	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+}
+
+test_auto_mtls_off_partial_coverage if {
+	inp := live([dr("app", "reviews", "reviews", object.union(tls("ISTIO_MUTUAL"), {"exportTo": ["."]}))])
+	mtls_03.deny == {{
+		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespace front, so they send plaintext",
+		"resource": svc_res("app", "reviews"),
+	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+}
+
+test_auto_mtls_off_with_mesh_wide_istio_mutual_passes if {
+	inp := live([dr("istio-system", "default", "*.local", tls("ISTIO_MUTUAL"))])
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+}
+
+test_auto_mtls_default_on if {
+	inp := live([])
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("accessLogFile: /dev/stdout\n")]}})
+}
+
+test_gateway_backed_service_not_meshed if {
+	gw := {
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": {"name": "ingress", "namespace": "gw"},
+		"spec": {"template": {
+			"metadata": {"labels": {"app": "ingress"}, "annotations": {"inject.istio.io/templates": "gateway"}},
+			"spec": {"containers": [{"name": "istio-proxy", "image": "auto"}]},
+		}},
+	}
+	inp := live([dr("gw", "ingress", "ingress", tls("SIMPLE"))])
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {
+		"Deployment": array.concat(base.Deployment, [gw]),
+		"Service": array.concat(base.Service, [service("gw", "ingress")]),
+	}})
+}
