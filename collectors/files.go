@@ -273,6 +273,7 @@ func (r *fileReader) content(file string, b []byte) {
 			r.fail(file, d.line, "document is not an object (%s)", typeName(v))
 			continue
 		}
+		snapshot.DropNulls(obj)
 		r.object(file, d.line, obj, "")
 	}
 }

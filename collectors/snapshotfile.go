@@ -25,6 +25,7 @@ func FromSnapshotFile(path string, in *os.File, rootNamespace string) (*snapshot
 	}
 	// Redact again: a snapshot from elsewhere may not have been.
 	for i := range s.Objects {
+		snapshot.DropNulls(s.Objects[i].Object)
 		snapshot.Redact(s.Objects[i].Kind, s.Objects[i].Object, rootNamespace)
 	}
 	s.Sort()

@@ -83,3 +83,23 @@ func redactEnv(v any) {
 		}
 	}
 }
+
+// DropNulls removes null-valued map entries, recursively and in place. The
+// API server treats an explicit null as absent (`metadata:` with nothing
+// under it, `labels: ~`); rules then see one shape for both.
+func DropNulls(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if child == nil {
+				delete(t, k)
+				continue
+			}
+			DropNulls(child)
+		}
+	case []any:
+		for _, child := range t {
+			DropNulls(child)
+		}
+	}
+}

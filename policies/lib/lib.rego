@@ -156,7 +156,7 @@ istio_container(w, c) if {
 	injected(w)
 }
 
-istio_container(w, c) if {
+istio_container(_, c) if {
 	c.name == "istio-proxy"
 	c.image == "auto"
 }
