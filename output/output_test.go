@@ -125,7 +125,6 @@ func lineDiff(want, got string) string {
 	return ""
 }
 
-
 func sarifSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
 	path := filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")
