@@ -1,0 +1,73 @@
+# METADATA
+# title: No allow-all AuthorizationPolicy
+# description: |
+#   An ALLOW AuthorizationPolicy (action ALLOW or unset) must not contain a
+#   rule that matches every request: an empty rule `{}` (no from, to or
+#   when), or a rule whose only constraint is a source with `principals`
+#   and/or `namespaces` of `["*"]` (any peer). Such a rule allows everything
+#   to the workloads the policy selects and defeats default deny.
+# custom:
+#   id: AUTHZ-02
+#   severity: high
+#   controls: [AC-3, AC-6]
+#   inputs: [AuthorizationPolicy]
+#   subjects: [AuthorizationPolicy]
+#   remediation: |
+#     Replace the catch-all rule with rules that name the exact source
+#     principals or namespaces and, where possible, the operations (`to`)
+#     each caller needs; delete the policy if it only existed to open access.
+package meshaudit.rules.authz_02
+
+import data.meshaudit.lib
+import rego.v1
+
+allow_policy(ap) if upper(object.get(ap.spec, "action", "ALLOW")) == "ALLOW"
+
+wildcard_keys := {"principals", "namespaces"}
+
+# any_source: a from entry that matches every peer (empty, or only
+# principals/namespaces containing "*").
+any_source(f) if {
+	src := object.get(f, "source", {})
+	every k, v in src {
+		k in wildcard_keys
+		"*" in v
+	}
+}
+
+no_to_when(rule) if {
+	count(object.get(rule, "to", [])) == 0
+	count(object.get(rule, "when", [])) == 0
+}
+
+# catch_all(rule) describes why the rule matches every request (from
+# entries are ORed, so one catch-all source is enough).
+catch_all(rule) := "it has no from, to or when conditions" if {
+	no_to_when(rule)
+	count(object.get(rule, "from", [])) == 0
+} else := source_desc(froms[0]) if {
+	no_to_when(rule)
+	froms := [f | some f in rule.from; any_source(f)]
+	count(froms) > 0
+}
+
+source_desc(f) := "its from has an empty source" if {
+	count(object.get(f, "source", {})) == 0
+} else := sprintf("its only constraint is %s", [concat(" and ", keys)]) if {
+	keys := [sprintf("source.%s [\"*\"]", [k]) | some k in sort(object.keys(f.source))]
+}
+
+action_desc(ap) := sprintf("action %s", [upper(ap.spec.action)]) if ap.spec.action
+else := "action unset (ALLOW)"
+
+deny contains {
+	"msg": sprintf("%s with rules[%d] matching every request: %s", [action_desc(ap), i, catch_all(ap.spec.rules[i])]),
+	"resource": lib.resource(ap),
+} if {
+	some ap in lib.objects("AuthorizationPolicy")
+	lib.in_scope(lib.ns(ap))
+	allow_policy(ap)
+	idx := [j | some j, r in object.get(ap.spec, "rules", []); catch_all(r)]
+	count(idx) > 0
+	i := min(idx)
+}

@@ -1,0 +1,148 @@
+# METADATA
+# title: No cleartext gateway listeners
+# description: |
+#   Istio Gateway servers and Gateway API listeners carry TLS. An Istio HTTP
+#   server (and HTTP2/GRPC/GRPC-WEB, which Istio serves as plain HTTP) must
+#   redirect to HTTPS (`tls.httpsRedirect: true`); HTTPS/TLS servers must
+#   terminate TLS (`tls.mode` SIMPLE, MUTUAL, OPTIONAL_MUTUAL or
+#   ISTIO_MUTUAL); PASSTHROUGH (the default mode) and AUTO_PASSTHROUGH are
+#   accepted only for allowlisted hosts; TCP and other non-TLS protocols are
+#   cleartext. Gateway API HTTP, TCP and UDP listeners are cleartext, and TLS
+#   Passthrough listeners need allowlisted hostnames.
+# custom:
+#   id: ING-01
+#   severity: high
+#   controls: [SC-8(1), AC-17(2)]
+#   inputs: [Gateway, Gateway.gateway.networking.k8s.io]
+#   subjects: [Gateway, Gateway.gateway.networking.k8s.io]
+#   remediation: |
+#     Serve HTTPS/TLS with `tls.mode: SIMPLE` (or MUTUAL) and a
+#     `credentialName`; keep port 80 only with `tls.httpsRedirect: true`;
+#     replace TCP servers with TLS ones. Use PASSTHROUGH only for documented
+#     hosts listed in the allowed_passthrough_hosts parameter. For Gateway
+#     API, use HTTPS/TLS listeners with `tls.mode: Terminate`.
+package meshaudit.rules.ing_01
+
+import data.meshaudit.lib
+import rego.v1
+
+terminating_modes := {"SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL"}
+
+passthrough_modes := {"PASSTHROUGH", "AUTO_PASSTHROUGH"}
+
+# Istio serves these protocols as HTTP; a server of them only carries tls.httpsRedirect.
+http_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
+
+tls_protocols := {"HTTPS", "TLS"}
+
+# allowed_host: the host matches an allowed_passthrough_hosts glob (`*` matches any characters).
+allowed_host(h) if {
+	some p in lib.params.allowed_passthrough_hosts
+	glob.match(p, null, h)
+}
+
+# server_host strips the `namespace/` prefix of an Istio Gateway server host.
+server_host(h) := parts[1] if {
+	parts := split(h, "/")
+	count(parts) == 2
+} else := h
+
+# ---- Istio Gateway -------------------------------------------------------------
+
+istio_servers contains [gw, s] if {
+	some gw in lib.objects("Gateway")
+	lib.in_scope(lib.ns(gw))
+	some s in object.get(gw.spec, "servers", [])
+}
+
+protocol(s) := upper(object.get(s, ["port", "protocol"], ""))
+
+port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), protocol(s)])
+
+# tls mode of a server; the API's default is PASSTHROUGH.
+tls_mode(s) := upper(object.get(s.tls, "mode", "PASSTHROUGH"))
+
+mode_desc(s) := sprintf("tls.mode %s", [tls_mode(s)]) if s.tls.mode
+else := "tls.mode unset (PASSTHROUGH)"
+
+deny contains {
+	"msg": sprintf("server port %s serves cleartext HTTP without tls.httpsRedirect: true", [port_desc(s)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in istio_servers
+	protocol(s) in http_protocols
+	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
+}
+
+deny contains {
+	"msg": sprintf("server port %s has no tls settings (Istio rejects HTTPS/TLS servers without them)", [port_desc(s)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in istio_servers
+	protocol(s) in tls_protocols
+	not s.tls
+}
+
+deny contains {
+	"msg": sprintf("server port %s has %s, want SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL", [port_desc(s), mode_desc(s)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in istio_servers
+	protocol(s) in tls_protocols
+	mode := tls_mode(s)
+	not mode in terminating_modes
+	not mode in passthrough_modes
+}
+
+deny contains {
+	"msg": sprintf("server port %s uses %s for hosts not in allowed_passthrough_hosts: %s", [port_desc(s), mode_desc(s), concat(", ", hosts)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in istio_servers
+	protocol(s) in tls_protocols
+	tls_mode(s) in passthrough_modes
+	hosts := sort({h | some raw in object.get(s, "hosts", []); h := server_host(raw); not allowed_host(h)})
+	count(hosts) > 0
+}
+
+deny contains {
+	"msg": sprintf("server port %s carries cleartext: only HTTPS and TLS servers use TLS", [port_desc(s)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in istio_servers
+	not protocol(s) in http_protocols
+	not protocol(s) in tls_protocols
+}
+
+# ---- Gateway API -----------------------------------------------------------------
+
+api_key := "Gateway.gateway.networking.k8s.io"
+
+api_listeners contains [gw, l] if {
+	some gw in lib.objects(api_key)
+	lib.in_scope(lib.ns(gw))
+	some l in object.get(gw.spec, "listeners", [])
+}
+
+listener_desc(l) := sprintf("%s port %v (%s)", [object.get(l, "name", "?"), object.get(l, "port", "?"), upper(object.get(l, "protocol", ""))])
+
+deny contains {
+	"msg": sprintf("listener %s carries cleartext: use an HTTPS or TLS listener that terminates TLS", [listener_desc(l)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, l] in api_listeners
+	upper(object.get(l, "protocol", "")) in {"HTTP", "TCP", "UDP"}
+}
+
+deny contains {
+	"msg": sprintf("listener %s uses tls.mode Passthrough for %s, which is not in allowed_passthrough_hosts", [listener_desc(l), hostname_desc(l)]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, l] in api_listeners
+	upper(object.get(l, "protocol", "")) in tls_protocols
+	lower(object.get(l, ["tls", "mode"], "Terminate")) == "passthrough"
+	not allowed_host(object.get(l, "hostname", "*"))
+}
+
+hostname_desc(l) := sprintf("hostname %s", [l.hostname]) if l.hostname
+else := "every hostname (hostname unset)"

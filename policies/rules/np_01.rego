@@ -1,0 +1,77 @@
+# METADATA
+# title: Default-deny NetworkPolicy per namespace
+# description: |
+#   Every in-scope app namespace has a default-deny NetworkPolicy: it selects
+#   every pod (`podSelector: {}`), lists both Ingress and Egress in
+#   policyTypes and has no ingress or egress rules. Without it, pods accept
+#   and open any connection that no other policy restricts, and the mesh's
+#   own controls are the only barrier (NetworkPolicy also covers traffic that
+#   bypasses the sidecar). The two directions may come from two policies.
+# custom:
+#   id: NP-01
+#   severity: high
+#   controls: [SC-7(5), AC-4]
+#   inputs: [NetworkPolicy, Namespace]
+#   remediation: |
+#     Apply in each app namespace a NetworkPolicy `default-deny` with
+#     `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules, then
+#     allow the required flows (DNS, istiod 15012, the egress gateway, peers)
+#     with additional policies.
+package meshaudit.rules.np_01
+
+import data.meshaudit.lib
+import rego.v1
+
+directions := ["Ingress", "Egress"]
+
+all_pods(np) if {
+	sel := object.get(np.spec, "podSelector", {})
+	count(object.get(sel, "matchLabels", {})) == 0
+	count(object.get(sel, "matchExpressions", [])) == 0
+}
+
+# policy_types: as written, else Kubernetes' default (Ingress, plus Egress
+# when the policy has egress rules).
+policy_types(np) := np.spec.policyTypes if count(object.get(np.spec, "policyTypes", [])) > 0
+
+policy_types(np) := ["Ingress"] if {
+	count(object.get(np.spec, "policyTypes", [])) == 0
+	count(object.get(np.spec, "egress", [])) == 0
+}
+
+policy_types(np) := ["Ingress", "Egress"] if {
+	count(object.get(np.spec, "policyTypes", [])) == 0
+	count(object.get(np.spec, "egress", [])) > 0
+}
+
+# denied[n] contains the directions a namespace denies by default.
+denied[n] contains d if {
+	some np in lib.objects("NetworkPolicy")
+	n := lib.ns(np)
+	all_pods(np)
+	some d in directions
+	d in policy_types(np)
+	count(object.get(np.spec, lower(d), [])) == 0
+}
+
+namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}
+
+deny contains {
+	"msg": sprintf("namespace %q has no default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules)", [n]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in namespaces
+	count(object.get(denied, n, set())) == 0
+}
+
+deny contains {
+	"msg": sprintf("namespace %q denies %s by default but not %s: no NetworkPolicy with podSelector {} has policyTypes %s and no %s rules", [n, have, miss, miss, lower(miss)]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in namespaces
+	have_set := object.get(denied, n, set())
+	count(have_set) == 1
+	some have in have_set
+	some miss in directions
+	not miss in have_set
+}
