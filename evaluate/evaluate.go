@@ -148,9 +148,17 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		ParseErrors:   s.ParseErrors,
 		Kinds:         s.Kinds,
 	}
+	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
 		res := RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
-		if reason := notCollected(s, r); reason != "" {
+		if noMesh != "" && readsIstio(r) {
+			// A cluster without a mesh does not meet these controls by
+			// mesh: every rule reading Istio's kinds fails, saying why.
+			f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Resource: snapshot.Ref{Kind: "Mesh", Name: s.Cluster}, Message: noMesh}
+			f.Fingerprint = fingerprint(f)
+			res.Status, res.Reason, res.Findings = StatusFail, noMesh, 1
+			rep.Findings = append(rep.Findings, f)
+		} else if reason := notCollected(s, r); reason != "" {
 			res.Status, res.Reason = StatusUnknown, reason
 		} else if reason := outOfScope(s, ix, r, e.params.RootNamespace); reason != "" {
 			res.Status, res.Reason = StatusNotApplicable, reason
@@ -196,6 +204,50 @@ func notCollected(s *snapshot.Snapshot, r rules.Rule) string {
 		return ""
 	}
 	return "input not collected: " + strings.Join(missing, ", ")
+}
+
+// meshNotInstalled: in a live snapshot where the API server serves none of
+// Istio's kinds, Istio is not installed.
+func meshNotInstalled(s *snapshot.Snapshot) string {
+	if s.Source.Type != snapshot.SourceCluster {
+		return ""
+	}
+	n := 0
+	for _, k := range s.Kinds {
+		if !istioKey(k.Kind) {
+			continue
+		}
+		if k.Status != snapshot.StatusAbsent {
+			return ""
+		}
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	return "Istio is not installed: the API server serves none of Istio's kinds (no *.istio.io CRDs)"
+}
+
+func istioKey(key string) bool {
+	_, group, ok := strings.Cut(key, ".")
+	return ok && strings.HasSuffix(group, ".istio.io") || istioKinds[key]
+}
+
+// istioKinds are the bare kind keys of Istio's groups (snapshot.Key drops
+// the group for *.istio.io).
+var istioKinds = map[string]bool{
+	"VirtualService": true, "DestinationRule": true, "Gateway": true, "ServiceEntry": true, "Sidecar": true,
+	"EnvoyFilter": true, "WorkloadEntry": true, "WorkloadGroup": true, "ProxyConfig": true,
+	"PeerAuthentication": true, "AuthorizationPolicy": true, "RequestAuthentication": true, "Telemetry": true, "WasmPlugin": true,
+}
+
+func readsIstio(r rules.Rule) bool {
+	for _, k := range r.Inputs {
+		if istioKey(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // outOfScope applies the manifest-scan scope: a mesh-wide rule whose source

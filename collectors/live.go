@@ -1,0 +1,464 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// Clients are the read-only interfaces the live collector uses; tests may
+// hand in fakes, the end-to-end tests a real API server.
+type Clients struct {
+	Discovery discovery.DiscoveryInterface
+	Dynamic   dynamic.Interface
+	Metadata  metadata.Interface
+	Server    string // API server URL, recorded in the snapshot
+}
+
+// KubeConfig resolves a REST config with kubectl's loading rules: an
+// explicit kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the
+// in-cluster config; context overrides the current context. It returns
+// the context name ("in-cluster" when none).
+func KubeConfig(kubeconfig, context string) (*rest.Config, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: context}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := context
+	if name == "" {
+		if raw, err := cc.RawConfig(); err == nil && raw.CurrentContext != "" {
+			name = raw.CurrentContext
+		} else {
+			name = "in-cluster"
+		}
+	}
+	return cfg, name, nil
+}
+
+// Contexts lists the context names of the kubeconfig, sorted.
+func Contexts(kubeconfig string) ([]string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	raw, err := rules.Load()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	var out []string
+	for name := range raw.Contexts {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// NewClients builds the clients from a REST config, with the QPS and burst
+// given (0 keeps client-go's defaults).
+func NewClients(cfg *rest.Config, qps float32, burst int) (*Clients, error) {
+	cfg = rest.CopyConfig(cfg)
+	if qps > 0 {
+		cfg.QPS = qps
+	}
+	if burst > 0 {
+		cfg.Burst = burst
+	}
+	cfg.UserAgent = "meshaudit (read-only)"
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("discovery client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	md, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	return &Clients{Discovery: disc, Dynamic: dyn, Metadata: md, Server: cfg.Host}, nil
+}
+
+// LiveOptions configure a live collection.
+type LiveOptions struct {
+	Cluster       string
+	RootNamespace string
+	ToolVersion   string
+	PageSize      int64         // items per list page (default 500)
+	Concurrency   int           // kinds listed at once (default 4)
+	KindTimeout   time.Duration // per kind, all pages and retries (default 2m)
+	Retries       int           // attempts per request on transient errors (default 5)
+	SecretNames   bool          // also list Secret names (metadata only)
+	Now           func() time.Time
+	// Progress, when set, is called after each page and each finished kind.
+	Progress func(p Progress)
+}
+
+// Progress reports collection progress.
+type Progress struct {
+	Cluster   string
+	Kind      string
+	Objects   int  // objects of this kind so far
+	KindDone  bool // this kind is finished
+	KindsDone int
+	Kinds     int
+}
+
+func (o *LiveOptions) defaults() {
+	if o.PageSize <= 0 {
+		o.PageSize = 500
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.KindTimeout <= 0 {
+		o.KindTimeout = 2 * time.Minute
+	}
+	if o.Retries <= 0 {
+		o.Retries = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RootNamespace == "" {
+		o.RootNamespace = "istio-system"
+	}
+}
+
+// FromCluster lists every kind of LiveKinds (and Secret names when enabled)
+// and returns the redacted snapshot. Per-kind failures are recorded as kind
+// statuses, never returned as errors: the caller always gets a snapshot.
+// The error is for when nothing could be read at all (discovery failed).
+// ctx bounds the whole collection.
+func FromCluster(ctx context.Context, c *Clients, opts LiveOptions) (*snapshot.Snapshot, error) {
+	opts.defaults()
+	s := &snapshot.Snapshot{
+		SchemaVersion: snapshot.SchemaVersion,
+		Cluster:       opts.Cluster,
+		Source:        snapshot.Source{Type: snapshot.SourceCluster, Inputs: []string{c.Server}},
+		CollectedAt:   opts.Now().UTC().Format(time.RFC3339),
+		ToolVersion:   opts.ToolVersion,
+		Kinds:         []snapshot.KindStatus{},
+		ParseErrors:   []snapshot.ParseError{},
+		Objects:       []snapshot.Object{},
+	}
+	served, discErr := discover(ctx, c.Discovery, opts.Retries)
+	if served == nil {
+		return nil, fmt.Errorf("discover API resources of %s: %w", c.Server, discErr)
+	}
+	kinds := LiveKinds
+	if opts.SecretNames {
+		kinds = append(append([]KindSpec{}, kinds...), SecretKind)
+	}
+	var mu sync.Mutex
+	done := 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Concurrency)
+	for _, k := range kinds {
+		g.Go(func() error {
+			st, objs := collectKind(gctx, c, served, k, opts)
+			mu.Lock()
+			defer mu.Unlock()
+			s.Kinds = append(s.Kinds, st)
+			s.Objects = append(s.Objects, objs...)
+			done++
+			if opts.Progress != nil {
+				opts.Progress(Progress{Cluster: opts.Cluster, Kind: k.Key(), Objects: st.Count, KindDone: true, KindsDone: done, Kinds: len(kinds)})
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	s.Sort()
+	return s, nil
+}
+
+// servedResources maps "group/resource" to the served versions, and records
+// groups whose discovery failed.
+type servedResources struct {
+	versions map[string]map[string]bool // group/resource → version set
+	failed   map[string]error           // group → discovery error
+}
+
+func discover(ctx context.Context, d discovery.DiscoveryInterface, retries int) (*servedResources, error) {
+	var lists []*metav1.APIResourceList
+	var partial error
+	err := retry.OnError(backoff(retries), transient, func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		_, lists, err = d.ServerGroupsAndResources()
+		if err != nil && discovery.IsGroupDiscoveryFailedError(err) {
+			partial = err // some groups failed: their kinds are errors
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sr := &servedResources{versions: map[string]map[string]bool{}, failed: map[string]error{}}
+	var gdf *discovery.ErrGroupDiscoveryFailed
+	if errors.As(partial, &gdf) {
+		for gv, e := range gdf.Groups {
+			sr.failed[gv.Group] = e
+		}
+	}
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if strings.Contains(r.Name, "/") {
+				continue // subresource
+			}
+			key := gv.Group + "/" + r.Name
+			if sr.versions[key] == nil {
+				sr.versions[key] = map[string]bool{}
+			}
+			sr.versions[key][gv.Version] = true
+		}
+	}
+	return sr, nil
+}
+
+func backoff(retries int) wait.Backoff {
+	return wait.Backoff{Steps: retries, Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 5 * time.Second}
+}
+
+// transient: worth retrying (throttling, server errors, timeouts, resets).
+func transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsUnexpectedServerError(err) {
+		return true
+	}
+	var se apierrors.APIStatus
+	if errors.As(err, &se) {
+		code := se.Status().Code
+		return code == 429 || code >= 500
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe")
+}
+
+func collectKind(ctx context.Context, c *Clients, served *servedResources, k KindSpec, opts LiveOptions) (snapshot.KindStatus, []snapshot.Object) {
+	st := snapshot.KindStatus{Kind: k.Key()}
+	if e, ok := served.failed[k.Group]; ok {
+		st.Status, st.Reason = snapshot.StatusError, "discovery of group "+k.Group+" failed: "+e.Error()
+		return st, nil
+	}
+	version := ""
+	for _, v := range k.Versions {
+		if served.versions[k.Group+"/"+k.Resource][v] {
+			version = v
+			break
+		}
+	}
+	if version == "" {
+		st.Status, st.Reason = snapshot.StatusAbsent, fmt.Sprintf("%s is not served by the API server", groupResource(k))
+		return st, nil
+	}
+	gvr := schema.GroupVersionResource{Group: k.Group, Version: version, Resource: k.Resource}
+	kctx, cancel := context.WithTimeout(ctx, opts.KindTimeout)
+	defer cancel()
+	var objs []snapshot.Object
+	var err error
+	switch {
+	case k.RootOnly:
+		objs, err = listMeshConfigMaps(kctx, c, gvr, opts)
+	case k.MetadataOnly:
+		objs, err = listMetadata(kctx, c, gvr, k, opts)
+	default:
+		objs, err = listAll(kctx, c, gvr, k, opts)
+	}
+	if err != nil {
+		st.Status, st.Reason = classify(err, k, opts.KindTimeout)
+		return st, nil
+	}
+	st.Status, st.Count = snapshot.StatusCollected, len(objs)
+	return st, objs
+}
+
+func groupResource(k KindSpec) string {
+	if k.Group == "" {
+		return k.Resource
+	}
+	return k.Resource + "." + k.Group
+}
+
+func classify(err error, k KindSpec, timeout time.Duration) (string, string) {
+	switch {
+	case apierrors.IsForbidden(err):
+		return snapshot.StatusForbidden, fmt.Sprintf("list %s forbidden: %s", groupResource(k), apierrors.ReasonForError(err))
+	case apierrors.IsNotFound(err):
+		return snapshot.StatusAbsent, fmt.Sprintf("%s is not served by the API server", groupResource(k))
+	case errors.Is(err, context.DeadlineExceeded):
+		return snapshot.StatusError, fmt.Sprintf("list %s: timed out after %s", groupResource(k), timeout)
+	}
+	return snapshot.StatusError, fmt.Sprintf("list %s: %v", groupResource(k), err)
+}
+
+// listAll lists every object of a kind across namespaces, page by page. A
+// 410 Gone on a continue token restarts the list from scratch.
+func listAll(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
+	for restart := 0; ; restart++ {
+		var out []snapshot.Object
+		cont := ""
+		for {
+			var items []map[string]any
+			var next string
+			err := retry.OnError(backoff(opts.Retries), transient, func() error {
+				l, err := c.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
+				if err != nil {
+					return err
+				}
+				items = items[:0]
+				for i := range l.Items {
+					items = append(items, l.Items[i].Object)
+				}
+				next = l.GetContinue()
+				return nil
+			})
+			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+				if restart < opts.Retries {
+					break // restart the whole list
+				}
+				return nil, fmt.Errorf("continue token expired %d times: %w", restart+1, err)
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, obj := range items {
+				out = append(out, liveObject(gvr, k, obj, opts.RootNamespace))
+			}
+			if opts.Progress != nil {
+				opts.Progress(Progress{Cluster: opts.Cluster, Kind: k.Key(), Objects: len(out)})
+			}
+			if next == "" {
+				return out, nil
+			}
+			cont = next
+		}
+	}
+}
+
+// listMetadata lists names and labels only (PartialObjectMetadata).
+func listMetadata(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
+	var out []snapshot.Object
+	cont := ""
+	for {
+		var l *metav1.PartialObjectMetadataList
+		err := retry.OnError(backoff(opts.Retries), transient, func() error {
+			var err error
+			l, err = c.Metadata.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range l.Items {
+			md := map[string]any{"name": it.Name, "namespace": it.Namespace}
+			if len(it.Labels) > 0 {
+				lbl := map[string]any{}
+				for k, v := range it.Labels {
+					lbl[k] = v
+				}
+				md["labels"] = lbl
+			}
+			obj := map[string]any{"apiVersion": gvr.GroupVersion().String(), "kind": k.Kind, "metadata": md}
+			out = append(out, liveObject(gvr, k, obj, opts.RootNamespace))
+		}
+		if l.Continue == "" {
+			return out, nil
+		}
+		cont = l.Continue
+	}
+}
+
+// listMeshConfigMaps reads only Istio's mesh ConfigMaps: names are listed
+// through the metadata client in the root namespace, and only `istio` and
+// `istio-<revision>` are fetched; no other ConfigMap's data is ever read.
+func listMeshConfigMaps(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, opts LiveOptions) ([]snapshot.Object, error) {
+	var names *metav1.PartialObjectMetadataList
+	err := retry.OnError(backoff(opts.Retries), transient, func() error {
+		var err error
+		names, err = c.Metadata.Resource(gvr).Namespace(opts.RootNamespace).List(ctx, metav1.ListOptions{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []snapshot.Object
+	for _, it := range names.Items {
+		if !snapshot.IsMeshConfigMap(it.Namespace, it.Name, opts.RootNamespace) {
+			continue
+		}
+		var obj map[string]any
+		err := retry.OnError(backoff(opts.Retries), transient, func() error {
+			u, err := c.Dynamic.Resource(gvr).Namespace(it.Namespace).Get(ctx, it.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			obj = u.Object
+			return nil
+		})
+		if apierrors.IsNotFound(err) {
+			continue // deleted since listed
+		}
+		if err != nil {
+			return nil, err
+		}
+		if data, _ := obj["data"].(map[string]any); data["mesh"] == nil {
+			continue // istio-ca-root-cert, istio-sidecar-injector, ...: not mesh config
+		}
+		out = append(out, liveObject(gvr, KindSpec{Kind: "ConfigMap"}, obj, opts.RootNamespace))
+	}
+	return out, nil
+}
+
+func liveObject(gvr schema.GroupVersionResource, k KindSpec, obj map[string]any, root string) snapshot.Object {
+	if obj["apiVersion"] == nil {
+		obj["apiVersion"] = gvr.GroupVersion().String()
+	}
+	if obj["kind"] == nil {
+		obj["kind"] = k.Kind
+	}
+	snapshot.DropNulls(obj)
+	snapshot.Redact(k.Kind, obj, root)
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	ns, _ := md["namespace"].(string)
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	return snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, Object: obj}
+}
