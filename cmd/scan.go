@@ -85,7 +85,7 @@ func (a *app) collect(params policies.Params) (*snapshot.Snapshot, error) {
 		}
 		return s, nil
 	case len(files) == 0:
-		return nil, usageErr("nothing to scan: give -f PATH (file, directory or - for stdin) or --snapshot FILE")
+		return a.collectLive(params)
 	}
 	wd, _ := os.Getwd()
 	collectedAt, err := sourceDateEpoch()
@@ -128,7 +128,8 @@ func sourceDateEpoch() (time.Time, error) {
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
 	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
-	c.Flags().String("cluster-name", "", `cluster name in reports (default "manifests" for files)`)
+	c.Flags().String("cluster-name", "", `cluster name in reports (default "manifests" for files, the context name for a live cluster)`)
+	addLiveFlags(c)
 }
 
 func newScanCommand(a *app) *cobra.Command {
@@ -136,12 +137,15 @@ func newScanCommand(a *app) *cobra.Command {
 		Use:   "scan",
 		Short: "Scan manifests or a saved snapshot and report findings",
 		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
-kinds, helm template or kustomize build output) or a saved snapshot, evaluate
-every rule and write reports.
+kinds, helm template or kustomize build output), a saved snapshot, or — when
+neither -f nor --snapshot is given — a live cluster (kubectl's kubeconfig
+loading rules, or the in-cluster config), evaluate every rule and write
+reports.
 
   meshaudit scan -f deploy/ -o table -o sarif=out.sarif -o json=out.json
   helm template my-chart | meshaudit scan -f - --fail-on medium
   meshaudit scan --snapshot snap.json
+  meshaudit scan --kubeconfig ~/.kube/config --context prod
 
 Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 (at most one), -o FORMAT=FILE writes the file atomically.
