@@ -28,6 +28,9 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 }
 
 func TestExitCodes(t *testing.T) {
+	// No -f means a live scan; make sure no real cluster is found.
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	cases := []struct {
 		name string
 		args []string
@@ -39,7 +42,7 @@ func TestExitCodes(t *testing.T) {
 		{"malformed beside good", []string{"scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml"}, ExitIncomplete},
 		{"findings win over incomplete", []string{"scan", "-f", "testdata/cli/privileged.yaml", "-f", "testdata/cli/bad.yaml"}, ExitFindings},
 		{"nothing evaluated", []string{"scan", "-f", "testdata/cli/does-not-exist.yaml"}, ExitUsage},
-		{"no input", []string{"scan"}, ExitUsage},
+		{"no input and no cluster", []string{"scan"}, ExitUsage},
 		{"unknown flag", []string{"scan", "--frobnicate"}, ExitUsage},
 		{"bad fail-on", []string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "urgent"}, ExitUsage},
 		{"bad format", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "xml"}, ExitUsage},
