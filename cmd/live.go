@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,34 +16,96 @@ import (
 func addLiveFlags(c *cobra.Command) {
 	f := c.Flags()
 	f.String("kubeconfig", "", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the in-cluster config)")
-	f.String("context", "", "kubeconfig context (default: the current context)")
+	f.StringArray("context", nil, "kubeconfig context; repeatable, clusters are scanned concurrently (default: the current context)")
+	f.Bool("all-contexts", false, "scan every context of the kubeconfig")
 	f.Float32("qps", 20, "API client queries per second")
 	f.Int("burst", 40, "API client burst")
 	f.Int64("page-size", 500, "objects per list page")
-	f.Int("concurrency", 4, "kinds listed at the same time")
+	f.Int("concurrency", 4, "kinds listed at the same time, per cluster")
+	f.Int("cluster-concurrency", 4, "clusters collected at the same time")
 	f.Duration("kind-timeout", 2*time.Minute, "time limit to list one kind (all pages and retries)")
 	f.Duration("timeout", 10*time.Minute, "time limit for the whole collection")
 	f.Bool("secret-names", false, "also list Secret names (metadata only; never data) for the checks that need them")
+	f.BoolP("quiet", "q", false, "no progress display")
 }
 
-// collectLive snapshots the cluster of the kubeconfig context. A cluster
-// that cannot be reached at all is "nothing could be evaluated" (exit 2);
-// kinds that cannot be listed are recorded in the snapshot.
-func (a *app) collectLive(params policies.Params) (*snapshot.Snapshot, error) {
-	cfg, ctxName, err := collectors.KubeConfig(a.v.GetString("kubeconfig"), a.v.GetString("context"))
-	if err != nil {
-		return nil, usageErr("nothing to scan: no -f, no --snapshot, and no cluster: %v", err)
+// collectLive snapshots each selected cluster, concurrently. A cluster that
+// cannot be reached at all gets a snapshot whose kinds are all errors, so
+// its rules are unknown — never pass; only when no cluster can be reached
+// is it "nothing could be evaluated".
+func (a *app) collectLive(params policies.Params) ([]*snapshot.Snapshot, error) {
+	kubeconfig := a.v.GetString("kubeconfig")
+	contexts := a.list("context")
+	if a.v.GetBool("all-contexts") {
+		if len(contexts) > 0 {
+			return nil, usageErr("give either --context or --all-contexts")
+		}
+		all, err := collectors.Contexts(kubeconfig)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		if len(all) == 0 {
+			return nil, usageErr("--all-contexts: the kubeconfig has no contexts")
+		}
+		contexts = all
 	}
-	clients, err := collectors.NewClients(cfg, float32(a.v.GetFloat64("qps")), a.v.GetInt("burst"))
-	if err != nil {
-		return nil, usageErr("%v", err)
+	if len(contexts) == 0 {
+		contexts = []string{""} // the current context (or in-cluster)
 	}
-	cluster := a.v.GetString("cluster-name")
-	if cluster == "" {
-		cluster = ctxName
+	if len(contexts) > 1 && a.v.GetString("cluster-name") != "" {
+		return nil, usageErr("--cluster-name names one cluster; with several contexts the context names are used")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.v.GetDuration("timeout"))
 	defer cancel()
+	progress := newProgress(a.stderr, a.v.GetBool("quiet"))
+	defer progress.Close()
+
+	snaps := make([]*snapshot.Snapshot, len(contexts))
+	errs := make([]error, len(contexts))
+	sem := make(chan struct{}, max(1, a.v.GetInt("cluster-concurrency")))
+	var wg sync.WaitGroup
+	for i, name := range contexts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			snaps[i], errs[i] = a.collectContext(ctx, kubeconfig, name, len(contexts) == 1, params, progress)
+		}()
+	}
+	wg.Wait()
+	progress.Close()
+	reached := 0
+	for i, err := range errs {
+		if err == nil {
+			reached++
+			continue
+		}
+		fmt.Fprintf(a.stderr, "meshaudit: %v\n", err)
+		snaps[i] = unreachable(contexts[i], err)
+	}
+	if reached == 0 {
+		if len(contexts) == 1 && contexts[0] == "" {
+			return nil, usageErr("nothing to scan: no -f, no --snapshot, and no reachable cluster: %v", errs[0])
+		}
+		return nil, usageErr("nothing could be evaluated: no cluster could be reached")
+	}
+	return snaps, nil
+}
+
+func (a *app) collectContext(ctx context.Context, kubeconfig, name string, single bool, params policies.Params, progress *progress) (*snapshot.Snapshot, error) {
+	cfg, ctxName, err := collectors.KubeConfig(kubeconfig, name)
+	if err != nil {
+		return nil, fmt.Errorf("context %q: %w", name, err)
+	}
+	clients, err := collectors.NewClients(cfg, float32(a.v.GetFloat64("qps")), a.v.GetInt("burst"))
+	if err != nil {
+		return nil, fmt.Errorf("context %q: %w", ctxName, err)
+	}
+	cluster := ctxName
+	if c := a.v.GetString("cluster-name"); single && c != "" {
+		cluster = c
+	}
 	s, err := collectors.FromCluster(ctx, clients, collectors.LiveOptions{
 		Cluster:       cluster,
 		RootNamespace: params.RootNamespace,
@@ -50,9 +114,26 @@ func (a *app) collectLive(params policies.Params) (*snapshot.Snapshot, error) {
 		Concurrency:   a.v.GetInt("concurrency"),
 		KindTimeout:   a.v.GetDuration("kind-timeout"),
 		SecretNames:   a.v.GetBool("secret-names"),
+		Progress:      progress.Update,
 	})
 	if err != nil {
-		return nil, &exitError{code: ExitUsage, err: err}
+		return nil, fmt.Errorf("cluster %s: %w", cluster, err)
 	}
 	return s, nil
+}
+
+// unreachable is the snapshot of a cluster that could not be read: every
+// kind is an error with the reason.
+func unreachable(context string, err error) *snapshot.Snapshot {
+	name := context
+	if name == "" {
+		name = "in-cluster"
+	}
+	s := &snapshot.Snapshot{SchemaVersion: snapshot.SchemaVersion, Cluster: name, Source: snapshot.Source{Type: snapshot.SourceCluster}, ToolVersion: Version(),
+		Kinds: []snapshot.KindStatus{}, ParseErrors: []snapshot.ParseError{}, Objects: []snapshot.Object{}}
+	for _, k := range collectors.LiveKinds {
+		s.Kinds = append(s.Kinds, snapshot.KindStatus{Kind: k.Key(), Status: snapshot.StatusError, Reason: "cluster unreachable: " + err.Error()})
+	}
+	s.Sort()
+	return s
 }

@@ -64,8 +64,22 @@ func (a *app) params() (policies.Params, error) {
 	return p, nil
 }
 
-// collect builds the snapshot from -f paths or --snapshot.
-func (a *app) collect(params policies.Params) (*snapshot.Snapshot, error) {
+// collect builds the snapshots: one from -f paths or --snapshot, else one
+// per live cluster.
+func (a *app) collect(params policies.Params) ([]*snapshot.Snapshot, error) {
+	files := a.list("file")
+	if a.v.GetString("snapshot") != "" || len(files) > 0 {
+		s, err := a.collectOne(params)
+		if err != nil {
+			return nil, err
+		}
+		return []*snapshot.Snapshot{s}, nil
+	}
+	return a.collectLive(params)
+}
+
+// collectOne builds the snapshot from -f paths or --snapshot.
+func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 	files := a.list("file")
 	snapPath := a.v.GetString("snapshot")
 	switch {
@@ -84,8 +98,6 @@ func (a *app) collect(params policies.Params) (*snapshot.Snapshot, error) {
 			s.Cluster = c
 		}
 		return s, nil
-	case len(files) == 0:
-		return a.collectLive(params)
 	}
 	wd, _ := os.Getwd()
 	collectedAt, err := sourceDateEpoch()
@@ -182,13 +194,27 @@ func (a *app) scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := a.collect(params)
+	snaps, err := a.collect(params)
 	if err != nil {
 		return err
 	}
-	if len(snap.Objects) == 0 {
-		for _, pe := range snap.ParseErrors {
-			fmt.Fprintf(a.stderr, "meshaudit: %s\n", formatParseError(pe))
+	evaluable := 0
+	for _, snap := range snaps {
+		if len(snap.Objects) > 0 {
+			evaluable++
+		}
+	}
+	if evaluable == 0 {
+		for _, snap := range snaps {
+			for _, pe := range snap.ParseErrors {
+				fmt.Fprintf(a.stderr, "meshaudit: %s\n", formatParseError(pe))
+			}
+			for _, k := range snap.Kinds {
+				if k.Status != snapshot.StatusCollected && k.Status != snapshot.StatusAbsent {
+					fmt.Fprintf(a.stderr, "meshaudit: %s: %s %s: %s\n", snap.Cluster, k.Kind, k.Status, k.Reason)
+					break
+				}
+			}
 		}
 		return usageErr("nothing could be evaluated: no Kubernetes objects in the input")
 	}
@@ -204,24 +230,41 @@ func (a *app) scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := eng.Evaluate(ctx, snap)
-	if err != nil {
+	reps := make([]*evaluate.Report, 0, len(snaps))
+	for _, snap := range snaps {
+		rep, err := eng.Evaluate(ctx, snap)
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
+		}
+		reps = append(reps, rep)
+	}
+	if err := a.writeReports(outs, reps, cat); err != nil {
 		return err
 	}
-	if err := a.writeReports(outs, rep, cat); err != nil {
-		return err
-	}
-	for _, pe := range snap.ParseErrors {
-		fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", formatParseError(pe))
-	}
-	if threshold != 0 {
-		if n := rep.CountAtOrAbove(threshold); n > 0 {
-			fmt.Fprintf(a.stderr, "meshaudit: %d finding(s) at or above %s\n", n, threshold)
-			return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, threshold)}
+	findings, incomplete := 0, false
+	for _, rep := range reps {
+		prefix := "meshaudit: "
+		if len(reps) > 1 {
+			prefix += rep.Cluster + ": "
+		}
+		for _, pe := range rep.ParseErrors {
+			fmt.Fprintf(a.stderr, "%sskipped %s\n", prefix, formatParseError(pe))
+		}
+		if threshold != 0 {
+			if n := rep.CountAtOrAbove(threshold); n > 0 {
+				fmt.Fprintf(a.stderr, "%s%d finding(s) at or above %s\n", prefix, n, threshold)
+				findings += n
+			}
+		}
+		if !rep.Summary.Complete {
+			fmt.Fprintf(a.stderr, "%sincomplete: %s\n", prefix, strings.Join(rep.Summary.Incomplete, "; "))
+			incomplete = true
 		}
 	}
-	if !rep.Summary.Complete {
-		fmt.Fprintf(a.stderr, "meshaudit: incomplete: %s\n", strings.Join(rep.Summary.Incomplete, "; "))
+	if findings > 0 {
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", findings, threshold)}
+	}
+	if incomplete {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("incomplete")}
 	}
 	return nil
@@ -234,15 +277,29 @@ func formatParseError(pe snapshot.ParseError) string {
 	return fmt.Sprintf("%s: %s", pe.File, pe.Reason)
 }
 
+// ClusterPlaceholder in an output file name is replaced by each cluster's
+// name, writing one file per cluster.
+const ClusterPlaceholder = "{cluster}"
+
 // writeReports renders each requested format; files are written atomically
 // and stdout is written only once its report has rendered completely.
-func (a *app) writeReports(outs []outputSpec, rep *evaluate.Report, cat *rules.Catalog) error {
+func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
 	for _, o := range outs {
 		w, err := output.Lookup(o.format)
 		if err != nil {
 			return err
 		}
-		render := func(dst io.Writer) error { return w(dst, rep, cat) }
+		if strings.Contains(o.file, ClusterPlaceholder) {
+			for _, rep := range reps {
+				one := []*evaluate.Report{rep}
+				name := strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster))
+				if err := output.WriteFile(name, func(dst io.Writer) error { return w(dst, one, cat) }); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		render := func(dst io.Writer) error { return w(dst, reps, cat) }
 		if o.file != "" {
 			if err := output.WriteFile(o.file, render); err != nil {
 				return err
@@ -258,4 +315,14 @@ func (a *app) writeReports(outs []outputSpec, rep *evaluate.Report, cat *rules.C
 		}
 	}
 	return nil
+}
+
+// safeFileName keeps a cluster name usable in a file name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == 0 {
+			return '_'
+		}
+		return r
+	}, s)
 }

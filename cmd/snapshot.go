@@ -24,10 +24,14 @@ the last-applied-configuration annotation are never written.`,
 			if err != nil {
 				return err
 			}
-			snap, err := a.collect(params)
+			snaps, err := a.collect(params)
 			if err != nil {
 				return err
 			}
+			if len(snaps) != 1 {
+				return usageErr("snapshot takes one cluster at a time (give one --context)")
+			}
+			snap := snaps[0]
 			for _, pe := range snap.ParseErrors {
 				fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", formatParseError(pe))
 			}

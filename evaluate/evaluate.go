@@ -401,12 +401,12 @@ func rollUp(cat *rules.Catalog, results []RuleResult) ([]ControlResult, error) {
 	for _, c := range byID {
 		out = append(out, *c)
 	}
-	sort.Slice(out, func(i, j int) bool { return controlLess(out[i].ID, out[j].ID) })
+	sort.Slice(out, func(i, j int) bool { return ControlLess(out[i].ID, out[j].ID) })
 	return out, nil
 }
 
-// controlLess orders control ids naturally: AC-3 < AC-17 < AC-17(2).
-func controlLess(a, b string) bool {
+// ControlLess orders control ids naturally: AC-3 < AC-17 < AC-17(2).
+func ControlLess(a, b string) bool {
 	fa, na, ea := splitControl(a)
 	fb, nb, eb := splitControl(b)
 	if fa != fb {

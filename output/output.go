@@ -13,8 +13,8 @@ import (
 	"github.com/meshaudit/meshaudit/rules"
 )
 
-// Writer renders a report in one format.
-type Writer func(w io.Writer, rep *evaluate.Report, cat *rules.Catalog) error
+// Writer renders the reports of one run (one per cluster) in one format.
+type Writer func(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error
 
 // formats is the registry of report formats.
 var formats = map[string]Writer{

@@ -83,7 +83,7 @@ func TestGolden(t *testing.T) {
 			}
 			w, _ := output.Lookup(name)
 			var buf bytes.Buffer
-			if err := w(&buf, rep, cat); err != nil {
+			if err := w(&buf, []*evaluate.Report{rep}, cat); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("..", "testdata", "golden", file)
@@ -99,7 +99,7 @@ func TestGolden(t *testing.T) {
 			}
 			// Rendering twice gives the same bytes.
 			var again bytes.Buffer
-			w(&again, rep, cat)
+			w(&again, []*evaluate.Report{rep}, cat)
 			if !bytes.Equal(again.Bytes(), buf.Bytes()) {
 				t.Fatal("second rendering differs")
 			}
@@ -178,7 +178,7 @@ func TestSARIFValid(t *testing.T) {
 	s := sarifSchema(t)
 	rep, cat := fixture(t)
 	var buf bytes.Buffer
-	if err := output.SARIF(&buf, rep, cat); err != nil {
+	if err := output.SARIF(&buf, []*evaluate.Report{rep}, cat); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, s, buf.Bytes())
@@ -198,7 +198,7 @@ func TestSARIFValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf.Reset()
-	if err := output.SARIF(&buf, r2, real); err != nil {
+	if err := output.SARIF(&buf, []*evaluate.Report{r2}, real); err != nil {
 		t.Fatal(err)
 	}
 	m := validateSARIF(t, s, buf.Bytes())
@@ -256,4 +256,66 @@ func TestWriteFileAtomic(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Fatalf("got %q", b)
 	}
+}
+
+// TestFleet: several clusters give one SARIF run each (distinct
+// automationDetails ids), a fleet JSON document and a controls × clusters
+// table.
+func TestFleet(t *testing.T) {
+	a, cat := fixture(t)
+	b, _ := fixture(t)
+	b.Cluster = "prod-us-2"
+	b.Controls[0].Status = evaluate.StatusPass
+	reps := []*evaluate.Report{a, b}
+	var buf bytes.Buffer
+	if err := output.SARIF(&buf, reps, cat); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			AutomationDetails struct{ ID string }
+		}
+	}
+	json.Unmarshal(buf.Bytes(), &log)
+	if len(log.Runs) != 2 || log.Runs[0].AutomationDetails.ID == log.Runs[1].AutomationDetails.ID {
+		t.Fatalf("runs: %+v", log.Runs)
+	}
+	if s := sarifSchemaIfPresent(t); s != nil {
+		validateSARIF(t, s, buf.Bytes())
+	}
+	buf.Reset()
+	if err := output.JSON(&buf, reps, cat); err != nil {
+		t.Fatal(err)
+	}
+	var fleet struct {
+		SchemaVersion string
+		Reports       []struct{ Cluster string }
+	}
+	if json.Unmarshal(buf.Bytes(), &fleet); fleet.SchemaVersion != output.FleetSchemaVersion || len(fleet.Reports) != 2 {
+		t.Fatalf("fleet json: %s", buf.String())
+	}
+	buf.Reset()
+	if err := output.Table(&buf, reps, cat); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "Fleet: 2 clusters") || !strings.Contains(out, "prod-us-2") {
+		t.Fatalf("fleet table:\n%s", out)
+	}
+	var ac4 string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "AC-4 ") && strings.Count(l, "│") == 4 {
+			ac4 = l
+		}
+	}
+	if !strings.Contains(ac4, "UNKNOWN") || !strings.Contains(ac4, "PASS") {
+		t.Errorf("fleet row for AC-4: %q", ac4)
+	}
+}
+
+func sarifSchemaIfPresent(t *testing.T) *jsonschema.Schema {
+	if _, err := os.Stat(filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")); err != nil && os.Getenv("CI") == "" {
+		return nil
+	}
+	return sarifSchema(t)
 }

@@ -147,11 +147,22 @@ func ruleName(title string) string {
 	return b.String()
 }
 
-// SARIF writes a SARIF 2.1.0 log: every rule of the catalog in
-// tool.driver.rules; one `fail` result per finding; rules that were unknown
-// or not applicable, and inputs that could not be parsed, as tool execution
-// notifications — never as results.
-func SARIF(w io.Writer, rep *evaluate.Report, cat *rules.Catalog) error {
+// SARIF writes a SARIF 2.1.0 log with one run per cluster: every rule of the
+// catalog in tool.driver.rules; one `fail` result per finding; rules that
+// were unknown or not applicable, and inputs that could not be parsed, as
+// tool execution notifications — never as results.
+func SARIF(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{}}
+	for _, rep := range reps {
+		log.Runs = append(log.Runs, sarifRunOf(rep, cat))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
+
+func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 	index := map[string]int{}
 	driver := sarifDriver{Name: "meshaudit", Version: rep.Tool.Version, InformationURI: infoURI, Rules: []sarifRule{}}
 	for i, r := range cat.Rules {
@@ -219,17 +230,13 @@ func SARIF(w io.Writer, rep *evaluate.Report, cat *rules.Catalog) error {
 		})
 	}
 	cluster := rep.Cluster
-	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
+	return sarifRun{
 		Tool:              sarifTool{Driver: driver},
 		AutomationDetails: sarifAutomation{ID: "meshaudit/" + cluster + "/"},
 		Invocations:       []sarifInvocation{{ExecutionSuccessful: true, Notifications: notes}},
 		Results:           results,
 		Properties:        map[string]any{"cluster": cluster, "complete": rep.Summary.Complete, "incomplete": rep.Summary.Incomplete, "source": rep.Source.Type},
-	}}}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	}
 }
 
 func prefixed(p string, list []string) []string {

@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -12,10 +13,61 @@ import (
 	"github.com/meshaudit/meshaudit/rules"
 )
 
-// Table writes a human-readable report: findings grouped by severity and
-// rule, the per-control summary, rules that could not be judged, and the
-// inputs that could not be parsed.
-func Table(w io.Writer, rep *evaluate.Report, _ *rules.Catalog) error {
+// Table writes a human-readable report per cluster: findings grouped by
+// severity and rule, the per-control summary, rules that could not be
+// judged, and the inputs that could not be parsed; with several clusters, a
+// fleet summary (controls × clusters) follows.
+func Table(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+	for i, rep := range reps {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := tableOf(w, rep); err != nil {
+			return err
+		}
+	}
+	if len(reps) > 1 {
+		return fleetTable(w, reps)
+	}
+	return nil
+}
+
+// fleetTable: one row per control, one column per cluster.
+func fleetTable(w io.Writer, reps []*evaluate.Report) error {
+	status := map[string]map[string]evaluate.Status{}
+	var ids []string
+	for _, rep := range reps {
+		for _, c := range rep.Controls {
+			if status[c.ID] == nil {
+				status[c.ID] = map[string]evaluate.Status{}
+				ids = append(ids, c.ID)
+			}
+			status[c.ID][rep.Cluster] = c.Status
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return evaluate.ControlLess(ids[i], ids[j]) })
+	header := []string{"Control"}
+	for _, rep := range reps {
+		header = append(header, rep.Cluster)
+	}
+	rows := make([][]string, 0, len(ids))
+	for _, id := range ids {
+		row := []string{id}
+		for _, rep := range reps {
+			st, ok := status[id][rep.Cluster]
+			if !ok {
+				row = append(row, "-")
+				continue
+			}
+			row = append(row, statusText(st))
+		}
+		rows = append(rows, row)
+	}
+	fmt.Fprintf(w, "\nFleet: %d clusters\n", len(reps))
+	return render(w, header, rows, false)
+}
+
+func tableOf(w io.Writer, rep *evaluate.Report) error {
 	src := rep.Source.Type
 	if len(rep.Source.Inputs) > 0 {
 		src += ": " + strings.Join(rep.Source.Inputs, ", ")

@@ -1,0 +1,141 @@
+package evaluate_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/meshaudit/meshaudit/collectors"
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+)
+
+// TestScenarios scans each testdata/scenarios/<name>/ (its manifests) with
+// the embedded rules and compares the distinct (rule id, Kind ns/name)
+// pairs of the findings with <name>/expected.txt: one pair per line
+// ("MTLS-02 Deployment shop/web", "MESH-01 Namespace shop", "MTLS-01 Mesh
+// manifests"); blank lines and # comments are ignored. Lines
+// "status RULE-ID STATUS" also assert a rule's status. Every scenario must
+// parse completely.
+func TestScenarios(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "testdata", "scenarios", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	cat, err := rules.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := policies.Modules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := evaluate.New(context.Background(), cat, mods, policies.Defaults(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			wantPairs, wantStatus := readExpected(t, filepath.Join(dir, "expected.txt"))
+			snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{dir}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
+			for _, pe := range snap.ParseErrors {
+				if filepath.Base(pe.File) != "expected.txt" {
+					t.Errorf("parse error: %+v", pe)
+				}
+			}
+			rep, err := eng.Evaluate(context.Background(), snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range rep.Findings {
+				r := f.Resource
+				name := r.Name
+				if r.Namespace != "" {
+					name = r.Namespace + "/" + r.Name
+				}
+				got[fmt.Sprintf("%s %s %s", f.RuleID, r.Kind, name)] = true
+			}
+			for _, p := range sorted(wantPairs) {
+				if !got[p] {
+					t.Errorf("missing finding: %s", p)
+				}
+			}
+			for _, p := range sorted(got) {
+				if !wantPairs[p] {
+					msgs := []string{}
+					for _, f := range rep.Findings {
+						if strings.HasPrefix(p, f.RuleID+" "+f.Resource.Kind+" ") {
+							msgs = append(msgs, f.Message)
+						}
+					}
+					t.Errorf("unexpected finding: %s (%s)", p, strings.Join(msgs, " | "))
+				}
+			}
+			for id, st := range wantStatus {
+				found := false
+				for _, r := range rep.Rules {
+					if r.ID == id {
+						found = true
+						if string(r.Status) != st {
+							t.Errorf("rule %s is %s (%s), want %s", id, r.Status, r.Reason, st)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("status line for unknown rule %s", id)
+				}
+			}
+			for _, r := range rep.Rules {
+				if r.Status == evaluate.StatusUnknown {
+					t.Errorf("rule %s unknown: %s", r.ID, r.Reason)
+				}
+			}
+		})
+	}
+}
+
+func readExpected(t *testing.T, path string) (pairs map[string]bool, status map[string]string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("every scenario needs expected.txt: %v", err)
+	}
+	defer f.Close()
+	pairs, status = map[string]bool{}, map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" {
+			continue
+		}
+		fields := strings.Fields(line)
+		switch {
+		case fields[0] == "status" && len(fields) == 3:
+			status[fields[1]] = fields[2]
+		case len(fields) == 3:
+			pairs[strings.Join(fields, " ")] = true
+		default:
+			t.Fatalf("%s: bad line %q", path, line)
+		}
+	}
+	return pairs, status
+}
+
+func sorted(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
