@@ -78,7 +78,7 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 		return nil, fmt.Errorf("prepare rule set: %w", err)
 	}
 	for _, r := range catalog.Rules {
-		if e.each[r.ID], err = prep("x = " + r.Package + ".deny"); err != nil {
+		if e.each[r.ID], err = prep("x = " + r.Package); err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", r.ID, err)
 		}
 	}
@@ -113,7 +113,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 
 	// One pass over the whole rule set; a runtime error anywhere falls
 	// back to one query per rule so that only the failing rule is unknown.
-	denies := map[string]any{}
+	docs := map[string]map[string]any{} // rule id → its package document
 	var evalErr map[string]error
 	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(val))
 	if err == nil && len(rs) == 1 {
@@ -121,7 +121,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 			for _, r := range e.catalog.Rules {
 				pkg := strings.TrimPrefix(r.Package, "data.meshaudit.rules.")
 				if pm, ok := m[pkg].(map[string]any); ok {
-					denies[r.ID] = pm["deny"]
+					docs[r.ID] = pm
 				}
 			}
 		}
@@ -133,7 +133,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 			case err != nil:
 				evalErr[r.ID] = err
 			case len(rs) == 1:
-				denies[r.ID] = rs[0].Bindings["x"]
+				docs[r.ID], _ = rs[0].Bindings["x"].(map[string]any)
 			}
 		}
 	}
@@ -164,11 +164,21 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 			res.Status, res.Reason = StatusNotApplicable, reason
 		} else if err := evalErr[r.ID]; err != nil {
 			res.Status, res.Reason = StatusUnknown, "evaluation error: "+err.Error()
-		} else if fs, err := decodeFindings(r, denies[r.ID], ix, s.Cluster); err != nil {
+		} else if fs, err := decodeFindings(r, docs[r.ID]["deny"], ix, s.Cluster); err != nil {
 			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
 		} else if len(fs) > 0 {
 			res.Status, res.Findings = StatusFail, len(fs)
 			rep.Findings = append(rep.Findings, fs...)
+		} else if reason, err := reasons(docs[r.ID], "unknown"); err != nil || reason != "" {
+			res.Status, res.Reason = StatusUnknown, reason
+			if err != nil {
+				res.Reason = "invalid policy result: " + err.Error()
+			}
+		} else if reason, err := reasons(docs[r.ID], "not_applicable"); err != nil || reason != "" {
+			res.Status, res.Reason = StatusNotApplicable, reason
+			if err != nil {
+				res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+			}
 		} else if reason := noSubjects(ix, r); reason != "" {
 			res.Status, res.Reason = StatusNotApplicable, reason
 		} else {
@@ -336,6 +346,29 @@ func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, 
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// reasons reads a rule's `unknown` or `not_applicable` set of strings: a
+// rule that cannot decide from cluster objects says why instead of passing.
+func reasons(doc map[string]any, key string) (string, error) {
+	v, ok := doc[key]
+	if !ok || v == nil {
+		return "", nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return "", fmt.Errorf("%s is %T, want a set of strings", key, v)
+	}
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		s, ok := x.(string)
+		if !ok || strings.TrimSpace(s) == "" {
+			return "", fmt.Errorf("%s holds %v, want non-empty strings", key, x)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; "), nil
 }
 
 // fingerprint identifies a finding across runs: rule, resource and message,

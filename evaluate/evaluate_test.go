@@ -147,3 +147,26 @@ func TestRollUp(t *testing.T) {
 		t.Errorf("pass + unknown must roll up to unknown: %+v", c)
 	}
 }
+
+// TestRuleSaysUnknownOrNotApplicable: a rule that cannot decide says why.
+func TestRuleSaysUnknownOrNotApplicable(t *testing.T) {
+	e, _ := engine(t,
+		module("T-01", "#   inputs: [Pod]\n", `unknown contains "audit logging cannot be seen from cluster objects" if true`+"\n"+`not_applicable contains "ignored" if true`+"\n"),
+		module("T-02", "#   inputs: [Pod]\n", `not_applicable contains "no istiod in the input" if true`+"\n"),
+		module("T-03", "#   inputs: [Pod]\n", `deny contains {"msg": "x"} if true`+"\n"+`unknown contains "partly" if true`+"\n"),
+		module("T-04", "#   inputs: [Pod]\n", `unknown contains 3 if true`+"\n"),
+	)
+	rep, _ := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
+	want := map[string]evaluate.Status{"T-01": evaluate.StatusUnknown, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusFail, "T-04": evaluate.StatusUnknown}
+	for id, st := range want {
+		if r := status(t, rep, id); r.Status != st {
+			t.Errorf("%s: %s (%s), want %s", id, r.Status, r.Reason, st)
+		}
+	}
+	if r := status(t, rep, "T-01"); r.Reason != "audit logging cannot be seen from cluster objects" {
+		t.Errorf("T-01 reason %q", r.Reason)
+	}
+	if r := status(t, rep, "T-04"); !strings.Contains(r.Reason, "invalid policy result") {
+		t.Errorf("T-04 reason %q", r.Reason)
+	}
+}

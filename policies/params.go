@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
+	"time"
 )
 
 // Params are the organisation's choices the rules read as
@@ -34,6 +36,57 @@ type Params struct {
 	RolloutMaxUnavailable int `json:"rollout_max_unavailable"`
 	// Required RollingUpdate maxSurge (HA-07); a number.
 	RolloutMaxSurge int `json:"rollout_max_surge"`
+	// Minimum replicas (or HPA minReplicas) of workloads, istiod and
+	// gateways (HA-05, EGR-02, CP-03).
+	MinReplicas int `json:"min_replicas"`
+	// Minimum TLS version of mesh mTLS and gateways: TLSV1_2 or TLSV1_3
+	// (MTLS-04, ING-02).
+	MinTLSVersion string `json:"min_tls_version"`
+	// Cipher suites allowed in MeshConfig tlsDefaults and Gateway servers
+	// (MTLS-04, ING-02). Defaults: the ECDHE AEAD suites.
+	AllowedCipherSuites []string `json:"allowed_cipher_suites"`
+	// ECDH curves allowed in MeshConfig tlsDefaults (MTLS-04).
+	AllowedECDHCurves []string `json:"allowed_ecdh_curves"`
+	// Longest accepted workload certificate lifetime, a Go duration
+	// (MTLS-06).
+	MaxWorkloadCertTTL string `json:"max_workload_cert_ttl"`
+	// Supported Istio minor versions, "1.30" form (CP-01).
+	SupportedIstioVersions []string `json:"supported_istio_versions"`
+	// Allowed keys of the injector's neverInjectSelector (MESH-07).
+	AllowedNeverInjectSelectors []string `json:"allowed_never_inject_selectors"`
+	// Subjects allowed to change mesh policy and read root-namespace
+	// secrets, as "Kind:name" or "ServiceAccount:namespace/name"
+	// (AUTHZ-08, CP-07). system:masters and Istio's own service accounts
+	// are always allowed.
+	PlatformSubjects []string `json:"platform_subjects"`
+	// Label sets (any of) that mark designated gateways: the only pods that
+	// may be exposed by LoadBalancer/NodePort Services, hostPort or
+	// externalIPs (ING-06).
+	GatewayLabels []map[string]string `json:"gateway_labels"`
+	// Cluster pod and Service CIDRs: NetworkPolicy egress ipBlocks inside
+	// them are not external (NP-03).
+	ClusterCIDRs []string `json:"cluster_cidrs"`
+	// Namespaces that are part of the mesh's infrastructure: NetworkPolicy
+	// egress to them is allowed (NP-03); the root namespace always is.
+	MeshNamespaces []string `json:"mesh_namespaces"`
+	// Monitoring namespaces: ingress from them is limited to 15020/15090
+	// (NP-04).
+	MonitoringNamespaces []string `json:"monitoring_namespaces"`
+	// Pod Security Admission level required on app namespaces: restricted
+	// or baseline (POD-01).
+	PodSecurityLevel string `json:"pod_security_level"`
+	// Approved image registries (prefixes, e.g. "registry.example.com/");
+	// empty: any registry (pinning is still checked) (POD-11).
+	ApprovedRegistries []string `json:"approved_registries"`
+	// Label that marks critical hosts/workloads needing resilience
+	// settings (HA-08).
+	CriticalLabel string `json:"critical_label"`
+	// Operator assertion that the Kubernetes API server's audit logging is
+	// configured; null: unknown unless the static-pod manifest shows it
+	// (TEL-04).
+	AuditLoggingConfigured *bool `json:"audit_logging_configured"`
+	// Namespaces besides the root where EnvoyFilters are allowed (CP-06).
+	AllowedEnvoyFilterNamespaces []string `json:"allowed_envoyfilter_namespaces"`
 }
 
 // Defaults returns the default parameters.
@@ -50,6 +103,27 @@ func Defaults() Params {
 		ServiceEntryJustificationAnnotation: "meshaudit.io/justification",
 		RolloutMaxUnavailable:               1,
 		RolloutMaxSurge:                     0,
+		MinReplicas:                         2,
+		MinTLSVersion:                       "TLSV1_2",
+		AllowedCipherSuites: []string{
+			"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+			"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+			"ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+		},
+		AllowedECDHCurves:            []string{"X25519", "P-256", "P-384", "X25519MLKEM768"},
+		MaxWorkloadCertTTL:           "24h",
+		SupportedIstioVersions:       []string{"1.30", "1.31", "1.32"},
+		AllowedNeverInjectSelectors:  []string{},
+		PlatformSubjects:             []string{},
+		GatewayLabels:                []map[string]string{{"istio": "ingressgateway"}, {"istio": "egressgateway"}},
+		ClusterCIDRs:                 []string{},
+		MeshNamespaces:               []string{},
+		MonitoringNamespaces:         []string{"monitoring"},
+		PodSecurityLevel:             "restricted",
+		ApprovedRegistries:           []string{},
+		CriticalLabel:                "meshaudit.io/critical",
+		AuditLoggingConfigured:       nil,
+		AllowedEnvoyFilterNamespaces: []string{},
 	}
 }
 
@@ -74,7 +148,37 @@ func (p Params) Merge(raw map[string]any) (Params, error) {
 	if err := dec.Decode(&out); err != nil {
 		return p, fmt.Errorf("params: %w", err)
 	}
+	if err := out.Validate(); err != nil {
+		return p, fmt.Errorf("params: %w", err)
+	}
 	return out, nil
+}
+
+// Validate checks the values the rules cannot check themselves.
+func (p Params) Validate() error {
+	if p.RootNamespace == "" {
+		return fmt.Errorf("root_namespace must not be empty")
+	}
+	if p.MinTLSVersion != "TLSV1_2" && p.MinTLSVersion != "TLSV1_3" {
+		return fmt.Errorf("min_tls_version %q: want TLSV1_2 or TLSV1_3", p.MinTLSVersion)
+	}
+	if p.PodSecurityLevel != "restricted" && p.PodSecurityLevel != "baseline" {
+		return fmt.Errorf("pod_security_level %q: want restricted or baseline", p.PodSecurityLevel)
+	}
+	if _, err := time.ParseDuration(p.MaxWorkloadCertTTL); err != nil {
+		return fmt.Errorf("max_workload_cert_ttl: %w", err)
+	}
+	for _, list := range [][]string{p.AllowedOutboundBypassCIDRs, p.ClusterCIDRs} {
+		for _, c := range list {
+			if _, err := netip.ParsePrefix(c); err != nil {
+				return fmt.Errorf("CIDR %q: %w", c, err)
+			}
+		}
+	}
+	if p.MinReplicas < 1 || p.RolloutMaxUnavailable < 0 || p.RolloutMaxSurge < 0 {
+		return fmt.Errorf("min_replicas must be at least 1, rollout numbers not negative")
+	}
+	return nil
 }
 
 // Data returns the parameters as the generic value Rego reads.
