@@ -9,7 +9,6 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
-	"github.com/meshaudit/meshaudit/rules"
 )
 
 func newRulesCommand(a *app) *cobra.Command {
@@ -24,7 +23,7 @@ rule with its description and remediation. -o json for machine-readable output.`
 			if format != "table" && format != "json" {
 				return usageErr("rules: unknown output %q (want table or json)", format)
 			}
-			cat, err := rules.Embedded()
+			_, cat, err := a.policySet()
 			if err != nil {
 				return err
 			}
@@ -57,6 +56,7 @@ rule with its description and remediation. -o json for machine-readable output.`
 		},
 	}
 	c.Flags().StringP("output", "o", "table", "output format: table or json")
+	addPolicyFlags(c)
 	return c
 }
 

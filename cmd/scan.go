@@ -172,6 +172,8 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
+	addPolicyFlags(c)
+	addFilterFlags(c)
 	return c
 }
 
@@ -218,11 +220,11 @@ func (a *app) scan(ctx context.Context) error {
 		}
 		return usageErr("nothing could be evaluated: no Kubernetes objects in the input")
 	}
-	cat, err := rules.Embedded()
+	mods, all, err := a.policySet()
 	if err != nil {
 		return err
 	}
-	mods, err := policies.Modules(false)
+	cat, err := a.filter(all)
 	if err != nil {
 		return err
 	}

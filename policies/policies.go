@@ -5,7 +5,10 @@ package policies
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -42,4 +45,34 @@ func Modules(tests bool) ([]Module, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, err
+}
+
+// LoadDir reads a directory of custom Rego policies (recursively; *.rego,
+// _test.rego files included so they can be run as tests, but never
+// evaluated as rules). Paths are recorded as found, so that errors name the
+// user's files.
+func LoadDir(dir string) ([]Module, error) {
+	var out []Module
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out = append(out, Module{Path: filepath.ToSlash(p), Source: string(b)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("policy directory %s: %w", dir, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("policy directory %s: no .rego files", dir)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
 }

@@ -35,6 +35,49 @@ func TestRego(t *testing.T) {
 		}
 		mods = keep
 	}
+	passed, parsed := runRegoTests(t, mods)
+	if os.Getenv("MESHAUDIT_REGO_RUN") != "" || os.Getenv("MESHAUDIT_REGO_FILES") != "" {
+		return
+	}
+	// Every rule package and the library must have passing tests.
+	for _, m := range mods {
+		if strings.HasSuffix(m.Path, "_test.rego") {
+			continue
+		}
+		pkg := strings.TrimPrefix(parsed[m.Path].Package.Path.String(), "data.")
+		if passed[pkg] == 0 {
+			t.Errorf("%s (package %s) has no passing tests", m.Path, pkg)
+		}
+	}
+}
+
+// TestCustomPolicyExample runs the documented custom policy's tests with
+// the library, as a team would.
+func TestCustomPolicyExample(t *testing.T) {
+	custom, err := LoadDir("../examples/custom-policies/team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := Modules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mods []Module
+	for _, m := range lib {
+		if strings.HasPrefix(m.Path, "lib/") {
+			mods = append(mods, m)
+		}
+	}
+	passed, _ := runRegoTests(t, append(mods, custom...))
+	if passed["meshaudit.rules.team_01"] < 2 {
+		t.Fatalf("custom example tests: %v", passed)
+	}
+}
+
+// runRegoTests runs the tests among mods and returns passing tests per
+// tested package.
+func runRegoTests(t *testing.T, mods []Module) (map[string]int, map[string]*ast.Module) {
+	t.Helper()
 	parsed := map[string]*ast.Module{}
 	for _, m := range mods {
 		pm, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
@@ -81,17 +124,5 @@ func TestRego(t *testing.T) {
 	if total == 0 {
 		t.Fatal("no rego tests ran")
 	}
-	if os.Getenv("MESHAUDIT_REGO_RUN") != "" || os.Getenv("MESHAUDIT_REGO_FILES") != "" {
-		return
-	}
-	// Every rule package and the library must have passing tests.
-	for _, m := range mods {
-		if strings.HasSuffix(m.Path, "_test.rego") {
-			continue
-		}
-		pkg := strings.TrimPrefix(parsed[m.Path].Package.Path.String(), "data.")
-		if passed[pkg] == 0 {
-			t.Errorf("%s (package %s) has no passing tests", m.Path, pkg)
-		}
-	}
+	return passed, parsed
 }

@@ -121,6 +121,18 @@ type Catalog struct {
 	byID  map[string]int
 }
 
+// Filter returns the catalog of the rules keep accepts.
+func (c *Catalog) Filter(keep func(Rule) bool) *Catalog {
+	out := &Catalog{byID: map[string]int{}}
+	for _, r := range c.Rules {
+		if keep(r) {
+			out.byID[r.ID] = len(out.Rules)
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	return out
+}
+
 // Get returns a rule by id.
 func (c *Catalog) Get(id string) (Rule, bool) {
 	i, ok := c.byID[id]
@@ -139,10 +151,11 @@ func Embedded() (*Catalog, error) {
 	return Load(mods)
 }
 
-// Load decodes the rules of the given Rego modules. Modules under lib/ and
-// _test.rego files are not rules. Every rule module must carry a package
+// Load decodes the rules of the given Rego modules: every module whose
+// package is under meshaudit.rules (other packages are helper libraries;
+// _test.rego files are tests). Every rule module must carry a package
 // METADATA block with a valid custom section; anything missing, unknown or
-// invalid is an error naming the file.
+// invalid, and a duplicate id, is an error naming file and line.
 func Load(mods []policies.Module) (*Catalog, error) {
 	c := &Catalog{byID: map[string]int{}}
 	for _, m := range mods {
@@ -156,12 +169,18 @@ func Load(mods []policies.Module) (*Catalog, error) {
 		if !strings.HasPrefix(mod.Package.Path.String(), "data.meshaudit.rules.") {
 			continue
 		}
+		line := mod.Package.Location.Row
+		for _, a := range mod.Annotations {
+			if a.Scope == "package" && a.Location != nil {
+				line = a.Location.Row
+			}
+		}
 		r, err := decode(m.Path, mod)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", m.Path, err)
+			return nil, fmt.Errorf("%s:%d: %w", m.Path, line, err)
 		}
-		if _, dup := c.byID[r.ID]; dup {
-			return nil, fmt.Errorf("%s: duplicate rule id %s", m.Path, r.ID)
+		if i, dup := c.byID[r.ID]; dup {
+			return nil, fmt.Errorf("%s:%d: duplicate rule id %s (also in %s)", m.Path, line, r.ID, c.Rules[i].File)
 		}
 		c.byID[r.ID] = len(c.Rules)
 		c.Rules = append(c.Rules, r)
