@@ -77,7 +77,9 @@ func TestFilters(t *testing.T) {
 		t.Errorf("--controls SC-8 must select enhancements: %v", got)
 	}
 	_, out, _ := run(t, "", "scan", "-f", "examples/", "-o", "json", "--fail-on", "none", "--severity", "critical")
-	var sev struct{ Rules []struct{ ID, Severity string } }
+	var sev struct {
+		Rules []struct{ ID, Severity string }
+	}
 	json.Unmarshal([]byte(out), &sev)
 	if len(sev.Rules) == 0 {
 		t.Error("--severity critical selected nothing")

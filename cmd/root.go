@@ -47,10 +47,11 @@ func usageErr(format string, args ...any) error {
 // app holds what every command shares: one viper instance (no globals) and
 // the standard streams.
 type app struct {
-	v      *viper.Viper
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	v          *viper.Viper
+	configFile string // the config file read, if any
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
 }
 
 // Execute runs the command line and returns the process exit code.
@@ -113,7 +114,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	v.SetEnvPrefix("MESHAUDIT")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
 	v.AutomaticEnv()
-	known := map[string]bool{"params": true}
+	known := map[string]bool{"params": true, "param": true}
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		known[f.Name] = true
@@ -136,6 +137,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	}
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
+	a.configFile = path
 	if err := v.ReadInConfig(); err != nil {
 		return usageErr("config file %s: %v", path, err)
 	}

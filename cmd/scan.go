@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+	"sigs.k8s.io/yaml"
 
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -54,12 +56,46 @@ func parseOutputs(specs []string, def string) ([]outputSpec, error) {
 	return out, nil
 }
 
-// params reads the `params:` config section over the defaults.
+// params merges the organisation parameters over the defaults: the config
+// file's `params:` map, then MESHAUDIT_PARAMS (a YAML or JSON object), then
+// each --param KEY=VALUE (VALUE is YAML: 3, [a, b], {k: v}). Unknown keys
+// and wrong types are usage errors.
 func (a *app) params() (policies.Params, error) {
-	raw := a.v.GetStringMap("params")
+	raw := map[string]any{}
+	if a.configFile != "" {
+		fv := viper.New()
+		fv.SetConfigFile(a.configFile)
+		fv.SetConfigType("yaml")
+		if err := fv.ReadInConfig(); err != nil {
+			return policies.Params{}, usageErr("config file %s: %v", a.configFile, err)
+		}
+		for k, v := range fv.GetStringMap("params") {
+			raw[k] = v
+		}
+	}
+	if env := os.Getenv("MESHAUDIT_PARAMS"); env != "" {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(env), &m); err != nil {
+			return policies.Params{}, usageErr("MESHAUDIT_PARAMS: want a YAML or JSON object: %v", err)
+		}
+		for k, v := range m {
+			raw[k] = v
+		}
+	}
+	for _, kv := range a.list("param") {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return policies.Params{}, usageErr("--param %q: want KEY=VALUE", kv)
+		}
+		var v any
+		if err := yaml.Unmarshal([]byte(val), &v); err != nil {
+			return policies.Params{}, usageErr("--param %s: %v", k, err)
+		}
+		raw[k] = v
+	}
 	p, err := policies.Defaults().Merge(raw)
 	if err != nil {
-		return p, usageErr("config: %v", err)
+		return p, usageErr("%v", err)
 	}
 	return p, nil
 }
@@ -140,6 +176,7 @@ func sourceDateEpoch() (time.Time, error) {
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
 	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
+	c.Flags().StringArray("param", nil, "organisation parameter KEY=VALUE (VALUE is YAML), over the config file's params: and MESHAUDIT_PARAMS; repeatable (docs/params.md)")
 	c.Flags().String("cluster-name", "", `cluster name in reports (default "manifests" for files, the context name for a live cluster)`)
 	addLiveFlags(c)
 }

@@ -215,3 +215,33 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestParamsLayers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "meshaudit.yaml")
+	// The talk's etcd PASSTHROUGH egress is allowlisted by the organisation.
+	os.WriteFile(cfg, []byte("params:\n  allowed_passthrough_hosts: [\"nothing.example\"]\n"), 0o644)
+	count := func(args ...string) int {
+		t.Helper()
+		code, out, stderr := run(t, "", append([]string{"scan", "--config", cfg, "-f", "testdata/scenarios/talk-ibm", "--rules", "ING-01", "-o", "json", "--fail-on", "none"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var rep struct{ Findings []struct{ RuleID string } }
+		json.Unmarshal([]byte(out), &rep)
+		return len(rep.Findings)
+	}
+	if n := count(); n == 0 {
+		t.Fatal("PASSTHROUGH not reported without allowlist")
+	}
+	if n := count("--param", `allowed_passthrough_hosts=["etcd-*.us-south.containers.cloud.ibm.com"]`); n != 0 {
+		t.Fatalf("--param allowlist: %d findings", n)
+	}
+	t.Setenv("MESHAUDIT_PARAMS", `{"allowed_passthrough_hosts": ["etcd-*"]}`)
+	if n := count(); n != 0 {
+		t.Fatalf("MESHAUDIT_PARAMS allowlist: %d findings", n)
+	}
+	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--param", "min_replica=3"); code != ExitUsage || !strings.Contains(stderr, "min_replica") {
+		t.Fatalf("unknown --param: %d %s", code, stderr)
+	}
+}

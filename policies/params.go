@@ -17,8 +17,9 @@ type Params struct {
 	ExcludedNamespaces []string `json:"excluded_namespaces"`
 	// The Istio root namespace (MeshConfig rootNamespace).
 	RootNamespace string `json:"root_namespace"`
-	// Hosts (globs, `*` matches one or more DNS labels) a Gateway server may
-	// expose with tls.mode PASSTHROUGH / AUTO_PASSTHROUGH (ING-01).
+	// Hosts (globs: `*` matches any characters, dots included) a Gateway
+	// server may expose with tls.mode PASSTHROUGH / AUTO_PASSTHROUGH
+	// (ING-01).
 	AllowedPassthroughHosts []string `json:"allowed_passthrough_hosts"`
 	// Ports that may be excluded from inbound capture (MESH-03).
 	AllowedInboundBypassPorts []int `json:"allowed_inbound_bypass_ports"`

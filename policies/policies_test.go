@@ -126,3 +126,42 @@ func runRegoTests(t *testing.T, mods []Module) (map[string]int, map[string]*ast.
 	}
 	return passed, parsed
 }
+
+// TestParamsDocUpToDate: docs/params.md is generated from params.go.
+func TestParamsDocUpToDate(t *testing.T) {
+	src, err := os.ReadFile("params.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ParamsMarkdown(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "../docs/params.md"
+	if os.Getenv("MESHAUDIT_UPDATE_GOLDEN") != "" {
+		os.WriteFile(path, []byte(want), 0o644)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != want {
+		t.Fatalf("docs/params.md is stale: MESHAUDIT_UPDATE_GOLDEN=1 go test ./policies/ (%v)", err)
+	}
+}
+
+func TestParamsMerge(t *testing.T) {
+	p, err := Defaults().Merge(map[string]any{"egress_gateway_labels": map[string]any{"app": "egress"}, "min_replicas": 3})
+	if err != nil || len(p.EgressGatewayLabels) != 1 || p.EgressGatewayLabels["app"] != "egress" || p.MinReplicas != 3 {
+		t.Fatalf("merge: %+v %v", p, err)
+	}
+	for name, raw := range map[string]map[string]any{
+		"unknown key":   {"min_replica": 3},
+		"wrong type":    {"min_replicas": "three"},
+		"bad tls":       {"min_tls_version": "TLSV1_0"},
+		"bad cidr":      {"cluster_cidrs": []any{"10.0.0.0/33"}},
+		"bad duration":  {"max_workload_cert_ttl": "a day"},
+		"empty root ns": {"root_namespace": ""},
+	} {
+		if _, err := Defaults().Merge(raw); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
