@@ -9,11 +9,11 @@ import (
 )
 
 func TestCustomPolicy(t *testing.T) {
-	code, out, stderr := run(t, "", "rules", "--policy", "examples/custom-policies/team", "-o", "json")
+	code, out, stderr := run(t, "", "rules", "--policy", "examples/policies/team", "-o", "json")
 	if code != 0 || !strings.Contains(out, `"id": "TEAM-01"`) {
 		t.Fatalf("rules --policy: %d %s", code, stderr)
 	}
-	code, out, stderr = run(t, "", "scan", "-f", "examples/", "--policy", "examples/custom-policies/team", "--rules", "TEAM-01", "-o", "json", "--fail-on", "medium")
+	code, out, stderr = run(t, "", "scan", "-f", "examples/shop", "--policy", "examples/policies/team", "--rules", "TEAM-01", "-o", "json", "--fail-on", "medium")
 	if code != ExitFindings {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -52,7 +52,7 @@ func TestBrokenCustomPolicies(t *testing.T) {
 func TestFilters(t *testing.T) {
 	ids := func(args ...string) []string {
 		t.Helper()
-		code, out, stderr := run(t, "", append([]string{"scan", "-f", "examples/", "-o", "json", "--fail-on", "none"}, args...)...)
+		code, out, stderr := run(t, "", append([]string{"scan", "-f", "examples/shop", "-o", "json", "--fail-on", "none"}, args...)...)
 		if code != 0 && code != ExitIncomplete {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -76,7 +76,7 @@ func TestFilters(t *testing.T) {
 	if got := ids("--controls", "SC-8"); !contains(got, "MTLS-02") || !contains(got, "MTLS-01") {
 		t.Errorf("--controls SC-8 must select enhancements: %v", got)
 	}
-	_, out, _ := run(t, "", "scan", "-f", "examples/", "-o", "json", "--fail-on", "none", "--severity", "critical")
+	_, out, _ := run(t, "", "scan", "-f", "examples/shop", "-o", "json", "--fail-on", "none", "--severity", "critical")
 	var sev struct {
 		Rules []struct{ ID, Severity string }
 	}
@@ -92,7 +92,7 @@ func TestFilters(t *testing.T) {
 	if got := ids("--skip-rules", "MTLS-01"); contains(got, "MTLS-01") || len(got) == 0 {
 		t.Errorf("--skip-rules: %v", got)
 	}
-	code, _, _ := run(t, "", "scan", "-f", "examples/", "--rules", "NOPE-99")
+	code, _, _ := run(t, "", "scan", "-f", "examples/shop", "--rules", "NOPE-99")
 	if code != ExitUsage {
 		t.Errorf("unknown rule in --rules: exit %d", code)
 	}

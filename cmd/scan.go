@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -211,6 +212,8 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
 	addPolicyFlags(c)
 	addFilterFlags(c)
+	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
+	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	return c
 }
 
@@ -269,11 +272,27 @@ func (a *app) scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var excs []exceptions.Exception
+	if f := a.v.GetString("exceptions"); f != "" {
+		if excs, err = exceptions.Load(f); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	selfDeclared := a.v.GetBool("self-declared-exceptions")
+	now := time.Now()
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		now = t
+	}
 	reps := make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
 		if err != nil {
 			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
+		}
+		if len(excs) > 0 || selfDeclared {
+			if err := evaluate.ApplyExceptions(rep, snap, excs, selfDeclared, now); err != nil {
+				return usageErr("exceptions: %v", err)
+			}
 		}
 		reps = append(reps, rep)
 	}
@@ -294,6 +313,9 @@ func (a *app) scan(ctx context.Context) error {
 				fmt.Fprintf(a.stderr, "%s%d finding(s) at or above %s\n", prefix, n, threshold)
 				findings += n
 			}
+		}
+		for _, w := range rep.Summary.Warnings {
+			fmt.Fprintf(a.stderr, "%swarning: %s\n", prefix, w)
 		}
 		if !rep.Summary.Complete {
 			fmt.Fprintf(a.stderr, "%sincomplete: %s\n", prefix, strings.Join(rep.Summary.Incomplete, "; "))

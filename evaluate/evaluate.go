@@ -147,6 +147,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		Findings:      []Finding{},
 		ParseErrors:   s.ParseErrors,
 		Kinds:         s.Kinds,
+		Exceptions:    []ExceptionStatus{},
 	}
 	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
@@ -187,7 +188,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		rep.Rules = append(rep.Rules, res)
 	}
 	sortFindings(rep.Findings)
-	rep.Controls, err = rollUp(e.catalog, rep.Rules)
+	rep.Controls, err = rollUpResults(rep.Rules)
 	if err != nil {
 		return nil, err
 	}
@@ -394,10 +395,10 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// rollUp derives each control's status from its rules: fail if any failed,
-// else unknown if any is unknown, else pass if any passed, else not
-// applicable.
-func rollUp(cat *rules.Catalog, results []RuleResult) ([]ControlResult, error) {
+// rollUpResults derives each control's status from its rules: fail if any failed,
+// else unknown if any is unknown, else excepted if any failed only on
+// excepted findings, else pass if any passed, else not applicable.
+func rollUpResults(results []RuleResult) ([]ControlResult, error) {
 	byID := map[string]*ControlResult{}
 	for _, res := range results {
 		for _, id := range res.Controls {
@@ -422,6 +423,10 @@ func rollUp(cat *rules.Catalog, results []RuleResult) ([]ControlResult, error) {
 				c.Unknown = append(c.Unknown, res.ID)
 				if c.Status != StatusFail {
 					c.Status = StatusUnknown
+				}
+			case StatusExcepted:
+				if c.Status == StatusPass || c.Status == StatusNotApplicable {
+					c.Status = StatusExcepted
 				}
 			case StatusPass:
 				if c.Status == StatusNotApplicable {
@@ -462,16 +467,28 @@ func splitControl(id string) (fam string, num, enh int) {
 }
 
 func summarize(rep *Report) Summary {
-	s := Summary{Complete: true, Incomplete: []string{}, Findings: map[string]int{}, Rules: map[string]int{}, Controls: map[string]int{}}
+	s := Summary{Complete: true, Incomplete: []string{}, Warnings: []string{}, Findings: map[string]int{}, Rules: map[string]int{}, Controls: map[string]int{}}
 	for _, sev := range []rules.Severity{rules.SeverityCritical, rules.SeverityHigh, rules.SeverityMedium, rules.SeverityLow} {
 		s.Findings[sev.String()] = 0
 	}
-	for _, st := range []Status{StatusPass, StatusFail, StatusNotApplicable, StatusUnknown} {
+	for _, st := range []Status{StatusPass, StatusFail, StatusNotApplicable, StatusUnknown, StatusExcepted} {
 		s.Rules[string(st)] = 0
 		s.Controls[string(st)] = 0
 	}
 	for _, f := range rep.Findings {
+		if f.Exception != nil {
+			s.Excepted++
+			continue
+		}
 		s.Findings[f.Severity.String()]++
+	}
+	for _, e := range rep.Exceptions {
+		switch e.Status {
+		case ExceptionExpired:
+			s.Warnings = append(s.Warnings, fmt.Sprintf("exception %s expired on %s and no longer applies", e.ID, e.Expires))
+		case ExceptionStale:
+			s.Warnings = append(s.Warnings, fmt.Sprintf("exception %s matched no finding (stale)", e.ID))
+		}
 	}
 	for _, r := range rep.Rules {
 		s.Rules[string(r.Status)]++

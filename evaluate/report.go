@@ -19,6 +19,9 @@ const (
 	StatusFail          Status = "fail"
 	StatusNotApplicable Status = "not_applicable"
 	StatusUnknown       Status = "unknown"
+	// StatusExcepted: the rule failed only on findings covered by valid
+	// exceptions.
+	StatusExcepted Status = "excepted"
 )
 
 // Report is the result of one scan; every output format renders it.
@@ -34,6 +37,33 @@ type Report struct {
 	Controls      []ControlResult       `json:"controls"`
 	ParseErrors   []snapshot.ParseError `json:"parseErrors"`
 	Kinds         []snapshot.KindStatus `json:"kinds"`
+	Exceptions    []ExceptionStatus     `json:"exceptions"`
+}
+
+// Exception statuses.
+const (
+	ExceptionApplied = "applied"
+	ExceptionExpired = "expired"
+	ExceptionStale   = "stale" // valid, but matched no finding
+)
+
+// ExceptionStatus is what became of one exception in this scan.
+type ExceptionStatus struct {
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	Matched      int    `json:"matched"`
+	Expires      string `json:"expires"`
+	SelfDeclared bool   `json:"selfDeclared,omitempty"`
+}
+
+// AppliedException is the exception covering a finding.
+type AppliedException struct {
+	ID            string `json:"id"`
+	Justification string `json:"justification"`
+	Approver      string `json:"approver,omitempty"`
+	Ticket        string `json:"ticket,omitempty"`
+	Expires       string `json:"expires"`
+	SelfDeclared  bool   `json:"selfDeclared,omitempty"`
 }
 
 // Tool identifies meshaudit and its policy bundle.
@@ -46,11 +76,14 @@ type Tool struct {
 type Summary struct {
 	// Complete is false when an input could not be parsed or a rule's
 	// status is unknown; Incomplete says why.
-	Complete   bool           `json:"complete"`
-	Incomplete []string       `json:"incomplete"`
-	Findings   map[string]int `json:"findings"` // by severity
-	Rules      map[string]int `json:"rules"`    // by status
-	Controls   map[string]int `json:"controls"` // by status
+	Complete   bool     `json:"complete"`
+	Incomplete []string `json:"incomplete"`
+	// Warnings: expired and stale exceptions.
+	Warnings []string       `json:"warnings"`
+	Findings map[string]int `json:"findings"` // open findings by severity
+	Excepted int            `json:"excepted"` // findings covered by exceptions
+	Rules    map[string]int `json:"rules"`    // by status
+	Controls map[string]int `json:"controls"` // by status
 }
 
 // Finding is one failing resource of one rule.
@@ -64,6 +97,9 @@ type Finding struct {
 	File        string         `json:"file,omitempty"`
 	Line        int            `json:"line,omitempty"`
 	Fingerprint string         `json:"fingerprint"`
+	// Exception, when set, accepts this finding: it stays in the report
+	// but does not count toward --fail-on.
+	Exception *AppliedException `json:"exception,omitempty"`
 }
 
 // FQN is the finding's resource as Kind/namespace/name.
@@ -92,11 +128,12 @@ type ControlResult struct {
 	Unknown   []string `json:"unknownRules"`
 }
 
-// CountAtOrAbove counts findings at or above a severity.
+// CountAtOrAbove counts open (not excepted) findings at or above a
+// severity.
 func (r *Report) CountAtOrAbove(min rules.Severity) int {
 	n := 0
 	for _, f := range r.Findings {
-		if f.Severity >= min {
+		if f.Exception == nil && f.Severity >= min {
 			n++
 		}
 	}

@@ -61,10 +61,15 @@ func fixture(t *testing.T) (*evaluate.Report, *rules.Catalog) {
 		},
 		ParseErrors: []snapshot.ParseError{{File: "deploy/broken.yaml", Line: 7, Reason: "invalid YAML: yaml: line 7: mapping values are not allowed in this context"}},
 		Kinds:       []snapshot.KindStatus{{Kind: "Deployment", Status: "collected", Count: 1}, {Kind: "Pod", Status: "forbidden", Reason: "RBAC"}},
+		Exceptions:  []evaluate.ExceptionStatus{{ID: "EXC-7", Status: evaluate.ExceptionApplied, Matched: 1, Expires: "2027-01-31"}, {ID: "EXC-9", Status: evaluate.ExceptionExpired, Expires: "2026-01-31"}},
 	}
+	rep.Findings = append(rep.Findings, f("TEST-04", rules.SeverityMedium, []string{"AC-4"}, snapshot.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "db", Name: "client"}, "excludeOutboundIPRanges bypasses the mesh", "deploy/db.yaml", 3))
+	rep.Findings[2].Exception = &evaluate.AppliedException{ID: "EXC-7", Justification: "latency-critical database client (talk)", Approver: "ciso@example.com", Ticket: "SEC-42", Expires: "2027-01-31"}
+	rep.Rules[3].Status, rep.Rules[3].Findings, rep.Rules[3].Reason = evaluate.StatusExcepted, 1, "every finding is covered by an exception"
 	rep.Summary = evaluate.Summary{Complete: false, Incomplete: []string{"1 input(s) could not be parsed", "rule TEST-02 is unknown: input not collected: Pod (forbidden: RBAC)"},
+		Warnings: []string{"exception EXC-9 expired on 2026-01-31 and no longer applies"}, Excepted: 1,
 		Findings: map[string]int{"critical": 1, "high": 0, "medium": 1, "low": 0},
-		Rules:    map[string]int{"pass": 1, "fail": 1, "not_applicable": 1, "unknown": 1},
+		Rules:    map[string]int{"pass": 0, "fail": 1, "not_applicable": 1, "unknown": 1, "excepted": 1},
 		Controls: map[string]int{"pass": 0, "fail": 2, "not_applicable": 1, "unknown": 1}}
 	return rep, cat
 }
@@ -183,7 +188,7 @@ func TestSARIFValid(t *testing.T) {
 	}
 	validateSARIF(t, s, buf.Bytes())
 
-	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../examples"}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
+	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../examples/shop"}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
 	real, err := rules.Embedded()
 	if err != nil {
 		t.Fatal(err)

@@ -92,14 +92,24 @@ type sarifReportDesc struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Kind                string            `json:"kind"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Kind                string             `json:"kind"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          map[string]any     `json:"properties"`
+}
+
+// sarifSuppression records an accepted exception: the result stays, and
+// code scanning shows it as dismissed with the justification.
+type sarifSuppression struct {
+	Kind          string         `json:"kind"`
+	Status        string         `json:"status"`
+	Justification string         `json:"justification"`
+	Properties    map[string]any `json:"properties"`
 }
 
 type sarifLocation struct {
@@ -189,7 +199,13 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
 			}
 		}
+		var sup []sarifSuppression
+		if e := f.Exception; e != nil {
+			sup = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: e.Justification,
+				Properties: map[string]any{"exception": e.ID, "approver": e.Approver, "ticket": e.Ticket, "expires": e.Expires, "selfDeclared": e.SelfDeclared}}}
+		}
 		results = append(results, sarifResult{
+			Suppressions:        sup,
 			RuleID:              f.RuleID,
 			RuleIndex:           index[f.RuleID],
 			Kind:                "fail",
@@ -213,6 +229,9 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 			n.Message.Text = fmt.Sprintf("input %s not parsed: %s", pe.File, pe.Reason)
 		}
 		notes = append(notes, n)
+	}
+	for _, warn := range rep.Summary.Warnings {
+		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: warn}})
 	}
 	for _, r := range rep.Rules {
 		if r.Status != evaluate.StatusUnknown && r.Status != evaluate.StatusNotApplicable {

@@ -77,27 +77,45 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 		fmt.Fprintf(w, "collected at %s\n", rep.CollectedAt)
 	}
 	s := rep.Summary
-	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)\n", len(rep.Findings),
+	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)", len(rep.Findings)-s.Excepted,
 		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"])
-	if len(rep.Findings) > 0 {
-		rows := make([][]string, 0, len(rep.Findings))
-		for _, f := range rep.Findings {
-			loc := ""
-			if f.File != "" {
-				loc = f.File
-				if f.Line > 0 {
-					loc = fmt.Sprintf("%s:%d", f.File, f.Line)
-				}
+	if s.Excepted > 0 {
+		fmt.Fprintf(w, ", %d excepted", s.Excepted)
+	}
+	fmt.Fprintln(w)
+	var rows, excepted [][]string
+	for _, f := range rep.Findings {
+		loc := ""
+		if f.File != "" {
+			loc = f.File
+			if f.Line > 0 {
+				loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 			}
-			rows = append(rows, []string{strings.ToUpper(f.Severity.String()), f.RuleID, f.FQN(), loc, f.Message, strings.Join(f.Controls, ", ")})
 		}
+		if e := f.Exception; e != nil {
+			who := e.Approver
+			if e.SelfDeclared {
+				who = "self-declared"
+			}
+			excepted = append(excepted, []string{f.RuleID, f.FQN(), f.Message, fmt.Sprintf("%s (%s, %s, until %s): %s", e.ID, who, e.Ticket, e.Expires, e.Justification)})
+			continue
+		}
+		rows = append(rows, []string{strings.ToUpper(f.Severity.String()), f.RuleID, f.FQN(), loc, f.Message, strings.Join(f.Controls, ", ")})
+	}
+	if len(rows) > 0 {
 		if err := render(w, []string{"Severity", "Rule", "Resource", "Location", "Message", "NIST 800-53"}, rows, true); err != nil {
 			return err
 		}
 	}
+	if len(excepted) > 0 {
+		fmt.Fprintf(w, "\nExcepted findings: %d (kept in the record; not counted toward --fail-on)\n", len(excepted))
+		if err := render(w, []string{"Rule", "Resource", "Message", "Exception"}, excepted, false); err != nil {
+			return err
+		}
+	}
 
-	fmt.Fprintf(w, "\nNIST SP 800-53 controls: %d (fail %d, unknown %d, pass %d, not applicable %d)\n", len(rep.Controls),
-		s.Controls["fail"], s.Controls["unknown"], s.Controls["pass"], s.Controls["not_applicable"])
+	fmt.Fprintf(w, "\nNIST SP 800-53 controls: %d (fail %d, unknown %d, excepted %d, pass %d, not applicable %d)\n", len(rep.Controls),
+		s.Controls["fail"], s.Controls["unknown"], s.Controls["excepted"], s.Controls["pass"], s.Controls["not_applicable"])
 	if len(rep.Controls) > 0 {
 		rows := make([][]string, 0, len(rep.Controls))
 		for _, c := range rep.Controls {
@@ -114,8 +132,8 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 			open = append(open, []string{r.ID, statusText(r.Status), r.Reason})
 		}
 	}
-	fmt.Fprintf(w, "\nRules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d)\n", len(rep.Rules),
-		s.Rules["fail"], s.Rules["pass"], s.Rules["unknown"], s.Rules["not_applicable"])
+	fmt.Fprintf(w, "\nRules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d, excepted %d)\n", len(rep.Rules),
+		s.Rules["fail"], s.Rules["pass"], s.Rules["unknown"], s.Rules["not_applicable"], s.Rules["excepted"])
 	if len(open) > 0 {
 		if err := render(w, []string{"Rule", "Status", "Reason"}, open, false); err != nil {
 			return err
@@ -140,6 +158,12 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 		if err := render(w, []string{"Problem", "Input", "Reason"}, problems, false); err != nil {
 			return err
 		}
+	}
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "\nWARNING: %s", warn)
+	}
+	if len(s.Warnings) > 0 {
+		fmt.Fprintln(w)
 	}
 	if !s.Complete {
 		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", strings.Join(s.Incomplete, "; "))

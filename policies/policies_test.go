@@ -54,7 +54,7 @@ func TestRego(t *testing.T) {
 // TestCustomPolicyExample runs the documented custom policy's tests with
 // the library, as a team would.
 func TestCustomPolicyExample(t *testing.T) {
-	custom, err := LoadDir("../examples/custom-policies/team")
+	custom, err := LoadDir("../examples/policies/team")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,98 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type excReport struct {
+	Summary struct {
+		Warnings []string
+		Excepted int
+	}
+	Findings []struct {
+		RuleID    string
+		Resource  struct{ Name string }
+		Exception *struct{ ID string }
+	}
+	Rules []struct{ ID, Status string }
+}
+
+func scanWithExceptions(t *testing.T, file string, extra ...string) (int, excReport, string) {
+	t.Helper()
+	code, out, stderr := run(t, "", append([]string{"scan", "-f", "examples/shop", "--exceptions", file, "-o", "json", "--fail-on", "high"}, extra...)...)
+	var rep excReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("exit %d, %v: %s", code, err, stderr)
+	}
+	return code, rep, stderr
+}
+
+func TestExceptions(t *testing.T) {
+	// The example's approved exception covers the talk's database bypass.
+	code, rep, _ := scanWithExceptions(t, "examples/config/exceptions.yaml", "--rules", "MESH-04")
+	if code != ExitOK {
+		t.Fatalf("excepted finding counted toward --fail-on: exit %d", code)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].Exception == nil || rep.Findings[0].Exception.ID != "EXC-2026-014" || rep.Summary.Excepted != 1 {
+		t.Fatalf("excepted finding not kept with its exception: %+v", rep)
+	}
+	if rep.Rules[0].Status != "excepted" {
+		t.Errorf("rule status %s", rep.Rules[0].Status)
+	}
+
+	// Expired: the finding comes back, and the report warns.
+	dir := t.TempDir()
+	b, _ := os.ReadFile("../examples/config/exceptions.yaml")
+	expired := filepath.Join(dir, "expired.yaml")
+	os.WriteFile(expired, []byte(strings.Replace(string(b), `expires: "2099-03-31"`, `expires: "2026-10-31"`, 1)), 0o644)
+	code, rep, stderr := scanWithExceptions(t, expired, "--rules", "MESH-04")
+	if code != ExitFindings || rep.Findings[0].Exception != nil {
+		t.Fatalf("expired exception still applies: exit %d %+v", code, rep)
+	}
+	if len(rep.Summary.Warnings) != 1 || !strings.Contains(rep.Summary.Warnings[0], "expired") || !strings.Contains(stderr, "expired") {
+		t.Fatalf("no expiry warning: %+v / %s", rep.Summary, stderr)
+	}
+
+	// Stale: matches nothing.
+	stale := filepath.Join(dir, "stale.yaml")
+	os.WriteFile(stale, []byte(strings.Replace(string(b), "names: [payments]", "names: [nothing-here]", 1)), 0o644)
+	_, rep, _ = scanWithExceptions(t, stale, "--rules", "MESH-04")
+	if len(rep.Summary.Warnings) != 1 || !strings.Contains(rep.Summary.Warnings[0], "stale") {
+		t.Fatalf("no stale warning: %+v", rep.Summary)
+	}
+
+	// Malformed: a usage error naming the entry.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(string(b), "    approver: ciso-office@example.com\n", "", 1)), 0o644)
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", bad); code != ExitUsage || !strings.Contains(stderr, "entry 1 (EXC-2026-014): missing approver") {
+		t.Fatalf("malformed exceptions: exit %d %s", code, stderr)
+	}
+}
+
+func TestSelfDeclaredExceptionsOnlyWhenEnabled(t *testing.T) {
+	dir := t.TempDir()
+	m := `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: app
+  annotations:
+    meshaudit.io/exceptions: '[{"rules": ["POD-03"], "justification": "node agent", "expires": "2099-01-01"}]'
+spec:
+  hostPID: true
+  containers: [{name: c, image: x:1}]
+`
+	f := filepath.Join(dir, "p.yaml")
+	os.WriteFile(f, []byte(m), 0o644)
+	if code, _, _ := run(t, "", "scan", "-f", f, "--rules", "POD-03"); code != ExitFindings {
+		t.Fatalf("self-declared exception honoured without being enabled: exit %d", code)
+	}
+	code, out, _ := run(t, "", "scan", "-f", f, "--rules", "POD-03", "--self-declared-exceptions", "-o", "json")
+	if code != ExitOK || !strings.Contains(out, `"selfDeclared": true`) {
+		t.Fatalf("self-declared: exit %d %s", code, out)
+	}
+}
