@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/meshaudit/meshaudit/collectors"
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/output"
@@ -213,6 +214,8 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	addPolicyFlags(c)
 	addFilterFlags(c)
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
+	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
+	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	return c
 }
@@ -299,6 +302,17 @@ func (a *app) scan(ctx context.Context) error {
 	if err := a.writeReports(outs, reps, cat); err != nil {
 		return err
 	}
+	var known map[string]map[string]bool
+	if prev := a.v.GetString("previous"); prev != "" {
+		old, err := diff.ReadReports(prev)
+		if err != nil {
+			return usageErr("--previous: %v", err)
+		}
+		known = diff.Known(old)
+	} else if a.v.GetBool("fail-on-new") {
+		return usageErr("--fail-on-new needs --previous OLD.json")
+	}
+	failOnNew := a.v.GetBool("fail-on-new")
 	findings, incomplete := 0, false
 	for _, rep := range reps {
 		prefix := "meshaudit: "
@@ -309,8 +323,17 @@ func (a *app) scan(ctx context.Context) error {
 			fmt.Fprintf(a.stderr, "%sskipped %s\n", prefix, formatParseError(pe))
 		}
 		if threshold != 0 {
-			if n := rep.CountAtOrAbove(threshold); n > 0 {
-				fmt.Fprintf(a.stderr, "%s%d finding(s) at or above %s\n", prefix, n, threshold)
+			n, kind := rep.CountAtOrAbove(threshold), ""
+			if failOnNew {
+				n, kind = 0, "new "
+				for _, f := range rep.Findings {
+					if f.Exception == nil && f.Severity >= threshold && !known[rep.Cluster][f.Fingerprint] {
+						n++
+					}
+				}
+			}
+			if n > 0 {
+				fmt.Fprintf(a.stderr, "%s%d %sfinding(s) at or above %s\n", prefix, n, kind, threshold)
 				findings += n
 			}
 		}

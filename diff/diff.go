@@ -1,0 +1,162 @@
+// Package diff compares two scans: findings new, fixed and unchanged by
+// stable fingerprint, and control status changes, per cluster.
+package diff
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/meshaudit/meshaudit/evaluate"
+)
+
+// SchemaVersion versions the JSON diff.
+const SchemaVersion = "meshaudit.io/diff/v1"
+
+// Result is the comparison of two runs.
+type Result struct {
+	SchemaVersion string    `json:"schemaVersion"`
+	Clusters      []Cluster `json:"clusters"`
+}
+
+// Cluster is the comparison of one cluster's reports.
+type Cluster struct {
+	Cluster   string             `json:"cluster"`
+	New       []evaluate.Finding `json:"new"`
+	Fixed     []evaluate.Finding `json:"fixed"`
+	Unchanged int                `json:"unchanged"`
+	Controls  []ControlChange    `json:"controls"` // only controls whose status changed
+}
+
+// ControlChange is a control whose status differs.
+type ControlChange struct {
+	ID  string          `json:"id"`
+	Old evaluate.Status `json:"old"` // "" when the control was not assessed
+	New evaluate.Status `json:"new"`
+}
+
+// ReadReports reads a JSON report (meshaudit.io/report/v1), a fleet
+// document (meshaudit.io/fleet/v1), or an evidence bundle directory (its
+// report.json).
+func ReadReports(path string) ([]*evaluate.Report, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "report.json")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var head struct {
+		SchemaVersion string             `json:"schemaVersion"`
+		Reports       []*evaluate.Report `json:"reports"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	switch head.SchemaVersion {
+	case "meshaudit.io/fleet/v1":
+		return head.Reports, nil
+	case evaluate.ReportSchemaVersion:
+		var r evaluate.Report
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if err := dec.Decode(&r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return []*evaluate.Report{&r}, nil
+	}
+	return nil, fmt.Errorf("%s: not a meshaudit JSON report (schemaVersion %q)", path, head.SchemaVersion)
+}
+
+// Compare compares old and new reports cluster by cluster (a cluster only
+// in new has every finding new; only in old, every finding fixed).
+func Compare(old, cur []*evaluate.Report) Result {
+	byName := func(rs []*evaluate.Report) map[string]*evaluate.Report {
+		m := map[string]*evaluate.Report{}
+		for _, r := range rs {
+			m[r.Cluster] = r
+		}
+		return m
+	}
+	om, nm := byName(old), byName(cur)
+	names := map[string]bool{}
+	for n := range om {
+		names[n] = true
+	}
+	for n := range nm {
+		names[n] = true
+	}
+	var sorted []string
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	res := Result{SchemaVersion: SchemaVersion, Clusters: []Cluster{}}
+	empty := &evaluate.Report{}
+	for _, n := range sorted {
+		o, c := om[n], nm[n]
+		if o == nil {
+			o = empty
+		}
+		if c == nil {
+			c = empty
+		}
+		res.Clusters = append(res.Clusters, compareOne(n, o, c))
+	}
+	return res
+}
+
+func compareOne(name string, o, c *evaluate.Report) Cluster {
+	cl := Cluster{Cluster: name, New: []evaluate.Finding{}, Fixed: []evaluate.Finding{}, Controls: []ControlChange{}}
+	of := map[string]bool{}
+	for _, f := range o.Findings {
+		of[f.Fingerprint] = true
+	}
+	nf := map[string]bool{}
+	for _, f := range c.Findings {
+		nf[f.Fingerprint] = true
+		if of[f.Fingerprint] {
+			cl.Unchanged++
+		} else {
+			cl.New = append(cl.New, f)
+		}
+	}
+	for _, f := range o.Findings {
+		if !nf[f.Fingerprint] {
+			cl.Fixed = append(cl.Fixed, f)
+		}
+	}
+	oc := map[string]evaluate.Status{}
+	for _, ctl := range o.Controls {
+		oc[ctl.ID] = ctl.Status
+	}
+	seen := map[string]bool{}
+	for _, ctl := range c.Controls {
+		seen[ctl.ID] = true
+		if oc[ctl.ID] != ctl.Status {
+			cl.Controls = append(cl.Controls, ControlChange{ID: ctl.ID, Old: oc[ctl.ID], New: ctl.Status})
+		}
+	}
+	for _, ctl := range o.Controls {
+		if !seen[ctl.ID] {
+			cl.Controls = append(cl.Controls, ControlChange{ID: ctl.ID, Old: ctl.Status})
+		}
+	}
+	sort.Slice(cl.Controls, func(i, j int) bool { return evaluate.ControlLess(cl.Controls[i].ID, cl.Controls[j].ID) })
+	return cl
+}
+
+// Known returns, per cluster, the fingerprints of the findings in old.
+func Known(old []*evaluate.Report) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, r := range old {
+		m := map[string]bool{}
+		for _, f := range r.Findings {
+			m[f.Fingerprint] = true
+		}
+		out[r.Cluster] = m
+	}
+	return out
+}
