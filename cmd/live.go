@@ -33,7 +33,7 @@ func addLiveFlags(c *cobra.Command) {
 // cannot be reached at all gets a snapshot whose kinds are all errors, so
 // its rules are unknown — never pass; only when no cluster can be reached
 // is it "nothing could be evaluated".
-func (a *app) collectLive(params policies.Params) ([]*snapshot.Snapshot, error) {
+func (a *app) collectLive(parent context.Context, params policies.Params) ([]*snapshot.Snapshot, error) {
 	kubeconfig := a.v.GetString("kubeconfig")
 	contexts := a.list("context")
 	if a.v.GetBool("all-contexts") {
@@ -55,7 +55,7 @@ func (a *app) collectLive(params policies.Params) ([]*snapshot.Snapshot, error) 
 	if len(contexts) > 1 && a.v.GetString("cluster-name") != "" {
 		return nil, usageErr("--cluster-name names one cluster; with several contexts the context names are used")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.v.GetDuration("timeout"))
+	ctx, cancel := context.WithTimeout(parent, a.v.GetDuration("timeout"))
 	defer cancel()
 	progress := newProgress(a.stderr, a.v.GetBool("quiet"))
 	defer progress.Close()
@@ -75,6 +75,9 @@ func (a *app) collectLive(params policies.Params) ([]*snapshot.Snapshot, error) 
 	}
 	wg.Wait()
 	progress.Close()
+	if err := parent.Err(); err != nil {
+		return nil, interrupted(err)
+	}
 	reached := 0
 	for i, err := range errs {
 		if err == nil {

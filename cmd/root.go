@@ -4,12 +4,15 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -22,6 +25,9 @@ const (
 	ExitFindings   = 1 // findings at or above --fail-on
 	ExitUsage      = 2 // usage error, or nothing could be evaluated
 	ExitIncomplete = 3 // nothing at or above --fail-on, but an input was not parsed or a rule is unknown
+	// ExitInterrupted: stopped by SIGINT or SIGTERM before reports were
+	// written; no report file is left half-written (128 + SIGINT).
+	ExitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit codes:
@@ -29,7 +35,8 @@ const exitCodesHelp = `Exit codes:
   1  findings at or above --fail-on
   2  usage error, or nothing could be evaluated
   3  evaluated, nothing at or above --fail-on, but incomplete: an input
-     could not be parsed, or a rule's status is unknown`
+     could not be parsed, or a rule's status is unknown
+  130 interrupted (SIGINT or SIGTERM): no report was written`
 
 // exitError carries an exit code to Execute.
 type exitError struct {
@@ -39,6 +46,10 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
+
+func interrupted(err error) error {
+	return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted (%v): no report written", err)}
+}
 
 func usageErr(format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
@@ -54,15 +65,23 @@ type app struct {
 	stderr     io.Writer
 }
 
-// Execute runs the command line and returns the process exit code.
+// Execute runs the command line and returns the process exit code. SIGINT
+// and SIGTERM cancel the run.
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return ExecuteContext(ctx, args, stdin, stdout, stderr)
+}
+
+// ExecuteContext runs the command line under ctx.
+func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{v: viper.New(), stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCommand(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}

@@ -104,7 +104,7 @@ func (a *app) params() (policies.Params, error) {
 
 // collect builds the snapshots: one from -f paths or --snapshot, else one
 // per live cluster.
-func (a *app) collect(params policies.Params) ([]*snapshot.Snapshot, error) {
+func (a *app) collect(ctx context.Context, params policies.Params) ([]*snapshot.Snapshot, error) {
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
 		s, err := a.collectOne(params)
@@ -113,7 +113,7 @@ func (a *app) collect(params policies.Params) ([]*snapshot.Snapshot, error) {
 		}
 		return []*snapshot.Snapshot{s}, nil
 	}
-	return a.collectLive(params)
+	return a.collectLive(ctx, params)
 }
 
 // collectOne builds the snapshot from -f paths or --snapshot.
@@ -239,7 +239,7 @@ func (a *app) scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snaps, err := a.collect(params)
+	snaps, err := a.collect(ctx, params)
 	if err != nil {
 		return err
 	}
@@ -298,6 +298,11 @@ func (a *app) scan(ctx context.Context) error {
 			}
 		}
 		reps = append(reps, rep)
+	}
+	// Interrupted (SIGINT/SIGTERM): write nothing rather than a report of
+	// a half-collected cluster.
+	if err := ctx.Err(); err != nil {
+		return interrupted(err)
 	}
 	if err := a.writeReports(outs, reps, cat); err != nil {
 		return err

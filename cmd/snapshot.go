@@ -24,7 +24,10 @@ the last-applied-configuration annotation are never written.`,
 			if err != nil {
 				return err
 			}
-			snaps, err := a.collect(params)
+			snaps, err := a.collect(cmd.Context(), params)
+			if cerr := cmd.Context().Err(); cerr != nil {
+				return interrupted(cerr)
+			}
 			if err != nil {
 				return err
 			}

@@ -208,8 +208,24 @@ func discover(ctx context.Context, d discovery.DiscoveryInterface, retries int) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// Discovery takes no context: run it aside so that cancellation
+		// (SIGTERM, --timeout) is not held up by a hanging server.
+		type result struct {
+			lists []*metav1.APIResourceList
+			err   error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			_, l, err := d.ServerGroupsAndResources()
+			ch <- result{l, err}
+		}()
 		var err error
-		_, lists, err = d.ServerGroupsAndResources()
+		select {
+		case r := <-ch:
+			lists, err = r.lists, r.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		if err != nil && discovery.IsGroupDiscoveryFailedError(err) {
 			partial = err // some groups failed: their kinds are errors
 			return nil
