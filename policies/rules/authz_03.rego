@@ -1,0 +1,107 @@
+# METADATA
+# title: Safe matching in AuthorizationPolicies
+# description: |
+#   ALLOW AuthorizationPolicies (action ALLOW or unset) should match
+#   positively: a `not*` field (`notPrincipals`, `notNamespaces`,
+#   `notRequestPrincipals`, `notIpBlocks`, `notRemoteIpBlocks`, `notHosts`,
+#   `notPorts`, `notMethods`, `notPaths`, `when[].notValues`) allows every
+#   request that is not in the excluded list, including variants the author
+#   did not think of. Policies that match on `paths`/`notPaths` (any action)
+#   also need MeshConfig `pathNormalization.normalization` MERGE_SLASHES or
+#   DECODE_AND_MERGE_SLASHES: Istio's default BASE (and NONE) leaves `//admin`
+#   or `%2F`-encoded variants of a path unnormalized before matching, so a
+#   DENY on `/admin` can be bypassed. The normalization part needs the mesh
+#   config: it is judged in live scans (absent = BASE) and in manifest scans
+#   that hold the `istio` ConfigMap; otherwise only the `not*` part is judged.
+# custom:
+#   id: AUTHZ-03
+#   severity: medium
+#   controls: [AC-3]
+#   inputs: [AuthorizationPolicy, ConfigMap]
+#   subjects: [AuthorizationPolicy]
+#   remediation: |
+#     Rewrite ALLOW policies with positive matching (`principals`, `paths`,
+#     `methods`, ...) and keep negative matching for DENY policies. Set
+#     `meshConfig.pathNormalization.normalization: MERGE_SLASHES` (or
+#     DECODE_AND_MERGE_SLASHES) so that path-based rules see the normalized
+#     path.
+package meshaudit.rules.authz_03
+
+import data.meshaudit.lib
+import rego.v1
+
+policies := [ap |
+	some ap in lib.objects("AuthorizationPolicy")
+	lib.in_scope(lib.ns(ap))
+]
+
+allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW"
+
+rules(ap) := object.get(ap, ["spec", "rules"], [])
+
+# negated: the not* fields an AuthorizationPolicy uses, as paths.
+negated(ap) := ({f |
+	some r in rules(ap)
+	some fr in object.get(r, "from", [])
+	some k, v in object.get(fr, "source", {})
+	startswith(k, "not")
+	count(v) > 0
+	f := sprintf("from.source.%s", [k])
+} | {f |
+	some r in rules(ap)
+	some t in object.get(r, "to", [])
+	some k, v in object.get(t, "operation", {})
+	startswith(k, "not")
+	count(v) > 0
+	f := sprintf("to.operation.%s", [k])
+}) | {f |
+	some r in rules(ap)
+	some c in object.get(r, "when", [])
+	count(object.get(c, "notValues", [])) > 0
+	f := sprintf("when[%s].notValues", [object.get(c, "key", "?")])
+}
+
+deny contains {
+	"msg": sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort(fields))]),
+	"resource": lib.resource(ap),
+} if {
+	some ap in policies
+	allow_policy(ap)
+	fields := negated(ap)
+	count(fields) > 0
+}
+
+# ---- path normalization ---------------------------------------------------------
+
+safe_normalizations := {"MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"}
+
+mesh_known if lib.live
+
+mesh_known if lib.has_mesh_config
+
+normalization := upper(n) if {
+	n := lib.mesh_config.pathNormalization.normalization
+	is_string(n)
+} else := "BASE"
+
+normalization_desc := sprintf("pathNormalization is %s", [normalization]) if {
+	lib.mesh_config.pathNormalization.normalization
+} else := "pathNormalization is unset (Istio's default BASE)"
+
+path_fields(ap) := {sprintf("to.operation.%s", [k]) |
+	some r in rules(ap)
+	some t in object.get(r, "to", [])
+	some k in ["paths", "notPaths"]
+	count(object.get(t, ["operation", k], [])) > 0
+}
+
+deny contains {
+	"msg": sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort(fields)), normalization_desc]),
+	"resource": lib.resource(ap),
+} if {
+	mesh_known
+	not normalization in safe_normalizations
+	some ap in policies
+	fields := path_fields(ap)
+	count(fields) > 0
+}

@@ -1,0 +1,96 @@
+package meshaudit.rules.authz_03_test
+
+import data.meshaudit.rules.authz_03
+import rego.v1
+
+ap(ns, name, spec) := {
+	"apiVersion": "security.istio.io/v1",
+	"kind": "AuthorizationPolicy",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": spec,
+}
+
+res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "namespace": ns, "name": name}
+
+mesh_cm(mesh) := {
+	"apiVersion": "v1",
+	"kind": "ConfigMap",
+	"metadata": {"name": "istio", "namespace": "istio-system"},
+	"data": {"mesh": mesh},
+}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+not_ns := ap("app", "not-ns", {"rules": [{"from": [{"source": {"notNamespaces": ["foo"]}}], "to": [{"operation": {"notMethods": ["DELETE"]}}]}]})
+
+paths := ap("app", "admin", {"action": "DENY", "rules": [{"to": [{"operation": {"paths": ["/admin"]}}]}]})
+
+positive := ap("app", "ok", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/web"]}}], "to": [{"operation": {"methods": ["GET"]}}]}]})
+
+test_allow_with_not_fields_fails if {
+	authz_03.deny == {{
+		"msg": "ALLOW policy matches by negation (from.source.notNamespaces, to.operation.notMethods): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
+		"resource": res("app", "not-ns"),
+	}} with input as manifests({"AuthorizationPolicy": [not_ns]})
+}
+
+test_when_not_values_fails if {
+	p := ap("app", "w", {"action": "ALLOW", "rules": [{"when": [{"key": "request.headers[x-env]", "notValues": ["prod"]}]}]})
+	authz_03.deny == {{
+		"msg": "ALLOW policy matches by negation (when[request.headers[x-env]].notValues): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
+		"resource": res("app", "w"),
+	}} with input as manifests({"AuthorizationPolicy": [p]})
+}
+
+test_deny_with_not_fields_passes if {
+	p := ap("app", "d", {"action": "DENY", "rules": [{"from": [{"source": {"notPrincipals": ["cluster.local/ns/app/sa/web"]}}]}]})
+	count(authz_03.deny) == 0 with input as live({"AuthorizationPolicy": [p], "ConfigMap": [mesh_cm("pathNormalization:\n  normalization: MERGE_SLASHES\n")]})
+}
+
+test_positive_allow_passes if {
+	count(authz_03.deny) == 0 with input as live({"AuthorizationPolicy": [positive]})
+}
+
+test_paths_live_default_base_fails if {
+	authz_03.deny == {{
+		"msg": "policy matches on to.operation.paths but MeshConfig pathNormalization is unset (Istio's default BASE), which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
+		"resource": res("app", "admin"),
+	}} with input as live({"AuthorizationPolicy": [paths]})
+}
+
+test_paths_manifest_none_fails if {
+	authz_03.deny == {{
+		"msg": "policy matches on to.operation.paths but MeshConfig pathNormalization is NONE, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
+		"resource": res("app", "admin"),
+	}} with input as manifests({"AuthorizationPolicy": [paths], "ConfigMap": [mesh_cm("pathNormalization:\n  normalization: NONE\n")]})
+}
+
+test_paths_merge_slashes_passes if {
+	count(authz_03.deny) == 0 with input as live({"AuthorizationPolicy": [paths], "ConfigMap": [mesh_cm("pathNormalization:\n  normalization: DECODE_AND_MERGE_SLASHES\n")]})
+}
+
+# Manifests without the mesh ConfigMap: only the not* part is judged.
+test_paths_manifest_without_mesh_config_not_judged if {
+	count(authz_03.deny) == 0 with input as manifests({"AuthorizationPolicy": [paths]})
+}
+
+test_not_paths_reports_both if {
+	p := ap("app", "np", {"rules": [{"to": [{"operation": {"notPaths": ["/private/*"]}}]}]})
+	authz_03.deny == {
+		{
+			"msg": "ALLOW policy matches by negation (to.operation.notPaths): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
+			"resource": res("app", "np"),
+		},
+		{
+			"msg": "policy matches on to.operation.notPaths but MeshConfig pathNormalization is unset (Istio's default BASE), which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
+			"resource": res("app", "np"),
+		},
+	} with input as live({"AuthorizationPolicy": [p]})
+}
+
+test_excluded_namespace_ignored if {
+	p := ap("kube-system", "x", {"rules": [{"from": [{"source": {"notNamespaces": ["foo"]}}]}]})
+	count(authz_03.deny) == 0 with input as manifests({"AuthorizationPolicy": [p]})
+}

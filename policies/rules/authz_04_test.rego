@@ -1,0 +1,130 @@
+package meshaudit.rules.authz_04_test
+
+import data.meshaudit.rules.authz_04
+import rego.v1
+
+namespace(name) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"istio-injection": "enabled"}}}
+
+deploy(ns, name, lbls, ports) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"template": {
+		"metadata": {"labels": lbls},
+		"spec": {"containers": [{"name": "app", "image": "r/app:1", "ports": [{"containerPort": p} | some p in ports]}]},
+	}},
+}
+
+pa(ns, name, mode) := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": name, "namespace": ns}, "spec": {"mtls": {"mode": mode}}}
+
+ap(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "namespace": ns, "name": name}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+web := deploy("app", "web", {"app": "web"}, [8080])
+
+by_principal := ap("app", "web-allow", {
+	"selector": {"matchLabels": {"app": "web"}},
+	"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/client"]}}]}],
+})
+
+test_default_permissive_live_fails if {
+	authz_04.deny == {{
+		"msg": "policy matches on mTLS-only from.source.principals but Deployment app/web is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode), so plaintext requests carry no peer identity and bypass these conditions",
+		"resource": res("app", "web-allow"),
+	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [by_principal]})
+}
+
+test_strict_passes if {
+	count(authz_04.deny) == 0 with input as live({
+		"Namespace": [namespace("app")],
+		"Deployment": [web],
+		"AuthorizationPolicy": [by_principal],
+		"PeerAuthentication": [pa("istio-system", "default", "STRICT")],
+	})
+}
+
+test_namespace_disable_and_conditions if {
+	p := ap("app", "deny-ns", {"action": "DENY", "rules": [
+		{"from": [{"source": {"notNamespaces": ["app"]}}]},
+		{"when": [{"key": "source.namespace", "values": ["bad"]}]},
+	]})
+	authz_04.deny == {{
+		"msg": "policy matches on mTLS-only from.source.notNamespaces, when source.namespace but Deployment app/web is DISABLE (set by PeerAuthentication app/default), so plaintext requests carry no peer identity and bypass these conditions",
+		"resource": res("app", "deny-ns"),
+	}} with input as live({
+		"Namespace": [namespace("app")],
+		"Deployment": [web],
+		"AuthorizationPolicy": [p],
+		"PeerAuthentication": [pa("istio-system", "default", "STRICT"), pa("app", "default", "DISABLE")],
+	})
+}
+
+test_port_level_permissive_fails if {
+	w := deploy("app", "web", {"app": "web"}, [8080, 9090])
+	wpa := object.union(pa("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"9090": {"mode": "PERMISSIVE"}}}})
+	authz_04.deny == {{
+		"msg": "policy matches on mTLS-only from.source.principals but port(s) 9090 of Deployment app/web are not STRICT (portLevelMtls of PeerAuthentication app/web), so plaintext requests carry no peer identity and bypass these conditions",
+		"resource": res("app", "web-allow"),
+	}} with input as live({"Namespace": [namespace("app")], "Deployment": [w], "AuthorizationPolicy": [by_principal], "PeerAuthentication": [wpa]})
+}
+
+# requestPrincipals come from a JWT, not from mTLS.
+test_request_principals_not_judged if {
+	p := ap("app", "jwt", {"rules": [{"from": [{"source": {"requestPrincipals": ["*"]}}]}]})
+	count(authz_04.deny) == 0 with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p]})
+}
+
+test_selector_not_matching_not_judged if {
+	p := json.patch(by_principal, [{"op": "replace", "path": "/spec/selector/matchLabels/app", "value": "other"}])
+	count(authz_04.deny) == 0 with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p]})
+}
+
+test_root_policy_applies_mesh_wide if {
+	p := ap("istio-system", "global", {"action": "DENY", "rules": [{"from": [{"source": {"namespaces": ["untrusted"]}}]}]})
+	authz_04.deny == {{
+		"msg": "policy matches on mTLS-only from.source.namespaces but Deployment app/web is PERMISSIVE (set by PeerAuthentication istio-system/default), so plaintext requests carry no peer identity and bypass these conditions",
+		"resource": res("istio-system", "global"),
+	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p], "PeerAuthentication": [pa("istio-system", "default", "PERMISSIVE")]})
+}
+
+# Manifests without the root namespace: the mesh default is unknown.
+test_manifest_mesh_default_unknown_not_judged if {
+	count(authz_04.deny) == 0 with input as manifests({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [by_principal]})
+}
+
+test_manifest_namespace_permissive_fails if {
+	count(authz_04.deny) == 1 with input as manifests({
+		"Namespace": [namespace("app")],
+		"Deployment": [web],
+		"AuthorizationPolicy": [by_principal],
+		"PeerAuthentication": [pa("app", "default", "PERMISSIVE")],
+	})
+}
+
+test_unmeshed_and_gateway_not_judged if {
+	ns := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}
+	gw := object.union(deploy("app", "gw", {"app": "web", "istio.io/gateway-name": "gw"}, [8443]), {"spec": {"template": {"metadata": {"annotations": {"inject.istio.io/templates": "gateway"}}}}})
+	count(authz_04.deny) == 0 with input as live({"Namespace": [ns], "Deployment": [web, gw], "AuthorizationPolicy": [by_principal]})
+}
+
+test_allow_by_ip_only_medium if {
+	p := ap("app", "ip", {"rules": [
+		{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]},
+		{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"], "ipBlocks": ["10.1.0.0/16"]}}]},
+	]})
+	authz_04.deny == {{
+		"msg": "ALLOW policy rules[0] identifies callers only by IP address (from.source.ipBlocks), which is not an authenticated identity: use principals or namespaces under STRICT mTLS",
+		"resource": res("app", "ip"),
+		"severity": "medium",
+	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p], "PeerAuthentication": [pa("istio-system", "default", "STRICT")]})
+}
+
+test_deny_by_ip_passes if {
+	p := ap("app", "ip", {"action": "DENY", "rules": [{"from": [{"source": {"remoteIpBlocks": ["1.2.3.4"]}}]}]})
+	count(authz_04.deny) == 0 with input as manifests({"AuthorizationPolicy": [p]})
+}

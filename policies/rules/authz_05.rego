@@ -1,0 +1,69 @@
+# METADATA
+# title: Explicit cross-namespace access
+# description: |
+#   An ALLOW AuthorizationPolicy (action ALLOW or unset) that admits callers
+#   from outside its own namespace must name them exactly: in
+#   `from.source.namespaces` and `from.source.principals` (and the
+#   `source.namespace` / `source.principal` conditions) a value with `*`
+#   (`*`, `prod-*`, `cluster.local/ns/*`, `*/sa/web`) is only accepted when it
+#   provably stays inside the policy's namespace (e.g.
+#   `cluster.local/ns/<own>/sa/*`). Wildcards grant access to namespaces
+#   that may not exist yet and to identities nobody reviewed.
+# custom:
+#   id: AUTHZ-05
+#   severity: medium
+#   controls: [AC-4, CA-9]
+#   inputs: [AuthorizationPolicy]
+#   subjects: [AuthorizationPolicy]
+#   remediation: |
+#     List each calling namespace and service account exactly
+#     (`cluster.local/ns/<namespace>/sa/<service-account>`); keep wildcards
+#     only for service accounts of the policy's own namespace.
+package meshaudit.rules.authz_05
+
+import data.meshaudit.lib
+import rego.v1
+
+allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW"
+
+# principal_ns: the exact namespace a principal value names
+# (<trust-domain>/ns/<namespace>/sa/<sa>), undefined when it has none.
+principal_ns(v) := m[1] if {
+	m := regex.find_all_string_submatch_n(`^[^/]*/ns/([^/*]+)/sa/`, v, 1)[0]
+}
+
+# broad(kind, v, own): a wildcard value that is not confined to namespace own.
+broad("namespaces", v, own) if contains(v, "*")
+
+broad("principals", v, own) if {
+	contains(v, "*")
+	not confined(v, own)
+}
+
+confined(v, own) if principal_ns(v) == own
+
+cond_kind := {"source.namespace": "namespaces", "source.principal": "principals"}
+
+# values: [field, kind, value] of the identity fields of a policy.
+values(ap) := {[sprintf("from.source.%s", [k]), k, v] |
+	some r in object.get(ap, ["spec", "rules"], [])
+	some fr in object.get(r, "from", [])
+	some k in ["namespaces", "principals"]
+	some v in object.get(fr, ["source", k], [])
+} | {[sprintf("when %s", [c.key]), cond_kind[c.key], v] |
+	some r in object.get(ap, ["spec", "rules"], [])
+	some c in object.get(r, "when", [])
+	some v in object.get(c, "values", [])
+}
+
+deny contains {
+	"msg": sprintf("ALLOW policy admits callers by wildcard %s outside namespace %q: %s; list cross-namespace callers exactly", [field, lib.ns(ap), concat(", ", sort(vals))]),
+	"resource": lib.resource(ap),
+} if {
+	some ap in lib.objects("AuthorizationPolicy")
+	lib.in_scope(lib.ns(ap))
+	allow_policy(ap)
+	some field in {f | some [f, _, _] in values(ap)}
+	vals := {sprintf("%q", [v]) | some [f, kind, v] in values(ap); f == field; broad(kind, v, lib.ns(ap))}
+	count(vals) > 0
+}

@@ -1,0 +1,51 @@
+package meshaudit.rules.authz_05_test
+
+import data.meshaudit.rules.authz_05
+import rego.v1
+
+ap(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "namespace": ns, "name": name}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+from(src) := {"rules": [{"from": [{"source": src}]}]}
+
+test_namespace_wildcards_fail if {
+	p := ap("app", "p", from({"namespaces": ["*", "prod-*", "billing"]}))
+	authz_05.deny == {{
+		"msg": "ALLOW policy admits callers by wildcard from.source.namespaces outside namespace \"app\": \"*\", \"prod-*\"; list cross-namespace callers exactly",
+		"resource": res("app", "p"),
+	}} with input as inp({"AuthorizationPolicy": [p]})
+}
+
+test_principal_wildcards_fail if {
+	p := ap("app", "p", from({"principals": ["cluster.local/ns/other/*", "*/sa/web", "cluster.local/ns/app/sa/*", "cluster.local/ns/billing/sa/api"]}))
+	authz_05.deny == {{
+		"msg": "ALLOW policy admits callers by wildcard from.source.principals outside namespace \"app\": \"*/sa/web\", \"cluster.local/ns/other/*\"; list cross-namespace callers exactly",
+		"resource": res("app", "p"),
+	}} with input as inp({"AuthorizationPolicy": [p]})
+}
+
+test_own_namespace_wildcard_passes if {
+	p := ap("app", "p", from({"principals": ["cluster.local/ns/app/sa/*", "*/ns/app/sa/web"], "namespaces": ["app", "billing"]}))
+	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+}
+
+test_conditions_fail if {
+	p := ap("app", "p", {"rules": [{"when": [{"key": "source.namespace", "values": ["team-*"]}, {"key": "request.headers[x]", "values": ["*"]}]}]})
+	authz_05.deny == {{
+		"msg": "ALLOW policy admits callers by wildcard when source.namespace outside namespace \"app\": \"team-*\"; list cross-namespace callers exactly",
+		"resource": res("app", "p"),
+	}} with input as inp({"AuthorizationPolicy": [p]})
+}
+
+test_deny_policy_passes if {
+	p := ap("app", "p", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
+	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+}
+
+test_excluded_namespace_ignored if {
+	p := ap("kube-system", "p", from({"namespaces": ["*"]}))
+	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+}

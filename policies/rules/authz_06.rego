@@ -1,0 +1,152 @@
+# METADATA
+# title: RequestAuthentication is enforced by an AuthorizationPolicy
+# description: |
+#   A RequestAuthentication only rejects invalid tokens: a request without
+#   any token is accepted. Each RequestAuthentication needs an
+#   AuthorizationPolicy on the same workloads that requires a token: an
+#   ALLOW policy with a rule whose `from.source.requestPrincipals` is set
+#   (`["*"]` = any valid token), or a DENY policy with
+#   `notRequestPrincipals: ["*"]`. The policy covers the RequestAuthentication
+#   when it applies to the same scope: a selector-less policy in the Istio
+#   root namespace (mesh-wide) or in the RequestAuthentication's namespace, a
+#   policy whose selector is a subset of the RequestAuthentication's selector
+#   (it selects at least the same pods), the same `targetRefs`, or, when the
+#   workloads are in the input, a policy selecting every workload the
+#   RequestAuthentication selects. Policies in dry-run do not count.
+# custom:
+#   id: AUTHZ-06
+#   severity: high
+#   controls: [IA-2, IA-8, AC-3]
+#   inputs: [RequestAuthentication, AuthorizationPolicy, workloads]
+#   subjects: [RequestAuthentication]
+#   remediation: |
+#     Add an AuthorizationPolicy with the RequestAuthentication's selector
+#     that requires a token, e.g. `action: DENY` with
+#     `rules: [{from: [{source: {notRequestPrincipals: ["*"]}}]}]`, or an
+#     ALLOW policy whose rules set `from.source.requestPrincipals`.
+package meshaudit.rules.authz_06
+
+import data.meshaudit.lib
+import rego.v1
+
+selector(o) := object.get(o, ["spec", "selector", "matchLabels"], {})
+
+target_refs(o) := {r | some r in object.get(o, ["spec", "targetRefs"], [])} | {r | r := o.spec.targetRef}
+
+dry_run(ap) if lib.truthy(object.get(lib.annotations(ap), "istio.io/dry-run", "false"))
+
+action(ap) := upper(object.get(ap, ["spec", "action"], "ALLOW"))
+
+# requires_token: the policy rejects requests without a valid token.
+requires_token(ap) if {
+	action(ap) == "ALLOW"
+	some r in object.get(ap, ["spec", "rules"], [])
+	some fr in object.get(r, "from", [])
+	count(object.get(fr, ["source", "requestPrincipals"], [])) > 0
+}
+
+requires_token(ap) if {
+	action(ap) == "DENY"
+	some r in object.get(ap, ["spec", "rules"], [])
+	some fr in object.get(r, "from", [])
+	"*" in object.get(fr, ["source", "notRequestPrincipals"], [])
+}
+
+enforcing := [ap |
+	some ap in lib.objects("AuthorizationPolicy")
+	not dry_run(ap)
+	requires_token(ap)
+]
+
+# ---- scope -------------------------------------------------------------------------
+
+# applies_in(ap, n): the policy's namespace lets it select workloads of n.
+applies_in(ap, n) if lib.ns(ap) == n
+
+applies_in(ap, _) if lib.ns(ap) == lib.root_ns
+
+# namespace-wide (no selector, no targetRefs)
+wide(o) if {
+	count(selector(o)) == 0
+	count(target_refs(o)) == 0
+}
+
+covers(ap, ra) if {
+	wide(ap)
+	lib.ns(ap) == lib.root_ns
+}
+
+covers(ap, ra) if {
+	wide(ap)
+	lib.ns(ap) == lib.ns(ra)
+}
+
+# the policy's selector selects every pod the RequestAuthentication selects
+covers(ap, ra) if {
+	count(target_refs(ra)) == 0
+	count(target_refs(ap)) == 0
+	count(selector(ap)) > 0
+	applies_in(ap, lib.ns(ra))
+	lib.selects(selector(ap), selector(ra))
+}
+
+covers(ap, ra) if {
+	count(target_refs(ra)) > 0
+	lib.ns(ap) == lib.ns(ra)
+	count(target_refs(ra) - target_refs(ap)) == 0
+}
+
+# By workload: every workload the RequestAuthentication selects is selected
+# by an enforcing policy.
+workloads_by_ns[w.namespace] contains w if some w in lib.workloads
+
+ra_workloads(ra) := {w |
+	count(target_refs(ra)) == 0
+	some w in object.get(workloads_by_ns, lib.ns(ra), set())
+	lib.selects(selector(ra), w.labels)
+} if lib.ns(ra) != lib.root_ns
+
+ra_workloads(ra) := {w |
+	count(target_refs(ra)) == 0
+	some w in lib.workloads
+	lib.selects(selector(ra), w.labels)
+} if lib.ns(ra) == lib.root_ns
+
+ap_selects(ap, w) if {
+	count(target_refs(ap)) == 0
+	applies_in(ap, w.namespace)
+	lib.selects(selector(ap), w.labels)
+}
+
+covered_by_workloads(ra) if {
+	ws := ra_workloads(ra)
+	count(ws) > 0
+	every w in ws {
+		some ap in enforcing
+		ap_selects(ap, w)
+	}
+}
+
+covered(ra) if {
+	some ap in enforcing
+	covers(ap, ra)
+}
+
+covered(ra) if covered_by_workloads(ra)
+
+scope_desc(ra) := sprintf("targetRefs %s", [concat(", ", sort([sprintf("%s/%s", [object.get(r, "kind", "?"), object.get(r, "name", "?")]) | some r in target_refs(ra)]))]) if {
+	count(target_refs(ra)) > 0
+} else := sprintf("selector %s", [json.marshal(selector(ra))]) if {
+	count(selector(ra)) > 0
+} else := "the whole mesh" if {
+	lib.ns(ra) == lib.root_ns
+} else := sprintf("namespace %q", [lib.ns(ra)])
+
+deny contains {
+	"msg": sprintf("no AuthorizationPolicy requiring a token (ALLOW with from.source.requestPrincipals, or DENY with notRequestPrincipals [\"*\"]) applies to %s, so requests without a JWT are accepted", [scope_desc(ra)]),
+	"resource": lib.resource(ra),
+} if {
+	some ra in lib.objects("RequestAuthentication")
+	lib.in_scope(lib.ns(ra))
+	not covered(ra)
+}

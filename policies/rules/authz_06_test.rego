@@ -1,0 +1,103 @@
+package meshaudit.rules.authz_06_test
+
+import data.meshaudit.rules.authz_06
+import rego.v1
+
+ra(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+ap(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+ra_res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "namespace": ns, "name": name}
+
+deploy(ns, name, lbls) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": lbls}, "spec": {"containers": [{"name": "app", "image": "r/app:1"}]}}},
+}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+jwt := {"jwtRules": [{"issuer": "https://issuer.example"}]}
+
+web_ra := ra("app", "web-jwt", object.union(jwt, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
+
+require_any := {"rules": [{"from": [{"source": {"requestPrincipals": ["*"]}}]}]}
+
+deny_tokenless := {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}]}
+
+msg(scope) := sprintf("no AuthorizationPolicy requiring a token (ALLOW with from.source.requestPrincipals, or DENY with notRequestPrincipals [\"*\"]) applies to %s, so requests without a JWT are accepted", [scope])
+
+test_ra_alone_fails if {
+	authz_06.deny == {{
+		"msg": msg(`selector {"app":"web","tier":"front"}`),
+		"resource": ra_res("app", "web-jwt"),
+	}} with input as inp({"RequestAuthentication": [web_ra]})
+}
+
+test_same_selector_allow_passes if {
+	p := ap("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+}
+
+test_subset_selector_deny_passes if {
+	p := ap("app", "deny-tokenless", object.union(deny_tokenless, {"selector": {"matchLabels": {"app": "web"}}}))
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+}
+
+test_namespace_wide_policy_passes if {
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
+}
+
+test_root_policy_passes if {
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("istio-system", "deny-tokenless", deny_tokenless)]})
+}
+
+test_other_namespace_policy_fails if {
+	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("other", "deny-tokenless", deny_tokenless)]})
+}
+
+test_narrower_policy_fails if {
+	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front", "v": "2"}}}))
+	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+}
+
+test_dry_run_policy_does_not_count if {
+	p := object.union(ap("app", "deny-tokenless", deny_tokenless), {"metadata": {"annotations": {"istio.io/dry-run": "true"}}})
+	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+}
+
+test_policy_not_requiring_token_fails if {
+	p := ap("app", "p", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"]}}]}]})
+	d := ap("app", "d", {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["iss/sub"]}}]}]})
+	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p, d]})
+}
+
+# Different selectors that select the same workloads in the input.
+test_covered_by_workloads_passes if {
+	r := ra("app", "r", object.union(jwt, {"selector": {"matchLabels": {"app": "web"}}}))
+	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"tier": "front"}}}))
+	count(authz_06.deny) == 0 with input as inp({
+		"RequestAuthentication": [r],
+		"AuthorizationPolicy": [p],
+		"Deployment": [deploy("app", "web", {"app": "web", "tier": "front"})],
+	})
+}
+
+test_namespace_ra_needs_wide_policy if {
+	r := ra("app", "r", jwt)
+	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web"}}}))
+	authz_06.deny == {{"msg": msg(`namespace "app"`), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [p]})
+}
+
+test_mesh_ra if {
+	r := ra("istio-system", "r", jwt)
+	authz_06.deny == {{"msg": msg("the whole mesh"), "resource": ra_res("istio-system", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
+}
+
+test_target_refs if {
+	refs := {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "edge"}]}
+	r := ra("app", "r", object.union(jwt, refs))
+	authz_06.deny == {{"msg": msg("targetRefs Gateway/edge"), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r]})
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "p", object.union(deny_tokenless, refs))]})
+}

@@ -1,0 +1,95 @@
+package meshaudit.rules.authz_08_test
+
+import data.meshaudit.lib
+import data.meshaudit.rules.authz_08
+import rego.v1
+
+rbac := "rbac.authorization.k8s.io/v1"
+
+cr(name, rules) := {"apiVersion": rbac, "kind": "ClusterRole", "metadata": {"name": name}, "rules": rules}
+
+role(ns, name, rules) := {"apiVersion": rbac, "kind": "Role", "metadata": {"name": name, "namespace": ns}, "rules": rules}
+
+crb(name, role_name, subjects) := {"apiVersion": rbac, "kind": "ClusterRoleBinding", "metadata": {"name": name}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role_name}, "subjects": subjects}
+
+rb(ns, name, kind, role_name, subjects) := {"apiVersion": rbac, "kind": "RoleBinding", "metadata": {"name": name, "namespace": ns}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role_name}, "subjects": subjects}
+
+crb_res(name) := {"apiVersion": rbac, "kind": "ClusterRoleBinding", "namespace": "", "name": name}
+
+rb_res(ns, name) := {"apiVersion": rbac, "kind": "RoleBinding", "namespace": ns, "name": name}
+
+user(n) := {"kind": "User", "name": n, "apiGroup": "rbac.authorization.k8s.io"}
+
+group(n) := {"kind": "Group", "name": n, "apiGroup": "rbac.authorization.k8s.io"}
+
+sa(ns, n) := {"kind": "ServiceAccount", "name": n, "namespace": ns}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+ap_writer := cr("ap-writer", [{"apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies", "peerauthentications"], "verbs": ["get", "list", "patch", "update"]}])
+
+test_cluster_binding_to_user_fails if {
+	authz_08.deny == {{
+		"msg": "ClusterRole ap-writer grants patch/update on authorizationpolicies.security.istio.io, peerauthentications.security.istio.io to User alice, which are not platform subjects",
+		"resource": crb_res("devs"),
+	}} with input as live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("devs", "ap-writer", [user("alice"), group("system:masters")])]})
+}
+
+test_wildcards_resolved if {
+	r := role("app", "all", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+	authz_08.deny == {{
+		"msg": "Role all grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io in namespace \"app\" to Group app-team, ServiceAccount ci/deployer, which are not platform subjects",
+		"resource": rb_res("app", "team"),
+	}} with input as live({"Role": [r], "RoleBinding": [rb("app", "team", "Role", "all", [group("app-team"), sa("ci", "deployer")])]})
+}
+
+test_read_only_passes if {
+	r := cr("reader", [{"apiGroups": ["security.istio.io", "networking.istio.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}])
+	count(authz_08.deny) == 0 with input as live({"ClusterRole": [r], "ClusterRoleBinding": [crb("r", "reader", [group("everyone")])]})
+}
+
+test_other_resources_pass if {
+	r := cr("vs", [{"apiGroups": ["networking.istio.io"], "resources": ["virtualservices", "destinationrules"], "verbs": ["*"]}])
+	count(authz_08.deny) == 0 with input as live({"ClusterRole": [r], "ClusterRoleBinding": [crb("vs", "vs", [group("devs")])]})
+}
+
+test_platform_and_istio_subjects_pass if {
+	subjects := [group("platform-admins"), sa("istio-system", "istiod"), sa("istio-system", "istiod-1-22"), user("system:serviceaccount:kube-system:generic-garbage-collector"), sa("ops", "gitops")]
+	count(authz_08.deny) == 0 with input as live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("ok", "ap-writer", subjects)]})
+		with data.meshaudit.params as object.union(lib.params, {"platform_subjects": ["Group:platform-admins", "ServiceAccount:ops/gitops"]})
+}
+
+test_cluster_admin_not_in_input if {
+	authz_08.deny == {{
+		"msg": "ClusterRole cluster-admin grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io to Group system:authenticated, which are not platform subjects",
+		"resource": crb_res("oops"),
+	}} with input as manifests({"ClusterRoleBinding": [crb("oops", "cluster-admin", [group("system:authenticated")])]})
+}
+
+test_aggregated_role if {
+	agg := object.union(cr("mesh-edit", []), {"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"mesh/aggregate": "true"}}]}})
+	part := object.union(cr("part", [{"apiGroups": ["networking.istio.io"], "resources": ["envoyfilters"], "verbs": ["create"]}]), {"metadata": {"labels": {"mesh/aggregate": "true"}}})
+	authz_08.deny == {{
+		"msg": "ClusterRole mesh-edit grants create on envoyfilters.networking.istio.io in namespace \"app\" to User bob, which are not platform subjects",
+		"resource": rb_res("app", "b"),
+	}} with input as manifests({"ClusterRole": [agg, part], "RoleBinding": [rb("app", "b", "ClusterRole", "mesh-edit", [user("bob")])]})
+}
+
+test_builtin_edit_aggregates_labelled_roles if {
+	part := object.union(cr("istio-edit", [{"apiGroups": ["networking.istio.io"], "resources": ["sidecars"], "verbs": ["delete"]}]), {"metadata": {"labels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}})
+	count(authz_08.deny) == 1 with input as manifests({"ClusterRole": [part], "RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
+	count(authz_08.deny) == 0 with input as manifests({"RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
+	count(authz_08.unknown) == 0 with input as manifests({"RoleBinding": [rb("app", "e", "ClusterRole", "view", [user("bob")])]})
+}
+
+test_manifest_missing_role_unknown if {
+	authz_08.unknown == {"RoleBinding b in namespace \"app\" binds Role custom, which is not in the input"} with input as manifests({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
+	count(authz_08.unknown) == 0 with input as live({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
+}
+
+test_excluded_namespace_rolebinding_ignored if {
+	r := role("kube-system", "all", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+	count(authz_08.deny) == 0 with input as live({"Role": [r], "RoleBinding": [rb("kube-system", "x", "Role", "all", [user("bob")])]})
+}

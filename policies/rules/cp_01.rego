@@ -1,0 +1,93 @@
+# METADATA
+# title: Supported Istio version
+# description: |
+#   The minor version of every istiod (the tag of its `discovery` container
+#   image, e.g. `docker.io/istio/pilot:1.31.2-distroless` is 1.31) must be in
+#   the organisation's supported list (`supported_istio_versions`). An
+#   unsupported control plane no longer receives security fixes. An image
+#   pinned by digest only, or a tag that is not a version, cannot be mapped
+#   to a version: the rule is then unknown with the image named.
+# custom:
+#   id: CP-01
+#   severity: high
+#   controls: [SI-2, SA-22]
+#   inputs: [Deployment]
+#   remediation: |
+#     Upgrade istiod (revision-based canary upgrade: install the new
+#     revision, move namespaces with `istio.io/rev`, restart workloads,
+#     remove the old revision) to a supported minor version, and use a
+#     versioned image tag (a digest may be added: `pilot:1.31.2@sha256:...`).
+package meshaudit.rules.cp_01
+
+import data.meshaudit.lib
+import rego.v1
+
+istiod(d) if lib.labels(d).app == "istiod"
+
+istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	istiod(d)
+}
+
+containers(d) := object.get(d, ["spec", "template", "spec", "containers"], [])
+
+# The discovery container, else the only container.
+image(d) := c.image if {
+	some c in containers(d)
+	c.name == "discovery"
+} else := containers(d)[0].image if count(containers(d)) == 1
+
+# tag: the tag of an image reference ("" when none), digest dropped.
+tag(img) := t if {
+	ref := split(img, "@")[0]
+	parts := split(ref, "/")
+	last := parts[count(parts) - 1]
+	contains(last, ":")
+	t := split(last, ":")[1]
+} else := ""
+
+# minor: "1.31" from "1.31.2", "1.31.2-distroless", "v1.31.0-debug".
+minor(img) := sprintf("%s.%s", [m[1], m[2]]) if {
+	m := regex.find_all_string_submatch_n(`^v?([0-9]+)\.([0-9]+)(\.|-|_|$)`, tag(img), 1)[0]
+}
+
+supported := {v | some v in lib.params.supported_istio_versions}
+
+deny contains {
+	"msg": sprintf("istiod image %s is Istio %s, not in the supported versions %s", [img, v, concat(", ", sort(supported))]),
+	"resource": lib.resource(d),
+} if {
+	some d in istiods
+	img := image(d)
+	v := minor(img)
+	not v in supported
+}
+
+unknown contains sprintf("istiod %s/%s image %s is pinned by digest only, so its Istio version is unknown: add the version tag (name:tag@digest)", [lib.ns(d), lib.name(d), img]) if {
+	some d in istiods
+	img := image(d)
+	tag(img) == ""
+	contains(img, "@")
+}
+
+unknown contains sprintf("istiod %s/%s image %s has no version tag, so its Istio version is unknown", [lib.ns(d), lib.name(d), img]) if {
+	some d in istiods
+	img := image(d)
+	not minor(img)
+	not digest_only(img)
+}
+
+unknown contains sprintf("istiod %s/%s has no discovery container, so its image and version are unknown", [lib.ns(d), lib.name(d)]) if {
+	some d in istiods
+	not image(d)
+}
+
+digest_only(img) if {
+	tag(img) == ""
+	contains(img, "@")
+}
+
+not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0

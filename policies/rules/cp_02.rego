@@ -1,0 +1,227 @@
+# METADATA
+# title: No control plane / data plane version skew and no orphan revisions
+# description: |
+#   Every injected proxy (the `istio-proxy` container of pods annotated
+#   `sidecar.istio.io/status`, and of pod templates carrying an explicit
+#   proxy image) must run the Istio version of the istiod revision that
+#   injected it (the `revision` of the status annotation, else the pod's
+#   `istio.io/rev` label, else `default`). A different minor version is
+#   reported at medium severity, a different patch version at low (pods not
+#   restarted after an istiod patch upgrade). Also reported: proxies and
+#   namespaces (`istio.io/rev`) that point at a revision (or revision tag,
+#   resolved through the `istio.io/tag` injector webhooks) with no istiod,
+#   and, in a live scan, istiod revisions that no namespace, pod or revision
+#   tag uses. Judged only when an istiod Deployment is in the input.
+# custom:
+#   id: CP-02
+#   severity: medium
+#   controls: [CM-2, SI-2]
+#   inputs: [Deployment, Namespace, MutatingWebhookConfiguration, workloads]
+#   remediation: |
+#     Restart (rollout restart) the workloads whose proxies run another
+#     version than their istiod, so that they are injected again; relabel
+#     namespaces that point at a missing revision (`istio.io/rev`) or install
+#     that revision; uninstall istiod revisions no namespace or pod uses any
+#     more.
+package meshaudit.rules.cp_02
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- istiod revisions ------------------------------------------------------
+
+istiod(d) if lib.labels(d).app == "istiod"
+
+istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	istiod(d)
+}
+
+revision(d) := r if {
+	r := lib.labels(d)["istio.io/rev"]
+	r != ""
+} else := r if {
+	r := object.get(d, ["spec", "template", "metadata", "labels", "istio.io/rev"], "")
+	r != ""
+} else := "default"
+
+istiod_image(d) := c.image if {
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+}
+
+# version: "1.31.2" from "docker.io/istio/pilot:1.31.2-distroless".
+tag(img) := t if {
+	ref := split(img, "@")[0]
+	parts := split(ref, "/")
+	last := parts[count(parts) - 1]
+	contains(last, ":")
+	t := split(last, ":")[1]
+} else := ""
+
+version(img) := m[1] if {
+	m := regex.find_all_string_submatch_n(`^v?([0-9]+\.[0-9]+(\.[0-9]+)?)`, tag(img), 1)[0]
+}
+
+minor(v) := concat(".", array.slice(split(v, "."), 0, 2))
+
+revisions := {revision(d) | some d in istiods}
+
+rev_versions[r] contains v if {
+	some d in istiods
+	r := revision(d)
+	v := version(istiod_image(d))
+}
+
+# Revision tags: injector webhooks labelled istio.io/tag=<tag> and
+# istio.io/rev=<revision>.
+tags[t] := r if {
+	some wh in lib.objects("MutatingWebhookConfiguration")
+	t := lib.labels(wh)["istio.io/tag"]
+	r := lib.labels(wh)["istio.io/rev"]
+}
+
+resolve(x) := tags[x] if {
+	tags[x]
+} else := x
+
+# ---- proxies ---------------------------------------------------------------
+
+proxy_image(spec) := c.image if {
+	some kind in ["containers", "initContainers"]
+	some c in object.get(spec, kind, [])
+	c.name == "istio-proxy"
+	c.image != "auto"
+}
+
+status_revision(ann) := r if {
+	raw := ann["sidecar.istio.io/status"]
+	is_string(raw)
+	json.is_valid(raw)
+	r := json.unmarshal(raw).revision
+	is_string(r)
+	r != ""
+}
+
+pod_revision(ann, lbls) := r if {
+	r := status_revision(ann)
+} else := r if {
+	r := lbls["istio.io/rev"]
+	r != ""
+} else := "default"
+
+controller(o) := ref if {
+	some ref in object.get(o.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+}
+
+by_ref[[o.kind, lib.ns(o), lib.name(o)]] := o if {
+	some k in lib.workload_kinds
+	some o in lib.objects(k)
+}
+
+# owner_resource: the topmost controller in the input (two levels: Pod ->
+# ReplicaSet -> Deployment, Pod -> Job -> CronJob).
+owner_resource(p) := lib.resource(gp) if {
+	ref := controller(p)
+	parent := by_ref[[ref.kind, lib.ns(p), ref.name]]
+	ref2 := controller(parent)
+	gp := by_ref[[ref2.kind, lib.ns(p), ref2.name]]
+} else := lib.resource(parent) if {
+	ref := controller(p)
+	parent := by_ref[[ref.kind, lib.ns(p), ref.name]]
+} else := lib.resource(p)
+
+# proxies: {resource, image, revision} of every injected proxy.
+proxies contains {"resource": w.resource, "image": img, "revision": pod_revision(w.annotations, w.labels)} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	img := proxy_image(w.spec)
+}
+
+proxies contains {"resource": owner_resource(p), "image": img, "revision": pod_revision(lib.annotations(p), lib.labels(p))} if {
+	some p in lib.objects("Pod")
+	lib.in_scope(lib.ns(p))
+	lib.owned(p)
+	img := proxy_image(p.spec)
+}
+
+deny contains f if {
+	some x in proxies
+	pv := version(x.image)
+	some iv in rev_versions[x.revision]
+	pv != iv
+	f := {
+		"msg": sprintf("istio-proxy image %s runs Istio %s but istiod revision %s runs %s", [x.image, pv, x.revision, iv]),
+		"resource": x.resource,
+		"severity": skew_severity(pv, iv),
+	}
+}
+
+skew_severity(a, b) := "low" if {
+	minor(a) == minor(b)
+} else := "medium"
+
+deny contains {
+	"msg": sprintf("istio-proxy was injected by revision %s, which has no istiod Deployment", [x.revision]),
+	"resource": x.resource,
+} if {
+	count(istiods) > 0
+	some x in proxies
+	not x.revision in revisions
+}
+
+unknown contains sprintf("istio-proxy image %s of %s %s/%s has no version tag, so its skew is unknown", [x.image, x.resource.kind, x.resource.namespace, x.resource.name]) if {
+	count(istiods) > 0
+	some x in proxies
+	not version(x.image)
+}
+
+# ---- namespaces ------------------------------------------------------------
+
+ns_rev(n) := lib.labels(n)["istio.io/rev"]
+
+deny contains {
+	"msg": sprintf("namespace %s selects revision %s (istio.io/rev), but no istiod of that revision exists", [lib.name(n), rev]),
+	"resource": lib.resource(n),
+} if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	rev := ns_rev(n)
+	rev != ""
+	not resolve(rev) in revisions
+}
+
+# ---- orphan revisions (live: every user is visible) ------------------------
+
+used contains resolve(ns_rev(n)) if some n in lib.objects("Namespace")
+
+used contains resolve("default") if {
+	some n in lib.objects("Namespace")
+	lib.labels(n)["istio-injection"] == "enabled"
+}
+
+used contains x.revision if some x in proxies
+
+used contains resolve(r) if {
+	some w in lib.workloads
+	r := w.labels["istio.io/rev"]
+}
+
+used contains r if some _, r in tags
+
+deny contains {
+	"msg": sprintf("istiod revision %s (%s/%s) is used by no namespace, pod or revision tag", [rev, lib.ns(d), lib.name(d)]),
+	"resource": lib.resource(d),
+} if {
+	lib.live
+	some d in istiods
+	rev := revision(d)
+	not rev in used
+}
+
+not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0

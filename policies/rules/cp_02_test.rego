@@ -1,0 +1,150 @@
+package meshaudit.rules.cp_02_test
+
+import data.meshaudit.rules.cp_02
+import rego.v1
+
+istiod(name, rev, image) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": "istio-system", "labels": {"app": "istiod", "istio.io/rev": rev}},
+	"spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
+}
+
+ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+web := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "web", "namespace": "app"},
+	"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:1"}]}}},
+}
+
+web_rs := {
+	"apiVersion": "apps/v1",
+	"kind": "ReplicaSet",
+	"metadata": {"name": "web-5d4f", "namespace": "app", "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
+	"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:1"}]}}},
+}
+
+pod(name, rev, image) := {
+	"apiVersion": "v1",
+	"kind": "Pod",
+	"metadata": {
+		"name": name,
+		"namespace": "app",
+		"ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d4f", "controller": true}],
+		"annotations": {"sidecar.istio.io/status": sprintf("{\"initContainers\":[\"istio-init\"],\"containers\":[\"istio-proxy\"],\"revision\":\"%s\"}", [rev])},
+	},
+	"spec": {"containers": [{"name": "app", "image": "app:1"}, {"name": "istio-proxy", "image": image}]},
+}
+
+web_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+base(pods) := {
+	"Namespace": [ns("app", {"istio-injection": "enabled"})],
+	"Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2"), web],
+	"ReplicaSet": [web_rs],
+	"Pod": pods,
+}
+
+test_matching_versions_pass if {
+	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2-distroless")]))
+	count(cp_02.deny) == 0 with input as inp
+	count(cp_02.unknown) == 0 with input as inp
+}
+
+test_minor_skew_reported_once_on_owner if {
+	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
+	cp_02.deny == {{
+		"msg": "istio-proxy image docker.io/istio/proxyv2:1.30.1 runs Istio 1.30.1 but istiod revision default runs 1.31.2",
+		"resource": web_res,
+		"severity": "medium",
+	}} with input as inp
+}
+
+test_patch_skew_low if {
+	some f in cp_02.deny with input as live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.0")]))
+	f.severity == "low"
+}
+
+test_revision_without_istiod if {
+	cp_02.deny == {{
+		"msg": "istio-proxy was injected by revision canary, which has no istiod Deployment",
+		"resource": web_res,
+	}} with input as live(base([pod("web-1", "canary", "docker.io/istio/proxyv2:1.31.2")]))
+}
+
+test_untagged_proxy_unknown if {
+	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2@sha256:abcd")]))
+	count(cp_02.deny) == 0 with input as inp
+	cp_02.unknown == {"istio-proxy image docker.io/istio/proxyv2@sha256:abcd of Deployment app/web has no version tag, so its skew is unknown"} with input as inp
+}
+
+test_namespace_missing_revision if {
+	objs := object.union(base([]), {"Namespace": [ns("app", {"istio-injection": "enabled"}), ns("shop", {"istio.io/rev": "1-29"})]})
+	cp_02.deny == {{
+		"msg": "namespace shop selects revision 1-29 (istio.io/rev), but no istiod of that revision exists",
+		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"},
+	}} with input as live(objs)
+}
+
+test_revision_tag_resolves if {
+	tag := {
+		"apiVersion": "admissionregistration.k8s.io/v1",
+		"kind": "MutatingWebhookConfiguration",
+		"metadata": {"name": "istio-revision-tag-prod", "labels": {"istio.io/tag": "prod", "istio.io/rev": "1-31"}},
+	}
+	objs := {
+		"Namespace": [ns("app", {"istio.io/rev": "prod"})],
+		"Deployment": [istiod("istiod-1-31", "1-31", "istio/pilot:1.31.2")],
+		"MutatingWebhookConfiguration": [tag],
+	}
+	count(cp_02.deny) == 0 with input as live(objs)
+}
+
+test_orphan_revision_live if {
+	objs := object.union(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2")]), {"Deployment": [
+		istiod("istiod", "default", "docker.io/istio/pilot:1.31.2"),
+		istiod("istiod-old", "1-29", "docker.io/istio/pilot:1.29.4"),
+		web,
+	]})
+	cp_02.deny == {{
+		"msg": "istiod revision 1-29 (istio-system/istiod-old) is used by no namespace, pod or revision tag",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod-old"},
+	}} with input as live(objs)
+}
+
+test_orphan_not_judged_in_manifests if {
+	objs := {"Deployment": [istiod("istiod-old", "1-29", "docker.io/istio/pilot:1.29.4")]}
+	count(cp_02.deny) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": objs}
+}
+
+test_manually_injected_template if {
+	d := {
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {"name": "web", "namespace": "app"},
+		"spec": {"template": {
+			"metadata": {"annotations": {"sidecar.istio.io/status": "{\"revision\":\"default\"}"}},
+			"spec": {"containers": [{"name": "app", "image": "app:1"}, {"name": "istio-proxy", "image": "istio/proxyv2:1.29.0"}]},
+		}},
+	}
+	objs := {"Deployment": [istiod("istiod", "default", "istio/pilot:1.31.2"), d]}
+	count(cp_02.deny) == 1 with input as {"cluster": "c1", "source": "manifests", "objects": objs}
+}
+
+test_gateway_auto_image_ignored if {
+	d := {
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {"name": "gw", "namespace": "istio-system"},
+		"spec": {"template": {"spec": {"containers": [{"name": "istio-proxy", "image": "auto"}]}}},
+	}
+	count(cp_02.deny) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [istiod("istiod", "default", "istio/pilot:1.31.2"), d]}}
+}
+
+test_no_istiod_not_applicable if {
+	cp_02.not_applicable == {"no istiod Deployment in the input"} with input as live({"Pod": [pod("web-1", "default", "istio/proxyv2:1.20.0")]})
+}

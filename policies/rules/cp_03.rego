@@ -1,0 +1,154 @@
+# METADATA
+# title: istiod and gateways are highly available
+# description: |
+#   istiod (label `app=istiod`) and the gateway Deployments (the designated
+#   gateway labels, `istio=ingressgateway`/`egressgateway` by default, and
+#   Gateway API deployments labelled `gateway.istio.io/managed`) need at
+#   least `min_replicas` replicas (an HPA's `minReplicas` when one targets
+#   the Deployment), a PodDisruptionBudget selecting their pods, CPU and
+#   memory requests on their containers (the gateway's injected `istio-proxy`
+#   with image `auto` gets them from the injection template), and a
+#   `priorityClassName`. Without them one node drain, noisy neighbour or
+#   eviction takes down the mesh's configuration or its edge.
+# custom:
+#   id: CP-03
+#   severity: high
+#   controls: [CP-10, SC-6]
+#   inputs: [Deployment, HorizontalPodAutoscaler, PodDisruptionBudget]
+#   remediation: |
+#     Run istiod and every gateway with at least two replicas (Helm
+#     `autoscaleMin`/`replicaCount`, or an HPA with `minReplicas: 2`), add a
+#     PodDisruptionBudget (`maxUnavailable: 1`) selecting their pods, set CPU
+#     and memory requests, and give them a high `priorityClassName` (e.g.
+#     `system-cluster-critical`).
+package meshaudit.rules.cp_03
+
+import data.meshaudit.lib
+import rego.v1
+
+tmpl_labels(d) := object.get(d, ["spec", "template", "metadata", "labels"], {})
+
+role(d) := "istiod" if {
+	lib.labels(d).app == "istiod"
+} else := "istiod" if {
+	tmpl_labels(d).app == "istiod"
+} else := "gateway" if {
+	some sel in lib.params.gateway_labels
+	count(sel) > 0
+	lib.selects(sel, object.union(lib.labels(d), tmpl_labels(d)))
+} else := "gateway" if {
+	"gateway.istio.io/managed" in object.keys(lib.labels(d))
+}
+
+subjects contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	role(d)
+}
+
+what(d) := sprintf("%s Deployment %s/%s", [role(d), lib.ns(d), lib.name(d)])
+
+# ---- replicas --------------------------------------------------------------
+
+hpas[[lib.ns(h), h.spec.scaleTargetRef.name]] contains h if {
+	some h in lib.objects("HorizontalPodAutoscaler")
+	object.get(h.spec.scaleTargetRef, "kind", "") == "Deployment"
+}
+
+min_replicas := lib.params.min_replicas
+
+deny contains {
+	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, min_replicas]),
+	"resource": lib.resource(d),
+} if {
+	some d in subjects
+	some h in hpas[[lib.ns(d), lib.name(d)]]
+	n := object.get(h.spec, "minReplicas", 1)
+	n < min_replicas
+}
+
+deny contains {
+	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, min_replicas]),
+	"resource": lib.resource(d),
+} if {
+	some d in subjects
+	not hpas[[lib.ns(d), lib.name(d)]]
+	n := object.get(d.spec, "replicas", 1)
+	n < min_replicas
+}
+
+# ---- PodDisruptionBudget ---------------------------------------------------
+
+pdbs_by_ns[lib.ns(p)] contains p if some p in lib.objects("PodDisruptionBudget")
+
+expr_ok(e, lbls) if {
+	e.operator == "In"
+	lbls[e.key] in e.values
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "NotIn"
+	not lbls[e.key] in e.values
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "Exists"
+	e.key in object.keys(lbls)
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(lbls)
+}
+
+# A PDB with an empty selector selects every pod of its namespace, one
+# without a selector none (policy/v1).
+pdb_selects(p, lbls) if {
+	sel := p.spec.selector
+	lib.selects(object.get(sel, "matchLabels", {}), lbls)
+	every e in object.get(sel, "matchExpressions", []) {
+		expr_ok(e, lbls)
+	}
+}
+
+deny contains {
+	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods", [what(d)]),
+	"resource": lib.resource(d),
+} if {
+	some d in subjects
+	lbls := tmpl_labels(d)
+	not any_pdb(lib.ns(d), lbls)
+}
+
+any_pdb(n, lbls) if {
+	some p in pdbs_by_ns[n]
+	pdb_selects(p, lbls)
+}
+
+# ---- requests and priority -------------------------------------------------
+
+missing_requests(c) := [r |
+	some r in ["cpu", "memory"]
+	object.get(c, ["resources", "requests", r], null) == null
+]
+
+deny contains {
+	"msg": sprintf("%s container %s has no %s request", [what(d), c.name, concat(" or ", missing)]),
+	"resource": lib.resource(d),
+} if {
+	some d in subjects
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	object.get(c, "image", "") != "auto"
+	missing := missing_requests(c)
+	count(missing) > 0
+}
+
+deny contains {
+	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other", [what(d)]),
+	"resource": lib.resource(d),
+} if {
+	some d in subjects
+	object.get(d, ["spec", "template", "spec", "priorityClassName"], "") == ""
+}
+
+not_applicable contains "no istiod or gateway Deployment in the input" if count(subjects) == 0

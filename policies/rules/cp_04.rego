@@ -1,0 +1,203 @@
+# METADATA
+# title: istiod's plaintext debug and xDS ports are closed
+# description: |
+#   istiod serves its debug endpoints (config dumps, proxy status, secrets
+#   metadata) without authentication on HTTP port 8080 unless
+#   `ENABLE_DEBUG_ON_HTTP=false`, and plaintext xDS on port 15010 unless it
+#   runs with `--grpcAddr=""`. Each open port is reported unless a
+#   NetworkPolicy of istiod's namespace that selects istiod's pods isolates
+#   their ingress without opening that port to every source (a rule with no
+#   `from`, `namespaceSelector: {}` alone, or an ipBlock of 0.0.0.0/0 or ::/0
+#   opens it). Env values are redacted in snapshots: a set
+#   ENABLE_DEBUG_ON_HTTP whose value cannot be read makes the rule unknown
+#   for port 8080 unless a NetworkPolicy restricts it.
+# custom:
+#   id: CP-04
+#   severity: medium
+#   controls: [CM-7, SC-8]
+#   inputs: [Deployment, NetworkPolicy]
+#   remediation: |
+#     Set `ENABLE_DEBUG_ON_HTTP=false` in istiod's env (Helm `pilot.env`;
+#     `istioctl` debug commands then use the authenticated 15014/15012
+#     ports) and add `--grpcAddr=""` to its args to close plaintext xDS on
+#     15010, or apply a NetworkPolicy in istiod's namespace that admits 8080
+#     and 15010 only from the sources that need them.
+package meshaudit.rules.cp_04
+
+import data.meshaudit.lib
+import rego.v1
+
+redacted := "<redacted by meshaudit>"
+
+istiod(d) if lib.labels(d).app == "istiod"
+
+istiod(d) if tmpl_labels(d).app == "istiod"
+
+tmpl_labels(d) := object.get(d, ["spec", "template", "metadata", "labels"], {})
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	istiod(d)
+}
+
+discovery(d) := c if {
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+}
+
+env_entry(d, n) := e if {
+	some e in object.get(discovery(d), "env", [])
+	e.name == n
+}
+
+# ---- what istiod serves ----------------------------------------------------
+
+# debug_state(d): "closed", "open: <why>" or "unknown: <why>".
+debug_state(d) := "closed" if {
+	lower(env_entry(d, "ENABLE_DEBUG_ON_HTTP").value) == "false"
+} else := "unknown: its value is redacted in snapshots" if {
+	env_entry(d, "ENABLE_DEBUG_ON_HTTP").value == redacted
+} else := "unknown: its value comes from valueFrom" if {
+	e := env_entry(d, "ENABLE_DEBUG_ON_HTTP")
+	not "value" in object.keys(e)
+} else := sprintf("open: ENABLE_DEBUG_ON_HTTP=%s", [env_entry(d, "ENABLE_DEBUG_ON_HTTP").value]) if {
+	env_entry(d, "ENABLE_DEBUG_ON_HTTP")
+} else := "open: ENABLE_DEBUG_ON_HTTP unset, Istio's default true"
+
+args(d) := object.get(discovery(d), "args", [])
+
+grpc_closed(d) if {
+	some a in args(d)
+	a in {"--grpcAddr=", "--grpcAddr=\"\"", "--grpcAddr=''", "-grpcAddr=", "-grpcAddr=\"\""}
+}
+
+grpc_closed(d) if {
+	some i, a in args(d)
+	a in {"--grpcAddr", "-grpcAddr"}
+	args(d)[i + 1] in {"", "\"\"", "''"}
+}
+
+# ---- NetworkPolicy ---------------------------------------------------------
+
+nps_by_ns[lib.ns(p)] contains p if some p in lib.objects("NetworkPolicy")
+
+expr_ok(e, lbls) if {
+	e.operator == "In"
+	lbls[e.key] in e.values
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "NotIn"
+	not lbls[e.key] in e.values
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "Exists"
+	e.key in object.keys(lbls)
+}
+
+expr_ok(e, lbls) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(lbls)
+}
+
+np_selects(p, lbls) if {
+	sel := object.get(p.spec, "podSelector", {})
+	lib.selects(object.get(sel, "matchLabels", {}), lbls)
+	every e in object.get(sel, "matchExpressions", []) {
+		expr_ok(e, lbls)
+	}
+}
+
+isolates_ingress(p) if not p.spec.policyTypes
+
+isolates_ingress(p) if "Ingress" in p.spec.policyTypes
+
+open_peer(peer) if {
+	object.keys(peer) == {"namespaceSelector"}
+	count(object.get(peer.namespaceSelector, "matchLabels", {})) == 0
+	count(object.get(peer.namespaceSelector, "matchExpressions", [])) == 0
+}
+
+open_peer(peer) if peer.ipBlock.cidr in {"0.0.0.0/0", "::/0"}
+
+open_sources(r) if count(object.get(r, "from", [])) == 0
+
+open_sources(r) if {
+	some peer in r.from
+	open_peer(peer)
+}
+
+port_name(d, port) := p.name if {
+	some p in object.get(discovery(d), "ports", [])
+	p.containerPort == port
+}
+
+port_matches(pe, d, port) if not "port" in object.keys(pe)
+
+port_matches(pe, d, port) if pe.port == port
+
+port_matches(pe, d, port) if pe.port == port_name(d, port)
+
+port_matches(pe, d, port) if {
+	is_number(pe.port)
+	pe.port <= port
+	port <= pe.endPort
+}
+
+rule_covers(r, d, port) if count(object.get(r, "ports", [])) == 0
+
+rule_covers(r, d, port) if {
+	some pe in r.ports
+	port_matches(pe, d, port)
+}
+
+opened(p, d, port) if {
+	some r in object.get(p.spec, "ingress", [])
+	open_sources(r)
+	rule_covers(r, d, port)
+}
+
+selecting(d) := [p |
+	some p in nps_by_ns[lib.ns(d)]
+	np_selects(p, tmpl_labels(d))
+]
+
+restricted(d, port) if {
+	some p in selecting(d)
+	isolates_ingress(p)
+	every q in selecting(d) {
+		not opened(q, d, port)
+	}
+}
+
+# ---- findings --------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("istiod %s/%s serves unauthenticated debug endpoints on plaintext port 8080 (%s) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d), substring(state, 6, -1)]),
+	"resource": lib.resource(d),
+} if {
+	some d in istiods
+	state := debug_state(d)
+	startswith(state, "open: ")
+	not restricted(d, 8080)
+}
+
+unknown contains sprintf("istiod %s/%s sets ENABLE_DEBUG_ON_HTTP but %s, and no NetworkPolicy restricts port 8080", [lib.ns(d), lib.name(d), substring(state, 9, -1)]) if {
+	some d in istiods
+	state := debug_state(d)
+	startswith(state, "unknown: ")
+	not restricted(d, 8080)
+}
+
+deny contains {
+	"msg": sprintf("istiod %s/%s serves plaintext xDS on port 15010 (no --grpcAddr=\"\" argument) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d)]),
+	"resource": lib.resource(d),
+} if {
+	some d in istiods
+	not grpc_closed(d)
+	not restricted(d, 15010)
+}
+
+not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0

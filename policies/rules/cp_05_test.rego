@@ -1,0 +1,65 @@
+package meshaudit.rules.cp_05_test
+
+import data.meshaudit.rules.cp_05
+import rego.v1
+
+vwc(name, policies) := {
+	"apiVersion": "admissionregistration.k8s.io/v1",
+	"kind": "ValidatingWebhookConfiguration",
+	"metadata": {"name": name, "labels": {"app": "istiod", "istio.io/rev": "default"}},
+	"webhooks": [object.union({"name": sprintf("wh%d.validation.istio.io", [i])}, p) | some i, p in policies],
+}
+
+vres(name) := {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "namespace": "", "name": name}
+
+istiod := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}},
+	"spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": "istio/pilot:1.31.2"}]}}},
+}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+test_fail_passes if {
+	count(cp_05.deny) == 0 with input as live({"ValidatingWebhookConfiguration": [vwc("istio-validator-istio-system", [{"failurePolicy": "Fail"}])]})
+}
+
+test_unset_defaults_to_fail if {
+	count(cp_05.deny) == 0 with input as live({"ValidatingWebhookConfiguration": [vwc("istiod-default-validator", [{}])]})
+}
+
+test_live_ignore_fails if {
+	cp_05.deny == {{
+		"msg": "webhook wh1.validation.istio.io of ValidatingWebhookConfiguration istio-validator-1-31-istio-system has failurePolicy Ignore: invalid Istio configuration is admitted whenever istiod is unreachable",
+		"resource": vres("istio-validator-1-31-istio-system"),
+	}} with input as live({"ValidatingWebhookConfiguration": [vwc("istio-validator-1-31-istio-system", [{"failurePolicy": "Fail"}, {"failurePolicy": "Ignore"}])]})
+}
+
+test_manifest_ignore_unknown if {
+	inp := files({"ValidatingWebhookConfiguration": [vwc("istio-validator-istio-system", [{"failurePolicy": "Ignore"}])]})
+	count(cp_05.deny) == 0 with input as inp
+	cp_05.unknown == {"webhook wh0.validation.istio.io of ValidatingWebhookConfiguration istio-validator-istio-system has failurePolicy Ignore in the manifests; istiod switches it to Fail at runtime when its validation controller is enabled, so scan the live cluster"} with input as inp
+}
+
+test_other_webhooks_ignored if {
+	other := json.patch(vwc("kyverno-policy", [{"failurePolicy": "Ignore"}]), [{"op": "replace", "path": "/metadata/labels", "value": {}}])
+	inp := live({"ValidatingWebhookConfiguration": [other]})
+	count(cp_05.deny) == 0 with input as inp
+	cp_05.not_applicable == {"no Istio ValidatingWebhookConfiguration (istio-validator*, istiod-default-validator) in the input"} with input as inp
+}
+
+test_live_istiod_without_validator_fails if {
+	cp_05.deny == {{
+		"msg": "istiod runs but no Istio ValidatingWebhookConfiguration (istio-validator*) exists: Istio configuration is not validated on admission",
+		"resource": {"kind": "Mesh", "name": "c1"},
+	}} with input as live({"Deployment": [istiod]})
+}
+
+test_manifest_istiod_without_validator_not_applicable if {
+	inp := files({"Deployment": [istiod]})
+	count(cp_05.deny) == 0 with input as inp
+	count(cp_05.not_applicable) == 1 with input as inp
+}

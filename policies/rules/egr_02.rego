@@ -1,0 +1,220 @@
+# METADATA
+# title: Egress gateway present and highly available
+# description: |
+#   External traffic should leave the mesh through a dedicated egress
+#   gateway: workloads whose pods carry the egress gateway labels (parameter
+#   `egress_gateway_labels`, default `istio: egressgateway`). The talk's
+#   clusters sent ten times more traffic out than in, so the egress gateway
+#   must survive the loss of a pod or node: at least `min_replicas` replicas
+#   (a HorizontalPodAutoscaler's minReplicas replaces spec.replicas when one
+#   targets the workload; spec.replicas unset means 1; a DaemonSet counts the
+#   nodes it is scheduled on, visible only in a live scan) and a
+#   PodDisruptionBudget selecting its pods. A live scan without any egress
+#   gateway fails. A manifest scan without an egress gateway workload is not
+#   applicable: the gateway is deployed (and judged) elsewhere, even when the
+#   input's Gateways or VirtualServices refer to it.
+# custom:
+#   id: EGR-02
+#   severity: high
+#   controls: [SC-7(8), CP-10]
+#   inputs: [workloads, HorizontalPodAutoscaler, PodDisruptionBudget, Gateway, VirtualService]
+#   remediation: |
+#     Deploy a dedicated egress gateway (Helm chart `istio/gateway` or
+#     IstioOperator `components.egressGateways`) labelled
+#     `istio: egressgateway`, with at least two replicas (or an HPA with
+#     `minReplicas: 2`) spread across zones, and a PodDisruptionBudget
+#     (`minAvailable: 1` or `maxUnavailable: 1`) selecting its pods.
+package meshaudit.rules.egr_02
+
+import data.meshaudit.lib
+import rego.v1
+
+default egress_labels := {}
+
+egress_labels := l if {
+	l := lib.params.egress_gateway_labels
+	is_object(l)
+}
+
+labels_text := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in egress_labels]))
+
+min_replicas := lib.params.min_replicas
+
+obj_or_empty(x) := x if is_object(x)
+
+else := {}
+
+list_or_empty(x) := x if is_array(x)
+
+else := []
+
+egress_gateways contains w if {
+	count(egress_labels) > 0
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	lib.selects(egress_labels, w.labels)
+}
+
+wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
+
+# ---- replicas ------------------------------------------------------------------
+
+hpas_by_ns[n] contains h if {
+	some h in lib.objects("HorizontalPodAutoscaler")
+	n := lib.ns(h)
+}
+
+hpas(w) := [h |
+	some h in object.get(hpas_by_ns, w.namespace, set())
+	ref := obj_or_empty(object.get(obj_or_empty(object.get(h, "spec", {})), "scaleTargetRef", {}))
+	ref.kind == w.kind
+	ref.name == lib.name(w.obj)
+]
+
+hpa_min(h) := n if {
+	n := h.spec.minReplicas
+	is_number(n)
+} else := 1
+
+# replicas(w): [count, where it comes from]; undefined when unknowable.
+replicas(w) := [n, sprintf("minReplicas of HorizontalPodAutoscaler %s/%s", [lib.ns(h), lib.name(h)])] if {
+	hs := hpas(w)
+	count(hs) > 0
+	n := min({hpa_min(h) | some h in hs})
+	h := [x | some x in hs; hpa_min(x) == n][0]
+} else := [n, "spec.replicas"] if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+	n := w.obj.spec.replicas
+	is_number(n)
+} else := [1, "spec.replicas unset, Kubernetes' default"] if {
+	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
+} else := [n, "status.desiredNumberScheduled: one pod per node"] if {
+	w.kind == "DaemonSet"
+	n := w.obj.status.desiredNumberScheduled
+	is_number(n)
+} else := [1, "a bare Pod"] if {
+	w.kind == "Pod"
+} else := [1, "a Job"] if {
+	w.kind in {"Job", "CronJob"}
+}
+
+# ---- PodDisruptionBudgets ---------------------------------------------------------
+
+pdbs_by_ns[n] contains p if {
+	some p in lib.objects("PodDisruptionBudget")
+	n := lib.ns(p)
+}
+
+expr_matches(e, l) if {
+	e.operator == "In"
+	v := object.get(l, e.key, null)
+	v in list_or_empty(object.get(e, "values", []))
+}
+
+expr_matches(e, l) if {
+	e.operator == "NotIn"
+	v := object.get(l, e.key, null)
+	not v in list_or_empty(object.get(e, "values", []))
+}
+
+expr_matches(e, l) if {
+	e.operator == "Exists"
+	e.key in object.keys(l)
+}
+
+expr_matches(e, l) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(l)
+}
+
+# A PDB's selector: absent or null selects nothing, {} selects every pod of
+# the namespace (policy/v1).
+pdb_selects(p, l) if {
+	sel := object.get(obj_or_empty(object.get(p, "spec", {})), "selector", null)
+	is_object(sel)
+	every k, v in obj_or_empty(object.get(sel, "matchLabels", {})) {
+		l[k] == v
+	}
+	every e in list_or_empty(object.get(sel, "matchExpressions", [])) {
+		expr_matches(e, l)
+	}
+}
+
+has_pdb(w) if {
+	some p in object.get(pdbs_by_ns, w.namespace, set())
+	pdb_selects(p, w.labels)
+}
+
+# ---- references to an egress gateway (manifest scans) ------------------------------
+
+referring contains sprintf("Gateway %s/%s", [lib.ns(gw), lib.name(gw)]) if {
+	count(egress_labels) > 0
+	some gw in lib.objects("Gateway")
+	sel := object.get(obj_or_empty(object.get(gw, "spec", {})), "selector", {})
+	is_object(sel)
+	count(sel) > 0
+	lib.selects(egress_labels, sel)
+}
+
+referring contains sprintf("VirtualService %s/%s", [lib.ns(vs), lib.name(vs)]) if {
+	some vs in lib.objects("VirtualService")
+	some kind in ["http", "tls", "tcp"]
+	some r in list_or_empty(object.get(obj_or_empty(object.get(vs, "spec", {})), kind, []))
+	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
+	host := d.destination.host
+	is_string(host)
+	startswith(host, "istio-egressgateway")
+}
+
+# ---- findings -----------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("no egress gateway: no workload's pods carry the egress gateway labels %s, so external traffic has no controlled exit point", [labels_text]),
+	"resource": lib.mesh_resource,
+} if {
+	lib.live
+	count(egress_labels) > 0
+	count(egress_gateways) == 0
+}
+
+deny contains {
+	"msg": sprintf("egress gateway runs %d replica(s) (%s), fewer than the required %d", [n, src, min_replicas]),
+	"resource": w.resource,
+} if {
+	some w in egress_gateways
+	[n, src] := replicas(w)
+	n < min_replicas
+}
+
+deny contains {
+	"msg": sprintf("no PodDisruptionBudget in namespace %q selects the egress gateway pods (labels %s), so a node drain may evict every replica at once", [w.namespace, pod_labels_text(w)]),
+	"resource": w.resource,
+} if {
+	some w in egress_gateways
+	not has_pdb(w)
+}
+
+pod_labels_text(w) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in w.labels]))
+
+unknown contains "params.egress_gateway_labels is empty: egress gateway pods cannot be identified" if {
+	count(egress_labels) == 0
+}
+
+unknown contains sprintf("egress gateway %s is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)", [wname(w)]) if {
+	some w in egress_gateways
+	not replicas(w)
+}
+
+not_applicable contains sprintf("no egress gateway workload (pods labelled %s) in the input; it is deployed and judged elsewhere", [labels_text]) if {
+	not lib.live
+	count(egress_labels) > 0
+	count(egress_gateways) == 0
+	count(referring) == 0
+}
+
+not_applicable contains sprintf("no egress gateway workload (pods labelled %s) in the input, although %s refer to one: it is deployed elsewhere, so judge its replicas and PodDisruptionBudget with a live scan or a scan of its manifests", [labels_text, concat(", ", sort(referring))]) if {
+	not lib.live
+	count(egress_labels) > 0
+	count(egress_gateways) == 0
+	count(referring) > 0
+}

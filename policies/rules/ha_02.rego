@@ -1,0 +1,171 @@
+# METADATA
+# title: Probes keep working under STRICT mTLS
+# description: |
+#   Istio rewrites the httpGet, grpc and tcpSocket liveness, readiness and
+#   startup probes of sidecar-injected pods so that the kubelet probes the
+#   sidecar agent (port 15020), which forwards them to the application. A pod
+#   annotated `sidecar.istio.io/rewriteAppHTTPProbers: "false"` keeps its
+#   original probes, and the kubelet, which has no Istio certificate, sends
+#   them through the sidecar. Following Istio's health-checking docs:
+#   httpGet and grpc probes on a port whose effective mTLS mode is STRICT
+#   are rejected by the sidecar, so the probe always fails (pods never become
+#   ready, or are restarted in a loop); a tcpSocket probe does not fail but
+#   always succeeds while the sidecar runs (the sidecar accepts every
+#   connection), whatever the mTLS mode, so it checks nothing (reported with
+#   low severity). exec probes, probes on ports excluded from inbound capture
+#   (`traffic.sidecar.istio.io/excludeInboundPorts`, or not listed in
+#   `includeInboundPorts`) and ambient-mode pods (the kubelet's probes are
+#   exempted from ztunnel's capture) are not affected. The injector-wide
+#   default (`sidecarInjectorWebhook.rewriteAppHTTPProbe`) lives in the
+#   istio-sidecar-injector ConfigMap, which meshaudit does not read: only the
+#   pod annotation is judged. In a manifest scan without the Istio root
+#   namespace, a port whose mode falls through to the mesh-wide policy is
+#   unknown.
+# custom:
+#   id: HA-02
+#   severity: medium
+#   controls: [CP-10]
+#   inputs: [workloads, Namespace, PeerAuthentication]
+#   subjects: [workloads]
+#   remediation: |
+#     Remove the `sidecar.istio.io/rewriteAppHTTPProbers: "false"` pod
+#     annotation so that Istio rewrites the probes to its agent; if the
+#     rewrite must stay off, use exec probes, or serve the probe on a port
+#     excluded from inbound capture (`traffic.sidecar.istio.io/excludeInboundPorts`)
+#     that only the health endpoint listens on.
+package meshaudit.rules.ha_02
+
+import data.meshaudit.lib
+import rego.v1
+
+annotation := "sidecar.istio.io/rewriteAppHTTPProbers"
+
+probe_fields := ["readinessProbe", "livenessProbe", "startupProbe"]
+
+# ---- sidecar workloads (lib.meshed minus ambient capture) --------------------
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	not lib.host_network(w)
+	not lib.opted_out(w)
+	lib.sidecar_enrolled(w.namespace)
+}
+
+sidecar(w) if {
+	not lib.host_network(w)
+	w.labels["sidecar.istio.io/inject"] == "true"
+	lib.unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	not lib.host_network(w)
+	object.get(w.labels, "istio.io/rev", "") != ""
+	not lib.opted_out(w)
+	lib.unlabelled_ns(w.namespace)
+}
+
+rewrite_off(w) if lib.falsy(w.annotations[annotation])
+
+judged contains w if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	rewrite_off(w)
+	sidecar(w)
+}
+
+# ---- probes ----------------------------------------------------------------------
+
+# Containers that can have these probes: app containers and native sidecar
+# init containers.
+probed(x) if x.kind == "containers"
+
+probed(x) if {
+	x.kind == "initContainers"
+	x.c.restartPolicy == "Always"
+}
+
+handler_kinds := ["httpGet", "grpc", "tcpSocket"]
+
+# port_of(c, v): the container port a probe port (number or name) stands for.
+port_of(_, v) := v if is_number(v)
+
+port_of(c, v) := p.containerPort if {
+	is_string(v)
+	some p in object.get(c, "ports", [])
+	p.name == v
+}
+
+# probes(w): {container, field, handler, port} of every network probe.
+probes(w) := {{"container": x.c.name, "field": f, "handler": h, "port": port} |
+	some x in lib.app_containers(w)
+	probed(x)
+	some f in probe_fields
+	pr := x.c[f]
+	is_object(pr)
+	some h in handler_kinds
+	hd := pr[h]
+	is_object(hd)
+	port := port_of(x.c, hd.port)
+}
+
+# ---- inbound capture -------------------------------------------------------------
+
+items(v) := {trim_space(s) | some s in split(sprintf("%v", [v]), ","); trim_space(s) != ""}
+
+port_text(p) := sprintf("%v", [p])
+
+not_captured(w, port) if port_text(port) in items(object.get(w.annotations, "traffic.sidecar.istio.io/excludeInboundPorts", ""))
+
+not_captured(w, port) if {
+	v := w.annotations["traffic.sidecar.istio.io/includeInboundPorts"]
+	not "*" in items(v)
+	not port_text(port) in items(v)
+}
+
+# ---- effective mode --------------------------------------------------------------
+
+mesh_default_known if lib.live
+
+mesh_default_known if lib.has_root_objects
+
+source(null) := "Istio's default: no PeerAuthentication sets a mode"
+
+source(res) := sprintf("PeerAuthentication %s/%s", [res.namespace, res.name]) if res != null
+
+# ---- findings --------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("%s (%s) of container %q fails: port %v is STRICT (%s) and %s is \"false\", so the kubelet's plaintext probe is rejected by the sidecar", [p.field, p.handler, p.container, p.port, source(res), annotation]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	some p in probes(w)
+	p.handler in {"httpGet", "grpc"}
+	not not_captured(w, p.port)
+	[mode, res] := lib.effective_mode(w, p.port)
+	mode == "STRICT"
+}
+
+deny contains {
+	"msg": sprintf("%s (tcpSocket) of container %q on port %v always succeeds while the sidecar runs: %s is \"false\", so the kubelet's connection is accepted by the sidecar, not the application", [p.field, p.container, p.port, annotation]),
+	"resource": w.resource,
+	"severity": "low",
+} if {
+	some w in judged
+	some p in probes(w)
+	p.handler == "tcpSocket"
+	not not_captured(w, p.port)
+}
+
+unknown contains sprintf("%s %s/%s has httpGet or grpc probes with %s \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, which is not in the input (no object of root namespace %q)", [w.kind, w.namespace, w.obj.metadata.name, annotation, lib.root_ns]) if {
+	not mesh_default_known
+	some w in judged
+	some p in probes(w)
+	p.handler in {"httpGet", "grpc"}
+	not not_captured(w, p.port)
+	[_, res] := lib.effective_mode(w, p.port)
+	res == null
+}

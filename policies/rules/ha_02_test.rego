@@ -1,0 +1,217 @@
+package meshaudit.rules.ha_02_test
+
+import data.meshaudit.rules.ha_02
+import rego.v1
+
+namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
+
+enrolled := namespace("app", {"istio-injection": "enabled"})
+
+off := {"sidecar.istio.io/rewriteAppHTTPProbers": "false"}
+
+container(probes) := object.union(
+	{"name": "app", "image": "registry.example/app:1.0", "ports": [{"name": "http", "containerPort": 8080}, {"containerPort": 5432}]},
+	probes,
+)
+
+deploy(annotations, lbls, c) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "web", "namespace": "app"},
+	"spec": {"template": {
+		"metadata": {"labels": lbls, "annotations": annotations},
+		"spec": {"containers": [c]},
+	}},
+}
+
+res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"}
+
+pa(ns, name, mode) := {
+	"apiVersion": "security.istio.io/v1",
+	"kind": "PeerAuthentication",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"mtls": {"mode": mode}},
+}
+
+mesh_strict := pa("istio-system", "default", "STRICT")
+
+http_ready := {"readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}}}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+test_http_probe_under_strict_fails if {
+	ha_02.deny == {{
+		"msg": "readinessProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
+		"resource": res,
+	}} with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_grpc_named_port_and_namespace_policy if {
+	c := container({"livenessProbe": {"grpc": {"port": 8080}}, "startupProbe": {"httpGet": {"path": "/", "port": "http"}}})
+	ha_02.deny == {
+		{
+			"msg": "livenessProbe (grpc) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
+			"resource": res,
+		},
+		{
+			"msg": "startupProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
+			"resource": res,
+		},
+	} with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, c)],
+		"PeerAuthentication": [pa("app", "default", "STRICT")],
+	})
+}
+
+# Rewrite on (the default): Istio's agent answers the probes.
+test_rewrite_enabled_passes if {
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy({}, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy({"sidecar.istio.io/rewriteAppHTTPProbers": "true"}, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_permissive_http_probe_passes if {
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+	})
+}
+
+# A port-level PERMISSIVE exception lets the kubelet's plaintext through.
+test_port_level_permissive_passes if {
+	p := object.union(pa("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"8080": {"mode": "PERMISSIVE"}}}})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [p],
+	})
+}
+
+test_exec_probe_passes if {
+	c := container({"livenessProbe": {"exec": {"command": ["true"]}}})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, c)],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_port_excluded_from_capture_passes if {
+	a := object.union(off, {"traffic.sidecar.istio.io/excludeInboundPorts": "9000, 8080"})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(a, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+	b := object.union(off, {"traffic.sidecar.istio.io/includeInboundPorts": "9000"})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(b, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+# includeInboundPorts "*" captures everything.
+test_include_all_ports_still_fails if {
+	a := object.union(off, {"traffic.sidecar.istio.io/includeInboundPorts": "*"})
+	count(ha_02.deny) == 1 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(a, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+# tcpSocket probes do not fail under STRICT: they always succeed (any mode).
+test_tcp_probe_always_succeeds_low if {
+	c := container({"livenessProbe": {"tcpSocket": {"port": 5432}}})
+	ha_02.deny == {{
+		"msg": "livenessProbe (tcpSocket) of container \"app\" on port 5432 always succeeds while the sidecar runs: sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's connection is accepted by the sidecar, not the application",
+		"resource": res,
+		"severity": "low",
+	}} with input as live({"Namespace": [enrolled], "Deployment": [deploy(off, {"app": "web"}, c)]})
+}
+
+test_not_meshed_passes if {
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [namespace("app", {})],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(object.union(off, {"sidecar.istio.io/inject": "false"}), {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+# Ambient pods: the kubelet's probes are not captured by ztunnel.
+test_ambient_passes if {
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [namespace("app", {"istio.io/dataplane-mode": "ambient"})],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+# Injected via the pod label in an unlabelled namespace.
+test_label_injected_fails if {
+	count(ha_02.deny) == 1 with input as live({
+		"Namespace": [namespace("app", {})],
+		"Deployment": [deploy(off, {"app": "web", "sidecar.istio.io/inject": "true"}, container(http_ready))],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_excluded_namespace_skipped if {
+	d := object.union(deploy(off, {"app": "web"}, container(http_ready)), {"metadata": {"namespace": "kube-system"}})
+	count(ha_02.deny) == 0 with input as live({
+		"Namespace": [namespace("kube-system", {"istio-injection": "enabled"})],
+		"Deployment": [d],
+		"PeerAuthentication": [mesh_strict],
+	})
+}
+
+test_manifests_without_root_unknown if {
+	inp := manifests({"Namespace": [enrolled], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
+	count(ha_02.deny) == 0 with input as inp
+	ha_02.unknown == {"Deployment app/web has httpGet or grpc probes with sidecar.istio.io/rewriteAppHTTPProbers \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, which is not in the input (no object of root namespace \"istio-system\")"} with input as inp
+}
+
+test_manifests_with_root_judged if {
+	inp := manifests({"Namespace": [enrolled, namespace("istio-system", {})], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
+	count(ha_02.deny) == 0 with input as inp
+	count(ha_02.unknown) == 0 with input as inp
+}
+
+test_manifests_namespace_strict_decides if {
+	inp := manifests({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+		"PeerAuthentication": [pa("app", "default", "STRICT")],
+	})
+	count(ha_02.deny) == 1 with input as inp
+	count(ha_02.unknown) == 0 with input as inp
+}
+
+# A native sidecar init container is probed; an ordinary one is not.
+test_native_sidecar_init_container_probed if {
+	d := object.union(deploy(off, {"app": "web"}, container({})), {"spec": {"template": {"spec": {"initContainers": [
+		object.union(container(http_ready), {"name": "helper", "restartPolicy": "Always"}),
+		object.union(container(http_ready), {"name": "setup"}),
+	]}}}})
+	{f.msg | some f in ha_02.deny} == {"readinessProbe (httpGet) of container \"helper\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar"} with input as live({"Namespace": [enrolled], "Deployment": [d], "PeerAuthentication": [mesh_strict]})
+}

@@ -1,0 +1,218 @@
+# METADATA
+# title: Resource requests and memory limits on every container, sidecar included
+# description: |
+#   The talk's "realistic compute constraints": every app container (and init
+#   container) needs a CPU request, a memory request and a memory limit, so
+#   the scheduler places pods by what they use and one container cannot
+#   starve the node. A missing request is filled by Kubernetes from the
+#   container's limit, and missing values by a LimitRange of type Container
+#   in the namespace (defaultRequest, else default, else max); pod-level
+#   `spec.resources` also counts. The istio-proxy sidecar needs the same: its
+#   resources come from the pod annotations `sidecar.istio.io/proxyCPU`,
+#   `proxyMemory`, `proxyMemoryLimit` (`proxyCPULimit` is optional), and,
+#   when none of the four annotations is set, from the injector's defaults
+#   (`global.proxy.resources`, by default 100m/128Mi requested and a 1Gi
+#   memory limit) that meshaudit does not read and does not fail on. Once
+#   any of the four annotations is set, Istio's injection template uses only
+#   the annotations and drops all the defaults, so a partial set is reported.
+#   A live injected pod's istio-proxy container and a gateway's explicit
+#   istio-proxy container are judged from their resources. Each app
+#   namespace also needs a LimitRange or a ResourceQuota: in a live scan
+#   every app namespace holding workloads, in a manifest scan those whose
+#   Namespace object is in the input.
+# custom:
+#   id: HA-03
+#   severity: medium
+#   controls: [SC-6, SC-5]
+#   inputs: [workloads, Namespace, LimitRange, ResourceQuota]
+#   subjects: [workloads, Namespace]
+#   remediation: |
+#     Set `resources.requests.cpu`, `resources.requests.memory` and
+#     `resources.limits.memory` on every container from measured usage
+#     (`kubectl top pods -A --containers`); for the sidecar, set the
+#     annotations `sidecar.istio.io/proxyCPU`, `sidecar.istio.io/proxyMemory`
+#     and `sidecar.istio.io/proxyMemoryLimit` together (or none, to keep the
+#     injector's defaults). Give each application namespace a LimitRange with
+#     container defaults and/or a ResourceQuota.
+package meshaudit.rules.ha_03
+
+import data.meshaudit.lib
+import rego.v1
+
+fields := [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]]
+
+field_text(f) := concat(".", f)
+
+# ---- LimitRange defaults per namespace ------------------------------------------
+
+limitranges_in_ns[n] contains lr if {
+	some lr in lib.objects("LimitRange")
+	n := lib.ns(lr)
+}
+
+# Indexes are materialised once: a keyed lookup into a partial rule re-scans
+# all its objects on every call.
+limitranges_by_ns := {n: list | some n, list in limitranges_in_ns}
+
+quota_ns contains lib.ns(q) if some q in lib.objects("ResourceQuota")
+
+# defaults_of(item): the container fields a LimitRange item fills in
+# (Kubernetes defaults defaultRequest from default, and default from max).
+defaults_of(item) := {["requests", r] |
+	some k in ["defaultRequest", "default", "max"]
+	some r, _ in object.get(item, k, {})
+} | {["limits", r] |
+	some k in ["default", "max"]
+	some r, _ in object.get(item, k, {})
+}
+
+ns_defaults := {n: fs |
+	some n, list in limitranges_by_ns
+	fs := {f |
+		some lr in list
+		some item in object.get(lr.spec, "limits", [])
+		object.get(item, "type", "Container") == "Container"
+		some f in defaults_of(item)
+	}
+}
+
+defaulted(n, f) if f in ns_defaults[n]
+
+# ---- app containers --------------------------------------------------------------
+
+# Ephemeral containers cannot have resources.
+resourced(x) if x.kind in {"containers", "initContainers"}
+
+has_field(c, [k, r]) if object.get(c, ["resources", k, r], null) != null
+
+# A request is set to the limit when only the limit is given.
+has_field(c, ["requests", r]) if object.get(c, ["resources", "limits", r], null) != null
+
+pod_level(w, [k, r]) if object.get(w.spec, ["resources", k, r], null) != null
+
+pod_level(w, ["requests", r]) if object.get(w.spec, ["resources", "limits", r], null) != null
+
+missing(w, c) := [field_text(f) |
+	some f in fields
+	not has_field(c, f)
+	not pod_level(w, f)
+	not defaulted(w.namespace, f)
+]
+
+deny contains {
+	"msg": sprintf("container %q has no %s", [x.c.name, concat(", ", m)]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	some x in lib.app_containers(w)
+	resourced(x)
+	m := missing(w, x.c)
+	count(m) > 0
+}
+
+# ---- istio-proxy -----------------------------------------------------------------
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	not lib.host_network(w)
+	not lib.opted_out(w)
+	lib.sidecar_enrolled(w.namespace)
+}
+
+sidecar(w) if {
+	not lib.host_network(w)
+	w.labels["sidecar.istio.io/inject"] == "true"
+	lib.unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	not lib.host_network(w)
+	object.get(w.labels, "istio.io/rev", "") != ""
+	not lib.opted_out(w)
+	lib.unlabelled_ns(w.namespace)
+}
+
+proxy_annotations := {
+	["requests", "cpu"]: "sidecar.istio.io/proxyCPU",
+	["requests", "memory"]: "sidecar.istio.io/proxyMemory",
+	["limits", "cpu"]: "sidecar.istio.io/proxyCPULimit",
+	["limits", "memory"]: "sidecar.istio.io/proxyMemoryLimit",
+}
+
+annotated(w, f) if object.get(w.annotations, proxy_annotations[f], "") != ""
+
+# The injection template only reads the annotations once one is set.
+annotations_used(w) if {
+	some f, _ in proxy_annotations
+	annotated(w, f)
+}
+
+proxy_container(w) := x.c if {
+	some x in lib.all_containers(w)
+	x.c.name == "istio-proxy"
+}
+
+# A live injected pod shows the proxy's actual resources.
+deny contains {
+	"msg": sprintf("istio-proxy container has no %s", [concat(", ", m)]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	lib.injected(w)
+	c := proxy_container(w)
+	m := [field_text(f) | some f in fields; not has_field(c, f)]
+	count(m) > 0
+}
+
+# Before injection: the annotations (plus a gateway's explicit container
+# fields and LimitRange defaults) are all the proxy gets.
+proxy_has(w, f) if annotated(w, f)
+
+proxy_has(w, ["requests", r]) if annotated(w, ["limits", r])
+
+proxy_has(w, f) if has_field(proxy_container(w), f)
+
+proxy_has(w, f) if defaulted(w.namespace, f)
+
+deny contains {
+	"msg": sprintf("istio-proxy gets no %s: once any sidecar.istio.io/proxy* resource annotation is set, the injector ignores its defaults (set %s)", [concat(", ", [field_text(f) | some f in m]), concat(", ", [proxy_annotations[f] | some f in m])]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	not lib.injected(w)
+	sidecar(w)
+	annotations_used(w)
+	m := [f | some f in fields; not proxy_has(w, f)]
+	count(m) > 0
+}
+
+# ---- namespaces ------------------------------------------------------------------
+
+workload_ns contains w.namespace if some w in lib.workloads
+
+judged_ns contains n if {
+	some n, _ in lib.namespace_objects
+	lib.app_ns(n)
+	not lib.live
+}
+
+judged_ns contains n if {
+	some n in workload_ns
+	lib.app_ns(n)
+	lib.live
+}
+
+deny contains {
+	"msg": sprintf("namespace %s has neither a LimitRange nor a ResourceQuota", [n]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged_ns
+	not limitranges_by_ns[n]
+	not n in quota_ns
+}

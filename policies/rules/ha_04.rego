@@ -1,0 +1,108 @@
+# METADATA
+# title: Pod priority classes exist and the mesh's own pods run at high priority
+# description: |
+#   The talk's first HA guideline: the most important pods get scheduling
+#   priority, so that under resource pressure the scheduler preempts less
+#   important pods instead of leaving istiod or a gateway pending. Checks that
+#   every `priorityClassName` names an existing PriorityClass (the Priority
+#   admission plugin rejects pods naming an unknown class, so the workload
+#   cannot create pods at all); the built-in `system-cluster-critical` and
+#   `system-node-critical` always exist. A manifest scan judges existence only
+#   when the input holds PriorityClasses (they are cluster-scoped and usually
+#   installed separately). istiod and Istio gateway workloads must set a
+#   `priorityClassName` whose value is above the default priority (the
+#   globalDefault PriorityClass, else 0); a class not in the input is taken
+#   as elevated. Other workloads without a priorityClassName are not
+#   reported: they get the default priority.
+# custom:
+#   id: HA-04
+#   severity: medium
+#   controls: [SC-6]
+#   inputs: [workloads, PriorityClass]
+#   subjects: [workloads]
+#   remediation: |
+#     Create the missing PriorityClass or fix the `priorityClassName`. Give
+#     istiod and the gateways a high-priority class (for example
+#     `system-cluster-critical`, or an organisation class with a value above
+#     every application class), set in the pod template's
+#     `spec.priorityClassName`.
+package meshaudit.rules.ha_04
+
+import data.meshaudit.lib
+import rego.v1
+
+builtin := {"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
+
+classes[lib.name(pc)] := object.get(pc, "value", 0) if some pc in lib.objects("PriorityClass")
+
+# existence is judged in a live scan, or when the input holds PriorityClasses.
+existence_known if lib.live
+
+existence_known if count(lib.objects("PriorityClass")) > 0
+
+exists(name) if builtin[name]
+
+exists(name) if classes[name]
+
+value(name) := builtin[name]
+
+value(name) := classes[name] if not builtin[name]
+
+default_priority := max({v |
+	some pc in lib.objects("PriorityClass")
+	pc.globalDefault == true
+	v := object.get(pc, "value", 0)
+}) if {
+	some pc in lib.objects("PriorityClass")
+	pc.globalDefault == true
+} else := 0
+
+pcn(w) := object.get(w.spec, "priorityClassName", "")
+
+istiod(w) if w.labels.app == "istiod"
+
+istiod(w) if {
+	w.kind == "Deployment"
+	regex.match(`^istiod(-.+)?$`, w.obj.metadata.name)
+}
+
+role(w) := "istiod" if istiod(w)
+
+role(w) := "the Istio gateway" if {
+	not istiod(w)
+	lib.gateway(w)
+}
+
+deny contains {
+	"msg": sprintf("priorityClassName %q names no PriorityClass, so the Priority admission plugin rejects its pods", [name]),
+	"resource": w.resource,
+} if {
+	existence_known
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	name := pcn(w)
+	name != ""
+	not exists(name)
+}
+
+deny contains {
+	"msg": sprintf("%s has no priorityClassName: it runs at the default priority %v and can be preempted or left pending under resource pressure", [r, default_priority]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	r := role(w)
+	pcn(w) == ""
+}
+
+deny contains {
+	"msg": sprintf("%s uses priorityClassName %q with value %v, not above the default priority %v", [r, name, v, default_priority]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	r := role(w)
+	name := pcn(w)
+	v := value(name)
+	v <= default_priority
+}

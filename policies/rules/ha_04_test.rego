@@ -1,0 +1,104 @@
+package meshaudit.rules.ha_04_test
+
+import data.meshaudit.rules.ha_04
+import rego.v1
+
+deploy(ns, name, lbls, annotations, spec) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": ns},
+	"spec": {"template": {
+		"metadata": {"labels": lbls, "annotations": annotations},
+		"spec": object.union({"containers": [{"name": "app", "image": "registry.example/app:1.0"}]}, spec),
+	}},
+}
+
+app(spec) := deploy("shop", "web", {"app": "web"}, {}, spec)
+
+app_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
+
+istiod(spec) := deploy("istio-system", "istiod", {"app": "istiod"}, {}, spec)
+
+istiod_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}
+
+gateway(spec) := deploy("istio-system", "istio-ingressgateway", {"istio": "ingressgateway", "sidecar.istio.io/inject": "true"}, {"inject.istio.io/templates": "gateway"}, spec)
+
+gw_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istio-ingressgateway"}
+
+pc(name, value, global) := {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value, "globalDefault": global}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+test_existing_classes_pass if {
+	count(ha_04.deny) == 0 with input as live({
+		"PriorityClass": [pc("shop-high", 100000, false)],
+		"Deployment": [
+			app({"priorityClassName": "shop-high"}),
+			istiod({"priorityClassName": "system-cluster-critical"}),
+			gateway({"priorityClassName": "shop-high"}),
+		],
+	})
+}
+
+test_app_without_class_passes if {
+	count(ha_04.deny) == 0 with input as live({"Deployment": [app({})]})
+}
+
+test_unknown_class_live_fails if {
+	ha_04.deny == {{
+		"msg": "priorityClassName \"shop-high\" names no PriorityClass, so the Priority admission plugin rejects its pods",
+		"resource": app_res,
+	}} with input as live({"Deployment": [app({"priorityClassName": "shop-high"})]})
+}
+
+# Manifests: existence judged only when PriorityClasses are in the input.
+test_manifests_without_priorityclasses_not_judged if {
+	count(ha_04.deny) == 0 with input as manifests({"Deployment": [app({"priorityClassName": "shop-high"})]})
+}
+
+test_manifests_with_priorityclasses_judged if {
+	count(ha_04.deny) == 1 with input as manifests({"PriorityClass": [pc("other", 10, false)], "Deployment": [app({"priorityClassName": "shop-high"})]})
+}
+
+test_builtin_classes_always_exist if {
+	count(ha_04.deny) == 0 with input as live({"Deployment": [app({"priorityClassName": "system-node-critical"})]})
+}
+
+test_istiod_and_gateway_need_a_class if {
+	ha_04.deny == {
+		{
+			"msg": "istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure",
+			"resource": istiod_res,
+		},
+		{
+			"msg": "the Istio gateway has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure",
+			"resource": gw_res,
+		},
+	} with input as live({"Deployment": [istiod({}), gateway({})]})
+}
+
+test_gateway_class_not_above_default_fails if {
+	ha_04.deny == {{
+		"msg": "the Istio gateway uses priorityClassName \"low\" with value 1000, not above the default priority 1000",
+		"resource": gw_res,
+	}} with input as live({
+		"PriorityClass": [pc("low", 1000, false), pc("default-prio", 1000, true)],
+		"Deployment": [gateway({"priorityClassName": "low"})],
+	})
+}
+
+test_gateway_class_not_in_manifests_assumed_elevated if {
+	count(ha_04.deny) == 0 with input as manifests({"Deployment": [gateway({"priorityClassName": "mesh-critical"})]})
+}
+
+test_istiod_revision_name_recognised if {
+	d := deploy("istio-system", "istiod-1-30", {"istio.io/rev": "1-30"}, {}, {})
+	{f.msg | some f in ha_04.deny} == {"istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure"} with input as live({"Deployment": [d]})
+}
+
+test_excluded_namespace_skipped if {
+	d := deploy("kube-system", "web", {}, {}, {"priorityClassName": "missing"})
+	count(ha_04.deny) == 0 with input as live({"Deployment": [d]})
+}

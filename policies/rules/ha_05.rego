@@ -1,0 +1,151 @@
+# METADATA
+# title: Enough replicas, spread across zones
+# description: |
+#   Deployments and StatefulSets need at least `min_replicas` replicas
+#   (default 2), counting a HorizontalPodAutoscaler's minReplicas (default 1)
+#   instead of spec.replicas when one targets the workload, so that losing
+#   one pod or node does not take the service down. Their pods must also be
+#   spread across zones: a topologySpreadConstraint, or a podAntiAffinity
+#   term (required or preferred), with topologyKey
+#   `topology.kubernetes.io/zone` whose labelSelector selects the
+#   workload's own pods (a selector that does not match them spreads
+#   nothing). The spread is required whenever min_replicas or the replica
+#   count is 2 or more. A workload scaled to 0 is not judged; a spec.replicas
+#   that is not a number (a template placeholder) is unknown. DaemonSets
+#   (one pod per node), Jobs, CronJobs, bare Pods and ReplicaSets without
+#   their Deployment are not judged: replicas and spread do not apply to
+#   them the same way.
+# custom:
+#   id: HA-05
+#   severity: medium
+#   controls: [CP-10, SC-36]
+#   inputs: [Deployment, StatefulSet, HorizontalPodAutoscaler]
+#   subjects: [Deployment, StatefulSet]
+#   remediation: |
+#     Set `spec.replicas` (or the HorizontalPodAutoscaler's `minReplicas`) to
+#     at least the organisation's minimum, and add to the pod template a
+#     `topologySpreadConstraints` entry with `topologyKey:
+#     topology.kubernetes.io/zone` (maxSkew 1) and a `labelSelector` matching
+#     the pod's own labels, or an equivalent podAntiAffinity term.
+package meshaudit.rules.ha_05
+
+import data.meshaudit.lib
+import rego.v1
+
+zone_key := "topology.kubernetes.io/zone"
+
+min_replicas := lib.params.min_replicas
+
+judged contains w if {
+	some w in lib.workloads
+	w.kind in {"Deployment", "StatefulSet"}
+	lib.in_scope(w.namespace)
+	not scaled_to_zero(w)
+}
+
+scaled_to_zero(w) if w.obj.spec.replicas == 0
+
+# ---- label selectors -------------------------------------------------------------
+
+matches(sel, lbls) if {
+	is_object(sel)
+	every k, v in object.get(sel, "matchLabels", {}) {
+		lbls[k] == v
+	}
+	every e in object.get(sel, "matchExpressions", []) {
+		expr(e, lbls)
+	}
+}
+
+expr(e, l) if {
+	e.operator == "In"
+	l[e.key] in e.values
+}
+
+expr(e, l) if {
+	e.operator == "NotIn"
+	not l[e.key] in e.values
+}
+
+expr(e, l) if {
+	e.operator == "Exists"
+	e.key in object.keys(l)
+}
+
+expr(e, l) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(l)
+}
+
+# ---- replicas --------------------------------------------------------------------
+
+hpa_targets[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name]] contains h if {
+	some h in lib.objects("HorizontalPodAutoscaler")
+}
+
+# hpas: the index, materialised once (a lookup by key in the partial rule
+# above would re-scan every HorizontalPodAutoscaler per workload).
+hpas := {k: list | some k, list in hpa_targets}
+
+hpa_min(h) := object.get(h.spec, "minReplicas", 1)
+
+# replicas(w): [count, description]; undefined when not a number.
+replicas(w) := [n, sprintf("HorizontalPodAutoscaler %s/%s minReplicas %v", [lib.ns(h), lib.name(h), n])] if {
+	list := hpas[[w.namespace, w.kind, w.obj.metadata.name]]
+	n := min({hpa_min(h) | some h in list})
+	h := [x | some x in list; hpa_min(x) == n][0]
+} else := [1, "spec.replicas unset (defaults to 1)"] if {
+	object.get(w.obj.spec, "replicas", null) == null
+} else := [n, sprintf("spec.replicas %v", [n])] if {
+	n := w.obj.spec.replicas
+	is_number(n)
+}
+
+deny contains {
+	"msg": sprintf("%s, want at least %v", [desc, min_replicas]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	[n, desc] := replicas(w)
+	n < min_replicas
+}
+
+unknown contains sprintf("%s %s/%s: spec.replicas %s is not a number, so its replica count is unknown", [w.kind, w.namespace, w.obj.metadata.name, json.marshal(w.obj.spec.replicas)]) if {
+	some w in judged
+	not replicas(w)
+}
+
+# ---- zone spread -----------------------------------------------------------------
+
+needs_spread(w) if min_replicas >= 2
+
+needs_spread(w) if {
+	[n, _] := replicas(w)
+	n >= 2
+}
+
+spread(w) if {
+	some c in object.get(w.spec, "topologySpreadConstraints", [])
+	c.topologyKey == zone_key
+	matches(c.labelSelector, w.labels)
+}
+
+anti_affinity_terms(w) := array.concat(
+	object.get(w.spec, ["affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"], []),
+	[t.podAffinityTerm | some t in object.get(w.spec, ["affinity", "podAntiAffinity", "preferredDuringSchedulingIgnoredDuringExecution"], [])],
+)
+
+spread(w) if {
+	some t in anti_affinity_terms(w)
+	t.topologyKey == zone_key
+	matches(t.labelSelector, w.labels)
+}
+
+deny contains {
+	"msg": sprintf("pods are not spread across zones: no topologySpreadConstraint or podAntiAffinity term with topologyKey %s selects the workload's own pods", [zone_key]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	needs_spread(w)
+	not spread(w)
+}

@@ -1,0 +1,202 @@
+# METADATA
+# title: A PodDisruptionBudget protects each replicated workload without blocking drains
+# description: |
+#   Every Deployment and StatefulSet that runs more than one pod (spec.replicas
+#   above 1, or a HorizontalPodAutoscaler targeting it with maxReplicas above
+#   1; a spec.replicas that is not a number is judged too) needs a
+#   PodDisruptionBudget in its namespace whose selector selects its pod
+#   template's labels (matchLabels and matchExpressions; an empty selector
+#   selects every pod of the namespace, a missing one selects none), so a node
+#   drain or cluster upgrade never evicts all its pods at once. Reported with
+#   low severity, because they block node drains instead: a budget with
+#   maxUnavailable 0 (or 0%), or minAvailable that resolves (percentages
+#   rounded up, as the disruption controller does) to the replica count or
+#   more, counting the HorizontalPodAutoscaler's minReplicas as the replica
+#   count when there is one; and pods selected by more than one budget, which
+#   the eviction API refuses to evict. Workloads with one replica, scaled to 0,
+#   and DaemonSets, Jobs, CronJobs and bare Pods are not judged.
+# custom:
+#   id: HA-06
+#   severity: medium
+#   controls: [CP-10]
+#   inputs: [Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget]
+#   subjects: [Deployment, StatefulSet]
+#   remediation: |
+#     Add a PodDisruptionBudget (policy/v1) whose `spec.selector.matchLabels`
+#     match the pod template's labels, with `maxUnavailable: 1` (or a
+#     `minAvailable` below the replica count). Keep exactly one budget per pod.
+package meshaudit.rules.ha_06
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- label selectors -------------------------------------------------------------
+
+matches(sel, lbls) if {
+	is_object(sel)
+	every k, v in object.get(sel, "matchLabels", {}) {
+		lbls[k] == v
+	}
+	every e in object.get(sel, "matchExpressions", []) {
+		expr(e, lbls)
+	}
+}
+
+expr(e, l) if {
+	e.operator == "In"
+	l[e.key] in e.values
+}
+
+expr(e, l) if {
+	e.operator == "NotIn"
+	not l[e.key] in e.values
+}
+
+expr(e, l) if {
+	e.operator == "Exists"
+	e.key in object.keys(l)
+}
+
+expr(e, l) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(l)
+}
+
+# ---- replicas --------------------------------------------------------------------
+
+hpa_targets[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name]] contains h if {
+	some h in lib.objects("HorizontalPodAutoscaler")
+}
+
+# hpas: the index, materialised once (a lookup by key in the partial rule
+# above would re-scan every HorizontalPodAutoscaler per workload).
+hpas := {k: list | some k, list in hpa_targets}
+
+target_hpas(w) := hpas[[w.namespace, w.kind, w.obj.metadata.name]]
+
+spec_replicas(w) := object.get(w.obj.spec, "replicas", 1)
+
+numeric(w) if is_number(spec_replicas(w))
+
+multi(w) if {
+	numeric(w)
+	spec_replicas(w) > 1
+}
+
+multi(w) if {
+	numeric(w)
+	spec_replicas(w) > 0
+	some h in target_hpas(w)
+	object.get(h.spec, "maxReplicas", 1) > 1
+}
+
+multi(w) if not numeric(w)
+
+judged contains w if {
+	some w in lib.workloads
+	w.kind in {"Deployment", "StatefulSet"}
+	lib.in_scope(w.namespace)
+	multi(w)
+}
+
+# floor(w): [the fewest pods the workload runs, description]; undefined when
+# spec.replicas is not a number.
+floor(w) := [n, sprintf("HorizontalPodAutoscaler minReplicas %v", [n])] if {
+	numeric(w)
+	list := target_hpas(w)
+	n := min({object.get(h.spec, "minReplicas", 1) | some h in list})
+} else := [n, sprintf("%v replicas", [n])] if {
+	numeric(w)
+	n := spec_replicas(w)
+}
+
+replicas_text(w) := sprintf("spec.replicas %v", [spec_replicas(w)]) if {
+	numeric(w)
+	not target_hpas(w)
+} else := sprintf("HorizontalPodAutoscaler maxReplicas %v", [max({object.get(h.spec, "maxReplicas", 1) | some h in target_hpas(w)})]) if {
+	numeric(w)
+} else := sprintf("spec.replicas %s", [json.marshal(spec_replicas(w))])
+
+# ---- budgets ---------------------------------------------------------------------
+
+pdbs_in_ns[lib.ns(p)] contains p if some p in lib.objects("PodDisruptionBudget")
+
+# pdbs_by_ns: the index, materialised once.
+pdbs_by_ns := {n: list | some n, list in pdbs_in_ns}
+
+budgets(w) := {p |
+	some p in pdbs_by_ns[w.namespace]
+	matches(object.get(p.spec, "selector", null), w.labels)
+}
+
+pdb_name(p) := sprintf("%s/%s", [lib.ns(p), lib.name(p)])
+
+deny contains {
+	"msg": sprintf("no PodDisruptionBudget selects its pods (%s), so a drain may evict all of them at once", [replicas_text(w)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	count(budgets(w)) == 0
+}
+
+deny contains {
+	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block", [count(b), concat(", ", sort([pdb_name(p) | some p in b]))]),
+	"resource": w.resource,
+	"severity": "low",
+} if {
+	some w in judged
+	b := budgets(w)
+	count(b) > 1
+}
+
+zero(v) if v == 0
+
+zero(v) if {
+	is_string(v)
+	regex.match(`^0+%$`, v)
+}
+
+pct(v) := to_number(trim_suffix(v, "%")) if {
+	is_string(v)
+	regex.match(`^[0-9]+%$`, v)
+}
+
+deny contains {
+	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block", [pdb_name(p), v]),
+	"resource": w.resource,
+	"severity": "low",
+} if {
+	some w in judged
+	some p in budgets(w)
+	v := p.spec.maxUnavailable
+	zero(v)
+}
+
+# min_resolved(v, n): minAvailable v as a pod count of n (percentages round up).
+min_resolved(v, _) := v if is_number(v)
+
+min_resolved(v, n) := ceil((pct(v) * n) / 100)
+
+deny contains {
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block", [pdb_name(p), v, desc]),
+	"resource": w.resource,
+	"severity": "low",
+} if {
+	some w in judged
+	some p in budgets(w)
+	v := p.spec.minAvailable
+	[n, desc] := floor(w)
+	min_resolved(v, n) >= n
+}
+
+deny contains {
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block", [pdb_name(p), v]),
+	"resource": w.resource,
+	"severity": "low",
+} if {
+	some w in judged
+	not numeric(w)
+	some p in budgets(w)
+	v := p.spec.minAvailable
+	pct(v) >= 100
+}

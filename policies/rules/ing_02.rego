@@ -1,0 +1,103 @@
+# METADATA
+# title: Strong TLS on gateway listeners
+# description: |
+#   Istio Gateway servers that terminate TLS (HTTPS/TLS servers with
+#   tls.mode SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL) must not accept
+#   a TLS version below the `min_tls_version` parameter: an unset
+#   `minProtocolVersion` (or TLS_AUTO) means Envoy's server default, TLS 1.2;
+#   a `maxProtocolVersion` below the minimum is reported too. `cipherSuites`
+#   must stay within `allowed_cipher_suites`. Gateway API listeners are
+#   judged on Istio's `gateway.istio.io/tls-cipher-suites` listener option
+#   (comma-separated); Istio documents no listener option for the TLS
+#   version. Passthrough servers are not judged: the backend terminates TLS.
+# custom:
+#   id: ING-02
+#   severity: medium
+#   controls: [SC-13, SC-8(1)]
+#   inputs: [Gateway, Gateway.gateway.networking.k8s.io]
+#   subjects: [Gateway, Gateway.gateway.networking.k8s.io]
+#   remediation: |
+#     Set `tls.minProtocolVersion: TLSV1_2` (or TLSV1_3, per the
+#     min_tls_version parameter) on the Gateway server, remove
+#     `maxProtocolVersion` values below it, and restrict `cipherSuites` to
+#     the allowed list (ECDHE with AES-GCM or CHACHA20-POLY1305).
+package meshaudit.rules.ing_02
+
+import data.meshaudit.lib
+import rego.v1
+
+rank := {"TLSV1_0": 0, "TLSV1_1": 1, "TLSV1_2": 2, "TLSV1_3": 3}
+
+min_rank := rank[lib.params.min_tls_version]
+
+allowed_ciphers := {c | some c in lib.params.allowed_cipher_suites}
+
+terminating_modes := {"SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL"}
+
+servers contains [gw, s] if {
+	some gw in lib.objects("Gateway")
+	lib.in_scope(lib.ns(gw))
+	some s in object.get(gw.spec, "servers", [])
+	upper(object.get(s, ["port", "protocol"], "")) in {"HTTPS", "TLS"}
+	upper(object.get(s, ["tls", "mode"], "PASSTHROUGH")) in terminating_modes
+}
+
+port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), upper(s.port.protocol)])
+
+version(s, field) := upper(v) if {
+	v := s.tls[field]
+	upper(v) != "TLS_AUTO"
+}
+
+deny contains {
+	"msg": sprintf("server port %s sets tls.minProtocolVersion %s, below %s", [port_desc(s), v, lib.params.min_tls_version]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in servers
+	v := version(s, "minProtocolVersion")
+	object.get(rank, v, -1) < min_rank
+}
+
+# Unset minimum: Envoy's server default, TLS 1.2.
+deny contains {
+	"msg": sprintf("server port %s leaves tls.minProtocolVersion unset (TLS 1.2), below %s", [port_desc(s), lib.params.min_tls_version]),
+	"resource": lib.resource(gw),
+} if {
+	min_rank > 2
+	some [gw, s] in servers
+	not version(s, "minProtocolVersion")
+}
+
+deny contains {
+	"msg": sprintf("server port %s sets tls.maxProtocolVersion %s, below %s", [port_desc(s), v, lib.params.min_tls_version]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in servers
+	v := version(s, "maxProtocolVersion")
+	object.get(rank, v, -1) < min_rank
+}
+
+deny contains {
+	"msg": sprintf("server port %s allows cipher suites outside allowed_cipher_suites: %s", [port_desc(s), concat(", ", sort(bad))]),
+	"resource": lib.resource(gw),
+} if {
+	some [gw, s] in servers
+	bad := {c | some c in object.get(s, ["tls", "cipherSuites"], []); not c in allowed_ciphers}
+	count(bad) > 0
+}
+
+# ---- Gateway API -----------------------------------------------------------------
+
+cipher_option := "gateway.istio.io/tls-cipher-suites"
+
+deny contains {
+	"msg": sprintf("listener %s option %s allows cipher suites outside allowed_cipher_suites: %s", [object.get(l, "name", "?"), cipher_option, concat(", ", sort(bad))]),
+	"resource": lib.resource(gw),
+} if {
+	some gw in lib.objects("Gateway.gateway.networking.k8s.io")
+	lib.in_scope(lib.ns(gw))
+	some l in object.get(gw.spec, "listeners", [])
+	v := l.tls.options[cipher_option]
+	bad := {c | some raw in split(v, ","); c := trim_space(raw); c != ""; not c in allowed_ciphers}
+	count(bad) > 0
+}

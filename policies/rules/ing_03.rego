@@ -1,0 +1,131 @@
+# METADATA
+# title: Gateway credentials exist
+# description: |
+#   Every `credentialName` (and `credentialNames`) of an Istio Gateway
+#   server must name a Secret in the namespace of the gateway *workload*
+#   that the Gateway's selector picks (Istio reads the Secret where the
+#   gateway proxy runs, not where the Gateway object is; istioctl analyze
+#   IST0161). A Gateway API listener's `certificateRefs` Secret must exist in
+#   the namespace it names (default: the Gateway's). A missing Secret means
+#   the listener serves no certificate. Only Secret names are read, never
+#   their data. Secrets are collected only when the live scan runs with
+#   `--secret-names` (so the kind is not declared as an input, which would
+#   make the rule unknown before this hint could be given): without any
+#   Secret in a live scan the rule is unknown. Manifests rarely hold
+#   Secrets (they are issued in the cluster): a namespace is judged only when
+#   the input holds Secrets of it, otherwise the check is not applicable for
+#   that scan. A Gateway whose selector matches no workload in the input
+#   cannot be resolved to a namespace and is reported as unknown (live) or
+#   not judged (manifests).
+# custom:
+#   id: ING-03
+#   severity: medium
+#   controls: [SC-17, SC-12]
+#   inputs: [Gateway, Gateway.gateway.networking.k8s.io, workloads]
+#   subjects: [Gateway, Gateway.gateway.networking.k8s.io]
+#   remediation: |
+#     Create the TLS Secret (e.g. with cert-manager) in the namespace of the
+#     gateway deployment, with the exact name the Gateway's `credentialName`
+#     gives, or fix the name.
+package meshaudit.rules.ing_03
+
+import data.meshaudit.lib
+import rego.v1
+
+secrets := {[lib.ns(s), lib.name(s)] | some s in lib.objects("Secret")}
+
+secret_namespaces := {n | some [n, _] in secrets}
+
+no_secrets_live if {
+	lib.live
+	count(secrets) == 0
+}
+
+unknown contains "Secret names were not collected: run the live scan with --secret-names (metadata only) to check gateway credentials" if {
+	no_secrets_live
+	count(refs) + count(unresolved) > 0
+}
+
+# ---- references: [gateway, namespace of the Secret, name, where] -----------------
+
+workloads_matching(sel) := {w.namespace |
+	count(sel) > 0
+	some w in lib.workloads
+	lib.selects(sel, w.labels)
+}
+
+credential_names(s) := {n | n := s.tls.credentialName; n != ""} | {n | some n in object.get(s, ["tls", "credentialNames"], []); n != ""}
+
+# Istio Gateway servers, resolved to the namespaces of the gateway workloads.
+refs contains [gw, n, name, sprintf("server port %v", [object.get(s, ["port", "number"], "?")])] if {
+	some gw in lib.objects("Gateway")
+	lib.in_scope(lib.ns(gw))
+	some s in object.get(gw.spec, "servers", [])
+	some name in credential_names(s)
+	some n in workloads_matching(object.get(gw.spec, "selector", {}))
+}
+
+unresolved contains gw if {
+	some gw in lib.objects("Gateway")
+	lib.in_scope(lib.ns(gw))
+	some s in object.get(gw.spec, "servers", [])
+	count(credential_names(s)) > 0
+	count(workloads_matching(object.get(gw.spec, "selector", {}))) == 0
+}
+
+api_key := "Gateway.gateway.networking.k8s.io"
+
+refs contains [gw, n, r.name, sprintf("listener %s", [object.get(l, "name", "?")])] if {
+	some gw in lib.objects(api_key)
+	lib.in_scope(lib.ns(gw))
+	some l in object.get(gw.spec, "listeners", [])
+	some r in object.get(l, ["tls", "certificateRefs"], [])
+	object.get(r, "kind", "Secret") == "Secret"
+	object.get(r, "group", "") == ""
+	n := object.get(r, "namespace", lib.ns(gw))
+}
+
+# ---- findings ------------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("%s credential %q has no Secret %s/%s (the gateway workload's namespace)", [where, name, n, name]),
+	"resource": lib.resource(gw),
+} if {
+	not no_secrets_live
+	some [gw, n, name, where] in refs
+	startswith(gw.apiVersion, "networking.istio.io/")
+	judged_ns(n)
+	not [n, name] in secrets
+}
+
+deny contains {
+	"msg": sprintf("%s certificateRef %q has no Secret %s/%s", [where, name, n, name]),
+	"resource": lib.resource(gw),
+} if {
+	not no_secrets_live
+	some [gw, n, name, where] in refs
+	startswith(gw.apiVersion, "gateway.networking.k8s.io/")
+	judged_ns(n)
+	not [n, name] in secrets
+}
+
+judged_ns(_) if lib.live
+
+judged_ns(n) if n in secret_namespaces
+
+not_applicable contains sprintf("the input holds no Secret of namespace(s) %s: manifests do not carry issued certificates, check them in a live scan with --secret-names", [concat(", ", sort(missing))]) if {
+	not lib.live
+	missing := {n | some [_, n, _, _] in refs; not n in secret_namespaces}
+	count(missing) > 0
+}
+
+unknown contains sprintf("Gateway %s/%s selects no workload in the input, so the namespace of its credential Secrets is unknown", [lib.ns(gw), lib.name(gw)]) if {
+	lib.live
+	not no_secrets_live
+	some gw in unresolved
+}
+
+not_applicable contains sprintf("the gateway workload of Gateway %s/%s is not in the input, so the namespace of its credential Secrets is unknown", [lib.ns(gw), lib.name(gw)]) if {
+	not lib.live
+	some gw in unresolved
+}

@@ -1,0 +1,63 @@
+package meshaudit.rules.mesh_06_test
+
+import data.meshaudit.rules.mesh_06
+import rego.v1
+
+ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+ds(n, labels, host) := {
+	"apiVersion": "apps/v1",
+	"kind": "DaemonSet",
+	"metadata": {"name": "agent", "namespace": n},
+	"spec": {"template": {
+		"metadata": {"labels": labels},
+		"spec": {"hostNetwork": host, "containers": [{"name": "agent", "image": "agent:1"}]},
+	}},
+}
+
+res(n) := {"apiVersion": "apps/v1", "kind": "DaemonSet", "namespace": n, "name": "agent"}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+test_host_network_in_enrolled_namespace_fails if {
+	mesh_06.deny == {{
+		"msg": "pod template sets hostNetwork: true although namespace \"app\" is enrolled in the mesh: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization",
+		"resource": res("app"),
+	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled"})], "DaemonSet": [ds("app", {}, true)]})
+}
+
+test_host_network_in_ambient_namespace_fails if {
+	count(mesh_06.deny) == 1 with input as inp({"Namespace": [ns("app", {"istio.io/dataplane-mode": "ambient"})], "DaemonSet": [ds("app", {}, true)]})
+}
+
+test_revision_namespace_fails if {
+	count(mesh_06.deny) == 1 with input as inp({"Namespace": [ns("app", {"istio.io/rev": "canary"})], "DaemonSet": [ds("app", {}, true)]})
+}
+
+test_no_host_network_passes if {
+	count(mesh_06.deny) == 0 with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled"})], "DaemonSet": [ds("app", {}, false)]})
+}
+
+test_unenrolled_namespace_passes if {
+	count(mesh_06.deny) == 0 with input as inp({"Namespace": [ns("app", {})], "DaemonSet": [ds("app", {}, true)]})
+}
+
+test_pod_label_asks_for_sidecar_fails if {
+	mesh_06.deny == {{
+		"msg": "pod template sets hostNetwork: true although its pod label sidecar.istio.io/inject=true asks for a sidecar: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization",
+		"resource": res("app"),
+	}} with input as inp({"Namespace": [ns("app", {})], "DaemonSet": [ds("app", {"sidecar.istio.io/inject": "true"}, true)]})
+}
+
+test_pod_rev_label_fails_implied_namespace if {
+	some f in mesh_06.deny with input as inp({"DaemonSet": [ds("app", {"istio.io/rev": "1-30"}, true)]})
+	contains(f.msg, "istio.io/rev=1-30")
+}
+
+test_excluded_namespace_ignored if {
+	count(mesh_06.deny) == 0 with input as inp({"Namespace": [ns("kube-system", {"istio-injection": "enabled"})], "DaemonSet": [ds("kube-system", {}, true)]})
+}
+
+test_root_namespace_ignored if {
+	count(mesh_06.deny) == 0 with input as inp({"Namespace": [ns("istio-system", {"istio-injection": "enabled"})], "DaemonSet": [ds("istio-system", {}, true)]})
+}

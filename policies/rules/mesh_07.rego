@@ -1,0 +1,205 @@
+# METADATA
+# title: Sidecar injector fails closed and covers enrolled namespaces
+# description: |
+#   Istio's sidecar injector webhooks (MutatingWebhookConfigurations
+#   `istio-sidecar-injector*` and the revision tags `istio-revision-tag-*`)
+#   must use `failurePolicy: Fail` (the admissionregistration/v1 default when
+#   unset): with `Ignore`, pods created while istiod is unreachable start
+#   without a sidecar, outside the mesh. Their selectors must not skip
+#   enrolled namespaces: an enrolled, in-scope namespace that no injector
+#   webhook selects because a
+#   `NotIn`/`DoesNotExist` expression of a webhook's namespaceSelector (or,
+#   for its pods, objectSelector) excludes it is reported. Namespaces are
+#   matched with their labels plus `kubernetes.io/metadata.name`; pods opted
+#   out with `sidecar.istio.io/inject` are not judged. A live cluster without
+#   any injector webhook fails. The injector's `neverInjectSelector` lives in
+#   the `config` key of ConfigMap `istio-sidecar-injector`, which meshaudit
+#   never collects: it is not checked here.
+# custom:
+#   id: MESH-07
+#   severity: high
+#   controls: [SC-24, CM-3]
+#   inputs: [MutatingWebhookConfiguration, Namespace, workloads]
+#   subjects: [MutatingWebhookConfiguration]
+#   remediation: |
+#     Set `failurePolicy: Fail` on every webhook of the istio-sidecar-injector
+#     and istio-revision-tag MutatingWebhookConfigurations (Helm value
+#     `sidecarInjectorWebhook` defaults do), and remove the `NotIn` /
+#     `DoesNotExist` selector expressions that exclude enrolled namespaces or
+#     their pods (opt a namespace out by removing its injection label, a pod
+#     with `sidecar.istio.io/inject: "false"`). Keep `neverInjectSelector` in
+#     the injector ConfigMap limited to approved selectors.
+package meshaudit.rules.mesh_07
+
+import data.meshaudit.lib
+import rego.v1
+
+injector(m) if startswith(lib.name(m), "istio-sidecar-injector")
+
+injector(m) if startswith(lib.name(m), "istio-revision-tag-")
+
+injectors := [m | some m in lib.objects("MutatingWebhookConfiguration"); injector(m)]
+
+# hooks: every webhook of the injector configurations with its configuration.
+hooks := [{"mwc": m, "hook": h} | some m in injectors; some h in object.get(m, "webhooks", [])]
+
+not_applicable contains "no istio-sidecar-injector or istio-revision-tag MutatingWebhookConfiguration in the input" if {
+	not lib.live
+	count(injectors) == 0
+}
+
+deny contains {
+	"msg": "no sidecar injector webhook (MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-*) is installed, so no pod gets a sidecar by injection",
+	"resource": lib.mesh_resource,
+} if {
+	lib.live
+	count(injectors) == 0
+}
+
+# ---- failurePolicy ----------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("webhook %s of MutatingWebhookConfiguration %s has failurePolicy %v: pods created while istiod is unreachable start without a sidecar (want Fail)", [x.hook.name, lib.name(x.mwc), x.hook.failurePolicy]),
+	"resource": lib.resource(x.mwc),
+} if {
+	some x in hooks
+	fp := object.get(x.hook, "failurePolicy", "Fail")
+	fp != "Fail"
+}
+
+# ---- label selectors ----------------------------------------------------------------
+
+negative := {"NotIn", "DoesNotExist"}
+
+value_in(e, l) if {
+	some v in object.get(e, "values", [])
+	l[e.key] == v
+}
+
+expr_matches(e, l) if {
+	e.operator == "In"
+	value_in(e, l)
+}
+
+expr_matches(e, l) if {
+	e.operator == "NotIn"
+	not value_in(e, l)
+}
+
+expr_matches(e, l) if {
+	e.operator == "Exists"
+	e.key in object.keys(l)
+}
+
+expr_matches(e, l) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(l)
+}
+
+sel_matches(sel, l) if {
+	lib.selects(object.get(sel, "matchLabels", {}), l)
+	every e in object.get(sel, "matchExpressions", []) {
+		expr_matches(e, l)
+	}
+}
+
+# positive_matches: the selector matches but for its NotIn/DoesNotExist
+# expressions.
+positive_matches(sel, l) if {
+	lib.selects(object.get(sel, "matchLabels", {}), l)
+	every e in object.get(sel, "matchExpressions", []) {
+		expr_check(e, l)
+	}
+}
+
+expr_check(e, _) if e.operator in negative
+
+expr_check(e, l) if {
+	not e.operator in negative
+	expr_matches(e, l)
+}
+
+# excluding: the text of a selector's negative expressions that fail on l.
+excluding(sel, l) := concat(", ", sort([expr_text(e) |
+	some e in object.get(sel, "matchExpressions", [])
+	e.operator in negative
+	not expr_matches(e, l)
+]))
+
+expr_text(e) := sprintf("%s NotIn [%s]", [e.key, concat(", ", [sprintf("%v", [v]) | some v in e.values])]) if e.operator == "NotIn"
+
+expr_text(e) := sprintf("%s DoesNotExist", [e.key]) if e.operator == "DoesNotExist"
+
+# nontrivial: the selector has a positive condition (matchLabels, In,
+# Exists), i.e. it targets some namespaces or pods rather than being a
+# catch-all narrowed by exclusions (Istio's object-selector webhooks).
+nontrivial(sel) if count(object.get(sel, "matchLabels", {})) > 0
+
+nontrivial(sel) if {
+	some e in object.get(sel, "matchExpressions", [])
+	not e.operator in negative
+}
+
+ns_sel(h) := object.get(h, "namespaceSelector", {})
+
+obj_sel(h) := object.get(h, "objectSelector", {})
+
+ns_match_labels(n) := object.union(lib.ns_labels(n), {"kubernetes.io/metadata.name": n})
+
+enrolled_namespaces contains n if {
+	some n, _ in lib.namespace_objects
+	lib.app_ns(n)
+	lib.sidecar_enrolled(n)
+}
+
+# A namespace is selected when some webhook's namespaceSelector matches it
+# and its objectSelector matches an unlabelled pod.
+ns_selected(l) if {
+	some x in hooks
+	sel_matches(ns_sel(x.hook), l)
+	sel_matches(obj_sel(x.hook), {})
+}
+
+deny contains {
+	"msg": sprintf("namespace %q is enrolled for sidecar injection but no injector webhook selects it: the namespaceSelector of webhook %s excludes it with %s", [n, x.hook.name, excluding(ns_sel(x.hook), l)]),
+	"resource": lib.resource(x.mwc),
+} if {
+	count(hooks) > 0
+	some n in enrolled_namespaces
+	l := ns_match_labels(n)
+	not ns_selected(l)
+	some x in hooks
+	nontrivial(ns_sel(x.hook))
+	positive_matches(ns_sel(x.hook), l)
+	not sel_matches(ns_sel(x.hook), l)
+}
+
+pod_selected(nl, pl) if {
+	some x in hooks
+	sel_matches(ns_sel(x.hook), nl)
+	sel_matches(obj_sel(x.hook), pl)
+}
+
+deny contains {
+	"msg": sprintf("pods of %s %s/%s in enrolled namespace %q get no sidecar: the objectSelector of webhook %s excludes them with %s", [w.kind, w.namespace, lib.name(w.obj), w.namespace, x.hook.name, excluding(obj_sel(x.hook), w.labels)]),
+	"resource": lib.resource(x.mwc),
+} if {
+	count(hooks) > 0
+	some w in lib.workloads
+	w.namespace in enrolled_namespaces
+	not lib.opted_out(w)
+	not lib.injected(w)
+	not lib.host_network(w)
+	nl := ns_match_labels(w.namespace)
+	ns_selected(nl)
+	not pod_selected(nl, w.labels)
+	some x in hooks
+	sel_matches(ns_sel(x.hook), nl)
+	targeted(x.hook)
+	positive_matches(obj_sel(x.hook), w.labels)
+	not sel_matches(obj_sel(x.hook), w.labels)
+}
+
+targeted(h) if nontrivial(ns_sel(h))
+
+targeted(h) if nontrivial(obj_sel(h))

@@ -1,0 +1,188 @@
+# METADATA
+# title: Sidecar egress scoped per namespace
+# description: |
+#   Without a Sidecar resource every proxy receives configuration for, and
+#   can reach, every service of the mesh. Each namespace with sidecars needs
+#   a selector-less Sidecar of its own, or the mesh default Sidecar
+#   (selector-less, in the Istio root namespace), whose `egress[].hosts` are
+#   not `*/*`; a Sidecar without `egress` inherits the root default's (and
+#   without one, everything). Also reported: any Sidecar listing `*/*`,
+#   several selector-less Sidecars in one namespace (istioctl analyze
+#   IST0111: only one applies) and a workload selected by several Sidecars
+#   (IST0110). A manifest scan without the root namespace cannot see the
+#   mesh default, so namespaces without their own Sidecar are then not
+#   judged.
+# custom:
+#   id: MESH-09
+#   severity: medium
+#   controls: [CM-7, AC-4]
+#   inputs: [Sidecar, Namespace, workloads]
+#   subjects: [workloads, Sidecar]
+#   remediation: |
+#     Create a Sidecar named `default` without workloadSelector in the Istio
+#     root namespace with `egress: [{hosts: ["./*", "istio-system/*"]}]`, and
+#     per namespace a selector-less Sidecar listing only the namespaces (or
+#     hosts) its workloads call. Replace `*/*` with those hosts, keep one
+#     selector-less Sidecar per namespace and make workloadSelectors
+#     disjoint.
+package meshaudit.rules.mesh_09
+
+import data.meshaudit.lib
+import rego.v1
+
+all_hosts := "*/*"
+
+sidecars := [sc | some sc in lib.objects("Sidecar"); lib.in_scope(lib.ns(sc))]
+
+sel(sc) := object.get(sc, ["spec", "workloadSelector", "labels"], {})
+
+selectorless(sc) if count(sel(sc)) == 0
+
+sc_name(sc) := sprintf("%s/%s", [lib.ns(sc), lib.name(sc)])
+
+defaults_by_ns[lib.ns(sc)] contains sc if {
+	some sc in sidecars
+	selectorless(sc)
+}
+
+selected_by_ns[lib.ns(sc)] contains sc if {
+	some sc in sidecars
+	not selectorless(sc)
+}
+
+# The oldest selector-less Sidecar of a namespace applies.
+ts(sc) := object.get(sc.metadata, "creationTimestamp", "")
+
+oldest(list) := sc if {
+	first := min({[ts(s), lib.name(s)] | some s in list})
+	sc := [s | some s in list; [ts(s), lib.name(s)] == first][0]
+}
+
+ns_default(n) := oldest(defaults_by_ns[n])
+
+root_default := oldest(defaults_by_ns[lib.root_ns])
+
+root_known if lib.live
+
+root_known if lib.has_root_objects
+
+# ---- which namespaces have sidecars (as MESH-03) -----------------------------
+
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if lib.unlabelled_ns(n)
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	lib.sidecar_enrolled(w.namespace)
+	not lib.opted_out(w)
+	not lib.host_network(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+	not lib.host_network(w)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not lib.opted_out(w)
+	not lib.host_network(w)
+}
+
+sidecar_namespaces contains w.namespace if {
+	some w in lib.workloads
+	lib.app_ns(w.namespace)
+	sidecar(w)
+}
+
+sidecar_namespaces contains n if {
+	some n, _ in lib.namespace_objects
+	lib.app_ns(n)
+	lib.sidecar_enrolled(n)
+}
+
+# ---- egress scope --------------------------------------------------------------
+
+has_egress(sc) if count(object.get(sc.spec, "egress", [])) > 0
+
+wide(sc) if {
+	some l in sc.spec.egress
+	all_hosts in object.get(l, "hosts", [])
+}
+
+judged_namespaces contains n if {
+	some n in sidecar_namespaces
+	ns_default(n)
+}
+
+judged_namespaces contains n if {
+	some n in sidecar_namespaces
+	not ns_default(n)
+	root_known
+}
+
+not_applicable contains "no namespace with sidecars can be judged: they have no Sidecar of their own and the Istio root namespace (its default Sidecar) is not in the input" if {
+	count(judged_namespaces) == 0
+	count(sidecars) == 0
+}
+
+deny contains {
+	"msg": sprintf("namespace %q has no Sidecar and the root namespace %q has no default Sidecar, so its proxies get configuration for, and can reach, every service in the mesh", [n, lib.root_ns]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged_namespaces
+	not ns_default(n)
+	not root_default
+}
+
+deny contains {
+	"msg": sprintf("Sidecar %s lists egress host %q, so the proxies it applies to can reach every service in the mesh", [sc_name(sc), all_hosts]),
+	"resource": lib.resource(sc),
+} if {
+	some sc in sidecars
+	wide(sc)
+}
+
+deny contains {
+	"msg": sprintf("Sidecar %s sets no egress and the root namespace %q has no default Sidecar, so its proxies can reach every service in the mesh", [sc_name(sc), lib.root_ns]),
+	"resource": lib.resource(sc),
+} if {
+	some sc in sidecars
+	lib.ns(sc) != lib.root_ns
+	not has_egress(sc)
+	root_known
+	not root_default
+}
+
+deny contains {
+	"msg": sprintf("default Sidecar %s in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh", [sc_name(root_default)]),
+	"resource": lib.resource(root_default),
+} if {
+	not has_egress(root_default)
+}
+
+# ---- conflicts ------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("namespace %q has %d Sidecars without workloadSelector (%s): Istio applies only one of them", [n, count(list), concat(", ", sort([lib.name(s) | some s in list]))]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n, list in defaults_by_ns
+	count(list) > 1
+}
+
+deny contains {
+	"msg": sprintf("pods of %s %s/%s are selected by %d Sidecars (%s): Istio applies only one of them", [w.kind, w.namespace, lib.name(w.obj), count(names), concat(", ", sort(names))]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	list := selected_by_ns[w.namespace]
+	names := [lib.name(s) | some s in list; lib.selects(sel(s), w.labels)]
+	count(names) > 1
+}

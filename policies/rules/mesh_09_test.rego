@@ -1,0 +1,115 @@
+package meshaudit.rules.mesh_09_test
+
+import data.meshaudit.rules.mesh_09
+import rego.v1
+
+ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+enabled(name) := ns(name, {"istio-injection": "enabled"})
+
+root_ns := ns("istio-system", {})
+
+sidecar(n, name, spec) := {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": {"name": name, "namespace": n}, "spec": spec}
+
+sres(n, name) := {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": n, "name": name}
+
+scoped := {"egress": [{"hosts": ["./*", "istio-system/*"]}]}
+
+deploy(n, name, labels) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": n},
+	"spec": {"template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}},
+}
+
+inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
+
+test_root_default_scoped_passes if {
+	count(mesh_09.deny) == 0 with input as inp("manifests", {
+		"Namespace": [root_ns, enabled("shop")],
+		"Sidecar": [sidecar("istio-system", "default", scoped)],
+		"Deployment": [deploy("shop", "web", {"app": "web"})],
+	})
+}
+
+test_namespace_sidecar_scoped_passes if {
+	count(mesh_09.deny) == 0 with input as inp("cluster", {
+		"Namespace": [enabled("shop")],
+		"Sidecar": [sidecar("shop", "default", scoped)],
+	})
+}
+
+test_no_sidecar_live_fails if {
+	mesh_09.deny == {{
+		"msg": "namespace \"shop\" has no Sidecar and the root namespace \"istio-system\" has no default Sidecar, so its proxies get configuration for, and can reach, every service in the mesh",
+		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"},
+	}} with input as inp("cluster", {"Namespace": [enabled("shop"), ns("other", {})], "Deployment": [deploy("other", "x", {})]})
+}
+
+test_manifests_without_root_not_judged if {
+	objs := {"Namespace": [enabled("shop")], "Deployment": [deploy("shop", "web", {})]}
+	count(mesh_09.deny) == 0 with input as inp("manifests", objs)
+	mesh_09.not_applicable == {"no namespace with sidecars can be judged: they have no Sidecar of their own and the Istio root namespace (its default Sidecar) is not in the input"} with input as inp("manifests", objs)
+}
+
+test_wide_egress_fails if {
+	sc := sidecar("shop", "default", {"egress": [{"hosts": ["./*"]}, {"hosts": ["*/*"]}]})
+	mesh_09.deny == {{
+		"msg": "Sidecar shop/default lists egress host \"*/*\", so the proxies it applies to can reach every service in the mesh",
+		"resource": sres("shop", "default"),
+	}} with input as inp("cluster", {"Namespace": [enabled("shop")], "Sidecar": [sc]})
+}
+
+test_wide_root_default_fails if {
+	sc := sidecar("istio-system", "default", {"egress": [{"hosts": ["*/*"]}]})
+	some f in mesh_09.deny with input as inp("manifests", {"Namespace": [root_ns, enabled("shop")], "Sidecar": [sc]})
+	f.resource == sres("istio-system", "default")
+}
+
+test_root_default_without_egress_fails if {
+	sc := sidecar("istio-system", "default", {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}})
+	mesh_09.deny == {{
+		"msg": "default Sidecar istio-system/default in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh",
+		"resource": sres("istio-system", "default"),
+	}} with input as inp("cluster", {"Namespace": [enabled("shop")], "Sidecar": [sc]})
+}
+
+test_namespace_sidecar_without_egress_inherits_root if {
+	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("shop", "ingress", {"ingress": [{"port": {"number": 80, "protocol": "HTTP", "name": "http"}}]}), sidecar("istio-system", "default", scoped)]}
+	count(mesh_09.deny) == 0 with input as inp("cluster", objs)
+}
+
+test_namespace_sidecar_without_egress_no_root_fails if {
+	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("shop", "default", {"ingress": []})]}
+	mesh_09.deny == {{
+		"msg": "Sidecar shop/default sets no egress and the root namespace \"istio-system\" has no default Sidecar, so its proxies can reach every service in the mesh",
+		"resource": sres("shop", "default"),
+	}} with input as inp("cluster", objs)
+}
+
+test_multiple_selectorless_fails if {
+	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("shop", "a", scoped), sidecar("shop", "b", scoped)]}
+	mesh_09.deny == {{
+		"msg": "namespace \"shop\" has 2 Sidecars without workloadSelector (a, b): Istio applies only one of them",
+		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"},
+	}} with input as inp("cluster", objs)
+}
+
+test_overlapping_selectors_fail if {
+	s1 := sidecar("shop", "web", object.union(scoped, {"workloadSelector": {"labels": {"app": "web"}}}))
+	s2 := sidecar("shop", "v1", object.union(scoped, {"workloadSelector": {"labels": {"version": "v1"}}}))
+	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("shop", "default", scoped), s1, s2], "Deployment": [deploy("shop", "web", {"app": "web", "version": "v1"}), deploy("shop", "api", {"app": "api", "version": "v1"})]}
+	mesh_09.deny == {{
+		"msg": "pods of Deployment shop/web are selected by 2 Sidecars (v1, web): Istio applies only one of them",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"},
+	}} with input as inp("cluster", objs)
+}
+
+test_unenrolled_namespace_not_judged if {
+	count(mesh_09.deny) == 0 with input as inp("cluster", {"Namespace": [ns("plain", {})], "Deployment": [deploy("plain", "web", {})]})
+}
+
+test_excluded_namespace_sidecar_ignored if {
+	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("istio-system", "default", scoped), sidecar("kube-system", "x", {"egress": [{"hosts": ["*/*"]}]})]}
+	count(mesh_09.deny) == 0 with input as inp("cluster", objs)
+}

@@ -1,0 +1,137 @@
+# METADATA
+# title: Mesh TLS versions, cipher suites and curves are strong
+# description: |
+#   Reads the mesh config's `meshMTLS` (TLS of ISTIO_MUTUAL traffic between
+#   workloads) and `tlsDefaults` (every other TLS the proxies originate or
+#   terminate). `meshMTLS.minProtocolVersion` must be at least the required
+#   version (`min_tls_version`; unset or TLS_AUTO means TLS 1.2). Cipher suites
+#   and ECDH curves that are set must be in the allowlists
+#   (`allowed_cipher_suites`, `allowed_ecdh_curves`). When
+#   `tlsDefaults.cipherSuites` is unset Istio's documented default list
+#   applies, which includes AES256-GCM-SHA384 and AES128-GCM-SHA256 (no
+#   forward secrecy): reported at medium severity when the allowlist does not
+#   hold them. `tlsDefaults.minProtocolVersion` is ignored by Istio (only
+#   curves and cipher suites are read there), so it is not judged. A
+#   `compliancePolicy` (fips-140-2, pqc) overrides suites and curves.
+# custom:
+#   id: MTLS-04
+#   severity: high
+#   controls: [SC-13, SC-8(1)]
+#   inputs: [ConfigMap]
+#   requires: [mesh_config]
+#   remediation: |
+#     In the mesh config (`istio` ConfigMap, or `meshConfig` in the
+#     IstioOperator/Helm values) set `meshMTLS.minProtocolVersion` to the
+#     required version (e.g. TLSV1_3), and list only allowlisted suites and
+#     curves in `meshMTLS`/`tlsDefaults` `cipherSuites` and `ecdhCurves`,
+#     e.g. `tlsDefaults.cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384,
+#     ECDHE-RSA-AES256-GCM-SHA384, ECDHE-ECDSA-AES128-GCM-SHA256,
+#     ECDHE-RSA-AES128-GCM-SHA256]`.
+package meshaudit.rules.mtls_04
+
+import data.meshaudit.lib
+import rego.v1
+
+mc := lib.mesh_config
+
+# Findings point at the mesh ConfigMap when it is in the input.
+subject := lib.resource(lib.mesh_configmap) if {
+	lib.has_mesh_config
+} else := lib.mesh_resource
+
+version_rank := {"TLS_AUTO": 2, "TLSV1_2": 2, "TLSV1_3": 3}
+
+required := upper(lib.params.min_tls_version)
+
+# compliancePolicy values that fix suites and curves to compliant sets.
+policy := lower(sprintf("%v", [object.get(mc, "compliancePolicy", "")]))
+
+fixed_crypto if policy in {"fips-140-2", "pqc"}
+
+# Istio's documented default cipher suites (MeshConfig.TLSConfig).
+istio_default_ciphers := [
+	"ECDHE-ECDSA-AES256-GCM-SHA384",
+	"ECDHE-RSA-AES256-GCM-SHA384",
+	"ECDHE-ECDSA-AES128-GCM-SHA256",
+	"ECDHE-RSA-AES128-GCM-SHA256",
+	"AES256-GCM-SHA384",
+	"AES128-GCM-SHA256",
+]
+
+allowed_ciphers := {upper(c) | some c in lib.params.allowed_cipher_suites}
+
+allowed_curves := {c | some c in lib.params.allowed_ecdh_curves}
+
+list_of(v) := [sprintf("%v", [x]) | some x in v] if is_array(v)
+
+list_of(v) := [trim_space(x) | some x in split(v, ","); trim_space(x) != ""] if is_string(v)
+
+# ---- minimum protocol version ----------------------------------------------
+
+mesh_min := upper(sprintf("%v", [mc.meshMTLS.minProtocolVersion]))
+
+deny contains {
+	"msg": sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]),
+	"resource": subject,
+} if {
+	mesh_min in object.keys(version_rank)
+	version_rank[mesh_min] < version_rank[required]
+	policy != "pqc"
+}
+
+deny contains {
+	"msg": sprintf("meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required %s", [required]),
+	"resource": subject,
+} if {
+	not mc.meshMTLS.minProtocolVersion
+	version_rank[required] > 2
+	policy != "pqc"
+}
+
+deny contains {
+	"msg": sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]),
+	"resource": subject,
+} if {
+	mc.meshMTLS.minProtocolVersion
+	not mesh_min in object.keys(version_rank)
+}
+
+# ---- cipher suites and curves ----------------------------------------------
+
+sections := ["meshMTLS", "tlsDefaults"]
+
+bad_ciphers(section) := sort({c |
+	some c in list_of(mc[section].cipherSuites)
+	not upper(c) in allowed_ciphers
+})
+
+deny contains {
+	"msg": sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]),
+	"resource": subject,
+} if {
+	not fixed_crypto
+	some section in sections
+	bad := bad_ciphers(section)
+	count(bad) > 0
+}
+
+deny contains {
+	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites", [concat(", ", bad)]),
+	"resource": subject,
+	"severity": "medium",
+} if {
+	not fixed_crypto
+	not mc.tlsDefaults.cipherSuites
+	bad := sort({c | some c in istio_default_ciphers; not c in allowed_ciphers})
+	count(bad) > 0
+}
+
+deny contains {
+	"msg": sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]),
+	"resource": subject,
+} if {
+	not fixed_crypto
+	some section in sections
+	bad := sort({c | some c in list_of(mc[section].ecdhCurves); not c in allowed_curves})
+	count(bad) > 0
+}

@@ -1,0 +1,100 @@
+package meshaudit.rules.mtls_04_test
+
+import data.meshaudit.lib
+import data.meshaudit.rules.mtls_04
+import rego.v1
+
+cm(mesh) := {
+	"apiVersion": "v1",
+	"kind": "ConfigMap",
+	"metadata": {"name": "istio", "namespace": "istio-system"},
+	"data": {"mesh": mesh},
+}
+
+cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}
+
+inp(mesh) := {"cluster": "c1", "source": "manifests", "objects": {"ConfigMap": [cm(mesh)]}}
+
+good_defaults := "tlsDefaults:\n  cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES128-GCM-SHA256]\n"
+
+test_explicit_allowlisted_suites_pass if {
+	count(mtls_04.deny) == 0 with input as inp(good_defaults)
+}
+
+test_unset_suites_use_istio_defaults_medium if {
+	mtls_04.deny == {{
+		"msg": "tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes AES128-GCM-SHA256, AES256-GCM-SHA384, not in the allowed cipher suites",
+		"resource": cm_res,
+		"severity": "medium",
+	}} with input as inp("rootNamespace: istio-system\n")
+}
+
+test_unset_suites_pass_when_allowlist_holds_defaults if {
+	p := object.union(lib.params, {"allowed_cipher_suites": array.concat(lib.params.allowed_cipher_suites, ["AES256-GCM-SHA384", "AES128-GCM-SHA256"])})
+	count(mtls_04.deny) == 0 with input as inp("{}") with data.meshaudit.params as p
+}
+
+test_weak_mesh_suites_fail if {
+	mesh := concat("", [good_defaults, "meshMTLS:\n  cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA]\n"])
+	mtls_04.deny == {{
+		"msg": "meshMTLS.cipherSuites allows AES128-SHA, DES-CBC3-SHA, not in the allowed cipher suites",
+		"resource": cm_res,
+	}} with input as inp(mesh)
+}
+
+test_weak_curve_fails if {
+	mesh := concat("", [good_defaults, "  ecdhCurves: [X25519, P-521]\n"])
+	mtls_04.deny == {{
+		"msg": "tlsDefaults.ecdhCurves allows P-521, not in the allowed ECDH curves",
+		"resource": cm_res,
+	}} with input as inp(mesh)
+}
+
+test_min_version_default_meets_tls12 if {
+	count(mtls_04.deny) == 0 with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLS_AUTO\n"]))
+}
+
+test_min_version_unset_below_required_13 if {
+	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	mtls_04.deny == {{
+		"msg": "meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required TLSV1_3",
+		"resource": cm_res,
+	}} with input as inp(good_defaults) with data.meshaudit.params as p
+}
+
+test_min_version_12_below_required_13 if {
+	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	mtls_04.deny == {{
+		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3",
+		"resource": cm_res,
+	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n"])) with data.meshaudit.params as p
+}
+
+test_min_version_13_passes if {
+	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	count(mtls_04.deny) == 0 with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_3\n"])) with data.meshaudit.params as p
+}
+
+test_invalid_version_reported if {
+	mtls_04.deny == {{
+		"msg": "meshMTLS.minProtocolVersion \"TLSV1_1\" is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)",
+		"resource": cm_res,
+	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_1\n"]))
+}
+
+test_fips_policy_fixes_suites if {
+	count(mtls_04.deny) == 0 with input as inp("compliancePolicy: fips-140-2\ntlsDefaults:\n  cipherSuites: [AES128-SHA]\n")
+}
+
+# tlsDefaults.minProtocolVersion is ignored by Istio.
+test_tls_defaults_min_version_not_judged if {
+	count(mtls_04.deny) == 0 with input as inp(concat("", [good_defaults, "  minProtocolVersion: TLSV1_2\n"]))
+		with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_2"})
+}
+
+# Live scan without the mesh ConfigMap: Istio's defaults, on the mesh.
+test_live_without_configmap_uses_defaults if {
+	some f in mtls_04.deny with input as {"cluster": "c1", "source": "cluster", "objects": {}}
+	f.resource == {"kind": "Mesh", "name": "c1"}
+	f.severity == "medium"
+}

@@ -1,0 +1,165 @@
+# METADATA
+# title: Mesh CA rooted in the enterprise PKI
+# description: |
+#   istiod signs workload certificates with the CA in Secret `cacerts` of
+#   the Istio root namespace when it exists (a plugged-in intermediate of the
+#   enterprise PKI), or forwards them to an external CA (istiod env
+#   `EXTERNAL_CA` or `CA_ADDR`, MeshConfig `ca.address`, or cert-manager's
+#   istio-csr); otherwise it generates a self-signed root (`istio-ca-secret`)
+#   that nothing outside the mesh trusts or can revoke. Only Secret names are
+#   read, never their data. Secrets are collected in a live scan only with
+#   `--secret-names`; without them the rule is unknown unless an external CA
+#   is configured. A manifest scan accepts a `cacerts` Secret, or a
+#   SealedSecret, ExternalSecret or cert-manager Certificate producing it, in
+#   the root namespace; when the input holds no Secret of the root namespace
+#   (Secrets usually live outside manifests) the rule is unknown.
+# custom:
+#   id: MTLS-05
+#   severity: high
+#   controls: [SC-12, SC-17]
+#   inputs: [Deployment, ConfigMap]
+#   remediation: |
+#     Plug an intermediate CA of the enterprise PKI into istiod: create Secret
+#     `cacerts` (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem) in
+#     the Istio root namespace and restart istiod, or integrate an external
+#     CA (cert-manager istio-csr, or istiod `EXTERNAL_CA` with a Kubernetes
+#     CSR signer). Then delete the self-signed `istio-ca-secret`.
+package meshaudit.rules.mtls_05
+
+import data.meshaudit.lib
+import rego.v1
+
+root := lib.root_ns
+
+istiod(d) if lib.labels(d).app == "istiod"
+
+istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	istiod(d)
+}
+
+env_names(d) := {e.name |
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	some e in object.get(c, "env", [])
+}
+
+# ---- external CA -----------------------------------------------------------
+
+# istiod forwards CSRs to an external CA (a redacted value still shows the
+# variable is set).
+external_env(d) := n if {
+	some n in ["EXTERNAL_CA", "CA_ADDR"]
+	n in env_names(d)
+}
+
+istio_csr(d) if contains(lib.name(d), "istio-csr")
+
+istio_csr(d) if lib.labels(d)["app.kubernetes.io/name"] == "cert-manager-istio-csr"
+
+istio_csr(d) if {
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	contains(object.get(c, "image", ""), "cert-manager-istio-csr")
+}
+
+mesh_external_ca if object.get(lib.mesh_config, ["ca", "address"], "") != ""
+
+cluster_external_ca if mesh_external_ca
+
+cluster_external_ca if {
+	some d in lib.objects("Deployment")
+	istio_csr(d)
+}
+
+external_ca(d) if cluster_external_ca
+
+external_ca(d) if external_env(d)
+
+# ---- plugged-in CA ---------------------------------------------------------
+
+root_objects(kind) := [o | some o in lib.objects(kind); lib.ns(o) == root]
+
+root_secrets := root_objects("Secret")
+
+root_secret_names := {lib.name(s) | some s in root_secrets}
+
+has_cacerts if "cacerts" in root_secret_names
+
+# Manifest stand-ins that produce Secret cacerts.
+has_cacerts if {
+	some o in root_objects("SealedSecret.bitnami.com")
+	object.get(o, ["spec", "template", "metadata", "name"], lib.name(o)) == "cacerts"
+}
+
+has_cacerts if {
+	some o in root_objects("ExternalSecret.external-secrets.io")
+	object.get(o, ["spec", "target", "name"], lib.name(o)) == "cacerts"
+}
+
+has_cacerts if {
+	some o in root_objects("Certificate.cert-manager.io")
+	object.get(o, ["spec", "secretName"], "") == "cacerts"
+}
+
+# ---- verdict ---------------------------------------------------------------
+
+self_signed_istiods contains d if {
+	some d in istiods
+	not external_ca(d)
+	not has_cacerts
+}
+
+# Secret names are known: a live scan that collected some Secret, or a
+# manifest scan holding Secrets of the root namespace.
+secrets_known if {
+	lib.live
+	count(lib.objects("Secret")) > 0
+}
+
+secrets_known if {
+	not lib.live
+	count(root_secrets) > 0
+}
+
+evidence := sprintf("Secret %s/istio-ca-secret exists but", [root]) if {
+	"istio-ca-secret" in root_secret_names
+} else := "there is"
+
+deny contains {
+	"msg": sprintf("istiod %s/%s signs workload certificates with its self-signed root: %s no Secret cacerts in %s and no external CA is configured", [lib.ns(d), lib.name(d), evidence, root]),
+	"resource": lib.resource(d),
+} if {
+	secrets_known
+	some d in self_signed_istiods
+}
+
+unknown contains sprintf("Secret names were not collected, so whether Secret cacerts exists in %s is unknown: run the live scan with --secret-names (names only, never data)", [root]) if {
+	lib.live
+	count(self_signed_istiods) > 0
+	not secrets_known
+}
+
+unknown contains sprintf("the input holds no Secret of %s (Secrets are usually created outside manifests), so whether istiod uses a plugged-in CA (Secret cacerts) or its self-signed root is unknown", [root]) if {
+	not lib.live
+	count(self_signed_istiods) > 0
+	not secrets_known
+}
+
+# Without istiod in the input: judge the Secrets shown, if any.
+deny contains {
+	"msg": sprintf("Secret %s/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA", [root]),
+	"resource": lib.resource(s),
+} if {
+	count(istiods) == 0
+	not cluster_external_ca
+	not has_cacerts
+	some s in root_secrets
+	lib.name(s) == "istio-ca-secret"
+}
+
+not_applicable contains "no istiod Deployment in the input" if {
+	count(istiods) == 0
+	not "istio-ca-secret" in root_secret_names
+}

@@ -1,0 +1,137 @@
+package meshaudit.rules.mtls_05_test
+
+import data.meshaudit.rules.mtls_05
+import rego.v1
+
+istiod(env) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}},
+	"spec": {"template": {
+		"metadata": {"labels": {"app": "istiod"}},
+		"spec": {"containers": [{"name": "discovery", "image": "docker.io/istio/pilot:1.31.2", "env": env}]},
+	}},
+}
+
+istiod_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}
+
+secret(name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "istio-system"}, "type": "Opaque"}
+
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+
+files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+self_signed_msg := "istiod istio-system/istiod signs workload certificates with its self-signed root: Secret istio-system/istio-ca-secret exists but no Secret cacerts in istio-system and no external CA is configured"
+
+test_live_self_signed_fails if {
+	mtls_05.deny == {{"msg": self_signed_msg, "resource": istiod_res}} with input as live({
+		"Deployment": [istiod([])],
+		"Secret": [secret("istio-ca-secret"), secret("istiod-tls")],
+	})
+}
+
+test_live_other_secrets_only_fails if {
+	mtls_05.deny == {{
+		"msg": "istiod istio-system/istiod signs workload certificates with its self-signed root: there is no Secret cacerts in istio-system and no external CA is configured",
+		"resource": istiod_res,
+	}} with input as live({
+		"Deployment": [istiod([])],
+		"Secret": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "app"}}],
+	})
+}
+
+test_live_cacerts_passes if {
+	inp := live({"Deployment": [istiod([])], "Secret": [secret("cacerts"), secret("istio-ca-secret")]})
+	count(mtls_05.deny) == 0 with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+	count(mtls_05.not_applicable) == 0 with input as inp
+}
+
+test_cacerts_in_other_namespace_does_not_count if {
+	s := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cacerts", "namespace": "default"}}
+	count(mtls_05.deny) == 1 with input as live({"Deployment": [istiod([])], "Secret": [s]})
+}
+
+test_live_secrets_not_collected_unknown if {
+	inp := live({"Deployment": [istiod([])]})
+	count(mtls_05.deny) == 0 with input as inp
+	mtls_05.unknown == {"Secret names were not collected, so whether Secret cacerts exists in istio-system is unknown: run the live scan with --secret-names (names only, never data)"} with input as inp
+}
+
+test_external_ca_env_passes_without_secrets if {
+	inp := live({"Deployment": [istiod([{"name": "EXTERNAL_CA", "value": "<redacted by meshaudit>"}])]})
+	count(mtls_05.deny) == 0 with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+}
+
+test_ca_addr_env_passes if {
+	inp := live({"Deployment": [istiod([{"name": "CA_ADDR", "value": "cert-manager-istio-csr.cert-manager.svc:443"}])], "Secret": [secret("istio-ca-secret")]})
+	count(mtls_05.deny) == 0 with input as inp
+}
+
+test_istio_csr_deployment_passes if {
+	csr := {
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {"name": "cert-manager-istio-csr", "namespace": "cert-manager"},
+		"spec": {"template": {"spec": {"containers": [{"name": "csr", "image": "quay.io/jetstack/cert-manager-istio-csr:v0.14.0"}]}}},
+	}
+	inp := live({"Deployment": [istiod([]), csr], "Secret": [secret("istio-ca-secret")]})
+	count(mtls_05.deny) == 0 with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+}
+
+test_mesh_config_ca_address_passes if {
+	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "ca:\n  address: ca.pki.svc:8932\n"}}
+	count(mtls_05.deny) == 0 with input as live({"Deployment": [istiod([])], "ConfigMap": [cm], "Secret": [secret("istio-ca-secret")]})
+}
+
+test_manifests_without_secrets_unknown if {
+	inp := files({"Deployment": [istiod([])]})
+	count(mtls_05.deny) == 0 with input as inp
+	mtls_05.unknown == {"the input holds no Secret of istio-system (Secrets are usually created outside manifests), so whether istiod uses a plugged-in CA (Secret cacerts) or its self-signed root is unknown"} with input as inp
+}
+
+test_manifests_with_root_secrets_but_no_cacerts_fail if {
+	count(mtls_05.deny) == 1 with input as files({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
+}
+
+test_manifests_external_secret_producing_cacerts_passes if {
+	es := {
+		"apiVersion": "external-secrets.io/v1beta1",
+		"kind": "ExternalSecret",
+		"metadata": {"name": "mesh-ca", "namespace": "istio-system"},
+		"spec": {"target": {"name": "cacerts"}},
+	}
+	inp := files({"Deployment": [istiod([])], "ExternalSecret.external-secrets.io": [es]})
+	count(mtls_05.deny) == 0 with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+}
+
+test_manifests_certificate_producing_cacerts_passes if {
+	c := {
+		"apiVersion": "cert-manager.io/v1",
+		"kind": "Certificate",
+		"metadata": {"name": "istio-ca", "namespace": "istio-system"},
+		"spec": {"secretName": "cacerts", "isCA": true},
+	}
+	count(mtls_05.unknown) == 0 with input as files({"Deployment": [istiod([])], "Certificate.cert-manager.io": [c]})
+}
+
+test_no_istiod_not_applicable if {
+	inp := files({"Secret": [secret("cacerts")]})
+	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as inp
+	count(mtls_05.deny) == 0 with input as inp
+}
+
+test_no_istiod_but_self_signed_secret_fails if {
+	mtls_05.deny == {{
+		"msg": "Secret istio-system/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA",
+		"resource": {"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "istio-ca-secret"},
+	}} with input as live({"Secret": [secret("istio-ca-secret")]})
+}
+
+test_excluded_namespace_istiod_ignored if {
+	d := json.patch(istiod([]), [{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"}])
+	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as files({"Deployment": [d]})
+}

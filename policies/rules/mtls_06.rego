@@ -1,0 +1,182 @@
+# METADATA
+# title: Short-lived workload certificates
+# description: |
+#   A workload certificate's lifetime is the TTL its proxy requests
+#   (`SECRET_TTL`, 24h by default, set mesh-wide in
+#   `defaultConfig.proxyMetadata` or per pod in the `proxy.istio.io/config`
+#   annotation), or istiod's `DEFAULT_WORKLOAD_CERT_TTL` (24h by default)
+#   when none is requested; istiod rejects requests above
+#   `MAX_WORKLOAD_CERT_TTL` (90 days by default). Each of these set above
+#   `max_workload_cert_ttl` (default 24h) is reported: long-lived
+#   certificates widen the window in which a stolen key is useful. Istio's
+#   default MAX_WORKLOAD_CERT_TTL is not reported by itself (it only caps
+#   requests). Env values are redacted in snapshots: an istiod TTL variable
+#   that is set but whose value cannot be read makes the rule unknown.
+# custom:
+#   id: MTLS-06
+#   severity: medium
+#   controls: [IA-5, SC-12]
+#   inputs: [Deployment, ConfigMap, workloads]
+#   remediation: |
+#     Keep workload certificates at or below the organisation's maximum
+#     lifetime: remove or lower `SECRET_TTL` in `meshConfig.defaultConfig.proxyMetadata`
+#     and in pods' `proxy.istio.io/config` annotations, and set istiod's
+#     `DEFAULT_WORKLOAD_CERT_TTL` and `MAX_WORKLOAD_CERT_TTL` (Helm
+#     `pilot.env`) to at most that value.
+package meshaudit.rules.mtls_06
+
+import data.meshaudit.lib
+import rego.v1
+
+redacted := "<redacted by meshaudit>"
+
+max_ttl_text := lib.params.max_workload_cert_ttl
+
+max_ttl := time.parse_duration_ns(max_ttl_text)
+
+# Go durations ("24h", "1h30m", "90m", "0"); anything else is not parsed
+# (the builtin would raise an error).
+duration_re := `^[-+]?(0|([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`
+
+ns_of(v) := time.parse_duration_ns(v) if {
+	is_string(v)
+	regex.match(duration_re, v)
+}
+
+# ---- istiod ----------------------------------------------------------------
+
+istiod(d) if lib.labels(d).app == "istiod"
+
+istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
+
+istiods contains d if {
+	some d in lib.objects("Deployment")
+	lib.in_scope(lib.ns(d))
+	istiod(d)
+}
+
+env_entry(d, n) := e if {
+	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+	some e in object.get(c, "env", [])
+	e.name == n
+}
+
+ttl_vars := {"DEFAULT_WORKLOAD_CERT_TTL": "24h", "MAX_WORKLOAD_CERT_TTL": "2160h"}
+
+deny contains {
+	"msg": sprintf("istiod %s/%s sets %s=%s, above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), n, v, max_ttl_text]),
+	"resource": lib.resource(d),
+} if {
+	some d in istiods
+	some n, _ in ttl_vars
+	v := env_entry(d, n).value
+	ns_of(v) > max_ttl
+}
+
+deny contains {
+	"msg": sprintf("istiod %s/%s leaves DEFAULT_WORKLOAD_CERT_TTL unset (Istio's default 24h), above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), max_ttl_text]),
+	"resource": lib.resource(d),
+} if {
+	some d in istiods
+	not env_entry(d, "DEFAULT_WORKLOAD_CERT_TTL")
+	ns_of("24h") > max_ttl
+}
+
+unknown contains sprintf("istiod %s/%s sets %s but its value is not readable (%s), so the certificate lifetime it allows is unknown", [lib.ns(d), lib.name(d), n, why]) if {
+	some d in istiods
+	some n, _ in ttl_vars
+	e := env_entry(d, n)
+	why := unreadable(e)
+}
+
+unreadable(e) := "env values are redacted in snapshots" if e.value == redacted
+
+unreadable(e) := "taken from valueFrom" if not "value" in object.keys(e)
+
+unreadable(e) := sprintf("%q is not a Go duration", [e.value]) if {
+	e.value != redacted
+	not ns_of(e.value)
+}
+
+# ---- SECRET_TTL requested by proxies ---------------------------------------
+
+mesh_ttl := object.get(lib.mesh_config, ["defaultConfig", "proxyMetadata", "SECRET_TTL"], null)
+
+deny contains {
+	"msg": sprintf("mesh config defaultConfig.proxyMetadata sets SECRET_TTL=%s, above the maximum workload certificate lifetime %s", [mesh_ttl, max_ttl_text]),
+	"resource": lib.resource(lib.mesh_configmap),
+} if {
+	ns_of(mesh_ttl) > max_ttl
+}
+
+deny contains {
+	"msg": sprintf("mesh config defaultConfig.proxyMetadata sets SECRET_TTL=%v, which is not a Go duration", [mesh_ttl]),
+	"resource": lib.resource(lib.mesh_configmap),
+} if {
+	mesh_ttl != null
+	not ns_of(mesh_ttl)
+}
+
+# Proxies request 24h when nothing sets SECRET_TTL (mesh config present, or
+# a live scan where its absence means Istio's defaults).
+mesh_subject := lib.resource(lib.mesh_configmap) if {
+	lib.has_mesh_config
+} else := lib.mesh_resource
+
+deny contains {
+	"msg": sprintf("SECRET_TTL is unset in the mesh config's defaultConfig.proxyMetadata, so proxies request Istio's default 24h, above the maximum workload certificate lifetime %s", [max_ttl_text]),
+	"resource": mesh_subject,
+} if {
+	mesh_ttl == null
+	ns_of("24h") > max_ttl
+	mesh_judged
+}
+
+mesh_judged if lib.has_mesh_config
+
+mesh_judged if lib.live
+
+pod_ttl(w) := ttl if {
+	raw := w.annotations["proxy.istio.io/config"]
+	is_string(raw)
+	yaml.is_valid(raw)
+	cfg := yaml.unmarshal(raw)
+	is_object(cfg)
+	ttl := cfg.proxyMetadata.SECRET_TTL
+}
+
+deny contains {
+	"msg": sprintf("proxy.istio.io/config sets SECRET_TTL=%v, above the maximum workload certificate lifetime %s", [ttl, max_ttl_text]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	ttl := pod_ttl(w)
+	ns_of(ttl) > max_ttl
+}
+
+deny contains {
+	"msg": sprintf("proxy.istio.io/config sets SECRET_TTL=%v, which is not a Go duration", [ttl]),
+	"resource": w.resource,
+} if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	ttl := pod_ttl(w)
+	not ns_of(ttl)
+}
+
+# ---- scope -----------------------------------------------------------------
+
+judged if count(istiods) > 0
+
+judged if lib.has_mesh_config
+
+judged if {
+	some w in lib.workloads
+	pod_ttl(w)
+}
+
+not_applicable contains "no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL in the input" if {
+	not judged
+}

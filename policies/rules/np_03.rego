@@ -1,0 +1,197 @@
+# METADATA
+# title: External egress only through the egress gateway
+# description: |
+#   NetworkPolicy egress rules of app namespaces must not open a direct path
+#   out of the cluster: an `ipBlock` outside the cluster's pod and Service
+#   CIDRs (parameter `cluster_cidrs`), a rule without `to` (or `to: []`,
+#   `egress: [{}]`), which allows every destination, and any rule reaching
+#   the cloud metadata address 169.254.169.254 (even inside the cluster
+#   CIDRs, unless the ipBlock's `except` lists it) fail. Pod and namespace
+#   selectors only reach pods of the cluster, so peers such as the Istio
+#   root namespace, the mesh namespaces (parameter `mesh_namespaces`) and the
+#   egress gateway pods are always allowed; rules whose ports are only DNS
+#   (53) and istiod's XDS port (15012) are allowed whatever their
+#   destination. Only policies that apply to Egress are read (policyTypes, or
+#   Kubernetes' default: Egress when the policy has egress rules). When
+#   `cluster_cidrs` is empty, an ipBlock inside a private range cannot be
+#   judged and the rule is unknown; a public range is external. Pods that no
+#   Egress policy selects are NP-01/NP-02's findings.
+# custom:
+#   id: NP-03
+#   severity: critical
+#   controls: [SC-7(8), SC-7(5), AC-4]
+#   inputs: [NetworkPolicy]
+#   subjects: [NetworkPolicy]
+#   remediation: |
+#     Remove egress rules to external ipBlocks and rules without `to`; allow
+#     egress only to in-cluster peers (the egress gateway pods with
+#     `podSelector` + `namespaceSelector`, istiod on 15012, the mesh
+#     namespaces, DNS on 53) and send external traffic through the egress
+#     gateway. List 169.254.169.254/32 in the `except` of any broad ipBlock.
+#     Set `cluster_cidrs` to the cluster's pod and Service CIDRs.
+package meshaudit.rules.np_03
+
+import data.meshaudit.lib
+import rego.v1
+
+metadata_ip := "169.254.169.254"
+
+# Port numbers a rule may open to any destination: DNS, istiod XDS.
+exempt_ports := {53, 15012}
+
+private_ranges := ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]
+
+obj_or_empty(x) := x if is_object(x)
+
+else := {}
+
+list_or_empty(x) := x if is_array(x)
+
+else := []
+
+spec(np) := obj_or_empty(object.get(np, "spec", {}))
+
+policy_types(np) := {t | some t in list_or_empty(object.get(spec(np), "policyTypes", []))} if {
+	count(list_or_empty(object.get(spec(np), "policyTypes", []))) > 0
+} else := {"Ingress", "Egress"} if {
+	count(list_or_empty(object.get(spec(np), "egress", []))) > 0
+} else := {"Ingress"}
+
+np_name(np) := sprintf("%s/%s", [lib.ns(np), lib.name(np)])
+
+# egress_rules: [np, index, rule] of every egress rule that takes effect.
+egress_rules contains [np, i, r] if {
+	some np in lib.objects("NetworkPolicy")
+	lib.app_ns(lib.ns(np))
+	"Egress" in policy_types(np)
+	some i, r0 in list_or_empty(object.get(spec(np), "egress", []))
+	r := obj_or_empty(r0)
+}
+
+# ---- ports ---------------------------------------------------------------------
+
+ports(r) := list_or_empty(object.get(r, "ports", []))
+
+port_number(p) := n if {
+	n := p.port
+	is_number(n)
+} else := to_number(p.port) if {
+	is_string(p.port)
+	regex.match(`^[0-9]+$`, p.port)
+}
+
+# exempt_port: a single DNS or istiod port (no range).
+exempt_port(p) if {
+	is_object(p)
+	n := port_number(p)
+	n in exempt_ports
+	object.get(p, "endPort", n) == n
+}
+
+exempt_rule(r) if {
+	count(ports(r)) > 0
+	every p in ports(r) {
+		exempt_port(p)
+	}
+}
+
+port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, proto(p)]) if {
+	object.get(p, "port", null) != null
+	object.get(p, "endPort", null) != null
+} else := sprintf("%v/%s", [p.port, proto(p)]) if {
+	object.get(p, "port", null) != null
+} else := sprintf("all %s ports", [proto(p)])
+
+proto(p) := object.get(obj_or_empty(p), "protocol", "TCP")
+
+ports_text(r) := "all ports" if count(ports(r)) == 0
+
+else := sprintf("ports %s", [concat(", ", [port_text(obj_or_empty(p)) | some p in ports(r)])])
+
+# ---- peers ---------------------------------------------------------------------
+
+to(r) := list_or_empty(object.get(r, "to", []))
+
+cluster_cidrs := [c | some c in lib.params.cluster_cidrs; net.cidr_is_valid(c)]
+
+excepts(b) := [e | some e in list_or_empty(object.get(b, "except", [])); is_string(e); net.cidr_is_valid(e)]
+
+# inside_cluster: the ipBlock minus its excepts lies in the cluster CIDRs.
+inside_cluster(b) if {
+	count(cluster_cidrs) > 0
+	some c in net.cidr_merge(array.concat(cluster_cidrs, excepts(b)))
+	net.cidr_contains(c, b.cidr)
+}
+
+private(cidr) if {
+	some p in private_ranges
+	net.cidr_contains(p, cidr)
+}
+
+reaches_metadata(b) if {
+	net.cidr_contains(b.cidr, metadata_ip)
+	not metadata_excepted(b)
+}
+
+metadata_excepted(b) if {
+	some e in excepts(b)
+	net.cidr_contains(e, metadata_ip)
+}
+
+# external(b): outside the cluster CIDRs; with no cluster CIDRs known, only
+# public ranges are known to be external.
+external(b) if {
+	count(cluster_cidrs) > 0
+	not inside_cluster(b)
+}
+
+external(b) if {
+	count(cluster_cidrs) == 0
+	not private(b.cidr)
+}
+
+ip_blocks contains [np, i, r, b] if {
+	some [np, i, r] in egress_rules
+	not exempt_rule(r)
+	some peer in to(r)
+	b := object.get(obj_or_empty(peer), "ipBlock", null)
+	is_object(b)
+	is_string(object.get(b, "cidr", null))
+	net.cidr_is_valid(b.cidr)
+}
+
+reasons(b) := array.concat(
+	["outside the cluster CIDRs" | external(b)],
+	[sprintf("including the cloud metadata address %s", [metadata_ip]) | reaches_metadata(b)],
+)
+
+except_text(b) := "" if count(excepts(b)) == 0
+
+else := sprintf(" (except %s)", [concat(", ", excepts(b))])
+
+# ---- findings ------------------------------------------------------------------
+
+deny contains {
+	"msg": sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s; external traffic must leave through the egress gateway", [i, np_name(np), metadata_ip, ports_text(r)]),
+	"resource": lib.resource(np),
+} if {
+	some [np, i, r] in egress_rules
+	count(to(r)) == 0
+	not exempt_rule(r)
+}
+
+deny contains {
+	"msg": sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s; external traffic must leave through the egress gateway", [i, np_name(np), b.cidr, except_text(b), ports_text(r), concat(", ", why)]),
+	"resource": lib.resource(np),
+} if {
+	some [np, i, r, b] in ip_blocks
+	why := reasons(b)
+	count(why) > 0
+}
+
+unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock %s, which may be outside the cluster: set params.cluster_cidrs to the cluster's pod and Service CIDRs", [i, np_name(np), b.cidr]) if {
+	count(cluster_cidrs) == 0
+	some [np, i, r, b] in ip_blocks
+	private(b.cidr)
+	not reaches_metadata(b)
+}

@@ -1,0 +1,91 @@
+# METADATA
+# title: Pod Security Admission enforced on application namespaces
+# description: |
+#   Every in-scope application namespace (not excluded, not the Istio root)
+#   must carry the label `pod-security.kubernetes.io/enforce` at the level
+#   required by `pod_security_level` (restricted by default; with baseline,
+#   baseline or restricted passes). Without it the built-in Pod Security
+#   admission controller rejects nothing there (unless a cluster-wide
+#   AdmissionConfiguration default, which is not visible from cluster objects,
+#   says otherwise), so every other workload-hardening check is advisory only.
+#   Levels are the Pod Security Standards' privileged < baseline < restricted;
+#   a value that is not one of them (the labels are case-sensitive) is
+#   reported as invalid. A namespace seen only through the objects in it (no
+#   Namespace object in the input) cannot show its labels and is reported
+#   once. Sidecar pods pass baseline and restricted only with Istio CNI
+#   (POD-02): `istio-init` needs NET_ADMIN and NET_RAW.
+# custom:
+#   id: POD-01
+#   severity: high
+#   controls: [CM-6, CM-7]
+#   inputs: [Namespace, workloads]
+#   subjects: [Namespace, workloads]
+#   remediation: |
+#     Label each application namespace
+#     `pod-security.kubernetes.io/enforce: restricted` (or at least the level
+#     set in `pod_security_level`), optionally with
+#     `pod-security.kubernetes.io/enforce-version`, after checking with
+#     `kubectl label --dry-run=server` that its pods comply. Use Istio CNI so
+#     that sidecar pods need no NET_ADMIN/NET_RAW. Keep the Namespace object
+#     with the application's manifests so its labels can be checked.
+package meshaudit.rules.pod_01
+
+import data.meshaudit.lib
+import rego.v1
+
+label := "pod-security.kubernetes.io/enforce"
+
+rank := {"privileged": 0, "baseline": 1, "restricted": 2}
+
+required := lib.params.pod_security_level
+
+# accepted: the levels that satisfy the required one.
+accepted := {l | some l, r in rank; r >= rank[required]}
+
+accepted_text := "restricted" if required == "restricted"
+
+accepted_text := "baseline or restricted" if required == "baseline"
+
+judged contains n if {
+	some n in lib.namespaces
+	lib.app_ns(n)
+}
+
+ns_labels(n) := lib.labels(lib.namespace_objects[n])
+
+# Namespace implied by its objects only.
+deny contains {
+	"msg": sprintf("namespace %q is used by objects in the input but its Namespace object is not in the input, so its %s label cannot be shown", [n, label]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	not lib.namespace_objects[n]
+}
+
+deny contains {
+	"msg": sprintf("namespace %q has no %s label, so Pod Security admission enforces no level there (want %s)", [n, label, accepted_text]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	l := ns_labels(n)
+	not label in object.keys(l)
+}
+
+deny contains {
+	"msg": sprintf("namespace %q has %s=%s, below the required level (want %s)", [n, label, v, accepted_text]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	v := ns_labels(n)[label]
+	v in object.keys(rank)
+	not v in accepted
+}
+
+deny contains {
+	"msg": sprintf("namespace %q has %s=%q, which is not a Pod Security level (privileged, baseline, restricted; case-sensitive) (want %s)", [n, label, v, accepted_text]),
+	"resource": lib.namespace_resource(n),
+} if {
+	some n in judged
+	v := ns_labels(n)[label]
+	not v in object.keys(rank)
+}

@@ -1,0 +1,160 @@
+# METADATA
+# title: Istio CNI instead of the privileged istio-init container
+# description: |
+#   Without Istio CNI, the sidecar injector adds an `istio-init` init
+#   container that runs istio-iptables as root with the NET_ADMIN and NET_RAW
+#   capabilities, so every meshed pod needs rights that Pod Security baseline
+#   and restricted forbid, and anyone allowed to create pods in the namespace
+#   gets them. With Istio CNI (DaemonSet `istio-cni-node`, in any namespace,
+#   excluded ones included) the node agent sets up the redirection and the
+#   injector adds the unprivileged `istio-validation` container instead.
+#   Every in-scope pod (or kube-injected pod template) with an `istio-init`
+#   init container is reported on its owning workload; when CNI is in use,
+#   such pods were injected before CNI was enabled or the injector is not
+#   configured for it. A manifest scan holds un-injected pod templates: unless
+#   it holds the CNI DaemonSet or kube-injected pods, the rule is not
+#   applicable (how the cluster injects is not in the input). In a live scan
+#   with neither injected pods nor the CNI DaemonSet there is nothing to
+#   judge.
+# custom:
+#   id: POD-02
+#   severity: high
+#   controls: [AC-6, CM-7]
+#   inputs: [workloads]
+#   remediation: |
+#     Install Istio CNI (`helm install istio-cni istio/cni`, or
+#     `components.cni.enabled: true` with istioctl) and enable it for the
+#     injector (`pilot.cni.enabled: true`; `istio_cni.enabled` in older
+#     releases), then restart the meshed workloads (`kubectl rollout
+#     restart`) so that their pods get `istio-validation` instead of
+#     `istio-init`.
+package meshaudit.rules.pod_02
+
+import data.meshaudit.lib
+import rego.v1
+
+# ---- is Istio CNI in use? -------------------------------------------------------
+
+cni_daemonsets contains sprintf("%s/%s", [lib.ns(d), lib.name(d)]) if {
+	some d in lib.objects("DaemonSet")
+	cni_daemonset(d)
+}
+
+cni_daemonset(d) if lib.name(d) == "istio-cni-node"
+
+cni_daemonset(d) if lib.labels(d)["k8s-app"] == "istio-cni-node"
+
+# Pods and pod templates of every workload object (owned ones included: in a
+# live scan the injected containers are only on the Pods).
+templates := [[obj, t] |
+	some k in lib.workload_kinds
+	some obj in lib.objects(k)
+	t := lib.pod_template(obj)
+	is_object(t)
+]
+
+annotations(t) := a if {
+	a := t.metadata.annotations
+	is_object(a)
+} else := {}
+
+injected(t) if annotations(t)["sidecar.istio.io/status"]
+
+init_names(t) := {c.name |
+	some c in object.get(object.get(t, "spec", {}), "initContainers", [])
+	is_object(c)
+}
+
+# An injected pod with istio-validation: the injector was configured for CNI.
+validation_seen if {
+	some [_, t] in templates
+	injected(t)
+	"istio-validation" in init_names(t)
+}
+
+cni_in_use if count(cni_daemonsets) > 0
+
+cni_in_use if validation_seen
+
+injected_seen if {
+	some [obj, t] in templates
+	lib.in_scope(lib.ns(obj))
+	injected(t)
+}
+
+# ---- owning workload --------------------------------------------------------------
+
+controller(o) := ref if {
+	some ref in object.get(o.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+}
+
+# owner_refs: the controller reference of every workload object whose
+# controller is also in the input (a set, so duplicates cannot conflict).
+owner_refs[[o.kind, lib.ns(o), lib.name(o)]] contains ref if {
+	some k in lib.workload_kinds
+	some o in lib.objects(k)
+	ref := controller(o)
+	[ref.kind, lib.ns(o), ref.name] in lib.present
+}
+
+ref_resource(ref, n) := {"apiVersion": ref.apiVersion, "kind": ref.kind, "namespace": n, "name": ref.name}
+
+# owner(obj): the resource a finding on obj goes to, following up to two
+# controller links (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob).
+owner(obj) := ref_resource(ref2, n) if {
+	n := lib.ns(obj)
+	some ref1 in owner_refs[[obj.kind, n, lib.name(obj)]]
+	some ref2 in owner_refs[[ref1.kind, n, ref1.name]]
+} else := ref_resource(ref1, n) if {
+	n := lib.ns(obj)
+	some ref1 in owner_refs[[obj.kind, n, lib.name(obj)]]
+} else := lib.resource(obj)
+
+# ---- findings ---------------------------------------------------------------------
+
+istio_init(t) := c if {
+	some c in object.get(object.get(t, "spec", {}), "initContainers", [])
+	is_object(c)
+	c.name == "istio-init"
+}
+
+caps_text(c) := sprintf("adds capabilities %s", [concat(", ", sort(add))]) if {
+	add := c.securityContext.capabilities.add
+	is_array(add)
+	count(add) > 0
+} else := "needs NET_ADMIN and NET_RAW"
+
+cni_text := "Istio CNI is not in use (no istio-cni-node DaemonSet in the input)" if {
+	not cni_in_use
+}
+
+cni_text := sprintf("DaemonSet %s runs Istio CNI, so the pods were injected before CNI was enabled or the injector is not configured for it", [concat(", ", sort(cni_daemonsets))]) if {
+	count(cni_daemonsets) > 0
+}
+
+cni_text := "other injected pods use istio-validation (Istio CNI), so these pods were injected before CNI was enabled or by an injector not configured for it" if {
+	count(cni_daemonsets) == 0
+	validation_seen
+}
+
+deny contains {
+	"msg": sprintf("init container istio-init %s to redirect traffic to the sidecar: %s", [caps_text(c), cni_text]),
+	"resource": owner(obj),
+} if {
+	some [obj, t] in templates
+	lib.in_scope(lib.ns(obj))
+	c := istio_init(t)
+}
+
+not_applicable contains "manifest scan: pod templates are not injected yet and the input holds neither an istio-cni-node DaemonSet nor kube-injected pods, so whether sidecars will need istio-init (NET_ADMIN, NET_RAW) cannot be told from it" if {
+	not lib.live
+	not cni_in_use
+	not injected_seen
+}
+
+not_applicable contains "no injected pod in scope and no istio-cni-node DaemonSet in the cluster: no pod runs istio-init" if {
+	lib.live
+	not cni_in_use
+	not injected_seen
+}

@@ -1,0 +1,138 @@
+# METADATA
+# title: Containers add no capabilities beyond the Pod Security level
+# description: |
+#   Linux capabilities of every app container (containers, initContainers,
+#   ephemeralContainers), judged at the Pod Security Standards level set by
+#   `pod_security_level`. Baseline: `capabilities.add` only from the baseline
+#   list (AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD,
+#   NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT).
+#   Restricted: `capabilities.drop` must include ALL and only NET_BIND_SERVICE
+#   may be added. Names are compared exactly as Pod Security admission does
+#   (`CAP_SYS_ADMIN` or `all` do not match). Extra capabilities such as
+#   NET_ADMIN or SYS_ADMIN let a compromised container reconfigure the pod's
+#   network (and bypass the sidecar's redirection) or escape to the node.
+#   Istio's injected containers are not judged (istio-init is POD-02's), nor
+#   are Istio's node agents (DaemonSets istio-cni-node and ztunnel), which
+#   need these capabilities by design, nor Windows pods (capabilities are
+#   Linux-only).
+# custom:
+#   id: POD-04
+#   severity: high
+#   controls: [AC-6, CM-7]
+#   inputs: [workloads]
+#   subjects: [workloads]
+#   remediation: |
+#     Set `securityContext.capabilities.drop: ["ALL"]` on every container and
+#     add back only what the process needs: `NET_BIND_SERVICE` under
+#     restricted, or a capability from the baseline list under baseline.
+#     Listen on ports above 1024 instead of adding NET_BIND_SERVICE where
+#     possible, and redesign anything that needs NET_ADMIN/SYS_ADMIN.
+package meshaudit.rules.pod_04
+
+import data.meshaudit.lib
+import rego.v1
+
+# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
+# object.get on the pod template's metadata, so a template with
+# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
+# accepts) is a built-in type error; under the engine's strict built-in
+# errors the whole rule would turn unknown. Same shape and owner filtering
+# as lib.workloads.
+workloads contains w if {
+	some k in lib.workload_kinds
+	some obj in lib.objects(k)
+	not lib.owned(obj)
+	t := lib.pod_template(obj)
+	is_object(t)
+	meta := as_object(object.get(t, "metadata", {}))
+	w := {
+		"obj": obj,
+		"kind": obj.kind,
+		"namespace": lib.ns(obj),
+		"resource": lib.resource(obj),
+		"labels": as_object(object.get(meta, "labels", {})),
+		"annotations": as_object(object.get(meta, "annotations", {})),
+		"spec": as_object(object.get(t, "spec", {})),
+	}
+}
+
+as_object(x) := x if is_object(x) else := {}
+
+kind_label := {
+	"containers": "container",
+	"initContainers": "init container",
+	"ephemeralContainers": "ephemeral container",
+}
+
+# sc: a securityContext as an object ({} when absent or null).
+sc(x) := s if {
+	s := x.securityContext
+	is_object(s)
+} else := {}
+
+# Linux-only securityContext fields are rejected by the API on Windows pods.
+windows(w) if lower(sprintf("%v", [w.spec.os.name])) == "windows"
+
+# Istio's node agents need host access and capabilities by design (Istio CNI
+# moves the sidecars' NET_ADMIN into them, see POD-02).
+istio_node_agent_names := {"istio-cni-node", "ztunnel"}
+
+istio_node_agent(w) if {
+	w.kind == "DaemonSet"
+	lib.name(w.obj) in istio_node_agent_names
+}
+
+istio_node_agent(w) if {
+	w.kind == "DaemonSet"
+	some k in ["k8s-app", "app"]
+	w.labels[k] in istio_node_agent_names
+}
+
+baseline_caps := {
+	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+}
+
+level := lib.params.pod_security_level
+
+allowed_add := baseline_caps if level == "baseline"
+
+allowed_add := {"NET_BIND_SERVICE"} if level == "restricted"
+
+caps(c) := x if {
+	x := sc(c).capabilities
+	is_object(x)
+} else := {}
+
+list(x, k) := [sprintf("%v", [v]) | some v in x[k]] if is_array(x[k]) else := []
+
+fmt_list(l) := "none" if count(l) == 0
+
+fmt_list(l) := concat(", ", l) if count(l) > 0
+
+drop_problems(c) := [] if {
+	level == "baseline"
+} else := [] if {
+	"ALL" in list(caps(c), "drop")
+} else := [sprintf("capabilities.drop does not include ALL (drop: %s)", [fmt_list(list(caps(c), "drop"))])]
+
+extra_caps(c) := sort({v | some v in list(caps(c), "add"); not v in allowed_add})
+
+add_problems(c) := [] if {
+	count(extra_caps(c)) == 0
+} else := [sprintf("adds %s (restricted allows adding only NET_BIND_SERVICE)", [concat(", ", extra_caps(c))])] if {
+	level == "restricted"
+} else := [sprintf("adds %s, outside the Pod Security baseline list", [concat(", ", extra_caps(c))])]
+
+deny contains {
+	"msg": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", problems)]),
+	"resource": w.resource,
+} if {
+	some w in workloads
+	lib.in_scope(w.namespace)
+	not istio_node_agent(w)
+	not windows(w)
+	some x in lib.app_containers(w)
+	problems := array.concat(drop_problems(x.c), add_problems(x.c))
+	count(problems) > 0
+}

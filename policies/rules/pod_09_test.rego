@@ -1,0 +1,89 @@
+package meshaudit.rules.pod_09_test
+
+import data.meshaudit.rules.pod_09
+import rego.v1
+
+deploy(ns, spec) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "web", "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
+}
+
+res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+run(spec) := d if {
+	d := pod_09.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+}
+
+test_plain_env_and_configmap_pass if {
+	c := {
+		"name": "app",
+		"env": [
+			{"name": "MODE", "value": "prod"},
+			{"name": "CFG", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "mode"}}},
+			{"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+		],
+		"envFrom": [{"configMapRef": {"name": "cfg"}}],
+	}
+	count(run({"containers": [c]})) == 0
+}
+
+test_secret_key_ref_fails if {
+	c := {"name": "app", "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}
+	run({"containers": [c]}) == {{
+		"msg": "container \"app\" takes Secret values into environment variables: env DB_PASSWORD from Secret db key password",
+		"resource": res,
+	}}
+}
+
+test_env_from_secret_and_key_ref_in_one_finding if {
+	c := {
+		"name": "migrate",
+		"env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}}}],
+		"envFrom": [{"secretRef": {"name": "db-creds"}, "prefix": "DB_"}, {"configMapRef": {"name": "cfg"}}],
+	}
+	run({"initContainers": [c], "containers": [{"name": "app"}]}) == {{
+		"msg": "init container \"migrate\" takes Secret values into environment variables: env TOKEN from Secret api key token; envFrom Secret db-creds (prefix DB_)",
+		"resource": res,
+	}}
+}
+
+test_secret_volume_passes if {
+	spec := {
+		"containers": [{"name": "app", "volumeMounts": [{"name": "db", "mountPath": "/etc/db", "readOnly": true}]}],
+		"volumes": [{"name": "db", "secret": {"secretName": "db", "defaultMode": 256}}],
+	}
+	count(run(spec)) == 0
+}
+
+test_injected_istio_proxy_ignored if {
+	p := {
+		"apiVersion": "v1",
+		"kind": "Pod",
+		"metadata": {"name": "p", "namespace": "shop", "annotations": {"sidecar.istio.io/status": "{}"}},
+		"spec": {"containers": [{"name": "app"}, {"name": "istio-proxy", "envFrom": [{"secretRef": {"name": "x"}}]}]},
+	}
+	count(pod_09.deny) == 0 with input as inp({"Pod": [p]})
+}
+
+test_excluded_namespace_ignored if {
+	c := {"name": "app", "envFrom": [{"secretRef": {"name": "x"}}]}
+	count(pod_09.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [c]})]})
+}
+
+test_template_with_null_metadata_judged if {
+	c := {"name": "app", "envFrom": [{"secretRef": {"name": "x"}}]}
+	d := object.union(deploy("shop", {"containers": [c]}), {"spec": {"template": {"metadata": null}}})
+	count(pod_09.deny) == 1 with input as inp({"Deployment": [d]})
+}
+
+test_incomplete_refs_still_reported if {
+	c := {"name": "app", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s"}}}], "envFrom": [{"secretRef": {}}]}
+	run({"containers": [c]}) == {{
+		"msg": "container \"app\" takes Secret values into environment variables: env X from Secret s key ; envFrom Secret ",
+		"resource": res,
+	}}
+}

@@ -1,0 +1,118 @@
+package meshaudit.rules.pod_11_test
+
+import data.meshaudit.lib
+import data.meshaudit.rules.pod_11
+import rego.v1
+
+deploy(ns, containers) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "web", "namespace": ns},
+	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}}},
+}
+
+res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+c(image) := {"name": "app", "image": image}
+
+run(image) := d if {
+	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
+}
+
+approved := object.union(lib.params, {"approved_registries": ["registry.example.com/", "docker.io/library/"]})
+
+run_approved(image) := d if {
+	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
+		with data.meshaudit.params as approved
+}
+
+digest := "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+test_version_tag_passes if {
+	count(run("registry.example.com/shop/web:1.4.2")) == 0
+}
+
+test_digest_passes if {
+	count(run(concat("@", ["registry.example.com/shop/web", digest]))) == 0
+	count(run(concat("@", ["registry.example.com/shop/web:latest", digest]))) == 0
+}
+
+test_latest_fails if {
+	run("registry.example.com/shop/web:latest") == {{
+		"msg": "container \"app\" image \"registry.example.com/shop/web:latest\": tag \"latest\" moves (pin by digest or an immutable version tag)",
+		"resource": res,
+	}}
+}
+
+test_untagged_fails if {
+	run("nginx") == {{
+		"msg": "container \"app\" image \"nginx\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
+		"resource": res,
+	}}
+}
+
+# A registry port is not a tag.
+test_registry_port_untagged_fails if {
+	count(run("localhost:5000/web")) == 1
+	count(run("localhost:5000/web:2.0")) == 0
+}
+
+test_moving_tag_fails if {
+	count(run("registry.example.com/web:stable")) == 1
+}
+
+test_empty_approved_list_accepts_any_registry if {
+	count(run("quay.io/org/web:3.1.0")) == 0
+}
+
+test_unapproved_registry_fails if {
+	run_approved("quay.io/org/web:latest") == {{
+		"msg": "container \"app\" image \"quay.io/org/web:latest\": not from an approved registry (approved: registry.example.com/, docker.io/library/); tag \"latest\" moves (pin by digest or an immutable version tag)",
+		"resource": res,
+	}}
+}
+
+# Docker Hub short names are qualified before prefix matching.
+test_short_name_matches_qualified_prefix if {
+	count(run_approved("nginx:1.25.3")) == 0
+	count(run_approved("library/nginx:1.25.3")) == 0
+	count(run_approved("bitnami/nginx:1.25.3")) == 1
+}
+
+test_gateway_auto_image_ignored if {
+	d := deploy("shop", [{"name": "istio-proxy", "image": "auto"}, {"name": "other", "image": "auto"}])
+	count(pod_11.deny) == 0 with input as inp({"Deployment": [d]})
+}
+
+test_injected_containers_ignored if {
+	p := {
+		"apiVersion": "v1",
+		"kind": "Pod",
+		"metadata": {"name": "p", "namespace": "shop", "annotations": {"sidecar.istio.io/status": "{}"}},
+		"spec": {"containers": [c("r/web:1.0"), {"name": "istio-proxy", "image": "docker.io/istio/proxyv2"}]},
+	}
+	count(pod_11.deny) == 0 with input as inp({"Pod": [p]})
+}
+
+test_init_container_judged if {
+	d := object.union(deploy("shop", [c("r/web:1.0")]), {"spec": {"template": {"spec": {"initContainers": [{"name": "init", "image": "busybox:latest"}]}}}})
+	pod_11.deny == {{
+		"msg": "init container \"init\" image \"busybox:latest\": tag \"latest\" moves (pin by digest or an immutable version tag)",
+		"resource": res,
+	}} with input as inp({"Deployment": [d]})
+}
+
+test_missing_image_reported if {
+	pod_11.deny == {{"msg": "container \"app\" has no image", "resource": res}} with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+}
+
+test_excluded_namespace_ignored if {
+	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", [c("nginx")])]})
+}
+
+test_template_with_null_metadata_judged if {
+	d := object.union(deploy("shop", [c("nginx")]), {"spec": {"template": {"metadata": null}}})
+	count(pod_11.deny) == 1 with input as inp({"Deployment": [d]})
+}

@@ -1,0 +1,133 @@
+package meshaudit.rules.tel_01_test
+
+import data.meshaudit.rules.tel_01
+import rego.v1
+
+mesh(cfg) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": cfg}}
+
+cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}
+
+tel(n, name, spec) := {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "metadata": {"name": name, "namespace": n}, "spec": spec}
+
+tres(n, name) := {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "namespace": n, "name": name}
+
+envoy := {"accessLogging": [{"providers": [{"name": "envoy"}]}]}
+
+inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
+
+mesh_off_msg := "access logging is not enabled mesh-wide: the mesh config sets no accessLogFile or defaultProviders.accessLogging and no selector-less Telemetry in the root namespace enables accessLogging with a provider"
+
+test_access_log_file_passes if {
+	count(tel_01.deny) == 0 with input as inp("manifests", {"ConfigMap": [mesh("accessLogFile: /dev/stdout\n")]})
+}
+
+test_default_providers_pass if {
+	count(tel_01.deny) == 0 with input as inp("manifests", {"ConfigMap": [mesh("defaultProviders:\n  accessLogging: [envoy]\n")]})
+}
+
+test_root_telemetry_passes if {
+	count(tel_01.deny) == 0 with input as inp("cluster", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
+}
+
+test_mesh_config_without_logging_fails if {
+	tel_01.deny == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: true\n")]})
+}
+
+test_live_defaults_fail if {
+	tel_01.deny == {{"msg": mesh_off_msg, "resource": {"kind": "Mesh", "name": "c1"}}} with input as inp("cluster", {"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}]})
+}
+
+# A manifest scan with the root Telemetry but no mesh ConfigMap still judges it.
+test_manifests_root_telemetry_without_mesh_config_passes if {
+	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
+	count(tel_01.unknown) == 0 with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
+}
+
+test_manifests_root_telemetry_empty_providers_unknown if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{}]})
+	tel_01.unknown == {"Telemetry istio-system/mesh-default enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the mesh ConfigMap is not in the input"} with input as inp("manifests", {"Telemetry": [t]})
+	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [t]})
+}
+
+test_empty_providers_without_defaults_fails if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{"providers": []}]})
+	tel_01.deny == {
+		{"msg": mesh_off_msg, "resource": cm_res},
+		{"msg": "Telemetry istio-system/mesh-default has accessLogging[0] without providers and the mesh config sets no defaultProviders.accessLogging, so Istio ignores it (IST0157)", "resource": tres("istio-system", "mesh-default")},
+	} with input as inp("manifests", {"ConfigMap": [mesh("{}\n")], "Telemetry": [t]})
+}
+
+test_empty_providers_with_defaults_passes if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{}]})
+	count(tel_01.deny) == 0 with input as inp("manifests", {"ConfigMap": [mesh("defaultProviders:\n  accessLogging: [otel]\n")], "Telemetry": [t]})
+}
+
+# Istio ignores the empty-provider Telemetry: accessLogFile still applies.
+test_ignored_root_telemetry_falls_back_to_mesh_config if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{}]})
+	d := tel_01.deny with input as inp("manifests", {"ConfigMap": [mesh("accessLogFile: /dev/stdout\n")], "Telemetry": [t]})
+	count(d) == 1
+	some f in d
+	f.resource == tres("istio-system", "mesh-default")
+}
+
+test_root_disabled_overrides_access_log_file if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{"disabled": true}]})
+	tel_01.deny == {{
+		"msg": "Telemetry istio-system/mesh-default sets accessLogging[0].disabled: true, turning off access logs for the whole mesh",
+		"resource": tres("istio-system", "mesh-default"),
+	}} with input as inp("manifests", {"ConfigMap": [mesh("accessLogFile: /dev/stdout\n")], "Telemetry": [t]})
+}
+
+test_namespace_disabled_fails if {
+	t := tel("shop", "quiet", {"accessLogging": [{"providers": [{"name": "envoy"}], "disabled": true}]})
+	tel_01.deny == {{
+		"msg": "Telemetry shop/quiet sets accessLogging[0].disabled: true, turning off access logs for namespace \"shop\"",
+		"resource": tres("shop", "quiet"),
+	}} with input as inp("manifests", {"Telemetry": [t]})
+}
+
+test_workload_disabled_fails if {
+	t := tel("shop", "gw", {"selector": {"matchLabels": {"istio": "ingressgateway"}}, "accessLogging": [{"disabled": true}]})
+	some f in tel_01.deny with input as inp("manifests", {"Telemetry": [t]})
+	f.msg == "Telemetry shop/gw sets accessLogging[0].disabled: true, turning off access logs for the workloads it selects in namespace \"shop\""
+}
+
+test_conflicting_selectorless_fails if {
+	objs := {"Telemetry": [tel("istio-system", "mesh-default", envoy), tel("istio-system", "tracing", {"tracing": [{"randomSamplingPercentage": 1}]})]}
+	tel_01.deny == {{
+		"msg": "namespace \"istio-system\" has 2 Telemetries without selector (mesh-default, tracing): Istio applies only one of them (IST0160)",
+		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "istio-system"},
+	}} with input as inp("cluster", objs)
+}
+
+test_conflicting_workload_selectors_fail if {
+	deploy := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"template": {"metadata": {"labels": {"app": "web", "tier": "fe"}}, "spec": {"containers": [{"name": "app"}]}}}}
+	objs := {
+		"Telemetry": [
+			tel("istio-system", "mesh-default", envoy),
+			tel("shop", "a", {"selector": {"matchLabels": {"app": "web"}}}),
+			tel("shop", "b", {"selector": {"matchLabels": {"tier": "fe"}}}),
+		],
+		"Deployment": [deploy],
+	}
+	tel_01.deny == {{
+		"msg": "pods of Deployment shop/web are selected by 2 Telemetries (a, b): Istio applies only one of them (IST0159)",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"},
+	}} with input as inp("cluster", objs)
+}
+
+test_not_applicable_without_mesh_config_or_telemetry if {
+	tel_01.not_applicable == {"neither the mesh ConfigMap nor any Telemetry is in the input"} with input as inp("manifests", {"Deployment": []})
+	count(tel_01.deny) == 0 with input as inp("manifests", {"Deployment": []})
+}
+
+# Namespace Telemetries only: the mesh-wide setting is not judged.
+test_manifests_namespace_telemetry_only if {
+	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [tel("shop", "logs", envoy)]})
+}
+
+test_targetref_telemetry_not_root_default if {
+	t := tel("istio-system", "gw", object.union(envoy, {"targetRefs": [{"kind": "Gateway", "group": "gateway.networking.k8s.io", "name": "gw"}]}))
+	tel_01.deny == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("{}\n")], "Telemetry": [t]})
+}

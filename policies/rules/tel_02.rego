@@ -1,0 +1,136 @@
+# METADATA
+# title: Access log content is structured and complete
+# description: |
+#   Access logs must be machine-readable and carry what an investigation
+#   needs: the mesh config's `accessLogEncoding` is JSON (Istio's default is
+#   TEXT), and a custom `accessLogFormat` keeps the start time, response code
+#   and flags, the caller's identity (`%DOWNSTREAM_PEER_URI_SAN%`), the
+#   upstream host, the request id, the authority and the path. The same
+#   applies to the `envoyFileAccessLog` extension providers that Telemetry
+#   resources or `defaultProviders.accessLogging` use: `logFormat.labels`
+#   (JSON) with those fields, not `logFormat.text` or Istio's default text
+#   format. Istio's built-in default format is not judged for its fields.
+# custom:
+#   id: TEL-02
+#   severity: medium
+#   controls: [AU-3]
+#   inputs: [ConfigMap, Telemetry]
+#   requires: [mesh_config]
+#   remediation: |
+#     Set `accessLogEncoding: JSON` in the mesh config. In a custom
+#     `accessLogFormat` (or a provider's `logFormat.labels`) include
+#     `%START_TIME%`, `%RESPONSE_CODE%`, `%RESPONSE_FLAGS%`,
+#     `%DOWNSTREAM_PEER_URI_SAN%`, `%UPSTREAM_HOST%`, `%REQ(X-REQUEST-ID)%`,
+#     `%REQ(:AUTHORITY)%` and `%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`.
+package meshaudit.rules.tel_02
+
+import data.meshaudit.lib
+import rego.v1
+
+mc := lib.mesh_config
+
+mesh_subject := lib.resource(lib.mesh_configmap)
+
+mesh_subject := lib.mesh_resource if not lib.has_mesh_config
+
+# required: [what, accepted operators (any of them, a prefix match for
+# START_TIME which takes a format)].
+required := [
+	["%START_TIME%", ["%START_TIME%", "%START_TIME("]],
+	["%RESPONSE_CODE%", ["%RESPONSE_CODE%"]],
+	["%RESPONSE_FLAGS%", ["%RESPONSE_FLAGS%"]],
+	["%DOWNSTREAM_PEER_URI_SAN%", ["%DOWNSTREAM_PEER_URI_SAN%"]],
+	["%UPSTREAM_HOST%", ["%UPSTREAM_HOST%"]],
+	["%REQ(X-REQUEST-ID)%", ["%REQ(X-REQUEST-ID)%"]],
+	["%REQ(:AUTHORITY)%", ["%REQ(:AUTHORITY)%"]],
+	["%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", ["%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "%REQ(:PATH)%"]],
+]
+
+missing(format) := [r[0] |
+	some r in required
+	f := upper(format)
+	not has_any(f, r[1])
+]
+
+has_any(f, ops) if {
+	some op in ops
+	contains(f, op)
+}
+
+encoding := upper(sprintf("%v", [mc.accessLogEncoding])) if mc.accessLogEncoding
+
+deny contains {
+	"msg": "mesh config does not set accessLogEncoding, so Istio writes TEXT access logs (want JSON)",
+	"resource": mesh_subject,
+} if {
+	not encoding
+}
+
+deny contains {
+	"msg": sprintf("mesh config sets accessLogEncoding %s, want JSON", [encoding]),
+	"resource": mesh_subject,
+} if {
+	encoding != "JSON"
+}
+
+custom_format := f if {
+	f := sprintf("%v", [mc.accessLogFormat])
+	trim_space(f) != ""
+}
+
+deny contains {
+	"msg": sprintf("mesh config's accessLogFormat lacks %s", [concat(", ", m)]),
+	"resource": mesh_subject,
+} if {
+	m := missing(custom_format)
+	count(m) > 0
+}
+
+# ---- extension providers in use ---------------------------------------------------
+
+used_providers contains p if {
+	some p in object.get(object.get(mc, "defaultProviders", {}), "accessLogging", [])
+}
+
+used_providers contains p.name if {
+	some t in lib.objects("Telemetry")
+	lib.in_scope(lib.ns(t))
+	some e in object.get(t.spec, "accessLogging", [])
+	some p in object.get(e, "providers", [])
+}
+
+file_providers contains [p.name, p.envoyFileAccessLog] if {
+	some p in object.get(mc, "extensionProviders", [])
+	p.name in used_providers
+	p.envoyFileAccessLog
+}
+
+deny contains {
+	"msg": sprintf("access log provider %q writes %s, not JSON (set logFormat.labels)", [name, what]),
+	"resource": mesh_subject,
+} if {
+	some [name, fal] in file_providers
+	not fal.logFormat.labels
+	what := text_kind(fal)
+}
+
+text_kind(fal) := "a text logFormat" if fal.logFormat.text
+
+text_kind(fal) := "Istio's default text format" if not fal.logFormat.text
+
+deny contains {
+	"msg": sprintf("access log provider %q's logFormat lacks %s", [name, concat(", ", m)]),
+	"resource": mesh_subject,
+} if {
+	some [name, fal] in file_providers
+	format := provider_format(fal)
+	m := missing(format)
+	count(m) > 0
+}
+
+provider_format(fal) := concat(" ", [sprintf("%v", [v]) | some v in fal.logFormat.labels]) if fal.logFormat.labels
+
+provider_format(fal) := sprintf("%v", [fal.logFormat.text]) if {
+	not fal.logFormat.labels
+	fal.logFormat.text
+}

@@ -1,0 +1,233 @@
+# METADATA
+# title: Prometheus can scrape under STRICT mTLS
+# description: |
+#   Under STRICT mTLS Prometheus scrapes meshed workloads either through
+#   Istio's metrics merging (the default: the injector points the
+#   `prometheus.io` annotations at the agent's plaintext port 15020) or with
+#   Istio certificates: a Prometheus pod injected with
+#   `traffic.sidecar.istio.io/includeInboundPorts: ""`,
+#   `traffic.sidecar.istio.io/includeOutboundIPRanges: ""` and
+#   `proxyMetadata.OUTPUT_CERTS` in `proxy.istio.io/config`. Reported:
+#   merging turned off (mesh config `enablePrometheusMerge: false`, pod
+#   annotation `prometheus.istio.io/merge-metrics: "false"`) without that
+#   Prometheus pattern in the input (in a manifest scan without the mesh
+#   ConfigMap the pattern may live elsewhere: unknown), a Prometheus pod
+#   using the pattern without OUTPUT_CERTS while merging is off, and a
+#   sidecar workload annotated `prometheus.io/scrape: "true"` whose scrape
+#   port (`prometheus.io/port`, else its declared ports) is not captured
+#   by the sidecar: excluded with `excludeInboundPorts` or left out of an
+#   explicit `includeInboundPorts` (the talk's `"15090,6969"` case passes),
+#   with the annotation value that fixes it.
+# custom:
+#   id: TEL-03
+#   severity: medium
+#   controls: [SI-4, AU-12]
+#   inputs: [ConfigMap, Namespace, workloads]
+#   subjects: [workloads, ConfigMap]
+#   remediation: |
+#     Keep metrics merging on (`enablePrometheusMerge` unset or true, no
+#     `prometheus.istio.io/merge-metrics: "false"`), or scrape with Istio
+#     certificates from a Prometheus injected with `includeInboundPorts: ""`,
+#     `includeOutboundIPRanges: ""` and `proxyMetadata: {OUTPUT_CERTS:
+#     /etc/istio-output-certs}`. Make the scrape port captured by the
+#     sidecar: set the annotation to the value the finding gives.
+package meshaudit.rules.tel_03
+
+import data.meshaudit.lib
+import rego.v1
+
+prefix := "traffic.sidecar.istio.io/"
+
+include_key := "traffic.sidecar.istio.io/includeInboundPorts"
+
+exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
+
+mesh_subject := lib.resource(lib.mesh_configmap)
+
+# ---- sidecar workloads (as MESH-03) ---------------------------------------------
+
+unlabelled_ns(n) if not lib.namespace_objects[n]
+
+unlabelled_ns(n) if lib.unlabelled_ns(n)
+
+sidecar(w) if lib.injected(w)
+
+sidecar(w) if lib.has_proxy_container(w)
+
+sidecar(w) if {
+	lib.sidecar_enrolled(w.namespace)
+	not lib.opted_out(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not lib.opted_out(w)
+}
+
+applies(w) if sidecar(w)
+
+applies(w) if {
+	not lib.namespace_objects[w.namespace]
+	not lib.opted_out(w)
+}
+
+judged contains w if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	not lib.host_network(w)
+	applies(w)
+}
+
+# ---- the injected-Prometheus pattern ------------------------------------------------
+
+ann(w, k) := trim_space(sprintf("%v", [w.annotations[k]]))
+
+proxy_config(w) := pc if {
+	pc := yaml.unmarshal(w.annotations["proxy.istio.io/config"])
+	is_object(pc)
+}
+
+pattern_annotations(w) if {
+	ann(w, include_key) == ""
+	ann(w, concat("", [prefix, "includeOutboundIPRanges"])) == ""
+}
+
+output_certs(w) if trim_space(sprintf("%v", [proxy_config(w).proxyMetadata.OUTPUT_CERTS])) != ""
+
+prometheus_pattern(w) if {
+	pattern_annotations(w)
+	output_certs(w)
+}
+
+pattern_present if {
+	some w in lib.workloads
+	prometheus_pattern(w)
+}
+
+# Where Prometheus runs is visible in a live scan and in a manifest scan of
+# the mesh's own configuration (it holds the mesh ConfigMap).
+pattern_knowable if lib.live
+
+pattern_knowable if lib.has_mesh_config
+
+# ---- metrics merging ------------------------------------------------------------------
+
+mesh_merge_off if {
+	lib.has_mesh_config
+	lib.falsy(lib.mesh_config.enablePrometheusMerge)
+}
+
+merge_key := "prometheus.istio.io/merge-metrics"
+
+pod_merge_off(w) if lib.falsy(w.annotations[merge_key])
+
+merge_off if mesh_merge_off
+
+merge_off if {
+	some w in judged
+	pod_merge_off(w)
+}
+
+deny contains {
+	"msg": "mesh config sets enablePrometheusMerge: false and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape STRICT mTLS workloads",
+	"resource": mesh_subject,
+} if {
+	mesh_merge_off
+	not pattern_present
+}
+
+deny contains {
+	"msg": sprintf("%s \"false\" turns off metrics merging and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape it under STRICT mTLS", [merge_key]),
+	"resource": w.resource,
+} if {
+	pattern_knowable
+	not pattern_present
+	some w in judged
+	pod_merge_off(w)
+}
+
+unknown contains sprintf("%s/%s turns off metrics merging (%s \"false\"); whether Prometheus scrapes it with Istio certificates is not visible: neither the mesh ConfigMap nor a Prometheus with proxyMetadata.OUTPUT_CERTS is in the input", [w.namespace, lib.name(w.obj), merge_key]) if {
+	not pattern_knowable
+	not pattern_present
+	some w in judged
+	pod_merge_off(w)
+}
+
+deny contains {
+	"msg": "Prometheus pattern without certificates: includeInboundPorts \"\" and includeOutboundIPRanges \"\" but proxy.istio.io/config sets no proxyMetadata.OUTPUT_CERTS, so this Prometheus has no Istio certificates to scrape STRICT mTLS workloads with metrics merging off",
+	"resource": w.resource,
+} if {
+	merge_off
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	pattern_annotations(w)
+	not output_certs(w)
+}
+
+# ---- scrape port captured ---------------------------------------------------------------
+
+items(v) := [p |
+	some raw in split(v, ",")
+	p := trim_space(raw)
+	p != ""
+]
+
+# Ports of the proxy itself (the merged-metrics endpoint 15020 and Envoy's
+# 15090 are served by the proxy, never redirected).
+istio_ports := {"15000", "15001", "15004", "15006", "15008", "15020", "15021", "15053", "15090"}
+
+scrape_ports(w) := {trim_space(sprintf("%v", [w.annotations["prometheus.io/port"]]))} if {
+	"prometheus.io/port" in object.keys(w.annotations)
+} else := {sprintf("%v", [p]) | some p in lib.container_ports(w)}
+
+port_text(w, port) := sprintf("prometheus.io/port %s", [port]) if {
+	"prometheus.io/port" in object.keys(w.annotations)
+} else := sprintf("scrape port %s (a declared port: no prometheus.io/port)", [port])
+
+include_value(w) := ann(w, include_key) if include_key in object.keys(w.annotations)
+
+include_value(w) := "*" if not include_key in object.keys(w.annotations)
+
+# The scraped workloads, except Prometheus itself (the pattern's pod).
+scraped(w) if {
+	lib.truthy(w.annotations["prometheus.io/scrape"])
+	not pattern_annotations(w)
+}
+
+deny contains {
+	"msg": sprintf("%s is not in %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set %s: %q", [port_text(w, port), include_key, v, include_key, fixed]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	scraped(w)
+	v := include_value(w)
+	v != "*"
+	listed := items(v)
+	some port in scrape_ports(w)
+	not port in istio_ports
+	not port in listed
+	fixed := concat(",", array.concat(listed, [port]))
+}
+
+deny contains {
+	"msg": sprintf("%s is excluded by %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); %s", [port_text(w, port), exclude_key, ann(w, exclude_key), exclude_fix(w, port)]),
+	"resource": w.resource,
+} if {
+	some w in judged
+	scraped(w)
+	include_value(w) == "*"
+	some port in scrape_ports(w)
+	not port in istio_ports
+	port in items(ann(w, exclude_key))
+}
+
+exclude_fix(w, port) := sprintf("set %s: %q", [exclude_key, concat(",", rest)]) if {
+	rest := [p | some p in items(ann(w, exclude_key)); p != port]
+	count(rest) > 0
+} else := sprintf("remove %s", [exclude_key])

@@ -1,0 +1,144 @@
+package meshaudit.rules.tel_03_test
+
+import data.meshaudit.rules.tel_03
+import rego.v1
+
+ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+mesh(cfg) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": cfg}}
+
+cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}
+
+deploy(n, name, annotations, ports) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": name, "namespace": n},
+	"spec": {"template": {
+		"metadata": {"annotations": annotations},
+		"spec": {"containers": [{"name": name, "image": "img:1", "ports": [{"containerPort": p} | some p in ports]}]},
+	}},
+}
+
+dres(n, name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": n, "name": name}
+
+inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
+
+razee := ns("razee", {"istio-injection": "enabled"})
+
+scrape(port) := {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics", "prometheus.io/port": port}
+
+# The talk's alb-api: Prometheus scrapes 6969 through Envoy.
+test_talk_alb_api_passes if {
+	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969"})
+	objs := {"Namespace": [razee], "Deployment": [deploy("razee", "alb-api", a, [6969])], "ConfigMap": [mesh("enablePrometheusMerge: true\n")]}
+	count(tel_03.deny) == 0 with input as inp("manifests", objs)
+	count(tel_03.unknown) == 0 with input as inp("manifests", objs)
+}
+
+test_scrape_port_not_included_fails_with_fix if {
+	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090"})
+	tel_03.deny == {{
+		"msg": "prometheus.io/port 6969 is not in traffic.sidecar.istio.io/includeInboundPorts \"15090\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/includeInboundPorts: \"15090,6969\"",
+		"resource": dres("razee", "alb-api"),
+	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "alb-api", a, [6969])]})
+}
+
+test_scrape_port_excluded_fails_with_fix if {
+	a := object.union(scrape("9100"), {"traffic.sidecar.istio.io/excludeInboundPorts": "9100, 5432"})
+	tel_03.deny == {{
+		"msg": "prometheus.io/port 9100 is excluded by traffic.sidecar.istio.io/excludeInboundPorts \"9100, 5432\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/excludeInboundPorts: \"5432\"",
+		"resource": dres("razee", "api"),
+	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]})
+}
+
+test_only_excluded_port_fix_removes_annotation if {
+	a := object.union(scrape("9100"), {"traffic.sidecar.istio.io/excludeInboundPorts": "9100"})
+	some f in tel_03.deny with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]})
+	endswith(f.msg, "; remove traffic.sidecar.istio.io/excludeInboundPorts")
+}
+
+test_declared_ports_used_without_port_annotation if {
+	a := {"prometheus.io/scrape": "true", "traffic.sidecar.istio.io/includeInboundPorts": ""}
+	a2 := object.union(a, {"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8"})
+	tel_03.deny == {{
+		"msg": "scrape port 8080 (a declared port: no prometheus.io/port) is not in traffic.sidecar.istio.io/includeInboundPorts \"\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/includeInboundPorts: \"8080\"",
+		"resource": dres("razee", "api"),
+	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a2, [8080])]})
+}
+
+test_default_capture_passes if {
+	count(tel_03.deny) == 0 with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", scrape("8080"), [8080])]})
+}
+
+test_unmeshed_workload_ignored if {
+	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090"})
+	count(tel_03.deny) == 0 with input as inp("manifests", {"Namespace": [ns("razee", {})], "Deployment": [deploy("razee", "api", a, [6969])]})
+}
+
+# Live injected pods: the injector rewrote the annotations to 15020.
+test_merged_metrics_port_ignored if {
+	pod := {
+		"apiVersion": "v1",
+		"kind": "Pod",
+		"metadata": {"name": "api-1", "namespace": "razee", "annotations": object.union(scrape("15020"), {"sidecar.istio.io/status": "{}", "traffic.sidecar.istio.io/includeInboundPorts": "8080"})},
+		"spec": {"containers": [{"name": "api", "ports": [{"containerPort": 8080}]}]},
+	}
+	count(tel_03.deny) == 0 with input as inp("cluster", {"Namespace": [razee], "Pod": [pod]})
+}
+
+prometheus(certs) := deploy("monitoring", "prometheus", object.union(
+	{
+		"traffic.sidecar.istio.io/includeInboundPorts": "",
+		"traffic.sidecar.istio.io/includeOutboundIPRanges": "",
+		"prometheus.io/scrape": "true",
+	},
+	{"proxy.istio.io/config": certs},
+), [9090])
+
+good_prometheus := prometheus("proxyMetadata:\n  OUTPUT_CERTS: /etc/istio-output-certs\n")
+
+test_merge_off_without_pattern_fails if {
+	tel_03.deny == {{
+		"msg": "mesh config sets enablePrometheusMerge: false and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape STRICT mTLS workloads",
+		"resource": cm_res,
+	}} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: false\n")]})
+}
+
+test_merge_off_with_pattern_passes if {
+	objs := {"ConfigMap": [mesh("enablePrometheusMerge: false\n")], "Namespace": [ns("monitoring", {"istio-injection": "enabled"})], "Deployment": [good_prometheus]}
+	count(tel_03.deny) == 0 with input as inp("manifests", objs)
+}
+
+test_pattern_without_output_certs_fails if {
+	objs := {"ConfigMap": [mesh("enablePrometheusMerge: false\n")], "Namespace": [ns("monitoring", {"istio-injection": "enabled"})], "Deployment": [prometheus("holdApplicationUntilProxyStarts: true\n")]}
+	d := tel_03.deny with input as inp("manifests", objs)
+	count(d) == 2
+	some f in d
+	f.resource == dres("monitoring", "prometheus")
+	startswith(f.msg, "Prometheus pattern without certificates")
+}
+
+test_pod_merge_off_live_fails if {
+	a := object.union(scrape("8080"), {"prometheus.istio.io/merge-metrics": "false"})
+	tel_03.deny == {{
+		"msg": "prometheus.istio.io/merge-metrics \"false\" turns off metrics merging and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape it under STRICT mTLS",
+		"resource": dres("razee", "api"),
+	}} with input as inp("cluster", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]})
+}
+
+test_pod_merge_off_live_with_pattern_passes if {
+	a := object.union(scrape("8080"), {"prometheus.istio.io/merge-metrics": "false"})
+	objs := {"Namespace": [razee, ns("monitoring", {"istio-injection": "enabled"})], "Deployment": [deploy("razee", "api", a, [8080]), good_prometheus]}
+	count(tel_03.deny) == 0 with input as inp("cluster", objs)
+}
+
+test_pod_merge_off_app_repo_unknown if {
+	a := object.union(scrape("8080"), {"prometheus.istio.io/merge-metrics": "false"})
+	objs := {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]}
+	count(tel_03.deny) == 0 with input as inp("manifests", objs)
+	tel_03.unknown == {"razee/api turns off metrics merging (prometheus.istio.io/merge-metrics \"false\"); whether Prometheus scrapes it with Istio certificates is not visible: neither the mesh ConfigMap nor a Prometheus with proxyMetadata.OUTPUT_CERTS is in the input"} with input as inp("manifests", objs)
+}
+
+test_merge_on_by_default_live if {
+	count(tel_03.deny) == 0 with input as inp("cluster", {"Namespace": [razee], "Deployment": [deploy("razee", "api", scrape("8080"), [8080])]})
+}

@@ -1,0 +1,98 @@
+# METADATA
+# title: Kubernetes API audit logging configured
+# description: |
+#   The kube-apiserver must write audit events: `--audit-policy-file` (without
+#   a policy no event is recorded) and a backend, `--audit-log-path` or
+#   `--audit-webhook-config-file`. Judged from the kube-apiserver static pods
+#   (namespace kube-system, label component=kube-apiserver; their command
+#   and args) when the input holds them, although kube-system is otherwise
+#   out of scope. Otherwise the operator's assertion
+#   `audit_logging_configured` decides; without it a live scan (a managed
+#   control plane shows no API server pod) is unknown, and a manifest scan
+#   without the static-pod manifest is not applicable.
+# custom:
+#   id: TEL-04
+#   severity: high
+#   controls: [AU-2, AU-12]
+#   inputs: [Pod]
+#   remediation: |
+#     Start kube-apiserver with `--audit-policy-file=<policy>` and
+#     `--audit-log-path=<file>` (with `--audit-log-maxage`,
+#     `--audit-log-maxbackup`, `--audit-log-maxsize`) or
+#     `--audit-webhook-config-file`. On a managed control plane enable the
+#     provider's audit logs and set `audit_logging_configured: true` in the
+#     meshaudit parameters.
+package meshaudit.rules.tel_04
+
+import data.meshaudit.lib
+import rego.v1
+
+apiservers := [p |
+	some p in lib.objects("Pod")
+	lib.ns(p) == "kube-system"
+	lib.labels(p).component == "kube-apiserver"
+]
+
+words(c) := array.concat(object.get(c, "command", []), object.get(c, "args", []))
+
+# flag(p, name): the pod's kube-apiserver container passes --name with a
+# non-empty value (--name=value or --name value).
+flag(p, name) if {
+	some c in p.spec.containers
+	ws := words(c)
+	some w in ws
+	startswith(w, sprintf("--%s=", [name]))
+	trim_space(substring(w, count(name) + 3, -1)) != ""
+}
+
+flag(p, name) if {
+	some c in p.spec.containers
+	ws := words(c)
+	some i, w in ws
+	w == sprintf("--%s", [name])
+	trim_space(ws[i + 1]) != ""
+	not startswith(ws[i + 1], "--")
+}
+
+
+backend(p) if flag(p, "audit-log-path")
+
+backend(p) if flag(p, "audit-webhook-config-file")
+
+deny contains {
+	"msg": "kube-apiserver runs without --audit-policy-file, so it records no audit events",
+	"resource": lib.resource(p),
+} if {
+	some p in apiservers
+	not flag(p, "audit-policy-file")
+}
+
+deny contains {
+	"msg": "kube-apiserver has no audit backend: neither --audit-log-path nor --audit-webhook-config-file is set",
+	"resource": lib.resource(p),
+} if {
+	some p in apiservers
+	not backend(p)
+}
+
+asserted := lib.params.audit_logging_configured
+
+deny contains {
+	"msg": "params.audit_logging_configured is false: the operator states that Kubernetes API audit logging is not configured",
+	"resource": lib.mesh_resource,
+} if {
+	count(apiservers) == 0
+	asserted == false
+}
+
+unknown contains "audit logging is not visible from cluster objects (managed control plane); set params.audit_logging_configured" if {
+	count(apiservers) == 0
+	asserted == null
+	lib.live
+}
+
+not_applicable contains "no kube-apiserver static pod (kube-system, component=kube-apiserver) is in the input and params.audit_logging_configured is not set" if {
+	count(apiservers) == 0
+	asserted == null
+	not lib.live
+}
