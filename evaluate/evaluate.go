@@ -253,6 +253,11 @@ var istioKinds = map[string]bool{
 }
 
 func readsIstio(r rules.Rule) bool {
+	for _, q := range r.Requires {
+		if q == rules.RequiresIstio {
+			return true
+		}
+	}
 	for _, k := range r.Inputs {
 		if istioKey(k) {
 			return true

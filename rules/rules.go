@@ -74,10 +74,14 @@ func (s Severity) SARIFScore() string {
 	}
 }
 
-// Manifest-scan scope requirements (custom.requires).
+// Requirements (custom.requires). root_namespace and mesh_config scope a
+// manifest scan: without them in the input the rule is not applicable.
+// istio marks a rule about the mesh itself: on a live cluster where Istio is
+// not installed it fails with that reason.
 const (
 	RequiresRootNamespace = "root_namespace"
 	RequiresMeshConfig    = "mesh_config"
+	RequiresIstio         = "istio"
 )
 
 // WorkloadKinds is what the `workloads` alias in inputs/subjects expands to.
@@ -268,8 +272,8 @@ func decode(path string, mod *ast.Module) (Rule, error) {
 		return r, err
 	}
 	for _, q := range r.Requires {
-		if q != RequiresRootNamespace && q != RequiresMeshConfig {
-			return r, fmt.Errorf("custom.requires: unknown %q (want %s or %s)", q, RequiresRootNamespace, RequiresMeshConfig)
+		if q != RequiresRootNamespace && q != RequiresMeshConfig && q != RequiresIstio {
+			return r, fmt.Errorf("custom.requires: unknown %q (want %s, %s or %s)", q, RequiresRootNamespace, RequiresMeshConfig, RequiresIstio)
 		}
 	}
 	if r.Requires == nil {

@@ -12,6 +12,7 @@
 #   severity: high
 #   controls: [SI-2, SA-22]
 #   inputs: [Deployment]
+#   requires: [istio]
 #   remediation: |
 #     Upgrade istiod (revision-based canary upgrade: install the new
 #     revision, move namespaces with `istio.io/rev`, restart workloads,

@@ -17,6 +17,7 @@
 #   severity: medium
 #   controls: [CM-2, SI-2]
 #   inputs: [Deployment, Namespace, MutatingWebhookConfiguration, workloads]
+#   requires: [istio]
 #   remediation: |
 #     Restart (rollout restart) the workloads whose proxies run another
 #     version than their istiod, so that they are injected again; relabel

@@ -15,6 +15,7 @@
 #   severity: high
 #   controls: [CP-10, SC-6]
 #   inputs: [Deployment, HorizontalPodAutoscaler, PodDisruptionBudget]
+#   requires: [istio]
 #   remediation: |
 #     Run istiod and every gateway with at least two replicas (Helm
 #     `autoscaleMin`/`replicaCount`, or an HPA with `minReplicas: 2`), add a

@@ -16,6 +16,7 @@
 #   severity: medium
 #   controls: [CM-7, SC-8]
 #   inputs: [Deployment, NetworkPolicy]
+#   requires: [istio]
 #   remediation: |
 #     Set `ENABLE_DEBUG_ON_HTTP=false` in istiod's env (Helm `pilot.env`;
 #     `istioctl` debug commands then use the authenticated 15014/15012

@@ -16,6 +16,7 @@
 #   severity: medium
 #   controls: [CM-3, CM-6]
 #   inputs: [ValidatingWebhookConfiguration, Deployment]
+#   requires: [istio]
 #   subjects: [ValidatingWebhookConfiguration]
 #   remediation: |
 #     Set `failurePolicy: Fail` on the webhooks of `istio-validator*` /

@@ -19,6 +19,7 @@
 #   severity: medium
 #   controls: [CM-7, CM-3]
 #   inputs: [EnvoyFilter]
+#   requires: [istio]
 #   subjects: [EnvoyFilter]
 #   remediation: |
 #     Prefer first-class APIs (Telemetry, WasmPlugin, DestinationRule,

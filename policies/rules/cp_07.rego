@@ -21,6 +21,7 @@
 #   severity: high
 #   controls: [SC-12, SC-3, AC-6]
 #   inputs: [Role, ClusterRole, RoleBinding, ClusterRoleBinding]
+#   requires: [istio]
 #   subjects: [RoleBinding, ClusterRoleBinding]
 #   remediation: |
 #     Remove these subjects from the bindings (or narrow the roles so they no

@@ -15,6 +15,7 @@
 #   severity: high
 #   controls: [AC-4, CM-6]
 #   inputs: [Namespace, Deployment, MutatingWebhookConfiguration]
+#   requires: [istio]
 #   remediation: |
 #     Label the namespace `istio-injection=enabled` (default revision) or
 #     `istio.io/rev=<revision>` (revision-based installs, never both), or

@@ -15,6 +15,7 @@
 #   severity: high
 #   controls: [SC-8(1), AC-4]
 #   inputs: [workloads, Namespace]
+#   requires: [istio]
 #   subjects: [workloads]
 #   remediation: |
 #     Remove the `sidecar.istio.io/inject: "false"` label/annotation (or get

@@ -16,6 +16,7 @@
 #   severity: critical
 #   controls: [SC-7(5), SC-8(1), AC-3]
 #   inputs: [workloads, Namespace]
+#   requires: [istio]
 #   subjects: [workloads]
 #   remediation: |
 #     Remove `traffic.sidecar.istio.io/excludeInboundPorts`, and either remove

@@ -16,6 +16,7 @@
 #   severity: high
 #   controls: [SC-7(8), AC-4]
 #   inputs: [workloads, Namespace]
+#   requires: [istio]
 #   subjects: [workloads]
 #   remediation: |
 #     Remove the bypass annotation so that the traffic goes through the

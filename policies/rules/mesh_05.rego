@@ -17,6 +17,7 @@
 #   severity: high
 #   controls: [AC-4, SC-7(5)]
 #   inputs: [workloads, Namespace, Sidecar, ConfigMap]
+#   requires: [istio]
 #   subjects: [workloads, Sidecar]
 #   remediation: |
 #     Remove `sidecar.istio.io/interceptionMode: NONE` (and `interceptionMode:

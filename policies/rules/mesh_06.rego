@@ -12,6 +12,7 @@
 #   severity: high
 #   controls: [SC-7, AC-4]
 #   inputs: [workloads, Namespace]
+#   requires: [istio]
 #   subjects: [workloads]
 #   remediation: |
 #     Remove `hostNetwork: true` from the pod template, or move the workload

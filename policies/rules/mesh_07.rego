@@ -20,6 +20,7 @@
 #   severity: high
 #   controls: [SC-24, CM-3]
 #   inputs: [MutatingWebhookConfiguration, Namespace, workloads]
+#   requires: [istio]
 #   subjects: [MutatingWebhookConfiguration]
 #   remediation: |
 #     Set `failurePolicy: Fail` on every webhook of the istio-sidecar-injector

@@ -18,6 +18,7 @@
 #   severity: medium
 #   controls: [CP-10, AC-4]
 #   inputs: [workloads, Namespace, ConfigMap]
+#   requires: [istio]
 #   subjects: [Job, CronJob]
 #   remediation: |
 #     Use native sidecars: annotate the pod template

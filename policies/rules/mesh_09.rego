@@ -17,6 +17,7 @@
 #   severity: medium
 #   controls: [CM-7, AC-4]
 #   inputs: [Sidecar, Namespace, workloads]
+#   requires: [istio]
 #   subjects: [workloads, Sidecar]
 #   remediation: |
 #     Create a Sidecar named `default` without workloadSelector in the Istio

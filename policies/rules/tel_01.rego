@@ -20,6 +20,7 @@
 #   severity: high
 #   controls: [AU-2, AU-12, SI-4(4)]
 #   inputs: [ConfigMap, Telemetry, workloads]
+#   requires: [istio]
 #   remediation: |
 #     Enable access logs mesh-wide: a Telemetry `mesh-default` in the Istio
 #     root namespace with `spec.accessLogging: [{providers: [{name: envoy}]}]`

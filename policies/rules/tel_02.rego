@@ -15,7 +15,7 @@
 #   severity: medium
 #   controls: [AU-3]
 #   inputs: [ConfigMap, Telemetry]
-#   requires: [mesh_config]
+#   requires: [mesh_config, istio]
 #   remediation: |
 #     Set `accessLogEncoding: JSON` in the mesh config. In a custom
 #     `accessLogFormat` (or a provider's `logFormat.labels`) include

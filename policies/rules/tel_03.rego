@@ -23,6 +23,7 @@
 #   severity: medium
 #   controls: [SI-4, AU-12]
 #   inputs: [ConfigMap, Namespace, workloads]
+#   requires: [istio]
 #   subjects: [workloads, ConfigMap]
 #   remediation: |
 #     Keep metrics merging on (`enablePrometheusMerge` unset or true, no
