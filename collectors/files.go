@@ -15,9 +15,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -63,6 +65,7 @@ func FromFiles(opts FileOptions) *snapshot.Snapshot {
 	for _, p := range opts.Paths {
 		r.path(p)
 	}
+	r.decodeAll()
 	counts := map[string]int{}
 	for i := range s.Objects {
 		counts[s.Objects[i].Key()]++
@@ -78,6 +81,25 @@ type fileReader struct {
 	opts FileOptions
 	snap *snapshot.Snapshot
 	seen map[string]string // object identity → "file:line" of its first definition
+	jobs []*fileJob        // inputs to decode, in input order
+}
+
+// fileJob is one input file (or standard input) to decode. Files are read and
+// decoded concurrently; their results are then applied in input order, so
+// the snapshot (first definition wins for duplicates) does not depend on
+// scheduling.
+type fileJob struct {
+	path    string // "" when data is already read (stdin)
+	display string
+	data    []byte
+	results []decoded
+}
+
+// decoded is the outcome of one document: an object, or a parse error.
+type decoded struct {
+	line int
+	obj  map[string]any
+	err  string // parse error reason when obj is nil
 }
 
 func (r *fileReader) fail(file string, line int, format string, args ...any) {
@@ -109,7 +131,7 @@ func (r *fileReader) path(p string) {
 			r.fail("<stdin>", 0, "read: %v", err)
 			return
 		}
-		r.content("<stdin>", b)
+		r.jobs = append(r.jobs, &fileJob{display: "<stdin>", data: b})
 		return
 	}
 	info, err := os.Stat(p)
@@ -166,12 +188,55 @@ func errReason(err error) string {
 }
 
 func (r *fileReader) file(p string) {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		r.fail(r.display(p), 0, "%s", errReason(err))
-		return
+	r.jobs = append(r.jobs, &fileJob{path: p, display: r.display(p)})
+}
+
+// decodeAll reads and decodes the queued inputs on every core, then adds
+// their objects and parse errors in input order.
+func (r *fileReader) decodeAll() {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(r.jobs) {
+		workers = len(r.jobs)
 	}
-	r.content(r.display(p), b)
+	next := make(chan *fileJob)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				r.decodeJob(j)
+			}
+		}()
+	}
+	for _, j := range r.jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, j := range r.jobs {
+		for _, d := range j.results {
+			if d.obj == nil {
+				r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: j.display, Line: d.line, Reason: d.err})
+				continue
+			}
+			r.object(j.display, d.line, d.obj, "")
+		}
+		j.results, j.data = nil, nil
+	}
+	r.jobs = nil
+}
+
+func (r *fileReader) decodeJob(j *fileJob) {
+	if j.path != "" {
+		b, err := os.ReadFile(j.path)
+		if err != nil {
+			j.results = []decoded{{err: errReason(err)}}
+			return
+		}
+		j.data = b
+	}
+	j.results = r.content(j.data)
 }
 
 // document is one YAML document of a file and the line it starts on.
@@ -202,7 +267,7 @@ func splitDocuments(b []byte) []document {
 	for sc.Scan() {
 		n++
 		line := sc.Text()
-		if separator.MatchString(strings.TrimRight(line, "\r")) {
+		if strings.HasPrefix(line, "---") && separator.MatchString(strings.TrimRight(line, "\r")) {
 			flush()
 			first = n + 1
 			continue
@@ -242,27 +307,32 @@ func absLine(err error, d document) (int, string) {
 	return d.line, msg
 }
 
-func (r *fileReader) content(file string, b []byte) {
+// content decodes the documents of one input. It touches no shared state
+// (inputs are decoded concurrently).
+func (r *fileReader) content(b []byte) []decoded {
 	if !isText(b) {
-		r.fail(file, 0, "not a text file (binary content)")
-		return
+		return []decoded{{err: "not a text file (binary content)"}}
+	}
+	var out []decoded
+	fail := func(line int, format string, args ...any) {
+		out = append(out, decoded{line: line, err: fmt.Sprintf(format, args...)})
 	}
 	for _, d := range splitDocuments(b) {
 		if r.opts.MaxDocumentBytes > 0 && len(d.data) > r.opts.MaxDocumentBytes {
-			r.fail(file, d.line, "document is %d bytes, more than the %d-byte limit", len(d.data), r.opts.MaxDocumentBytes)
+			fail(d.line, "document is %d bytes, more than the %d-byte limit", len(d.data), r.opts.MaxDocumentBytes)
 			continue
 		}
 		j, err := yaml.YAMLToJSONStrict(d.data)
 		if err != nil {
 			line, msg := absLine(err, d)
-			r.fail(file, line, "invalid YAML: %s", msg)
+			fail(line, "invalid YAML: %s", msg)
 			continue
 		}
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(j))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil {
-			r.fail(file, d.line, "invalid document: %v", err)
+			fail(d.line, "invalid document: %v", err)
 			continue
 		}
 		if v == nil {
@@ -270,12 +340,13 @@ func (r *fileReader) content(file string, b []byte) {
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			r.fail(file, d.line, "document is not an object (%s)", typeName(v))
+			fail(d.line, "document is not an object (%s)", typeName(v))
 			continue
 		}
 		snapshot.DropNulls(obj)
-		r.object(file, d.line, obj, "")
+		out = append(out, decoded{line: d.line, obj: obj})
 	}
+	return out
 }
 
 func typeName(v any) string {

@@ -344,64 +344,69 @@ func classify(err error, k KindSpec, timeout time.Duration) (string, string) {
 	return snapshot.StatusError, fmt.Sprintf("list %s: %v", groupResource(k), err)
 }
 
-// listAll lists every object of a kind across namespaces, page by page. A
-// 410 Gone on a continue token restarts the list from scratch.
-func listAll(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
+// paginate runs a paginated list: page(cont) returns one page's objects
+// and the continue token. Transient errors are retried with backoff; a 410
+// Gone on a continue token restarts the list from scratch (a bounded number
+// of times).
+func paginate(ctx context.Context, opts LiveOptions, kind string, page func(cont string) ([]snapshot.Object, string, error)) ([]snapshot.Object, error) {
 	for restart := 0; ; restart++ {
 		var out []snapshot.Object
 		cont := ""
 		for {
-			var items []map[string]any
+			var objs []snapshot.Object
 			var next string
 			err := retry.OnError(backoff(opts.Retries), transient, func() error {
-				l, err := c.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
-				if err != nil {
-					return err
-				}
-				items = items[:0]
-				for i := range l.Items {
-					items = append(items, l.Items[i].Object)
-				}
-				next = l.GetContinue()
-				return nil
+				var err error
+				objs, next, err = page(cont)
+				return err
 			})
-			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
-				if restart < opts.Retries {
-					break // restart the whole list
+			if err != nil && (apierrors.IsResourceExpired(err) || apierrors.IsGone(err)) {
+				if restart >= opts.Retries {
+					return nil, fmt.Errorf("continue token expired %d times: %w", restart+1, err)
 				}
-				return nil, fmt.Errorf("continue token expired %d times: %w", restart+1, err)
+				break // restart the whole list
 			}
 			if err != nil {
 				return nil, err
 			}
-			for _, obj := range items {
-				out = append(out, liveObject(gvr, k, obj, opts.RootNamespace))
-			}
-			if opts.Progress != nil {
-				opts.Progress(Progress{Cluster: opts.Cluster, Kind: k.Key(), Objects: len(out)})
+			out = append(out, objs...)
+			if opts.Progress != nil && kind != "" {
+				opts.Progress(Progress{Cluster: opts.Cluster, Kind: kind, Objects: len(out)})
 			}
 			if next == "" {
 				return out, nil
 			}
 			cont = next
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
+}
+
+// listAll lists every object of a kind across namespaces, page by page.
+func listAll(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
+	return paginate(ctx, opts, k.Key(), func(cont string) ([]snapshot.Object, string, error) {
+		l, err := c.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
+		if err != nil {
+			return nil, "", err
+		}
+		objs := make([]snapshot.Object, 0, len(l.Items))
+		for i := range l.Items {
+			objs = append(objs, liveObject(gvr, k, l.Items[i].Object, opts.RootNamespace))
+		}
+		return objs, l.GetContinue(), nil
+	})
 }
 
 // listMetadata lists names and labels only (PartialObjectMetadata).
 func listMetadata(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
-	var out []snapshot.Object
-	cont := ""
-	for {
-		var l *metav1.PartialObjectMetadataList
-		err := retry.OnError(backoff(opts.Retries), transient, func() error {
-			var err error
-			l, err = c.Metadata.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
-			return err
-		})
+	return paginate(ctx, opts, k.Key(), func(cont string) ([]snapshot.Object, string, error) {
+		l, err := c.Metadata.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		objs := make([]snapshot.Object, 0, len(l.Items))
 		for _, it := range l.Items {
 			md := map[string]any{"name": it.Name, "namespace": it.Namespace}
 			if len(it.Labels) > 0 {
@@ -412,30 +417,34 @@ func listMetadata(ctx context.Context, c *Clients, gvr schema.GroupVersionResour
 				md["labels"] = lbl
 			}
 			obj := map[string]any{"apiVersion": gvr.GroupVersion().String(), "kind": k.Kind, "metadata": md}
-			out = append(out, liveObject(gvr, k, obj, opts.RootNamespace))
+			objs = append(objs, liveObject(gvr, k, obj, opts.RootNamespace))
 		}
-		if l.Continue == "" {
-			return out, nil
-		}
-		cont = l.Continue
-	}
+		return objs, l.Continue, nil
+	})
 }
 
 // listMeshConfigMaps reads only Istio's mesh ConfigMaps: names are listed
 // through the metadata client in the root namespace, and only `istio` and
 // `istio-<revision>` are fetched; no other ConfigMap's data is ever read.
 func listMeshConfigMaps(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, opts LiveOptions) ([]snapshot.Object, error) {
-	var names *metav1.PartialObjectMetadataList
-	err := retry.OnError(backoff(opts.Retries), transient, func() error {
-		var err error
-		names, err = c.Metadata.Resource(gvr).Namespace(opts.RootNamespace).List(ctx, metav1.ListOptions{})
-		return err
+	// Names only, paginated like every list.
+	var names []metav1.PartialObjectMetadata
+	_, err := paginate(ctx, opts, "", func(cont string) ([]snapshot.Object, string, error) {
+		l, err := c.Metadata.Resource(gvr).Namespace(opts.RootNamespace).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
+		if err != nil {
+			return nil, "", err
+		}
+		if cont == "" {
+			names = names[:0]
+		}
+		names = append(names, l.Items...)
+		return nil, l.Continue, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	var out []snapshot.Object
-	for _, it := range names.Items {
+	for _, it := range names {
 		if !snapshot.IsMeshConfigMap(it.Namespace, it.Name, opts.RootNamespace) {
 			continue
 		}

@@ -5,6 +5,20 @@ import "strings"
 // Redacted replaces every env value and every dropped data field.
 const Redacted = "<redacted by meshaudit>"
 
+// SettingEnv are environment variables whose values are Istio control-plane
+// settings the rules judge (MTLS-05/06, CP-04, MESH-08): addresses, flags
+// and durations, never credentials. Their values are kept; every other env
+// value is redacted.
+var SettingEnv = map[string]bool{
+	"ENABLE_DEBUG_ON_HTTP":      true,
+	"DEFAULT_WORKLOAD_CERT_TTL": true,
+	"MAX_WORKLOAD_CERT_TTL":     true,
+	"SECRET_TTL":                true,
+	"CA_ADDR":                   true,
+	"EXTERNAL_CA":               true,
+	"ENABLE_NATIVE_SIDECARS":    true,
+}
+
 // LastApplied is the kubectl annotation that repeats the whole object,
 // Secret data and env values included; it is always dropped.
 const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
@@ -24,7 +38,8 @@ var meshKeys = map[string]bool{"mesh": true, "meshNetworks": true}
 // dropped (only metadata and type stay), data of ConfigMaps other than the
 // mesh ConfigMaps is dropped, env values in every pod spec and pod template
 // are replaced by Redacted (valueFrom references are kept), and managedFields
-// and the last-applied-configuration annotation are removed.
+// and the last-applied-configuration annotation are removed. The values of
+// the few Istio settings in SettingEnv are kept.
 func Redact(kind string, obj map[string]any, rootNamespace string) {
 	if md, ok := obj["metadata"].(map[string]any); ok {
 		delete(md, "managedFields")
@@ -67,7 +82,8 @@ func redactEnv(v any) {
 				if list, ok := child.([]any); ok {
 					for _, e := range list {
 						if em, ok := e.(map[string]any); ok {
-							if _, has := em["value"]; has {
+							name, _ := em["name"].(string)
+							if _, has := em["value"]; has && !SettingEnv[name] {
 								em["value"] = Redacted
 							}
 						}
