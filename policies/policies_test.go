@@ -165,3 +165,28 @@ func TestParamsMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestStrict: the policies pass OPA's strict mode (what `opa check
+// --strict policies/` checks), tests included, so opa CLI users see no
+// errors either.
+func TestStrict(t *testing.T) {
+	mods, err := Modules(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := map[string]*ast.Module{}
+	for _, m := range mods {
+		pm, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			t.Fatalf("parse %s: %v", m.Path, err)
+		}
+		parsed[m.Path] = pm
+	}
+	c := ast.NewCompiler().WithStrict(true).SetErrorLimit(0)
+	c.Compile(parsed)
+	if c.Failed() {
+		for _, e := range c.Errors {
+			t.Error(e)
+		}
+	}
+}

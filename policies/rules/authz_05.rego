@@ -33,7 +33,7 @@ principal_ns(v) := m[1] if {
 }
 
 # broad(kind, v, own): a wildcard value that is not confined to namespace own.
-broad("namespaces", v, own) if contains(v, "*")
+broad("namespaces", v, _) if contains(v, "*")
 
 broad("principals", v, own) if {
 	contains(v, "*")

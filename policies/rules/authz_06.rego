@@ -71,7 +71,7 @@ wide(o) if {
 	count(target_refs(o)) == 0
 }
 
-covers(ap, ra) if {
+covers(ap, _) if {
 	wide(ap)
 	lib.ns(ap) == lib.root_ns
 }

@@ -53,7 +53,7 @@ targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
 # judged(ap): the input holds the workloads the selector could match.
 # A live scan holds every workload.
-judged(ap) if lib.live
+judged(_) if lib.live
 
 judged(ap) if {
 	lib.ns(ap) != lib.root_ns

@@ -135,19 +135,19 @@ port_name(d, port) := p.name if {
 	p.containerPort == port
 }
 
-port_matches(pe, d, port) if not "port" in object.keys(pe)
+port_matches(pe, _, _) if not "port" in object.keys(pe)
 
-port_matches(pe, d, port) if pe.port == port
+port_matches(pe, _, port) if pe.port == port
 
 port_matches(pe, d, port) if pe.port == port_name(d, port)
 
-port_matches(pe, d, port) if {
+port_matches(pe, _, port) if {
 	is_number(pe.port)
 	pe.port <= port
 	port <= pe.endPort
 }
 
-rule_covers(r, d, port) if count(object.get(r, "ports", [])) == 0
+rule_covers(r, _, _) if count(object.get(r, "ports", [])) == 0
 
 rule_covers(r, d, port) if {
 	some pe in r.ports

@@ -117,7 +117,7 @@ unknown contains sprintf("%s %s/%s: spec.replicas %s is not a number, so its rep
 
 # ---- zone spread -----------------------------------------------------------------
 
-needs_spread(w) if min_replicas >= 2
+needs_spread(_) if min_replicas >= 2
 
 needs_spread(w) if {
 	[n, _] := replicas(w)

@@ -71,7 +71,7 @@ overrides(w, port, res) := sprintf(", overriding STRICT from PeerAuthentication 
 	m == "STRICT"
 } else := ""
 
-source(w, port, null) := "Istio's default: no PeerAuthentication sets a mode"
+source(_, _, null) := "Istio's default: no PeerAuthentication sets a mode"
 
 source(w, port, res) := sprintf("set by portLevelMtls of PeerAuthentication %s%s", [pa_name(res), overrides(w, port, res)]) if {
 	res != null

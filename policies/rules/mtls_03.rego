@@ -74,7 +74,7 @@ dr_host(dr) := h if {
 # wildcard; a longer wildcard beats a shorter one).
 host_match(h, fqdn) := 1000000 if h == fqdn
 
-host_match("*", fqdn) := 1
+host_match("*", _) := 1
 
 host_match(h, fqdn) := count(h) if {
 	h != fqdn
@@ -97,7 +97,7 @@ exports(dr) := ["."] if {
 	count(e) > 0
 } else := mesh_default_export
 
-visible(dr, c) if "*" in exports(dr)
+visible(dr, _) if "*" in exports(dr)
 
 visible(dr, c) if {
 	"." in exports(dr)
@@ -204,7 +204,7 @@ mode_text(tls, where) := sprintf("%s.mode %s", [where, upper(tls.mode)]) if tls.
 
 mode_text(tls, where) := sprintf("%s without mode (Istio's default DISABLE)", [where]) if not tls.mode
 
-port_applies(null, s)
+port_applies(null, _)
 
 port_applies(port, s) if {
 	port != null
@@ -254,7 +254,7 @@ deny contains {
 
 auto_mtls_off if lib.falsy(object.get(lib.mesh_config, "enableAutoMtls", true))
 
-istio_mutual_for(dr, s) if tls_mode(dr.spec.trafficPolicy.tls) == "ISTIO_MUTUAL"
+istio_mutual_for(dr, _) if tls_mode(dr.spec.trafficPolicy.tls) == "ISTIO_MUTUAL"
 
 istio_mutual_for(dr, s) if {
 	ports := object.get(s, ["spec", "ports"], [])

@@ -73,7 +73,7 @@ cluster_external_ca if {
 	istio_csr(d)
 }
 
-external_ca(d) if cluster_external_ca
+external_ca(_) if cluster_external_ca
 
 external_ca(d) if external_env(d)
 

@@ -37,7 +37,7 @@ oname(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
 in_scope_objects(kind) := [o | some o in lib.objects(kind); lib.in_scope(lib.ns(o))]
 
 # A reference into namespace n can be judged: live, or n is in the input.
-judgeable(n) if lib.live
+judgeable(_) if lib.live
 
 judgeable(n) if n in lib.namespaces
 
@@ -148,7 +148,7 @@ defined_subsets contains [key, sub.name] if {
 	some sub in object.get(dr.spec, "subsets", [])
 }
 
-subsets_judgeable(n) if lib.live
+subsets_judgeable(_) if lib.live
 
 subsets_judgeable(n) if {
 	n in lib.namespaces
