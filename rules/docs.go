@@ -24,6 +24,12 @@ func Markdown(c *Catalog) string {
 			fmt.Fprintf(&b, " In a manifest scan, needs: %s (otherwise not applicable).", strings.Join(r.Requires, ", "))
 		}
 		fmt.Fprintf(&b, " Source: `policies/%s`.\n\n**Remediation.** %s\n", r.File, r.Remediation)
+		if r.Examples.Fail != "" {
+			fmt.Fprintf(&b, "\nFails:\n\n```yaml\n%s\n```\n", strings.TrimRight(r.Examples.Fail, "\n"))
+		}
+		if r.Examples.Pass != "" {
+			fmt.Fprintf(&b, "\nPasses:\n\n```yaml\n%s\n```\n", strings.TrimRight(r.Examples.Pass, "\n"))
+		}
 	}
 	return b.String()
 }

@@ -100,6 +100,15 @@ type Rule struct {
 	Requires    []string `json:"requires,omitempty"`
 	Package     string   `json:"package"` // Rego package path, e.g. data.meshaudit.rules.mtls_01
 	File        string   `json:"file"`
+	// Examples are manifests on which the rule fails and passes; docs show
+	// them and a test evaluates them.
+	Examples Examples `json:"examples"`
+}
+
+// Examples of a rule, as manifest YAML (several documents allowed).
+type Examples struct {
+	Fail string `json:"fail,omitempty"`
+	Pass string `json:"pass,omitempty"`
 }
 
 // custom is the strict shape of `# METADATA custom:`.
@@ -111,6 +120,7 @@ type custom struct {
 	Inputs      []string `json:"inputs"`
 	Subjects    []string `json:"subjects"`
 	Requires    []string `json:"requires"`
+	Examples    Examples `json:"examples"`
 }
 
 var (
@@ -223,6 +233,7 @@ func decode(path string, mod *ast.Module) (Rule, error) {
 		Controls:    cu.Controls,
 		Remediation: strings.TrimSpace(cu.Remediation),
 		Requires:    cu.Requires,
+		Examples:    cu.Examples,
 		Package:     mod.Package.Path.String(),
 		File:        path,
 	}

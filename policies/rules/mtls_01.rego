@@ -15,6 +15,25 @@
 #     Apply one PeerAuthentication named `default` in the Istio root namespace
 #     with no selector and `spec.mtls.mode: STRICT`, and delete any other
 #     selector-less PeerAuthentication there.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: istio-system
+#       spec:
+#         mtls:
+#           mode: PERMISSIVE
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: istio-system
+#       spec:
+#         mtls:
+#           mode: STRICT
 package meshaudit.rules.mtls_01
 
 import data.meshaudit.lib
