@@ -40,8 +40,17 @@ type FileOptions struct {
 	Stdin            io.Reader // read for "-"
 	WorkDir          string    // file paths are recorded relative to it when below it
 	CollectedAt      time.Time // zero: leave unset (see snapshot.Snapshot.CollectedAt)
-	MaxDocumentBytes int       // 0: no limit
+	MaxDocumentBytes int       // a larger YAML document is a parse error; 0: DefaultMaxDocumentBytes
+	MaxFileBytes     int64     // a larger file (or stdin) is a parse error, never read whole; 0: DefaultMaxFileBytes
 }
+
+// Input limits, so that memory stays bounded whatever the input. YAML alias
+// expansion ("billion laughs") is refused by the YAML decoder and nesting
+// deeper than 10,000 levels by the JSON decoder, each as a parse error.
+const (
+	DefaultMaxDocumentBytes = 32 << 20  // 32 MiB per YAML document
+	DefaultMaxFileBytes     = 256 << 20 // 256 MiB per file
+)
 
 // manifestExts are the extensions read from directories.
 var manifestExts = map[string]bool{".yaml": true, ".yml": true, ".json": true}
@@ -60,6 +69,12 @@ func FromFiles(opts FileOptions) *snapshot.Snapshot {
 	}
 	if !opts.CollectedAt.IsZero() {
 		s.CollectedAt = opts.CollectedAt.UTC().Format(time.RFC3339)
+	}
+	if opts.MaxDocumentBytes <= 0 {
+		opts.MaxDocumentBytes = DefaultMaxDocumentBytes
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
 	r := &fileReader{opts: opts, snap: s, seen: map[string]string{}}
 	for _, p := range opts.Paths {
@@ -126,9 +141,13 @@ func (r *fileReader) path(p string) {
 		if in == nil {
 			in = os.Stdin
 		}
-		b, err := io.ReadAll(in)
+		b, err := io.ReadAll(io.LimitReader(in, r.opts.MaxFileBytes+1))
 		if err != nil {
 			r.fail("<stdin>", 0, "read: %v", err)
+			return
+		}
+		if int64(len(b)) > r.opts.MaxFileBytes {
+			r.fail("<stdin>", 0, "input is larger than the %d-byte limit; not read", r.opts.MaxFileBytes)
 			return
 		}
 		r.jobs = append(r.jobs, &fileJob{display: "<stdin>", data: b})
@@ -229,6 +248,10 @@ func (r *fileReader) decodeAll() {
 
 func (r *fileReader) decodeJob(j *fileJob) {
 	if j.path != "" {
+		if st, err := os.Stat(j.path); err == nil && st.Mode().IsRegular() && st.Size() > r.opts.MaxFileBytes {
+			j.results = []decoded{{err: fmt.Sprintf("file is %d bytes, more than the %d-byte limit; not read", st.Size(), r.opts.MaxFileBytes)}}
+			return
+		}
 		b, err := os.ReadFile(j.path)
 		if err != nil {
 			j.results = []decoded{{err: errReason(err)}}
@@ -318,7 +341,7 @@ func (r *fileReader) content(b []byte) []decoded {
 		out = append(out, decoded{line: line, err: fmt.Sprintf(format, args...)})
 	}
 	for _, d := range splitDocuments(b) {
-		if r.opts.MaxDocumentBytes > 0 && len(d.data) > r.opts.MaxDocumentBytes {
+		if len(d.data) > r.opts.MaxDocumentBytes {
 			fail(d.line, "document is %d bytes, more than the %d-byte limit", len(d.data), r.opts.MaxDocumentBytes)
 			continue
 		}
