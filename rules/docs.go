@@ -27,6 +27,9 @@ func Markdown(c *Catalog) string {
 		if r.Examples.Fail != "" {
 			fmt.Fprintf(&b, "\nFails:\n\n```yaml\n%s\n```\n", strings.TrimRight(r.Examples.Fail, "\n"))
 		}
+		if r.Examples.Note != "" {
+			fmt.Fprintf(&b, "\n%s\n", strings.TrimSpace(r.Examples.Note))
+		}
 		if r.Examples.Pass != "" {
 			fmt.Fprintf(&b, "\nPasses:\n\n```yaml\n%s\n```\n", strings.TrimRight(r.Examples.Pass, "\n"))
 		}

@@ -109,6 +109,9 @@ type Rule struct {
 type Examples struct {
 	Fail string `json:"fail,omitempty"`
 	Pass string `json:"pass,omitempty"`
+	// Note explains a missing example, e.g. a rule that fails only on a
+	// live cluster.
+	Note string `json:"note,omitempty"`
 }
 
 // custom is the strict shape of `# METADATA custom:`.

@@ -17,6 +17,28 @@
 #     Apply `kind: AuthorizationPolicy`, `metadata: {name: allow-nothing}`,
 #     `spec: {}` in the Istio root namespace (mesh-wide) or in each app
 #     namespace, then add ALLOW policies for the traffic each workload needs.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: allow-nothing
+#         namespace: storefront
+#       spec: {}
 package meshaudit.rules.authz_01
 
 import data.meshaudit.lib

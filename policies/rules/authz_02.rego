@@ -16,6 +16,40 @@
 #     Replace the catch-all rule with rules that name the exact source
 #     principals or namespaces and, where possible, the operations (`to`)
 #     each caller needs; delete the policy if it only existed to open access.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: frontend-allow
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["*"]
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: frontend-allow
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]
+#           to:
+#           - operation:
+#               methods: ["GET", "POST"]
 package meshaudit.rules.authz_02
 
 import data.meshaudit.lib

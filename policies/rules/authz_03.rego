@@ -25,6 +25,58 @@
 #     `meshConfig.pathNormalization.normalization: MERGE_SLASHES` (or
 #     DECODE_AND_MERGE_SLASHES) so that path-based rules see the normalized
 #     path.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: orders-api
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: orders
+#         action: ALLOW
+#         rules:
+#         - to:
+#           - operation:
+#               notPaths: ["/admin/*"]
+#     pass: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#           pathNormalization:
+#             normalization: MERGE_SLASHES
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: orders-api
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: orders
+#         action: ALLOW
+#         rules:
+#         - to:
+#           - operation:
+#               methods: ["GET", "POST"]
+#               paths: ["/api/orders", "/api/orders/*"]
 package meshaudit.rules.authz_03
 
 import data.meshaudit.lib

@@ -28,6 +28,113 @@
 #     the namespace or workload), including the ports listed in
 #     `portLevelMtls`. Replace rules that allow callers by IP address with
 #     `principals` or `namespaces` under STRICT mTLS.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: istio-system
+#       spec:
+#         mtls:
+#           mode: PERMISSIVE
+#       ---
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: payments
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: payments-api
+#         namespace: payments
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         template:
+#           metadata:
+#             labels:
+#               app: payments-api
+#           spec:
+#             serviceAccountName: payments-api
+#             containers:
+#             - name: payments-api
+#               image: registry.example.com/payments-api:1.4.2
+#               ports:
+#               - containerPort: 8080
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: payments-api-allow-checkout
+#         namespace: payments
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/storefront/sa/checkout"]
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: istio-system
+#       spec:
+#         mtls:
+#           mode: STRICT
+#       ---
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: payments
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: payments-api
+#         namespace: payments
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         template:
+#           metadata:
+#             labels:
+#               app: payments-api
+#           spec:
+#             serviceAccountName: payments-api
+#             containers:
+#             - name: payments-api
+#               image: registry.example.com/payments-api:1.4.2
+#               ports:
+#               - containerPort: 8080
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: payments-api-allow-checkout
+#         namespace: payments
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/storefront/sa/checkout"]
 package meshaudit.rules.authz_04
 
 import data.meshaudit.lib

@@ -19,6 +19,37 @@
 #     List each calling namespace and service account exactly
 #     (`cluster.local/ns/<namespace>/sa/<service-account>`); keep wildcards
 #     only for service accounts of the policy's own namespace.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: payments-api-allow-checkout
+#         namespace: payments
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/*/sa/checkout"]
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: payments-api-allow-checkout
+#         namespace: payments
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/storefront/sa/checkout"]
 package meshaudit.rules.authz_05
 
 import data.meshaudit.lib

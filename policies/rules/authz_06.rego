@@ -24,6 +24,48 @@
 #     that requires a token, e.g. `action: DENY` with
 #     `rules: [{from: [{source: {notRequestPrincipals: ["*"]}}]}]`, or an
 #     ALLOW policy whose rules set `from.source.requestPrincipals`.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: RequestAuthentication
+#       metadata:
+#         name: frontend-jwt
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         jwtRules:
+#         - issuer: https://auth.example.com
+#           jwksUri: https://auth.example.com/.well-known/jwks.json
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: RequestAuthentication
+#       metadata:
+#         name: frontend-jwt
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         jwtRules:
+#         - issuer: https://auth.example.com
+#           jwksUri: https://auth.example.com/.well-known/jwks.json
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: frontend-require-jwt
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         action: DENY
+#         rules:
+#         - from:
+#           - source:
+#               notRequestPrincipals: ["*"]
 package meshaudit.rules.authz_06
 
 import data.meshaudit.lib

@@ -19,6 +19,39 @@
 #     Remove the `istio.io/dry-run` annotation once the policy's effect has
 #     been verified (or delete the policy). Fix the selector so that it
 #     matches the labels of the intended pods, or delete the policy.
+#   examples:
+#     fail: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: deny-admin-paths
+#         namespace: storefront
+#         annotations:
+#           istio.io/dry-run: "true"
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         action: DENY
+#         rules:
+#         - to:
+#           - operation:
+#               paths: ["/admin", "/admin/*"]
+#     pass: |
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: deny-admin-paths
+#         namespace: storefront
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         action: DENY
+#         rules:
+#         - to:
+#           - operation:
+#               paths: ["/admin", "/admin/*"]
 package meshaudit.rules.authz_07
 
 import data.meshaudit.lib

@@ -30,6 +30,55 @@
 #     platform team (list it in the platform_subjects parameter); give
 #     application teams read-only access or a narrower role without these
 #     resources, and let changes go through reviewed GitOps pipelines.
+#   examples:
+#     fail: |
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: Role
+#       metadata:
+#         name: istio-config-editor
+#         namespace: storefront
+#       rules:
+#       - apiGroups: ["security.istio.io", "networking.istio.io"]
+#         resources: ["*"]
+#         verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+#       ---
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: RoleBinding
+#       metadata:
+#         name: storefront-devs-istio-config
+#         namespace: storefront
+#       subjects:
+#       - apiGroup: rbac.authorization.k8s.io
+#         kind: Group
+#         name: storefront-developers
+#       roleRef:
+#         apiGroup: rbac.authorization.k8s.io
+#         kind: Role
+#         name: istio-config-editor
+#     pass: |
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: Role
+#       metadata:
+#         name: istio-config-viewer
+#         namespace: storefront
+#       rules:
+#       - apiGroups: ["security.istio.io", "networking.istio.io"]
+#         resources: ["*"]
+#         verbs: ["get", "list", "watch"]
+#       ---
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: RoleBinding
+#       metadata:
+#         name: storefront-devs-istio-config
+#         namespace: storefront
+#       subjects:
+#       - apiGroup: rbac.authorization.k8s.io
+#         kind: Group
+#         name: storefront-developers
+#       roleRef:
+#         apiGroup: rbac.authorization.k8s.io
+#         kind: Role
+#         name: istio-config-viewer
 package meshaudit.rules.authz_08
 
 import data.meshaudit.lib

@@ -18,6 +18,65 @@
 #     revision, move namespaces with `istio.io/rev`, restart workloads,
 #     remove the old revision) to a supported minor version, and use a
 #     versioned image tag (a digest may be added: `pilot:1.31.2@sha256:...`).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.22.3-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
 package meshaudit.rules.cp_01
 
 import data.meshaudit.lib

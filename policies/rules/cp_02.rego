@@ -24,6 +24,73 @@
 #     namespaces that point at a missing revision (`istio.io/rev`) or install
 #     that revision; uninstall istiod revisions no namespace or pod uses any
 #     more.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod-1-31
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio.io/rev: "1-31"
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: istiod
+#             istio.io/rev: "1-31"
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio.io/rev: "1-31"
+#           spec:
+#             serviceAccountName: istiod-1-31
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args: ["discovery", "--monitoringAddr=:15014", "--domain", "cluster.local"]
+#       ---
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio.io/rev: "1-30"
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod-1-31
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio.io/rev: "1-31"
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: istiod
+#             istio.io/rev: "1-31"
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio.io/rev: "1-31"
+#           spec:
+#             serviceAccountName: istiod-1-31
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args: ["discovery", "--monitoringAddr=:15014", "--domain", "cluster.local"]
+#       ---
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio.io/rev: "1-31"
 package meshaudit.rules.cp_02
 
 import data.meshaudit.lib

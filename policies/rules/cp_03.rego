@@ -22,6 +22,94 @@
 #     PodDisruptionBudget (`maxUnavailable: 1`) selecting their pods, set CPU
 #     and memory requests, and give them a high `priorityClassName` (e.g.
 #     `system-cluster-critical`).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 1
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args: ["discovery", "--monitoringAddr=:15014", "--domain", "cluster.local"]
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             priorityClassName: system-cluster-critical
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args: ["discovery", "--monitoringAddr=:15014", "--domain", "cluster.local"]
+#                 resources:
+#                   requests:
+#                     cpu: 500m
+#                     memory: 2Gi
+#       ---
+#       apiVersion: autoscaling/v2
+#       kind: HorizontalPodAutoscaler
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#       spec:
+#         scaleTargetRef:
+#           apiVersion: apps/v1
+#           kind: Deployment
+#           name: istiod
+#         minReplicas: 2
+#         maxReplicas: 5
+#         metrics:
+#           - type: Resource
+#             resource:
+#               name: cpu
+#               target:
+#                 type: Utilization
+#                 averageUtilization: 80
+#       ---
+#       apiVersion: policy/v1
+#       kind: PodDisruptionBudget
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#       spec:
+#         maxUnavailable: 1
+#         selector:
+#           matchLabels:
+#             app: istiod
+#             istio: pilot
 package meshaudit.rules.cp_03
 
 import data.meshaudit.lib

@@ -23,6 +23,77 @@
 #     ports) and add `--grpcAddr=""` to its args to close plaintext xDS on
 #     15010, or apply a NetworkPolicy in istiod's namespace that admits 8080
 #     and 15010 only from the sources that need them.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
+#                 ports:
+#                   - containerPort: 8080
+#                   - containerPort: 15010
+#                   - containerPort: 15012
+#                   - containerPort: 15017
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
+#                   - --grpcAddr=
+#                 env:
+#                   - name: ENABLE_DEBUG_ON_HTTP
+#                     value: "false"
+#                 ports:
+#                   - containerPort: 15012
+#                   - containerPort: 15017
 package meshaudit.rules.cp_04
 
 import data.meshaudit.lib

@@ -23,6 +23,40 @@
 #     `istiod-default-validator` (keep istiod's validation controller enabled
 #     so that it does so after start-up), and make istiod highly available
 #     (CP-03) so that failing closed does not block changes.
+#   examples:
+#     note: |
+#       Only a live scan can fail this rule: Istio's charts render the
+#       validating webhook with failurePolicy Ignore and istiod switches it to
+#       Fail at runtime, so Ignore in manifests is unknown, not a failure.
+#     pass: |
+#       apiVersion: admissionregistration.k8s.io/v1
+#       kind: ValidatingWebhookConfiguration
+#       metadata:
+#         name: istio-validator-istio-system
+#         labels:
+#           app: istiod
+#           istio: istiod
+#           istio.io/rev: default
+#       webhooks:
+#         - name: rev.validation.istio.io
+#           admissionReviewVersions: ["v1"]
+#           sideEffects: None
+#           failurePolicy: Fail
+#           clientConfig:
+#             service:
+#               name: istiod
+#               namespace: istio-system
+#               path: /validate
+#           rules:
+#             - operations: ["CREATE", "UPDATE"]
+#               apiGroups: ["security.istio.io", "networking.istio.io", "telemetry.istio.io", "extensions.istio.io"]
+#               apiVersions: ["*"]
+#               resources: ["*"]
+#           objectSelector:
+#             matchExpressions:
+#               - key: istio.io/rev
+#                 operator: In
+#                 values: ["default"]
 package meshaudit.rules.cp_05
 
 import data.meshaudit.lib

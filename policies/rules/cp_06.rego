@@ -28,6 +28,52 @@
 #     it in the root namespace or an allowlisted namespace
 #     (`allowed_envoyfilter_namespaces`), set `priority` for relative
 #     operations, and use each patch operation only where Istio applies it.
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1alpha3
+#       kind: EnvoyFilter
+#       metadata:
+#         name: xff-trusted-hops
+#         namespace: istio-system
+#       spec:
+#         configPatches:
+#           - applyTo: NETWORK_FILTER
+#             match:
+#               context: GATEWAY
+#               listener:
+#                 filterChain:
+#                   filter:
+#                     name: envoy.filters.network.http_connection_manager
+#             patch:
+#               operation: MERGE
+#               value:
+#                 typed_config:
+#                   "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+#                   xff_num_trusted_hops: 1
+#     pass: |
+#       apiVersion: networking.istio.io/v1alpha3
+#       kind: EnvoyFilter
+#       metadata:
+#         name: xff-trusted-hops
+#         namespace: istio-system
+#       spec:
+#         workloadSelector:
+#           labels:
+#             istio: ingressgateway
+#         configPatches:
+#           - applyTo: NETWORK_FILTER
+#             match:
+#               context: GATEWAY
+#               listener:
+#                 filterChain:
+#                   filter:
+#                     name: envoy.filters.network.http_connection_manager
+#             patch:
+#               operation: MERGE
+#               value:
+#                 typed_config:
+#                   "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+#                   xff_num_trusted_hops: 1
 package meshaudit.rules.cp_06
 
 import data.meshaudit.lib

@@ -29,6 +29,35 @@
 #     namespace's Secrets to the platform team (`platform_subjects`) and
 #     Istio itself, and leave istiod's ServiceAccount with only the roles
 #     Istio's charts create.
+#   examples:
+#     fail: |
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: RoleBinding
+#       metadata:
+#         name: mesh-developers
+#         namespace: istio-system
+#       roleRef:
+#         apiGroup: rbac.authorization.k8s.io
+#         kind: ClusterRole
+#         name: edit
+#       subjects:
+#         - apiGroup: rbac.authorization.k8s.io
+#           kind: Group
+#           name: mesh-developers
+#     pass: |
+#       apiVersion: rbac.authorization.k8s.io/v1
+#       kind: RoleBinding
+#       metadata:
+#         name: mesh-developers
+#         namespace: istio-system
+#       roleRef:
+#         apiGroup: rbac.authorization.k8s.io
+#         kind: ClusterRole
+#         name: view
+#       subjects:
+#         - apiGroup: rbac.authorization.k8s.io
+#           kind: Group
+#           name: mesh-developers
 package meshaudit.rules.cp_07
 
 import data.meshaudit.lib

@@ -19,6 +19,29 @@
 #     `meshConfig.outboundTrafficPolicy.mode` in the IstioOperator / Helm
 #     values), declare every external host with a ServiceEntry, and remove
 #     `outboundTrafficPolicy.mode: ALLOW_ANY` from Sidecar resources.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#           outboundTrafficPolicy:
+#             mode: ALLOW_ANY
+#     pass: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#           outboundTrafficPolicy:
+#             mode: REGISTRY_ONLY
 package meshaudit.rules.egr_01
 
 import data.meshaudit.lib

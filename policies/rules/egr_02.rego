@@ -24,6 +24,66 @@
 #     `istio: egressgateway`, with at least two replicas (or an HPA with
 #     `minReplicas: 2`) spread across zones, and a PodDisruptionBudget
 #     (`minAvailable: 1` or `maxUnavailable: 1`) selecting its pods.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 1
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-egressgateway
+#               istio: egressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-egressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-egressgateway
+#               istio: egressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-egressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: policy/v1
+#       kind: PodDisruptionBudget
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         minAvailable: 1
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
 package meshaudit.rules.egr_02
 
 import data.meshaudit.lib

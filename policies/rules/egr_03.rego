@@ -23,6 +23,129 @@
 #     routes send the host to `istio-egressgateway.<ns>.svc.cluster.local` and
 #     whose egress-gateway routes send it to the external host (see the Istio
 #     egress gateway task).
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: etcd
+#         namespace: istio-system
+#       spec:
+#         hosts:
+#         - etcd-3-1.us-south.etcd.example.com
+#         ports:
+#         - number: 2379
+#           name: tls-etcd
+#           protocol: TLS
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: egress-etcd
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         servers:
+#         - port:
+#             number: 2379
+#             name: tls-etcd
+#             protocol: TLS
+#           hosts:
+#           - etcd-3-1.us-south.etcd.example.com
+#           tls:
+#             mode: PASSTHROUGH
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: etcd
+#         namespace: istio-system
+#       spec:
+#         hosts:
+#         - etcd-3-1.us-south.etcd.example.com
+#         gateways:
+#         - egress-etcd
+#         tls:
+#         - match:
+#           - port: 2379
+#             sniHosts:
+#             - etcd-3-1.us-south.etcd.example.com
+#           route:
+#           - destination:
+#               host: etcd-3-1.us-south.etcd.example.com
+#               port:
+#                 number: 2379
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: etcd
+#         namespace: istio-system
+#       spec:
+#         hosts:
+#         - etcd-3-1.us-south.etcd.example.com
+#         ports:
+#         - number: 2379
+#           name: tls-etcd
+#           protocol: TLS
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: egress-etcd
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         servers:
+#         - port:
+#             number: 2379
+#             name: tls-etcd
+#             protocol: TLS
+#           hosts:
+#           - etcd-3-1.us-south.etcd.example.com
+#           tls:
+#             mode: PASSTHROUGH
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: etcd
+#         namespace: istio-system
+#       spec:
+#         hosts:
+#         - etcd-3-1.us-south.etcd.example.com
+#         gateways:
+#         - mesh
+#         - egress-etcd
+#         tls:
+#         - match:
+#           - gateways:
+#             - mesh
+#             port: 2379
+#             sniHosts:
+#             - etcd-3-1.us-south.etcd.example.com
+#           route:
+#           - destination:
+#               host: istio-egressgateway.istio-system.svc.cluster.local
+#               port:
+#                 number: 2379
+#         - match:
+#           - gateways:
+#             - egress-etcd
+#             port: 2379
+#             sniHosts:
+#             - etcd-3-1.us-south.etcd.example.com
+#           route:
+#           - destination:
+#               host: etcd-3-1.us-south.etcd.example.com
+#               port:
+#                 number: 2379
 package meshaudit.rules.egr_03
 
 import data.meshaudit.lib

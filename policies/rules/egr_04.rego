@@ -20,6 +20,42 @@
 #     serviceentry_owner_annotation, serviceentry_justification_annotation),
 #     and give `resolution: NONE` entries with TCP ports explicit `addresses`
 #     (or use DNS resolution).
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#       spec:
+#         hosts:
+#         - api.partner.example.com
+#         ports:
+#         - number: 443
+#           name: https
+#           protocol: HTTPS
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#         annotations:
+#           meshaudit.io/owner: payments-team
+#           meshaudit.io/justification: card settlement with the payment partner (CHG-2041)
+#       spec:
+#         hosts:
+#         - api.partner.example.com
+#         ports:
+#         - number: 443
+#           name: https
+#           protocol: HTTPS
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#         exportTo:
+#         - "."
 package meshaudit.rules.egr_04
 
 import data.meshaudit.lib

@@ -33,6 +33,72 @@
 #     `insecureSkipVerify`. For a plaintext ServiceEntry port, originate TLS
 #     with such a DestinationRule (port-level or top-level) or have the
 #     application speak TLS (ServiceEntry protocol TLS/HTTPS).
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#       spec:
+#         hosts:
+#         - api.partner.example.com
+#         ports:
+#         - number: 80
+#           name: http
+#           protocol: HTTP
+#           targetPort: 443
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#       spec:
+#         host: api.partner.example.com
+#         trafficPolicy:
+#           portLevelSettings:
+#           - port:
+#               number: 80
+#             tls:
+#               mode: SIMPLE
+#               insecureSkipVerify: true
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#       spec:
+#         hosts:
+#         - api.partner.example.com
+#         ports:
+#         - number: 80
+#           name: http
+#           protocol: HTTP
+#           targetPort: 443
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: partner-api
+#         namespace: payments
+#       spec:
+#         host: api.partner.example.com
+#         trafficPolicy:
+#           portLevelSettings:
+#           - port:
+#               number: 80
+#             tls:
+#               mode: SIMPLE
+#               credentialName: partner-api-ca
+#               sni: api.partner.example.com
+#               subjectAltNames:
+#               - api.partner.example.com
 package meshaudit.rules.egr_05
 
 import data.meshaudit.lib

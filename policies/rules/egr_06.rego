@@ -28,6 +28,116 @@
 #     gateway's namespace selecting its pods, whose rules allow only the
 #     principals (`cluster.local/ns/<ns>/sa/<sa>`) or namespaces that may use
 #     each external host (`to.operation.hosts`).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-egressgateway
+#               istio: egressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-egressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         ports:
+#         - name: https
+#           port: 443
+#           targetPort: 8443
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-egressgateway
+#               istio: egressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-egressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: istio-egressgateway
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         ports:
+#         - name: https
+#           port: 443
+#           targetPort: 8443
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: egressgateway-for-partner-api
+#         namespace: istio-system
+#       spec:
+#         host: istio-egressgateway.istio-system.svc.cluster.local
+#         subsets:
+#         - name: partner-api
+#           trafficPolicy:
+#             portLevelSettings:
+#             - port:
+#                 number: 443
+#               tls:
+#                 mode: ISTIO_MUTUAL
+#                 sni: api.partner.example.com
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: egressgateway-allow-payments
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           matchLabels:
+#             istio: egressgateway
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               principals: ["cluster.local/ns/payments/sa/payments-api"]
+#           to:
+#           - operation:
+#               hosts: ["api.partner.example.com"]
 package meshaudit.rules.egr_06
 
 import data.meshaudit.lib

@@ -23,6 +23,77 @@
 #     exec) to each listed container, with initialDelaySeconds, periodSeconds,
 #     timeoutSeconds and failureThreshold set for the application; add a
 #     `startupProbe` when start-up is slow rather than a long initialDelaySeconds.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
+#               ports:
+#               - name: http
+#                 containerPort: 8080
+#               readinessProbe:
+#                 httpGet:
+#                   path: /healthz
+#                   port: http
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
+#               ports:
+#               - name: http
+#                 containerPort: 8080
+#               startupProbe:
+#                 httpGet:
+#                   path: /healthz
+#                   port: http
+#                 periodSeconds: 5
+#                 failureThreshold: 30
+#               readinessProbe:
+#                 httpGet:
+#                   path: /healthz
+#                   port: http
+#                 initialDelaySeconds: 5
+#                 periodSeconds: 10
+#                 timeoutSeconds: 2
+#                 failureThreshold: 3
+#               livenessProbe:
+#                 httpGet:
+#                   path: /livez
+#                   port: http
+#                 initialDelaySeconds: 10
+#                 periodSeconds: 20
+#                 timeoutSeconds: 2
+#                 failureThreshold: 3
 package meshaudit.rules.ha_01
 
 import data.meshaudit.lib

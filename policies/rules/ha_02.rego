@@ -33,6 +33,91 @@
 #     rewrite must stay off, use exec probes, or serve the probe on a port
 #     excluded from inbound capture (`traffic.sidecar.istio.io/excludeInboundPorts`)
 #     that only the health endpoint listens on.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: shop
+#       spec:
+#         mtls:
+#           mode: STRICT
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#             annotations:
+#               sidecar.istio.io/rewriteAppHTTPProbers: "false"
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - name: http
+#                 containerPort: 8080
+#               readinessProbe:
+#                 httpGet:
+#                   path: /healthz
+#                   port: http
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: shop
+#       spec:
+#         mtls:
+#           mode: STRICT
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - name: http
+#                 containerPort: 8080
+#               readinessProbe:
+#                 httpGet:
+#                   path: /healthz
+#                   port: http
 package meshaudit.rules.ha_02
 
 import data.meshaudit.lib

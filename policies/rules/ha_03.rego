@@ -34,6 +34,83 @@
 #     and `sidecar.istio.io/proxyMemoryLimit` together (or none, to keep the
 #     injector's defaults). Give each application namespace a LimitRange with
 #     container defaults and/or a ResourceQuota.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#             annotations:
+#               sidecar.istio.io/proxyCPU: 100m
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               resources:
+#                 requests:
+#                   cpu: 250m
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: v1
+#       kind: ResourceQuota
+#       metadata:
+#         name: compute
+#         namespace: shop
+#       spec:
+#         hard:
+#           requests.cpu: "8"
+#           requests.memory: 16Gi
+#           limits.memory: 32Gi
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#             annotations:
+#               sidecar.istio.io/proxyCPU: 100m
+#               sidecar.istio.io/proxyMemory: 128Mi
+#               sidecar.istio.io/proxyMemoryLimit: 256Mi
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               resources:
+#                 requests:
+#                   cpu: 250m
+#                   memory: 256Mi
+#                 limits:
+#                   memory: 512Mi
 package meshaudit.rules.ha_03
 
 import data.meshaudit.lib

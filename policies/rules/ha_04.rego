@@ -26,6 +26,56 @@
 #     `system-cluster-critical`, or an organisation class with a value above
 #     every application class), set in the pod template's
 #     `spec.priorityClassName`.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: istiod
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#             - name: discovery
+#               image: docker.io/istio/pilot:1.30.0
+#               args: ["discovery", "--monitoringAddr=:15014", "--log_output_level=default:info"]
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: istiod
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             priorityClassName: system-cluster-critical
+#             containers:
+#             - name: discovery
+#               image: docker.io/istio/pilot:1.30.0
+#               args: ["discovery", "--monitoringAddr=:15014", "--log_output_level=default:info"]
 package meshaudit.rules.ha_04
 
 import data.meshaudit.lib

@@ -27,6 +27,52 @@
 #     `topologySpreadConstraints` entry with `topologyKey:
 #     topology.kubernetes.io/zone` (maxSkew 1) and a `labelSelector` matching
 #     the pod's own labels, or an equivalent podAntiAffinity term.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 1
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 3
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             topologySpreadConstraints:
+#             - maxSkew: 1
+#               topologyKey: topology.kubernetes.io/zone
+#               whenUnsatisfiable: ScheduleAnyway
+#               labelSelector:
+#                 matchLabels:
+#                   app: cart
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
 package meshaudit.rules.ha_05
 
 import data.meshaudit.lib
@@ -64,7 +110,10 @@ expr(e, l) if {
 
 expr(e, l) if {
 	e.operator == "NotIn"
-	not l[e.key] in e.values
+	# A pod without the key matches NotIn (Kubernetes); `not l[e.key] in ...`
+	# would not, the compiler hoisting the ref out of the negation.
+	v := object.get(l, e.key, null)
+	not v in e.values
 }
 
 expr(e, l) if {

@@ -25,6 +25,56 @@
 #     Add a PodDisruptionBudget (policy/v1) whose `spec.selector.matchLabels`
 #     match the pod template's labels, with `maxUnavailable: 1` (or a
 #     `minAvailable` below the replica count). Keep exactly one budget per pod.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 3
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 3
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#       ---
+#       apiVersion: policy/v1
+#       kind: PodDisruptionBudget
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         maxUnavailable: 1
+#         selector:
+#           matchLabels:
+#             app: cart
 package meshaudit.rules.ha_06
 
 import data.meshaudit.lib
@@ -49,7 +99,10 @@ expr(e, l) if {
 
 expr(e, l) if {
 	e.operator == "NotIn"
-	not l[e.key] in e.values
+	# A pod without the key matches NotIn (Kubernetes); `not l[e.key] in ...`
+	# would not, the compiler hoisting the ref out of the negation.
+	v := object.get(l, e.key, null)
+	not v in e.values
 }
 
 expr(e, l) if {

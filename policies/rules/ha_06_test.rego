@@ -128,3 +128,10 @@ test_excluded_namespace_skipped if {
 	d := object.union(deploy({"replicas": 3}), {"metadata": {"namespace": "kube-system"}})
 	count(ha_06.deny) == 0 with input as inp({"Deployment": [d]})
 }
+
+# NotIn matches a pod that lacks the key (Kubernetes label selector rules).
+test_notin_selector_matches_pods_without_the_key if {
+	d := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "cart", "namespace": "shop"}, "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "cart"}}, "template": {"metadata": {"labels": {"app": "cart"}}, "spec": {"containers": [{"name": "c", "image": "x:1"}]}}}}
+	pdb := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "cart", "namespace": "shop"}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "cart"}, "matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["batch"]}]}}}
+	count(ha_06.deny) == 0 with input as {"cluster": "c", "source": "manifests", "objects": {"Deployment": [d], "PodDisruptionBudget": [pdb]}}
+}

@@ -27,6 +27,52 @@
 #     `type: RollingUpdate` with `rollingUpdate.maxUnavailable` and
 #     `rollingUpdate.maxSurge` as absolute numbers equal to the organisation's
 #     values (default `maxUnavailable: 1`, `maxSurge: 0`).
+#   examples:
+#     fail: |
+#       # no strategy: RollingUpdate with maxUnavailable 25% / maxSurge 25%
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         strategy:
+#           type: RollingUpdate
+#           rollingUpdate:
+#             maxUnavailable: 1
+#             maxSurge: 0
+#         minReadySeconds: 10
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
 package meshaudit.rules.ha_07
 
 import data.meshaudit.lib

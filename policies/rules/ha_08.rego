@@ -43,6 +43,89 @@
 #     `runtimeValues: {"overload.global_downstream_max_connections": "<n>"}`
 #     in the gateway pods' `proxy.istio.io/config` annotation (or in
 #     `meshConfig.defaultConfig`).
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: payments
+#         namespace: payments
+#         labels:
+#           meshaudit.io/critical: "true"
+#       spec:
+#         selector:
+#           app: payments
+#         ports:
+#         - name: http
+#           port: 8080
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: payments
+#         namespace: payments
+#       spec:
+#         hosts:
+#         - payments
+#         http:
+#         - route:
+#           - destination:
+#               host: payments
+#               port:
+#                 number: 8080
+#     pass: |
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: payments
+#         namespace: payments
+#         labels:
+#           meshaudit.io/critical: "true"
+#       spec:
+#         selector:
+#           app: payments
+#         ports:
+#         - name: http
+#           port: 8080
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: payments
+#         namespace: payments
+#       spec:
+#         host: payments.payments.svc.cluster.local
+#         trafficPolicy:
+#           connectionPool:
+#             tcp:
+#               maxConnections: 100
+#             http:
+#               http1MaxPendingRequests: 50
+#               http2MaxRequests: 200
+#           outlierDetection:
+#             consecutive5xxErrors: 5
+#             interval: 10s
+#             baseEjectionTime: 30s
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: payments
+#         namespace: payments
+#       spec:
+#         hosts:
+#         - payments
+#         http:
+#         - route:
+#           - destination:
+#               host: payments
+#               port:
+#                 number: 8080
+#           timeout: 5s
+#           retries:
+#             attempts: 2
+#             perTryTimeout: 2s
+#             retryOn: connect-failure,refused-stream,unavailable,503
 package meshaudit.rules.ha_08
 
 import data.meshaudit.lib

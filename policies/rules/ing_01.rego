@@ -21,6 +21,47 @@
 #     replace TCP servers with TLS ones. Use PASSTHROUGH only for documented
 #     hosts listed in the allowed_passthrough_hosts parameter. For Gateway
 #     API, use HTTPS/TLS listeners with `tls.mode: Terminate`.
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: egress-etcd
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         servers:
+#         - port:
+#             number: 2379
+#             name: tls-etcd
+#             protocol: TLS
+#           hosts:
+#           - etcd-3-1.us-south.etcd.example.com
+#           - etcd-3-2.us-south.etcd.example.com
+#           - etcd-3-3.us-south.etcd.example.com
+#           tls:
+#             mode: PASSTHROUGH
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: egress-etcd
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           istio: egressgateway
+#         servers:
+#         - port:
+#             number: 2379
+#             name: tls-etcd
+#             protocol: TLS
+#           hosts:
+#           - etcd-3-1.us-south.etcd.example.com
+#           - etcd-3-2.us-south.etcd.example.com
+#           - etcd-3-3.us-south.etcd.example.com
+#           tls:
+#             mode: ISTIO_MUTUAL
 package meshaudit.rules.ing_01
 
 import data.meshaudit.lib

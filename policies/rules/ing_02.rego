@@ -21,6 +21,53 @@
 #     min_tls_version parameter) on the Gateway server, remove
 #     `maxProtocolVersion` values below it, and restrict `cipherSuites` to
 #     the allowed list (ECDHE with AES-GCM or CHACHA20-POLY1305).
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#             minProtocolVersion: TLSV1_0
+#             cipherSuites:
+#             - ECDHE-RSA-AES128-GCM-SHA256
+#             - AES128-SHA
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#             minProtocolVersion: TLSV1_2
+#             cipherSuites:
+#             - ECDHE-ECDSA-AES128-GCM-SHA256
+#             - ECDHE-RSA-AES128-GCM-SHA256
 package meshaudit.rules.ing_02
 
 import data.meshaudit.lib

@@ -27,6 +27,113 @@
 #     Create the TLS Secret (e.g. with cert-manager) in the namespace of the
 #     gateway deployment, with the exact name the Gateway's `credentialName`
 #     gives, or fix the name.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-ingressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-ingressgateway
+#               istio: ingressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-ingressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: v1
+#       kind: Secret
+#       metadata:
+#         name: shop-example-com-cert
+#         namespace: istio-system
+#       type: kubernetes.io/tls
+#       data:
+#         tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t  # truncated
+#         tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t  # truncated
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-ingressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-ingressgateway
+#               istio: ingressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-ingressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: v1
+#       kind: Secret
+#       metadata:
+#         name: shop-example-com-tls
+#         namespace: istio-system
+#       type: kubernetes.io/tls
+#       data:
+#         tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t  # truncated
+#         tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t  # truncated
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
 package meshaudit.rules.ing_03
 
 import data.meshaudit.lib

@@ -21,6 +21,45 @@
 #     Gateway API listeners); give each host and port one Gateway per gateway
 #     workload, merging conflicting ones; use a distinct certificate per
 #     Gateway or one Gateway for the hosts sharing a certificate.
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - "*"
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
 package meshaudit.rules.ing_04
 
 import data.meshaudit.lib

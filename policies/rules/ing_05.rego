@@ -28,6 +28,124 @@
 #     gateway's selector plus an AuthorizationPolicy requiring a token, or a
 #     CUSTOM AuthorizationPolicy calling the organisation's external
 #     authorizer (oauth2-proxy, OPA, ...).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-ingressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-ingressgateway
+#               istio: ingressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-ingressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istio-ingressgateway
+#         namespace: istio-system
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         template:
+#           metadata:
+#             annotations:
+#               inject.istio.io/templates: gateway
+#             labels:
+#               app: istio-ingressgateway
+#               istio: ingressgateway
+#               sidecar.istio.io/inject: "true"
+#           spec:
+#             serviceAccountName: istio-ingressgateway
+#             containers:
+#             - name: istio-proxy
+#               image: auto
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: storefront
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: RequestAuthentication
+#       metadata:
+#         name: ingressgateway-jwt
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         jwtRules:
+#         - issuer: https://auth.example.com
+#           jwksUri: https://auth.example.com/.well-known/jwks.json
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: ingressgateway-require-jwt
+#         namespace: istio-system
+#       spec:
+#         selector:
+#           matchLabels:
+#             istio: ingressgateway
+#         action: ALLOW
+#         rules:
+#         - from:
+#           - source:
+#               requestPrincipals: ["https://auth.example.com/*"]
+#           to:
+#           - operation:
+#               hosts: ["shop.example.com"]
 package meshaudit.rules.ing_05
 
 import data.meshaudit.lib
@@ -156,11 +274,21 @@ user_facing(s) if {
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
 }
 
+# An egress gateway's servers face mesh sidecars (authenticated by mTLS),
+# not end users; ISTIO_MUTUAL servers likewise accept only mesh peers.
+egress_gateway(gw) if {
+	egress := object.get(lib.params, "egress_gateway_labels", {})
+	count(egress) > 0
+	lib.selects(egress, object.get(gw.spec, "selector", {}))
+}
+
 istio_gateways contains gw if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
+	not egress_gateway(gw)
 	some s in object.get(gw.spec, "servers", [])
 	user_facing(s)
+	upper(object.get(s, ["tls", "mode"], "")) != "ISTIO_MUTUAL"
 }
 
 gw_workloads(gw) := {w |

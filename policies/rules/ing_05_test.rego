@@ -108,3 +108,23 @@ test_waypoint_not_ingress if {
 	ing_05.not_applicable == {"no ingress gateway workload and no user-facing Gateway in the input"} with input as live({"Deployment": [w]})
 	count(ing_05.not_applicable) == 0 with input as live({"Deployment": [ingress]})
 }
+
+# An egress gateway's ISTIO_MUTUAL server faces mesh sidecars, not end users.
+test_egress_gateway_server_is_not_user_facing if {
+	gw := {
+		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+		"metadata": {"name": "istio-egressgateway", "namespace": "istio-system"},
+		"spec": {"selector": {"istio": "egressgateway"}, "servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["payments/api.stripe.com"], "tls": {"mode": "ISTIO_MUTUAL"}}]},
+	}
+	count(ing_05.deny) == 0 with input as {"cluster": "c", "source": "manifests", "objects": {"Gateway": [gw]}}
+}
+
+# An ingress HTTPS server still is.
+test_ingress_https_server_is_user_facing if {
+	gw := {
+		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+		"metadata": {"name": "web", "namespace": "shop"},
+		"spec": {"selector": {"istio": "ingressgateway"}, "servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["shop.example.com"], "tls": {"mode": "SIMPLE", "credentialName": "shop-cert"}}]},
+	}
+	count(ing_05.deny) == 1 with input as {"cluster": "c", "source": "manifests", "objects": {"Gateway": [gw]}}
+}

@@ -29,6 +29,35 @@
 #     `ingressClassName: istio` or replace them. Set
 #     `loadBalancerSourceRanges` to the networks allowed to reach an internal
 #     gateway load balancer.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: frontend
+#         namespace: storefront
+#       spec:
+#         type: LoadBalancer
+#         selector:
+#           app: frontend
+#         ports:
+#         - name: http
+#           port: 80
+#           targetPort: 8080
+#     pass: |
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: frontend
+#         namespace: storefront
+#       spec:
+#         type: ClusterIP
+#         selector:
+#           app: frontend
+#         ports:
+#         - name: http
+#           port: 80
+#           targetPort: 8080
 package meshaudit.rules.ing_06
 
 import data.meshaudit.lib

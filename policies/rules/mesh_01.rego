@@ -23,6 +23,22 @@
 #     pods. Make sure the revision named has an istiod (or a revision tag).
 #     Keep the Namespace object with the application's manifests so its
 #     enrolment can be checked.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           team: storefront
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           team: storefront
+#           istio-injection: enabled
 package meshaudit.rules.mesh_01
 
 import data.meshaudit.lib

@@ -22,6 +22,64 @@
 #     an approved exception), enrol the namespace (`istio-injection=enabled`
 #     or `istio.io/rev=<revision>`), and restart pods that were created
 #     before the namespace was enrolled (`kubectl rollout restart`).
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: checkout
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: checkout
+#         template:
+#           metadata:
+#             labels:
+#               app: checkout
+#               sidecar.istio.io/inject: "false"
+#           spec:
+#             containers:
+#               - name: checkout
+#                 image: registry.example.com/storefront/checkout:3.2.0
+#                 ports:
+#                   - containerPort: 8080
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: checkout
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: checkout
+#         template:
+#           metadata:
+#             labels:
+#               app: checkout
+#           spec:
+#             containers:
+#               - name: checkout
+#                 image: registry.example.com/storefront/checkout:3.2.0
+#                 ports:
+#                   - containerPort: 8080
 package meshaudit.rules.mesh_02
 
 import data.meshaudit.lib

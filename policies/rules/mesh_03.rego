@@ -24,6 +24,75 @@
 #     every container port in it (the talk's `"15090,6969"` pattern for a
 #     workload serving metrics on 6969). Ports that must bypass the proxy
 #     need an approved exception in `allowed_inbound_bypass_ports`.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: alb
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: alb
+#       spec:
+#         replicas: 3
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#             annotations:
+#               prometheus.io/scrape: "true"
+#               prometheus.io/path: /metrics
+#               prometheus.io/port: "6969"
+#               traffic.sidecar.istio.io/excludeInboundPorts: "6969"
+#           spec:
+#             containers:
+#               - name: alb-api
+#                 image: registry.example.com/alb/alb-api:1.12.0
+#                 ports:
+#                   - name: http-metrics
+#                     containerPort: 6969
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: alb
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: alb
+#       spec:
+#         replicas: 3
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#             annotations:
+#               prometheus.io/scrape: "true"
+#               prometheus.io/path: /metrics
+#               prometheus.io/port: "6969"
+#               traffic.sidecar.istio.io/includeInboundPorts: "15090,6969"
+#           spec:
+#             containers:
+#               - name: alb-api
+#                 image: registry.example.com/alb/alb-api:1.12.0
+#                 ports:
+#                   - name: http-metrics
+#                     containerPort: 6969
 package meshaudit.rules.mesh_03
 
 import data.meshaudit.lib

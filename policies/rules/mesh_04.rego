@@ -24,6 +24,86 @@
 #     with a ServiceEntry and route it through the egress gateway. A bypass
 #     that is an accepted risk goes into `allowed_outbound_bypass_cidrs` /
 #     `allowed_outbound_bypass_ports`, with its justification.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: orders
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: orders-db-client
+#         namespace: orders
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: orders-db-client
+#         template:
+#           metadata:
+#             labels:
+#               app: orders-db-client
+#             annotations:
+#               traffic.sidecar.istio.io/excludeOutboundIPRanges: "10.240.64.0/24"
+#           spec:
+#             containers:
+#               - name: orders-db-client
+#                 image: registry.example.com/orders/db-client:4.0.2
+#                 env:
+#                   - name: DB_HOST
+#                     value: orders-db.prod.example.com
+#                   - name: DB_PORT
+#                     value: "5432"
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: orders
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: orders-db-client
+#         namespace: orders
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: orders-db-client
+#         template:
+#           metadata:
+#             labels:
+#               app: orders-db-client
+#           spec:
+#             containers:
+#               - name: orders-db-client
+#                 image: registry.example.com/orders/db-client:4.0.2
+#                 env:
+#                   - name: DB_HOST
+#                     value: orders-db.prod.example.com
+#                   - name: DB_PORT
+#                     value: "5432"
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: ServiceEntry
+#       metadata:
+#         name: orders-db
+#         namespace: orders
+#       spec:
+#         hosts:
+#           - orders-db.prod.example.com
+#         location: MESH_EXTERNAL
+#         resolution: DNS
+#         ports:
+#           - number: 5432
+#             name: tcp-postgres
+#             protocol: TCP
 package meshaudit.rules.mesh_04
 
 import data.meshaudit.lib

@@ -25,6 +25,69 @@
 #     `defaultConfig`); use REDIRECT (default) or TPROXY. Remove `captureMode:
 #     NONE` from Sidecar listeners. Run application containers under a UID
 #     other than 1337 (set `runAsUser` on the container or the pod).
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: recommendations
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: recommendations
+#         template:
+#           metadata:
+#             labels:
+#               app: recommendations
+#           spec:
+#             securityContext:
+#               runAsNonRoot: true
+#               runAsUser: 1337
+#             containers:
+#               - name: recommendations
+#                 image: registry.example.com/storefront/recommendations:2.0.4
+#                 ports:
+#                   - containerPort: 8080
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: recommendations
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: recommendations
+#         template:
+#           metadata:
+#             labels:
+#               app: recommendations
+#           spec:
+#             securityContext:
+#               runAsNonRoot: true
+#               runAsUser: 10001
+#             containers:
+#               - name: recommendations
+#                 image: registry.example.com/storefront/recommendations:2.0.4
+#                 ports:
+#                   - containerPort: 8080
 package meshaudit.rules.mesh_05
 
 import data.meshaudit.lib

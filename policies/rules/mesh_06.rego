@@ -18,6 +18,65 @@
 #     Remove `hostNetwork: true` from the pod template, or move the workload
 #     to a namespace outside the mesh (covered by an approved exception and
 #     by host-level firewalling) if it really needs the node's network.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: inventory-sync
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: inventory-sync
+#         template:
+#           metadata:
+#             labels:
+#               app: inventory-sync
+#           spec:
+#             hostNetwork: true
+#             dnsPolicy: ClusterFirstWithHostNet
+#             containers:
+#               - name: inventory-sync
+#                 image: registry.example.com/storefront/inventory-sync:1.3.0
+#                 ports:
+#                   - containerPort: 9000
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: inventory-sync
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: inventory-sync
+#         template:
+#           metadata:
+#             labels:
+#               app: inventory-sync
+#           spec:
+#             containers:
+#               - name: inventory-sync
+#                 image: registry.example.com/storefront/inventory-sync:1.3.0
+#                 ports:
+#                   - containerPort: 9000
 package meshaudit.rules.mesh_06
 
 import data.meshaudit.lib

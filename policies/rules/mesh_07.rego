@@ -30,6 +30,77 @@
 #     their pods (opt a namespace out by removing its injection label, a pod
 #     with `sidecar.istio.io/inject: "false"`). Keep `neverInjectSelector` in
 #     the injector ConfigMap limited to approved selectors.
+#   examples:
+#     fail: |
+#       apiVersion: admissionregistration.k8s.io/v1
+#       kind: MutatingWebhookConfiguration
+#       metadata:
+#         name: istio-sidecar-injector
+#         labels:
+#           app: sidecar-injector
+#           istio.io/rev: default
+#       webhooks:
+#         - name: namespace.sidecar-injector.istio.io
+#           admissionReviewVersions: ["v1"]
+#           sideEffects: None
+#           failurePolicy: Ignore
+#           reinvocationPolicy: Never
+#           clientConfig:
+#             service:
+#               name: istiod
+#               namespace: istio-system
+#               path: /inject
+#               port: 443
+#           rules:
+#             - operations: ["CREATE"]
+#               apiGroups: [""]
+#               apiVersions: ["v1"]
+#               resources: ["pods"]
+#           namespaceSelector:
+#             matchExpressions:
+#               - key: istio-injection
+#                 operator: In
+#                 values: ["enabled"]
+#           objectSelector:
+#             matchExpressions:
+#               - key: sidecar.istio.io/inject
+#                 operator: NotIn
+#                 values: ["false"]
+#     pass: |
+#       apiVersion: admissionregistration.k8s.io/v1
+#       kind: MutatingWebhookConfiguration
+#       metadata:
+#         name: istio-sidecar-injector
+#         labels:
+#           app: sidecar-injector
+#           istio.io/rev: default
+#       webhooks:
+#         - name: namespace.sidecar-injector.istio.io
+#           admissionReviewVersions: ["v1"]
+#           sideEffects: None
+#           failurePolicy: Fail
+#           reinvocationPolicy: Never
+#           clientConfig:
+#             service:
+#               name: istiod
+#               namespace: istio-system
+#               path: /inject
+#               port: 443
+#           rules:
+#             - operations: ["CREATE"]
+#               apiGroups: [""]
+#               apiVersions: ["v1"]
+#               resources: ["pods"]
+#           namespaceSelector:
+#             matchExpressions:
+#               - key: istio-injection
+#                 operator: In
+#                 values: ["enabled"]
+#           objectSelector:
+#             matchExpressions:
+#               - key: sidecar.istio.io/inject
+#                 operator: NotIn
+#                 values: ["false"]
 package meshaudit.rules.mesh_07
 
 import data.meshaudit.lib

@@ -28,6 +28,68 @@
 #     end the job's command with
 #     `curl -fsI -X POST http://localhost:15020/quitquitquit`. Do not opt Jobs
 #     out of injection.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: monitoring
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: batch/v1
+#       kind: Job
+#       metadata:
+#         name: alert-conf
+#         namespace: monitoring
+#       spec:
+#         backoffLimit: 3
+#         template:
+#           metadata:
+#             labels:
+#               app: alert-conf
+#           spec:
+#             restartPolicy: Never
+#             serviceAccountName: alert-conf
+#             containers:
+#               - name: alert-conf
+#                 image: registry.example.com/monitoring/alert-conf:1.6.0
+#                 command: ["/alert-conf"]
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: monitoring
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: batch/v1
+#       kind: Job
+#       metadata:
+#         name: alert-conf
+#         namespace: monitoring
+#       spec:
+#         backoffLimit: 3
+#         template:
+#           metadata:
+#             labels:
+#               app: alert-conf
+#             annotations:
+#               proxy.istio.io/config: '{ "holdApplicationUntilProxyStarts": true }'
+#           spec:
+#             restartPolicy: Never
+#             serviceAccountName: alert-conf
+#             containers:
+#               - name: alert-conf
+#                 image: registry.example.com/monitoring/alert-conf:1.6.0
+#                 command:
+#                   - /bin/sh
+#                   - -c
+#                   - |
+#                     /alert-conf
+#                     x=$?
+#                     curl -fsI -X POST http://localhost:15020/quitquitquit
+#                     exit $x
 package meshaudit.rules.mesh_08
 
 import data.meshaudit.lib

@@ -26,6 +26,29 @@
 #     hosts) its workloads call. Replace `*/*` with those hosts, keep one
 #     selector-less Sidecar per namespace and make workloadSelectors
 #     disjoint.
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Sidecar
+#       metadata:
+#         name: default
+#         namespace: storefront
+#       spec:
+#         egress:
+#           - hosts:
+#               - "*/*"
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Sidecar
+#       metadata:
+#         name: default
+#         namespace: storefront
+#       spec:
+#         egress:
+#           - hosts:
+#               - "./*"
+#               - "payments/payments-api.payments.svc.cluster.local"
+#               - "istio-system/*"
 package meshaudit.rules.mesh_09
 
 import data.meshaudit.lib

@@ -28,6 +28,81 @@
 #     and `portLevelMtls` for that port only, covered by an approved exception.
 #     Move `portLevelMtls` to a PeerAuthentication with a selector, and
 #     workload PeerAuthentications out of the root namespace.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: payments
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: payments
+#       spec:
+#         mtls:
+#           mode: PERMISSIVE
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: payments-api
+#         namespace: payments
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         template:
+#           metadata:
+#             labels:
+#               app: payments-api
+#           spec:
+#             containers:
+#               - name: payments-api
+#                 image: registry.example.com/payments/api:2.3.1
+#                 ports:
+#                   - containerPort: 8080
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: payments
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: payments
+#       spec:
+#         mtls:
+#           mode: STRICT
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: payments-api
+#         namespace: payments
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: payments-api
+#         template:
+#           metadata:
+#             labels:
+#               app: payments-api
+#           spec:
+#             containers:
+#               - name: payments-api
+#                 image: registry.example.com/payments/api:2.3.1
+#                 ports:
+#                   - containerPort: 8080
 package meshaudit.rules.mtls_02
 
 import data.meshaudit.lib

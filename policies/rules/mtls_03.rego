@@ -24,6 +24,117 @@
 #     `enableAutoMtls: false`, add a DestinationRule with
 #     `trafficPolicy.tls.mode: ISTIO_MUTUAL` for every meshed host (for
 #     example host `*.local` in the root namespace), or re-enable auto mTLS.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: catalog
+#         template:
+#           metadata:
+#             labels:
+#               app: catalog
+#           spec:
+#             containers:
+#               - name: catalog
+#                 image: registry.example.com/storefront/catalog:1.8.0
+#                 ports:
+#                   - containerPort: 8080
+#       ---
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         selector:
+#           app: catalog
+#         ports:
+#           - name: http
+#             port: 80
+#             targetPort: 8080
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         host: catalog
+#         trafficPolicy:
+#           connectionPool:
+#             http:
+#               http1MaxPendingRequests: 100
+#           tls:
+#             mode: DISABLE
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: storefront
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: catalog
+#         template:
+#           metadata:
+#             labels:
+#               app: catalog
+#           spec:
+#             containers:
+#               - name: catalog
+#                 image: registry.example.com/storefront/catalog:1.8.0
+#                 ports:
+#                   - containerPort: 8080
+#       ---
+#       apiVersion: v1
+#       kind: Service
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         selector:
+#           app: catalog
+#         ports:
+#           - name: http
+#             port: 80
+#             targetPort: 8080
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: DestinationRule
+#       metadata:
+#         name: catalog
+#         namespace: storefront
+#       spec:
+#         host: catalog
+#         trafficPolicy:
+#           connectionPool:
+#             http:
+#               http1MaxPendingRequests: 100
+#           tls:
+#             mode: ISTIO_MUTUAL
 package meshaudit.rules.mtls_03
 
 import data.meshaudit.lib

@@ -27,6 +27,42 @@
 #     e.g. `tlsDefaults.cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384,
 #     ECDHE-RSA-AES256-GCM-SHA384, ECDHE-ECDSA-AES128-GCM-SHA256,
 #     ECDHE-RSA-AES128-GCM-SHA256]`.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |
+#           meshMTLS:
+#             minProtocolVersion: TLSV1_2
+#           tlsDefaults:
+#             cipherSuites:
+#               - ECDHE-ECDSA-AES128-GCM-SHA256
+#               - ECDHE-RSA-AES128-GCM-SHA256
+#               - AES128-GCM-SHA256
+#               - AES256-GCM-SHA384
+#     pass: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |
+#           meshMTLS:
+#             minProtocolVersion: TLSV1_3
+#           tlsDefaults:
+#             cipherSuites:
+#               - ECDHE-ECDSA-AES256-GCM-SHA384
+#               - ECDHE-RSA-AES256-GCM-SHA384
+#               - ECDHE-ECDSA-AES128-GCM-SHA256
+#               - ECDHE-RSA-AES128-GCM-SHA256
+#             ecdhCurves:
+#               - X25519
+#               - P-256
 package meshaudit.rules.mtls_04
 
 import data.meshaudit.lib

@@ -24,6 +24,90 @@
 #     the Istio root namespace and restart istiod, or integrate an external
 #     CA (cert-manager istio-csr, or istiod `EXTERNAL_CA` with a Kubernetes
 #     CSR signer). Then delete the self-signed `istio-ca-secret`.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
+#       ---
+#       apiVersion: v1
+#       kind: Secret
+#       metadata:
+#         name: istio-ca-secret
+#         namespace: istio-system
+#       type: istio.io/ca-root
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 args:
+#                   - discovery
+#                   - --monitoringAddr=:15014
+#                   - --domain
+#                   - cluster.local
+#       ---
+#       apiVersion: cert-manager.io/v1
+#       kind: Certificate
+#       metadata:
+#         name: istio-intermediate-ca
+#         namespace: istio-system
+#       spec:
+#         isCA: true
+#         commonName: istio-intermediate-ca.prod.example.com
+#         duration: 8760h
+#         secretName: cacerts
+#         privateKey:
+#           algorithm: ECDSA
+#           size: 256
+#         issuerRef:
+#           kind: ClusterIssuer
+#           name: enterprise-pki
+#           group: cert-manager.io
 package meshaudit.rules.mtls_05
 
 import data.meshaudit.lib

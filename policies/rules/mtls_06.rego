@@ -23,6 +23,65 @@
 #     and in pods' `proxy.istio.io/config` annotations, and set istiod's
 #     `DEFAULT_WORKLOAD_CERT_TTL` and `MAX_WORKLOAD_CERT_TTL` (Helm
 #     `pilot.env`) to at most that value.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 env:
+#                   - name: DEFAULT_WORKLOAD_CERT_TTL
+#                     value: 168h
+#                   - name: MAX_WORKLOAD_CERT_TTL
+#                     value: 720h
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: istiod
+#         namespace: istio-system
+#         labels:
+#           app: istiod
+#           istio: pilot
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             istio: pilot
+#         template:
+#           metadata:
+#             labels:
+#               app: istiod
+#               istio: pilot
+#           spec:
+#             serviceAccountName: istiod
+#             containers:
+#               - name: discovery
+#                 image: docker.io/istio/pilot:1.31.2-distroless
+#                 env:
+#                   - name: DEFAULT_WORKLOAD_CERT_TTL
+#                     value: 12h
+#                   - name: MAX_WORKLOAD_CERT_TTL
+#                     value: 24h
 package meshaudit.rules.mtls_06
 
 import data.meshaudit.lib

@@ -17,6 +17,38 @@
 #     `podSelector: {}` and `policyTypes: [Ingress, Egress]` and no rules, then
 #     allow the required flows (DNS, istiod 15012, the egress gateway, peers)
 #     with additional policies.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#       ---
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: default-deny
+#         namespace: shop
+#       spec:
+#         podSelector: {}
+#         policyTypes:
+#         - Ingress
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#       ---
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: default-deny
+#         namespace: shop
+#       spec:
+#         podSelector: {}
+#         policyTypes:
+#         - Ingress
+#         - Egress
 package meshaudit.rules.np_01
 
 import data.meshaudit.lib

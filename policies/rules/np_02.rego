@@ -23,6 +23,94 @@
 #     [Ingress, Egress]`) in every app namespace, so every pod is selected in
 #     both directions, and allow the required flows with further policies.
 #     Move workloads off `hostNetwork` (NetworkPolicy cannot isolate them).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - containerPort: 8080
+#       ---
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: cart-from-frontend
+#         namespace: shop
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: cart
+#         ingress:
+#         - from:
+#           - podSelector:
+#               matchLabels:
+#                 app: frontend
+#           ports:
+#           - port: 8080
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - containerPort: 8080
+#       ---
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: default-deny
+#         namespace: shop
+#       spec:
+#         podSelector: {}
+#         policyTypes:
+#         - Ingress
+#         - Egress
+#       ---
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: cart-from-frontend
+#         namespace: shop
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: cart
+#         ingress:
+#         - from:
+#           - podSelector:
+#               matchLabels:
+#                 app: frontend
+#           ports:
+#           - port: 8080
 package meshaudit.rules.np_02
 
 import data.meshaudit.lib

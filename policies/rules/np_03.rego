@@ -29,6 +29,59 @@
 #     namespaces, DNS on 53) and send external traffic through the egress
 #     gateway. List 169.254.169.254/32 in the `except` of any broad ipBlock.
 #     Set `cluster_cidrs` to the cluster's pod and Service CIDRs.
+#   examples:
+#     fail: |
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: payments-egress
+#         namespace: payments
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: payments
+#         policyTypes:
+#         - Egress
+#         egress:
+#         - to:
+#           - ipBlock:
+#               cidr: 0.0.0.0/0
+#           ports:
+#           - port: 443
+#     pass: |
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: payments-egress
+#         namespace: payments
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: payments
+#         policyTypes:
+#         - Egress
+#         egress:
+#         - to:
+#           - namespaceSelector:
+#               matchLabels:
+#                 kubernetes.io/metadata.name: istio-system
+#             podSelector:
+#               matchLabels:
+#                 istio: egressgateway
+#           ports:
+#           - port: 443
+#         - to:
+#           - namespaceSelector:
+#               matchLabels:
+#                 kubernetes.io/metadata.name: kube-system
+#             podSelector:
+#               matchLabels:
+#                 k8s-app: kube-dns
+#           ports:
+#           - port: 53
+#             protocol: UDP
+#           - port: 53
+#             protocol: TCP
 package meshaudit.rules.np_03
 
 import data.meshaudit.lib

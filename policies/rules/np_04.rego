@@ -24,6 +24,48 @@
 #     (`podSelector` and `namespaceSelector` with labels), and `ports`.
 #     Limit rules for the monitoring namespace to ports 15020 and 15090
 #     (Istio's merged metrics and Envoy's stats).
+#   examples:
+#     fail: |
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: cart-ingress
+#         namespace: shop
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: cart
+#         policyTypes:
+#         - Ingress
+#         ingress:
+#         - ports:
+#           - port: 8080
+#     pass: |
+#       apiVersion: networking.k8s.io/v1
+#       kind: NetworkPolicy
+#       metadata:
+#         name: cart-ingress
+#         namespace: shop
+#       spec:
+#         podSelector:
+#           matchLabels:
+#             app: cart
+#         policyTypes:
+#         - Ingress
+#         ingress:
+#         - from:
+#           - podSelector:
+#               matchLabels:
+#                 app: frontend
+#           ports:
+#           - port: 8080
+#         - from:
+#           - namespaceSelector:
+#               matchLabels:
+#                 kubernetes.io/metadata.name: monitoring
+#           ports:
+#           - port: 15020
+#           - port: 15090
 package meshaudit.rules.np_04
 
 import data.meshaudit.lib

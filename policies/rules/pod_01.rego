@@ -28,6 +28,24 @@
 #     `kubectl label --dry-run=server` that its pods comply. Use Istio CNI so
 #     that sidecar pods need no NET_ADMIN/NET_RAW. Keep the Namespace object
 #     with the application's manifests so its labels can be checked.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#           pod-security.kubernetes.io/enforce: baseline
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: shop
+#         labels:
+#           istio-injection: enabled
+#           pod-security.kubernetes.io/enforce: restricted
+#           pod-security.kubernetes.io/enforce-version: latest
 package meshaudit.rules.pod_01
 
 import data.meshaudit.lib

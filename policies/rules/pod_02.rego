@@ -28,6 +28,76 @@
 #     releases), then restart the meshed workloads (`kubectl rollout
 #     restart`) so that their pods get `istio-validation` instead of
 #     `istio-init`.
+#   examples:
+#     fail: |
+#       # kube-injected (istioctl kube-inject) without Istio CNI
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#             annotations:
+#               sidecar.istio.io/status: '{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"revision":"default"}'
+#           spec:
+#             initContainers:
+#             - name: istio-init
+#               image: docker.io/istio/proxyv2:1.30.0
+#               args: ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-b", "*", "-d", "15090,15021,15020"]
+#               securityContext:
+#                 allowPrivilegeEscalation: false
+#                 capabilities:
+#                   add: ["NET_ADMIN", "NET_RAW"]
+#                   drop: ["ALL"]
+#                 runAsNonRoot: false
+#                 runAsUser: 0
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#             - name: istio-proxy
+#               image: docker.io/istio/proxyv2:1.30.0
+#               args: ["proxy", "sidecar"]
+#     pass: |
+#       # kube-injected (istioctl kube-inject) with Istio CNI enabled
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#             annotations:
+#               sidecar.istio.io/status: '{"initContainers":["istio-validation"],"containers":["istio-proxy"],"volumes":["istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"revision":"default"}'
+#           spec:
+#             initContainers:
+#             - name: istio-validation
+#               image: docker.io/istio/proxyv2:1.30.0
+#               args: ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-b", "*", "-d", "15090,15021,15020", "--run-validation", "--skip-rule-apply"]
+#               securityContext:
+#                 allowPrivilegeEscalation: false
+#                 capabilities:
+#                   drop: ["ALL"]
+#                 runAsNonRoot: true
+#                 runAsUser: 1337
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#             - name: istio-proxy
+#               image: docker.io/istio/proxyv2:1.30.0
+#               args: ["proxy", "sidecar"]
 package meshaudit.rules.pod_02
 
 import data.meshaudit.lib

@@ -23,6 +23,49 @@
 #     `securityContext.windowsOptions.hostProcess: true` on the pod or its
 #     containers. Node agents that truly need these belong in an excluded
 #     system namespace.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: log-shipper
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: log-shipper
+#         template:
+#           metadata:
+#             labels:
+#               app: log-shipper
+#           spec:
+#             hostPID: true
+#             containers:
+#             - name: shipper
+#               image: registry.example.com/shop/log-shipper:2.3.1
+#               securityContext:
+#                 privileged: true
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: log-shipper
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: log-shipper
+#         template:
+#           metadata:
+#             labels:
+#               app: log-shipper
+#           spec:
+#             containers:
+#             - name: shipper
+#               image: registry.example.com/shop/log-shipper:2.3.1
+#               securityContext:
+#                 privileged: false
+#                 allowPrivilegeEscalation: false
 package meshaudit.rules.pod_03
 
 import data.meshaudit.lib

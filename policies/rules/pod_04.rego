@@ -27,6 +27,49 @@
 #     restricted, or a capability from the baseline list under baseline.
 #     Listen on ports above 1024 instead of adding NET_BIND_SERVICE where
 #     possible, and redesign anything that needs NET_ADMIN/SYS_ADMIN.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               securityContext:
+#                 capabilities:
+#                   add: ["NET_ADMIN"]
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               securityContext:
+#                 capabilities:
+#                   drop: ["ALL"]
 package meshaudit.rules.pod_04
 
 import data.meshaudit.lib

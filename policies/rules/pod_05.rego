@@ -24,6 +24,51 @@
 #     false` or `runAsUser: 0` override, and set
 #     `securityContext.allowPrivilegeEscalation: false` on every container and
 #     init container. Build images with a numeric non-root USER.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             securityContext:
+#               runAsUser: 0
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             securityContext:
+#               runAsNonRoot: true
+#               runAsUser: 10001
+#               runAsGroup: 10001
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               securityContext:
+#                 allowPrivilegeEscalation: false
 package meshaudit.rules.pod_05
 
 import data.meshaudit.lib

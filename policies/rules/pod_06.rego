@@ -25,6 +25,54 @@
 #     overrides to `Unconfined` and the deprecated seccomp annotations. Set
 #     `securityContext.readOnlyRootFilesystem: true` on every container and
 #     mount an `emptyDir` where the process must write (e.g. /tmp).
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             securityContext:
+#               seccompProfile:
+#                 type: RuntimeDefault
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               securityContext:
+#                 readOnlyRootFilesystem: true
+#               volumeMounts:
+#               - name: tmp
+#                 mountPath: /tmp
+#             volumes:
+#             - name: tmp
+#               emptyDir: {}
 package meshaudit.rules.pod_06
 
 import data.meshaudit.lib

@@ -23,6 +23,62 @@
 #     the node's filesystem belong in an excluded system namespace. Remove
 #     `hostPort` and expose the workload through a Service and the mesh's
 #     ingress gateway.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - containerPort: 8080
+#                 hostPort: 8080
+#               volumeMounts:
+#               - name: cache
+#                 mountPath: /var/cache/cart
+#             volumes:
+#             - name: cache
+#               hostPath:
+#                 path: /var/cache/cart
+#                 type: DirectoryOrCreate
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - containerPort: 8080
+#               volumeMounts:
+#               - name: cache
+#                 mountPath: /var/cache/cart
+#             volumes:
+#             - name: cache
+#               emptyDir: {}
 package meshaudit.rules.pod_07
 
 import data.meshaudit.lib

@@ -26,6 +26,51 @@
 #     Set `automountServiceAccountToken: false` on the pod (or on the
 #     ServiceAccount) unless the workload calls the Kubernetes API; when it
 #     does, bind it the least privileges it needs.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: v1
+#       kind: ServiceAccount
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       automountServiceAccountToken: false
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             serviceAccountName: cart
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
 package meshaudit.rules.pod_08
 
 import data.meshaudit.lib

@@ -22,6 +22,61 @@
 #     file, or fetch it at runtime from a secrets manager (e.g. the Secrets
 #     Store CSI driver), instead of `env[].valueFrom.secretKeyRef` and
 #     `envFrom[].secretRef`.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               env:
+#               - name: DB_PASSWORD
+#                 valueFrom:
+#                   secretKeyRef:
+#                     name: cart-db
+#                     key: password
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#               env:
+#               - name: DB_PASSWORD_FILE
+#                 value: /etc/cart-db/password
+#               volumeMounts:
+#               - name: cart-db
+#                 mountPath: /etc/cart-db
+#                 readOnly: true
+#             volumes:
+#             - name: cart-db
+#               secret:
+#                 secretName: cart-db
+#                 defaultMode: 0400
 package meshaudit.rules.pod_09
 
 import data.meshaudit.lib

@@ -26,6 +26,43 @@
 #     labelled for mesh enrolment and Pod Security, with its own
 #     ServiceAccounts, NetworkPolicies and AuthorizationPolicies. Keep the
 #     Istio root namespace for Istio's control plane and gateways.
+#   examples:
+#     fail: |
+#       # no metadata.namespace: lands in "default"
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2
 package meshaudit.rules.pod_10
 
 import data.meshaudit.lib

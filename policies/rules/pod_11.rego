@@ -28,6 +28,49 @@
 #     the registry keeps immutable; never use `latest`, an untagged image or a
 #     moving tag. Add a registry to `approved_registries` only after
 #     reviewing it.
+#   examples:
+#     fail: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             initContainers:
+#             - name: migrate
+#               image: registry.example.com/shop/cart-migrate
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:latest
+#     pass: |
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: cart
+#         namespace: shop
+#       spec:
+#         selector:
+#           matchLabels:
+#             app: cart
+#         template:
+#           metadata:
+#             labels:
+#               app: cart
+#           spec:
+#             initContainers:
+#             - name: migrate
+#               image: registry.example.com/shop/cart-migrate:1.4.2
+#             containers:
+#             - name: cart
+#               image: registry.example.com/shop/cart:1.4.2@sha256:3b5c8a6e2f1d4c7b9a0e8f6d5c4b3a2918171615141312111009080706050403
 package meshaudit.rules.pod_11
 
 import data.meshaudit.lib

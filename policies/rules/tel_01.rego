@@ -28,6 +28,37 @@
 #     `disabled: true` from accessLogging entries, name a provider in each
 #     entry (or set `defaultProviders.accessLogging`), keep one selector-less
 #     Telemetry per namespace and make workload selectors disjoint.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           rootNamespace: istio-system
+#           trustDomain: cluster.local
+#     pass: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           rootNamespace: istio-system
+#           trustDomain: cluster.local
+#       ---
+#       apiVersion: telemetry.istio.io/v1
+#       kind: Telemetry
+#       metadata:
+#         name: mesh-default
+#         namespace: istio-system
+#       spec:
+#         accessLogging:
+#         - providers:
+#           - name: envoy
 package meshaudit.rules.tel_01
 
 import data.meshaudit.lib

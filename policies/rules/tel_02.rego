@@ -22,6 +22,28 @@
 #     `%START_TIME%`, `%RESPONSE_CODE%`, `%RESPONSE_FLAGS%`,
 #     `%DOWNSTREAM_PEER_URI_SAN%`, `%UPSTREAM_HOST%`, `%REQ(X-REQUEST-ID)%`,
 #     `%REQ(:AUTHORITY)%` and `%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%`.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#           rootNamespace: istio-system
+#     pass: |
+#       apiVersion: v1
+#       kind: ConfigMap
+#       metadata:
+#         name: istio
+#         namespace: istio-system
+#       data:
+#         mesh: |-
+#           accessLogFile: /dev/stdout
+#           accessLogEncoding: JSON
+#           rootNamespace: istio-system
 package meshaudit.rules.tel_02
 
 import data.meshaudit.lib

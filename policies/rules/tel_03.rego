@@ -32,6 +32,75 @@
 #     `includeOutboundIPRanges: ""` and `proxyMetadata: {OUTPUT_CERTS:
 #     /etc/istio-output-certs}`. Make the scrape port captured by the
 #     sidecar: set the annotation to the value the finding gives.
+#   examples:
+#     fail: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: razzee
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#             annotations:
+#               prometheus.io/scrape: "true"
+#               prometheus.io/path: /metrics
+#               prometheus.io/port: "6969"
+#               traffic.sidecar.istio.io/includeInboundPorts: "15090"
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
+#               ports:
+#               - name: http-metrics
+#                 containerPort: 6969
+#     pass: |
+#       apiVersion: v1
+#       kind: Namespace
+#       metadata:
+#         name: razzee
+#         labels:
+#           istio-injection: enabled
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: alb-api
+#         namespace: razzee
+#       spec:
+#         replicas: 5
+#         selector:
+#           matchLabels:
+#             app: alb-api
+#         template:
+#           metadata:
+#             labels:
+#               app: alb-api
+#             annotations:
+#               prometheus.io/scrape: "true"
+#               prometheus.io/path: /metrics
+#               prometheus.io/port: "6969"
+#               traffic.sidecar.istio.io/includeInboundPorts: "15090,6969"
+#           spec:
+#             containers:
+#             - name: alb-api
+#               image: registry.example.com/razzee/alb-api:3.2.0
+#               ports:
+#               - name: http-metrics
+#                 containerPort: 6969
 package meshaudit.rules.tel_03
 
 import data.meshaudit.lib

@@ -22,6 +22,56 @@
 #     `--audit-webhook-config-file`. On a managed control plane enable the
 #     provider's audit logs and set `audit_logging_configured: true` in the
 #     meshaudit parameters.
+#   examples:
+#     fail: |
+#       # /etc/kubernetes/manifests/kube-apiserver.yaml (static pod)
+#       apiVersion: v1
+#       kind: Pod
+#       metadata:
+#         name: kube-apiserver
+#         namespace: kube-system
+#         labels:
+#           component: kube-apiserver
+#           tier: control-plane
+#       spec:
+#         hostNetwork: true
+#         priorityClassName: system-node-critical
+#         containers:
+#         - name: kube-apiserver
+#           image: registry.k8s.io/kube-apiserver:v1.33.1
+#           command:
+#           - kube-apiserver
+#           - --advertise-address=10.0.0.10
+#           - --authorization-mode=Node,RBAC
+#           - --etcd-servers=https://127.0.0.1:2379
+#           - --secure-port=6443
+#     pass: |
+#       # /etc/kubernetes/manifests/kube-apiserver.yaml (static pod)
+#       apiVersion: v1
+#       kind: Pod
+#       metadata:
+#         name: kube-apiserver
+#         namespace: kube-system
+#         labels:
+#           component: kube-apiserver
+#           tier: control-plane
+#       spec:
+#         hostNetwork: true
+#         priorityClassName: system-node-critical
+#         containers:
+#         - name: kube-apiserver
+#           image: registry.k8s.io/kube-apiserver:v1.33.1
+#           command:
+#           - kube-apiserver
+#           - --advertise-address=10.0.0.10
+#           - --authorization-mode=Node,RBAC
+#           - --etcd-servers=https://127.0.0.1:2379
+#           - --secure-port=6443
+#           - --audit-policy-file=/etc/kubernetes/audit/policy.yaml
+#           - --audit-log-path=/var/log/kubernetes/audit/audit.log
+#           - --audit-log-maxage=30
+#           - --audit-log-maxbackup=10
+#           - --audit-log-maxsize=100
 package meshaudit.rules.tel_04
 
 import data.meshaudit.lib

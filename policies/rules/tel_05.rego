@@ -27,6 +27,79 @@
 #     and subset labels so they match the pods' labels, define every subset
 #     a VirtualService routes to, and give ServiceEntries valid FQDN hosts
 #     (or endpoints for wildcard hosts).
+#   examples:
+#     fail: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: shop
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: storefront
+#         namespace: shop
+#       spec:
+#         hosts:
+#         - shop.example.com
+#         gateways:
+#         - storefront-gw
+#         http:
+#         - route:
+#           - destination:
+#               host: storefront
+#               port:
+#                 number: 8080
+#     pass: |
+#       apiVersion: networking.istio.io/v1
+#       kind: Gateway
+#       metadata:
+#         name: storefront-gateway
+#         namespace: shop
+#       spec:
+#         selector:
+#           istio: ingressgateway
+#         servers:
+#         - port:
+#             number: 443
+#             name: https
+#             protocol: HTTPS
+#           hosts:
+#           - shop.example.com
+#           tls:
+#             mode: SIMPLE
+#             credentialName: shop-example-com-tls
+#       ---
+#       apiVersion: networking.istio.io/v1
+#       kind: VirtualService
+#       metadata:
+#         name: storefront
+#         namespace: shop
+#       spec:
+#         hosts:
+#         - shop.example.com
+#         gateways:
+#         - storefront-gateway
+#         http:
+#         - route:
+#           - destination:
+#               host: storefront
+#               port:
+#                 number: 8080
 package meshaudit.rules.tel_05
 
 import data.meshaudit.lib
