@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -33,7 +34,14 @@ type Engine struct {
 	all     rego.PreparedEvalQuery
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	toolVer string
+	// Deadline bounds one evaluation of the rule set, and then of each rule
+	// on its own; a rule that runs past it is unknown. 0: DefaultDeadline.
+	Deadline time.Duration
 }
+
+// DefaultDeadline bounds policy evaluation (a runaway custom policy, e.g. a
+// huge comprehension, must not hang a scan).
+const DefaultDeadline = 2 * time.Minute
 
 // New compiles the modules (library and rules) once and prepares one query
 // for the whole rule set and one per rule (used to isolate a failing rule).
@@ -115,7 +123,16 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	// back to one query per rule so that only the failing rule is unknown.
 	docs := map[string]map[string]any{} // rule id → its package document
 	var evalErr map[string]error
-	rs, err := e.all.Eval(ctx, rego.EvalParsedInput(val))
+	deadline := e.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	actx, cancel := context.WithTimeout(ctx, deadline)
+	rs, err := e.all.Eval(actx, rego.EvalParsedInput(val))
+	cancel()
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err() // the run itself was cancelled
+	}
 	if err == nil && len(rs) == 1 {
 		if m, ok := rs[0].Bindings["x"].(map[string]any); ok {
 			for _, r := range e.catalog.Rules {
@@ -128,8 +145,16 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	} else {
 		evalErr = map[string]error{}
 		for _, r := range e.catalog.Rules {
-			rs, err := e.each[r.ID].Eval(ctx, rego.EvalParsedInput(val))
+			rctx, cancel := context.WithTimeout(ctx, deadline)
+			rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val))
+			timedOut := rctx.Err() == context.DeadlineExceeded
+			cancel()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			switch {
+			case err != nil && timedOut:
+				evalErr[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
 			case err != nil:
 				evalErr[r.ID] = err
 			case len(rs) == 1:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
@@ -168,5 +169,30 @@ func TestRuleSaysUnknownOrNotApplicable(t *testing.T) {
 	}
 	if r := status(t, rep, "T-04"); !strings.Contains(r.Reason, "invalid policy result") {
 		t.Errorf("T-04 reason %q", r.Reason)
+	}
+}
+
+// TestRunawayPolicyIsUnknown: a policy that runs past the deadline is
+// unknown with a clear reason; the others are still evaluated.
+func TestRunawayPolicyIsUnknown(t *testing.T) {
+	mods := []policies.Module{
+		module("T-01", "#   inputs: [Pod]\n", findPods),
+		module("T-02", "#   inputs: [Pod]\n", `deny contains {"msg": sprintf("%d", [n])} if { n := count([x | some x in numbers.range(1, 100000000); x % 7 == 0]); n < 0 }`+"\n"),
+	}
+	e, _ := engine(t, mods...)
+	e.Deadline = 300 * time.Millisecond
+	start := time.Now()
+	rep, err := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("deadline not enforced: %s", time.Since(start))
+	}
+	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "deadline") {
+		t.Errorf("T-02: %+v", r)
+	}
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusFail {
+		t.Errorf("T-01: %+v", r)
 	}
 }
