@@ -147,14 +147,16 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 		cluster = "manifests"
 	}
 	return collectors.FromFiles(collectors.FileOptions{
-		Paths:         files,
-		Namespace:     a.v.GetString("namespace"),
-		Cluster:       cluster,
-		RootNamespace: params.RootNamespace,
-		ToolVersion:   Version(),
-		Stdin:         a.stdin,
-		WorkDir:       wd,
-		CollectedAt:   collectedAt,
+		Paths:            files,
+		Namespace:        a.v.GetString("namespace"),
+		Cluster:          cluster,
+		RootNamespace:    params.RootNamespace,
+		ToolVersion:      Version(),
+		Stdin:            a.stdin,
+		WorkDir:          wd,
+		CollectedAt:      collectedAt,
+		MaxDocumentBytes: a.v.GetInt("max-document-bytes"),
+		MaxFileBytes:     a.v.GetInt64("max-file-bytes"),
 	}), nil
 }
 
@@ -178,6 +180,8 @@ func sourceDateEpoch() (time.Time, error) {
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
 	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
+	c.Flags().Int("max-document-bytes", collectors.DefaultMaxDocumentBytes, "a larger YAML document is reported as a parse error")
+	c.Flags().Int64("max-file-bytes", collectors.DefaultMaxFileBytes, "a larger file (or stdin) is reported as a parse error, never read")
 	c.Flags().StringArray("param", nil, "organisation parameter KEY=VALUE (VALUE is YAML), over the config file's params: and MESHAUDIT_PARAMS; repeatable (docs/params.md)")
 	c.Flags().String("cluster-name", "", `cluster name in reports (default "manifests" for files, the context name for a live cluster)`)
 	addLiveFlags(c)
@@ -204,19 +208,22 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.scan(cmd.Context())
+			return a.withProxy(cmd.Context(), a.scan)
 		},
 	}
 	addInputFlags(c)
+	addProxyFlags(c)
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
 	addPolicyFlags(c)
 	addFilterFlags(c)
+	c.Flags().Duration("eval-timeout", evaluate.DefaultDeadline, "time limit for evaluating the policies; a rule running past it is unknown")
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
 	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
+	addEvidenceFlags(c)
 	return c
 }
 
@@ -275,6 +282,7 @@ func (a *app) scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	eng.Deadline = a.v.GetDuration("eval-timeout")
 	var excs []exceptions.Exception
 	if f := a.v.GetString("exceptions"); f != "" {
 		if excs, err = exceptions.Load(f); err != nil {
@@ -290,6 +298,9 @@ func (a *app) scan(ctx context.Context) error {
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted(ctx.Err())
+			}
 			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
 		}
 		if len(excs) > 0 || selfDeclared {
@@ -303,6 +314,9 @@ func (a *app) scan(ctx context.Context) error {
 	// a half-collected cluster.
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
+	}
+	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
+		return err
 	}
 	if err := a.writeReports(outs, reps, cat); err != nil {
 		return err

@@ -21,6 +21,7 @@ var formats = map[string]Writer{
 	"table": Table,
 	"json":  JSON,
 	"sarif": SARIF,
+	"oscal": OSCAL,
 }
 
 // Names lists the registered formats, sorted.

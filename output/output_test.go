@@ -74,7 +74,7 @@ func fixture(t *testing.T) (*evaluate.Report, *rules.Catalog) {
 	return rep, cat
 }
 
-var goldenFiles = map[string]string{"table": "report.txt", "json": "report.json", "sarif": "report.sarif"}
+var goldenFiles = map[string]string{"table": "report.txt", "json": "report.json", "sarif": "report.sarif", "oscal": "report.oscal.json"}
 
 // TestGolden compares every format with its golden file; refresh with
 // MESHAUDIT_UPDATE_GOLDEN=1.

@@ -1,0 +1,409 @@
+// Package evidence writes and verifies evidence bundles: one directory per
+// cluster and scan holding the redacted snapshot, the reports (JSON, SARIF,
+// OSCAL, HTML summary) and a manifest with the SHA-256 of every file, the
+// policy bundle digest and what the evaluation needs to be re-run offline;
+// optionally signed with ed25519 (docs/evidence.md).
+package evidence
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
+)
+
+// SchemaVersion versions the manifest.
+const SchemaVersion = "meshaudit.io/evidence/v1"
+
+// Bundle file names.
+const (
+	FileSnapshot   = "snapshot.json.gz"
+	FileReport     = "report.json"
+	FileSARIF      = "report.sarif"
+	FileOSCAL      = "oscal.json"
+	FileSummary    = "summary.html"
+	FileManifest   = "manifest.json"
+	FileSignature  = "manifest.sig"
+	FileExceptions = "exceptions.yaml"
+	// DirPolicies holds the custom (--policy) Rego modules evaluated.
+	DirPolicies = "policies"
+)
+
+// Permissions of bundle files and directories.
+const (
+	FileMode os.FileMode = 0o640
+	DirMode  os.FileMode = 0o750
+)
+
+// TimeFormat is the UTC timestamp of bundle directory names.
+const TimeFormat = "20060102T150405Z"
+
+// Manifest describes a bundle. Its last field, ManifestDigest, is the
+// SHA-256 of the manifest file with that digest's hex replaced by zeros, so
+// that any edited byte of an unsigned manifest is noticed too (a signature
+// is what makes it tamper-evident against a deliberate edit).
+type Manifest struct {
+	SchemaVersion string         `json:"schemaVersion"`
+	Cluster       string         `json:"cluster"`
+	CreatedAt     string         `json:"createdAt"`
+	Tool          evaluate.Tool  `json:"tool"`
+	PolicyDigest  string         `json:"policyDigest"`
+	Evaluation    Evaluation     `json:"evaluation"`
+	Files         []FileDigest   `json:"files"`
+	Summary       ManifestCounts `json:"summary"`
+	// ManifestDigest: "sha256:<hex>", see above.
+	ManifestDigest string `json:"manifestDigest"`
+}
+
+// ManifestCounts repeats the headline numbers for a reader of the
+// manifest alone.
+type ManifestCounts struct {
+	Complete bool           `json:"complete"`
+	Findings map[string]int `json:"findings"`
+	Excepted int            `json:"excepted"`
+	Controls map[string]int `json:"controls"`
+}
+
+// Evaluation is what re-running the evaluation needs besides the snapshot
+// and the policies.
+type Evaluation struct {
+	// Params: the organisation parameters in effect (all of them).
+	Params json.RawMessage `json:"params"`
+	// Rules: the ids of the rules evaluated (after --rules, --skip-rules,
+	// --controls and --severity).
+	Rules []string `json:"rules"`
+	// Exceptions: the bundled exceptions file, when one was given.
+	Exceptions string `json:"exceptions,omitempty"`
+	// SelfDeclaredExceptions: annotations were honoured.
+	SelfDeclaredExceptions bool `json:"selfDeclaredExceptions"`
+	// EvaluatedAt: the time exceptions' expiry was judged at (RFC 3339).
+	EvaluatedAt string `json:"evaluatedAt"`
+	// CustomPolicies: custom (--policy) modules, bundled under policies/.
+	CustomPolicies []CustomPolicy `json:"customPolicies"`
+}
+
+// CustomPolicy is one bundled custom Rego module.
+type CustomPolicy struct {
+	File string `json:"file"` // bundle-relative
+	Path string `json:"path"` // the module path at scan time
+}
+
+// FileDigest is one file of the bundle.
+type FileDigest struct {
+	Path   string `json:"path"` // slash-separated, relative to the bundle
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Input is everything a bundle is made of.
+type Input struct {
+	Snapshot     *snapshot.Snapshot
+	Report       *evaluate.Report
+	Catalog      *rules.Catalog
+	Modules      []policies.Module // every module evaluated (embedded and custom)
+	Params       policies.Params
+	Exceptions   []byte // the exceptions file, nil when none
+	SelfDeclared bool
+	EvaluatedAt  time.Time
+	ToolVersion  string
+	PolicyDigest string
+	CreatedAt    time.Time
+	SignKey      ed25519.PrivateKey // nil: unsigned
+}
+
+// Build writes a new bundle directory under dir, named
+// <cluster>-<UTC timestamp>, and returns its path. It never overwrites: an
+// existing bundle of that name is an error. The bundle is written in a
+// temporary directory beside it and renamed into place.
+func Build(dir string, in Input) (string, error) {
+	created := in.CreatedAt.UTC()
+	name := SafeName(in.Report.Cluster) + "-" + created.Format(TimeFormat)
+	final := filepath.Join(dir, name)
+	if _, err := os.Lstat(final); err == nil {
+		return "", fmt.Errorf("evidence bundle %s already exists: bundles are never overwritten", final)
+	}
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return "", fmt.Errorf("evidence directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+name+"-")
+	if err != nil {
+		return "", fmt.Errorf("evidence bundle: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	files, man, err := render(in, created)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		p := filepath.Join(tmp, filepath.FromSlash(f.path))
+		if err := os.MkdirAll(filepath.Dir(p), DirMode); err != nil {
+			return "", err
+		}
+		if err := writeSynced(p, f.data); err != nil {
+			return "", err
+		}
+		man.Files = append(man.Files, digestOf(f.path, f.data))
+	}
+	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
+	mb, err := encodeManifest(man)
+	if err != nil {
+		return "", err
+	}
+	if err := writeSynced(filepath.Join(tmp, FileManifest), mb); err != nil {
+		return "", err
+	}
+	if in.SignKey != nil {
+		sig := ed25519.Sign(in.SignKey, mb)
+		if err := writeSynced(filepath.Join(tmp, FileSignature), []byte(base64.StdEncoding.EncodeToString(sig)+"\n")); err != nil {
+			return "", err
+		}
+	}
+	if err := filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			err = os.Chmod(p, DirMode)
+		}
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if err := renameNoReplace(tmp, final); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("evidence bundle %s already exists: bundles are never overwritten", final)
+		}
+		return "", fmt.Errorf("evidence bundle: %w", err)
+	}
+	ok = true
+	syncDir(dir)
+	return final, nil
+}
+
+type file struct {
+	path string
+	data []byte
+}
+
+// render produces every file of the bundle but the manifest, and the
+// manifest without its file list.
+func render(in Input, created time.Time) ([]file, *Manifest, error) {
+	rep, cat := in.Report, in.Catalog
+	reps := []*evaluate.Report{rep}
+	var files []file
+	var snap bytes.Buffer
+	zw := gzip.NewWriter(&snap) // no name, no mtime: deterministic
+	if err := in.Snapshot.Write(zw); err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, nil, err
+	}
+	files = append(files, file{FileSnapshot, snap.Bytes()})
+	params, err := json.Marshal(in.Params)
+	if err != nil {
+		return nil, nil, err
+	}
+	man := &Manifest{
+		SchemaVersion: SchemaVersion,
+		Cluster:       rep.Cluster,
+		CreatedAt:     created.Format(time.RFC3339),
+		Tool:          evaluate.Tool{Name: "meshaudit", Version: in.ToolVersion},
+		PolicyDigest:  in.PolicyDigest,
+		Evaluation: Evaluation{
+			Params:                 params,
+			Rules:                  []string{},
+			SelfDeclaredExceptions: in.SelfDeclared,
+			EvaluatedAt:            in.EvaluatedAt.UTC().Format(time.RFC3339),
+			CustomPolicies:         []CustomPolicy{},
+		},
+		Files:   []FileDigest{},
+		Summary: ManifestCounts{Complete: rep.Summary.Complete, Findings: rep.Summary.Findings, Excepted: rep.Summary.Excepted, Controls: rep.Summary.Controls},
+	}
+	for _, r := range cat.Rules {
+		man.Evaluation.Rules = append(man.Evaluation.Rules, r.ID)
+	}
+	if in.Exceptions != nil {
+		man.Evaluation.Exceptions = FileExceptions
+		files = append(files, file{FileExceptions, in.Exceptions})
+	}
+	custom, err := customModules(in.Modules)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, m := range custom {
+		f := fmt.Sprintf("%s/%03d-%s", DirPolicies, i+1, SafeName(path.Base(m.Path)))
+		man.Evaluation.CustomPolicies = append(man.Evaluation.CustomPolicies, CustomPolicy{File: f, Path: m.Path})
+		files = append(files, file{f, []byte(m.Source)})
+	}
+	derived, err := renderReports(reps, cat, man)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(files, derived...), man, nil
+}
+
+// renderReports renders the files derived from the report; verify renders
+// them again from the re-evaluated report and compares bytes.
+func renderReports(reps []*evaluate.Report, cat *rules.Catalog, man *Manifest) ([]file, error) {
+	var out []file
+	for _, f := range []struct {
+		name  string
+		write output.Writer
+	}{{FileReport, output.JSON}, {FileSARIF, output.SARIF}, {FileOSCAL, output.OSCAL}} {
+		var b bytes.Buffer
+		if err := f.write(&b, reps, cat); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+		out = append(out, file{f.name, b.Bytes()})
+	}
+	var b bytes.Buffer
+	if err := SummaryHTML(&b, reps[0], SummaryMeta{CreatedAt: man.CreatedAt, PolicyDigest: man.PolicyDigest, ToolVersion: man.Tool.Version}); err != nil {
+		return nil, fmt.Errorf("%s: %w", FileSummary, err)
+	}
+	return append(out, file{FileSummary, b.Bytes()}), nil
+}
+
+// customModules are the modules that are not embedded ones.
+func customModules(mods []policies.Module) ([]policies.Module, error) {
+	emb, err := policies.Modules(false)
+	if err != nil {
+		return nil, err
+	}
+	embedded := map[string]string{}
+	for _, m := range emb {
+		embedded[m.Path] = m.Source
+	}
+	var out []policies.Module
+	for _, m := range mods {
+		if src, ok := embedded[m.Path]; ok && src == m.Source {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func digestOf(p string, b []byte) FileDigest {
+	sum := sha256.Sum256(b)
+	return FileDigest{Path: p, Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}
+}
+
+var zeroDigest = "sha256:" + strings.Repeat("0", 64)
+
+// manifestDigestRE finds the self-digest in a manifest file.
+var manifestDigestRE = regexp.MustCompile(`"manifestDigest": "sha256:([0-9a-f]{64})"`)
+
+// encodeManifest writes the manifest with its self-digest.
+func encodeManifest(m *Manifest) ([]byte, error) {
+	m.ManifestDigest = zeroDigest
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	digest := hex.EncodeToString(sum[:])
+	m.ManifestDigest = "sha256:" + digest
+	return bytes.Replace(b, []byte(zeroDigest), []byte(m.ManifestDigest), 1), nil
+}
+
+// checkManifestDigest recomputes a manifest file's self-digest.
+func checkManifestDigest(b []byte) error {
+	loc := manifestDigestRE.FindSubmatchIndex(b)
+	if loc == nil {
+		return errors.New("no manifestDigest")
+	}
+	recorded := string(b[loc[2]:loc[3]])
+	zeroed := append([]byte{}, b...)
+	copy(zeroed[loc[2]:loc[3]], strings.Repeat("0", 64))
+	sum := sha256.Sum256(zeroed)
+	if got := hex.EncodeToString(sum[:]); got != recorded {
+		return fmt.Errorf("content does not match its manifestDigest (recorded %s, computed %s)", short(recorded), short(got))
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	return h
+}
+
+func writeSynced(p string, b []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(FileMode); err != nil { // umask may have narrowed it
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// SafeName keeps a cluster or file name usable as one path element.
+func SafeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+	s = strings.TrimLeft(s, ".")
+	if s == "" {
+		s = "cluster"
+	}
+	return s
+}
+
+// readSnapshot decodes the bundled snapshot.
+func readSnapshot(b []byte) (*snapshot.Snapshot, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	return snapshot.Read(bytes.NewReader(raw))
+}
