@@ -92,7 +92,7 @@ func injectorObject(url string, caPEM []byte) *unstructured.Unstructured {
 		"apiVersion": "admissionregistration.k8s.io/v1",
 		"kind":       "MutatingWebhookConfiguration",
 		"metadata": map[string]any{
-			"name":   "istio-sidecar-injector",
+			"name":   "istio-sidecar-injector-e2e", // not the fixtures' own name
 			"labels": map[string]any{"app": "sidecar-injector", "istio.io/rev": "default"},
 		},
 		"webhooks": []any{
