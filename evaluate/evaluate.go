@@ -102,7 +102,11 @@ func Input(s *snapshot.Snapshot) map[string]any {
 		list, _ := objs[k].([]any)
 		objs[k] = append(list, o.Object)
 	}
-	return map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "objects": objs}
+	kinds := map[string]any{}
+	for _, k := range s.Kinds {
+		kinds[k.Kind] = k.Status
+	}
+	return map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "objects": objs, "kinds": kinds}
 }
 
 type rawFinding struct {
