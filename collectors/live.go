@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +22,7 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/client-go/util/retry"
+	"k8s.io/klog/v2"
 
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -85,6 +87,7 @@ func NewClients(cfg *rest.Config, qps float32, burst int) (*Clients, error) {
 		cfg.Burst = burst
 	}
 	cfg.UserAgent = "meshaudit (read-only)"
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return faultRecorder{rt} })
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("discovery client: %w", err)
@@ -153,6 +156,10 @@ func (o *LiveOptions) defaults() {
 // ctx bounds the whole collection.
 func FromCluster(ctx context.Context, c *Clients, opts LiveOptions) (*snapshot.Snapshot, error) {
 	opts.defaults()
+	// client-go logs what it retries or fails to read (a body cut short...)
+	// through the context's logger, else klog's global one on stderr: the
+	// collector records those errors in the kind statuses instead.
+	ctx = klog.NewContext(ctx, logr.Discard())
 	s := &snapshot.Snapshot{
 		SchemaVersion: snapshot.SchemaVersion,
 		Cluster:       opts.Cluster,
@@ -204,7 +211,7 @@ type servedResources struct {
 func discover(ctx context.Context, d discovery.DiscoveryInterface, retries int) (*servedResources, error) {
 	var lists []*metav1.APIResourceList
 	var partial error
-	err := retry.OnError(backoff(retries), transient, func() error {
+	err := retryTransient(ctx, retries, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -265,6 +272,112 @@ func backoff(retries int) wait.Backoff {
 	return wait.Backoff{Steps: retries, Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 5 * time.Second}
 }
 
+// retryTransient calls fn until it succeeds, fails with an error that is
+// not transient, has been tried `retries` times, or ctx is done. Unlike
+// retry.OnError its backoff sleep ends with ctx, so that the retries of a
+// kind stay within --kind-timeout. When ctx ends the retries, the error
+// keeps the last transient error seen (throttled, reset...) for the
+// kind's reason.
+func retryTransient(ctx context.Context, retries int, fn func() error) error {
+	b := backoff(retries)
+	var last error
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return &budgetError{err: err, last: last}
+		}
+		if !transient(err) || b.Steps <= 1 {
+			return err
+		}
+		last = err
+		t := time.NewTimer(b.Step())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return &budgetError{err: ctx.Err(), last: last}
+		case <-t.C:
+		}
+	}
+}
+
+// budgetError: the time ran out while retrying; last is the transient
+// error the retries were for (nil when none was seen).
+type budgetError struct {
+	err, last error
+}
+
+func (e *budgetError) Error() string {
+	if e.last == nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("%v (last error: %v)", e.err, e.last)
+}
+
+func (e *budgetError) Unwrap() error { return e.err }
+
+// lastFault is the last throttled or failed response of one kind's
+// requests. client-go retries a 429 or 5xx with Retry-After itself (up to
+// 10 times, sleeping as told, within the request's context) and returns no
+// error until it gives up, so a kind that times out while throttled would
+// otherwise say only "timed out".
+type lastFault struct {
+	mu  sync.Mutex
+	msg string
+}
+
+type lastFaultKey struct{}
+
+func (l *lastFault) get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.msg
+}
+
+// faultRecorder notes failed responses in the request context's lastFault.
+type faultRecorder struct{ rt http.RoundTripper }
+
+func (f faultRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := f.rt.RoundTrip(req)
+	l, _ := req.Context().Value(lastFaultKey{}).(*lastFault)
+	if l == nil || req.Context().Err() != nil {
+		return resp, err
+	}
+	msg := ""
+	switch {
+	case err != nil:
+		msg = err.Error()
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		msg = fmt.Sprintf("%d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			msg += ", Retry-After " + ra + "s"
+		}
+	}
+	if msg != "" {
+		l.mu.Lock()
+		l.msg = msg
+		l.mu.Unlock()
+	}
+	return resp, err
+}
+
+// cause is what a kind's time was spent on when it timed out: the last
+// transient error retried, else what client-go's own retries (429 and 5xx
+// with Retry-After, connection resets on GETs) report as the error of a
+// previous attempt; "" when the server was just slow.
+func cause(err error) string {
+	var be *budgetError
+	if errors.As(err, &be) && be.last != nil {
+		return be.last.Error()
+	}
+	if _, prev, ok := strings.Cut(err.Error(), "error from a previous attempt: "); ok {
+		return prev
+	}
+	return ""
+}
+
 // transient: worth retrying (throttling, server errors, timeouts, resets).
 func transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -283,8 +396,17 @@ func transient(err error) bool {
 	if errors.As(err, &ne) {
 		return true
 	}
+	// A response cut short: the connection closed mid-body (unexpected
+	// EOF, an HTTP/2 stream error), or a body that ends before its JSON
+	// does (a proxy or load balancer that truncated it).
 	msg := err.Error()
-	return strings.Contains(msg, "connection reset") || strings.Contains(msg, "EOF") || strings.Contains(msg, "connection refused") || strings.Contains(msg, "broken pipe")
+	for _, s := range []string{"connection reset", "EOF", "connection refused", "broken pipe",
+		"stream error", "unexpected end of JSON input", "json parse error"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func collectKind(ctx context.Context, c *Clients, served *servedResources, k KindSpec, opts LiveOptions) (snapshot.KindStatus, []snapshot.Object) {
@@ -307,6 +429,8 @@ func collectKind(ctx context.Context, c *Clients, served *servedResources, k Kin
 	gvr := schema.GroupVersionResource{Group: k.Group, Version: version, Resource: k.Resource}
 	kctx, cancel := context.WithTimeout(ctx, opts.KindTimeout)
 	defer cancel()
+	faults := &lastFault{}
+	kctx = context.WithValue(kctx, lastFaultKey{}, faults)
 	var objs []snapshot.Object
 	var err error
 	switch {
@@ -318,7 +442,7 @@ func collectKind(ctx context.Context, c *Clients, served *servedResources, k Kin
 		objs, err = listAll(kctx, c, gvr, k, opts)
 	}
 	if err != nil {
-		st.Status, st.Reason = classify(err, k, opts.KindTimeout)
+		st.Status, st.Reason = classify(err, k, opts.KindTimeout, faults.get())
 		return st, nil
 	}
 	st.Status, st.Count = snapshot.StatusCollected, len(objs)
@@ -332,14 +456,22 @@ func groupResource(k KindSpec) string {
 	return k.Resource + "." + k.Group
 }
 
-func classify(err error, k KindSpec, timeout time.Duration) (string, string) {
+// classify gives a kind's status and reason from its list error; lastFault
+// is the last failed response its requests got (see faultRecorder).
+func classify(err error, k KindSpec, timeout time.Duration, lastFault string) (string, string) {
 	switch {
 	case apierrors.IsForbidden(err):
 		return snapshot.StatusForbidden, fmt.Sprintf("list %s forbidden: %s", groupResource(k), apierrors.ReasonForError(err))
 	case apierrors.IsNotFound(err):
 		return snapshot.StatusAbsent, fmt.Sprintf("%s is not served by the API server", groupResource(k))
 	case errors.Is(err, context.DeadlineExceeded):
-		return snapshot.StatusError, fmt.Sprintf("list %s: timed out after %s", groupResource(k), timeout)
+		reason := fmt.Sprintf("list %s: timed out after %s", groupResource(k), timeout)
+		if c := cause(err); c != "" {
+			reason += " (retrying: " + c + ")"
+		} else if lastFault != "" {
+			reason += " (retrying: " + lastFault + ")"
+		}
+		return snapshot.StatusError, reason
 	}
 	return snapshot.StatusError, fmt.Sprintf("list %s: %v", groupResource(k), err)
 }
@@ -355,7 +487,7 @@ func paginate(ctx context.Context, opts LiveOptions, kind string, page func(cont
 		for {
 			var objs []snapshot.Object
 			var next string
-			err := retry.OnError(backoff(opts.Retries), transient, func() error {
+			err := retryTransient(ctx, opts.Retries, func() error {
 				var err error
 				objs, next, err = page(cont)
 				return err
@@ -365,6 +497,11 @@ func paginate(ctx context.Context, opts LiveOptions, kind string, page func(cont
 					return nil, fmt.Errorf("continue token expired %d times: %w", restart+1, err)
 				}
 				break // restart the whole list
+			}
+			if err != nil && cont != "" && apierrors.IsNotFound(err) {
+				// The kind vanished mid-list (CRD deleted): partial data is
+				// an error, never "absent" (which would read as collected).
+				return nil, fmt.Errorf("kind disappeared while listing (page after %d objects): %v", len(out), err)
 			}
 			if err != nil {
 				return nil, err
@@ -449,7 +586,7 @@ func listMeshConfigMaps(ctx context.Context, c *Clients, gvr schema.GroupVersion
 			continue
 		}
 		var obj map[string]any
-		err := retry.OnError(backoff(opts.Retries), transient, func() error {
+		err := retryTransient(ctx, opts.Retries, func() error {
 			u, err := c.Dynamic.Resource(gvr).Namespace(it.Namespace).Get(ctx, it.Name, metav1.GetOptions{})
 			if err != nil {
 				return err
