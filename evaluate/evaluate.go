@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -31,7 +33,7 @@ var deniedBuiltins = map[string]bool{
 type Engine struct {
 	catalog *rules.Catalog
 	params  policies.Params
-	all     rego.PreparedEvalQuery
+	groups  []group                           // rules split across cores
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	toolVer string
 	// Deadline bounds one evaluation of the rule set, and then of each rule
@@ -39,12 +41,19 @@ type Engine struct {
 	Deadline time.Duration
 }
 
+// group is a share of the rule set evaluated by one query, on one core.
+type group struct {
+	rules []rules.Rule
+	query rego.PreparedEvalQuery
+}
+
 // DefaultDeadline bounds policy evaluation (a runaway custom policy, e.g. a
 // huge comprehension, must not hang a scan).
 const DefaultDeadline = 2 * time.Minute
 
 // New compiles the modules (library and rules) once and prepares one query
-// for the whole rule set and one per rule (used to isolate a failing rule).
+// per core over a share of the rule set, and one per rule (used to isolate a
+// failing rule).
 func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, params policies.Params, toolVersion string) (*Engine, error) {
 	parsed := make(map[string]*ast.Module, len(mods))
 	for _, m := range mods {
@@ -82,8 +91,36 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 		return rego.New(rego.Compiler(compiler), rego.Store(store), rego.Query(q), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
 	}
 	e := &Engine{catalog: catalog, params: params, each: map[string]rego.PreparedEvalQuery{}, toolVer: toolVersion}
-	if e.all, err = prep("x = data.meshaudit.rules"); err != nil {
-		return nil, fmt.Errorf("prepare rule set: %w", err)
+	// One query per core, each over a share of the selected rules (only
+	// those: a filtered run evaluates nothing else).
+	n := runtime.GOMAXPROCS(0)
+	if n > len(catalog.Rules) {
+		n = len(catalog.Rules)
+	}
+	shares := make([][]rules.Rule, n)
+	for i, r := range catalog.Rules {
+		shares[i%n] = append(shares[i%n], r)
+	}
+	// Only the result rules are queried (deny, unknown, not_applicable):
+	// querying a whole package would also copy every helper value it
+	// defines into the result.
+	results := resultRules(compiler)
+	for _, share := range shares {
+		parts := make([]string, 0, len(share))
+		for _, r := range share {
+			var fields []string
+			for _, name := range []string{"deny", "unknown", "not_applicable"} {
+				if results[r.Package][name] {
+					fields = append(fields, fmt.Sprintf("%q: %s.%s", name, r.Package, name))
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%q: {%s}", r.ID, strings.Join(fields, ", ")))
+		}
+		q, err := prep("x = {" + strings.Join(parts, ", ") + "}")
+		if err != nil {
+			return nil, fmt.Errorf("prepare rule set: %w", err)
+		}
+		e.groups = append(e.groups, group{rules: share, query: q})
 	}
 	for _, r := range catalog.Rules {
 		if e.each[r.ID], err = prep("x = " + r.Package); err != nil {
@@ -91,6 +128,30 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 		}
 	}
 	return e, nil
+}
+
+// resultRules lists, per package, the result rules it defines.
+func resultRules(c *ast.Compiler) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, m := range c.Modules {
+		pkg := m.Package.Path.String()
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if len(r.Head.Reference) > 0 {
+				name = r.Head.Reference[0].Value.String()
+				if len(r.Head.Reference) > 1 {
+					name = strings.Trim(r.Head.Reference[1].Value.String(), `"`)
+				}
+			}
+			if name == "deny" || name == "unknown" || name == "not_applicable" {
+				if out[pkg] == nil {
+					out[pkg] = map[string]bool{}
+				}
+				out[pkg][name] = true
+			}
+		}
+	}
+	return out
 }
 
 // Input builds the Rego input document of a snapshot.
@@ -123,48 +184,61 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	}
 	ix := newIndex(s)
 
-	// One pass over the whole rule set; a runtime error anywhere falls
-	// back to one query per rule so that only the failing rule is unknown.
+	// The rule set in one query per core; a runtime error in a share falls
+	// back to one query per rule of that share, so that only the failing
+	// rule is unknown.
 	docs := map[string]map[string]any{} // rule id → its package document
-	var evalErr map[string]error
+	evalErr := map[string]error{}
 	deadline := e.Deadline
 	if deadline <= 0 {
 		deadline = DefaultDeadline
 	}
-	actx, cancel := context.WithTimeout(ctx, deadline)
-	rs, err := e.all.Eval(actx, rego.EvalParsedInput(val))
-	cancel()
-	if err != nil && ctx.Err() != nil {
-		return nil, ctx.Err() // the run itself was cancelled
-	}
-	if err == nil && len(rs) == 1 {
-		if m, ok := rs[0].Bindings["x"].(map[string]any); ok {
-			for _, r := range e.catalog.Rules {
-				pkg := strings.TrimPrefix(r.Package, "data.meshaudit.rules.")
-				if pm, ok := m[pkg].(map[string]any); ok {
-					docs[r.ID] = pm
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, g := range e.groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gctx, cancel := context.WithTimeout(ctx, deadline)
+			rs, err := g.query.Eval(gctx, rego.EvalParsedInput(val))
+			cancel()
+			if err == nil && len(rs) == 1 {
+				if m, ok := rs[0].Bindings["x"].(map[string]any); ok {
+					mu.Lock()
+					for _, r := range g.rules {
+						docs[r.ID], _ = m[r.ID].(map[string]any)
+					}
+					mu.Unlock()
+					return
 				}
 			}
-		}
-	} else {
-		evalErr = map[string]error{}
-		for _, r := range e.catalog.Rules {
-			rctx, cancel := context.WithTimeout(ctx, deadline)
-			rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val))
-			timedOut := rctx.Err() == context.DeadlineExceeded
-			cancel()
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return
 			}
-			switch {
-			case err != nil && timedOut:
-				evalErr[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
-			case err != nil:
-				evalErr[r.ID] = err
-			case len(rs) == 1:
-				docs[r.ID], _ = rs[0].Bindings["x"].(map[string]any)
+			for _, r := range g.rules {
+				rctx, cancel := context.WithTimeout(ctx, deadline)
+				rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val))
+				timedOut := rctx.Err() == context.DeadlineExceeded
+				cancel()
+				if ctx.Err() != nil {
+					return
+				}
+				mu.Lock()
+				switch {
+				case err != nil && timedOut:
+					evalErr[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
+				case err != nil:
+					evalErr[r.ID] = err
+				case len(rs) == 1:
+					docs[r.ID], _ = rs[0].Bindings["x"].(map[string]any)
+				}
+				mu.Unlock()
 			}
-		}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err // the run itself was cancelled
 	}
 
 	rep := &Report{

@@ -43,6 +43,15 @@ namespace_resource(n) := {"apiVersion": "v1", "kind": "Namespace", "namespace": 
 
 root_ns := params.root_namespace
 
+# group(pairs): an index built in one pass from a list (or set) of
+# [key, value] pairs: an object mapping each key to the set of its values.
+# Assign it to a complete rule (`idx := lib.group([...])`) so it is built
+# once per query, and read it with object.get(idx, key, set()) — with
+# [[key]] for an array key, since object.get reads a bare array as a path.
+# (A partial rule `idx[key] contains value` is not an index: read by key it
+# re-runs its body per lookup, and built whole it grows quadratically.)
+group(pairs) := {k: {v | some v, _ in vs} | some k, vs in object.union_n([{k: {v: true}} | some [k, v] in pairs])}
+
 excluded(n) if n in params.excluded_namespaces
 
 # in_scope: a namespace the checks apply to (not excluded).
@@ -54,8 +63,10 @@ app_ns(n) if {
 	n != root_ns
 }
 
-# namespace_objects maps a namespace name to its Namespace object.
-namespace_objects[name(n)] := n if some n in objects("Namespace")
+# namespace_objects maps a namespace name to its Namespace object. A complete
+# object (built once), so `namespace_objects[n]` is a hash lookup; see
+# docs/writing-rules.md on why a partial rule looked up by key is not.
+namespace_objects := {name(n): n | some n in objects("Namespace")}
 
 # namespaces: every namespace the input shows, by object or by use.
 namespaces contains name(n) if some n in objects("Namespace")
@@ -113,6 +124,62 @@ owned(obj) if {
 	object.get(ref, "controller", false) == true
 	[ref.kind, ns(obj), ref.name] in present
 }
+
+# workloads_by_ref: every object of a workload kind by [kind, namespace,
+# name], built once (lib.group: sets, so duplicates cannot conflict). Read
+# it with workload_objects(kind, n, nm).
+workloads_by_ref := group([[[o.kind, ns(o), name(o)], o] |
+	some k in workload_kinds
+	some o in objects(k)
+])
+
+# workload_objects(kind, n, nm): the set of workload objects (normally one
+# or none) of that kind, namespace and name.
+workload_objects(kind, n, nm) := object.get(workloads_by_ref, [[kind, n, nm]], set())
+
+# controller(o): o's controller reference (the ownerReference with
+# controller: true), undefined when it has none.
+controller(o) := ref if {
+	some ref in object.get(o.metadata, "ownerReferences", [])
+	object.get(ref, "controller", false) == true
+}
+
+# owner_refs maps [kind key, namespace, name] of every object whose
+# controller is a workload in the input (present) to the set of those
+# controller references (a set: duplicates cannot conflict). Read it with
+# object.get(lib.owner_refs, [[kind, ns, name]], set()) (an array key goes
+# inside a one-element path: object.get reads a bare array as a path).
+owner_refs := group([[[key, n, name(o)], ref] |
+	some key, list in input.objects
+	some o in list
+	n := ns(o)
+	ref := controller(o)
+	[ref.kind, n, ref.name] in present
+])
+
+# top_owners(kind, n, nm): the controllers one link above the
+# object [kind, n, nm] whose controller is in the input (ReplicaSet ->
+# Deployment, Job -> CronJob); else {[kind, nm]} itself. Elements are
+# [kind, name].
+top_owners(kind, n, nm) := s if {
+	s := {[r.kind, r.name] | some r in object.get(owner_refs, [[kind, n, nm]], set())}
+	count(s) > 0
+} else := {[kind, nm]}
+
+# pods_by_owner maps [kind, namespace, name] of a workload to the set of its
+# Pods: those whose controller is that workload, or is an object whose own
+# controller is that workload and in the input (Pod -> ReplicaSet ->
+# Deployment, Pod -> Job -> CronJob). Built once; read it with
+# pods_of(w) or object.get(lib.pods_by_owner, [[kind, ns, name]], set()).
+pods_by_owner := group([[[k, n, nm], p] |
+	some p in objects("Pod")
+	n := ns(p)
+	ref := controller(p)
+	some [k, nm] in top_owners(ref.kind, n, ref.name)
+])
+
+# pods_of(w): the Pods of workload w (an element of workloads), a set.
+pods_of(w) := object.get(pods_by_owner, [[w.kind, w.namespace, name(w.obj)]], set())
 
 pod_template(obj) := t if {
 	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -274,6 +341,33 @@ meshed(w) if {
 	w.labels["istio.io/dataplane-mode"] == "ambient"
 }
 
+# sidecar(w): the workload has (live) or will get (manifests) a sidecar
+# proxy: injected, an istio-proxy container, or selected by an injector
+# webhook (namespace istio-injection=enabled or istio.io/rev; pod label
+# sidecar.istio.io/inject=true or istio.io/rev in an unlabelled namespace)
+# and not opted out. Unlike meshed(w): not ambient capture, and
+# host-network pods are not excluded (callers that care check
+# host_network(w)).
+sidecar(w) if injected(w)
+
+sidecar(w) if has_proxy_container(w)
+
+sidecar(w) if {
+	sidecar_enrolled(w.namespace)
+	not opted_out(w)
+}
+
+sidecar(w) if {
+	w.labels["sidecar.istio.io/inject"] == "true"
+	unlabelled_ns(w.namespace)
+}
+
+sidecar(w) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+	unlabelled_ns(w.namespace)
+	not opted_out(w)
+}
+
 # gateway: an Istio gateway (router) proxy. PeerAuthentication does not
 # decide the TLS of its listeners (the Gateway's servers[].tls does).
 gateway(w) if {
@@ -297,6 +391,46 @@ selects(sel, lbls) if {
 	}
 }
 
+# label_expr_matches(e, lbls): one matchExpressions entry (In, NotIn,
+# Exists, DoesNotExist) holds for the labels. Labels without the key match
+# NotIn; an unknown operator matches nothing.
+label_expr_matches(e, lbls) if {
+	e.operator == "In"
+	some v in object.get(e, "values", [])
+	lbls[e.key] == v
+}
+
+label_expr_matches(e, lbls) if {
+	e.operator == "NotIn"
+	not label_value_in(e, lbls)
+}
+
+label_expr_matches(e, lbls) if {
+	e.operator == "Exists"
+	e.key in object.keys(lbls)
+}
+
+label_expr_matches(e, lbls) if {
+	e.operator == "DoesNotExist"
+	not e.key in object.keys(lbls)
+}
+
+label_value_in(e, lbls) if {
+	some v in object.get(e, "values", [])
+	lbls[e.key] == v
+}
+
+# label_selector_matches(selector, lbls): a Kubernetes LabelSelector
+# ({matchLabels, matchExpressions}) selects the labels. The empty selector
+# {} selects everything; a missing (null/undefined) selector is the
+# caller's business (it selects nothing for most kinds).
+label_selector_matches(selector, lbls) if {
+	selects(object.get(selector, "matchLabels", {}), lbls)
+	every e in object.get(selector, "matchExpressions", []) {
+		label_expr_matches(e, lbls)
+	}
+}
+
 # ---- effective mTLS mode (EffMode) -------------------------------------------
 
 pas := objects("PeerAuthentication")
@@ -314,12 +448,19 @@ oldest(list) := pa if {
 	pa := [p | some p in list; [ts(p), name(p)] == first][0]
 }
 
+# pa_indices maps a namespace to the (sorted) positions in pas of its
+# PeerAuthentications, so per-workload lookups keep the input order without
+# scanning every policy.
+pa_indices := group([[ns(pa), i] | some i, pa in pas])
+
+ns_pas(n) := [pas[i] | some i in sort(object.get(pa_indices, n, set()))]
+
 mesh_pas := [pa | some pa in pas; ns(pa) == root_ns; no_selector(pa)]
 
 mesh_pa := oldest(mesh_pas) if count(mesh_pas) > 0
 
 namespace_pa(n) := oldest(list) if {
-	list := [pa | some pa in pas; ns(pa) == n; no_selector(pa)]
+	list := [pa | some pa in ns_pas(n); no_selector(pa)]
 	count(list) > 0
 }
 
@@ -329,8 +470,7 @@ namespace_pa(n) := oldest(list) if {
 workload_pa(n, lbls) := oldest(list) if {
 	n != root_ns
 	list := [pa |
-		some pa in pas
-		ns(pa) == n
+		some pa in ns_pas(n)
 		not no_selector(pa)
 		selects(pa.spec.selector.matchLabels, lbls)
 	]

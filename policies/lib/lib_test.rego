@@ -339,3 +339,112 @@ test_scope if {
 	not lib.app_ns("istio-system")
 	lib.app_ns("app")
 }
+
+# ---- indexes, owners, selectors, sidecar ----------------------------------------
+
+test_group_indexes_pairs if {
+	lib.group([["a", 1], ["b", 2], ["a", 3], ["a", 1]]) == {"a": {1, 3}, "b": {2}}
+	lib.group([[["k", "n"], "x"]]) == {["k", "n"]: {"x"}}
+	lib.group([]) == {}
+	idx := lib.group([[["k", "n"], "x"]])
+	object.get(idx, [["k", "n"]], set()) == {"x"}
+	object.get(idx, [["k", "m"]], set()) == set()
+}
+
+test_namespace_objects_by_name if {
+	n := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app", "labels": {"istio-injection": "enabled"}}}
+	objs := lib.namespace_objects with input as inp({"Namespace": [n]})
+	objs == {"app": n}
+	lib.ns_labels("app") == {"istio-injection": "enabled"} with input as inp({"Namespace": [n]})
+}
+
+test_owner_refs_and_workload_objects if {
+	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [pod]}
+	refs := lib.owner_refs with input as inp(objs)
+	refs == {
+		["ReplicaSet", "app", "web-7d"]: {{"kind": "Deployment", "name": "web", "controller": true}},
+		["Pod", "app", "web-7d-x"]: {{"kind": "ReplicaSet", "name": "web-7d", "controller": true}},
+	}
+	lib.workload_objects("ReplicaSet", "app", "web-7d") == {rs} with input as inp(objs)
+	lib.workload_objects("ReplicaSet", "app", "nope") == set() with input as inp(objs)
+}
+
+wl_entry(obj) := w if {
+	some w in lib.workloads
+	w.obj == obj
+}
+
+test_pods_of_follows_two_controller_links if {
+	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [pod]}
+	lib.pods_of(wl_entry(deploy)) == {pod} with input as inp(objs)
+
+	# owner absent: the pod belongs to the ReplicaSet
+	lib.pods_of(wl_entry(rs)) == {pod} with input as inp({"ReplicaSet": [rs], "Pod": [pod]})
+
+	# the Job's pods belong to the CronJob
+	job := {
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": {"name": "nightly-1", "namespace": "app", "ownerReferences": [{"kind": "CronJob", "name": "nightly", "controller": true}]},
+		"spec": cronjob.spec.jobTemplate.spec,
+	}
+	jp := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nightly-1-a", "namespace": "app", "ownerReferences": [{"kind": "Job", "name": "nightly-1", "controller": true}]}, "spec": {}}
+	lib.pods_of(wl_entry(cronjob)) == {jp} with input as inp({"CronJob": [cronjob], "Job": [job], "Pod": [jp]})
+}
+
+test_pods_of_ignores_other_namespaces_and_non_controllers if {
+	elsewhere := object.union(pod, {"metadata": {"namespace": "other"}})
+	loose := object.union(pod, {"metadata": {"name": "loose", "ownerReferences": [{"kind": "ReplicaSet", "name": "web-7d"}]}})
+	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [elsewhere, loose]}
+	lib.pods_of(wl_entry(deploy)) == set() with input as inp(objs)
+}
+
+test_label_selector_matches if {
+	l := {"app": "web", "tier": "front"}
+	lib.label_selector_matches({}, l)
+	lib.label_selector_matches({}, {})
+	lib.label_selector_matches({"matchLabels": {"app": "web"}}, l)
+	not lib.label_selector_matches({"matchLabels": {"app": "api"}}, l)
+	lib.label_selector_matches({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "web"]}]}, l)
+	not lib.label_selector_matches({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]}, l)
+	not lib.label_selector_matches({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}, l)
+	lib.label_selector_matches({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]}, l)
+	lib.label_selector_matches({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, l)
+	not lib.label_selector_matches({"matchExpressions": [{"key": "env", "operator": "Exists"}]}, l)
+	lib.label_selector_matches({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]}, l)
+	not lib.label_selector_matches({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}, l)
+	not lib.label_selector_matches({"matchExpressions": [{"key": "app", "operator": "Bogus"}]}, l)
+	not lib.label_selector_matches({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "Exists"}]}, l)
+}
+
+ns_obj(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
+
+sc(ns, lbls, ann, spec) := {"namespace": ns, "labels": lbls, "annotations": ann, "spec": spec}
+
+test_sidecar if {
+	nss := {"Namespace": [
+		ns_obj("on", {"istio-injection": "enabled"}),
+		ns_obj("rev", {"istio.io/rev": "1-30"}),
+		ns_obj("off", {"istio-injection": "disabled"}),
+		ns_obj("amb", {"istio.io/dataplane-mode": "ambient"}),
+	]}
+	lib.sidecar(sc("on", {}, {}, {})) with input as inp(nss)
+	lib.sidecar(sc("rev", {}, {}, {})) with input as inp(nss)
+	not lib.sidecar(sc("on", {"sidecar.istio.io/inject": "false"}, {}, {})) with input as inp(nss)
+	not lib.sidecar(sc("off", {}, {}, {})) with input as inp(nss)
+	not lib.sidecar(sc("off", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as inp(nss)
+
+	# ambient capture is not a sidecar
+	not lib.sidecar(sc("amb", {}, {}, {})) with input as inp(nss)
+
+	# object selectors in unlabelled (or unknown) namespaces
+	lib.sidecar(sc("amb", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as inp(nss)
+	lib.sidecar(sc("unknown", {"istio.io/rev": "1-30"}, {}, {})) with input as inp(nss)
+	not lib.sidecar(sc("unknown", {"istio.io/rev": "1-30", "sidecar.istio.io/inject": "false"}, {}, {})) with input as inp(nss)
+
+	# already injected, or an explicit istio-proxy container
+	lib.sidecar(sc("off", {}, {"sidecar.istio.io/status": "{}"}, {})) with input as inp(nss)
+	lib.sidecar(sc("off", {}, {}, {"containers": [{"name": "istio-proxy"}]})) with input as inp(nss)
+
+	# host-network pods are not excluded here (callers check host_network)
+	lib.sidecar(sc("on", {}, {}, {"hostNetwork": true})) with input as inp(nss)
+}

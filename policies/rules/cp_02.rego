@@ -138,23 +138,17 @@ minor(v) := concat(".", array.slice(split(v, "."), 0, 2))
 
 revisions := {revision(d) | some d in istiods}
 
-rev_versions[r] contains v if {
-	some d in istiods
-	r := revision(d)
-	v := version(istiod_image(d))
-}
+rev_versions := lib.group([[revision(d), version(istiod_image(d))] | some d in istiods])
 
 # Revision tags: injector webhooks labelled istio.io/tag=<tag> and
 # istio.io/rev=<revision>.
-tags[t] := r if {
+tags := {t: r |
 	some wh in lib.objects("MutatingWebhookConfiguration")
 	t := lib.labels(wh)["istio.io/tag"]
 	r := lib.labels(wh)["istio.io/rev"]
 }
 
-resolve(x) := tags[x] if {
-	tags[x]
-} else := x
+resolve(x) := object.get(tags, x, x)
 
 # ---- proxies ---------------------------------------------------------------
 
@@ -181,26 +175,16 @@ pod_revision(ann, lbls) := r if {
 	r != ""
 } else := "default"
 
-controller(o) := ref if {
-	some ref in object.get(o.metadata, "ownerReferences", [])
-	object.get(ref, "controller", false) == true
-}
-
-by_ref[[o.kind, lib.ns(o), lib.name(o)]] := o if {
-	some k in lib.workload_kinds
-	some o in lib.objects(k)
-}
-
 # owner_resource: the topmost controller in the input (two levels: Pod ->
 # ReplicaSet -> Deployment, Pod -> Job -> CronJob).
 owner_resource(p) := lib.resource(gp) if {
-	ref := controller(p)
-	parent := by_ref[[ref.kind, lib.ns(p), ref.name]]
-	ref2 := controller(parent)
-	gp := by_ref[[ref2.kind, lib.ns(p), ref2.name]]
+	ref := lib.controller(p)
+	some parent in lib.workload_objects(ref.kind, lib.ns(p), ref.name)
+	ref2 := lib.controller(parent)
+	some gp in lib.workload_objects(ref2.kind, lib.ns(p), ref2.name)
 } else := lib.resource(parent) if {
-	ref := controller(p)
-	parent := by_ref[[ref.kind, lib.ns(p), ref.name]]
+	ref := lib.controller(p)
+	some parent in lib.workload_objects(ref.kind, lib.ns(p), ref.name)
 } else := lib.resource(p)
 
 # proxies: {resource, image, revision} of every injected proxy.
@@ -220,7 +204,7 @@ proxies contains {"resource": owner_resource(p), "image": img, "revision": pod_r
 deny contains f if {
 	some x in proxies
 	pv := version(x.image)
-	some iv in rev_versions[x.revision]
+	some iv in object.get(rev_versions, x.revision, set())
 	pv != iv
 	f := {
 		"msg": sprintf("istio-proxy image %s runs Istio %s but istiod revision %s runs %s", [x.image, pv, x.revision, iv]),

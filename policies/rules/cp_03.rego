@@ -139,10 +139,10 @@ what(d) := sprintf("%s Deployment %s/%s", [role(d), lib.ns(d), lib.name(d)])
 
 # ---- replicas --------------------------------------------------------------
 
-hpas[[lib.ns(h), h.spec.scaleTargetRef.name]] contains h if {
+hpas := lib.group([[[lib.ns(h), h.spec.scaleTargetRef.name], h] |
 	some h in lib.objects("HorizontalPodAutoscaler")
 	object.get(h.spec.scaleTargetRef, "kind", "") == "Deployment"
-}
+])
 
 min_replicas := lib.params.min_replicas
 
@@ -151,7 +151,7 @@ deny contains {
 	"resource": lib.resource(d),
 } if {
 	some d in subjects
-	some h in hpas[[lib.ns(d), lib.name(d)]]
+	some h in object.get(hpas, [[lib.ns(d), lib.name(d)]], set())
 	n := object.get(h.spec, "minReplicas", 1)
 	n < min_replicas
 }
@@ -161,43 +161,20 @@ deny contains {
 	"resource": lib.resource(d),
 } if {
 	some d in subjects
-	not hpas[[lib.ns(d), lib.name(d)]]
+	count(object.get(hpas, [[lib.ns(d), lib.name(d)]], set())) == 0
 	n := object.get(d.spec, "replicas", 1)
 	n < min_replicas
 }
 
 # ---- PodDisruptionBudget ---------------------------------------------------
 
-pdbs_by_ns[lib.ns(p)] contains p if some p in lib.objects("PodDisruptionBudget")
-
-expr_ok(e, lbls) if {
-	e.operator == "In"
-	lbls[e.key] in e.values
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "NotIn"
-	not lbls[e.key] in e.values
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "Exists"
-	e.key in object.keys(lbls)
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(lbls)
-}
+pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
 
 # A PDB with an empty selector selects every pod of its namespace, one
 # without a selector none (policy/v1).
 pdb_selects(p, lbls) if {
 	sel := p.spec.selector
-	lib.selects(object.get(sel, "matchLabels", {}), lbls)
-	every e in object.get(sel, "matchExpressions", []) {
-		expr_ok(e, lbls)
-	}
+	lib.label_selector_matches(sel, lbls)
 }
 
 deny contains {
@@ -210,7 +187,7 @@ deny contains {
 }
 
 any_pdb(n, lbls) if {
-	some p in pdbs_by_ns[n]
+	some p in object.get(pdbs_by_ns, n, set())
 	pdb_selects(p, lbls)
 }
 

@@ -152,34 +152,11 @@ grpc_closed(d) if {
 
 # ---- NetworkPolicy ---------------------------------------------------------
 
-nps_by_ns[lib.ns(p)] contains p if some p in lib.objects("NetworkPolicy")
-
-expr_ok(e, lbls) if {
-	e.operator == "In"
-	lbls[e.key] in e.values
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "NotIn"
-	not lbls[e.key] in e.values
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "Exists"
-	e.key in object.keys(lbls)
-}
-
-expr_ok(e, lbls) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(lbls)
-}
+nps_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("NetworkPolicy")])
 
 np_selects(p, lbls) if {
 	sel := object.get(p.spec, "podSelector", {})
-	lib.selects(object.get(sel, "matchLabels", {}), lbls)
-	every e in object.get(sel, "matchExpressions", []) {
-		expr_ok(e, lbls)
-	}
+	lib.label_selector_matches(sel, lbls)
 }
 
 isolates_ingress(p) if not p.spec.policyTypes
@@ -232,7 +209,7 @@ opened(p, d, port) if {
 }
 
 selecting(d) := [p |
-	some p in nps_by_ns[lib.ns(d)]
+	some p in object.get(nps_by_ns, lib.ns(d), set())
 	np_selects(p, tmpl_labels(d))
 ]
 

@@ -49,8 +49,6 @@ judged contains n if {
 	lib.app_ns(n)
 }
 
-ns_labels(n) := lib.labels(lib.namespace_objects[n])
-
 has_label(l, k) if k in object.keys(l)
 
 ambient(l) if l["istio.io/dataplane-mode"] == "ambient"
@@ -96,7 +94,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	not has_rev(l)
 	not ambient(l)
@@ -108,7 +106,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	l["istio-injection"] == "disabled"
 	not has_rev(l)
 	not ambient(l)
@@ -120,7 +118,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	not v in {"enabled", "disabled"}
 	not has_rev(l)
@@ -135,7 +133,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	l["istio-injection"] == "enabled"
 	has_rev(l)
 	rev := l["istio.io/rev"]
@@ -146,7 +144,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	v != "enabled"
 	has_rev(l)
@@ -161,7 +159,7 @@ deny contains {
 } if {
 	count(istiods) > 0
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	rev := l["istio.io/rev"]
 	rev != ""

@@ -90,14 +90,6 @@ import rego.v1
 # The injector reads the sidecar.istio.io/inject label, else the annotation;
 # y/yes/true/on inject, empty uses the namespace default, anything else
 # (false, no, off, ...) disables injection.
-true_values := {"y", "yes", "true", "on"}
-
-opted_out(w) if {
-	s := lib.inject_setting(w)
-	s != ""
-	not s in true_values
-}
-
 inject_source(w) := "label" if {
 	"sidecar.istio.io/inject" in object.keys(w.labels)
 } else := "annotation"
@@ -106,52 +98,28 @@ inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
 	inject_source(w) == "label"
 } else := w.annotations["sidecar.istio.io/inject"]
 
-ns_labels(n) := lib.labels(lib.namespace_objects[n])
-
-# The namespace selects a sidecar injector (namespace.sidecar-injector or
-# rev.namespace.sidecar-injector webhooks).
-sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
-
-sidecar_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	object.get(l, "istio.io/rev", "") != ""
-}
-
-# No injection label on the namespace (the object webhooks' condition), or
-# no Namespace object to tell.
-unlabelled_ns(n) if not lib.namespace_objects[n]
-
-unlabelled_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	not "istio.io/rev" in object.keys(l)
-}
-
 # sidecar_expected: some injector webhook selects the pod and the injector
 # does not refuse it.
 sidecar_expected(w) if {
-	sidecar_ns(w.namespace)
-	not opted_out(w)
+	lib.sidecar_enrolled(w.namespace)
+	not lib.opted_out(w)
 }
 
 sidecar_expected(w) if {
 	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
+	lib.unlabelled_ns(w.namespace)
 }
 
 # rev.object.sidecar-injector: a pod label istio.io/rev in a namespace
 # without injection labels (lib.meshed does not cover this case).
 sidecar_expected(w) if {
 	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not opted_out(w)
+	lib.unlabelled_ns(w.namespace)
+	not lib.opted_out(w)
 }
 
-ambient_ns(n) if ns_labels(n)["istio.io/dataplane-mode"] == "ambient"
-
 ambient_captured(w) if {
-	ambient_ns(w.namespace)
+	lib.ambient_enrolled(w.namespace)
 	object.get(w.labels, "istio.io/dataplane-mode", "") != "none"
 }
 
@@ -164,28 +132,6 @@ covered(w) if sidecar_expected(w)
 covered(w) if ambient_captured(w)
 
 # ---- live pods ----------------------------------------------------------------
-
-controller(o) := ref if {
-	some ref in object.get(o.metadata, "ownerReferences", [])
-	object.get(ref, "controller", false) == true
-}
-
-# top_owner follows one more controller link (ReplicaSet -> Deployment,
-# Job -> CronJob) when that owner is in the input.
-top_owner(kind, n, name) := [ref.kind, ref.name] if {
-	some o in lib.objects(kind)
-	lib.ns(o) == n
-	lib.name(o) == name
-	ref := controller(o)
-	[ref.kind, n, ref.name] in lib.present
-} else := [kind, name]
-
-pods_of(w) := [p |
-	some p in lib.objects("Pod")
-	lib.ns(p) == w.namespace
-	ref := controller(p)
-	top_owner(ref.kind, w.namespace, ref.name) == [w.kind, lib.name(w.obj)]
-]
 
 pod_has_proxy(p) if {
 	some kind in ["containers", "initContainers"]
@@ -210,7 +156,7 @@ deny contains {
 	"resource": w.resource,
 } if {
 	some w in judged
-	opted_out(w)
+	lib.opted_out(w)
 	not ambient_captured(w)
 }
 
@@ -219,7 +165,7 @@ deny contains {
 	"resource": w.resource,
 } if {
 	some w in judged
-	not opted_out(w)
+	not lib.opted_out(w)
 	lib.namespace_objects[w.namespace]
 	not covered(w)
 }
@@ -253,6 +199,6 @@ deny contains {
 	some w in judged
 	w.kind != "Pod"
 	sidecar_expected(w)
-	bare := sort([lib.name(p) | some p in pods_of(w); not pod_has_proxy(p)])
+	bare := sort([lib.name(p) | some p in lib.pods_of(w); not pod_has_proxy(p)])
 	count(bare) > 0
 }

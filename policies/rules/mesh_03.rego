@@ -104,66 +104,17 @@ include_key := "traffic.sidecar.istio.io/includeInboundPorts"
 
 # ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
 
-true_values := {"y", "yes", "true", "on"}
-
-opted_out(w) if {
-	s := lib.inject_setting(w)
-	s != ""
-	not s in true_values
-}
-
-ns_labels(n) := lib.labels(lib.namespace_objects[n])
-
-sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
-
-sidecar_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	object.get(l, "istio.io/rev", "") != ""
-}
-
-unlabelled_ns(n) if not lib.namespace_objects[n]
-
-unlabelled_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	not "istio.io/rev" in object.keys(l)
-}
-
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	sidecar_ns(w.namespace)
-	not opted_out(w)
-}
-
-sidecar(w) if {
-	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not opted_out(w)
-}
-
-# Judged: workloads with a sidecar, and workloads whose namespace object is
-# not in the input (enrolment unknown: a capture annotation shows the intent
-# to be meshed) unless they opt out.
 judged contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
 	applies(w)
 }
 
-applies(w) if sidecar(w)
+applies(w) if lib.sidecar(w)
 
 applies(w) if {
 	not lib.namespace_objects[w.namespace]
-	not opted_out(w)
+	not lib.opted_out(w)
 }
 
 # ---- port lists -----------------------------------------------------------------

@@ -95,35 +95,11 @@ import rego.v1
 
 proxy_uid := 1337
 
-# ---- which workloads have a sidecar (as MESH-03/MESH-04) ----------------------
-
-unlabelled_ns(n) if not lib.namespace_objects[n]
-
-unlabelled_ns(n) if lib.unlabelled_ns(n)
-
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	lib.sidecar_enrolled(w.namespace)
-	not lib.opted_out(w)
-}
-
-sidecar(w) if {
-	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not lib.opted_out(w)
-}
+# ---- which workloads have a sidecar (lib.sidecar, as MESH-03/MESH-04) ----------
 
 # Judged: workloads with a sidecar, and workloads whose Namespace object is
 # not in the input (enrolment unknown) unless they opt out.
-applies(w) if sidecar(w)
+applies(w) if lib.sidecar(w)
 
 applies(w) if {
 	not lib.namespace_objects[w.namespace]

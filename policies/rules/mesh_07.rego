@@ -143,38 +143,6 @@ deny contains {
 
 negative := {"NotIn", "DoesNotExist"}
 
-value_in(e, l) if {
-	some v in object.get(e, "values", [])
-	l[e.key] == v
-}
-
-expr_matches(e, l) if {
-	e.operator == "In"
-	value_in(e, l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "NotIn"
-	not value_in(e, l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
-
-sel_matches(sel, l) if {
-	lib.selects(object.get(sel, "matchLabels", {}), l)
-	every e in object.get(sel, "matchExpressions", []) {
-		expr_matches(e, l)
-	}
-}
-
 # positive_matches: the selector matches but for its NotIn/DoesNotExist
 # expressions.
 positive_matches(sel, l) if {
@@ -188,14 +156,14 @@ expr_check(e, _) if e.operator in negative
 
 expr_check(e, l) if {
 	not e.operator in negative
-	expr_matches(e, l)
+	lib.label_expr_matches(e, l)
 }
 
 # excluding: the text of a selector's negative expressions that fail on l.
 excluding(sel, l) := concat(", ", sort([expr_text(e) |
 	some e in object.get(sel, "matchExpressions", [])
 	e.operator in negative
-	not expr_matches(e, l)
+	not lib.label_expr_matches(e, l)
 ]))
 
 expr_text(e) := sprintf("%s NotIn [%s]", [e.key, concat(", ", [sprintf("%v", [v]) | some v in e.values])]) if e.operator == "NotIn"
@@ -228,8 +196,8 @@ enrolled_namespaces contains n if {
 # and its objectSelector matches an unlabelled pod.
 ns_selected(l) if {
 	some x in hooks
-	sel_matches(ns_sel(x.hook), l)
-	sel_matches(obj_sel(x.hook), {})
+	lib.label_selector_matches(ns_sel(x.hook), l)
+	lib.label_selector_matches(obj_sel(x.hook), {})
 }
 
 deny contains {
@@ -243,13 +211,13 @@ deny contains {
 	some x in hooks
 	nontrivial(ns_sel(x.hook))
 	positive_matches(ns_sel(x.hook), l)
-	not sel_matches(ns_sel(x.hook), l)
+	not lib.label_selector_matches(ns_sel(x.hook), l)
 }
 
 pod_selected(nl, pl) if {
 	some x in hooks
-	sel_matches(ns_sel(x.hook), nl)
-	sel_matches(obj_sel(x.hook), pl)
+	lib.label_selector_matches(ns_sel(x.hook), nl)
+	lib.label_selector_matches(obj_sel(x.hook), pl)
 }
 
 deny contains {
@@ -266,10 +234,10 @@ deny contains {
 	ns_selected(nl)
 	not pod_selected(nl, w.labels)
 	some x in hooks
-	sel_matches(ns_sel(x.hook), nl)
+	lib.label_selector_matches(ns_sel(x.hook), nl)
 	targeted(x.hook)
 	positive_matches(obj_sel(x.hook), w.labels)
-	not sel_matches(obj_sel(x.hook), w.labels)
+	not lib.label_selector_matches(obj_sel(x.hook), w.labels)
 }
 
 targeted(h) if nontrivial(ns_sel(h))

@@ -97,14 +97,6 @@ import rego.v1
 
 # ---- which Jobs are in the mesh (see MESH-02 for the webhook logic) ---------
 
-true_values := {"y", "yes", "true", "on"}
-
-opted_out(w) if {
-	s := lib.inject_setting(w)
-	s != ""
-	not s in true_values
-}
-
 inject_source(w) := "label" if {
 	"sidecar.istio.io/inject" in object.keys(w.labels)
 } else := "annotation"
@@ -112,44 +104,6 @@ inject_source(w) := "label" if {
 inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
 	inject_source(w) == "label"
 } else := w.annotations["sidecar.istio.io/inject"]
-
-ns_labels(n) := lib.labels(lib.namespace_objects[n])
-
-sidecar_ns(n) if ns_labels(n)["istio-injection"] == "enabled"
-
-sidecar_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	object.get(l, "istio.io/rev", "") != ""
-}
-
-unlabelled_ns(n) if not lib.namespace_objects[n]
-
-unlabelled_ns(n) if {
-	l := ns_labels(n)
-	not "istio-injection" in object.keys(l)
-	not "istio.io/rev" in object.keys(l)
-}
-
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	sidecar_ns(w.namespace)
-	not opted_out(w)
-}
-
-sidecar(w) if {
-	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not opted_out(w)
-}
 
 jobs contains w if {
 	some w in lib.workloads
@@ -175,19 +129,6 @@ istiod_native if {
 	lib.truthy(object.get(e, "value", ""))
 }
 
-controller(o) := ref if {
-	some ref in object.get(o.metadata, "ownerReferences", [])
-	object.get(ref, "controller", false) == true
-}
-
-top_owner(kind, n, name) := [ref.kind, ref.name] if {
-	some o in lib.objects(kind)
-	lib.ns(o) == n
-	lib.name(o) == name
-	ref := controller(o)
-	[ref.kind, n, ref.name] in lib.present
-} else := [kind, name]
-
 native(w) if lib.truthy(object.get(w.annotations, "sidecar.istio.io/nativeSidecar", ""))
 
 native(w) if native_init(w.spec)
@@ -200,10 +141,7 @@ native(w) if {
 # Live: the Job's (or CronJob's Jobs') pods run istio-proxy as a native sidecar.
 native(w) if {
 	lib.live
-	some p in lib.objects("Pod")
-	lib.ns(p) == w.namespace
-	ref := controller(p)
-	top_owner(ref.kind, w.namespace, ref.name) == [w.kind, lib.name(w.obj)]
+	some p in lib.pods_of(w)
 	native_init(p.spec)
 }
 
@@ -255,8 +193,8 @@ deny contains {
 	"resource": w.resource,
 } if {
 	some w in jobs
-	opted_out(w)
-	sidecar_ns(w.namespace)
+	lib.opted_out(w)
+	lib.sidecar_enrolled(w.namespace)
 }
 
 deny contains {
@@ -264,7 +202,7 @@ deny contains {
 	"resource": w.resource,
 } if {
 	some w in jobs
-	sidecar(w)
+	lib.sidecar(w)
 	not native(w)
 	missing(w)
 }

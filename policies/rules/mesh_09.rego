@@ -64,15 +64,9 @@ selectorless(sc) if count(sel(sc)) == 0
 
 sc_name(sc) := sprintf("%s/%s", [lib.ns(sc), lib.name(sc)])
 
-defaults_by_ns[lib.ns(sc)] contains sc if {
-	some sc in sidecars
-	selectorless(sc)
-}
+defaults_by_ns := lib.group([[lib.ns(sc), sc] | some sc in sidecars; selectorless(sc)])
 
-selected_by_ns[lib.ns(sc)] contains sc if {
-	some sc in sidecars
-	not selectorless(sc)
-}
+selected_by_ns := lib.group([[lib.ns(sc), sc] | some sc in sidecars; not selectorless(sc)])
 
 # The oldest selector-less Sidecar of a namespace applies.
 ts(sc) := object.get(sc.metadata, "creationTimestamp", "")
@@ -82,9 +76,11 @@ oldest(list) := sc if {
 	sc := [s | some s in list; [ts(s), lib.name(s)] == first][0]
 }
 
-ns_default(n) := oldest(defaults_by_ns[n])
+ns_defaults(n) := object.get(defaults_by_ns, n, set())
 
-root_default := oldest(defaults_by_ns[lib.root_ns])
+ns_default(n) := oldest(ns_defaults(n)) if count(ns_defaults(n)) > 0
+
+root_default := oldest(ns_defaults(lib.root_ns)) if count(ns_defaults(lib.root_ns)) > 0
 
 root_known if lib.live
 
@@ -92,31 +88,14 @@ root_known if lib.has_root_objects
 
 # ---- which namespaces have sidecars (as MESH-03) -----------------------------
 
-unlabelled_ns(n) if not lib.namespace_objects[n]
-
-unlabelled_ns(n) if lib.unlabelled_ns(n)
-
+# Host-network pods are never injected: only an existing proxy counts.
 sidecar(w) if lib.injected(w)
 
 sidecar(w) if lib.has_proxy_container(w)
 
 sidecar(w) if {
-	lib.sidecar_enrolled(w.namespace)
-	not lib.opted_out(w)
 	not lib.host_network(w)
-}
-
-sidecar(w) if {
-	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
-	not lib.host_network(w)
-}
-
-sidecar(w) if {
-	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not lib.opted_out(w)
-	not lib.host_network(w)
+	lib.sidecar(w)
 }
 
 sidecar_namespaces contains w.namespace if {
@@ -206,7 +185,8 @@ deny contains {
 	"resource": w.resource,
 } if {
 	some w in lib.workloads
-	list := selected_by_ns[w.namespace]
+	list := object.get(selected_by_ns, w.namespace, set())
+	count(list) > 0
 	names := [lib.name(s) | some s in list; lib.selects(sel(s), w.labels)]
 	count(names) > 1
 }

@@ -154,19 +154,20 @@ svc_name(s) := sprintf("%s/%s", [lib.ns(s), lib.name(s)])
 
 # meshed_services: Services in scope whose selector selects a meshed,
 # non-gateway workload of their namespace.
-meshed_pod_labels contains [w.namespace, w.labels] if {
+# meshed_pod_labels maps a namespace to the pod labels of its meshed
+# workloads (read with object.get: built once, one lookup per Service).
+meshed_pod_labels := lib.group([[w.namespace, w.labels] |
 	some w in lib.workloads
 	lib.meshed(w)
 	not lib.gateway(w)
-}
+])
 
 meshed_services contains s if {
 	some s in lib.objects("Service")
 	lib.in_scope(lib.ns(s))
 	sel := object.get(s, ["spec", "selector"], {})
 	count(sel) > 0
-	some [n, lbls] in meshed_pod_labels
-	n == lib.ns(s)
+	some lbls in object.get(meshed_pod_labels, lib.ns(s), set())
 	lib.selects(sel, lbls)
 }
 
@@ -244,24 +245,35 @@ clients contains c if {
 
 clients contains other_ns if not lib.live
 
-# matches[[ns, name]]: the in-scope DestinationRules whose host matches a
-# meshed Service, as [specificity, rule].
-matches[svc_key] := ms if {
-	some s in meshed_services
-	svc_key := [lib.ns(s), lib.name(s)]
-	ms := [[score, dr] |
-		some dr in drs
-		lib.in_scope(lib.ns(dr))
-		score := host_match(dr_host(dr), svc_fqdn(s))
-	]
+# drs_by_host: the in-scope DestinationRules by resolved host (read with
+# object.get: built once).
+drs_by_host := lib.group([[dr_host(dr), dr] |
+	some dr in drs
+	lib.in_scope(lib.ns(dr))
+])
+
+# candidate_hosts(fqdn): every DestinationRule host that can match fqdn:
+# itself, "*", and "*.<suffix>" for every suffix after a dot.
+candidate_hosts(fqdn) := {fqdn, "*"} | {h |
+	parts := split(fqdn, ".")
+	some i in numbers.range(1, count(parts) - 1)
+	h := concat(".", array.concat(["*"], array.slice(parts, i, count(parts))))
 }
 
-# first_level(c, s): the first namespace of client → Service → root holding
-# a rule visible to client namespace c for Service s.
-first_level(c, s) := levels[0] if {
-	ms := matches[[lib.ns(s), lib.name(s)]]
+# matches(s): the in-scope DestinationRules whose host matches the Service,
+# as [specificity, rule] (looked up by host, not scored one by one).
+matches(s) := [[score, dr] |
+	fqdn := svc_fqdn(s)
+	some h in candidate_hosts(fqdn)
+	some dr in object.get(drs_by_host, h, set())
+	score := host_match(h, fqdn)
+]
+
+# first_level(c, ms, sn): the first namespace of client → Service (in
+# namespace sn) → root holding a rule of ms visible to client namespace c.
+first_level(c, ms, sn) := levels[0] if {
 	levels := [n |
-		some n in [c, lib.ns(s), lib.root_ns]
+		some n in [c, sn, lib.root_ns]
 		some [_, d] in ms
 		lib.ns(d) == n
 		visible(d, c)
@@ -269,23 +281,41 @@ first_level(c, s) := levels[0] if {
 	count(levels) > 0
 }
 
-# selected(c, s): the rules (merged by Istio when several) a proxy in
-# namespace c uses toward Service s; empty when none.
-selected(c, s) := {dr |
-	ms := matches[[lib.ns(s), lib.name(s)]]
-	lvl := first_level(c, s)
+# selected_among(c, ms, sn): the rules of ms (merged by Istio when several)
+# a proxy in namespace c uses toward the Service; empty when none.
+selected_among(c, ms, sn) := {dr |
+	lvl := first_level(c, ms, sn)
 	cands := [[sc, d] | some [sc, d] in ms; lib.ns(d) == lvl; visible(d, c)]
 	top := max([sc | some [sc, _] in cands])
 	some [sc, dr] in cands
 	sc == top
 }
 
+# special_clients(s, ms): the namespaces for which a rule of ms may be
+# selected differently: the Service's, the root, the rules' own and the ones
+# they export to by name. Every other client sees the same rules (only those
+# exported to "*" from the Service's or the root namespace), so one of them
+# stands for all.
+special_clients(s, ms) := {lib.ns(s), lib.root_ns} | {lib.ns(d) | some [_, d] in ms} | {c |
+	some [_, d] in ms
+	some c in exports(d)
+}
+
+# client_groups(s, ms): [namespaces, representative] pairs covering
+# clients: each special client alone, the others as one group.
+client_groups(s, ms) := {[{c}, c] | some c in special_clients(s, ms) & clients} | {[g, min(g)] |
+	g := clients - special_clients(s, ms)
+	count(g) > 0
+}
+
 # in_effect: [rule, [ns, name]] when some client namespace uses the rule
 # toward that meshed Service.
 in_effect contains [dr, [lib.ns(s), lib.name(s)]] if {
 	some s in meshed_services
-	some c in clients
-	some dr in selected(c, s)
+	ms := matches(s)
+	count(ms) > 0
+	some [_, c] in client_groups(s, ms)
+	some dr in selected_among(c, ms, lib.ns(s))
 }
 
 # ---- TLS settings ------------------------------------------------------------
@@ -325,11 +355,11 @@ port_applies(port, s) if {
 
 downgrades contains [dr, where, tls, svc_name(s)] if {
 	some s in meshed_services
-	some [_, dr] in matches[[lib.ns(s), lib.name(s)]]
+	some [_, dr] in matches(s)
+	[dr, [lib.ns(s), lib.name(s)]] in in_effect
 	some [where, tls, port] in tls_settings(dr)
 	tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
 	port_applies(port, s)
-	[dr, [lib.ns(s), lib.name(s)]] in in_effect
 }
 
 list_text(names) := concat(", ", names) if count(names) <= 5
@@ -340,15 +370,17 @@ services_text(names) := sprintf("Service %s", [names[0]]) if count(names) == 1
 
 services_text(names) := sprintf("Services %s", [list_text(names)]) if count(names) > 1
 
-groups contains [dr, where, tls] if some [dr, where, tls, _] in downgrades
+# group_names: the Service names of each [rule, where, tls] (read with
+# object.get: built once, not one scan of downgrades per group).
+group_names := lib.group([[[dr, where, tls], n] | some [dr, where, tls, n] in downgrades])
 
 deny contains {
 	"msg": sprintf("%s sends plaintext to meshed %s instead of Istio mTLS", [mode_text(tls, where), services_text(names)]),
 	"resource": lib.resource(dr),
 } if {
-	some [dr, where, tls] in groups
+	some [dr, where, tls], group in group_names
 	tls_mode(tls) == "DISABLE"
-	names := sort({n | some [d, w, t, n] in downgrades; d == dr; w == where; t == tls})
+	names := sort(group)
 }
 
 deny contains {
@@ -356,9 +388,9 @@ deny contains {
 	"resource": lib.resource(dr),
 	"severity": "medium",
 } if {
-	some [dr, where, tls] in groups
+	some [dr, where, tls], group in group_names
 	tls_mode(tls) in {"SIMPLE", "MUTUAL"}
-	names := sort({n | some [d, w, t, n] in downgrades; d == dr; w == where; t == tls})
+	names := sort(group)
 }
 
 # ---- enableAutoMtls: false ---------------------------------------------------
@@ -377,8 +409,8 @@ istio_mutual_for(dr, s) if {
 	}
 }
 
-covered(c, s) if {
-	some dr in selected(c, s)
+covered_among(c, ms, s) if {
+	some dr in selected_among(c, ms, lib.ns(s))
 	istio_mutual_for(dr, s)
 }
 
@@ -399,6 +431,7 @@ deny contains {
 } if {
 	auto_mtls_off
 	some s in meshed_services
-	uncovered := {c | some c in clients; not covered(c, s)}
+	ms := matches(s)
+	uncovered := union({g | some [g, c] in client_groups(s, ms); not covered_among(c, ms, s)})
 	count(uncovered) > 0
 }

@@ -69,8 +69,6 @@ judged contains n if {
 	lib.app_ns(n)
 }
 
-ns_labels(n) := lib.labels(lib.namespace_objects[n])
-
 # Namespace implied by its objects only.
 deny contains {
 	"msg": sprintf("namespace %q is used by objects in the input but its Namespace object is not in the input, so its %s label cannot be shown", [n, label]),
@@ -85,7 +83,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	l := ns_labels(n)
+	l := lib.ns_labels(n)
 	not label in object.keys(l)
 }
 
@@ -94,7 +92,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	v := ns_labels(n)[label]
+	v := lib.ns_labels(n)[label]
 	v in object.keys(rank)
 	not v in accepted
 }
@@ -104,6 +102,6 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
-	v := ns_labels(n)[label]
+	v := lib.ns_labels(n)[label]
 	not v in object.keys(rank)
 }

@@ -115,9 +115,10 @@ cni_daemonset(d) if lib.name(d) == "istio-cni-node"
 cni_daemonset(d) if lib.labels(d)["k8s-app"] == "istio-cni-node"
 
 # Pods and pod templates of every workload object (owned ones included: in a
-# live scan the injected containers are only on the Pods).
-templates := [[obj, t] |
-	some k in lib.workload_kinds
+# live scan the injected containers are only on the Pods). A function, so
+# the list is not copied into the rule's result document.
+templates(kinds) := [[obj, t] |
+	some k in kinds
 	some obj in lib.objects(k)
 	t := lib.pod_template(obj)
 	is_object(t)
@@ -137,7 +138,7 @@ init_names(t) := {c.name |
 
 # An injected pod with istio-validation: the injector was configured for CNI.
 validation_seen if {
-	some [_, t] in templates
+	some [_, t] in templates(lib.workload_kinds)
 	injected(t)
 	"istio-validation" in init_names(t)
 }
@@ -147,38 +148,28 @@ cni_in_use if count(cni_daemonsets) > 0
 cni_in_use if validation_seen
 
 injected_seen if {
-	some [obj, t] in templates
+	some [obj, t] in templates(lib.workload_kinds)
 	lib.in_scope(lib.ns(obj))
 	injected(t)
 }
 
 # ---- owning workload --------------------------------------------------------------
 
-controller(o) := ref if {
-	some ref in object.get(o.metadata, "ownerReferences", [])
-	object.get(ref, "controller", false) == true
-}
-
-# owner_refs: the controller reference of every workload object whose
-# controller is also in the input (a set, so duplicates cannot conflict).
-owner_refs[[o.kind, lib.ns(o), lib.name(o)]] contains ref if {
-	some k in lib.workload_kinds
-	some o in lib.objects(k)
-	ref := controller(o)
-	[ref.kind, lib.ns(o), ref.name] in lib.present
-}
-
 ref_resource(ref, n) := {"apiVersion": ref.apiVersion, "kind": ref.kind, "namespace": n, "name": ref.name}
+
+# controller_refs(kind, n, nm): the controller references of the workload
+# object whose controller is also in the input (lib.owner_refs, built once).
+controller_refs(kind, n, nm) := object.get(lib.owner_refs, [[kind, n, nm]], set())
 
 # owner(obj): the resource a finding on obj goes to, following up to two
 # controller links (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob).
 owner(obj) := ref_resource(ref2, n) if {
 	n := lib.ns(obj)
-	some ref1 in owner_refs[[obj.kind, n, lib.name(obj)]]
-	some ref2 in owner_refs[[ref1.kind, n, ref1.name]]
+	some ref1 in controller_refs(obj.kind, n, lib.name(obj))
+	some ref2 in controller_refs(ref1.kind, n, ref1.name)
 } else := ref_resource(ref1, n) if {
 	n := lib.ns(obj)
-	some ref1 in owner_refs[[obj.kind, n, lib.name(obj)]]
+	some ref1 in controller_refs(obj.kind, n, lib.name(obj))
 } else := lib.resource(obj)
 
 # ---- findings ---------------------------------------------------------------------
@@ -212,7 +203,7 @@ deny contains {
 	"msg": sprintf("init container istio-init %s to redirect traffic to the sidecar: %s", [caps_text(c), cni_text]),
 	"resource": owner(obj),
 } if {
-	some [obj, t] in templates
+	some [obj, t] in templates(lib.workload_kinds)
 	lib.in_scope(lib.ns(obj))
 	c := istio_init(t)
 }
