@@ -224,10 +224,13 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
+	addMetricsFlags(c)
 	return c
 }
 
-func (a *app) scan(ctx context.Context) error {
+func (a *app) scan(ctx context.Context) (err error) {
+	var reps []*evaluate.Report
+	defer a.emitMetrics(time.Now(), &reps, &err) // --metrics-file, --pushgateway (cmd/metrics.go)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -294,7 +297,7 @@ func (a *app) scan(ctx context.Context) error {
 	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
 		now = t
 	}
-	reps := make([]*evaluate.Report, 0, len(snaps))
+	reps = make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
 		if err != nil {
