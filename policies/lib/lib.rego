@@ -520,3 +520,12 @@ container_ports(w) := {p.containerPort |
 	x.kind == "containers"
 	some p in object.get(x.c, "ports", [])
 }
+
+# collected(key): the kind was read (input.kinds, see docs/writing-rules.md):
+# in a live scan Secret names are read only with --secret-names, and any
+# kind may have been forbidden or failed.
+collected(key) if object.get(input, ["kinds", key], "") == "collected"
+
+# kind_status(key): collected | absent | forbidden | error, or
+# "not collected" when the scan did not try.
+kind_status(key) := object.get(input, ["kinds", key], "not collected")

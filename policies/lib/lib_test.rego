@@ -448,3 +448,9 @@ test_sidecar if {
 	# host-network pods are not excluded here (callers check host_network)
 	lib.sidecar(sc("on", {}, {}, {"hostNetwork": true})) with input as inp(nss)
 }
+
+test_collected_reads_kind_status if {
+	lib.collected("Secret") with input as {"kinds": {"Secret": "collected"}}
+	not lib.collected("Secret") with input as {"kinds": {"Secret": "forbidden"}}
+	lib.kind_status("Secret") == "not collected" with input as {"kinds": {}}
+}

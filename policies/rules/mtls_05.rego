@@ -195,11 +195,11 @@ self_signed_istiods contains d if {
 	not has_cacerts
 }
 
-# Secret names are known: a live scan that collected some Secret, or a
-# manifest scan holding Secrets of the root namespace.
+# Secret names are known: a live scan that collected Secret names (even
+# none), or a manifest scan holding Secrets of the root namespace.
 secrets_known if {
 	lib.live
-	count(lib.objects("Secret")) > 0
+	lib.collected("Secret")
 }
 
 secrets_known if {
@@ -219,7 +219,7 @@ deny contains {
 	some d in self_signed_istiods
 }
 
-unknown contains sprintf("Secret names were not collected, so whether Secret cacerts exists in %s is unknown: run the live scan with --secret-names (names only, never data)", [root]) if {
+unknown contains sprintf("Secret names were not collected (%s), so whether Secret cacerts exists in %s is unknown: run the live scan with --secret-names (names only, never data)", [lib.kind_status("Secret"), root]) if {
 	lib.live
 	count(self_signed_istiods) > 0
 	not secrets_known

@@ -17,7 +17,7 @@ istiod_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "isti
 
 secret(name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "istio-system"}, "type": "Opaque"}
 
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs, "kinds": {k: "collected" | some k, _ in objs}}
 
 files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
@@ -55,7 +55,22 @@ test_cacerts_in_other_namespace_does_not_count if {
 test_live_secrets_not_collected_unknown if {
 	inp := live({"Deployment": [istiod([])]})
 	count(mtls_05.deny) == 0 with input as inp
-	mtls_05.unknown == {"Secret names were not collected, so whether Secret cacerts exists in istio-system is unknown: run the live scan with --secret-names (names only, never data)"} with input as inp
+	mtls_05.unknown == {"Secret names were not collected (not collected), so whether Secret cacerts exists in istio-system is unknown: run the live scan with --secret-names (names only, never data)"} with input as inp
+}
+
+# --secret-names given, no Secret at all: the names are known, cacerts is
+# not there.
+test_live_secret_names_collected_but_none_fails if {
+	inp := object.union(live({"Deployment": [istiod([])]}), {"kinds": {"Secret": "collected"}})
+	count(mtls_05.deny) == 1 with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+}
+
+test_live_secrets_forbidden_unknown if {
+	inp := object.union(live({"Deployment": [istiod([])]}), {"kinds": {"Secret": "forbidden"}})
+	count(mtls_05.deny) == 0 with input as inp
+	some u in mtls_05.unknown with input as inp
+	contains(u, "(forbidden)")
 }
 
 test_external_ca_env_passes_without_secrets if {
