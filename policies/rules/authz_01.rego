@@ -62,11 +62,11 @@ allow_nothing(ap) if {
 	not dry_run(ap)
 }
 
-default_deny_in(n) if {
-	some ap in policies
-	lib.ns(ap) == n
-	allow_nothing(ap)
-}
+# default_deny_namespaces: namespaces with an allow-nothing policy (built
+# once; default_deny_in is called per namespace).
+default_deny_namespaces := {lib.ns(ap) | some ap in policies; allow_nothing(ap)}
+
+default_deny_in(n) if n in default_deny_namespaces
 
 # judged: app namespaces in the mesh (enrolled, or with meshed workloads).
 judged contains n if {

@@ -166,9 +166,13 @@ mtls_fields(ap) := {sprintf("from.source.%s", [k]) |
 
 # ---- which workloads a policy selects --------------------------------------------
 
-workloads_by_ns[n] contains w if {
-	some w in lib.workloads
-	n := w.namespace
+# workloads_by_ns: namespace -> its workloads, grouped once as a complete
+# object (a lookup into a partial rule re-evaluates it on every call).
+workload_pairs := [[w.namespace, w] | some w in lib.workloads]
+
+workloads_by_ns := {n: ws |
+	some n in {p[0] | some p in workload_pairs}
+	ws := [p[1] | some p in workload_pairs; p[0] == n]
 }
 
 selector(ap) := object.get(ap, ["spec", "selector", "matchLabels"], {})
@@ -179,7 +183,7 @@ targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
 candidates(ap) := {w | some w in lib.workloads} if lib.ns(ap) == lib.root_ns
 
-else := object.get(workloads_by_ns, lib.ns(ap), set())
+else := object.get(workloads_by_ns, lib.ns(ap), [])
 
 selected(ap) := {w |
 	not targeted(ap)

@@ -140,11 +140,33 @@ covers(ap, ra) if {
 
 # By workload: every workload the RequestAuthentication selects is selected
 # by an enforcing policy.
-workloads_by_ns[w.namespace] contains w if some w in lib.workloads
+# Indexes are complete objects grouped once (a lookup into a partial rule
+# re-evaluates it on every call). workloads_by_ns holds positions in
+# workload_list (cheaper than sets of whole workloads).
+workload_list := [w | some w in lib.workloads]
+
+workload_pairs := [[w.namespace, i] | some i, w in workload_list]
+
+workloads_by_ns := {n: ws |
+	some n in {p[0] | some p in workload_pairs}
+	ws := [p[1] | some p in workload_pairs; p[0] == n]
+}
+
+enforcing_pairs := [[lib.ns(ap), ap] | some ap in enforcing]
+
+enforcing_by_ns := {n: aps |
+	some n in {p[0] | some p in enforcing_pairs}
+	aps := [p[1] | some p in enforcing_pairs; p[0] == n]
+}
+
+# candidates(n): the enforcing policies that may apply in namespace n (its
+# own and the root namespace's; see applies_in).
+candidates(n) := array.concat(object.get(enforcing_by_ns, n, []), object.get(enforcing_by_ns, lib.root_ns, []))
 
 ra_workloads(ra) := {w |
 	count(target_refs(ra)) == 0
-	some w in object.get(workloads_by_ns, lib.ns(ra), set())
+	some i in object.get(workloads_by_ns, lib.ns(ra), [])
+	w := workload_list[i]
 	lib.selects(selector(ra), w.labels)
 } if lib.ns(ra) != lib.root_ns
 
@@ -164,13 +186,13 @@ covered_by_workloads(ra) if {
 	ws := ra_workloads(ra)
 	count(ws) > 0
 	every w in ws {
-		some ap in enforcing
+		some ap in candidates(w.namespace)
 		ap_selects(ap, w)
 	}
 }
 
 covered(ra) if {
-	some ap in enforcing
+	some ap in candidates(lib.ns(ra))
 	covers(ap, ra)
 }
 

@@ -73,9 +73,14 @@ deny contains {
 
 # ---- selector matching nothing ------------------------------------------------------
 
-workload_labels_by_ns[n] contains w.labels if {
-	some w in lib.workloads
-	n := w.namespace
+# workload_labels_by_ns: namespace -> the pod labels of its workloads, grouped
+# once as a complete object (a keyed lookup into a partial rule re-evaluates
+# it on every call).
+workload_label_pairs := [[w.namespace, w.labels] | some w in lib.workloads]
+
+workload_labels_by_ns := {n: ls |
+	some n in {p[0] | some p in workload_label_pairs}
+	ls := {p[1] | some p in workload_label_pairs; p[0] == n}
 }
 
 selector(ap) := ap.spec.selector.matchLabels

@@ -111,9 +111,6 @@ verbs_of(rule) := {v |
 
 # ---- roles ------------------------------------------------------------------------
 
-cluster_roles[lib.name(r)] := r if some r in lib.objects("ClusterRole")
-
-roles[[lib.ns(r), lib.name(r)]] := r if some r in lib.objects("Role")
 
 own_rules(r) := object.get(r, "rules", [])
 
@@ -131,15 +128,20 @@ aggregated(r) := [rule |
 
 cluster_admin_rules := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
 
-role_rules(b) := array.concat(own_rules(r), aggregated(r)) if {
+# The rules of every role, by name (ClusterRoles) and by [namespace, name]
+# (Roles), built once: bindings look their role up instead of scanning.
+cluster_role_rules := {lib.name(r): array.concat(own_rules(r), aggregated(r)) | some r in lib.objects("ClusterRole")}
+
+role_rules_by_ref := {[lib.ns(r), lib.name(r)]: own_rules(r) | some r in lib.objects("Role")}
+
+role_rules(b) := cluster_role_rules[b.roleRef.name] if {
 	b.roleRef.kind == "ClusterRole"
-	r := cluster_roles[b.roleRef.name]
 } else := cluster_admin_rules if {
 	b.roleRef.kind == "ClusterRole"
 	b.roleRef.name == "cluster-admin"
-} else := builtin_rules(b.roleRef.name) if {
+} else := object.get(builtin_rules, b.roleRef.name, []) if {
 	b.roleRef.kind == "ClusterRole"
-} else := own_rules(roles[[lib.ns(b), b.roleRef.name]]) if {
+} else := role_rules_by_ref[[lib.ns(b), b.roleRef.name]] if {
 	b.roleRef.kind == "Role"
 }
 
@@ -151,12 +153,15 @@ builtin_aggregation := {
 	"view": {"rbac.authorization.k8s.io/aggregate-to-view"},
 }
 
-builtin_rules(name) := [rule |
-	some label in builtin_aggregation[name]
-	some other in lib.objects("ClusterRole")
-	lib.labels(other)[label] == "true"
-	some rule in own_rules(other)
-]
+builtin_rules := {name: rules |
+	some name, aggregation_labels in builtin_aggregation
+	rules := [rule |
+		some label in aggregation_labels
+		some other in lib.objects("ClusterRole")
+		lib.labels(other)[label] == "true"
+		some rule in own_rules(other)
+	]
+}
 
 role_desc(b) := sprintf("%s %s", [b.roleRef.kind, b.roleRef.name])
 

@@ -119,9 +119,13 @@ wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
 
 # ---- replicas ------------------------------------------------------------------
 
-hpas_by_ns[n] contains h if {
-	some h in lib.objects("HorizontalPodAutoscaler")
-	n := lib.ns(h)
+# Indexes by namespace are complete objects grouped once (a lookup into a
+# partial rule re-evaluates it on every call).
+hpa_pairs := [[lib.ns(h), h] | some h in lib.objects("HorizontalPodAutoscaler")]
+
+hpas_by_ns := {n: hs |
+	some n in {p[0] | some p in hpa_pairs}
+	hs := {p[1] | some p in hpa_pairs; p[0] == n}
 }
 
 hpas(w) := [h |
@@ -160,9 +164,11 @@ replicas(w) := [n, sprintf("minReplicas of HorizontalPodAutoscaler %s/%s", [lib.
 
 # ---- PodDisruptionBudgets ---------------------------------------------------------
 
-pdbs_by_ns[n] contains p if {
-	some p in lib.objects("PodDisruptionBudget")
-	n := lib.ns(p)
+pdb_pairs := [[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")]
+
+pdbs_by_ns := {n: ps |
+	some n in {x[0] | some x in pdb_pairs}
+	ps := [x[1] | some x in pdb_pairs; x[0] == n]
 }
 
 expr_matches(e, l) if {
@@ -201,7 +207,7 @@ pdb_selects(p, l) if {
 }
 
 has_pdb(w) if {
-	some p in object.get(pdbs_by_ns, w.namespace, set())
+	some p in object.get(pdbs_by_ns, w.namespace, [])
 	pdb_selects(p, w.labels)
 }
 

@@ -169,17 +169,6 @@ external_entries := [se |
 
 # ---- hosts ---------------------------------------------------------------------
 
-# covers(pattern, host): a VirtualService/Gateway host pattern covers a
-# ServiceEntry host (exactly, `*`, or a `*.` suffix wildcard).
-covers(pattern, host) if pattern == host
-
-covers("*", _)
-
-covers(pattern, host) if {
-	startswith(pattern, "*.")
-	endswith(host, substring(pattern, 1, -1))
-}
-
 # server_host strips the `namespace/` prefix of a Gateway server host.
 server_host(h) := parts[1] if {
 	parts := split(h, "/")
@@ -202,8 +191,14 @@ egress_selector(sel) if {
 	count(egress_labels) > 0
 	is_object(sel)
 	count(sel) > 0
+	some l in egress_workload_labels
+	lib.selects(sel, l)
+}
+
+# egress_workload_labels: pod labels of the workloads that carry the egress
+# gateway labels (computed once: a selector is matched against these only).
+egress_workload_labels := {w.labels |
 	some w in lib.workloads
-	lib.selects(sel, w.labels)
 	lib.selects(egress_labels, w.labels)
 }
 
@@ -231,11 +226,12 @@ egress_service(h, vs_ns) if {
 	startswith(n, "istio-egressgateway")
 }
 
-egress_service(h, vs_ns) if {
-	[n, sns] := service_ref(h, vs_ns)
+egress_service(h, vs_ns) if service_ref(h, vs_ns) in egress_service_refs
+
+# egress_service_refs: [name, namespace] of every Service selecting egress
+# gateway pods (built once, looked up per destination host).
+egress_service_refs := {[lib.name(svc), lib.ns(svc)] |
 	some svc in lib.objects("Service")
-	lib.name(svc) == n
-	lib.ns(svc) == sns
 	egress_selector(object.get(svc.spec, "selector", {}))
 }
 
@@ -266,28 +262,53 @@ mesh_route(r) if {
 	"mesh" in m.gateways
 }
 
-vs_covers(vs, host) if {
-	some h in object.get(vs.spec, "hosts", [])
-	covers(h, host)
+# cover_patterns(host): every VirtualService/Gateway host pattern that covers
+# a ServiceEntry host: the host itself, `*` and each `*.` suffix wildcard
+# whose suffix (from its dot) ends the host. Indexes
+# keyed by pattern are looked up with these instead of scanning every object.
+cover_patterns(host) := {host, "*"} | {concat("", ["*", substring(host, i, -1)]) |
+	is_string(host)
+	some i in indexof_n(host, ".")
 }
 
 # (a) a mesh VirtualService sends the host to the egress gateway Service.
-mesh_to_egress(host) if {
-	some vs in virtual_services
-	mesh_bound(vs)
-	vs_covers(vs, host)
+to_egress(vs) if {
 	some r in routes(vs)
 	mesh_route(r)
 	some d in object.get(r, "route", [])
 	egress_service(d.destination.host, lib.ns(vs))
 }
 
+# mesh_egress_patterns: hosts of the mesh VirtualServices routing to the
+# egress gateway Service.
+mesh_egress_patterns := {h |
+	some vs in virtual_services
+	mesh_bound(vs)
+	to_egress(vs)
+	some h in object.get(vs.spec, "hosts", [])
+}
+
+mesh_to_egress(host) if {
+	some p in cover_patterns(host)
+	p in mesh_egress_patterns
+}
+
 # (b) egress Gateways with a server for the host, and a VirtualService bound to one.
-gateways_for(host) := {gw |
+gateway_server_pairs := [[server_host(h), gw] |
 	some gw in egress_gateways
 	some s in object.get(gw.spec, "servers", [])
 	some h in object.get(s, "hosts", [])
-	covers(server_host(h), host)
+]
+
+# gateways_by_pattern: server host pattern -> egress Gateways (grouped once).
+gateways_by_pattern := {p: gws |
+	some p in {q[0] | some q in gateway_server_pairs}
+	gws := {gw | some q in gateway_server_pairs; q[0] == p; gw := q[1]}
+}
+
+gateways_for(host) := {gw |
+	some p in cover_patterns(host)
+	some gw in object.get(gateways_by_pattern, p, set())
 }
 
 bound_to(vs, gw) if {
@@ -303,11 +324,20 @@ bound_to(vs, gw) if {
 	lib.ns(vs) == lib.ns(gw)
 }
 
-gateway_vs(host) if {
-	some gw in gateways_for(host)
+# bound_patterns: [Gateway ref, host pattern] of every VirtualService bound to
+# an egress Gateway (egress Gateways are few: each is matched against every
+# VirtualService once).
+bound_patterns := {[gw, h] |
+	some gw in egress_gateways
 	some vs in virtual_services
 	bound_to(vs, gw)
-	vs_covers(vs, host)
+	some h in object.get(vs.spec, "hosts", [])
+}
+
+gateway_vs(host) if {
+	some gw in gateways_for(host)
+	some p in cover_patterns(host)
+	[gw, p] in bound_patterns
 }
 
 # ---- findings --------------------------------------------------------------------------

@@ -145,6 +145,14 @@ covers(p, h) if {
 	endswith(h, substring(p, 1, -1))
 }
 
+# cover_patterns(h): every pattern p with covers(p, h): the host itself, `*`
+# and each `*.` suffix wildcard whose suffix (from its dot) ends the host.
+# Sets and indexes keyed by pattern are looked up with these.
+cover_patterns(h) := {h, "*"} | {concat("", ["*", substring(h, i, -1)]) |
+	is_string(h)
+	some i in indexof_n(h, ".")
+}
+
 # cluster_host: a Kubernetes Service name (short, name.ns, *.svc[.cluster.local]).
 cluster_host(h) if not contains(h, ".")
 
@@ -165,8 +173,8 @@ cluster_host(h) if {
 external_host(h) if h in external_hosts
 
 external_host(h) if {
-	some e in wildcard_external_hosts
-	covers(e, h)
+	some e in cover_patterns(h)
+	e in wildcard_external_hosts
 }
 
 wildcard_external_hosts := {e | some e in external_hosts; startswith(e, "*")}
@@ -178,25 +186,43 @@ external_host(h) if {
 }
 
 internal_declared(h) if {
-	some i in internal_hosts
-	covers(i, h)
+	some i in cover_patterns(h)
+	i in internal_hosts
 }
+
+# External ServiceEntry hosts with every pattern covering them (see
+# cover_patterns), built once and grouped by pattern: [pattern, ServiceEntry].
+se_patterns := [[pat, se] |
+	some se in external_entries
+	some eh in list_or_empty(object.get(spec(se), "hosts", []))
+	some pat in cover_patterns(eh)
+]
 
 # se_sans(h): subjectAltNames of the external ServiceEntries of host h.
-se_sans(h) := {s |
-	some se in external_entries
-	some eh in list_or_empty(object.get(spec(se), "hosts", []))
-	covers(h, eh)
-	some s in list_or_empty(object.get(spec(se), "subjectAltNames", []))
+san_pairs := [[x[0], san] |
+	some x in se_patterns
+	some san in list_or_empty(object.get(spec(x[1]), "subjectAltNames", []))
+]
+
+sans_by_pattern := {pat: sans |
+	some pat in {y[0] | some y in san_pairs}
+	sans := {y[1] | some y in san_pairs; y[0] == pat}
 }
 
+se_sans(h) := object.get(sans_by_pattern, h, set())
+
 # http_only(h): every port of the external ServiceEntries of h is HTTP.
-se_protocols(h) := {upper(object.get(obj_or_empty(p), "protocol", "")) |
-	some se in external_entries
-	some eh in list_or_empty(object.get(spec(se), "hosts", []))
-	covers(h, eh)
-	some p in list_or_empty(object.get(spec(se), "ports", []))
+protocol_pairs := [[x[0], upper(object.get(obj_or_empty(p), "protocol", ""))] |
+	some x in se_patterns
+	some p in list_or_empty(object.get(spec(x[1]), "ports", []))
+]
+
+protocols_by_pattern := {pat: ps |
+	some pat in {y[0] | some y in protocol_pairs}
+	ps := {y[1] | some y in protocol_pairs; y[0] == pat}
 }
+
+se_protocols(h) := object.get(protocols_by_pattern, h, set())
 
 http_only(h) if {
 	ps := se_protocols(h)
@@ -357,17 +383,24 @@ plaintext_port(p) if {
 	not target(p) in tls_ports
 }
 
-# DestinationRules by exact host, and those with a wildcard host (few).
-rules_by_host[h] contains dr if {
-	some dr in rules
+# DestinationRules by exact host (a complete object, grouped once), and those
+# with a wildcard host (few).
+# (Indexes hold positions in `rules`: cheaper than sets of whole objects.)
+exact_rule_pairs := [[h, i] |
+	some i, dr in rules
 	h := dr_host(dr)
 	not startswith(h, "*")
+]
+
+rules_by_host := {h: drs |
+	some h in {x[0] | some x in exact_rule_pairs}
+	drs := [x[1] | some x in exact_rule_pairs; x[0] == h]
 }
 
 wildcard_rules := [dr | some dr in rules; startswith(dr_host(dr), "*")]
 
 rules_for(h) := array.concat(
-	[dr | some dr in object.get(rules_by_host, h, set())],
+	[rules[i] | some i in object.get(rules_by_host, h, [])],
 	[dr | some dr in wildcard_rules; covers(dr_host(dr), h)],
 )
 
@@ -406,15 +439,23 @@ deny contains {
 # (directly or at the egress gateway) to another port of the host where a
 # DestinationRule originates TLS: the Istio TLS-origination pattern (HTTP
 # port 80 sent to 443).
-vs_by_host[h] contains vs if {
-	some vs in lib.objects("VirtualService")
-	lib.in_scope(lib.ns(vs))
+virtual_services := [vs | some vs in lib.objects("VirtualService"); lib.in_scope(lib.ns(vs))]
+
+# vs_by_host: host -> positions in virtual_services (grouped once).
+vs_host_pairs := [[h, i] |
+	some i, vs in virtual_services
 	some h in list_or_empty(object.get(spec(vs), "hosts", []))
 	is_string(h)
+]
+
+vs_by_host := {h: vss |
+	some h in {x[0] | some x in vs_host_pairs}
+	vss := [x[1] | some x in vs_host_pairs; x[0] == h]
 }
 
 redirected_to_tls(h, port) if {
-	some vs in object.get(vs_by_host, h, set())
+	some i in object.get(vs_by_host, h, [])
+	vs := virtual_services[i]
 	some kind in ["http", "tcp", "tls"]
 	some r in list_or_empty(object.get(spec(vs), kind, []))
 	route_for_port(obj_or_empty(r), port)

@@ -187,8 +187,9 @@ egress_selector(sel) if {
 
 fqdn(name, n) := sprintf("%s.%s.svc.cluster.local", [name, n])
 
-# Egress gateway Services, by host: [host, resource].
-gateway_hosts[fqdn(lib.name(svc), lib.ns(svc))] := lib.resource(svc) if {
+# Egress gateway Services, by host: {host: resource} (a complete object,
+# looked up per host).
+gateway_hosts := {fqdn(lib.name(svc), lib.ns(svc)): lib.resource(svc) |
 	some svc in lib.objects("Service")
 	lib.in_scope(lib.ns(svc))
 	egress_selector(object.get(spec(svc), "selector", {}))
@@ -274,9 +275,13 @@ mutual_blocks(h) := [[dr, t] |
 
 # ---- AuthorizationPolicies ---------------------------------------------------------------
 
-aps_by_ns[n] contains ap if {
-	some ap in lib.objects("AuthorizationPolicy")
-	n := lib.ns(ap)
+# (a complete object grouped once: a lookup into a partial rule re-evaluates
+# it on every call)
+ap_pairs := [[lib.ns(ap), ap] | some ap in lib.objects("AuthorizationPolicy")]
+
+aps_by_ns := {n: aps |
+	some n in {x[0] | some x in ap_pairs}
+	aps := [x[1] | some x in ap_pairs; x[0] == n]
 }
 
 ap_selector(ap) := obj_or_empty(object.get(obj_or_empty(object.get(spec(ap), "selector", {})), "matchLabels", {}))
@@ -294,7 +299,7 @@ applies(ap, _) if {
 
 gateway_aps(w) := {ap |
 	some n in {w.namespace, lib.root_ns}
-	some ap in object.get(aps_by_ns, n, set())
+	some ap in object.get(aps_by_ns, n, [])
 	object.get(spec(ap), "targetRefs", null) == null
 	object.get(spec(ap), "targetRef", null) == null
 	applies(ap, w)

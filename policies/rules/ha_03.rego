@@ -122,14 +122,15 @@ field_text(f) := concat(".", f)
 
 # ---- LimitRange defaults per namespace ------------------------------------------
 
-limitranges_in_ns[n] contains lr if {
-	some lr in lib.objects("LimitRange")
-	n := lib.ns(lr)
-}
+# (Built as a complete object from [key, value] pairs: a partial rule
+# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
+# even when materialised whole.)
+limitrange_pairs := [[lib.ns(lr), lr] | some lr in lib.objects("LimitRange")]
 
-# Indexes are materialised once: a keyed lookup into a partial rule re-scans
-# all its objects on every call.
-limitranges_by_ns := {n: list | some n, list in limitranges_in_ns}
+limitranges_by_ns := {n: list |
+	some n in {p[0] | some p in limitrange_pairs}
+	list := {p[1] | some p in limitrange_pairs; p[0] == n}
+}
 
 quota_ns contains lib.ns(q) if some q in lib.objects("ResourceQuota")
 

@@ -83,7 +83,8 @@ import rego.v1
 
 builtin := {"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
 
-classes[lib.name(pc)] := object.get(pc, "value", 0) if some pc in lib.objects("PriorityClass")
+# classes: name -> value (a complete object: looked up per workload).
+classes := {lib.name(pc): object.get(pc, "value", 0) | some pc in lib.objects("PriorityClass")}
 
 # existence is judged in a live scan, or when the input holds PriorityClasses.
 existence_known if lib.live

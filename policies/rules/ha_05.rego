@@ -128,13 +128,19 @@ expr(e, l) if {
 
 # ---- replicas --------------------------------------------------------------------
 
-hpa_targets[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name]] contains h if {
+# hpas: [namespace, kind, name] of the scale target -> its
+# HorizontalPodAutoscalers, built once and looked up per workload.
+# (Built as a complete object from [key, value] pairs: a partial rule
+# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
+# even when materialised whole.)
+hpa_targets := [[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name], h] |
 	some h in lib.objects("HorizontalPodAutoscaler")
-}
+]
 
-# hpas: the index, materialised once (a lookup by key in the partial rule
-# above would re-scan every HorizontalPodAutoscaler per workload).
-hpas := {k: list | some k, list in hpa_targets}
+hpas := {k: list |
+	some k in {p[0] | some p in hpa_targets}
+	list := {p[1] | some p in hpa_targets; p[0] == k}
+}
 
 hpa_min(h) := object.get(h.spec, "minReplicas", 1)
 

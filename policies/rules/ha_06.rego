@@ -172,10 +172,16 @@ replicas_text(w) := sprintf("spec.replicas %v", [spec_replicas(w)]) if {
 
 # ---- budgets ---------------------------------------------------------------------
 
-pdbs_in_ns[lib.ns(p)] contains p if some p in lib.objects("PodDisruptionBudget")
+# pdbs_by_ns: namespace -> its PodDisruptionBudgets, built once.
+# (Built as a complete object from [key, value] pairs: a partial rule
+# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
+# even when materialised whole.)
+pdb_pairs := [[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")]
 
-# pdbs_by_ns: the index, materialised once.
-pdbs_by_ns := {n: list | some n, list in pdbs_in_ns}
+pdbs_by_ns := {n: list |
+	some n in {x[0] | some x in pdb_pairs}
+	list := {x[1] | some x in pdb_pairs; x[0] == n}
+}
 
 budgets(w) := {p |
 	some p in pdbs_by_ns[w.namespace]

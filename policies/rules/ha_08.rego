@@ -161,11 +161,15 @@ any_critical if count(critical_workloads) > 0
 
 not_applicable contains sprintf("no workload or Service labelled %s: \"true\"", [label]) if not any_critical
 
-services_in_ns[lib.ns(s)] contains s if some s in lib.objects("Service")
+# (Built as a complete object from [key, value] pairs: a partial rule
+# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
+# even when materialised whole.)
+service_pairs := [[lib.ns(s), s] | some s in lib.objects("Service")]
 
-# Indexes are materialised once: a keyed lookup into a partial rule re-scans
-# all its objects on every call.
-services_by_ns := {n: list | some n, list in services_in_ns}
+services_by_ns := {n: list |
+	some n in {p[0] | some p in service_pairs}
+	list := {p[1] | some p in service_pairs; p[0] == n}
+}
 
 selects_workload(s, w) if {
 	sel := object.get(s.spec, "selector", {})
@@ -211,9 +215,12 @@ covers(h, host) if {
 	endswith(host, substring(h, 1, -1))
 }
 
-drs_in_host[norm(dr.spec.host, lib.ns(dr))] contains dr if some dr in lib.objects("DestinationRule")
+dr_pairs := [[norm(dr.spec.host, lib.ns(dr)), dr] | some dr in lib.objects("DestinationRule")]
 
-drs_by_host := {h: list | some h, list in drs_in_host}
+drs_by_host := {h: list |
+	some h in {p[0] | some p in dr_pairs}
+	list := {p[1] | some p in dr_pairs; p[0] == h}
+}
 
 wildcard_dr_hosts contains h if {
 	some h, _ in drs_by_host
@@ -230,13 +237,16 @@ mesh_bound(vs) if count(object.get(vs.spec, "gateways", [])) == 0
 
 mesh_bound(vs) if "mesh" in vs.spec.gateways
 
-vss_in_host[norm(h, lib.ns(vs))] contains vs if {
+vs_pairs := [[norm(h, lib.ns(vs)), vs] |
 	some vs in lib.objects("VirtualService")
 	mesh_bound(vs)
 	some h in object.get(vs.spec, "hosts", [])
-}
+]
 
-vss_by_host := {h: list | some h, list in vss_in_host}
+vss_by_host := {h: list |
+	some h in {p[0] | some p in vs_pairs}
+	list := {p[1] | some p in vs_pairs; p[0] == h}
+}
 
 wildcard_vs_hosts contains h if {
 	some h, _ in vss_by_host

@@ -114,7 +114,22 @@ bindings contains [sel_key(gw), object.get(s, ["port", "number"], 0), i, host(h)
 	some h in object.get(s, "hosts", [])
 }
 
-by_sel_port[[sel, port]] contains [i, h] if some [sel, port, i, h] in bindings
+# by_sel_port: [selector, port] -> {[gateway index, host]}; hosts_at:
+# [selector, port, gateway index] -> its hosts there. Complete objects
+# grouped once (a partial rule `idx[key] contains v` grows quadratically).
+sel_port_pairs := [[[sel, port], [i, h]] | some [sel, port, i, h] in bindings]
+
+by_sel_port := {k: list |
+	some k in {p[0] | some p in sel_port_pairs}
+	list := {p[1] | some p in sel_port_pairs; p[0] == k}
+}
+
+host_pairs := [[[sel, port, i], h] | some [sel, port, i, h] in bindings]
+
+hosts_at := {k: hs |
+	some k in {p[0] | some p in host_pairs}
+	hs := {p[1] | some p in host_pairs; p[0] == k}
+}
 
 # overlap: two hostnames can match the same request host.
 overlap(a, b) if a == b
@@ -140,20 +155,26 @@ deny contains {
 	"resource": lib.resource(gateways[i]),
 } if {
 	some [sel, port], list in by_sel_port
-	some [i, _] in list
-	some [j, _] in list
+	ids := {i | some [i, _] in list}
+	some i in ids
+	some j in ids
 	i != j
-	hosts := {h | some [i2, h] in list; i2 == i; some [j2, h2] in list; j2 == j; overlap(h, h2)}
+	hosts := {h | some h in hosts_at[[sel, port, i]]; some h2 in hosts_at[[sel, port, j]]; overlap(h, h2)}
 	count(hosts) > 0
 }
 
 # ---- duplicate certificates (IST0138) ----------------------------------------------------
 
-creds[[sel_key(gw), c]] contains i if {
+cred_pairs := [[[sel_key(gw), c], i] |
 	some i, gw in gateways
 	some s in object.get(gw.spec, "servers", [])
 	c := s.tls.credentialName
 	c != ""
+]
+
+creds := {k: idx |
+	some k in {p[0] | some p in cred_pairs}
+	idx := {p[1] | some p in cred_pairs; p[0] == k}
 }
 
 deny contains {

@@ -178,7 +178,14 @@ applies(p, n, lbls) if {
 
 aps := [p | some p in lib.objects("AuthorizationPolicy"); not dry_run(p)]
 
-aps_by_ns[lib.ns(p)] contains p if some p in aps
+# aps_by_ns: namespace -> its policies, grouped once as a complete object (a
+# lookup into a partial rule re-evaluates it on every call).
+ap_pairs := [[lib.ns(p), p] | some p in aps]
+
+aps_by_ns := {n: ps |
+	some n in {x[0] | some x in ap_pairs}
+	ps := [x[1] | some x in ap_pairs; x[0] == n]
+}
 
 # ---- ingress gateways selected by an AuthorizationPolicy ------------------------------
 
@@ -210,7 +217,7 @@ ingress_gateways contains w if {
 
 authorized(w) if {
 	some n in {w.namespace, lib.root_ns}
-	some p in object.get(aps_by_ns, n, set())
+	some p in object.get(aps_by_ns, n, [])
 	applies(p, w.namespace, w.labels)
 }
 

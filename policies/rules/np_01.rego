@@ -76,14 +76,21 @@ policy_types(np) := ["Ingress", "Egress"] if {
 	count(object.get(np.spec, "egress", [])) > 0
 }
 
-# denied[n] contains the directions a namespace denies by default.
-denied[n] contains d if {
+# denied: namespace -> the directions it denies by default.
+denied_pairs := [[n, d] |
 	some np in lib.objects("NetworkPolicy")
 	n := lib.ns(np)
 	all_pods(np)
 	some d in directions
 	d in policy_types(np)
 	count(object.get(np.spec, lower(d), [])) == 0
+]
+
+# (a complete object grouped once: a lookup into a partial rule re-evaluates
+# it on every call)
+denied := {n: ds |
+	some n in {p[0] | some p in denied_pairs}
+	ds := {p[1] | some p in denied_pairs; p[0] == n}
 }
 
 namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}

@@ -174,13 +174,17 @@ selector_matches(sel, l) if {
 
 # ---- index: the policies of each namespace -------------------------------------
 
-policies_by_ns[n] contains np if {
-	some np in lib.objects("NetworkPolicy")
-	n := lib.ns(np)
+# (a complete object grouped once: a lookup into a partial rule re-evaluates
+# it on every call)
+policy_pairs := [[lib.ns(np), np] | some np in lib.objects("NetworkPolicy")]
+
+policies_by_ns := {n: nps |
+	some n in {p[0] | some p in policy_pairs}
+	nps := [p[1] | some p in policy_pairs; p[0] == n]
 }
 
 covered(w, dir) if {
-	some np in object.get(policies_by_ns, w.namespace, set())
+	some np in object.get(policies_by_ns, w.namespace, [])
 	dir in policy_types(np)
 	selector_matches(object.get(spec(np), "podSelector", {}), w.labels)
 }

@@ -211,9 +211,11 @@ deny contains {
 	count(providers(e)) == 0
 }
 
-selectorless_by_ns[lib.ns(t)] contains lib.name(t) if {
-	some t in telemetries
-	selectorless(t)
+selectorless_pairs := [[lib.ns(t), lib.name(t)] | some t in telemetries; selectorless(t)]
+
+selectorless_by_ns := {n: names |
+	some n in {p[0] | some p in selectorless_pairs}
+	names := {p[1] | some p in selectorless_pairs; p[0] == n}
 }
 
 deny contains {
@@ -224,9 +226,14 @@ deny contains {
 	count(names) > 1
 }
 
-selected_by_ns[lib.ns(t)] contains t if {
-	some t in telemetries
-	count(sel(t)) > 0
+# selected_by_ns: namespace -> Telemetries with a selector, grouped once as a
+# complete object (a keyed lookup into a partial rule re-scans every
+# Telemetry on each call).
+selected_pairs := [[lib.ns(t), t] | some t in telemetries; count(sel(t)) > 0]
+
+selected_by_ns := {n: ts |
+	some n in {p[0] | some p in selected_pairs}
+	ts := {p[1] | some p in selected_pairs; p[0] == n}
 }
 
 deny contains {

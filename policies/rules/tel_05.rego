@@ -181,12 +181,23 @@ deny contains {
 
 # ---- DestinationRule subsets -> pod labels -------------------------------------
 
-workloads_by_ns[w.namespace] contains w if some w in lib.workloads
+# (a complete object grouped once: a lookup into a partial rule re-evaluates
+# it on every call)
+workload_list := [w | some w in lib.workloads]
+
+# workloads_by_ns: namespace -> positions in workload_list (in its order).
+workload_pairs := [[w.namespace, i] | some i, w in workload_list]
+
+workloads_by_ns := {n: ws |
+	some n in {p[0] | some p in workload_pairs}
+	ws := [p[1] | some p in workload_pairs; p[0] == n]
+}
 
 backing(svc) := [w |
 	sel := object.get(svc.spec, "selector", {})
 	count(sel) > 0
-	some w in object.get(workloads_by_ns, lib.ns(svc), set())
+	some i in object.get(workloads_by_ns, lib.ns(svc), [])
+	w := workload_list[i]
 	lib.selects(sel, w.labels)
 ]
 
