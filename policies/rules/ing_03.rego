@@ -143,12 +143,14 @@ secrets := {[lib.ns(s), lib.name(s)] | some s in lib.objects("Secret")}
 
 secret_namespaces := {n | some [n, _] in secrets}
 
+# In a live scan Secret names are read only with --secret-names (and may be
+# forbidden): without them nothing about credentials can be said.
 no_secrets_live if {
 	lib.live
-	count(secrets) == 0
+	not lib.collected("Secret")
 }
 
-unknown contains "Secret names were not collected: run the live scan with --secret-names (metadata only) to check gateway credentials" if {
+unknown contains sprintf("Secret names were not collected (%s): run the live scan with --secret-names (metadata only) to check gateway credentials", [lib.kind_status("Secret")]) if {
 	no_secrets_live
 	count(refs) + count(unresolved) > 0
 }

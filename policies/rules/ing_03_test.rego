@@ -14,7 +14,7 @@ ingress(ns) := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"nam
 
 secret(ns, name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns}}
 
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
+live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs, "kinds": {k: "collected" | some k, _ in objs}}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
@@ -32,7 +32,7 @@ test_secret_in_gateway_object_namespace_fails if {
 }
 
 test_live_without_secret_names_unknown if {
-	ing_03.unknown == {"Secret names were not collected: run the live scan with --secret-names (metadata only) to check gateway credentials"} with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+	ing_03.unknown == {"Secret names were not collected (not collected): run the live scan with --secret-names (metadata only) to check gateway credentials"} with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 	count(ing_03.deny) == 0 with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 }
 
@@ -66,4 +66,11 @@ test_no_credentials_nothing_to_check if {
 	g := json.patch(gw("web", "x"), [{"op": "remove", "path": "/spec/servers/0/tls/credentialName"}])
 	count(ing_03.unknown) == 0 with input as live({"Gateway": [g]})
 	count(ing_03.deny) == 0 with input as live({"Gateway": [g]})
+}
+
+# --secret-names given and the cluster has no Secret at all: judged.
+test_live_secret_names_collected_none_fails if {
+	inp := object.union(live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]}), {"kinds": {"Secret": "collected"}})
+	count(ing_03.deny) == 1 with input as inp
+	count(ing_03.unknown) == 0 with input as inp
 }
