@@ -38,15 +38,7 @@ func scanRendered(t *testing.T, rendered string, extra ...string) dogfoodResult 
 	if err := os.WriteFile(file, []byte(rendered), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := rules.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, err := policies.Modules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := evaluate.New(context.Background(), cat, mods, policies.Defaults(), "test")
+	eng, _, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

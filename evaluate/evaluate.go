@@ -665,3 +665,17 @@ func (ix *index) locate(r snapshot.Ref) *snapshot.Object {
 	}
 	return nil
 }
+
+// NewEmbedded builds an engine over meshaudit's embedded rule set.
+func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string) (*Engine, *rules.Catalog, error) {
+	cat, err := rules.Embedded()
+	if err != nil {
+		return nil, nil, err
+	}
+	mods, err := policies.Modules(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := New(ctx, cat, mods, params, toolVersion)
+	return e, cat, err
+}

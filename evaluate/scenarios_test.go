@@ -13,7 +13,6 @@ import (
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
 )
 
 // TestScenarios scans each testdata/scenarios/<name>/ (its manifests) with
@@ -28,15 +27,7 @@ func TestScenarios(t *testing.T) {
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
-	cat, err := rules.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, err := policies.Modules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := evaluate.New(context.Background(), cat, mods, policies.Defaults(), "test")
+	eng, _, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

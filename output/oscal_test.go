@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,33 +19,7 @@ import (
 // oscalSchema compiles the official OSCAL 1.1.3 complete schema (draft-07)
 // from ../shared; it skips when absent, unless CI is set.
 func oscalSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	path := filepath.Join("..", "..", "shared", "schemas", "oscal_complete_schema-1.1.3.json")
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI must have ../shared beside the checkout: %v", err)
-		}
-		t.Skipf("skipped: the official OSCAL schema %s is not beside this checkout (CI always has it)", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
-	if err := c.AddResource("oscal.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("oscal.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return sharedSchema(t, "oscal_complete_schema-1.1.3.json", jsonschema.Draft7)
 }
 
 func validateOSCAL(t *testing.T, s *jsonschema.Schema, b []byte) map[string]any {
@@ -67,12 +39,7 @@ func validateOSCAL(t *testing.T, s *jsonschema.Schema, b []byte) map[string]any 
 func shopReport(t *testing.T) (*evaluate.Report, *rules.Catalog) {
 	t.Helper()
 	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../examples/shop"}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
-	real, err := rules.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, _ := policies.Modules(false)
-	eng, err := evaluate.New(context.Background(), real, mods, policies.Defaults(), "test")
+	eng, real, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,13 +131,20 @@ func lineDiff(want, got string) string {
 }
 
 func sarifSchema(t *testing.T) *jsonschema.Schema {
+	return sharedSchema(t, "sarif-schema-2.1.0.json", nil)
+}
+
+// sharedSchema compiles an official schema from ../shared/schemas (draft:
+// the default draft for a schema that does not name one, or nil). It skips
+// with a message when ../shared is absent, unless CI is set: then it fails.
+func sharedSchema(t *testing.T, file string, draft *jsonschema.Draft) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")
+	path := filepath.Join("..", "..", "shared", "schemas", file)
 	if _, err := os.Stat(path); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI must have ../shared beside the checkout: %v", err)
 		}
-		t.Skipf("skipped: the official SARIF schema %s is not beside this checkout (CI always has it)", path)
+		t.Skipf("skipped: the official schema %s is not beside this checkout (CI always has it)", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -149,10 +156,13 @@ func sarifSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("sarif.json", doc); err != nil {
+	if draft != nil {
+		c.DefaultDraft(draft)
+	}
+	if err := c.AddResource(file, doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile("sarif.json")
+	s, err := c.Compile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,12 +199,7 @@ func TestSARIFValid(t *testing.T) {
 	validateSARIF(t, s, buf.Bytes())
 
 	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../examples/shop"}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
-	real, err := rules.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, _ := policies.Modules(false)
-	eng, err := evaluate.New(context.Background(), real, mods, policies.Defaults(), "test")
+	eng, real, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
