@@ -26,8 +26,7 @@ const (
 	canaryCronEnv     = "CANARY-cronjob-env-value-e519"
 	canaryLastApplied = "CANARY-last-applied-configuration-d00d"
 	canaryManager     = "canary-field-manager-b16b00b5"
-	// Container args are not secret by the contract of issue 3 (issue 7
-	// may change that): kept, and only reported.
+	// Container args may carry credentials (--token=...): redacted too.
 	canaryArg = "CANARY-container-arg-1e7a"
 )
 
@@ -96,7 +95,7 @@ func canaryObjects() []*unstructured.Unstructured {
 // secretCanaries are every planted secret, raw and base64-encoded.
 func secretCanaries() []string {
 	raw := []string{canarySecret, canarySecretStr, canaryConfigMap, canaryBinaryData, canaryMeshExtra, canaryInjector,
-		canaryEnv, canaryInitEnv, canaryPodEnv, canaryCronEnv, canaryLastApplied, canaryManager}
+		canaryEnv, canaryInitEnv, canaryPodEnv, canaryCronEnv, canaryLastApplied, canaryManager, canaryArg}
 	out := append([]string{}, raw...)
 	for _, c := range raw {
 		out = append(out, base64.StdEncoding.EncodeToString([]byte(c)))
@@ -159,9 +158,10 @@ func TestRedaction(t *testing.T) {
 			t.Errorf("%s holds managedFields", sn.name)
 		}
 		if bytes.Contains(b, []byte(canaryArg)) {
-			t.Logf("%s: container args are kept (not secret by issue 3's contract; issue 7 may redact them)", sn.name)
-		} else {
-			t.Logf("%s: container args are not in the snapshot", sn.name)
+			t.Errorf("%s holds the container-arg canary", sn.name)
+		}
+		if !bytes.Contains(b, []byte(`"--flag=`+snapshot.Redacted+`"`)) {
+			t.Errorf("%s: the redacted arg lost its flag name", sn.name)
 		}
 	}
 

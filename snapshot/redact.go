@@ -1,6 +1,9 @@
 package snapshot
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Redacted replaces every env value and every dropped data field.
 const Redacted = "<redacted by meshaudit>"
@@ -39,7 +42,8 @@ var meshKeys = map[string]bool{"mesh": true, "meshNetworks": true}
 // mesh ConfigMaps is dropped, env values in every pod spec and pod template
 // are replaced by Redacted (valueFrom references are kept), and managedFields
 // and the last-applied-configuration annotation are removed. The values of
-// the few Istio settings in SettingEnv are kept.
+// the few Istio settings in SettingEnv are kept. Container commands and
+// args are redacted too (see redactArg).
 func Redact(kind string, obj map[string]any, rootNamespace string) {
 	if md, ok := obj["metadata"].(map[string]any); ok {
 		delete(md, "managedFields")
@@ -72,12 +76,74 @@ func Redact(kind string, obj map[string]any, rootNamespace string) {
 	redactEnv(obj)
 }
 
-// redactEnv walks the object and redacts "env" lists of container-shaped
-// maps wherever they appear (pod specs, templates, job templates, lists).
+// SettingArgs are command-line flags whose values the rules judge and that
+// carry no credentials (CP-04's --grpcAddr, TEL-04's audit flags are judged
+// by presence only).
+var SettingArgs = map[string]bool{"grpcAddr": true}
+
+// argWords are bare words kept in container commands and args: Istio's proxy
+// modes (lib.gateway reads "router").
+var argWords = map[string]bool{"proxy": true, "router": true, "sidecar": true, "discovery": true}
+
+// istioEndpoints are kept, as a note on a redacted argument, when an
+// argument (a shell script, a URL) mentions them: MESH-08 judges Jobs that
+// wait for their proxy and ask it to quit.
+var istioEndpoints = []string{"15021/healthz/ready", "15020/quitquitquit", "/quitquitquit"}
+
+var bareFlag = regexp.MustCompile(`^--?[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// redactArg redacts one container command or args element: a bare flag, an
+// empty value and Istio's proxy mode words stay; --flag=value keeps the flag
+// (and the value only for SettingArgs); anything else (values, scripts)
+// becomes Redacted, noting the Istio proxy endpoints it mentions.
+func redactArg(a string) string {
+	if a == "" || bareFlag.MatchString(a) || argWords[a] || a == Redacted {
+		return a
+	}
+	if strings.HasPrefix(a, "-") {
+		if i := strings.IndexByte(a, '='); i > 0 && bareFlag.MatchString(a[:i]) {
+			val := a[i+1:]
+			if val == "" || val == `""` || val == "''" || SettingArgs[strings.TrimLeft(a[:i], "-")] {
+				return a
+			}
+			return a[:i+1] + redactedValue(val)
+		}
+	}
+	return redactedValue(a)
+}
+
+// redactedValue is Redacted, noting the Istio proxy endpoints v mentions.
+func redactedValue(v string) string {
+	var seen []string
+	for _, e := range istioEndpoints {
+		if strings.Contains(v, e) {
+			seen = append(seen, e)
+		}
+	}
+	if len(seen) > 0 {
+		return Redacted + " (mentions " + strings.Join(seen, ", ") + ")"
+	}
+	return Redacted
+}
+
+// redactEnv walks the object and redacts, in every container-shaped map
+// (pod specs, templates, job templates, lists), the "env" values and the
+// "command" and "args" lists.
 func redactEnv(v any) {
 	switch t := v.(type) {
 	case map[string]any:
+		_, container := t["image"]
 		for k, child := range t {
+			if container && (k == "command" || k == "args") {
+				if list, ok := child.([]any); ok {
+					for i, e := range list {
+						if s, ok := e.(string); ok {
+							list[i] = redactArg(s)
+						}
+					}
+				}
+				continue
+			}
 			if k == "env" {
 				if list, ok := child.([]any); ok {
 					for _, e := range list {

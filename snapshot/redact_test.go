@@ -22,3 +22,29 @@ func TestRedactKeepsOnlyIstioSettings(t *testing.T) {
 		t.Error("valueFrom dropped")
 	}
 }
+
+func TestRedactArgs(t *testing.T) {
+	cases := map[string]string{
+		"--grpcAddr=":                         "--grpcAddr=",
+		"--grpcAddr=:15010":                   "--grpcAddr=:15010",
+		"--password=hunter2":                  "--password=" + Redacted,
+		"--audit-policy-file=/etc/audit.yaml": "--audit-policy-file=" + Redacted,
+		"--log_output_level":                  "--log_output_level",
+		"router":                              "router",
+		"hunter2":                             Redacted,
+		"until curl -fsI http://localhost:15021/healthz/ready; do sleep 3; done; /job; curl -fsI -X POST http://localhost:15020/quitquitquit": Redacted + " (mentions 15021/healthz/ready, 15020/quitquitquit, /quitquitquit)",
+	}
+	for in, want := range cases {
+		if got := redactArg(in); got != want {
+			t.Errorf("redactArg(%q) = %q, want %q", in, got, want)
+		}
+	}
+	obj := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p"}, "spec": map[string]any{"containers": []any{
+		map[string]any{"name": "c", "image": "x:1", "command": []any{"/bin/app"}, "args": []any{"--token=s3cret", "s3cret"}},
+	}}}
+	Redact("Pod", obj, "istio-system")
+	c := obj["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	if c["args"].([]any)[0] != "--token="+Redacted || c["args"].([]any)[1] != Redacted || c["command"].([]any)[0] != Redacted {
+		t.Errorf("container not redacted: %v", c)
+	}
+}
