@@ -178,7 +178,7 @@ type rawFinding struct {
 
 // Evaluate runs every rule over the snapshot.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, error) {
-	val, err := ast.InterfaceToValue(Input(s))
+	val, err := inputValue(s)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}
@@ -678,4 +678,329 @@ func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string
 	}
 	e, err := New(ctx, cat, mods, params, toolVersion)
 	return e, cat, err
+}
+
+// inputValue builds the Rego input document of a snapshot as an ast.Value
+// (the same value as ast.InterfaceToValue(Input(s))), converting the objects
+// on every core, plus input.derived (see derive) when every object has the
+// shape it assumes.
+func inputValue(s *snapshot.Snapshot) (ast.Value, error) {
+	terms := make([]*ast.Term, len(s.Objects))
+	errs := make([]error, len(s.Objects))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(s.Objects); i += workers {
+				v, err := ast.InterfaceToValue(s.Objects[i].Object)
+				terms[i], errs[i] = ast.NewTerm(v), err
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	lists := map[string][]*ast.Term{}
+	var keys []string
+	for i := range s.Objects {
+		k := s.Objects[i].Key()
+		if _, ok := lists[k]; !ok {
+			keys = append(keys, k)
+		}
+		lists[k] = append(lists[k], terms[i])
+	}
+	objs := ast.NewObject()
+	for _, k := range keys {
+		objs.Insert(ast.StringTerm(k), ast.ArrayTerm(lists[k]...))
+	}
+	kinds := map[string]any{}
+	for _, k := range s.Kinds {
+		kinds[k.Kind] = k.Status
+	}
+	rest, err := ast.InterfaceToValue(map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "kinds": kinds})
+	if err != nil {
+		return nil, err
+	}
+	in := rest.(ast.Object)
+	in.Insert(ast.StringTerm("objects"), ast.NewTerm(objs))
+	if d := derive(keys, lists); d != nil {
+		in.Insert(ast.StringTerm("derived"), ast.NewTerm(d))
+	}
+	return in, nil
+}
+
+var workloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
+
+// derive computes in Go what lib.rego derives from every object for every
+// rule (lib.namespaces, present, workloads_by_ref, owner_refs,
+// pods_by_owner, workloads): input.derived.<name> holds the same value, and
+// lib reads it instead of recomputing it in each query. The values share the
+// objects' terms (no copy). It returns nil (lib computes them in Rego, with
+// Rego's errors) when an object has a shape other than the one assumed here:
+// metadata an object, name a string, namespace absent or a string,
+// ownerReferences absent or an array of objects whose controller is absent
+// or a boolean and, for a controller, kind and name strings; workload
+// objects with kind and apiVersion strings and object-or-absent pod
+// template paths.
+func derive(keys []string, lists map[string][]*ast.Term) ast.Object {
+	type meta struct {
+		ns, name string
+		ctrls    []ast.Object // controller references
+	}
+	metas := map[*ast.Term]*meta{}
+	for _, k := range keys {
+		for _, t := range lists[k] {
+			o, ok := t.Value.(ast.Object)
+			if !ok {
+				return nil
+			}
+			md, ok := get(o, "metadata").(ast.Object)
+			if !ok {
+				return nil
+			}
+			m := &meta{}
+			if m.name, ok = str(get(md, "name")); !ok {
+				return nil
+			}
+			if v := get(md, "namespace"); v != nil {
+				if m.ns, ok = str(v); !ok {
+					return nil
+				}
+			}
+			if v := get(md, "ownerReferences"); v != nil {
+				refs, ok := v.(*ast.Array)
+				if !ok {
+					return nil
+				}
+				for i := 0; i < refs.Len(); i++ {
+					ref, ok := refs.Elem(i).Value.(ast.Object)
+					if !ok {
+						return nil
+					}
+					c := get(ref, "controller")
+					if c == nil {
+						continue
+					}
+					b, ok := c.(ast.Boolean)
+					if !ok {
+						return nil
+					}
+					if !b {
+						continue
+					}
+					if _, ok := str(get(ref, "kind")); !ok {
+						return nil
+					}
+					if _, ok := str(get(ref, "name")); !ok {
+						return nil
+					}
+					m.ctrls = append(m.ctrls, ref)
+				}
+				if len(m.ctrls) > 1 {
+					return nil // lib.controller(o) is a conflict error in Rego
+				}
+			}
+			metas[t] = m
+		}
+	}
+	// present and workloads_by_ref
+	type grp struct {
+		key  *ast.Term
+		vals []*ast.Term
+	}
+	groups := func() (map[string]*grp, []string) { return map[string]*grp{}, nil }
+	add := func(g map[string]*grp, order *[]string, key []string, kt *ast.Term, v *ast.Term) {
+		sk := strings.Join(key, "\x00")
+		e := g[sk]
+		if e == nil {
+			e = &grp{key: kt}
+			g[sk] = e
+			*order = append(*order, sk)
+		}
+		e.vals = append(e.vals, v)
+	}
+	toObject := func(g map[string]*grp, order []string) ast.Object {
+		out := ast.NewObject()
+		for _, sk := range order {
+			out.Insert(g[sk].key, ast.SetTerm(g[sk].vals...))
+		}
+		return out
+	}
+	ref3 := func(a, b, c string) *ast.Term {
+		return ast.ArrayTerm(ast.StringTerm(a), ast.StringTerm(b), ast.StringTerm(c))
+	}
+	present := map[string]bool{}
+	var presentTerms []*ast.Term
+	byRef, byRefOrder := groups()
+	kindOf := map[*ast.Term]string{}
+	for _, k := range workloadKinds {
+		for _, t := range lists[k] {
+			o := t.Value.(ast.Object)
+			kind, ok := str(get(o, "kind"))
+			if !ok {
+				return nil
+			}
+			if _, ok := str(get(o, "apiVersion")); !ok {
+				return nil
+			}
+			kindOf[t] = kind
+			m := metas[t]
+			key := []string{kind, m.ns, m.name}
+			sk := strings.Join(key, "\x00")
+			if !present[sk] {
+				present[sk] = true
+				presentTerms = append(presentTerms, ref3(kind, m.ns, m.name))
+			}
+			add(byRef, &byRefOrder, key, ref3(kind, m.ns, m.name), t)
+		}
+	}
+	isPresent := func(kind, ns, name string) bool { return present[kind+"\x00"+ns+"\x00"+name] }
+	// owner_refs
+	owners, ownersOrder := groups()
+	ownerKinds := map[string][][2]string{} // key of owned object -> [kind, name] of its owners
+	for _, k := range keys {
+		for _, t := range lists[k] {
+			m := metas[t]
+			for _, ref := range m.ctrls {
+				rk, _ := str(get(ref, "kind"))
+				rn, _ := str(get(ref, "name"))
+				if !isPresent(rk, m.ns, rn) {
+					continue
+				}
+				key := []string{k, m.ns, m.name}
+				add(owners, &ownersOrder, key, ref3(k, m.ns, m.name), ast.NewTerm(ref))
+				sk := strings.Join(key, "\x00")
+				ownerKinds[sk] = append(ownerKinds[sk], [2]string{rk, rn})
+			}
+		}
+	}
+	// pods_by_owner
+	pods, podsOrder := groups()
+	for _, p := range lists["Pod"] {
+		m := metas[p]
+		for _, ref := range m.ctrls {
+			rk, _ := str(get(ref, "kind"))
+			rn, _ := str(get(ref, "name"))
+			tops := ownerKinds[rk+"\x00"+m.ns+"\x00"+rn]
+			if len(tops) == 0 {
+				tops = [][2]string{{rk, rn}}
+			}
+			for _, top := range tops {
+				add(pods, &podsOrder, []string{top[0], m.ns, top[1]}, ref3(top[0], m.ns, top[1]), p)
+			}
+		}
+	}
+	// workloads
+	var workloads []*ast.Term
+	for _, k := range workloadKinds {
+		for _, t := range lists[k] {
+			o := t.Value.(ast.Object)
+			m := metas[t]
+			owned := false
+			for _, ref := range m.ctrls {
+				rk, _ := str(get(ref, "kind"))
+				rn, _ := str(get(ref, "name"))
+				owned = owned || isPresent(rk, m.ns, rn)
+			}
+			if owned {
+				continue
+			}
+			var path []string
+			switch kindOf[t] {
+			case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job":
+				path = []string{"spec", "template"}
+			case "CronJob":
+				path = []string{"spec", "jobTemplate", "spec", "template"}
+			case "Pod":
+			default:
+				continue
+			}
+			tmpl := o
+			for _, p := range path {
+				v := get(tmpl, p)
+				if v == nil {
+					tmpl = ast.NewObject()
+					break
+				}
+				next, ok := v.(ast.Object)
+				if !ok {
+					return nil
+				}
+				tmpl = next
+			}
+			tm := ast.NewObject()
+			if v := get(tmpl, "metadata"); v != nil {
+				var ok bool
+				if tm, ok = v.(ast.Object); !ok {
+					return nil
+				}
+			}
+			orEmpty := func(o ast.Object, key string) *ast.Term {
+				if t := o.Get(ast.StringTerm(key)); t != nil {
+					return t
+				}
+				return ast.ObjectTerm()
+			}
+			w := ast.ObjectTerm(
+				ast.Item(ast.StringTerm("obj"), t),
+				ast.Item(ast.StringTerm("kind"), o.Get(ast.StringTerm("kind"))),
+				ast.Item(ast.StringTerm("namespace"), ast.StringTerm(m.ns)),
+				ast.Item(ast.StringTerm("resource"), ast.ObjectTerm(
+					ast.Item(ast.StringTerm("apiVersion"), o.Get(ast.StringTerm("apiVersion"))),
+					ast.Item(ast.StringTerm("kind"), o.Get(ast.StringTerm("kind"))),
+					ast.Item(ast.StringTerm("namespace"), ast.StringTerm(m.ns)),
+					ast.Item(ast.StringTerm("name"), ast.StringTerm(m.name)),
+				)),
+				ast.Item(ast.StringTerm("labels"), orEmpty(tm, "labels")),
+				ast.Item(ast.StringTerm("annotations"), orEmpty(tm, "annotations")),
+				ast.Item(ast.StringTerm("spec"), orEmpty(tmpl, "spec")),
+			)
+			workloads = append(workloads, w)
+		}
+	}
+	// namespaces
+	nsSet := map[string]bool{}
+	var nsTerms []*ast.Term
+	addNS := func(n string) {
+		if !nsSet[n] {
+			nsSet[n] = true
+			nsTerms = append(nsTerms, ast.StringTerm(n))
+		}
+	}
+	for _, t := range lists["Namespace"] {
+		addNS(metas[t].name)
+	}
+	for _, k := range keys {
+		for _, t := range lists[k] {
+			if n := metas[t].ns; n != "" {
+				addNS(n)
+			}
+		}
+	}
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("namespaces"), ast.SetTerm(nsTerms...)),
+		ast.Item(ast.StringTerm("present"), ast.SetTerm(presentTerms...)),
+		ast.Item(ast.StringTerm("workloads_by_ref"), ast.NewTerm(toObject(byRef, byRefOrder))),
+		ast.Item(ast.StringTerm("owner_refs"), ast.NewTerm(toObject(owners, ownersOrder))),
+		ast.Item(ast.StringTerm("pods_by_owner"), ast.NewTerm(toObject(pods, podsOrder))),
+		ast.Item(ast.StringTerm("workloads"), ast.SetTerm(workloads...)),
+	)
+}
+
+// get returns o[key]'s value, nil when absent.
+func get(o ast.Object, key string) ast.Value {
+	if t := o.Get(ast.StringTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+func str(v ast.Value) (string, bool) {
+	s, ok := v.(ast.String)
+	return string(s), ok
 }

@@ -69,9 +69,8 @@ app_ns(n) if {
 namespace_objects := {name(n): n | some n in objects("Namespace")}
 
 # namespaces: every namespace the input shows, by object or by use.
-namespaces contains name(n) if some n in objects("Namespace")
-
-namespaces contains n if {
+namespaces := input.derived.namespaces if input.derived.namespaces
+else := {name(n) | some n in objects("Namespace")} | {n |
 	some key, list in input.objects
 	some obj in list
 	n := ns(obj)
@@ -114,7 +113,8 @@ workload_kinds := ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"
 
 # present: refs of every object in the input, to drop owned objects whose
 # owner is also in the input (findings go on the owner).
-present contains [o.kind, ns(o), name(o)] if {
+present := input.derived.present if input.derived.present
+else := {[o.kind, ns(o), name(o)] |
 	some k in workload_kinds
 	some o in objects(k)
 }
@@ -128,7 +128,8 @@ owned(obj) if {
 # workloads_by_ref: every object of a workload kind by [kind, namespace,
 # name], built once (lib.group: sets, so duplicates cannot conflict). Read
 # it with workload_objects(kind, n, nm).
-workloads_by_ref := group([[[o.kind, ns(o), name(o)], o] |
+workloads_by_ref := input.derived.workloads_by_ref if input.derived.workloads_by_ref
+else := group([[[o.kind, ns(o), name(o)], o] |
 	some k in workload_kinds
 	some o in objects(k)
 ])
@@ -149,7 +150,8 @@ controller(o) := ref if {
 # controller references (a set: duplicates cannot conflict). Read it with
 # object.get(lib.owner_refs, [[kind, ns, name]], set()) (an array key goes
 # inside a one-element path: object.get reads a bare array as a path).
-owner_refs := group([[[key, n, name(o)], ref] |
+owner_refs := input.derived.owner_refs if input.derived.owner_refs
+else := group([[[key, n, name(o)], ref] |
 	some key, list in input.objects
 	some o in list
 	n := ns(o)
@@ -171,7 +173,8 @@ top_owners(kind, n, nm) := s if {
 # controller is that workload and in the input (Pod -> ReplicaSet ->
 # Deployment, Pod -> Job -> CronJob). Built once; read it with
 # pods_of(w) or object.get(lib.pods_by_owner, [[kind, ns, name]], set()).
-pods_by_owner := group([[[k, n, nm], p] |
+pods_by_owner := input.derived.pods_by_owner if input.derived.pods_by_owner
+else := group([[[k, n, nm], p] |
 	some p in objects("Pod")
 	n := ns(p)
 	ref := controller(p)
@@ -195,7 +198,8 @@ pod_template(obj) := obj if obj.kind == "Pod"
 
 # workloads: one entry per owning workload (or bare pod), with its pod
 # template's metadata and spec.
-workloads contains w if {
+workloads := input.derived.workloads if input.derived.workloads
+else := {w |
 	some k in workload_kinds
 	some obj in objects(k)
 	not owned(obj)
