@@ -3,7 +3,6 @@ package collectors
 import (
 	"github.com/meshaudit/meshaudit/snapshot"
 	"sort"
-	"strings"
 )
 
 // KindSpec is one kind the live collector reads.
@@ -75,16 +74,6 @@ var LiveKinds = []KindSpec{
 
 // SecretKind is read (names only) when the operator enables it.
 var SecretKind = KindSpec{Group: "", Versions: []string{"v1"}, Resource: "secrets", Kind: "Secret", Namespaced: true, MetadataOnly: true}
-
-// IstioKind reports whether a kind key belongs to an Istio API group.
-func IstioKind(key string) bool {
-	for _, k := range LiveKinds {
-		if k.Key() == key {
-			return strings.HasSuffix(k.Group, ".istio.io")
-		}
-	}
-	return false
-}
 
 // RBACRule is one rule of the read-only ClusterRole.
 type RBACRule struct {

@@ -64,7 +64,7 @@ func TestNoIstio(t *testing.T) {
 	readsIstio := map[string]bool{}
 	for _, r := range cat.Rules {
 		for _, in := range r.Inputs {
-			if collectors.IstioKind(in) {
+			if snapshot.IstioKind(in) {
 				readsIstio[r.ID] = true
 			}
 		}

@@ -328,7 +328,7 @@ func meshNotInstalled(s *snapshot.Snapshot) string {
 	}
 	n := 0
 	for _, k := range s.Kinds {
-		if !istioKey(k.Kind) {
+		if !snapshot.IstioKind(k.Kind) {
 			continue
 		}
 		if k.Status != snapshot.StatusAbsent {
@@ -342,19 +342,6 @@ func meshNotInstalled(s *snapshot.Snapshot) string {
 	return "Istio is not installed: the API server serves none of Istio's kinds (no *.istio.io CRDs)"
 }
 
-func istioKey(key string) bool {
-	_, group, ok := strings.Cut(key, ".")
-	return ok && strings.HasSuffix(group, ".istio.io") || istioKinds[key]
-}
-
-// istioKinds are the bare kind keys of Istio's groups (snapshot.Key drops
-// the group for *.istio.io).
-var istioKinds = map[string]bool{
-	"VirtualService": true, "DestinationRule": true, "Gateway": true, "ServiceEntry": true, "Sidecar": true,
-	"EnvoyFilter": true, "WorkloadEntry": true, "WorkloadGroup": true, "ProxyConfig": true,
-	"PeerAuthentication": true, "AuthorizationPolicy": true, "RequestAuthentication": true, "Telemetry": true, "WasmPlugin": true,
-}
-
 func readsIstio(r rules.Rule) bool {
 	for _, q := range r.Requires {
 		if q == rules.RequiresIstio {
@@ -362,7 +349,7 @@ func readsIstio(r rules.Rule) bool {
 		}
 	}
 	for _, k := range r.Inputs {
-		if istioKey(k) {
+		if snapshot.IstioKind(k) {
 			return true
 		}
 	}

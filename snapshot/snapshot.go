@@ -133,6 +133,17 @@ func knownGroup(g string) bool {
 	return strings.HasSuffix(g, ".istio.io")
 }
 
+// istioKinds are the kinds of Istio's API groups (*.istio.io), by key: Key
+// drops those groups, so the bare kind names them.
+var istioKinds = map[string]bool{
+	"VirtualService": true, "DestinationRule": true, "Gateway": true, "ServiceEntry": true, "Sidecar": true,
+	"EnvoyFilter": true, "WorkloadEntry": true, "WorkloadGroup": true, "ProxyConfig": true,
+	"PeerAuthentication": true, "AuthorizationPolicy": true, "RequestAuthentication": true, "Telemetry": true, "WasmPlugin": true,
+}
+
+// IstioKind reports whether a kind key belongs to an Istio API group.
+func IstioKind(key string) bool { return istioKinds[key] }
+
 // Sort orders objects, kinds and parse errors canonically.
 func (s *Snapshot) Sort() {
 	sort.SliceStable(s.Objects, func(i, j int) bool {
