@@ -23,6 +23,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/internal/testutil"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -563,26 +564,9 @@ func checkSameAsFaultFree(t *testing.T, base, s *faultScan) {
 	sj, ss, st := s.normalized()
 	for _, o := range []struct{ name, got, want string }{{"JSON", sj, bj}, {"SARIF", ss, bs}, {"table", st, bt}} {
 		if o.got != o.want {
-			t.Errorf("%s report differs from the fault-free scan's:\n%s", o.name, firstDiff(o.got, o.want))
+			t.Errorf("%s report differs from the fault-free scan's:\n%s", o.name, testutil.FirstDiff(o.want, o.got))
 		}
 	}
-}
-
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d:\n  got:  %s\n  want: %s", i+1, gl, wl)
-		}
-	}
-	return "(no line differs)"
 }
 
 // checkFaultedKinds: the faulted kinds end with their status and a reason

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/internal/testutil"
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -100,7 +100,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != string(want) {
-				t.Fatalf("%s differs from %s (MESHAUDIT_UPDATE_GOLDEN=1 refreshes it):\n%s", name, path, lineDiff(string(want), got))
+				t.Fatalf("%s differs from %s (MESHAUDIT_UPDATE_GOLDEN=1 refreshes it):\n%s", name, path, testutil.FirstDiff(string(want), got))
 			}
 			// Rendering twice gives the same bytes.
 			var again bytes.Buffer
@@ -110,24 +110,6 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lineDiff shows the first differing lines.
-func lineDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, w, g)
-		}
-	}
-	return ""
 }
 
 func sarifSchema(t *testing.T) *jsonschema.Schema {
