@@ -132,7 +132,7 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 		if err != nil {
 			return nil, &exitError{code: ExitUsage, err: err}
 		}
-		if c := a.v.GetString("cluster-name"); a.flagSet("cluster-name") && c != "" {
+		if c := a.v.GetString("cluster-name"); c != "" {
 			s.Cluster = c
 		}
 		return s, nil
@@ -160,8 +160,6 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 	}), nil
 }
 
-// flagSet reports whether a setting was given (flag, env or config).
-func (a *app) flagSet(key string) bool { return a.v.IsSet(key) && a.v.GetString(key) != "" }
 
 // sourceDateEpoch honours SOURCE_DATE_EPOCH for the collection time of
 // manifest snapshots (which otherwise have none).
