@@ -160,7 +160,6 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 	}), nil
 }
 
-
 // sourceDateEpoch honours SOURCE_DATE_EPOCH for the collection time of
 // manifest snapshots (which otherwise have none).
 func sourceDateEpoch() (time.Time, error) {
