@@ -36,6 +36,11 @@ type Engine struct {
 	groups  []group                           // rules split across cores
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	toolVer string
+	// Release lets Evaluate drop each object's decoded map (Object.Object)
+	// once it is converted for OPA: the caller will not read the objects
+	// again (no exceptions, no evidence bundle), and a large snapshot is
+	// then not held twice.
+	Release bool
 	// Deadline bounds one evaluation of the rule set, and then of each rule
 	// on its own; a rule that runs past it is unknown. 0: DefaultDeadline.
 	Deadline time.Duration
@@ -178,7 +183,7 @@ type rawFinding struct {
 
 // Evaluate runs every rule over the snapshot.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, error) {
-	val, err := inputValue(s)
+	val, err := inputValue(s, e.Release)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}
@@ -668,23 +673,32 @@ func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string
 }
 
 // inputValue builds the Rego input document of a snapshot as an ast.Value
-// (the same value as ast.InterfaceToValue(Input(s))), converting the objects
-// on every core, plus input.derived (see derive) when every object has the
-// shape it assumes.
-func inputValue(s *snapshot.Snapshot) (ast.Value, error) {
+// (equal to ast.InterfaceToValue(Input(s))), converting the objects on
+// every core, plus input.derived (see derive) when every object has the
+// shape it assumes. Equal strings and equal sub-documents share one term
+// (see converter). With release, each object's decoded map is dropped once
+// converted, so that the snapshot's maps and their ast copy are not held
+// together.
+func inputValue(s *snapshot.Snapshot, release bool) (ast.Value, error) {
 	terms := make([]*ast.Term, len(s.Objects))
 	errs := make([]error, len(s.Objects))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
+		// Contiguous shares: neighbouring objects (the pods of one
+		// ReplicaSet) are the ones most alike.
+		lo, hi := w*len(s.Objects)/workers, (w+1)*len(s.Objects)/workers
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			for i := w; i < len(s.Objects); i += workers {
-				v, err := ast.InterfaceToValue(s.Objects[i].Object)
-				terms[i], errs[i] = ast.NewTerm(v), err
+			c := newConverter()
+			for i := lo; i < hi; i++ {
+				terms[i], errs[i] = c.term(s.Objects[i].Object)
+				if release {
+					s.Objects[i].Object = nil
+				}
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
