@@ -9,8 +9,9 @@ import (
 
 // FromSnapshotFile reads a saved snapshot ("-" reads standard input through
 // in) and redacts it again. The snapshot is evaluated as it was collected: its cluster, source
-// and kind statuses are kept.
-func FromSnapshotFile(path string, in *os.File, rootNamespace string) (*snapshot.Snapshot, error) {
+// and kind statuses are kept. convert, when not nil, is called on each object
+// once redacted (see FileOptions.Convert), from the decoding goroutines.
+func FromSnapshotFile(path string, in *os.File, rootNamespace string, convert func(*snapshot.Object)) (*snapshot.Snapshot, error) {
 	f := in
 	if path != Stdin {
 		var err error
@@ -19,14 +20,17 @@ func FromSnapshotFile(path string, in *os.File, rootNamespace string) (*snapshot
 		}
 		defer f.Close()
 	}
-	s, err := snapshot.Read(f)
+	// Redact again, as each object is decoded: a snapshot from elsewhere
+	// may not have been.
+	s, err := snapshot.ReadEach(f, func(o *snapshot.Object) {
+		snapshot.DropNulls(o.Object)
+		snapshot.Redact(o.Kind, o.Object, rootNamespace)
+		if convert != nil {
+			convert(o)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot %s: %w", path, err)
-	}
-	// Redact again: a snapshot from elsewhere may not have been.
-	for i := range s.Objects {
-		snapshot.DropNulls(s.Objects[i].Object)
-		snapshot.Redact(s.Objects[i].Kind, s.Objects[i].Object, rootNamespace)
 	}
 	s.Sort()
 	return s, nil
