@@ -103,11 +103,12 @@ func (a *app) params() (policies.Params, error) {
 }
 
 // collect builds the snapshots: one from -f paths or --snapshot, else one
-// per live cluster.
-func (a *app) collect(ctx context.Context, params policies.Params) ([]*snapshot.Snapshot, error) {
+// per live cluster. convert, when not nil, converts the objects of files and
+// saved snapshots for evaluation as they are read (releasing their maps).
+func (a *app) collect(ctx context.Context, params policies.Params, convert func(*snapshot.Object)) ([]*snapshot.Snapshot, error) {
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
-		s, err := a.collectOne(params)
+		s, err := a.collectOne(params, convert)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +118,7 @@ func (a *app) collect(ctx context.Context, params policies.Params) ([]*snapshot.
 }
 
 // collectOne builds the snapshot from -f paths or --snapshot.
-func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
+func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object)) (*snapshot.Snapshot, error) {
 	files := a.list("file")
 	snapPath := a.v.GetString("snapshot")
 	switch {
@@ -128,7 +129,7 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 		if snapPath == collectors.Stdin && in == nil {
 			return nil, usageErr("--snapshot -: standard input is not readable")
 		}
-		s, err := collectors.FromSnapshotFile(snapPath, in, params.RootNamespace)
+		s, err := collectors.FromSnapshotFile(snapPath, in, params.RootNamespace, convert)
 		if err != nil {
 			return nil, &exitError{code: ExitUsage, err: err}
 		}
@@ -157,6 +158,7 @@ func (a *app) collectOne(params policies.Params) (*snapshot.Snapshot, error) {
 		CollectedAt:      collectedAt,
 		MaxDocumentBytes: a.v.GetInt("max-document-bytes"),
 		MaxFileBytes:     a.v.GetInt64("max-file-bytes"),
+		Convert:          convert,
 	}), nil
 }
 
@@ -264,7 +266,16 @@ func (a *app) scan(ctx context.Context) (err error) {
 		}
 		engc <- b
 	}()
-	snaps, err := a.collect(ctx, params)
+	// Exceptions read objects' labels and annotations, and an evidence
+	// bundle holds the snapshot; otherwise nothing reads the objects after
+	// evaluation, and they are converted for evaluation as they are read,
+	// releasing their decoded maps.
+	release := a.v.GetString("exceptions") == "" && !a.v.GetBool("self-declared-exceptions") && a.v.GetString("evidence-dir") == ""
+	var convert func(*snapshot.Object)
+	if release {
+		convert = evaluate.NewConverter().Convert
+	}
+	snaps, err := a.collect(ctx, params, convert)
 	if err != nil {
 		return err
 	}
@@ -301,10 +312,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 		}
 	}
 	selfDeclared := a.v.GetBool("self-declared-exceptions")
-	// Exceptions read objects' labels and annotations, and an evidence
-	// bundle holds the snapshot; otherwise nothing reads the objects after
-	// evaluation, and the engine may drop them as it converts them.
-	eng.Release = len(excs) == 0 && !selfDeclared && a.v.GetString("evidence-dir") == ""
+	eng.Release = release
 	now := time.Now()
 	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
 		now = t

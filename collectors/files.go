@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -42,6 +41,11 @@ type FileOptions struct {
 	CollectedAt      time.Time // zero: leave unset (see snapshot.Snapshot.CollectedAt)
 	MaxDocumentBytes int       // a larger YAML document is a parse error; 0: DefaultMaxDocumentBytes
 	MaxFileBytes     int64     // a larger file (or stdin) is a parse error, never read whole; 0: DefaultMaxFileBytes
+	// Convert, when set, is called on each object once it is complete
+	// (redacted), in input order; evaluate.Converter.Convert converts it
+	// for evaluation and drops its map (Object.Object), so that the decoded
+	// maps of the whole input are never held at once.
+	Convert func(*snapshot.Object)
 }
 
 // Input limits, so that memory stays bounded whatever the input. YAML alias
@@ -108,6 +112,7 @@ type fileJob struct {
 	display string
 	data    []byte
 	results []decoded
+	done    chan struct{} // closed once results are set
 }
 
 // decoded is the outcome of one document: an object, or a parse error.
@@ -210,30 +215,35 @@ func (r *fileReader) file(p string) {
 	r.jobs = append(r.jobs, &fileJob{path: p, display: r.display(p)})
 }
 
-// decodeAll reads and decodes the queued inputs on every core, then adds
-// their objects and parse errors in input order.
+// decodeAll reads and decodes the queued inputs on every core and adds
+// their objects and parse errors in input order, each input as soon as it
+// and those before it are decoded (so that, with FileOptions.Convert, the
+// decoded maps of only a few inputs are alive at once).
 func (r *fileReader) decodeAll() {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > len(r.jobs) {
 		workers = len(r.jobs)
 	}
 	next := make(chan *fileJob)
-	var wg sync.WaitGroup
+	for _, j := range r.jobs {
+		j.done = make(chan struct{})
+	}
 	for i := 0; i < workers; i++ {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for j := range next {
 				r.decodeJob(j)
+				close(j.done)
 			}
 		}()
 	}
+	go func() {
+		for _, j := range r.jobs {
+			next <- j
+		}
+		close(next)
+	}()
 	for _, j := range r.jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
-	for _, j := range r.jobs {
+		<-j.done
 		for _, d := range j.results {
 			if d.obj == nil {
 				r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: j.display, Line: d.line, Reason: d.err})
@@ -448,6 +458,9 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 	}
 	r.seen[id] = fmt.Sprintf("%s:%d", file, line)
 	snapshot.Redact(kind, obj, r.opts.RootNamespace)
+	if r.opts.Convert != nil {
+		r.opts.Convert(&o)
+	}
 	r.snap.Objects = append(r.snap.Objects, o)
 }
 

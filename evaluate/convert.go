@@ -1,8 +1,37 @@
 package evaluate
 
 import (
+	"sync"
+
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/meshaudit/meshaudit/snapshot"
 )
+
+// Converter converts objects for evaluation as a collector reads them
+// (collectors.FileOptions.Convert, snapshot.ReadEach), from any goroutine,
+// sharing equal sub-documents across all of them. Evaluate then reads
+// Object.Value instead of converting Object, which the conversion drops:
+// the input is never held both as decoded maps and as OPA's value.
+type Converter struct {
+	mu sync.Mutex
+	c  *converter
+}
+
+// NewConverter returns an empty converter; use one per snapshot.
+func NewConverter() *Converter { return &Converter{c: newConverter()} }
+
+// Convert sets o.Value and releases o.Object. An object that cannot be
+// converted (a value of no JSON type) is left as it is, for Evaluate to
+// report.
+func (c *Converter) Convert(o *snapshot.Object) {
+	c.mu.Lock()
+	t, err := c.c.term(o.Object)
+	c.mu.Unlock()
+	if err == nil {
+		o.Value, o.Object = t, nil
+	}
+}
 
 // converter turns a decoded JSON document (map[string]any, []any, string,
 // json.Number, float64, bool, nil) into an ast term, like

@@ -1,8 +1,12 @@
 package evaluate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +14,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/snapshot"
 )
 
 func TestConverterEqualsInterfaceToValue(t *testing.T) {
@@ -80,5 +85,64 @@ func TestEvaluateRelease(t *testing.T) {
 	}
 	if string(kept) != string(dropped) {
 		t.Fatal("the report differs with Release")
+	}
+}
+
+// Objects converted as they are read (files and saved snapshots) evaluate to
+// the same report as objects converted by Evaluate, and cannot be written
+// back as a snapshot.
+func TestConvertWhileCollecting(t *testing.T) {
+	ctx := context.Background()
+	e, _, err := NewEmbedded(ctx, policies.Defaults(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func(convert func(*snapshot.Object)) *snapshot.Snapshot {
+		return collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/talk-ibm"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: "..", Convert: convert})
+	}
+	report := func(s *snapshot.Snapshot) string {
+		rep, err := e.Evaluate(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(rep)
+		return string(b)
+	}
+	want := report(files(nil))
+	s := files(NewConverter().Convert)
+	for _, o := range s.Objects {
+		if o.Object != nil || o.Value == nil {
+			t.Fatalf("%s was not converted and released", o.Ref().FQN())
+		}
+	}
+	if err := s.Write(io.Discard); err == nil || !strings.Contains(err.Error(), "released") {
+		t.Fatalf("writing a released snapshot: %v", err)
+	}
+	if got := report(s); got != want {
+		t.Fatal("the report of objects converted while collecting differs")
+	}
+
+	// A saved snapshot, converted as it is read.
+	var buf bytes.Buffer
+	if err := files(nil).Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "snap.json")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := collectors.FromSnapshotFile(path, nil, "istio-system", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := collectors.FromSnapshotFile(path, nil, "istio-system", NewConverter().Convert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.Objects[0].Object != nil {
+		t.Fatal("snapshot objects were not released")
+	}
+	if report(plain) != report(conv) {
+		t.Fatal("the report of a snapshot converted as it is read differs")
 	}
 }

@@ -693,6 +693,10 @@ func inputValue(s *snapshot.Snapshot, release bool) (ast.Value, error) {
 			defer wg.Done()
 			c := newConverter()
 			for i := lo; i < hi; i++ {
+				if t, ok := s.Objects[i].Value.(*ast.Term); ok && s.Objects[i].Object == nil {
+					terms[i] = t // converted as it was collected
+					continue
+				}
 				terms[i], errs[i] = c.term(s.Objects[i].Object)
 				if release {
 					s.Objects[i].Object = nil

@@ -73,6 +73,11 @@ type Object struct {
 	File       string         `json:"file,omitempty"`
 	Line       int            `json:"line,omitempty"`
 	Object     map[string]any `json:"object"`
+	// Value is the object already converted for the evaluator (an OPA ast
+	// term, see evaluate.Converter) when the collector was asked to convert
+	// objects as it read them; Object is then nil. Never serialized: a
+	// snapshot whose objects were converted cannot be written.
+	Value any `json:"-"`
 }
 
 // Group returns the API group of the object ("" for core).
@@ -190,6 +195,11 @@ func (s *Snapshot) KindState(key string) (status, reason string) {
 
 // Write encodes the snapshot as indented JSON.
 func (s *Snapshot) Write(w io.Writer) error {
+	for i := range s.Objects {
+		if s.Objects[i].Object == nil && s.Objects[i].Value != nil {
+			return fmt.Errorf("snapshot object %s was converted for evaluation and released; it cannot be written", s.Objects[i].Ref().FQN())
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -197,11 +207,14 @@ func (s *Snapshot) Write(w io.Writer) error {
 }
 
 // Read decodes a snapshot and checks its version.
-func Read(r io.Reader) (*Snapshot, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	var s Snapshot
-	if err := dec.Decode(&s); err != nil {
+func Read(r io.Reader) (*Snapshot, error) { return ReadEach(r, nil) }
+
+// ReadEach decodes a snapshot as Read does, decoding the objects on every
+// core (a 100k-object snapshot is hundreds of megabytes of JSON) and calling
+// each, when not nil, on every object from the decoding goroutine.
+func ReadEach(r io.Reader, each func(*Object)) (*Snapshot, error) {
+	s, err := readStream(r, each)
+	if err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
 	if s.SchemaVersion != SchemaVersion {
@@ -209,7 +222,7 @@ func Read(r io.Reader) (*Snapshot, error) {
 	}
 	for i := range s.Objects {
 		o := &s.Objects[i]
-		if o.Kind == "" || o.Name == "" || o.Object == nil {
+		if o.Kind == "" || o.Name == "" || (o.Object == nil && o.Value == nil) {
 			return nil, fmt.Errorf("snapshot object %d: kind, name and object are required", i)
 		}
 	}
@@ -219,5 +232,5 @@ func Read(r io.Reader) (*Snapshot, error) {
 	if s.ParseErrors == nil {
 		s.ParseErrors = []ParseError{}
 	}
-	return &s, nil
+	return s, nil
 }
