@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/profiler"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/meshaudit/meshaudit/internal/gen"
@@ -139,7 +139,7 @@ var _ = snapshot.SchemaVersion
 
 // ruleCosts times each rule's own prepared query over the snapshot.
 func (e *Engine) ruleCosts(ctx context.Context, s *snapshot.Snapshot) map[string]time.Duration {
-	val, err := ast.InterfaceToValue(Input(s))
+	val, err := inputValue(s, false) // as Evaluate builds it, input.derived included
 	if err != nil {
 		panic(err)
 	}
@@ -150,4 +150,33 @@ func (e *Engine) ruleCosts(ctx context.Context, s *snapshot.Snapshot) map[string
 		out[r.ID] = time.Since(start)
 	}
 	return out
+}
+
+// TestRegoProfile runs the whole rule set in one query under OPA's profiler
+// over a generated snapshot and prints the costliest expressions (file:line,
+// time, evaluations). Run with MESHAUDIT_REGO_PROFILE=SIZE, e.g.
+//
+//	MESHAUDIT_REGO_PROFILE=10000 go test ./evaluate/ -run TestRegoProfile -v
+func TestRegoProfile(t *testing.T) {
+	size := os.Getenv("MESHAUDIT_REGO_PROFILE")
+	if size == "" {
+		t.Skip("set MESHAUDIT_REGO_PROFILE=10000 to profile the policies' expressions")
+	}
+	t.Setenv("MESHAUDIT_BENCH_SIZES", size)
+	e := benchEngine(t)
+	s := gen.Generate(gen.Config{Objects: gen.BenchSizes()[0], Seed: 1}).Snapshot("bench")
+	val, err := inputValue(s, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := profiler.New()
+	for _, g := range e.groups {
+		if _, err := g.query.Eval(context.Background(), rego.EvalParsedInput(val), rego.EvalQueryTracer(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Log("time\tevals\tredos\tlocation")
+	for _, st := range p.ReportTopNResults(40, []string{"total_time_ns"}) {
+		t.Logf("%.3fs\t%d\t%d\t%s", float64(st.ExprTimeNs)/1e9, st.NumEval, st.NumRedo, st.Location)
+	}
 }
