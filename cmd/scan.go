@@ -103,18 +103,26 @@ func (a *app) params() (policies.Params, error) {
 }
 
 // collect builds the snapshots: one from -f paths or --snapshot, else one
-// per live cluster. convert, when not nil, converts the objects of files and
-// saved snapshots for evaluation as they are read (releasing their maps).
-func (a *app) collect(ctx context.Context, params policies.Params, convert func(*snapshot.Object)) ([]*snapshot.Snapshot, error) {
+// per live cluster. With release, objects are converted for evaluation as
+// they are read, releasing their decoded maps (evaluate.Converter).
+func (a *app) collect(ctx context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
-		s, err := a.collectOne(params, convert)
+		s, err := a.collectOne(params, converter(release))
 		if err != nil {
 			return nil, err
 		}
 		return []*snapshot.Snapshot{s}, nil
 	}
-	return a.collectLive(ctx, params)
+	return a.collectLive(ctx, params, release)
+}
+
+// converter returns a new snapshot's object converter, or nil.
+func converter(release bool) func(*snapshot.Object) {
+	if !release {
+		return nil
+	}
+	return evaluate.NewConverter().Convert
 }
 
 // collectOne builds the snapshot from -f paths or --snapshot.
@@ -271,11 +279,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	// evaluation, and they are converted for evaluation as they are read,
 	// releasing their decoded maps.
 	release := a.v.GetString("exceptions") == "" && !a.v.GetBool("self-declared-exceptions") && a.v.GetString("evidence-dir") == ""
-	var convert func(*snapshot.Object)
-	if release {
-		convert = evaluate.NewConverter().Convert
-	}
-	snaps, err := a.collect(ctx, params, convert)
+	snaps, err := a.collect(ctx, params, release)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ the last-applied-configuration annotation are never written.`,
 			if err != nil {
 				return err
 			}
-			snaps, err := a.collect(cmd.Context(), params, nil)
+			snaps, err := a.collect(cmd.Context(), params, false)
 			if cerr := cmd.Context().Err(); cerr != nil {
 				return interrupted(cerr)
 			}

@@ -25,6 +25,9 @@ func NewConverter() *Converter { return &Converter{c: newConverter()} }
 // converted (a value of no JSON type) is left as it is, for Evaluate to
 // report.
 func (c *Converter) Convert(o *snapshot.Object) {
+	if o.Object == nil {
+		return // converted already
+	}
 	c.mu.Lock()
 	t, err := c.c.term(o.Object)
 	c.mu.Unlock()
