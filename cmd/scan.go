@@ -215,11 +215,17 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			restore, err := a.tuneMemory(cmd)
+			if err != nil {
+				return err
+			}
+			defer restore()
 			return a.withProxy(cmd.Context(), a.scan)
 		},
 	}
 	addInputFlags(c)
 	addProxyFlags(c)
+	addMemoryFlags(c)
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")

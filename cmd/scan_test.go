@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"runtime/debug"
+
 	"bytes"
 	"encoding/json"
+	"github.com/spf13/viper"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +48,8 @@ func TestExitCodes(t *testing.T) {
 		{"no input and no cluster", []string{"scan"}, ExitUsage},
 		{"unknown flag", []string{"scan", "--frobnicate"}, ExitUsage},
 		{"bad fail-on", []string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "urgent"}, ExitUsage},
+		{"bad memory limit", []string{"scan", "-f", "testdata/cli/good.yaml", "--memory-limit", "lots"}, ExitUsage},
+		{"negative memory limit", []string{"scan", "-f", "testdata/cli/good.yaml", "--memory-limit", "-1Gi"}, ExitUsage},
 		{"bad format", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "xml"}, ExitUsage},
 		{"two stdout formats", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "json", "-o", "sarif"}, ExitUsage},
 		{"file and snapshot", []string{"scan", "-f", "testdata/cli/good.yaml", "--snapshot", "x.json"}, ExitUsage},
@@ -244,4 +249,48 @@ func TestParamsLayers(t *testing.T) {
 	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--param", "min_replica=3"); code != ExitUsage || !strings.Contains(stderr, "min_replica") {
 		t.Fatalf("unknown --param: %d %s", code, stderr)
 	}
+}
+
+// A scan sets its GC target and soft memory limit for its own duration
+// only, and GOMEMLIMIT wins over the default limit.
+func TestScanMemorySettingsRestored(t *testing.T) {
+	prevLimit := debug.SetMemoryLimit(-1)
+	prevGC := debug.SetGCPercent(-1)
+	debug.SetGCPercent(prevGC)
+	for _, args := range [][]string{{"--memory-limit", "2Gi"}, {"--memory-limit", "0"}, nil} {
+		if code, _, stderr := run(t, "", append([]string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "none", "-o", "json"}, args...)...); code != ExitOK {
+			t.Fatalf("scan %v: exit %d: %s", args, code, stderr)
+		}
+		if got := debug.SetMemoryLimit(-1); got != prevLimit {
+			t.Fatalf("scan %v left the memory limit at %d, was %d", args, got, prevLimit)
+		}
+		if got := debug.SetGCPercent(-1); got != prevGC {
+			t.Fatalf("scan %v left GOGC at %d, was %d", args, got, prevGC)
+		}
+		debug.SetGCPercent(prevGC)
+	}
+	a := &app{v: viper.New()}
+	c := newScanCommand(a)
+	if err := a.loadConfig(c); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMEMLIMIT", "3GiB")
+	restore, err := a.tuneMemory(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != prevLimit {
+		t.Errorf("with GOMEMLIMIT set, the default limit replaced it: %d", got)
+	}
+	restore()
+	if err := c.Flags().Set("memory-limit", "512Mi"); err != nil {
+		t.Fatal(err)
+	}
+	if restore, err = a.tuneMemory(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 512<<20 {
+		t.Errorf("an explicit --memory-limit 512Mi gave %d", got)
+	}
+	restore()
 }

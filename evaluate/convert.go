@@ -1,7 +1,10 @@
 package evaluate
 
 import (
+	"encoding/json"
+	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -10,16 +13,28 @@ import (
 
 // Converter converts objects for evaluation as a collector reads them
 // (collectors.FileOptions.Convert, snapshot.ReadEach), from any goroutine,
-// sharing equal sub-documents across all of them. Evaluate then reads
-// Object.Value instead of converting Object, which the conversion drops:
-// the input is never held both as decoded maps and as OPA's value.
+// sharing equal sub-documents. Evaluate then reads Object.Value instead of
+// converting Object, which the conversion drops: the input is never held
+// both as decoded maps and as OPA's value. It keeps one table per core, so
+// that the decoding goroutines do not wait for each other (an equal
+// document converted by two of them is shared within each table only).
 type Converter struct {
+	shards []shard
+}
+
+type shard struct {
 	mu sync.Mutex
 	c  *converter
 }
 
 // NewConverter returns an empty converter; use one per snapshot.
-func NewConverter() *Converter { return &Converter{c: newConverter()} }
+func NewConverter() *Converter {
+	c := &Converter{shards: make([]shard, runtime.GOMAXPROCS(0))}
+	for i := range c.shards {
+		c.shards[i].c = newConverter()
+	}
+	return c
+}
 
 // Convert sets o.Value and releases o.Object. An object that cannot be
 // converted (a value of no JSON type) is left as it is, for Evaluate to
@@ -28,12 +43,23 @@ func (c *Converter) Convert(o *snapshot.Object) {
 	if o.Object == nil {
 		return // converted already
 	}
-	c.mu.Lock()
-	t, err := c.c.term(o.Object)
-	c.mu.Unlock()
+	sh := c.lock()
+	t, err := sh.c.term(o.Object)
+	sh.mu.Unlock()
 	if err == nil {
 		o.Value, o.Object = t, nil
 	}
+}
+
+// lock locks a free shard, else waits for the first.
+func (c *Converter) lock() *shard {
+	for i := range c.shards {
+		if c.shards[i].mu.TryLock() {
+			return &c.shards[i]
+		}
+	}
+	c.shards[0].mu.Lock()
+	return &c.shards[0]
 }
 
 // converter turns a decoded JSON document (map[string]any, []any, string,
@@ -45,13 +71,28 @@ func (c *Converter) Convert(o *snapshot.Object) {
 // input are never modified during evaluation, so sharing them is safe; it
 // shrinks the input value several-fold and with it the garbage collector's
 // work.
+//
+// Children are converted first, so equal sub-documents are already the same
+// term: an array or object is identified by its children's pointers (and
+// its keys), hashed and compared without walking them, and built only when
+// it is new. Numbers are shared only when spelled alike (1 and 1.0 are equal
+// in Rego but print differently), so sharing never changes what a policy
+// can observe.
 type converter struct {
-	strs map[string]*ast.Term
-	comp map[int][]*ast.Term // arrays and objects by hash
+	strs  map[string]*ast.Term
+	nums  map[json.Number]*ast.Term
+	comp  map[uint64][]*ast.Term // arrays and objects by children's hash
+	stack []*ast.Term            // children of the documents being converted
 }
 
+var (
+	nullTerm  = ast.NullTerm()
+	trueTerm  = ast.BooleanTerm(true)
+	falseTerm = ast.BooleanTerm(false)
+)
+
 func newConverter() *converter {
-	return &converter{strs: map[string]*ast.Term{}, comp: map[int][]*ast.Term{}}
+	return &converter{strs: map[string]*ast.Term{}, nums: map[json.Number]*ast.Term{}, comp: map[uint64][]*ast.Term{}}
 }
 
 func (c *converter) str(s string) *ast.Term {
@@ -63,93 +104,122 @@ func (c *converter) str(s string) *ast.Term {
 	return t
 }
 
+// mix is SplitMix64's finalizer.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+func id(t *ast.Term) uint64 { return uint64(uintptr(unsafe.Pointer(t))) }
+
 func (c *converter) term(x any) (*ast.Term, error) {
 	switch x := x.(type) {
+	case nil:
+		return nullTerm, nil
+	case bool:
+		if x {
+			return trueTerm, nil
+		}
+		return falseTerm, nil
 	case string:
 		return c.str(x), nil
+	case json.Number:
+		if t, ok := c.nums[x]; ok {
+			return t, nil
+		}
+		v, err := ast.InterfaceToValue(x)
+		if err != nil {
+			return nil, err
+		}
+		t := ast.NewTerm(v)
+		c.nums[x] = t
+		return t, nil
 	case []any:
-		elems := make([]*ast.Term, len(x))
-		for i, e := range x {
+		mark := len(c.stack)
+		h := uint64(0x9e3779b97f4a7c15)
+		for _, e := range x {
 			t, err := c.term(e)
 			if err != nil {
+				c.stack = c.stack[:mark]
 				return nil, err
 			}
-			elems[i] = t
+			c.stack = append(c.stack, t)
+			h = mix(h ^ id(t))
 		}
-		return c.cons(ast.ArrayTerm(elems...)), nil
+		elems := c.stack[mark:]
+		defer func() { c.stack = c.stack[:mark] }()
+		for _, u := range c.comp[h] {
+			if a, ok := u.Value.(*ast.Array); ok && a.Len() == len(elems) && sameElems(a, elems) {
+				return u, nil
+			}
+		}
+		t := ast.ArrayTerm(append([]*ast.Term(nil), elems...)...)
+		c.comp[h] = append(c.comp[h], t)
+		return t, nil
 	case map[string]any:
-		items := make([][2]*ast.Term, 0, len(x))
+		mark := len(c.stack)
+		h := uint64(0)
 		for k, v := range x {
 			t, err := c.term(v)
 			if err != nil {
+				c.stack = c.stack[:mark]
 				return nil, err
 			}
-			items = append(items, [2]*ast.Term{c.str(k), t})
+			kt := c.str(k)
+			c.stack = append(c.stack, kt, t)
+			h += mix(id(kt)*31 ^ id(t)) // order-independent
 		}
-		return c.cons(ast.ObjectTerm(items...)), nil
+		h = mix(h ^ uint64(len(x)))
+		kvs := c.stack[mark:]
+		defer func() { c.stack = c.stack[:mark] }()
+		for _, u := range c.comp[h] {
+			if o, ok := u.Value.(ast.Object); ok && o.Len() == len(kvs)/2 && sameItems(o, kvs) {
+				return u, nil
+			}
+		}
+		items := make([][2]*ast.Term, len(kvs)/2)
+		for i := range items {
+			items[i] = [2]*ast.Term{kvs[2*i], kvs[2*i+1]}
+		}
+		t := ast.ObjectTerm(items...)
+		c.comp[h] = append(c.comp[h], t)
+		return t, nil
 	default:
 		v, err := ast.InterfaceToValue(x)
 		if err != nil {
 			return nil, err
 		}
+		if n, ok := v.(ast.Number); ok { // float64, int... (decoded without UseNumber)
+			if t, ok := c.nums[json.Number(n)]; ok {
+				return t, nil
+			}
+			t := ast.NewTerm(n)
+			c.nums[json.Number(n)] = t
+			return t, nil
+		}
 		return ast.NewTerm(v), nil
 	}
 }
 
-// cons returns the term already built that is identical to t, or t.
-func (c *converter) cons(t *ast.Term) *ast.Term {
-	h := t.Hash()
-	for _, u := range c.comp[h] {
-		if identical(u.Value, t.Value) {
-			return u
+func sameElems(a *ast.Array, elems []*ast.Term) bool {
+	for i, t := range elems {
+		if a.Elem(i) != t {
+			return false
 		}
 	}
-	c.comp[h] = append(c.comp[h], t)
-	return t
+	return true
 }
 
-// identical is stricter than ast equality: numbers must be spelled the same
-// (1 and 1.0 are equal in Rego but print differently), so sharing never
-// changes what a policy can observe.
-func identical(a, b ast.Value) bool {
-	switch a := a.(type) {
-	case ast.String:
-		b, ok := b.(ast.String)
-		return ok && a == b
-	case ast.Number:
-		b, ok := b.(ast.Number)
-		return ok && a == b
-	case ast.Boolean:
-		b, ok := b.(ast.Boolean)
-		return ok && a == b
-	case ast.Null:
-		_, ok := b.(ast.Null)
-		return ok
-	case *ast.Array:
-		b, ok := b.(*ast.Array)
-		if !ok || a.Len() != b.Len() {
+// sameItems: o holds exactly the key/value terms of kvs (k1, v1, k2, v2...),
+// o having as many keys.
+func sameItems(o ast.Object, kvs []*ast.Term) bool {
+	for i := 0; i < len(kvs); i += 2 {
+		if o.Get(kvs[i]) != kvs[i+1] {
 			return false
 		}
-		for i := 0; i < a.Len(); i++ {
-			if x, y := a.Elem(i), b.Elem(i); x != y && !identical(x.Value, y.Value) {
-				return false
-			}
-		}
-		return true
-	case ast.Object:
-		b, ok := b.(ast.Object)
-		if !ok || a.Len() != b.Len() {
-			return false
-		}
-		same := true
-		a.Until(func(k, x *ast.Term) bool {
-			y := b.Get(k)
-			if y == nil || (x != y && !identical(x.Value, y.Value)) {
-				same = false
-			}
-			return !same
-		})
-		return same
 	}
-	return false
+	return true
 }

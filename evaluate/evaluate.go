@@ -15,6 +15,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -135,6 +136,21 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 	return e, nil
 }
 
+// leanCacheObjects: from this many objects on, queries use leanCache. Below
+// it, cached per-object function results save more CPU than they cost (at
+// 10k objects 25 % of the evaluation); above it their memory dominates the
+// evaluation's (at 100k, 650 MB of 1.1 GB live) and, under the scan's soft
+// memory limit, the garbage collector's work (recomputing them is 25 %
+// faster there).
+var leanCacheObjects = 25_000
+
+func cacheOpt(objects int) rego.EvalOption {
+	if objects >= leanCacheObjects {
+		return rego.EvalVirtualCache(newLeanCache())
+	}
+	return rego.EvalVirtualCache(topdown.NewVirtualCache())
+}
+
 // resultRules lists, per package, the result rules it defines.
 func resultRules(c *ast.Compiler) map[string]map[string]bool {
 	out := map[string]map[string]bool{}
@@ -205,7 +221,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		go func() {
 			defer wg.Done()
 			gctx, cancel := context.WithTimeout(ctx, deadline)
-			rs, err := g.query.Eval(gctx, rego.EvalParsedInput(val))
+			rs, err := g.query.Eval(gctx, rego.EvalParsedInput(val), cacheOpt(len(s.Objects)))
 			cancel()
 			if err == nil && len(rs) == 1 {
 				if m, ok := rs[0].Bindings["x"].(map[string]any); ok {
@@ -222,7 +238,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 			}
 			for _, r := range g.rules {
 				rctx, cancel := context.WithTimeout(ctx, deadline)
-				rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val))
+				rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val), cacheOpt(len(s.Objects)))
 				timedOut := rctx.Err() == context.DeadlineExceeded
 				cancel()
 				if ctx.Err() != nil {

@@ -1,0 +1,51 @@
+package cmd
+
+import (
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// DefaultMemoryLimit is the soft limit on the Go heap of a scan (see
+// addMemoryFlags).
+const DefaultMemoryLimit = "1280Mi"
+
+// scanGCPercent is the garbage collector's target during a scan when GOGC
+// is not set: policy evaluation allocates several times the input, and
+// collecting at 150 % instead of 100 % of the live heap saves ~10 % of CPU;
+// the memory limit bounds what that costs on large inputs.
+const scanGCPercent = 150
+
+func addMemoryFlags(c *cobra.Command) {
+	c.Flags().String("memory-limit", DefaultMemoryLimit, "soft limit on the Go heap (e.g. 1280Mi, 4Gi; 0: none): near it the garbage collector works harder instead of growing; GOMEMLIMIT, when set, wins over the default. Set it below a container's memory limit")
+}
+
+// tuneMemory applies the scan's GC target and soft memory limit, unless
+// GOGC / GOMEMLIMIT say otherwise, and returns the function restoring the
+// previous settings.
+func (a *app) tuneMemory(cmd *cobra.Command) (restore func(), err error) {
+	limit := int64(-1) // unchanged
+	_, env := os.LookupEnv("GOMEMLIMIT")
+	if given := cmd.Flags().Changed("memory-limit") || a.v.GetString("memory-limit") != DefaultMemoryLimit; !env || given {
+		q, err := resource.ParseQuantity(a.v.GetString("memory-limit"))
+		if err != nil || q.Sign() < 0 {
+			return nil, usageErr("--memory-limit %q: want a size such as 1280Mi or 4Gi, or 0", a.v.GetString("memory-limit"))
+		}
+		if limit = q.Value(); limit == 0 {
+			limit = 1<<63 - 1 // no limit
+		}
+	}
+	prevLimit := debug.SetMemoryLimit(limit)
+	prevGC := -2
+	if _, env := os.LookupEnv("GOGC"); !env {
+		prevGC = debug.SetGCPercent(scanGCPercent)
+	}
+	return func() {
+		debug.SetMemoryLimit(prevLimit)
+		if prevGC != -2 {
+			debug.SetGCPercent(prevGC)
+		}
+	}, nil
+}
