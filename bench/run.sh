@@ -107,6 +107,24 @@ peer() {
   MEASURE_RUNS=$PEER_RUNS measure "$@"
 }
 
+# check_planted REPORT GEN_JSON: the report's findings of the planted rules
+# must be the generator's expected counts (a fast wrong scan is no result).
+planted_ok=1
+check_planted() {
+  if ! python3 - "$1" "$2" >&2 <<'PY'
+import collections, json, sys
+rep, gen = (json.load(open(p)) for p in sys.argv[1:3])
+want = gen["expectedFindings"]
+got = collections.Counter(f["ruleId"] for f in rep["findings"])
+got = {k: got.get(k, 0) for k in want}
+print("   planted findings: got %s, want %s (%d findings in all): %s" % (got, want, len(rep["findings"]), "ok" if got == want else "MISMATCH"))
+sys.exit(0 if got == want else 1)
+PY
+  then
+    planted_ok=0
+  fi
+}
+
 gen_manifests() {
   local n=$1 dir="$WORK/m$1"
   if [ ! -f "$dir/.done" ]; then
@@ -123,13 +141,7 @@ for n in $SIZES; do
   echo "== $objs objects from manifests ($(du -sh "$dir" | cut -f1)); expected planted findings: $(tr -d ' \n' <"$WORK/gen-m$n.json" | sed 's/.*"expectedFindings":\({[^}]*}\).*/\1/')" >&2
   measure "YAML decode only (sigs.k8s.io/yaml → map, 1 core)" "$objs" "$WORK/bin/yamldecode" "$dir"
   measure "meshaudit scan -f" "$objs" "$WORK/bin/meshaudit" scan -f "$dir" --fail-on none -o "json=$WORK/report-m$n.json"
-  if [ -f "$WORK/report-m$n.json" ]; then
-    echo "   findings of planted rules: $(python3 -c "
-import json,collections
-r=json.load(open('$WORK/report-m$n.json'))
-c=collections.Counter(f['ruleId'] for f in r['findings'])
-print({k: c[k] for k in ('POD-03','MESH-04','EGR-04')}, 'total', len(r['findings']))")" >&2
-  fi
+  check_planted "$WORK/report-m$n.json" "$WORK/gen-m$n.json"
   peer istioctl "istioctl analyze (files)" "$objs" \
     istioctl analyze --use-kube=false -A --timeout=10m -o json "$dir"
   peer kube-score "kube-score score" "$objs" \
@@ -151,6 +163,7 @@ if [ "$LARGE" = 1 ]; then
   objs=$(python3 -c "import json; print(json.load(open('$WORK/gen-s$LARGE_N.json'))['objects'])" 2>/dev/null || echo "$LARGE_N")
   echo "== $objs objects from a snapshot ($(du -sh "$snap" | cut -f1))" >&2
   measure "meshaudit scan --snapshot" "$objs" "$WORK/bin/meshaudit" scan --snapshot "$snap" --fail-on none -o "json=$WORK/report-s.json"
+  check_planted "$WORK/report-s.json" "$WORK/gen-s$LARGE_N.json"
 fi
 
 echo
@@ -161,3 +174,7 @@ echo
 echo "| command | objects | runs | wall s | CPU s | peak RSS MB | exit |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+if [ "$planted_ok" != 1 ]; then
+  echo "bench/run.sh: a report's planted finding counts differ from the generator's (see above)" >&2
+  exit 1
+fi
