@@ -220,12 +220,21 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 				return err
 			}
 			defer restore()
+			if p := a.v.GetString("cpu-profile"); p != "" {
+				stop, err := startCPUProfile(p)
+				if err != nil {
+					return usageErr("--cpu-profile: %v", err)
+				}
+				defer stop()
+			}
 			return a.withProxy(cmd.Context(), a.scan)
 		},
 	}
 	addInputFlags(c)
 	addProxyFlags(c)
 	addMemoryFlags(c)
+	c.Flags().String("cpu-profile", "", "write a Go CPU profile of the scan to FILE (go tool pprof)")
+	_ = c.Flags().MarkHidden("cpu-profile")
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")

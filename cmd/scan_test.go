@@ -1,15 +1,15 @@
 package cmd
 
 import (
-	"runtime/debug"
-
 	"bytes"
 	"encoding/json"
-	"github.com/spf13/viper"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/spf13/viper"
 )
 
 // run executes the CLI from the repository root (so recorded paths are
@@ -293,4 +293,14 @@ func TestScanMemorySettingsRestored(t *testing.T) {
 		t.Errorf("an explicit --memory-limit 512Mi gave %d", got)
 	}
 	restore()
+}
+
+func TestScanCPUProfile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu.pprof")
+	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--fail-on", "none", "-o", "json", "--cpu-profile", p); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+		t.Fatalf("no CPU profile written: %v", err)
+	}
 }
