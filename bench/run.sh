@@ -140,6 +140,7 @@ for n in $SIZES; do
   objs=$(python3 -c "import json; print(json.load(open('$WORK/gen-m$n.json'))['objects'])" 2>/dev/null || echo "$n")
   echo "== $objs objects from manifests ($(du -sh "$dir" | cut -f1)); expected planted findings: $(tr -d ' \n' <"$WORK/gen-m$n.json" | sed 's/.*"expectedFindings":\({[^}]*}\).*/\1/')" >&2
   measure "YAML decode only (sigs.k8s.io/yaml → map, 1 core)" "$objs" "$WORK/bin/yamldecode" "$dir"
+  rm -f "$WORK/report-m$n.json"
   measure "meshaudit scan -f" "$objs" "$WORK/bin/meshaudit" scan -f "$dir" --fail-on none -o "json=$WORK/report-m$n.json"
   check_planted "$WORK/report-m$n.json" "$WORK/gen-m$n.json"
   peer istioctl "istioctl analyze (files)" "$objs" \
@@ -162,6 +163,7 @@ if [ "$LARGE" = 1 ]; then
   fi
   objs=$(python3 -c "import json; print(json.load(open('$WORK/gen-s$LARGE_N.json'))['objects'])" 2>/dev/null || echo "$LARGE_N")
   echo "== $objs objects from a snapshot ($(du -sh "$snap" | cut -f1))" >&2
+  rm -f "$WORK/report-s.json"
   measure "meshaudit scan --snapshot" "$objs" "$WORK/bin/meshaudit" scan --snapshot "$snap" --fail-on none -o "json=$WORK/report-s.json"
   check_planted "$WORK/report-s.json" "$WORK/gen-s$LARGE_N.json"
 fi

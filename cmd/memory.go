@@ -13,6 +13,10 @@ import (
 // addMemoryFlags).
 const DefaultMemoryLimit = "1280Mi"
 
+// minMemoryLimit: a smaller soft limit (say "1280", bytes) would make the
+// garbage collector run without pause; it is refused as a typo.
+const minMemoryLimit = 64 << 20
+
 // scanGCPercent is the garbage collector's target during a scan when GOGC
 // is not set: policy evaluation allocates several times the input, and
 // collecting at 150 % instead of 100 % of the live heap saves ~10 % of CPU;
@@ -28,11 +32,11 @@ func addMemoryFlags(c *cobra.Command) {
 // previous settings.
 func (a *app) tuneMemory(cmd *cobra.Command) (restore func(), err error) {
 	limit := int64(-1) // unchanged
-	_, env := os.LookupEnv("GOMEMLIMIT")
+	env := os.Getenv("GOMEMLIMIT") != ""
 	if given := cmd.Flags().Changed("memory-limit") || a.v.GetString("memory-limit") != DefaultMemoryLimit; !env || given {
 		q, err := resource.ParseQuantity(a.v.GetString("memory-limit"))
-		if err != nil || q.Sign() < 0 {
-			return nil, usageErr("--memory-limit %q: want a size such as 1280Mi or 4Gi, or 0", a.v.GetString("memory-limit"))
+		if err != nil || q.Sign() < 0 || (q.Sign() > 0 && q.Value() < minMemoryLimit) {
+			return nil, usageErr("--memory-limit %q: want a size of at least 64Mi such as 1280Mi or 4Gi (a bare number is bytes), or 0 for none", a.v.GetString("memory-limit"))
 		}
 		if limit = q.Value(); limit == 0 {
 			limit = 1<<63 - 1 // no limit
@@ -40,7 +44,7 @@ func (a *app) tuneMemory(cmd *cobra.Command) (restore func(), err error) {
 	}
 	prevLimit := debug.SetMemoryLimit(limit)
 	prevGC := -2
-	if _, env := os.LookupEnv("GOGC"); !env {
+	if os.Getenv("GOGC") == "" {
 		prevGC = debug.SetGCPercent(scanGCPercent)
 	}
 	return func() {

@@ -279,12 +279,14 @@ func (a *app) scan(ctx context.Context) (err error) {
 		err  error
 	}
 	engc := make(chan built, 1)
+	cctx, cancelCompile := context.WithCancel(ctx)
+	defer cancelCompile() // an early return stops the compile
 	go func() {
 		var b built
 		var all *rules.Catalog
 		if b.mods, all, b.err = a.policySet(); b.err == nil {
 			if b.cat, b.err = a.filter(all); b.err == nil {
-				b.eng, b.err = evaluate.New(ctx, b.cat, b.mods, params, Version())
+				b.eng, b.err = evaluate.New(cctx, b.cat, b.mods, params, Version())
 			}
 		}
 		engc <- b

@@ -50,6 +50,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad fail-on", []string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "urgent"}, ExitUsage},
 		{"bad memory limit", []string{"scan", "-f", "testdata/cli/good.yaml", "--memory-limit", "lots"}, ExitUsage},
 		{"negative memory limit", []string{"scan", "-f", "testdata/cli/good.yaml", "--memory-limit", "-1Gi"}, ExitUsage},
+		{"memory limit in bytes by mistake", []string{"scan", "-f", "testdata/cli/good.yaml", "--memory-limit", "1280"}, ExitUsage},
 		{"bad format", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "xml"}, ExitUsage},
 		{"two stdout formats", []string{"scan", "-f", "testdata/cli/good.yaml", "-o", "json", "-o", "sarif"}, ExitUsage},
 		{"file and snapshot", []string{"scan", "-f", "testdata/cli/good.yaml", "--snapshot", "x.json"}, ExitUsage},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -651,9 +652,12 @@ var gcState struct {
 }
 
 // tightGC lowers the GC target (never raises it, never turns a GOGC=off
-// back on) while at least one collection runs, and returns the function
+// back on, and leaves a GOGC from the environment alone) while at least one collection runs, and returns the function
 // that restores it.
 func tightGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {} // the user's setting stands
+	}
 	gcState.Lock()
 	defer gcState.Unlock()
 	if gcState.users == 0 {

@@ -46,7 +46,13 @@ func TestLeanCacheSameReport(t *testing.T) {
 	full := report()
 	defer func(n int) { leanCacheObjects = n }(leanCacheObjects)
 	leanCacheObjects = 0
+	skipped := leanSkipped.Load()
 	if lean := report(); lean != full {
 		t.Fatal("the report differs with the lean cache")
+	}
+	// OPA's cache keys for function calls must still be recognised (an OPA
+	// upgrade changing their shape would silently turn the cache off).
+	if leanSkipped.Load() == skipped {
+		t.Fatal("the lean cache kept every function result: perObjectCall no longer recognises OPA's call keys")
 	}
 }

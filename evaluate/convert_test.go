@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -144,5 +145,39 @@ func TestConvertWhileCollecting(t *testing.T) {
 	}
 	if report(plain) != report(conv) {
 		t.Fatal("the report of a snapshot converted as it is read differs")
+	}
+}
+
+// A released snapshot evaluates to the same report a second time, and
+// exceptions refuse it rather than match without labels.
+func TestEvaluateReleasedTwice(t *testing.T) {
+	ctx := context.Background()
+	e, _, err := NewEmbedded(ctx, policies.Defaults(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Release = true
+	s := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/bookinfo"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: ".."})
+	var reports []string
+	for i := 0; i < 2; i++ {
+		rep, err := e.Evaluate(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(rep)
+		reports = append(reports, string(b))
+		if i == 1 {
+			if err := ApplyExceptions(rep, s, nil, false, time.Now()); err == nil || !strings.Contains(err.Error(), "released") {
+				t.Fatalf("exceptions on a released snapshot: %v", err)
+			}
+		}
+	}
+	if reports[0] != reports[1] {
+		t.Fatal("the second evaluation of a released snapshot differs")
+	}
+	// An object with neither map nor value is an error, never an empty object.
+	s.Objects[0].Value = nil
+	if _, err := e.Evaluate(ctx, s); err == nil || !strings.Contains(err.Error(), "no content") {
+		t.Fatalf("evaluating an object without content: %v", err)
 	}
 }

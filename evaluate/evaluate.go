@@ -713,9 +713,16 @@ func inputValue(s *snapshot.Snapshot, release bool) (ast.Value, error) {
 					terms[i] = t // converted as it was collected
 					continue
 				}
+				if s.Objects[i].Object == nil {
+					// Released without a converted value: never judge
+					// an object as empty.
+					errs[i] = fmt.Errorf("object %s has no content (released?)", s.Objects[i].Ref().FQN())
+					continue
+				}
 				terms[i], errs[i] = c.term(s.Objects[i].Object)
-				if release {
-					s.Objects[i].Object = nil
+				if release && errs[i] == nil {
+					// Keep the term: a second evaluation reads it.
+					s.Objects[i].Value, s.Objects[i].Object = terms[i], nil
 				}
 			}
 		}()

@@ -16,6 +16,12 @@ import (
 // meshaudit.io/exceptions annotations are read too (always labelled
 // self-declared); a malformed annotation is an error naming the object.
 func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Exception, selfDeclared bool, now time.Time) error {
+	for i := range s.Objects {
+		if s.Objects[i].Object == nil {
+			// Labels and annotations are gone: matching would be wrong.
+			return fmt.Errorf("object %s was released for evaluation; exceptions need the objects (evaluate without Engine.Release)", s.Objects[i].Ref().FQN())
+		}
+	}
 	ix := newIndex(s)
 	all := append([]exceptions.Exception{}, list...)
 	if selfDeclared {

@@ -196,8 +196,8 @@ func (s *Snapshot) KindState(key string) (status, reason string) {
 // Write encodes the snapshot as indented JSON.
 func (s *Snapshot) Write(w io.Writer) error {
 	for i := range s.Objects {
-		if s.Objects[i].Object == nil && s.Objects[i].Value != nil {
-			return fmt.Errorf("snapshot object %s was converted for evaluation and released; it cannot be written", s.Objects[i].Ref().FQN())
+		if s.Objects[i].Object == nil {
+			return fmt.Errorf("snapshot object %s was converted for evaluation and released (or has no content); it cannot be written", s.Objects[i].Ref().FQN())
 		}
 	}
 	enc := json.NewEncoder(w)
