@@ -333,7 +333,6 @@ func (a *app) scan(ctx context.Context) (err error) {
 		}
 	}
 	selfDeclared := a.v.GetBool("self-declared-exceptions")
-	eng.Release = release
 	now := time.Now()
 	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
 		now = t

@@ -58,34 +58,22 @@ func TestConverterShares(t *testing.T) {
 	}
 }
 
-// Release drops the objects' maps and changes nothing in the report.
-func TestEvaluateRelease(t *testing.T) {
+// Evaluate never drops objects' maps itself (only a Converter, while
+// collecting, does), and objects it converts keep them.
+func TestEvaluateKeepsObjects(t *testing.T) {
 	ctx := context.Background()
 	e, _, err := NewEmbedded(ctx, policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := func(release bool) ([]byte, bool) {
-		s := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/bookinfo"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: ".."})
-		e.Release = release
-		rep, err := e.Evaluate(ctx, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(rep)
-		released := true
-		for _, o := range s.Objects {
-			released = released && o.Object == nil
-		}
-		return b, released
+	s := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/bookinfo"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: ".."})
+	if _, err := e.Evaluate(ctx, s); err != nil {
+		t.Fatal(err)
 	}
-	kept, r1 := scan(false)
-	dropped, r2 := scan(true)
-	if r1 || !r2 {
-		t.Fatalf("objects released: without Release %v, with Release %v", r1, r2)
-	}
-	if string(kept) != string(dropped) {
-		t.Fatal("the report differs with Release")
+	for _, o := range s.Objects {
+		if o.Object == nil || o.Value != nil {
+			t.Fatalf("Evaluate released %s", o.Ref().FQN())
+		}
 	}
 }
 
@@ -156,8 +144,7 @@ func TestEvaluateReleasedTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Release = true
-	s := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/bookinfo"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: ".."})
+	s := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../testdata/scenarios/bookinfo"}, Cluster: "c", RootNamespace: "istio-system", Namespace: "default", WorkDir: "..", Convert: NewConverter().Convert})
 	var reports []string
 	for i := 0; i < 2; i++ {
 		rep, err := e.Evaluate(ctx, s)

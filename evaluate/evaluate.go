@@ -37,11 +37,6 @@ type Engine struct {
 	groups  []group                           // rules split across cores
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	toolVer string
-	// Release lets Evaluate drop each object's decoded map (Object.Object)
-	// once it is converted for OPA: the caller will not read the objects
-	// again (no exceptions, no evidence bundle), and a large snapshot is
-	// then not held twice.
-	Release bool
 	// Deadline bounds one evaluation of the rule set, and then of each rule
 	// on its own; a rule that runs past it is unknown. 0: DefaultDeadline.
 	Deadline time.Duration
@@ -199,7 +194,7 @@ type rawFinding struct {
 
 // Evaluate runs every rule over the snapshot.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, error) {
-	val, err := inputValue(s, e.Release)
+	val, err := inputValue(s)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}
@@ -692,10 +687,9 @@ func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string
 // (equal to ast.InterfaceToValue(Input(s))), converting the objects on
 // every core, plus input.derived (see derive) when every object has the
 // shape it assumes. Equal strings and equal sub-documents share one term
-// (see converter). With release, each object's decoded map is dropped once
-// converted, so that the snapshot's maps and their ast copy are not held
-// together.
-func inputValue(s *snapshot.Snapshot, release bool) (ast.Value, error) {
+// (see converter). Objects a Converter converted as they were collected are
+// used as they are; the others are converted here and keep their maps.
+func inputValue(s *snapshot.Snapshot) (ast.Value, error) {
 	terms := make([]*ast.Term, len(s.Objects))
 	errs := make([]error, len(s.Objects))
 	workers := runtime.GOMAXPROCS(0)
@@ -720,10 +714,6 @@ func inputValue(s *snapshot.Snapshot, release bool) (ast.Value, error) {
 					continue
 				}
 				terms[i], errs[i] = c.term(s.Objects[i].Object)
-				if release && errs[i] == nil {
-					// Keep the term: a second evaluation reads it.
-					s.Objects[i].Value, s.Objects[i].Object = terms[i], nil
-				}
 			}
 		}()
 	}

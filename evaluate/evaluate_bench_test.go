@@ -139,7 +139,7 @@ var _ = snapshot.SchemaVersion
 
 // ruleCosts times each rule's own prepared query over the snapshot.
 func (e *Engine) ruleCosts(ctx context.Context, s *snapshot.Snapshot) map[string]time.Duration {
-	val, err := inputValue(s, false) // as Evaluate builds it, input.derived included
+	val, err := inputValue(s) // as Evaluate builds it, input.derived included
 	if err != nil {
 		panic(err)
 	}
@@ -165,7 +165,7 @@ func TestRegoProfile(t *testing.T) {
 	t.Setenv("MESHAUDIT_BENCH_SIZES", size)
 	e := benchEngine(t)
 	s := gen.Generate(gen.Config{Objects: gen.BenchSizes()[0], Seed: 1}).Snapshot("bench")
-	val, err := inputValue(s, false)
+	val, err := inputValue(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 	for i := range s.Objects {
 		if s.Objects[i].Object == nil {
 			// Labels and annotations are gone: matching would be wrong.
-			return fmt.Errorf("object %s was released for evaluation; exceptions need the objects (evaluate without Engine.Release)", s.Objects[i].Ref().FQN())
+			return fmt.Errorf("object %s was released for evaluation; exceptions need the objects (collect without a Converter)", s.Objects[i].Ref().FQN())
 		}
 	}
 	ix := newIndex(s)
