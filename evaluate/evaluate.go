@@ -170,22 +170,6 @@ func resultRules(c *ast.Compiler) map[string]map[string]bool {
 	return out
 }
 
-// Input builds the Rego input document of a snapshot.
-func Input(s *snapshot.Snapshot) map[string]any {
-	objs := map[string]any{}
-	for i := range s.Objects {
-		o := &s.Objects[i]
-		k := o.Key()
-		list, _ := objs[k].([]any)
-		objs[k] = append(list, o.Object)
-	}
-	kinds := map[string]any{}
-	for _, k := range s.Kinds {
-		kinds[k.Kind] = k.Status
-	}
-	return map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "objects": objs, "kinds": kinds}
-}
-
 type rawFinding struct {
 	Msg      string        `json:"msg"`
 	Resource *snapshot.Ref `json:"resource"`
@@ -684,7 +668,8 @@ func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string
 }
 
 // inputValue builds the Rego input document of a snapshot as an ast.Value
-// (equal to ast.InterfaceToValue(Input(s))), converting the objects on
+// ({cluster, source: the source type, objects: {kind key: [objects]},
+// kinds: {kind key: collection status}}), converting the objects on
 // every core, plus input.derived (see derive) when every object has the
 // shape it assumes. Equal strings and equal sub-documents share one term
 // (see converter). Objects a Converter converted as they were collected are
