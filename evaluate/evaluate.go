@@ -36,6 +36,7 @@ type Engine struct {
 	params  policies.Params
 	groups  []group                           // rules split across cores
 	each    map[string]rego.PreparedEvalQuery // by rule id
+	scope   rego.PreparedEvalQuery            // data.meshaudit.lib.scope
 	toolVer string
 	// Deadline bounds one evaluation of the rule set, and then of each rule
 	// on its own; a rule that runs past it is unknown. 0: DefaultDeadline.
@@ -102,20 +103,11 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 	for i, r := range catalog.Rules {
 		shares[i%n] = append(shares[i%n], r)
 	}
-	// Only the result rules are queried (deny, unknown, not_applicable):
-	// querying a whole package would also copy every helper value it
-	// defines into the result.
 	results := resultRules(compiler)
 	for _, share := range shares {
 		parts := make([]string, 0, len(share))
 		for _, r := range share {
-			var fields []string
-			for _, name := range []string{"deny", "unknown", "not_applicable"} {
-				if results[r.Package][name] {
-					fields = append(fields, fmt.Sprintf("%q: %s.%s", name, r.Package, name))
-				}
-			}
-			parts = append(parts, fmt.Sprintf("%q: {%s}", r.ID, strings.Join(fields, ", ")))
+			parts = append(parts, fmt.Sprintf("%q: %s", r.ID, ruleExpr(r, results)))
 		}
 		q, err := prep("x = {" + strings.Join(parts, ", ") + "}")
 		if err != nil {
@@ -124,11 +116,31 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 		e.groups = append(e.groups, group{rules: share, query: q})
 	}
 	for _, r := range catalog.Rules {
-		if e.each[r.ID], err = prep("x = " + r.Package); err != nil {
+		if e.each[r.ID], err = prep("x = " + ruleExpr(r, results)); err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", r.ID, err)
 		}
 	}
+	if e.scope, err = prep("x = data.meshaudit.lib.scope"); err != nil {
+		return nil, fmt.Errorf("prepare scope: %w", err)
+	}
 	return e, nil
+}
+
+// ruleExpr is the query expression of one rule's results: its deny,
+// unknown and not_applicable sets and the number of subjects it judged
+// (only the result rules: querying a whole package would also copy every
+// helper value it defines into the result).
+func ruleExpr(r rules.Rule, results map[string]map[string]bool) string {
+	var fields []string
+	for _, name := range []string{"deny", "unknown", "not_applicable"} {
+		if results[r.Package][name] {
+			fields = append(fields, fmt.Sprintf("%q: %s.%s", name, r.Package, name))
+		}
+	}
+	if results[r.Package]["judged"] {
+		fields = append(fields, fmt.Sprintf("%q: count(%s.judged)", "judged", r.Package))
+	}
+	return "{" + strings.Join(fields, ", ") + "}"
 }
 
 // leanCacheObjects: from this many objects on, queries use leanCache. Below
@@ -159,7 +171,10 @@ func resultRules(c *ast.Compiler) map[string]map[string]bool {
 					name = strings.Trim(r.Head.Reference[1].Value.String(), `"`)
 				}
 			}
-			if name == "deny" || name == "unknown" || name == "not_applicable" {
+			if name == "judged" && (len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.MultiValue) {
+				continue // a helper of the same name, not the judged set
+			}
+			if name == "deny" || name == "unknown" || name == "not_applicable" || name == "judged" {
 				if out[pkg] == nil {
 					out[pkg] = map[string]bool{}
 				}
@@ -174,6 +189,7 @@ type rawFinding struct {
 	Msg      string        `json:"msg"`
 	Resource *snapshot.Ref `json:"resource"`
 	Severity string        `json:"severity"`
+	Evidence []Evidence    `json:"evidence"`
 }
 
 // Evaluate runs every rule over the snapshot.
@@ -195,6 +211,24 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// The input's mesh-wide evidence (lib.scope), read once: the one
+	// definition the rules' own guards use too.
+	var sc scope
+	var scopeErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sctx, cancel := context.WithTimeout(ctx, deadline)
+		defer cancel()
+		rs, err := e.scope.Eval(sctx, rego.EvalParsedInput(val))
+		if err != nil {
+			scopeErr = err
+			return
+		}
+		if len(rs) == 1 {
+			sc = decodeScope(rs[0].Bindings["x"])
+		}
+	}()
 	for _, g := range e.groups {
 		wg.Add(1)
 		go func() {
@@ -254,41 +288,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	}
 	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
-		res := RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
-		if noMesh != "" && readsIstio(r) {
-			// A cluster without a mesh does not meet these controls by
-			// mesh: every rule reading Istio's kinds fails, saying why.
-			f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Resource: snapshot.Ref{Kind: "Mesh", Name: s.Cluster}, Message: noMesh}
-			f.Fingerprint = fingerprint(f)
-			res.Status, res.Reason, res.Findings = StatusFail, noMesh, 1
-			rep.Findings = append(rep.Findings, f)
-		} else if reason := notCollected(s, r); reason != "" {
-			res.Status, res.Reason = StatusUnknown, reason
-		} else if reason := outOfScope(s, ix, r, e.params.RootNamespace); reason != "" {
-			res.Status, res.Reason = StatusNotApplicable, reason
-		} else if err := evalErr[r.ID]; err != nil {
-			res.Status, res.Reason = StatusUnknown, "evaluation error: "+err.Error()
-		} else if fs, err := decodeFindings(r, docs[r.ID]["deny"], ix, s.Cluster); err != nil {
-			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
-		} else if len(fs) > 0 {
-			res.Status, res.Findings = StatusFail, len(fs)
-			rep.Findings = append(rep.Findings, fs...)
-		} else if reason, err := reasons(docs[r.ID], "unknown"); err != nil || reason != "" {
-			res.Status, res.Reason = StatusUnknown, reason
-			if err != nil {
-				res.Reason = "invalid policy result: " + err.Error()
-			}
-		} else if reason, err := reasons(docs[r.ID], "not_applicable"); err != nil || reason != "" {
-			res.Status, res.Reason = StatusNotApplicable, reason
-			if err != nil {
-				res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
-			}
-		} else if reason := noSubjects(ix, r); reason != "" {
-			res.Status, res.Reason = StatusNotApplicable, reason
-		} else {
-			res.Status = StatusPass
-		}
-		rep.Rules = append(rep.Rules, res)
+		rep.Rules = append(rep.Rules, e.verdict(r, s, ix, sc, scopeErr, noMesh, docs[r.ID], evalErr[r.ID], &rep.Findings))
 	}
 	sortFindings(rep.Findings)
 	rep.Controls, err = rollUpResults(rep.Rules)
@@ -297,6 +297,167 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	}
 	rep.Summary = summarize(rep)
 	return rep, nil
+}
+
+// verdict decides one rule's status from its results, following
+// docs/verdicts.md: findings fail it; a kind it reads that could not be
+// collected, or a policy error, makes it unknown; a rule's own unknown
+// reason is unknown in a live scan and not applicable in a manifest scan
+// (the input does not hold the fact); a pass needs at least one subject
+// judged on evidence (the rule's judged set); a mesh-wide rule whose source
+// is absent from a manifest scan keeps only its findings on objects of the
+// input and is otherwise not applicable.
+func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope, scopeErr error, noMesh string, doc map[string]any, evalErr error, findings *[]Finding) RuleResult {
+	res := RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
+	if noMesh != "" && readsIstio(r) {
+		// A cluster without a mesh does not meet these controls by
+		// mesh: every rule reading Istio's kinds fails, saying why.
+		f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Resource: snapshot.Ref{Kind: "Mesh", Name: s.Cluster}, Message: noMesh}
+		f.Fingerprint = fingerprint(f)
+		res.Status, res.Reason, res.Findings = StatusFail, noMesh, 1
+		*findings = append(*findings, f)
+		return res
+	}
+	if reason := notCollected(s, r); reason != "" {
+		res.Status, res.Reason = StatusUnknown, reason
+		return res
+	}
+	if evalErr != nil {
+		res.Status, res.Reason = StatusUnknown, "evaluation error: "+evalErr.Error()
+		return res
+	}
+	outOfScope := ""
+	if s.Source.Type == snapshot.SourceManifests && len(r.Requires) > 0 {
+		if scopeErr != nil {
+			res.Status, res.Reason = StatusUnknown, "evaluation error: mesh-wide scope: "+scopeErr.Error()
+			return res
+		}
+		outOfScope = sc.missing(r, e.params.RootNamespace)
+	}
+	fs, err := decodeFindings(r, doc["deny"], ix, s.Cluster)
+	if err != nil {
+		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		return res
+	}
+	if outOfScope != "" {
+		// Without the mesh-wide source only findings on objects the input
+		// holds stand (a policy is judged on itself); a finding on the
+		// mesh, or on an object not in the input, would rest on Istio's
+		// defaults, which the input does not show.
+		kept := fs[:0]
+		for _, f := range fs {
+			if f.Resource.Kind != "Mesh" && ix.locate(f.Resource) != nil {
+				kept = append(kept, f)
+			}
+		}
+		fs = kept
+	}
+	if len(fs) > 0 {
+		res.Status, res.Findings = StatusFail, len(fs)
+		*findings = append(*findings, fs...)
+		return res
+	}
+	if outOfScope != "" {
+		res.Status, res.Reason = StatusNotApplicable, outOfScope
+		return res
+	}
+	if reason, err := reasons(doc, "unknown"); err != nil {
+		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		return res
+	} else if reason != "" {
+		res.Status, res.Reason = StatusUnknown, reason
+		if s.Source.Type == snapshot.SourceManifests {
+			// The input is what was given: a fact it does not hold is
+			// not a failure to read it.
+			res.Status, res.Reason = StatusNotApplicable, "the input does not hold what decides it: "+reason
+		}
+		return res
+	}
+	if reason, err := reasons(doc, "not_applicable"); err != nil {
+		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		return res
+	} else if reason != "" {
+		res.Status, res.Reason = StatusNotApplicable, reason
+		return res
+	}
+	if v, ok := doc["judged"]; ok {
+		n, err := judgedCount(v)
+		if err != nil {
+			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+			return res
+		}
+		res.Judged = &n
+		if n == 0 {
+			res.Status, res.Reason = StatusNotApplicable, noneJudged(r)
+			return res
+		}
+		res.Status = StatusPass
+		return res
+	}
+	// A rule that does not report what it judged (a custom policy written
+	// before judged existed): its declared subject kinds stand in.
+	if reason := noSubjects(ix, r); reason != "" {
+		res.Status, res.Reason = StatusNotApplicable, reason
+		return res
+	}
+	res.Status = StatusPass
+	return res
+}
+
+// noneJudged is the reason of a rule that judged no subject.
+func noneJudged(r rules.Rule) string {
+	if len(r.Subjects) == 0 {
+		return "no subject in the input could be judged on evidence it holds"
+	}
+	return "no subject (" + strings.Join(r.Subjects, ", ") + ") in the input could be judged on evidence it holds"
+}
+
+// judgedCount reads the count(judged) a rule query returns.
+func judgedCount(v any) (int, error) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err
+	case float64:
+		return int(n), nil
+	case int:
+		return n, nil
+	case int64:
+		return int(n), nil
+	}
+	return 0, fmt.Errorf("judged count is %T", v)
+}
+
+// scope is the input's mesh-wide evidence, as lib.scope computes it.
+type scope struct {
+	MeshConfig   bool
+	MeshEvidence bool
+}
+
+func decodeScope(v any) scope {
+	m, _ := v.(map[string]any)
+	var sc scope
+	sc.MeshConfig, _ = m["mesh_config"].(bool)
+	sc.MeshEvidence, _ = m["mesh_evidence"].(bool)
+	return sc
+}
+
+// missing names the mesh-wide source a manifest scan lacks for the rule's
+// requirements ("" when it has them).
+func (sc scope) missing(r rules.Rule, root string) string {
+	for _, q := range r.Requires {
+		switch q {
+		case rules.RequiresMeshConfig:
+			if !sc.MeshConfig {
+				return fmt.Sprintf("the input holds no mesh config (ConfigMap %s/istio, an IstioOperator's meshConfig or --mesh-config); a manifest scan judges mesh config only when it holds it", root)
+			}
+		case rules.RequiresRootNamespace:
+			if !sc.MeshEvidence {
+				return fmt.Sprintf("the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace %q); a manifest scan judges root-namespace policy only when it holds some", root)
+			}
+		}
+	}
+	return ""
 }
 
 // notCollected names the rule's input kinds that the snapshot could not
@@ -356,27 +517,6 @@ func readsIstio(r rules.Rule) bool {
 	return false
 }
 
-// outOfScope applies the manifest-scan scope: a mesh-wide rule whose source
-// is absent from the input is not applicable.
-func outOfScope(s *snapshot.Snapshot, ix *index, r rules.Rule, root string) string {
-	if s.Source.Type != snapshot.SourceManifests {
-		return ""
-	}
-	for _, q := range r.Requires {
-		switch q {
-		case rules.RequiresMeshConfig:
-			if !ix.has(snapshot.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: root, Name: "istio"}) {
-				return fmt.Sprintf("the mesh ConfigMap %s/istio is not in the input; a manifest scan judges mesh config only when it holds it", root)
-			}
-		case rules.RequiresRootNamespace:
-			if !ix.namespaces[root] {
-				return fmt.Sprintf("no object of the Istio root namespace %q is in the input; a manifest scan judges root-namespace policy only when it holds some", root)
-			}
-		}
-	}
-	return ""
-}
-
 // noSubjects: a rule whose subjects do not exist is not applicable.
 func noSubjects(ix *index, r rules.Rule) string {
 	if len(r.Subjects) == 0 {
@@ -414,6 +554,15 @@ func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, 
 			return nil, fmt.Errorf("finding %s: msg is required", b)
 		}
 		f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Message: rf.Msg}
+		for _, ev := range rf.Evidence {
+			if strings.TrimSpace(ev.Path) == "" {
+				return nil, fmt.Errorf("finding %s: evidence needs a path", b)
+			}
+			if ev.Resource != nil && (ev.Resource.Kind == "" || ev.Resource.Name == "") {
+				return nil, fmt.Errorf("finding %s: evidence resource needs kind and name", b)
+			}
+		}
+		f.Evidence = rf.Evidence
 		if rf.Severity != "" {
 			sev, err := rules.ParseSeverity(rf.Severity)
 			if err != nil {

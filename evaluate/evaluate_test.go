@@ -24,6 +24,17 @@ func engine(t *testing.T, mods ...policies.Module) (*evaluate.Engine, *rules.Cat
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The rule library too: the engine reads the input's mesh-wide scope
+	// from it (lib.scope).
+	all, err := policies.Modules(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if strings.HasPrefix(m.Path, "lib/") {
+			mods = append(mods, m)
+		}
+	}
 	e, err := evaluate.New(context.Background(), cat, mods, policies.Defaults(), "test")
 	if err != nil {
 		t.Fatal(err)
@@ -112,10 +123,17 @@ func TestStatuses(t *testing.T) {
 			t.Errorf("T-05 finding %+v", f)
 		}
 	}
-	// With a root-namespace object T-02 is judged.
+	// An object that merely lives in the root namespace is no mesh-wide
+	// evidence; the mesh config is, and T-02 is judged.
 	rep, _ = e.Evaluate(ctx, snap("manifests", pod("a", "one", nil), pod("istio-system", "x", nil)))
+	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusNotApplicable {
+		t.Errorf("T-02 with an unrelated root object: %+v", r)
+	}
+	meshCM := snapshot.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: "istio-system", Name: "istio", File: "m.yaml", Line: 1,
+		Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "istio", "namespace": "istio-system"}, "data": map[string]any{"mesh": "{}"}}}
+	rep, _ = e.Evaluate(ctx, snap("manifests", pod("a", "one", nil), meshCM))
 	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusFail {
-		t.Errorf("T-02 with root objects: %+v", r)
+		t.Errorf("T-02 with the mesh config: %+v", r)
 	}
 	// A live snapshot whose Pods were forbidden: rules reading Pods are
 	// unknown, never pass; the control rolls up to unknown.
@@ -157,14 +175,23 @@ func TestRuleSaysUnknownOrNotApplicable(t *testing.T) {
 		module("T-03", "#   inputs: [Pod]\n", `deny contains {"msg": "x"} if true`+"\n"+`unknown contains "partly" if true`+"\n"),
 		module("T-04", "#   inputs: [Pod]\n", `unknown contains 3 if true`+"\n"),
 	)
-	rep, _ := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
-	want := map[string]evaluate.Status{"T-01": evaluate.StatusUnknown, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusFail, "T-04": evaluate.StatusUnknown}
+	// Live: a rule's own unknown stays unknown.
+	live := snap("cluster", pod("a", "one", nil))
+	live.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusCollected}}
+	rep, _ := e.Evaluate(context.Background(), live)
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusUnknown || r.Reason != "audit logging cannot be seen from cluster objects" {
+		t.Errorf("live T-01: %+v", r)
+	}
+	// Manifests: the input is what was given; a fact it does not hold makes
+	// the rule not applicable, with the rule's reason.
+	rep, _ = e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
+	want := map[string]evaluate.Status{"T-01": evaluate.StatusNotApplicable, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusFail, "T-04": evaluate.StatusUnknown}
 	for id, st := range want {
 		if r := status(t, rep, id); r.Status != st {
 			t.Errorf("%s: %s (%s), want %s", id, r.Status, r.Reason, st)
 		}
 	}
-	if r := status(t, rep, "T-01"); r.Reason != "audit logging cannot be seen from cluster objects" {
+	if r := status(t, rep, "T-01"); r.Reason != "the input does not hold what decides it: audit logging cannot be seen from cluster objects" {
 		t.Errorf("T-01 reason %q", r.Reason)
 	}
 	if r := status(t, rep, "T-04"); !strings.Contains(r.Reason, "invalid policy result") {
@@ -194,5 +221,39 @@ func TestRunawayPolicyIsUnknown(t *testing.T) {
 	}
 	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusFail {
 		t.Errorf("T-01: %+v", r)
+	}
+}
+
+// TestPassNeedsJudgedSubject: a rule that reports what it judged passes only
+// when it judged at least one subject; findings and evidence are decoded.
+func TestPassNeedsJudgedSubject(t *testing.T) {
+	e, _ := engine(t,
+		module("T-01", "#   inputs: [Pod]\n#   subjects: [Pod]\n", `judged contains p.metadata.name if { some p in input.objects.Pod; p.metadata.namespace == "meshed" }`+"\n"),
+		module("T-02", "#   inputs: [Pod]\n#   subjects: [Pod]\n", `deny contains {"msg": "m", "evidence": [{"path": "spec.hostNetwork", "value": true}]} if true`+"\n"),
+		module("T-03", "#   inputs: [Pod]\n", `deny contains {"msg": "m", "evidence": [{"value": true}]} if true`+"\n"),
+		module("T-04", "#   inputs: [Pod]\n#   subjects: [Pod]\n", `deny contains {"msg": "x"} if false`+"\n"),
+	)
+	rep, _ := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusNotApplicable || r.Judged == nil || *r.Judged != 0 || !strings.Contains(r.Reason, "no subject (Pod)") {
+		t.Errorf("nothing judged must not pass: %+v", r)
+	}
+	if r := status(t, rep, "T-04"); r.Status != evaluate.StatusPass || r.Judged != nil {
+		t.Errorf("a rule without judged keeps the subjects contract: %+v", r)
+	}
+	if r := status(t, rep, "T-03"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "evidence needs a path") {
+		t.Errorf("evidence without a path: %+v", r)
+	}
+	var got []evaluate.Evidence
+	for _, f := range rep.Findings {
+		if f.RuleID == "T-02" {
+			got = f.Evidence
+		}
+	}
+	if len(got) != 1 || got[0].Path != "spec.hostNetwork" || got[0].Value != true {
+		t.Errorf("evidence %+v", got)
+	}
+	rep, _ = e.Evaluate(context.Background(), snap("manifests", pod("meshed", "one", nil), pod("meshed", "two", nil)))
+	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusPass || r.Judged == nil || *r.Judged != 2 {
+		t.Errorf("judged subjects pass: %+v", r)
 	}
 }

@@ -97,9 +97,19 @@ type Finding struct {
 	File        string         `json:"file,omitempty"`
 	Line        int            `json:"line,omitempty"`
 	Fingerprint string         `json:"fingerprint"`
+	// Evidence: the field paths and values that decided the finding
+	// (docs/verdicts.md), so it can be checked against the input.
+	Evidence []Evidence `json:"evidence,omitempty"`
 	// Exception, when set, accepts this finding: it stays in the report
 	// but does not count toward --fail-on.
 	Exception *AppliedException `json:"exception,omitempty"`
+}
+
+// Evidence is one fact that decided a finding.
+type Evidence struct {
+	Path     string        `json:"path"`               // dotted field path, or a description of a lookup
+	Value    any           `json:"value,omitempty"`    // the value found; absent when the field is not set
+	Resource *snapshot.Ref `json:"resource,omitempty"` // the object holding the field, when not the finding's own
 }
 
 // FQN is the finding's resource as Kind/namespace/name.
@@ -114,6 +124,9 @@ type RuleResult struct {
 	Status   Status         `json:"status"`
 	Reason   string         `json:"reason,omitempty"`
 	Findings int            `json:"findings"`
+	// Judged counts the subjects the rule judged on evidence in the input
+	// (pass or fail); nil for a custom rule that does not report them.
+	Judged *int `json:"judged,omitempty"`
 }
 
 // ControlResult is the roll-up of the rules mapped to one NIST control.

@@ -17,6 +17,13 @@ type Params struct {
 	ExcludedNamespaces []string `json:"excluded_namespaces"`
 	// The Istio root namespace (MeshConfig rootNamespace).
 	RootNamespace string `json:"root_namespace"`
+	// Labels of namespaces a manifest scan implies (objects live in them
+	// but their Namespace object is not in the input), by namespace name,
+	// e.g. {shop: {istio-injection: enabled}}. Without an entry an implied
+	// namespace has no labels: not enrolled in the mesh, no Pod Security
+	// level (docs/verdicts.md). Ignored for namespaces whose object is in
+	// the input.
+	NamespaceLabels map[string]map[string]string `json:"namespace_labels"`
 	// Hosts (globs: `*` matches any characters, dots included) a Gateway
 	// server may expose with tls.mode PASSTHROUGH / AUTO_PASSTHROUGH
 	// (ING-01).
@@ -95,6 +102,7 @@ func Defaults() Params {
 	return Params{
 		ExcludedNamespaces:                  []string{"kube-system", "kube-public", "kube-node-lease"},
 		RootNamespace:                       "istio-system",
+		NamespaceLabels:                     map[string]map[string]string{},
 		AllowedPassthroughHosts:             []string{},
 		AllowedInboundBypassPorts:           []int{},
 		AllowedOutboundBypassCIDRs:          []string{},

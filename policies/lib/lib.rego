@@ -97,9 +97,66 @@ mesh_config := mc if {
 	is_object(mc)
 }
 
-# root_objects: the input holds at least one object of the Istio root
-# namespace (manifest scans judge root-namespace policy only then).
-has_root_objects if root_ns in namespaces
+# ---- mesh-wide evidence (docs/verdicts.md) -----------------------------------
+
+# mesh_policy_kinds: Istio policy kinds whose objects in the root namespace
+# apply mesh-wide. An object of another kind that merely lives in the root
+# namespace (a Role, a Gateway, a Service) says nothing about the mesh.
+mesh_policy_kinds := [
+	"PeerAuthentication", "AuthorizationPolicy", "RequestAuthentication",
+	"Sidecar", "Telemetry", "EnvoyFilter", "ProxyConfig", "WasmPlugin",
+]
+
+# root_policies: the Istio policy objects of the root namespace.
+root_policies := [o |
+	some k in mesh_policy_kinds
+	some o in objects(k)
+	ns(o) == root_ns
+]
+
+# mesh_evidence: the objects of the input that are evidence about the mesh as
+# a whole: the mesh config and the root namespace's Istio policy.
+mesh_evidence contains resource(mesh_configmap) if has_mesh_config
+
+mesh_evidence contains resource(o) if some o in root_policies
+
+# has_mesh_evidence: a manifest scan judges root-namespace (mesh-wide) policy
+# only when the input holds evidence about the mesh.
+has_mesh_evidence if count(mesh_evidence) > 0
+
+# has_root_objects: kept for custom policies written against it; it now
+# means has_mesh_evidence (an unrelated object in the root namespace is not
+# evidence about the mesh).
+has_root_objects if has_mesh_evidence
+
+# mesh_config_known: the mesh config is known: a live scan (absence means
+# Istio's defaults) or an input holding a mesh config source.
+mesh_config_known if live
+
+mesh_config_known if has_mesh_config
+
+# mesh_policy_known: mesh-wide policy is known: a live scan, or an input
+# holding mesh-wide evidence. Findings that follow from the absence of a
+# mesh-wide policy (Istio's defaults) need it.
+mesh_policy_known if live
+
+mesh_policy_known if has_mesh_evidence
+
+# scope is what the engine reads once per evaluation to apply
+# `requires:` (docs/verdicts.md): the mesh-wide evidence of the input.
+scope := {
+	"mesh_config": has_mesh_config_bool,
+	"mesh_evidence": has_mesh_evidence_bool,
+	"implied_namespaces": implied_namespaces,
+}
+
+default has_mesh_config_bool := false
+
+has_mesh_config_bool if has_mesh_config
+
+default has_mesh_evidence_bool := false
+
+has_mesh_evidence_bool if has_mesh_evidence
 
 # ---- bool/annotation helpers ----------------------------------------------
 
@@ -246,7 +303,29 @@ app_containers(w) := [x |
 
 # ---- mesh membership -------------------------------------------------------
 
+# implied(n): namespace n is in the input only through the objects that live
+# in it (no Namespace object). Its labels are params.namespace_labels[n], or
+# none: an implied namespace counts as not enrolled (docs/verdicts.md).
+implied(n) if {
+	n in namespaces
+	not namespace_objects[n]
+}
+
+implied_namespaces := {n | some n in namespaces; implied(n)}
+
+# ns_labels(n): the labels of namespace n: its Namespace object's, else those
+# stated in params.namespace_labels, else none.
 ns_labels(n) := labels(namespace_objects[n])
+
+ns_labels(n) := object.get(object.get(params, "namespace_labels", {}), n, {}) if not namespace_objects[n]
+
+# ns_note(n): the words a message about namespace n adds when it is implied.
+ns_note(n) := " (implied: no Namespace object in the input; labels from params.namespace_labels)" if {
+	implied(n)
+	object.get(object.get(params, "namespace_labels", {}), n, null) != null
+} else := " (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels)" if {
+	implied(n)
+} else := ""
 
 # sidecar_enrolled: the Namespace object enrols it for sidecar injection
 # (istio-injection=enabled, or istio.io/rev without istio-injection: the
@@ -265,7 +344,7 @@ ambient_enrolled(n) if ns_labels(n)["istio.io/dataplane-mode"] == "ambient"
 # unlabelled_ns: no injection label on the namespace (or no Namespace object
 # to tell).
 unlabelled_ns(n) if {
-	nl := labels(object.get(namespace_objects, n, {"metadata": {}}))
+	nl := ns_labels(n)
 	not "istio-injection" in object.keys(nl)
 	not "istio.io/rev" in object.keys(nl)
 }

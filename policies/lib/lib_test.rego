@@ -485,3 +485,35 @@ test_derived_absent_falls_back_to_rego if {
 	lib.namespaces == {"a"} with input as i
 	count(lib.workloads) == 0 with input as i
 }
+
+# ---- mesh-wide evidence and implied namespaces (docs/verdicts.md) ---------------
+
+root_obj(kind, name) := {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": "istio-system"}}
+
+test_unrelated_root_objects_are_not_mesh_evidence if {
+	not lib.has_mesh_evidence with input as {"source": "manifests", "objects": {
+		"Role": [root_obj("Role", "meshaudit-read-mesh-config")],
+		"Gateway": [object.union(root_obj("Gateway", "cm-acme-http01"), {"apiVersion": "networking.istio.io/v1"})],
+		"Service": [root_obj("Service", "istiod")],
+		"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}],
+	}}
+	not lib.mesh_policy_known with input as {"source": "manifests", "objects": {"Role": [root_obj("Role", "r")]}}
+}
+
+test_root_policy_and_mesh_config_are_mesh_evidence if {
+	lib.has_mesh_evidence with input as {"source": "manifests", "objects": {"PeerAuthentication": [root_obj("PeerAuthentication", "default")]}}
+	lib.has_mesh_evidence with input as {"source": "manifests", "objects": {"Telemetry": [root_obj("Telemetry", "mesh-default")]}}
+	lib.has_mesh_evidence with input as {"source": "manifests", "objects": {"ConfigMap": [object.union(root_obj("ConfigMap", "istio"), {"data": {"mesh": "{}"}})]}}
+	not lib.has_mesh_evidence with input as {"source": "manifests", "objects": {"PeerAuthentication": [{"kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "shop"}}]}}
+	lib.mesh_policy_known with input as {"source": "cluster", "objects": {}}
+}
+
+test_implied_namespace_labels if {
+	inp := {"source": "manifests", "objects": {"Deployment": [{"kind": "Deployment", "metadata": {"name": "a", "namespace": "shop"}}]}}
+	lib.implied("shop") with input as inp
+	lib.ns_labels("shop") == {} with input as inp
+	not lib.namespace_enrolled("shop") with input as inp
+	lib.namespace_enrolled("shop") with input as inp with data.meshaudit.params.namespace_labels as {"shop": {"istio-injection": "enabled"}}
+	contains(lib.ns_note("shop"), "implied") with input as inp
+	lib.ns_note("shop") == "" with input as {"source": "manifests", "objects": {"Namespace": [{"kind": "Namespace", "metadata": {"name": "shop"}}]}}
+}

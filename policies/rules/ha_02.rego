@@ -154,11 +154,21 @@ sidecar(w) if {
 
 rewrite_off(w) if lib.falsy(w.annotations[annotation])
 
-judged contains w if {
+# candidates: sidecar workloads that turn probe rewriting off.
+candidates contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	rewrite_off(w)
 	sidecar(w)
+}
+
+# judged: every sidecar workload with probes; one that keeps probe rewriting
+# on passes on that evidence.
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	sidecar(w)
+	count(probes(w)) > 0
 }
 
 # ---- probes ----------------------------------------------------------------------
@@ -226,7 +236,7 @@ deny contains {
 	"msg": sprintf("%s (%s) of container %q fails: port %v is STRICT (%s) and %s is \"false\", so the kubelet's plaintext probe is rejected by the sidecar", [p.field, p.handler, p.container, p.port, source(res), annotation]),
 	"resource": w.resource,
 } if {
-	some w in judged
+	some w in candidates
 	some p in probes(w)
 	p.handler in {"httpGet", "grpc"}
 	not not_captured(w, p.port)
@@ -239,7 +249,7 @@ deny contains {
 	"resource": w.resource,
 	"severity": "low",
 } if {
-	some w in judged
+	some w in candidates
 	some p in probes(w)
 	p.handler == "tcpSocket"
 	not not_captured(w, p.port)
@@ -247,7 +257,7 @@ deny contains {
 
 unknown contains sprintf("%s %s/%s has httpGet or grpc probes with %s \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, which is not in the input (no object of root namespace %q)", [w.kind, w.namespace, w.obj.metadata.name, annotation, lib.root_ns]) if {
 	not mesh_default_known
-	some w in judged
+	some w in candidates
 	some p in probes(w)
 	p.handler in {"httpGet", "grpc"}
 	not not_captured(w, p.port)

@@ -192,7 +192,11 @@ test_manifests_without_root_unknown if {
 }
 
 test_manifests_with_root_judged if {
-	inp := manifests({"Namespace": [enrolled, namespace("istio-system", {})], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
+	inp := manifests({
+		"Namespace": [enrolled, namespace("istio-system", {})],
+		"ConfigMap": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "{}"}}],
+		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
+	})
 	count(ha_02.deny) == 0 with input as inp
 	count(ha_02.unknown) == 0 with input as inp
 }

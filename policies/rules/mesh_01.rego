@@ -79,18 +79,9 @@ revision_exists(r) if {
 
 # ---- findings ---------------------------------------------------------------
 
-# Namespace implied by its objects only.
-deny contains {
-	"msg": sprintf("namespace %q is used by objects in the input but its Namespace object is not in the input, so its mesh enrolment cannot be shown", [n]),
-	"resource": lib.namespace_resource(n),
-} if {
-	some n in judged
-	not lib.namespace_objects[n]
-}
-
 # No enrolment label at all.
 deny contains {
-	"msg": sprintf("namespace %q has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n]),
+	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -102,7 +93,7 @@ deny contains {
 
 # Injection switched off.
 deny contains {
-	"msg": sprintf("namespace %q has label istio-injection=disabled, so its pods get no sidecar", [n]),
+	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -114,7 +105,7 @@ deny contains {
 
 # A value the injector webhooks do not match (only "enabled" selects).
 deny contains {
-	"msg": sprintf("namespace %q has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, v]),
+	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, lib.ns_note(n), v]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -129,7 +120,7 @@ deny contains {
 # revisioned webhooks require istio-injection to be absent, so the
 # istio-injection label decides.
 deny contains {
-	"msg": sprintf("namespace %q has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, lib.ns_note(n), rev, rev]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -140,7 +131,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, v, rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, lib.ns_note(n), v, rev, rev]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -154,7 +145,7 @@ deny contains {
 # Revision without istiod: only claimed when the input holds istiod
 # Deployments (a manifest scan of an application usually does not).
 deny contains {
-	"msg": sprintf("namespace %q has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, rev, concat(", ", sort(revisions))]),
+	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
 	"resource": lib.namespace_resource(n),
 } if {
 	count(istiods) > 0

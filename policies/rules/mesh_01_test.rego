@@ -124,9 +124,14 @@ test_revision_tag_to_missing_revision_fails if {
 
 test_implied_namespace_reported_once if {
 	mesh_01.deny == {{
-		"msg": "namespace \"shop\" is used by objects in the input but its Namespace object is not in the input, so its mesh enrolment cannot be shown",
+		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
 		"resource": nsres("shop"),
 	}} with input as inp({"Deployment": [deploy("shop", "a", {}), deploy("shop", "b", {})]})
+}
+
+test_implied_namespace_labels_from_params if {
+	count(mesh_01.deny) == 0 with input as inp({"Deployment": [deploy("shop", "a", {})]})
+		with data.meshaudit.params.namespace_labels as {"shop": {"istio-injection": "enabled"}}
 }
 
 test_root_and_excluded_namespaces_not_judged if {

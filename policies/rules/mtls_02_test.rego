@@ -60,6 +60,7 @@ test_default_permissive_manifests_with_root_fails if {
 		"resource": web_res,
 	}} with input as manifests({
 		"Namespace": [enrolled("app"), namespace("istio-system", {})],
+		"ConfigMap": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "{}"}}],
 		"Deployment": [web],
 	})
 }

@@ -69,17 +69,8 @@ judged contains n if {
 	lib.app_ns(n)
 }
 
-# Namespace implied by its objects only.
 deny contains {
-	"msg": sprintf("namespace %q is used by objects in the input but its Namespace object is not in the input, so its %s label cannot be shown", [n, label]),
-	"resource": lib.namespace_resource(n),
-} if {
-	some n in judged
-	not lib.namespace_objects[n]
-}
-
-deny contains {
-	"msg": sprintf("namespace %q has no %s label, so Pod Security admission enforces no level there (want %s)", [n, label, accepted_text]),
+	"msg": sprintf("namespace %q%s has no %s label, so Pod Security admission enforces no level there (want %s)", [n, lib.ns_note(n), label, accepted_text]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -88,7 +79,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q has %s=%s, below the required level (want %s)", [n, label, v, accepted_text]),
+	"msg": sprintf("namespace %q%s has %s=%s, below the required level (want %s)", [n, lib.ns_note(n), label, v, accepted_text]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged
@@ -98,7 +89,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q has %s=%q, which is not a Pod Security level (privileged, baseline, restricted; case-sensitive) (want %s)", [n, label, v, accepted_text]),
+	"msg": sprintf("namespace %q%s has %s=%q, which is not a Pod Security level (privileged, baseline, restricted; case-sensitive) (want %s)", [n, lib.ns_note(n), label, v, accepted_text]),
 	"resource": lib.namespace_resource(n),
 } if {
 	some n in judged

@@ -61,9 +61,14 @@ test_invalid_value_fails if {
 
 test_implied_namespace_reported_once if {
 	pod_01.deny == {{
-		"msg": "namespace \"shop\" is used by objects in the input but its Namespace object is not in the input, so its pod-security.kubernetes.io/enforce label cannot be shown",
+		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no pod-security.kubernetes.io/enforce label, so Pod Security admission enforces no level there (want restricted)",
 		"resource": nsres("shop"),
 	}} with input as inp({"Deployment": [deploy("shop"), object.union(deploy("shop"), {"metadata": {"name": "api"}})]})
+}
+
+test_implied_namespace_labels_from_params if {
+	count(pod_01.deny) == 0 with input as inp({"Deployment": [deploy("shop")]})
+		with data.meshaudit.params.namespace_labels as {"shop": psa("restricted")}
 }
 
 test_root_and_excluded_not_judged if {
