@@ -289,11 +289,40 @@ istio_container(_, c) if {
 	c.image == "auto"
 }
 
-# all_containers: every container of a pod spec with its kind.
-all_containers(w) := [{"kind": kind, "c": c} |
+# all_containers: every container of a pod spec with its kind and its index
+# in that list.
+all_containers(w) := [{"kind": kind, "c": c, "i": i} |
 	some kind in ["initContainers", "containers", "ephemeralContainers"]
-	some c in object.get(w.spec, kind, [])
+	some i, c in object.get(w.spec, kind, [])
 ]
+
+# ---- evidence paths (docs/verdicts.md) --------------------------------------
+
+# pod_spec_path(w): the path of the pod spec inside the workload's object
+# (spec.template.spec, spec.jobTemplate.spec.template.spec, or spec for a Pod).
+pod_spec_path(w) := "spec" if w.kind == "Pod"
+
+pod_spec_path(w) := "spec.jobTemplate.spec.template.spec" if w.kind == "CronJob"
+
+pod_spec_path(w) := "spec.template.spec" if not w.kind in {"Pod", "CronJob"}
+
+# pod_meta_path(w): the path of the pod template's metadata.
+pod_meta_path(w) := "metadata" if w.kind == "Pod"
+
+pod_meta_path(w) := "spec.jobTemplate.spec.template.metadata" if w.kind == "CronJob"
+
+pod_meta_path(w) := "spec.template.metadata" if not w.kind in {"Pod", "CronJob"}
+
+# container_path(w, x): the path of container x (an element of
+# all_containers / app_containers) inside the workload's object, e.g.
+# spec.template.spec.containers[0].
+container_path(w, x) := sprintf("%s.%s[%d]", [pod_spec_path(w), x.kind, x.i])
+
+# annotation_path(w, key): the path of a pod-template annotation.
+annotation_path(w, key) := sprintf("%s.annotations[%q]", [pod_meta_path(w), key])
+
+# label_path(w, key): the path of a pod-template label.
+label_path(w, key) := sprintf("%s.labels[%q]", [pod_meta_path(w), key])
 
 # app_containers: containers that are not Istio's own.
 app_containers(w) := [x |

@@ -517,3 +517,12 @@ test_implied_namespace_labels if {
 	contains(lib.ns_note("shop"), "implied") with input as inp
 	lib.ns_note("shop") == "" with input as {"source": "manifests", "objects": {"Namespace": [{"kind": "Namespace", "metadata": {"name": "shop"}}]}}
 }
+
+test_evidence_paths if {
+	d := {"kind": "Deployment", "spec": {"containers": [{"name": "a"}, {"name": "b"}]}}
+	some x in lib.all_containers(d)
+	x.c.name == "b"
+	lib.container_path(d, x) == "spec.template.spec.containers[1]"
+	lib.container_path({"kind": "Pod"}, {"kind": "initContainers", "i": 0}) == "spec.initContainers[0]"
+	lib.annotation_path({"kind": "CronJob"}, "sidecar.istio.io/inject") == "spec.jobTemplate.spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]"
+}
