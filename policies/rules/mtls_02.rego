@@ -9,11 +9,19 @@
 #   mesh identity and authorization by principal. This includes Istio's
 #   default PERMISSIVE when no policy sets a mode, and a namespace or workload
 #   policy that downgrades a STRICT mesh. Istio gateways are not judged: the
-#   Gateway's servers[].tls decides their listeners. Also warns on
-#   PeerAuthentications Istio ignores: portLevelMtls without a selector, and a
-#   selector in the root namespace. In a manifest scan without the Istio root
-#   namespace the mesh-wide policy is unknown, so only the policies in the
-#   input are judged.
+#   Gateway's servers[].tls decides their listeners. Judged: the meshed
+#   workloads whose mode is decided by evidence in the input (a
+#   PeerAuthentication, or Istio's default when the mesh-wide policy is
+#   known: a live scan, or an input holding the mesh config or an Istio
+#   policy of the root namespace); a workload whose mode falls through to an
+#   unseen mesh-wide policy is not judged. Namespace and workload
+#   PeerAuthentications that decide the mode of no meshed workload of the
+#   input (a policy repository kept apart from the applications, or
+#   workloads not in the mesh) are judged as policies: one that sets
+#   PERMISSIVE or DISABLE (mtls.mode or portLevelMtls) is a finding on
+#   itself. With no meshed workload and no such policy the rule is not
+#   applicable. Also warns on PeerAuthentications Istio ignores:
+#   portLevelMtls without a selector, and a selector in the root namespace.
 # custom:
 #   id: MTLS-02
 #   severity: critical
@@ -110,16 +118,13 @@ import rego.v1
 
 weak_modes := {"PERMISSIVE", "DISABLE"}
 
-# The mesh-wide default is known in a live scan, or when the input holds the
-# root namespace (a manifest scan of the mesh's own configuration). Otherwise
-# a mode that falls through to the mesh default is not judged.
-mesh_default_known if lib.live
+# decided(res): the mode's source is evidence in the input: a
+# PeerAuthentication (res), or Istio's default (null) when the mesh-wide
+# policy is known (docs/verdicts.md). A mode that falls through to an unseen
+# mesh-wide policy is not decided.
+decided(res) if res != null
 
-mesh_default_known if lib.has_root_objects
-
-judged(res) if res != null
-
-judged(null) if mesh_default_known
+decided(null) if lib.mesh_policy_known
 
 subject_workloads contains w if {
 	some w in lib.workloads
@@ -162,13 +167,71 @@ weak_ports(w) := {p |
 	some p in lib.container_ports(w)
 	[mode, res] := lib.effective_mode(w, p)
 	mode in weak_modes
-	judged(res)
+	decided(res)
 }
+
+# ---- evidence -----------------------------------------------------------------
+
+# pa_of(w, res): the PeerAuthentication object (workload, namespace or mesh
+# level) whose resource is res.
+pa_of(w, res) := pa if {
+	pa := lib.workload_pa(w.namespace, w.labels)
+	lib.resource(pa) == res
+} else := pa if {
+	pa := lib.namespace_pa(w.namespace)
+	lib.resource(pa) == res
+} else := pa if {
+	pa := lib.mesh_pa
+	lib.resource(pa) == res
+}
+
+# mode_evidence(w, port, res): the field that set the mode (port null: the
+# workload-level mode), or the lookup that found none (Istio's default).
+mode_evidence(w, _, null) := {
+	"path": sprintf("PeerAuthentication setting a mode for this workload in namespace %q or mesh-wide in root namespace %q", [w.namespace, lib.root_ns]),
+	"value": 0,
+}
+
+mode_evidence(w, port, res) := {
+	"path": sprintf("spec.portLevelMtls[%q].mode", [sprintf("%v", [port])]),
+	"value": pa.spec.portLevelMtls[sprintf("%v", [port])].mode,
+	"resource": res,
+} if {
+	res != null
+	port != null
+	lib.port_mode(w, port)
+	pa := pa_of(w, res)
+}
+
+mode_evidence(w, port, res) := {
+	"path": "spec.mtls.mode",
+	"value": pa.spec.mtls.mode,
+	"resource": res,
+} if {
+	res != null
+	not lib.port_mode(w, port)
+	pa := pa_of(w, res)
+}
+
+# port_evidence(w, port): where the workload declares the port (its first
+# declaration).
+port_evidence(w, port) := paths[0] if {
+	paths := [{"path": sprintf("%s.ports[%d].containerPort", [lib.container_path(w, x), j]), "value": port} |
+		some x in lib.app_containers(w)
+		x.kind == "containers"
+		some j, p in object.get(x.c, "ports", [])
+		p.containerPort == port
+	]
+	count(paths) > 0
+}
+
+# ---- findings on workloads ----------------------------------------------------
 
 # Each declared container port.
 deny contains {
 	"msg": sprintf("port %v is %s (%s)", [port, mode, source(w, port, res)]),
 	"resource": w.resource,
+	"evidence": [port_evidence(w, port), mode_evidence(w, port, res)],
 } if {
 	some w in subject_workloads
 	some port in weak_ports(w)
@@ -181,12 +244,13 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s %s (%s)", [which, mode, source(w, null, res)]),
 	"resource": w.resource,
+	"evidence": [mode_evidence(w, null, res)],
 } if {
 	some w in subject_workloads
 	count(weak_ports(w)) == 0
 	[mode, res] := lib.workload_mode(w)
 	mode in weak_modes
-	judged(res)
+	decided(res)
 	ports := lib.container_ports(w)
 	which := ports_text(ports)
 }
@@ -197,11 +261,81 @@ ports_text(ports) := sprintf("ports other than %s are", [concat(", ", [sprintf("
 	count(ports) > 0
 }
 
+# ---- PeerAuthentications as subjects --------------------------------------------
+
+# deciding: the PeerAuthentications that decide the mode of a meshed
+# workload of the input (at workload level or on a declared port).
+deciding contains res if {
+	some w in subject_workloads
+	[_, res] := lib.workload_mode(w)
+	res != null
+}
+
+deciding contains res if {
+	some w in subject_workloads
+	some p in lib.container_ports(w)
+	[_, res] := lib.effective_mode(w, p)
+	res != null
+}
+
+# active(pa): Istio applies it: a policy with a selector, or the oldest
+# selector-less policy of its namespace.
+active(pa) if not lib.no_selector(pa)
+
+active(pa) if {
+	lib.no_selector(pa)
+	lib.namespace_pa(lib.ns(pa)) == pa
+}
+
+# policy_subjects: the namespace and workload PeerAuthentications that
+# decide no meshed workload of the input: judged on their own settings
+# (mesh-wide ones are MTLS-01's).
+policy_subjects contains pa if {
+	some pa in lib.pas
+	n := lib.ns(pa)
+	n != lib.root_ns
+	lib.in_scope(n)
+	active(pa)
+	not lib.resource(pa) in deciding
+}
+
+# weak_settings(pa): [text, evidence] of each PERMISSIVE or DISABLE setting
+# (portLevelMtls only counts with a selector: Istio ignores it otherwise).
+weak_settings(pa) := [[sprintf("mtls.mode %s", [m]), {"path": "spec.mtls.mode", "value": pa.spec.mtls.mode}] |
+	m := lib.mode_of(pa)
+	m in weak_modes
+]
+
+port_settings(pa) := [[sprintf("portLevelMtls port %s %s", [port, m]), {"path": sprintf("spec.portLevelMtls[%q].mode", [port]), "value": v.mode}] |
+	not lib.no_selector(pa)
+	some port in sort(object.keys(object.get(pa.spec, "portLevelMtls", {})))
+	v := pa.spec.portLevelMtls[port]
+	m := upper(v.mode)
+	m in weak_modes
+]
+
+pa_scope(pa) := sprintf("pods labelled %s in namespace %q%s", [json.marshal(pa.spec.selector.matchLabels), lib.ns(pa), lib.ns_note(lib.ns(pa))]) if {
+	not lib.no_selector(pa)
+} else := sprintf("namespace %q%s", [lib.ns(pa), lib.ns_note(lib.ns(pa))])
+
+deny contains {
+	"msg": sprintf("sets %s for %s, so they accept plaintext; no meshed workload it applies to is in the input, so the policy itself is reported", [concat(" and ", [t | some [t, _] in settings]), pa_scope(pa)]),
+	"resource": lib.resource(pa),
+	"evidence": [e | some [_, e] in settings],
+} if {
+	some pa in policy_subjects
+	settings := array.concat(weak_settings(pa), port_settings(pa))
+	count(settings) > 0
+}
+
+# ---- PeerAuthentications Istio ignores ------------------------------------------
+
 # portLevelMtls on a selector-less PeerAuthentication is ignored by Istio.
 deny contains {
 	"msg": sprintf("portLevelMtls (ports %s) of PeerAuthentication %s/%s is ignored by Istio because the policy has no selector", [ports, lib.ns(pa), lib.name(pa)]),
 	"resource": lib.resource(pa),
 	"severity": "low",
+	"evidence": [{"path": "spec.portLevelMtls", "value": pa.spec.portLevelMtls}, {"path": "spec.selector"}],
 } if {
 	some pa in lib.pas
 	lib.in_scope(lib.ns(pa))
@@ -215,9 +349,50 @@ deny contains {
 	"msg": sprintf("selector of PeerAuthentication %s/%s in root namespace %q selects nothing: Istio ignores workload policies in the root namespace", [lib.ns(pa), lib.name(pa), lib.root_ns]),
 	"resource": lib.resource(pa),
 	"severity": "low",
+	"evidence": [{"path": "spec.selector.matchLabels", "value": pa.spec.selector.matchLabels}, {"path": "metadata.namespace", "value": lib.ns(pa)}],
 } if {
 	some pa in lib.pas
 	lib.ns(pa) == lib.root_ns
 	lib.in_scope(lib.ns(pa))
 	not lib.no_selector(pa)
 }
+
+# ---- verdict ----------------------------------------------------------------------
+
+# judged: the meshed workloads whose mode is decided by evidence (every
+# port's mode then is: a port-level mode is always set by a policy), and the
+# PeerAuthentications judged as policies.
+judged contains w.resource if {
+	some w in subject_workloads
+	[_, res] := lib.workload_mode(w)
+	decided(res)
+}
+
+judged contains lib.resource(pa) if some pa in policy_subjects
+
+undecided contains w if {
+	some w in subject_workloads
+	[_, res] := lib.workload_mode(w)
+	not decided(res)
+}
+
+not_applicable contains sprintf("the mTLS mode of the meshed workloads of the input (%s) falls through to the mesh-wide PeerAuthentication of root namespace %q, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in %q)", [concat(", ", sort([sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name]) | some w in undecided])), lib.root_ns, lib.root_ns]) if {
+	count(judged) == 0
+	count(undecided) > 0
+}
+
+# Namespaces of the input's workloads that put none of them in the mesh.
+unmeshed_namespaces := {w.namespace |
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+}
+
+not_applicable contains sprintf("no meshed workload in the input%s, and no namespace or workload PeerAuthentication", [ns_text]) if {
+	count(judged) == 0
+	count(subject_workloads) == 0
+	ns_text := unmeshed_text
+}
+
+unmeshed_text := sprintf(": namespaces %s put no workload in the mesh", [concat(", ", [sprintf("%q%s", [n, lib.ns_note(n)]) | some n in sort(unmeshed_namespaces)])]) if {
+	count(unmeshed_namespaces) > 0
+} else := ""
