@@ -1,5 +1,6 @@
 package meshaudit.rules.authz_01_test
 
+import data.meshaudit.lib
 import data.meshaudit.rules.authz_01
 import rego.v1
 
@@ -23,7 +24,12 @@ deployment(ns, name, containers) := {
 
 inp(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
-msg(n) := sprintf("namespace %q has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects", [n])
+msg(n) := sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects", [n, ""])
+
+implied_note := " (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels)"
+
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 ns_res(n) := {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": n}
 
@@ -35,27 +41,36 @@ test_root_allow_nothing_passes_everywhere if {
 }
 
 test_enrolled_namespace_without_policy_fails if {
-	authz_01.deny == {{"msg": msg("pay"), "resource": ns_res("pay")}} with input as inp({
+	plain(authz_01.deny) == {{"msg": msg("pay"), "resource": ns_res("pay")}} with input as inp({
 		"Namespace": [enrolled("shop"), enrolled("pay"), namespace("legacy", {})],
 		"AuthorizationPolicy": [ap("shop", "allow-nothing", {"action": "ALLOW"})],
 	})
 }
 
 test_revision_label_enrols if {
-	authz_01.deny == {{"msg": msg("rev"), "resource": ns_res("rev")}} with input as inp({"Namespace": [namespace("rev", {"istio.io/rev": "1-22"})]})
+	plain(authz_01.deny) == {{"msg": msg("rev"), "resource": ns_res("rev")}} with input as inp({"Namespace": [namespace("rev", {"istio.io/rev": "1-22"})]})
 }
 
-# Manifest scan without a Namespace object: judged by its meshed workloads.
+# Manifest scan without a Namespace object: judged by its meshed workloads
+# when the root namespace's policy is known.
 test_meshed_workload_namespace_judged if {
 	d := deployment("api", "api", [{"name": "app", "image": "x"}, {"name": "istio-proxy", "image": "auto"}])
-	plain := deployment("batch", "worker", [{"name": "app", "image": "x"}])
-	authz_01.deny == {{"msg": msg("api"), "resource": ns_res("api")}} with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d, plain]}}
+	unmeshed := deployment("batch", "worker", [{"name": "app", "image": "x"}])
+	i := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d, unmeshed], "PeerAuthentication": [root_pa]}}
+	authz_01.deny == {{
+		"msg": sprintf("namespace \"api\"%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects", [implied_note]),
+		"resource": ns_res("api"),
+		"evidence": [{"path": "AuthorizationPolicy with an empty spec (allow-nothing) in namespace \"api\" or root namespace \"istio-system\"", "value": 0}],
+	}} with input as i
+	authz_01.judged == {ns_res("api")} with input as i
 }
+
+root_pa := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "STRICT"}}}
 
 test_inject_label_workload_judged if {
 	d := deployment("shop", "api", [{"name": "app", "image": "x"}])
 	d2 := json.patch(d, [{"op": "add", "path": "/spec/template/metadata/labels/sidecar.istio.io~1inject", "value": "true"}])
-	authz_01.deny == {{"msg": msg("shop"), "resource": ns_res("shop")}} with input as inp({"Namespace": [namespace("shop", {})], "Deployment": [d2]})
+	plain(authz_01.deny) == {{"msg": msg("shop"), "resource": ns_res("shop")}} with input as inp({"Namespace": [namespace("shop", {})], "Deployment": [d2]})
 }
 
 test_unmeshed_workload_not_judged if {
@@ -69,7 +84,7 @@ test_root_and_excluded_namespaces_not_judged if {
 
 test_policy_with_selector_is_not_default_deny if {
 	p := ap("shop", "deny-api", {"selector": {"matchLabels": {"app": "api"}}})
-	authz_01.deny == {{"msg": msg("shop"), "resource": ns_res("shop")}} with input as inp({"Namespace": [enrolled("shop")], "AuthorizationPolicy": [p]})
+	plain(authz_01.deny) == {{"msg": msg("shop"), "resource": ns_res("shop")}} with input as inp({"Namespace": [enrolled("shop")], "AuthorizationPolicy": [p]})
 }
 
 test_empty_selector_is_namespace_wide if {
@@ -97,7 +112,53 @@ test_target_refs_is_not_namespace_wide if {
 	count(authz_01.deny) == 1 with input as inp({"Namespace": [enrolled("shop")], "AuthorizationPolicy": [p]})
 }
 
-# Without the root namespace in a manifest scan, the namespaces are judged.
-test_manifest_scan_without_root_judges_namespace if {
-	authz_01.deny == {{"msg": msg("shop"), "resource": ns_res("shop")}} with input as {"cluster": "c1", "source": "manifests", "objects": {"Namespace": [enrolled("shop")]}}
+# Without mesh-wide evidence in a manifest scan, a namespace without its own
+# allow-nothing policy is not judged: a mesh-wide one may be kept elsewhere.
+test_manifest_scan_without_root_not_judged if {
+	i := {"cluster": "c1", "source": "manifests", "objects": {"Namespace": [enrolled("shop")]}}
+	count(authz_01.deny) == 0 with input as i
+	count(authz_01.judged) == 0 with input as i
+	authz_01.not_applicable == {"namespaces \"shop\" have no allow-nothing AuthorizationPolicy, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace \"istio-system\"), so a mesh-wide one there is not ruled out"} with input as i
+}
+
+# ... but its own allow-nothing policy is judged (pass).
+test_manifest_scan_own_policy_judged if {
+	i := {"cluster": "c1", "source": "manifests", "objects": {"Namespace": [enrolled("shop")], "AuthorizationPolicy": [ap("shop", "allow-nothing", {})]}}
+	count(authz_01.deny) == 0 with input as i
+	authz_01.judged == {ns_res("shop")} with input as i
+	count(authz_01.not_applicable) == 0 with input as i
+}
+
+# An unrelated object of the root namespace is no mesh-wide evidence.
+test_root_role_is_no_evidence if {
+	role := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r", "namespace": "istio-system"}}
+	count(authz_01.deny) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {"Namespace": [enrolled("shop")], "Role": [role]}}
+}
+
+# Bookinfo alone (no Namespace object, no Istio policy): nothing in the mesh.
+test_bookinfo_alone_not_applicable if {
+	d := deployment("default", "details-v1", [{"name": "details", "image": "x"}])
+	sa := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bookinfo-details", "namespace": "default"}}
+	i := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d], "ServiceAccount": [sa]}}
+	count(authz_01.deny) == 0 with input as i
+	count(authz_01.judged) == 0 with input as i
+	authz_01.not_applicable == {sprintf("no namespace in the mesh in the input: namespaces \"default\"%s are not enrolled in the mesh and run no meshed workload", [implied_note])} with input as i
+}
+
+# An implied namespace stated enrolled in params.namespace_labels is judged.
+test_implied_namespace_enrolled_by_params if {
+	d := deployment("default", "details-v1", [{"name": "details", "image": "x"}])
+	i := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d], "PeerAuthentication": [root_pa]}}
+	p := object.union(lib.params, {"namespace_labels": {"default": {"istio-injection": "enabled"}}})
+	some f in authz_01.deny with input as i with data.meshaudit.params as p
+	f.resource == ns_res("default")
+	contains(f.msg, "(implied: no Namespace object in the input; labels from params.namespace_labels)")
+	authz_01.judged == {ns_res("default")} with input as i with data.meshaudit.params as p
+}
+
+test_judged_only_mesh_namespaces if {
+	authz_01.judged == {ns_res("shop")} with input as inp({
+		"Namespace": [enrolled("shop"), namespace("legacy", {}), enrolled("istio-system")],
+		"AuthorizationPolicy": [ap("istio-system", "allow-nothing", {})],
+	})
 }
