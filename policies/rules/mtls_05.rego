@@ -7,12 +7,15 @@
 #   `EXTERNAL_CA` or `CA_ADDR`, MeshConfig `ca.address`, or cert-manager's
 #   istio-csr); otherwise it generates a self-signed root (`istio-ca-secret`)
 #   that nothing outside the mesh trusts or can revoke. Only Secret names are
-#   read, never their data. Secrets are collected in a live scan only with
-#   `--secret-names`; without them the rule is unknown unless an external CA
-#   is configured. A manifest scan accepts a `cacerts` Secret, or a
-#   SealedSecret, ExternalSecret or cert-manager Certificate producing it, in
-#   the root namespace; when the input holds no Secret of the root namespace
-#   (Secrets usually live outside manifests) the rule is unknown.
+#   read, never their data. Whether Secret `cacerts` exists is a live-only
+#   fact: Secrets are collected in a live scan only with `--secret-names`
+#   (without them the rule is unknown unless an external CA is configured),
+#   and a manifest scan is not applicable ("only a live scan can tell")
+#   unless the input holds Secrets of the root namespace or a SealedSecret,
+#   ExternalSecret or cert-manager Certificate producing `cacerts` there —
+#   then it is judged on them. An istiod with an external CA is judged in
+#   every scan. Without istiod in the input, the root namespace's
+#   `istio-ca-secret` (a finding) or `cacerts` (a pass) is judged.
 # custom:
 #   id: MTLS-05
 #   severity: high
@@ -169,23 +172,9 @@ root_secrets := root_objects("Secret")
 
 root_secret_names := {lib.name(s) | some s in root_secrets}
 
-has_cacerts if "cacerts" in root_secret_names
-
-# Manifest stand-ins that produce Secret cacerts.
-has_cacerts if {
-	some o in root_objects("SealedSecret.bitnami.com")
-	object.get(o, ["spec", "template", "metadata", "name"], lib.name(o)) == "cacerts"
-}
-
-has_cacerts if {
-	some o in root_objects("ExternalSecret.external-secrets.io")
-	object.get(o, ["spec", "target", "name"], lib.name(o)) == "cacerts"
-}
-
-has_cacerts if {
-	some o in root_objects("Certificate.cert-manager.io")
-	object.get(o, ["spec", "secretName"], "") == "cacerts"
-}
+# has_cacerts: Secret cacerts, or a manifest stand-in producing it, is in
+# the root namespace (see cacerts_producers).
+has_cacerts if count(cacerts_producers) > 0
 
 # ---- verdict ---------------------------------------------------------------
 
@@ -196,7 +185,8 @@ self_signed_istiods contains d if {
 }
 
 # Secret names are known: a live scan that collected Secret names (even
-# none), or a manifest scan holding Secrets of the root namespace.
+# none), or a manifest scan holding Secrets of the root namespace or a
+# stand-in producing cacerts there.
 secrets_known if {
 	lib.live
 	lib.collected("Secret")
@@ -207,13 +197,34 @@ secrets_known if {
 	count(root_secrets) > 0
 }
 
-evidence := sprintf("Secret %s/istio-ca-secret exists but", [root]) if {
+secrets_known if {
+	not lib.live
+	has_cacerts
+}
+
+ca_secret_note := sprintf("Secret %s/istio-ca-secret exists but", [root]) if {
 	"istio-ca-secret" in root_secret_names
 } else := "there is"
 
+cacerts_lookup := {
+	"path": sprintf("Secret cacerts (or a SealedSecret, ExternalSecret or cert-manager Certificate producing it) in namespace %q", [root]),
+	"value": 0,
+}
+
+external_lookup := {
+	"path": "env EXTERNAL_CA or CA_ADDR in spec.template.spec.containers, mesh config ca.address, or a cert-manager istio-csr Deployment",
+	"value": 0,
+}
+
+ca_secret_evidence := [{"path": "metadata.name", "value": "istio-ca-secret", "resource": lib.resource(s)} |
+	some s in root_secrets
+	lib.name(s) == "istio-ca-secret"
+]
+
 deny contains {
-	"msg": sprintf("istiod %s/%s signs workload certificates with its self-signed root: %s no Secret cacerts in %s and no external CA is configured", [lib.ns(d), lib.name(d), evidence, root]),
+	"msg": sprintf("istiod %s/%s signs workload certificates with its self-signed root: %s no Secret cacerts in %s and no external CA is configured", [lib.ns(d), lib.name(d), ca_secret_note, root]),
 	"resource": lib.resource(d),
+	"evidence": array.concat([cacerts_lookup, external_lookup], ca_secret_evidence),
 } if {
 	secrets_known
 	some d in self_signed_istiods
@@ -225,16 +236,11 @@ unknown contains sprintf("Secret names were not collected (%s), so whether Secre
 	not secrets_known
 }
 
-unknown contains sprintf("the input holds no Secret of %s (Secrets are usually created outside manifests), so whether istiod uses a plugged-in CA (Secret cacerts) or its self-signed root is unknown", [root]) if {
-	not lib.live
-	count(self_signed_istiods) > 0
-	not secrets_known
-}
-
 # Without istiod in the input: judge the Secrets shown, if any.
 deny contains {
 	"msg": sprintf("Secret %s/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA", [root]),
 	"resource": lib.resource(s),
+	"evidence": [{"path": "metadata.name", "value": "istio-ca-secret"}, cacerts_lookup],
 } if {
 	count(istiods) == 0
 	not cluster_external_ca
@@ -243,7 +249,63 @@ deny contains {
 	lib.name(s) == "istio-ca-secret"
 }
 
+# judged: each istiod whose CA the input decides (an external CA, or the
+# root namespace's Secret names known); without istiod, the root
+# namespace's self-signed root or cacerts (or the object producing it).
+judged contains lib.resource(d) if {
+	some d in istiods
+	external_ca(d)
+}
+
+judged contains lib.resource(d) if {
+	some d in istiods
+	secrets_known
+}
+
+judged contains lib.resource(s) if {
+	count(istiods) == 0
+	some s in root_secrets
+	lib.name(s) == "istio-ca-secret"
+}
+
+judged contains lib.resource(o) if {
+	count(istiods) == 0
+	some o in cacerts_producers
+}
+
+# cacerts_producers: Secret cacerts, or a manifest stand-in producing it, in
+# the root namespace.
+cacerts_producers contains s if {
+	some s in root_secrets
+	lib.name(s) == "cacerts"
+}
+
+cacerts_producers contains o if {
+	some o in root_objects("SealedSecret.bitnami.com")
+	object.get(o, ["spec", "template", "metadata", "name"], lib.name(o)) == "cacerts"
+}
+
+cacerts_producers contains o if {
+	some o in root_objects("ExternalSecret.external-secrets.io")
+	object.get(o, ["spec", "target", "name"], lib.name(o)) == "cacerts"
+}
+
+cacerts_producers contains o if {
+	some o in root_objects("Certificate.cert-manager.io")
+	object.get(o, ["spec", "secretName"], "") == "cacerts"
+}
+
+# A manifest scan cannot show whether Secret cacerts exists when the input
+# holds no Secret of the root namespace (they are usually created outside
+# manifests): a live-only fact, not unknown.
+not_applicable contains sprintf("only a live scan can tell whether Secret cacerts exists in %s: the input holds no Secret of %s nor a SealedSecret, ExternalSecret or cert-manager Certificate producing it, and istiod %s configures no external CA", [root, root, concat(", ", sort([sprintf("%s/%s", [lib.ns(d), lib.name(d)]) | some d in self_signed_istiods]))]) if {
+	not lib.live
+	count(self_signed_istiods) > 0
+	not secrets_known
+	count(judged) == 0
+}
+
 not_applicable contains "no istiod Deployment in the input" if {
 	count(istiods) == 0
-	not "istio-ca-secret" in root_secret_names
+	count(judged) == 0
 }

@@ -23,15 +23,17 @@ files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 self_signed_msg := "istiod istio-system/istiod signs workload certificates with its self-signed root: Secret istio-system/istio-ca-secret exists but no Secret cacerts in istio-system and no external CA is configured"
 
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_live_self_signed_fails if {
-	mtls_05.deny == {{"msg": self_signed_msg, "resource": istiod_res}} with input as live({
+	plain(mtls_05.deny) == {{"msg": self_signed_msg, "resource": istiod_res}} with input as live({
 		"Deployment": [istiod([])],
 		"Secret": [secret("istio-ca-secret"), secret("istiod-tls")],
 	})
 }
 
 test_live_other_secrets_only_fails if {
-	mtls_05.deny == {{
+	plain(mtls_05.deny) == {{
 		"msg": "istiod istio-system/istiod signs workload certificates with its self-signed root: there is no Secret cacerts in istio-system and no external CA is configured",
 		"resource": istiod_res,
 	}} with input as live({
@@ -101,10 +103,41 @@ test_mesh_config_ca_address_passes if {
 	count(mtls_05.deny) == 0 with input as live({"Deployment": [istiod([])], "ConfigMap": [cm], "Secret": [secret("istio-ca-secret")]})
 }
 
-test_manifests_without_secrets_unknown if {
+# Whether Secret cacerts exists is a live-only fact: a manifest scan without
+# Secrets of the root namespace is not applicable, never unknown.
+test_manifests_without_secrets_live_only if {
 	inp := files({"Deployment": [istiod([])]})
 	count(mtls_05.deny) == 0 with input as inp
-	mtls_05.unknown == {"the input holds no Secret of istio-system (Secrets are usually created outside manifests), so whether istiod uses a plugged-in CA (Secret cacerts) or its self-signed root is unknown"} with input as inp
+	count(mtls_05.unknown) == 0 with input as inp
+	count(mtls_05.judged) == 0 with input as inp
+	mtls_05.not_applicable == {"only a live scan can tell whether Secret cacerts exists in istio-system: the input holds no Secret of istio-system nor a SealedSecret, ExternalSecret or cert-manager Certificate producing it, and istiod istio-system/istiod configures no external CA"} with input as inp
+}
+
+# Istio's rendered default install (istioctl manifest generate): istiod,
+# the mesh ConfigMap, ServiceAccounts, webhooks, no Secret.
+test_rendered_default_install_live_only if {
+	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n"}}
+	sa := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "istiod", "namespace": "istio-system"}}
+	inp := files({"Deployment": [istiod([{"name": "PILOT_ENABLE_ANALYSIS", "value": "false"}])], "ConfigMap": [cm], "ServiceAccount": [sa]})
+	count(mtls_05.unknown) == 0 with input as inp
+	count(mtls_05.deny) == 0 with input as inp
+	some r in mtls_05.not_applicable with input as inp
+	startswith(r, "only a live scan can tell")
+}
+
+test_judged_istiod_when_decided if {
+	mtls_05.judged == {istiod_res} with input as files({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
+	mtls_05.judged == {istiod_res} with input as files({"Deployment": [istiod([{"name": "EXTERNAL_CA", "value": "ISTIOD_RA_KUBERNETES_API"}])]})
+	count(mtls_05.judged) == 0 with input as live({"Deployment": [istiod([])]})
+}
+
+test_self_signed_evidence if {
+	some f in mtls_05.deny with input as live({"Deployment": [istiod([])], "Secret": [secret("istio-ca-secret")]})
+	f.evidence == [
+		{"path": "Secret cacerts (or a SealedSecret, ExternalSecret or cert-manager Certificate producing it) in namespace \"istio-system\"", "value": 0},
+		{"path": "env EXTERNAL_CA or CA_ADDR in spec.template.spec.containers, mesh config ca.address, or a cert-manager istio-csr Deployment", "value": 0},
+		{"path": "metadata.name", "value": "istio-ca-secret", "resource": {"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "istio-ca-secret"}},
+	]
 }
 
 test_manifests_with_root_secrets_but_no_cacerts_fail if {
@@ -134,13 +167,21 @@ test_manifests_certificate_producing_cacerts_passes if {
 }
 
 test_no_istiod_not_applicable if {
-	inp := files({"Secret": [secret("cacerts")]})
+	inp := files({"Secret": [secret("istiod-tls")]})
 	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as inp
 	count(mtls_05.deny) == 0 with input as inp
 }
 
+# Without istiod, Secret cacerts in the root namespace is judged: a pass.
+test_no_istiod_cacerts_judged if {
+	inp := files({"Secret": [secret("cacerts")]})
+	mtls_05.judged == {{"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "cacerts"}} with input as inp
+	count(mtls_05.not_applicable) == 0 with input as inp
+	count(mtls_05.deny) == 0 with input as inp
+}
+
 test_no_istiod_but_self_signed_secret_fails if {
-	mtls_05.deny == {{
+	plain(mtls_05.deny) == {{
 		"msg": "Secret istio-system/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA",
 		"resource": {"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "istio-ca-secret"},
 	}} with input as live({"Secret": [secret("istio-ca-secret")]})
