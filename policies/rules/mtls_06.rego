@@ -12,6 +12,10 @@
 #   default MAX_WORKLOAD_CERT_TTL is not reported by itself (it only caps
 #   requests). Env values are redacted in snapshots: an istiod TTL variable
 #   that is set but whose value cannot be read makes the rule unknown.
+#   Judged: each istiod whose TTL variables are readable, the mesh config
+#   (or the mesh, in a live scan) when known, and each workload whose
+#   `proxy.istio.io/config` sets SECRET_TTL; with none of them in the input
+#   the rule is not applicable.
 # custom:
 #   id: MTLS-06
 #   severity: medium
@@ -121,11 +125,26 @@ env_entry(d, n) := e if {
 	e.name == n
 }
 
+# discovery_index(d): the index of istiod's discovery container.
+discovery_index(d) := i if {
+	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+}
+
+# env_path(d, n): the path of env variable n's value in istiod's discovery
+# container; the env list's path when n is not set.
+env_path(d, n) := sprintf("spec.template.spec.containers[%d].env[%d].value", [i, j]) if {
+	i := discovery_index(d)
+	some j, e in d.spec.template.spec.containers[i].env
+	e.name == n
+} else := sprintf("spec.template.spec.containers[%d].env", [discovery_index(d)])
+
 ttl_vars := {"DEFAULT_WORKLOAD_CERT_TTL": "24h", "MAX_WORKLOAD_CERT_TTL": "2160h"}
 
 deny contains {
 	"msg": sprintf("istiod %s/%s sets %s=%s, above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), n, v, max_ttl_text]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": env_path(d, n), "value": v}],
 } if {
 	some d in istiods
 	some n, _ in ttl_vars
@@ -136,6 +155,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("istiod %s/%s leaves DEFAULT_WORKLOAD_CERT_TTL unset (Istio's default 24h), above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), max_ttl_text]),
 	"resource": lib.resource(d),
+	"evidence": [unset_evidence(d)],
 } if {
 	some d in istiods
 	not env_entry(d, "DEFAULT_WORKLOAD_CERT_TTL")
@@ -148,6 +168,10 @@ unknown contains sprintf("istiod %s/%s sets %s but its value is not readable (%s
 	e := env_entry(d, n)
 	why := unreadable(e)
 }
+
+unset_evidence(d) := {"path": env_path(d, "DEFAULT_WORKLOAD_CERT_TTL")} if {
+	discovery_index(d)
+} else := {"path": "spec.template.spec.containers (no discovery container)"}
 
 unreadable(e) := "env values are redacted in snapshots" if e.value == redacted
 
@@ -162,9 +186,15 @@ unreadable(e) := sprintf("%q is not a Go duration", [e.value]) if {
 
 mesh_ttl := object.get(lib.mesh_config, ["defaultConfig", "proxyMetadata", "SECRET_TTL"], null)
 
+# mesh_ttl_path: SECRET_TTL inside the ConfigMap's mesh document.
+mesh_ttl_path := "data.mesh.defaultConfig.proxyMetadata.SECRET_TTL" if {
+	lib.has_mesh_config
+} else := "defaultConfig.proxyMetadata.SECRET_TTL"
+
 deny contains {
 	"msg": sprintf("mesh config defaultConfig.proxyMetadata sets SECRET_TTL=%s, above the maximum workload certificate lifetime %s", [mesh_ttl, max_ttl_text]),
 	"resource": lib.resource(lib.mesh_configmap),
+	"evidence": [{"path": mesh_ttl_path, "value": mesh_ttl}],
 } if {
 	ns_of(mesh_ttl) > max_ttl
 }
@@ -172,6 +202,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("mesh config defaultConfig.proxyMetadata sets SECRET_TTL=%v, which is not a Go duration", [mesh_ttl]),
 	"resource": lib.resource(lib.mesh_configmap),
+	"evidence": [{"path": mesh_ttl_path, "value": mesh_ttl}],
 } if {
 	mesh_ttl != null
 	not ns_of(mesh_ttl)
@@ -186,15 +217,12 @@ mesh_subject := lib.resource(lib.mesh_configmap) if {
 deny contains {
 	"msg": sprintf("SECRET_TTL is unset in the mesh config's defaultConfig.proxyMetadata, so proxies request Istio's default 24h, above the maximum workload certificate lifetime %s", [max_ttl_text]),
 	"resource": mesh_subject,
+	"evidence": [{"path": mesh_ttl_path}],
 } if {
 	mesh_ttl == null
 	ns_of("24h") > max_ttl
-	mesh_judged
+	lib.mesh_config_known
 }
-
-mesh_judged if lib.has_mesh_config
-
-mesh_judged if lib.live
 
 pod_ttl(w) := ttl if {
 	raw := w.annotations["proxy.istio.io/config"]
@@ -208,6 +236,7 @@ pod_ttl(w) := ttl if {
 deny contains {
 	"msg": sprintf("proxy.istio.io/config sets SECRET_TTL=%v, above the maximum workload certificate lifetime %s", [ttl, max_ttl_text]),
 	"resource": w.resource,
+	"evidence": [{"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": w.annotations["proxy.istio.io/config"]}],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -218,6 +247,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("proxy.istio.io/config sets SECRET_TTL=%v, which is not a Go duration", [ttl]),
 	"resource": w.resource,
+	"evidence": [{"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": w.annotations["proxy.istio.io/config"]}],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -225,17 +255,33 @@ deny contains {
 	not ns_of(ttl)
 }
 
-# ---- scope -----------------------------------------------------------------
+# ---- verdict ---------------------------------------------------------------
 
-judged if count(istiods) > 0
+# readable(d): every TTL variable istiod sets has a readable value.
+readable(d) if {
+	every n, _ in ttl_vars {
+		not unreadable_var(d, n)
+	}
+}
 
-judged if lib.has_mesh_config
+unreadable_var(d, n) if unreadable(env_entry(d, n))
 
-judged if {
+# judged: istiods whose TTLs are known, the mesh config (or the mesh in a
+# live scan), and workloads that request their own SECRET_TTL.
+judged contains lib.resource(d) if {
+	some d in istiods
+	readable(d)
+}
+
+judged contains mesh_subject if lib.mesh_config_known
+
+judged contains w.resource if {
 	some w in lib.workloads
+	lib.in_scope(w.namespace)
 	pod_ttl(w)
 }
 
 not_applicable contains "no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL in the input" if {
-	not judged
+	count(istiods) == 0
+	count(judged) == 0
 }

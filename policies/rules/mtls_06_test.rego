@@ -31,6 +31,9 @@ web_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "
 
 files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_defaults_pass if {
 	inp := files({"Deployment": [istiod([])], "ConfigMap": [cm("{}")]})
 	count(mtls_06.deny) == 0 with input as inp
@@ -39,7 +42,7 @@ test_defaults_pass if {
 }
 
 test_default_ttl_too_long_fails if {
-	mtls_06.deny == {{
+	plain(mtls_06.deny) == {{
 		"msg": "istiod istio-system/istiod sets DEFAULT_WORKLOAD_CERT_TTL=2160h, above the maximum workload certificate lifetime 24h",
 		"resource": istiod_res,
 	}} with input as files({"Deployment": [istiod([{"name": "DEFAULT_WORKLOAD_CERT_TTL", "value": "2160h"}])]})
@@ -74,7 +77,7 @@ test_invalid_duration_unknown_not_error if {
 }
 
 test_mesh_secret_ttl_too_long_fails if {
-	mtls_06.deny == {{
+	plain(mtls_06.deny) == {{
 		"msg": "mesh config defaultConfig.proxyMetadata sets SECRET_TTL=48h, above the maximum workload certificate lifetime 24h",
 		"resource": cm_res,
 	}} with input as files({"ConfigMap": [cm("defaultConfig:\n  proxyMetadata:\n    SECRET_TTL: 48h\n")]})
@@ -86,7 +89,7 @@ test_mesh_secret_ttl_short_passes if {
 
 test_pod_annotation_too_long_fails if {
 	d := deploy({"proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 720h\n"})
-	mtls_06.deny == {{
+	plain(mtls_06.deny) == {{
 		"msg": "proxy.istio.io/config sets SECRET_TTL=720h, above the maximum workload certificate lifetime 24h",
 		"resource": web_res,
 	}} with input as files({"Deployment": [d]})
@@ -106,7 +109,7 @@ test_pod_annotation_invalid_yaml_ignored if {
 
 test_stricter_parameter_flags_defaults if {
 	p := object.union(lib.params, {"max_workload_cert_ttl": "12h"})
-	mtls_06.deny == {
+	plain(mtls_06.deny) == {
 		{
 			"msg": "istiod istio-system/istiod leaves DEFAULT_WORKLOAD_CERT_TTL unset (Istio's default 24h), above the maximum workload certificate lifetime 12h",
 			"resource": istiod_res,
@@ -120,4 +123,44 @@ test_stricter_parameter_flags_defaults if {
 
 test_nothing_to_judge_not_applicable if {
 	mtls_06.not_applicable == {"no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL in the input"} with input as files({"Deployment": [deploy({})]})
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+test_evidence_istiod_env if {
+	d := istiod([{"name": "PILOT_X", "value": "1"}, {"name": "MAX_WORKLOAD_CERT_TTL", "value": "48h"}])
+	some f in mtls_06.deny with input as files({"Deployment": [d]})
+	f.evidence == [{"path": "spec.template.spec.containers[0].env[1].value", "value": "48h"}]
+}
+
+test_evidence_unset_and_mesh if {
+	p := object.union(lib.params, {"max_workload_cert_ttl": "12h"})
+	d := mtls_06.deny with input as files({"Deployment": [istiod([])], "ConfigMap": [cm("{}")]}) with data.meshaudit.params as p
+	{[f.resource.kind, f.evidence] | some f in d} == {
+		["Deployment", [{"path": "spec.template.spec.containers[0].env"}]],
+		["ConfigMap", [{"path": "data.mesh.defaultConfig.proxyMetadata.SECRET_TTL"}]],
+	}
+}
+
+test_evidence_pod_annotation if {
+	ann := "proxyMetadata:\n  SECRET_TTL: 720h\n"
+	some f in mtls_06.deny with input as files({"Deployment": [deploy({"proxy.istio.io/config": ann})]})
+	f.evidence == [{"path": "spec.template.metadata.annotations[\"proxy.istio.io/config\"]", "value": ann}]
+}
+
+test_judged_subjects if {
+	w := deploy({"proxy.istio.io/config": "proxyMetadata:\n  SECRET_TTL: 1h\n"})
+	plain_web := object.union(deploy({}), {"metadata": {"name": "other"}})
+	mtls_06.judged == {istiod_res, cm_res, web_res} with input as files({"Deployment": [istiod([]), w, plain_web], "ConfigMap": [cm("{}")]})
+}
+
+# An istiod whose TTL cannot be read is not judged.
+test_unreadable_istiod_not_judged if {
+	inp := files({"Deployment": [istiod([{"name": "DEFAULT_WORKLOAD_CERT_TTL", "value": "<redacted by meshaudit>"}])]})
+	count(mtls_06.judged) == 0 with input as inp
+}
+
+# In a live scan the mesh is judged even without the ConfigMap (defaults).
+test_live_mesh_judged if {
+	mtls_06.judged == {{"kind": "Mesh", "name": "c1"}} with input as {"cluster": "c1", "source": "cluster", "objects": {}}
 }
