@@ -13,6 +13,8 @@
 #   hold them. `tlsDefaults.minProtocolVersion` is ignored by Istio (only
 #   curves and cipher suites are read there), so it is not judged. A
 #   `compliancePolicy` (fips-140-2, pqc) overrides suites and curves.
+#   Judged: the mesh config when known (a live scan, where its absence means
+#   Istio's defaults, or an input holding it); otherwise not applicable.
 # custom:
 #   id: MTLS-04
 #   severity: high
@@ -75,6 +77,15 @@ subject := lib.resource(lib.mesh_configmap) if {
 	lib.has_mesh_config
 } else := lib.mesh_resource
 
+# judged: the mesh config, when the input holds it or a live scan read the
+# cluster (absence then means Istio's defaults).
+judged contains subject if lib.mesh_config_known
+
+# path(p): the path of a mesh config field inside the finding's resource
+# (the ConfigMap's data.mesh document, or the mesh config itself).
+path(p) := sprintf("data.mesh.%s", [p]) if lib.has_mesh_config
+else := p
+
 version_rank := {"TLS_AUTO": 2, "TLSV1_2": 2, "TLSV1_3": 3}
 
 required := upper(lib.params.min_tls_version)
@@ -109,6 +120,7 @@ mesh_min := upper(sprintf("%v", [mc.meshMTLS.minProtocolVersion]))
 deny contains {
 	"msg": sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]),
 	"resource": subject,
+	"evidence": [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}],
 } if {
 	mesh_min in object.keys(version_rank)
 	version_rank[mesh_min] < version_rank[required]
@@ -118,6 +130,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required %s", [required]),
 	"resource": subject,
+	"evidence": [{"path": path("meshMTLS.minProtocolVersion")}],
 } if {
 	not mc.meshMTLS.minProtocolVersion
 	version_rank[required] > 2
@@ -127,6 +140,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]),
 	"resource": subject,
+	"evidence": [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}],
 } if {
 	mc.meshMTLS.minProtocolVersion
 	not mesh_min in object.keys(version_rank)
@@ -144,6 +158,7 @@ bad_ciphers(section) := sort({c |
 deny contains {
 	"msg": sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]),
 	"resource": subject,
+	"evidence": [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}],
 } if {
 	not fixed_crypto
 	some section in sections
@@ -155,6 +170,7 @@ deny contains {
 	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites", [concat(", ", bad)]),
 	"resource": subject,
 	"severity": "medium",
+	"evidence": [{"path": path("tlsDefaults.cipherSuites")}],
 } if {
 	not fixed_crypto
 	not mc.tlsDefaults.cipherSuites
@@ -165,6 +181,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]),
 	"resource": subject,
+	"evidence": [{"path": path(sprintf("%s.ecdhCurves", [section])), "value": mc[section].ecdhCurves}],
 } if {
 	not fixed_crypto
 	some section in sections

@@ -15,6 +15,9 @@ cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system",
 
 inp(mesh) := {"cluster": "c1", "source": "manifests", "objects": {"ConfigMap": [cm(mesh)]}}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 good_defaults := "tlsDefaults:\n  cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES128-GCM-SHA256]\n"
 
 test_explicit_allowlisted_suites_pass if {
@@ -22,7 +25,7 @@ test_explicit_allowlisted_suites_pass if {
 }
 
 test_unset_suites_use_istio_defaults_medium if {
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes AES128-GCM-SHA256, AES256-GCM-SHA384, not in the allowed cipher suites",
 		"resource": cm_res,
 		"severity": "medium",
@@ -36,7 +39,7 @@ test_unset_suites_pass_when_allowlist_holds_defaults if {
 
 test_weak_mesh_suites_fail if {
 	mesh := concat("", [good_defaults, "meshMTLS:\n  cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA]\n"])
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "meshMTLS.cipherSuites allows AES128-SHA, DES-CBC3-SHA, not in the allowed cipher suites",
 		"resource": cm_res,
 	}} with input as inp(mesh)
@@ -44,7 +47,7 @@ test_weak_mesh_suites_fail if {
 
 test_weak_curve_fails if {
 	mesh := concat("", [good_defaults, "  ecdhCurves: [X25519, P-521]\n"])
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "tlsDefaults.ecdhCurves allows P-521, not in the allowed ECDH curves",
 		"resource": cm_res,
 	}} with input as inp(mesh)
@@ -56,7 +59,7 @@ test_min_version_default_meets_tls12 if {
 
 test_min_version_unset_below_required_13 if {
 	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required TLSV1_3",
 		"resource": cm_res,
 	}} with input as inp(good_defaults) with data.meshaudit.params as p
@@ -64,7 +67,7 @@ test_min_version_unset_below_required_13 if {
 
 test_min_version_12_below_required_13 if {
 	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3",
 		"resource": cm_res,
 	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n"])) with data.meshaudit.params as p
@@ -76,7 +79,7 @@ test_min_version_13_passes if {
 }
 
 test_invalid_version_reported if {
-	mtls_04.deny == {{
+	plain(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion \"TLSV1_1\" is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)",
 		"resource": cm_res,
 	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_1\n"]))
@@ -97,4 +100,26 @@ test_live_without_configmap_uses_defaults if {
 	some f in mtls_04.deny with input as {"cluster": "c1", "source": "cluster", "objects": {}}
 	f.resource == {"kind": "Mesh", "name": "c1"}
 	f.severity == "medium"
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+test_judged_mesh_config if {
+	mtls_04.judged == {cm_res} with input as inp(good_defaults)
+	count(mtls_04.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	mtls_04.judged == {{"kind": "Mesh", "name": "c1"}} with input as {"cluster": "c1", "source": "cluster", "objects": {}}
+}
+
+test_evidence_paths if {
+	mesh := concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n  cipherSuites: [AES128-SHA]\n"])
+	d := mtls_04.deny with input as inp(mesh) with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	{e | some f in d; some e in f.evidence} == {
+		{"path": "data.mesh.meshMTLS.minProtocolVersion", "value": "TLSV1_2"},
+		{"path": "data.mesh.meshMTLS.cipherSuites", "value": ["AES128-SHA"]},
+	}
+}
+
+test_evidence_unset_live if {
+	some f in mtls_04.deny with input as {"cluster": "c1", "source": "cluster", "objects": {}}
+	f.evidence == [{"path": "tlsDefaults.cipherSuites"}]
 }
