@@ -5,7 +5,10 @@
 #   rule that matches every request: an empty rule `{}` (no from, to or
 #   when), or a rule whose only constraint is a source with `principals`
 #   and/or `namespaces` of `["*"]` (any peer). Such a rule allows everything
-#   to the workloads the policy selects and defeats default deny.
+#   to the workloads the policy selects and defeats default deny. Judged:
+#   every AuthorizationPolicy of the input, on itself, whether or not the
+#   workloads it selects are in the input (a policy repository is judged
+#   too).
 # custom:
 #   id: AUTHZ-02
 #   severity: high
@@ -94,12 +97,30 @@ source_desc(f) := "its from has an empty source" if {
 action_desc(ap) := sprintf("action %s", [upper(ap.spec.action)]) if ap.spec.action
 else := "action unset (ALLOW)"
 
+# rule_evidence(ap, i): the catch-all rule, and the action that makes it
+# allow (absent: ALLOW).
+rule_evidence(ap, i) := [
+	{"path": sprintf("spec.rules[%d]", [i]), "value": ap.spec.rules[i]},
+	action_evidence(ap),
+]
+
+action_evidence(ap) := {"path": "spec.action", "value": ap.spec.action} if ap.spec.action
+else := {"path": "spec.action"}
+
+policies contains ap if {
+	some ap in lib.objects("AuthorizationPolicy")
+	lib.in_scope(lib.ns(ap))
+}
+
+# judged: every policy, on itself.
+judged contains lib.resource(ap) if some ap in policies
+
 deny contains {
 	"msg": sprintf("%s with rules[%d] matching every request: %s", [action_desc(ap), i, catch_all(ap.spec.rules[i])]),
 	"resource": lib.resource(ap),
+	"evidence": rule_evidence(ap, i),
 } if {
-	some ap in lib.objects("AuthorizationPolicy")
-	lib.in_scope(lib.ns(ap))
+	some ap in policies
 	allow_policy(ap)
 	idx := [j | some j, r in object.get(ap.spec, "rules", []); catch_all(r)]
 	count(idx) > 0

@@ -14,22 +14,25 @@ res(name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy
 
 inp(list) := {"cluster": "c1", "source": "manifests", "objects": {"AuthorizationPolicy": list}}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_empty_rule_fails if {
-	authz_02.deny == {{
+	plain(authz_02.deny) == {{
 		"msg": "action ALLOW with rules[0] matching every request: it has no from, to or when conditions",
 		"resource": res("allow-all"),
 	}} with input as inp([ap("allow-all", {"action": "ALLOW", "rules": [{}]})])
 }
 
 test_unset_action_empty_rule_fails if {
-	authz_02.deny == {{
+	plain(authz_02.deny) == {{
 		"msg": "action unset (ALLOW) with rules[1] matching every request: it has no from, to or when conditions",
 		"resource": res("p"),
 	}} with input as inp([ap("p", {"rules": [{"to": [{"operation": {"methods": ["GET"]}}]}, {"from": [], "to": [], "when": []}]})])
 }
 
 test_wildcard_principals_fails if {
-	authz_02.deny == {{
+	plain(authz_02.deny) == {{
 		"msg": "action ALLOW with rules[0] matching every request: its only constraint is source.principals [\"*\"]",
 		"resource": res("any-peer"),
 	}} with input as inp([ap("any-peer", {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": ["*"]}}]}]})])
@@ -47,7 +50,7 @@ test_one_wildcard_source_among_many_fails if {
 		{"source": {"namespaces": ["*"]}},
 		{"source": {"principals": ["*"]}},
 	]}]})
-	d := authz_02.deny with input as inp([p])
+	d := plain(authz_02.deny) with input as inp([p])
 	d == {{
 		"msg": "action unset (ALLOW) with rules[0] matching every request: its only constraint is source.namespaces [\"*\"]",
 		"resource": res("p"),
@@ -97,5 +100,32 @@ test_selector_does_not_exempt if {
 
 test_excluded_namespace_ignored if {
 	p := object.union(ap("p", {"rules": [{}]}), {"metadata": {"namespace": "kube-system"}})
+	count(authz_02.deny) == 0 with input as inp([p])
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+# A policy repository (no workload in the input): the allow-all policy is a
+# finding on itself, with the rule that matches everything as evidence.
+test_policy_repo_evidence if {
+	d := authz_02.deny with input as inp([ap("allow-all", {"rules": [{}]})])
+	d == {{
+		"msg": "action unset (ALLOW) with rules[0] matching every request: it has no from, to or when conditions",
+		"resource": res("allow-all"),
+		"evidence": [{"path": "spec.rules[0]", "value": {}}, {"path": "spec.action"}],
+	}}
+}
+
+test_judged_every_policy if {
+	authz_02.judged == {res("a"), res("b")} with input as inp([
+		ap("a", {"action": "DENY", "rules": [{}]}),
+		ap("b", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/shop/sa/web"]}}]}]}),
+	])
+	count(authz_02.judged) == 0 with input as inp([])
+}
+
+test_excluded_namespace_not_judged if {
+	p := json.patch(ap("a", {"rules": [{}]}), [{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"}])
+	count(authz_02.judged) == 0 with input as inp([p])
 	count(authz_02.deny) == 0 with input as inp([p])
 }
