@@ -13,6 +13,9 @@
 #   DENY on `/admin` can be bypassed. The normalization part needs the mesh
 #   config: it is judged in live scans (absent = BASE) and in manifest scans
 #   that hold the `istio` ConfigMap; otherwise only the `not*` part is judged.
+#   Judged: every ALLOW policy (the `not*` part), and every policy matching
+#   on paths when the mesh config is known; a DENY or CUSTOM policy matching
+#   on paths in a manifest scan without the mesh config is not judged.
 # custom:
 #   id: AUTHZ-03
 #   severity: medium
@@ -91,31 +94,31 @@ allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW
 
 rules(ap) := object.get(ap, ["spec", "rules"], [])
 
-# negated: the not* fields an AuthorizationPolicy uses, as paths.
-negated(ap) := ({f |
-	some r in rules(ap)
-	some fr in object.get(r, "from", [])
+# negated(ap): [field, path, value] of each not* field the policy uses.
+negated(ap) := ({[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
+	some i, r in rules(ap)
+	some j, fr in object.get(r, "from", [])
 	some k, v in object.get(fr, "source", {})
 	startswith(k, "not")
 	count(v) > 0
-	f := sprintf("from.source.%s", [k])
-} | {f |
-	some r in rules(ap)
-	some t in object.get(r, "to", [])
+} | {[sprintf("to.operation.%s", [k]), sprintf("spec.rules[%d].to[%d].operation.%s", [i, j, k]), v] |
+	some i, r in rules(ap)
+	some j, t in object.get(r, "to", [])
 	some k, v in object.get(t, "operation", {})
 	startswith(k, "not")
 	count(v) > 0
-	f := sprintf("to.operation.%s", [k])
-}) | {f |
-	some r in rules(ap)
-	some c in object.get(r, "when", [])
+}) | {[sprintf("when[%s].notValues", [object.get(c, "key", "?")]), sprintf("spec.rules[%d].when[%d].notValues", [i, j]), c.notValues] |
+	some i, r in rules(ap)
+	some j, c in object.get(r, "when", [])
 	count(object.get(c, "notValues", [])) > 0
-	f := sprintf("when[%s].notValues", [object.get(c, "key", "?")])
 }
 
+evidence_of(fields) := [{"path": p, "value": v} | some [_, p, v] in sort(fields)]
+
 deny contains {
-	"msg": sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort(fields))]),
+	"msg": sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort({f | some [f, _, _] in fields}))]),
 	"resource": lib.resource(ap),
+	"evidence": evidence_of(fields),
 } if {
 	some ap in policies
 	allow_policy(ap)
@@ -127,9 +130,7 @@ deny contains {
 
 safe_normalizations := {"MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"}
 
-mesh_known if lib.live
-
-mesh_known if lib.has_mesh_config
+mesh_known if lib.mesh_config_known
 
 normalization := upper(n) if {
 	n := lib.mesh_config.pathNormalization.normalization
@@ -140,20 +141,59 @@ normalization_desc := sprintf("pathNormalization is %s", [normalization]) if {
 	lib.mesh_config.pathNormalization.normalization
 } else := "pathNormalization is unset (Istio's default BASE)"
 
-path_fields(ap) := {sprintf("to.operation.%s", [k]) |
-	some r in rules(ap)
-	some t in object.get(r, "to", [])
+# path_fields(ap): [field, path, value] of each paths/notPaths the policy
+# matches on.
+path_fields(ap) := {[sprintf("to.operation.%s", [k]), sprintf("spec.rules[%d].to[%d].operation.%s", [i, j, k]), t.operation[k]] |
+	some i, r in rules(ap)
+	some j, t in object.get(r, "to", [])
 	some k in ["paths", "notPaths"]
 	count(object.get(t, ["operation", k], [])) > 0
 }
 
+# normalization_evidence: where the mesh config sets (or leaves unset) the
+# normalization.
+normalization_evidence := object.union(
+	{"path": "data.mesh.pathNormalization.normalization", "resource": lib.resource(lib.mesh_configmap)},
+	normalization_value,
+) if {
+	lib.has_mesh_config
+} else := object.union({"path": "pathNormalization.normalization", "resource": lib.mesh_resource}, normalization_value)
+
+normalization_value := {"value": lib.mesh_config.pathNormalization.normalization} if {
+	lib.mesh_config.pathNormalization.normalization
+} else := {}
+
 deny contains {
-	"msg": sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort(fields)), normalization_desc]),
+	"msg": sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort({f | some [f, _, _] in fields})), normalization_desc]),
 	"resource": lib.resource(ap),
+	"evidence": array.concat(evidence_of(fields), [normalization_evidence]),
 } if {
 	mesh_known
 	not normalization in safe_normalizations
 	some ap in policies
 	fields := path_fields(ap)
 	count(fields) > 0
+}
+
+# judged: ALLOW policies (the not* part needs nothing else), policies that
+# match on no path, and policies matching on paths when the mesh config is
+# known.
+judged contains lib.resource(ap) if {
+	some ap in policies
+	allow_policy(ap)
+}
+
+judged contains lib.resource(ap) if {
+	some ap in policies
+	count(path_fields(ap)) == 0
+}
+
+judged contains lib.resource(ap) if {
+	mesh_known
+	some ap in policies
+}
+
+not_applicable contains sprintf("the AuthorizationPolicies of the input (%s) are not ALLOW policies and match on paths, whose safety depends on the mesh config's pathNormalization, which the input does not hold (ConfigMap %s/istio)", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in policies])), lib.root_ns]) if {
+	count(policies) > 0
+	count(judged) == 0
 }

@@ -23,6 +23,9 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 not_ns := ap("app", "not-ns", {"rules": [{"from": [{"source": {"notNamespaces": ["foo"]}}], "to": [{"operation": {"notMethods": ["DELETE"]}}]}]})
 
 paths := ap("app", "admin", {"action": "DENY", "rules": [{"to": [{"operation": {"paths": ["/admin"]}}]}]})
@@ -30,7 +33,7 @@ paths := ap("app", "admin", {"action": "DENY", "rules": [{"to": [{"operation": {
 positive := ap("app", "ok", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/web"]}}], "to": [{"operation": {"methods": ["GET"]}}]}]})
 
 test_allow_with_not_fields_fails if {
-	authz_03.deny == {{
+	plain(authz_03.deny) == {{
 		"msg": "ALLOW policy matches by negation (from.source.notNamespaces, to.operation.notMethods): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
 		"resource": res("app", "not-ns"),
 	}} with input as manifests({"AuthorizationPolicy": [not_ns]})
@@ -38,7 +41,7 @@ test_allow_with_not_fields_fails if {
 
 test_when_not_values_fails if {
 	p := ap("app", "w", {"action": "ALLOW", "rules": [{"when": [{"key": "request.headers[x-env]", "notValues": ["prod"]}]}]})
-	authz_03.deny == {{
+	plain(authz_03.deny) == {{
 		"msg": "ALLOW policy matches by negation (when[request.headers[x-env]].notValues): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
 		"resource": res("app", "w"),
 	}} with input as manifests({"AuthorizationPolicy": [p]})
@@ -54,14 +57,14 @@ test_positive_allow_passes if {
 }
 
 test_paths_live_default_base_fails if {
-	authz_03.deny == {{
+	plain(authz_03.deny) == {{
 		"msg": "policy matches on to.operation.paths but MeshConfig pathNormalization is unset (Istio's default BASE), which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
 		"resource": res("app", "admin"),
 	}} with input as live({"AuthorizationPolicy": [paths]})
 }
 
 test_paths_manifest_none_fails if {
-	authz_03.deny == {{
+	plain(authz_03.deny) == {{
 		"msg": "policy matches on to.operation.paths but MeshConfig pathNormalization is NONE, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES",
 		"resource": res("app", "admin"),
 	}} with input as manifests({"AuthorizationPolicy": [paths], "ConfigMap": [mesh_cm("pathNormalization:\n  normalization: NONE\n")]})
@@ -78,7 +81,7 @@ test_paths_manifest_without_mesh_config_not_judged if {
 
 test_not_paths_reports_both if {
 	p := ap("app", "np", {"rules": [{"to": [{"operation": {"notPaths": ["/private/*"]}}]}]})
-	authz_03.deny == {
+	plain(authz_03.deny) == {
 		{
 			"msg": "ALLOW policy matches by negation (to.operation.notPaths): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY",
 			"resource": res("app", "np"),
@@ -93,4 +96,33 @@ test_not_paths_reports_both if {
 test_excluded_namespace_ignored if {
 	p := ap("kube-system", "x", {"rules": [{"from": [{"source": {"notNamespaces": ["foo"]}}]}]})
 	count(authz_03.deny) == 0 with input as manifests({"AuthorizationPolicy": [p]})
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+test_negation_evidence if {
+	some f in authz_03.deny with input as manifests({"AuthorizationPolicy": [not_ns]})
+	f.evidence == [
+		{"path": "spec.rules[0].from[0].source.notNamespaces", "value": ["foo"]},
+		{"path": "spec.rules[0].to[0].operation.notMethods", "value": ["DELETE"]},
+	]
+}
+
+test_normalization_evidence if {
+	some f in authz_03.deny with input as manifests({"AuthorizationPolicy": [paths], "ConfigMap": [mesh_cm("pathNormalization:\n  normalization: BASE\n")]})
+	f.evidence == [
+		{"path": "spec.rules[0].to[0].operation.paths", "value": ["/admin"]},
+		{"path": "data.mesh.pathNormalization.normalization", "value": "BASE", "resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}},
+	]
+	some g in authz_03.deny with input as live({"AuthorizationPolicy": [paths]})
+	g.evidence[1] == {"path": "pathNormalization.normalization", "resource": {"kind": "Mesh", "name": "c1"}}
+}
+
+# A DENY policy on paths without the mesh config is not judged; ALLOW
+# policies are.
+test_judged if {
+	authz_03.judged == {res("app", "ok")} with input as manifests({"AuthorizationPolicy": [paths, positive]})
+	authz_03.judged == {res("app", "ok"), res("app", "admin")} with input as live({"AuthorizationPolicy": [paths, positive]})
+	count(authz_03.judged) == 0 with input as manifests({"AuthorizationPolicy": [paths]})
+	authz_03.not_applicable == {"the AuthorizationPolicies of the input (app/admin) are not ALLOW policies and match on paths, whose safety depends on the mesh config's pathNormalization, which the input does not hold (ConfigMap istio-system/istio)"} with input as manifests({"AuthorizationPolicy": [paths]})
 }
