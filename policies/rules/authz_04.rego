@@ -14,8 +14,11 @@
 #   (`ipBlocks`, `remoteIpBlocks`) are reported as medium: an IP address is
 #   not an authenticated identity. Gateways are not judged (their listeners'
 #   TLS is set by the Gateway), nor workloads without a proxy. In a manifest
-#   scan without the root namespace, a mode that falls through to the unseen
-#   mesh default is not judged.
+#   scan without mesh-wide evidence (the mesh config or an Istio policy of
+#   the root namespace), a mode that falls through to the unseen mesh
+#   default is not judged. Judged: identity-based policies that select a
+#   meshed workload of the input whose mode the input decides, and ALLOW
+#   policies without mTLS-only fields (judged on the IP rule only).
 # custom:
 #   id: AUTHZ-04
 #   severity: high
@@ -151,29 +154,29 @@ mtls_source_fields := {"principals", "notPrincipals", "namespaces", "notNamespac
 
 mtls_condition_keys := {"source.principal", "source.namespace"}
 
-# mtls_fields: the mTLS-only fields a policy uses.
-mtls_fields(ap) := {sprintf("from.source.%s", [k]) |
-	some r in rules(ap)
-	some fr in object.get(r, "from", [])
+# mtls_fields(ap): [field, path, value] of each mTLS-only field the policy
+# uses.
+mtls_fields(ap) := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
+	some i, r in rules(ap)
+	some j, fr in object.get(r, "from", [])
 	some k, v in object.get(fr, "source", {})
 	k in mtls_source_fields
 	count(v) > 0
-} | {sprintf("when %s", [c.key]) |
-	some r in rules(ap)
-	some c in object.get(r, "when", [])
+} | {[sprintf("when %s", [c.key]), sprintf("spec.rules[%d].when[%d].key", [i, j]), c.key] |
+	some i, r in rules(ap)
+	some j, c in object.get(r, "when", [])
 	c.key in mtls_condition_keys
 }
+
+field_names(fields) := concat(", ", sort({f | some [f, _, _] in fields}))
+
+field_evidence(fields) := [{"path": p, "value": v} | some [_, p, v] in sort(fields)]
 
 # ---- which workloads a policy selects --------------------------------------------
 
 # workloads_by_ns: namespace -> its workloads, grouped once as a complete
 # object (a lookup into a partial rule re-evaluates it on every call).
-workload_pairs := [[w.namespace, w] | some w in lib.workloads]
-
-workloads_by_ns := {n: ws |
-	some n in {p[0] | some p in workload_pairs}
-	ws := [p[1] | some p in workload_pairs; p[0] == n]
-}
+workloads_by_ns := lib.group([[w.namespace, w] | some w in lib.workloads])
 
 selector(ap) := object.get(ap, ["spec", "selector", "matchLabels"], {})
 
@@ -183,7 +186,7 @@ targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
 candidates(ap) := {w | some w in lib.workloads} if lib.ns(ap) == lib.root_ns
 
-else := object.get(workloads_by_ns, lib.ns(ap), [])
+else := object.get(workloads_by_ns, lib.ns(ap), set())
 
 selected(ap) := {w |
 	not targeted(ap)
@@ -196,13 +199,11 @@ selected(ap) := {w |
 
 # ---- the workload's mode (as MTLS-02) ------------------------------------------
 
-mesh_default_known if lib.live
+# decided(res): the mode's source is in the input (a PeerAuthentication), or
+# is Istio's default (null) and the mesh-wide policy is known.
+decided(res) if res != null
 
-mesh_default_known if lib.has_root_objects
-
-judged(res) if res != null
-
-judged(null) if mesh_default_known
+decided(null) if lib.mesh_policy_known
 
 weak_modes := {"PERMISSIVE", "DISABLE"}
 
@@ -212,29 +213,84 @@ source(res) := sprintf("set by PeerAuthentication %s/%s", [res.namespace, res.na
 
 wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name])
 
-# weakness(w): why plaintext reaches the workload, undefined when it does not.
-weakness(w) := sprintf("%s is %s (%s)", [wname(w), mode, source(res)]) if {
+# pa_of(w, res): the PeerAuthentication object whose resource is res.
+pa_of(w, res) := pa if {
+	pa := lib.workload_pa(w.namespace, w.labels)
+	lib.resource(pa) == res
+} else := pa if {
+	pa := lib.namespace_pa(w.namespace)
+	lib.resource(pa) == res
+} else := pa if {
+	pa := lib.mesh_pa
+	lib.resource(pa) == res
+}
+
+mode_evidence(w, null) := {"path": sprintf("PeerAuthentication setting a mode for %s in namespace %q or mesh-wide in root namespace %q", [wname(w), w.namespace, lib.root_ns]), "value": 0}
+
+mode_evidence(w, res) := {"path": "spec.mtls.mode", "value": pa_of(w, res).spec.mtls.mode, "resource": res} if res != null
+
+# weak_port_list(w): the declared ports that portLevelMtls makes weak.
+weak_port_list(w) := [sprintf("%v", [p]) |
+	some p in sort(lib.container_ports(w))
+	lib.port_mode(w, p) in weak_modes
+]
+
+# weakness(w): [why plaintext reaches the workload, evidence], undefined
+# when it does not (or the input does not decide it).
+weakness(w) := [sprintf("%s is %s (%s)", [wname(w), mode, source(res)]), [mode_evidence(w, res)]] if {
 	[mode, res] := lib.workload_mode(w)
 	mode in weak_modes
-	judged(res)
-} else := sprintf("port(s) %s of %s are not STRICT (portLevelMtls of PeerAuthentication %s/%s)", [concat(", ", ports), wname(w), pa.namespace, pa.name]) if {
-	pa := lib.resource(lib.workload_pa(w.namespace, w.labels))
-	ports := [sprintf("%v", [p]) |
-		some p in sort(lib.container_ports(w))
-		lib.port_mode(w, p) in weak_modes
-	]
+	decided(res)
+} else := [sprintf("port(s) %s of %s are not STRICT (portLevelMtls of PeerAuthentication %s/%s)", [concat(", ", ports), wname(w), res.namespace, res.name]), [{"path": sprintf("spec.portLevelMtls[%q].mode", [p]), "value": pa.spec.portLevelMtls[p].mode, "resource": res} | some p in ports]] if {
+	pa := lib.workload_pa(w.namespace, w.labels)
+	res := lib.resource(pa)
+	ports := weak_port_list(w)
 	count(ports) > 0
 }
 
+# mode_decided(w): the input decides whether plaintext reaches w.
+mode_decided(w) if {
+	[_, res] := lib.workload_mode(w)
+	decided(res)
+}
+
+mode_decided(w) if count(weak_port_list(w)) > 0
+
 deny contains {
-	"msg": sprintf("policy matches on mTLS-only %s but %s, so plaintext requests carry no peer identity and bypass these conditions", [concat(", ", sort(fields)), why]),
+	"msg": sprintf("policy matches on mTLS-only %s but %s, so plaintext requests carry no peer identity and bypass these conditions", [field_names(fields), why]),
 	"resource": lib.resource(ap),
+	"evidence": array.concat(field_evidence(fields), ev),
 } if {
 	some ap in policies
 	fields := mtls_fields(ap)
 	count(fields) > 0
 	some w in selected(ap)
-	why := weakness(w)
+	[why, ev] := weakness(w)
+}
+
+# judged: identity-based policies selecting a meshed workload whose mode the
+# input decides; ALLOW policies without mTLS-only fields (the IP rule).
+judged contains lib.resource(ap) if {
+	some ap in policies
+	count(mtls_fields(ap)) > 0
+	some w in selected(ap)
+	mode_decided(w)
+}
+
+judged contains lib.resource(ap) if {
+	some ap in policies
+	allow_policy(ap)
+	count(mtls_fields(ap)) == 0
+}
+
+identity_policies := {sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) |
+	some ap in policies
+	count(mtls_fields(ap)) > 0
+}
+
+not_applicable contains sprintf("the identity-based AuthorizationPolicies of the input (%s) select no meshed workload of the input whose mTLS mode it decides (the workloads are elsewhere, or their mode falls through to a mesh-wide PeerAuthentication of root namespace %q the input does not show)", [concat(", ", sort(identity_policies)), lib.root_ns]) if {
+	count(judged) == 0
+	count(identity_policies) > 0
 }
 
 # ---- ALLOW by IP only ------------------------------------------------------------------
@@ -252,17 +308,18 @@ ip_only(fr) if {
 }
 
 deny contains {
-	"msg": sprintf("ALLOW policy rules[%d] identifies callers only by IP address (%s), which is not an authenticated identity: use principals or namespaces under STRICT mTLS", [i, concat(", ", sort(keys))]),
+	"msg": sprintf("ALLOW policy rules[%d] identifies callers only by IP address (%s), which is not an authenticated identity: use principals or namespaces under STRICT mTLS", [i, concat(", ", sort({k | some [k, _, _] in keys}))]),
 	"resource": lib.resource(ap),
 	"severity": "medium",
+	"evidence": [{"path": p, "value": v} | some [_, p, v] in sort(keys)],
 } if {
 	some ap in policies
 	allow_policy(ap)
 	some i, r in rules(ap)
-	keys := {sprintf("from.source.%s", [k]) |
-		some fr in object.get(r, "from", [])
+	keys := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
+		some j, fr in object.get(r, "from", [])
 		ip_only(fr)
-		some k, _ in fr.source
+		some k, v in fr.source
 	}
 	count(keys) > 0
 }

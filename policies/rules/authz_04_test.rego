@@ -25,6 +25,9 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 web := deploy("app", "web", {"app": "web"}, [8080])
 
 by_principal := ap("app", "web-allow", {
@@ -33,7 +36,7 @@ by_principal := ap("app", "web-allow", {
 })
 
 test_default_permissive_live_fails if {
-	authz_04.deny == {{
+	plain(authz_04.deny) == {{
 		"msg": "policy matches on mTLS-only from.source.principals but Deployment app/web is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode), so plaintext requests carry no peer identity and bypass these conditions",
 		"resource": res("app", "web-allow"),
 	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [by_principal]})
@@ -53,7 +56,7 @@ test_namespace_disable_and_conditions if {
 		{"from": [{"source": {"notNamespaces": ["app"]}}]},
 		{"when": [{"key": "source.namespace", "values": ["bad"]}]},
 	]})
-	authz_04.deny == {{
+	plain(authz_04.deny) == {{
 		"msg": "policy matches on mTLS-only from.source.notNamespaces, when source.namespace but Deployment app/web is DISABLE (set by PeerAuthentication app/default), so plaintext requests carry no peer identity and bypass these conditions",
 		"resource": res("app", "deny-ns"),
 	}} with input as live({
@@ -67,7 +70,7 @@ test_namespace_disable_and_conditions if {
 test_port_level_permissive_fails if {
 	w := deploy("app", "web", {"app": "web"}, [8080, 9090])
 	wpa := object.union(pa("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"9090": {"mode": "PERMISSIVE"}}}})
-	authz_04.deny == {{
+	plain(authz_04.deny) == {{
 		"msg": "policy matches on mTLS-only from.source.principals but port(s) 9090 of Deployment app/web are not STRICT (portLevelMtls of PeerAuthentication app/web), so plaintext requests carry no peer identity and bypass these conditions",
 		"resource": res("app", "web-allow"),
 	}} with input as live({"Namespace": [namespace("app")], "Deployment": [w], "AuthorizationPolicy": [by_principal], "PeerAuthentication": [wpa]})
@@ -86,7 +89,7 @@ test_selector_not_matching_not_judged if {
 
 test_root_policy_applies_mesh_wide if {
 	p := ap("istio-system", "global", {"action": "DENY", "rules": [{"from": [{"source": {"namespaces": ["untrusted"]}}]}]})
-	authz_04.deny == {{
+	plain(authz_04.deny) == {{
 		"msg": "policy matches on mTLS-only from.source.namespaces but Deployment app/web is PERMISSIVE (set by PeerAuthentication istio-system/default), so plaintext requests carry no peer identity and bypass these conditions",
 		"resource": res("istio-system", "global"),
 	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p], "PeerAuthentication": [pa("istio-system", "default", "PERMISSIVE")]})
@@ -117,7 +120,7 @@ test_allow_by_ip_only_medium if {
 		{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]},
 		{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"], "ipBlocks": ["10.1.0.0/16"]}}]},
 	]})
-	authz_04.deny == {{
+	plain(authz_04.deny) == {{
 		"msg": "ALLOW policy rules[0] identifies callers only by IP address (from.source.ipBlocks), which is not an authenticated identity: use principals or namespaces under STRICT mTLS",
 		"resource": res("app", "ip"),
 		"severity": "medium",
@@ -127,4 +130,62 @@ test_allow_by_ip_only_medium if {
 test_deny_by_ip_passes if {
 	p := ap("app", "ip", {"action": "DENY", "rules": [{"from": [{"source": {"remoteIpBlocks": ["1.2.3.4"]}}]}]})
 	count(authz_04.deny) == 0 with input as manifests({"AuthorizationPolicy": [p]})
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+pa_res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": ns, "name": name}
+
+test_evidence_fields_and_mode if {
+	some f in authz_04.deny with input as manifests({
+		"Namespace": [namespace("app")],
+		"Deployment": [web],
+		"AuthorizationPolicy": [by_principal],
+		"PeerAuthentication": [pa("app", "default", "PERMISSIVE")],
+	})
+	f.evidence == [
+		{"path": "spec.rules[0].from[0].source.principals", "value": ["cluster.local/ns/app/sa/client"]},
+		{"path": "spec.mtls.mode", "value": "PERMISSIVE", "resource": pa_res("app", "default")},
+	]
+}
+
+test_evidence_default_and_port_level if {
+	some f in authz_04.deny with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [by_principal]})
+	f.evidence[1] == {"path": "PeerAuthentication setting a mode for Deployment app/web in namespace \"app\" or mesh-wide in root namespace \"istio-system\"", "value": 0}
+	w := deploy("app", "web", {"app": "web"}, [8080, 9090])
+	wpa := object.union(pa("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"9090": {"mode": "PERMISSIVE"}}}})
+	some g in authz_04.deny with input as live({"Namespace": [namespace("app")], "Deployment": [w], "AuthorizationPolicy": [by_principal], "PeerAuthentication": [wpa]})
+	g.evidence[1] == {"path": "spec.portLevelMtls[\"9090\"].mode", "value": "PERMISSIVE", "resource": pa_res("app", "web")}
+}
+
+test_evidence_ip_only if {
+	p := ap("app", "ip", {"rules": [{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]}]})
+	some f in authz_04.deny with input as manifests({"AuthorizationPolicy": [p]})
+	f.evidence == [{"path": "spec.rules[0].from[0].source.ipBlocks", "value": ["10.0.0.0/8"]}]
+}
+
+test_judged_identity_policy_with_decided_workload if {
+	inp := manifests({
+		"Namespace": [namespace("app")],
+		"Deployment": [web],
+		"AuthorizationPolicy": [by_principal],
+		"PeerAuthentication": [pa("istio-system", "default", "STRICT")],
+	})
+	authz_04.judged == {res("app", "web-allow")} with input as inp
+	count(authz_04.deny) == 0 with input as inp
+}
+
+# The mode falls through to an unseen mesh default: not judged, and the
+# rule says why.
+test_undecided_not_judged if {
+	inp := manifests({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [by_principal]})
+	count(authz_04.judged) == 0 with input as inp
+	authz_04.not_applicable == {"the identity-based AuthorizationPolicies of the input (app/web-allow) select no meshed workload of the input whose mTLS mode it decides (the workloads are elsewhere, or their mode falls through to a mesh-wide PeerAuthentication of root namespace \"istio-system\" the input does not show)"} with input as inp
+}
+
+# A policy repository: an ALLOW policy without mTLS-only fields is judged on
+# the IP rule.
+test_judged_allow_without_identity_fields if {
+	p := ap("app", "get", {"rules": [{"to": [{"operation": {"methods": ["GET"]}}]}]})
+	authz_04.judged == {res("app", "get")} with input as manifests({"AuthorizationPolicy": [p]})
 }
