@@ -8,7 +8,8 @@
 #   (`*`, `prod-*`, `cluster.local/ns/*`, `*/sa/web`) is only accepted when it
 #   provably stays inside the policy's namespace (e.g.
 #   `cluster.local/ns/<own>/sa/*`). Wildcards grant access to namespaces
-#   that may not exist yet and to identities nobody reviewed.
+#   that may not exist yet and to identities nobody reviewed. Judged: every
+#   ALLOW policy of the input, on itself.
 # custom:
 #   id: AUTHZ-05
 #   severity: medium
@@ -75,26 +76,35 @@ confined(v, own) if principal_ns(v) == own
 
 cond_kind := {"source.namespace": "namespaces", "source.principal": "principals"}
 
-# values: [field, kind, value] of the identity fields of a policy.
-values(ap) := {[sprintf("from.source.%s", [k]), k, v] |
-	some r in object.get(ap, ["spec", "rules"], [])
-	some fr in object.get(r, "from", [])
+# values: [field, kind, value, path] of the identity fields of a policy
+# (path: of the value inside the policy).
+values(ap) := {[sprintf("from.source.%s", [k]), k, v, sprintf("spec.rules[%d].from[%d].source.%s[%d]", [i, j, k, n])] |
+	some i, r in object.get(ap, ["spec", "rules"], [])
+	some j, fr in object.get(r, "from", [])
 	some k in ["namespaces", "principals"]
-	some v in object.get(fr, ["source", k], [])
-} | {[sprintf("when %s", [c.key]), cond_kind[c.key], v] |
-	some r in object.get(ap, ["spec", "rules"], [])
-	some c in object.get(r, "when", [])
-	some v in object.get(c, "values", [])
+	some n, v in object.get(fr, ["source", k], [])
+} | {[sprintf("when %s", [c.key]), cond_kind[c.key], v, sprintf("spec.rules[%d].when[%d].values[%d]", [i, j, n])] |
+	some i, r in object.get(ap, ["spec", "rules"], [])
+	some j, c in object.get(r, "when", [])
+	some n, v in object.get(c, "values", [])
 }
 
-deny contains {
-	"msg": sprintf("ALLOW policy admits callers by wildcard %s outside namespace %q: %s; list cross-namespace callers exactly", [field, lib.ns(ap), concat(", ", sort(vals))]),
-	"resource": lib.resource(ap),
-} if {
+allow_policies contains ap if {
 	some ap in lib.objects("AuthorizationPolicy")
 	lib.in_scope(lib.ns(ap))
 	allow_policy(ap)
-	some field in {f | some [f, _, _] in values(ap)}
-	vals := {sprintf("%q", [v]) | some [f, kind, v] in values(ap); f == field; broad(kind, v, lib.ns(ap))}
-	count(vals) > 0
+}
+
+# judged: every ALLOW policy, on itself.
+judged contains lib.resource(ap) if some ap in allow_policies
+
+deny contains {
+	"msg": sprintf("ALLOW policy admits callers by wildcard %s outside namespace %q: %s; list cross-namespace callers exactly", [field, lib.ns(ap), concat(", ", sort({sprintf("%q", [v]) | some [v, _] in broad_values}))]),
+	"resource": lib.resource(ap),
+	"evidence": [{"path": p, "value": v} | some [v, p] in sort(broad_values)],
+} if {
+	some ap in allow_policies
+	some field in {f | some [f, _, _, _] in values(ap)}
+	broad_values := {[v, p] | some [f, kind, v, p] in values(ap); f == field; broad(kind, v, lib.ns(ap))}
+	count(broad_values) > 0
 }

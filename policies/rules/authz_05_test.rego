@@ -11,9 +11,12 @@ inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 from(src) := {"rules": [{"from": [{"source": src}]}]}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_namespace_wildcards_fail if {
 	p := ap("app", "p", from({"namespaces": ["*", "prod-*", "billing"]}))
-	authz_05.deny == {{
+	plain(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard from.source.namespaces outside namespace \"app\": \"*\", \"prod-*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
@@ -21,7 +24,7 @@ test_namespace_wildcards_fail if {
 
 test_principal_wildcards_fail if {
 	p := ap("app", "p", from({"principals": ["cluster.local/ns/other/*", "*/sa/web", "cluster.local/ns/app/sa/*", "cluster.local/ns/billing/sa/api"]}))
-	authz_05.deny == {{
+	plain(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard from.source.principals outside namespace \"app\": \"*/sa/web\", \"cluster.local/ns/other/*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
@@ -34,7 +37,7 @@ test_own_namespace_wildcard_passes if {
 
 test_conditions_fail if {
 	p := ap("app", "p", {"rules": [{"when": [{"key": "source.namespace", "values": ["team-*"]}, {"key": "request.headers[x]", "values": ["*"]}]}]})
-	authz_05.deny == {{
+	plain(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard when source.namespace outside namespace \"app\": \"team-*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
@@ -48,4 +51,21 @@ test_deny_policy_passes if {
 test_excluded_namespace_ignored if {
 	p := ap("kube-system", "p", from({"namespaces": ["*"]}))
 	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+test_evidence_values if {
+	p := ap("app", "p", from({"namespaces": ["billing", "prod-*", "*"]}))
+	some f in authz_05.deny with input as inp({"AuthorizationPolicy": [p]})
+	f.evidence == [
+		{"path": "spec.rules[0].from[0].source.namespaces[2]", "value": "*"},
+		{"path": "spec.rules[0].from[0].source.namespaces[1]", "value": "prod-*"},
+	]
+}
+
+test_judged_allow_policies if {
+	a := ap("app", "a", from({"namespaces": ["billing"]}))
+	d := ap("app", "d", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
+	authz_05.judged == {res("app", "a")} with input as inp({"AuthorizationPolicy": [a, d]})
 }
