@@ -13,6 +13,12 @@
 #   (it selects at least the same pods), the same `targetRefs`, or, when the
 #   workloads are in the input, a policy selecting every workload the
 #   RequestAuthentication selects. Policies in dry-run do not count.
+#   Judged: each RequestAuthentication that an enforcing policy of the input
+#   covers, and, when the root namespace's policy is known (a live scan, or
+#   an input holding the mesh config or an Istio policy of the root
+#   namespace), every RequestAuthentication: without that evidence an
+#   uncovered one is not judged, since a mesh-wide policy kept elsewhere may
+#   cover it.
 # custom:
 #   id: AUTHZ-06
 #   severity: high
@@ -38,6 +44,13 @@
 #         jwtRules:
 #         - issuer: https://auth.example.com
 #           jwksUri: https://auth.example.com/.well-known/jwks.json
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: AuthorizationPolicy
+#       metadata:
+#         name: allow-nothing
+#         namespace: istio-system
+#       spec: {}
 #     pass: |
 #       apiVersion: security.istio.io/v1
 #       kind: RequestAuthentication
@@ -145,27 +158,17 @@ covers(ap, ra) if {
 # workload_list (cheaper than sets of whole workloads).
 workload_list := [w | some w in lib.workloads]
 
-workload_pairs := [[w.namespace, i] | some i, w in workload_list]
+workloads_by_ns := lib.group([[w.namespace, i] | some i, w in workload_list])
 
-workloads_by_ns := {n: ws |
-	some n in {p[0] | some p in workload_pairs}
-	ws := [p[1] | some p in workload_pairs; p[0] == n]
-}
-
-enforcing_pairs := [[lib.ns(ap), ap] | some ap in enforcing]
-
-enforcing_by_ns := {n: aps |
-	some n in {p[0] | some p in enforcing_pairs}
-	aps := [p[1] | some p in enforcing_pairs; p[0] == n]
-}
+enforcing_by_ns := lib.group([[lib.ns(ap), ap] | some ap in enforcing])
 
 # candidates(n): the enforcing policies that may apply in namespace n (its
 # own and the root namespace's; see applies_in).
-candidates(n) := array.concat(object.get(enforcing_by_ns, n, []), object.get(enforcing_by_ns, lib.root_ns, []))
+candidates(n) := object.get(enforcing_by_ns, n, set()) | object.get(enforcing_by_ns, lib.root_ns, set())
 
 ra_workloads(ra) := {w |
 	count(target_refs(ra)) == 0
-	some i in object.get(workloads_by_ns, lib.ns(ra), [])
+	some i in object.get(workloads_by_ns, lib.ns(ra), set())
 	w := workload_list[i]
 	lib.selects(selector(ra), w.labels)
 } if lib.ns(ra) != lib.root_ns
@@ -206,11 +209,45 @@ scope_desc(ra) := sprintf("targetRefs %s", [concat(", ", sort([sprintf("%s/%s", 
 	lib.ns(ra) == lib.root_ns
 } else := sprintf("namespace %q", [lib.ns(ra)])
 
+request_auths contains ra if {
+	some ra in lib.objects("RequestAuthentication")
+	lib.in_scope(lib.ns(ra))
+}
+
+scope_evidence(ra) := {"path": "spec.targetRefs", "value": ra.spec.targetRefs} if {
+	count(object.get(ra, ["spec", "targetRefs"], [])) > 0
+} else := {"path": "spec.targetRef", "value": ra.spec.targetRef} if {
+	ra.spec.targetRef
+} else := {"path": "spec.selector.matchLabels", "value": selector(ra)} if {
+	count(selector(ra)) > 0
+} else := {"path": "spec.selector"}
+
 deny contains {
 	"msg": sprintf("no AuthorizationPolicy requiring a token (ALLOW with from.source.requestPrincipals, or DENY with notRequestPrincipals [\"*\"]) applies to %s, so requests without a JWT are accepted", [scope_desc(ra)]),
 	"resource": lib.resource(ra),
+	"evidence": [
+		scope_evidence(ra),
+		{"path": sprintf("AuthorizationPolicy requiring a token, not in dry-run, in namespace %q or root namespace %q, covering this scope", [lib.ns(ra), lib.root_ns]), "value": 0},
+	],
 } if {
-	some ra in lib.objects("RequestAuthentication")
-	lib.in_scope(lib.ns(ra))
+	lib.mesh_policy_known
+	some ra in request_auths
 	not covered(ra)
+}
+
+# judged: covered RequestAuthentications, and every one when the root
+# namespace's policy is known (an uncovered one then fails).
+judged contains lib.resource(ra) if {
+	some ra in request_auths
+	covered(ra)
+}
+
+judged contains lib.resource(ra) if {
+	lib.mesh_policy_known
+	some ra in request_auths
+}
+
+not_applicable contains sprintf("no AuthorizationPolicy of the input requires a token for RequestAuthentications %s, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace %q), so a mesh-wide policy there that covers them is not ruled out", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ra), lib.name(ra)]) | some ra in request_auths])), lib.root_ns]) if {
+	count(request_auths) > 0
+	count(judged) == 0
 }

@@ -16,7 +16,17 @@ deploy(ns, name, lbls) := {
 	"spec": {"template": {"metadata": {"labels": lbls}, "spec": {"containers": [{"name": "app", "image": "r/app:1"}]}}},
 }
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+# inp: a manifest scan holding mesh-wide evidence (a root-namespace
+# PeerAuthentication), so the root's AuthorizationPolicies are known.
+root_pa := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "STRICT"}}}
+
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": object.union({"PeerAuthentication": [root_pa]}, objs)}
+
+# bare: a manifest scan without mesh-wide evidence.
+bare(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 jwt := {"jwtRules": [{"issuer": "https://issuer.example"}]}
 
@@ -29,7 +39,7 @@ deny_tokenless := {"action": "DENY", "rules": [{"from": [{"source": {"notRequest
 msg(scope) := sprintf("no AuthorizationPolicy requiring a token (ALLOW with from.source.requestPrincipals, or DENY with notRequestPrincipals [\"*\"]) applies to %s, so requests without a JWT are accepted", [scope])
 
 test_ra_alone_fails if {
-	authz_06.deny == {{
+	plain(authz_06.deny) == {{
 		"msg": msg(`selector {"app":"web","tier":"front"}`),
 		"resource": ra_res("app", "web-jwt"),
 	}} with input as inp({"RequestAuthentication": [web_ra]})
@@ -87,17 +97,50 @@ test_covered_by_workloads_passes if {
 test_namespace_ra_needs_wide_policy if {
 	r := ra("app", "r", jwt)
 	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web"}}}))
-	authz_06.deny == {{"msg": msg(`namespace "app"`), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [p]})
+	plain(authz_06.deny) == {{"msg": msg(`namespace "app"`), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [p]})
 }
 
 test_mesh_ra if {
 	r := ra("istio-system", "r", jwt)
-	authz_06.deny == {{"msg": msg("the whole mesh"), "resource": ra_res("istio-system", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
+	plain(authz_06.deny) == {{"msg": msg("the whole mesh"), "resource": ra_res("istio-system", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
 }
 
 test_target_refs if {
 	refs := {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "edge"}]}
 	r := ra("app", "r", object.union(jwt, refs))
-	authz_06.deny == {{"msg": msg("targetRefs Gateway/edge"), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r]})
+	plain(authz_06.deny) == {{"msg": msg("targetRefs Gateway/edge"), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r]})
 	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "p", object.union(deny_tokenless, refs))]})
+}
+
+# ---- verdict: judged, evidence, mesh-wide guard ---------------------------------
+
+test_evidence if {
+	some f in authz_06.deny with input as inp({"RequestAuthentication": [web_ra]})
+	f.evidence == [
+		{"path": "spec.selector.matchLabels", "value": {"app": "web", "tier": "front"}},
+		{"path": "AuthorizationPolicy requiring a token, not in dry-run, in namespace \"app\" or root namespace \"istio-system\", covering this scope", "value": 0},
+	]
+}
+
+# Without mesh-wide evidence an uncovered RequestAuthentication is not
+# judged (a root-namespace policy kept elsewhere may cover it).
+test_without_mesh_evidence_not_judged if {
+	i := bare({"RequestAuthentication": [web_ra]})
+	count(authz_06.deny) == 0 with input as i
+	count(authz_06.judged) == 0 with input as i
+	authz_06.not_applicable == {"no AuthorizationPolicy of the input requires a token for RequestAuthentications app/web-jwt, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace \"istio-system\"), so a mesh-wide policy there that covers them is not ruled out"} with input as i
+}
+
+# ... a covered one is judged (pass) even so.
+test_covered_judged_without_mesh_evidence if {
+	p := ap("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
+	i := bare({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+	authz_06.judged == {ra_res("app", "web-jwt")} with input as i
+	count(authz_06.not_applicable) == 0 with input as i
+}
+
+test_live_judged_and_fails if {
+	i := {"cluster": "c1", "source": "cluster", "objects": {"RequestAuthentication": [web_ra]}}
+	count(authz_06.deny) == 1 with input as i
+	authz_06.judged == {ra_res("app", "web-jwt")} with input as i
 }
