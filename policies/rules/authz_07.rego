@@ -8,7 +8,9 @@
 #   in live scans, and in manifest scans only when the input holds workloads
 #   of the namespaces the policy can select (its own namespace; every
 #   namespace for a policy in the Istio root namespace). Policies bound by
-#   `targetRef(s)` are not judged on their selector.
+#   `targetRef(s)` are not judged on their selector. Judged: every policy
+#   whose selector can be checked against the input (or that has none, or is
+#   bound by targetRefs), and every policy in dry-run.
 # custom:
 #   id: AUTHZ-07
 #   severity: medium
@@ -62,13 +64,18 @@ policies := [ap |
 	lib.in_scope(lib.ns(ap))
 ]
 
+dry_run(ap) := v if {
+	v := lib.annotations(ap)["istio.io/dry-run"]
+	lib.truthy(v)
+}
+
 deny contains {
 	"msg": sprintf("policy is in dry-run (istio.io/dry-run: %q): its %s action is logged but never enforced", [sprintf("%v", [v]), upper(object.get(ap, ["spec", "action"], "ALLOW"))]),
 	"resource": lib.resource(ap),
+	"evidence": [{"path": "metadata.annotations[\"istio.io/dry-run\"]", "value": v}],
 } if {
 	some ap in policies
-	v := lib.annotations(ap)["istio.io/dry-run"]
-	lib.truthy(v)
+	v := dry_run(ap)
 }
 
 # ---- selector matching nothing ------------------------------------------------------
@@ -76,12 +83,7 @@ deny contains {
 # workload_labels_by_ns: namespace -> the pod labels of its workloads, grouped
 # once as a complete object (a keyed lookup into a partial rule re-evaluates
 # it on every call).
-workload_label_pairs := [[w.namespace, w.labels] | some w in lib.workloads]
-
-workload_labels_by_ns := {n: ls |
-	some n in {p[0] | some p in workload_label_pairs}
-	ls := {p[1] | some p in workload_label_pairs; p[0] == n}
-}
+workload_labels_by_ns := lib.group([[w.namespace, w.labels] | some w in lib.workloads])
 
 selector(ap) := ap.spec.selector.matchLabels
 
@@ -89,16 +91,16 @@ targeted(ap) if ap.spec.targetRef
 
 targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
-# judged(ap): the input holds the workloads the selector could match.
-# A live scan holds every workload.
-judged(_) if lib.live
+# workloads_known(ap): the input holds the workloads the selector could
+# match. A live scan holds every workload.
+workloads_known(_) if lib.live
 
-judged(ap) if {
+workloads_known(ap) if {
 	lib.ns(ap) != lib.root_ns
 	workload_labels_by_ns[lib.ns(ap)]
 }
 
-judged(ap) if {
+workloads_known(ap) if {
 	lib.ns(ap) == lib.root_ns
 	count(lib.workloads) > 0
 }
@@ -123,10 +125,47 @@ deny contains {
 	"msg": sprintf("selector %s matches no workload in %s, so the policy applies to nothing", [json.marshal(selector(ap)), where(ap)]),
 	"resource": lib.resource(ap),
 	"severity": "low",
+	"evidence": [
+		{"path": "spec.selector.matchLabels", "value": selector(ap)},
+		{"path": sprintf("workload with these pod labels in %s", [where(ap)]), "value": 0},
+	],
 } if {
 	some ap in policies
-	count(selector(ap)) > 0
-	not targeted(ap)
-	judged(ap)
+	selector_checked(ap)
 	not matches(ap)
+}
+
+# selector_checked(ap): the policy binds by selector and the input holds the
+# workloads it could select.
+selector_checked(ap) if {
+	count(object.get(ap, ["spec", "selector", "matchLabels"], {})) > 0
+	not targeted(ap)
+	workloads_known(ap)
+}
+
+# judged: policies whose selector is checked, that have none (or bind by
+# targetRefs), or that are in dry-run.
+judged contains lib.resource(ap) if {
+	some ap in policies
+	selector_checked(ap)
+}
+
+judged contains lib.resource(ap) if {
+	some ap in policies
+	count(object.get(ap, ["spec", "selector", "matchLabels"], {})) == 0
+}
+
+judged contains lib.resource(ap) if {
+	some ap in policies
+	targeted(ap)
+}
+
+judged contains lib.resource(ap) if {
+	some ap in policies
+	dry_run(ap)
+}
+
+not_applicable contains sprintf("the selectors of AuthorizationPolicies %s cannot be checked: the input holds no workload of the namespaces they can select", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in policies]))]) if {
+	count(policies) > 0
+	count(judged) == 0
 }

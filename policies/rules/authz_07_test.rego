@@ -18,13 +18,16 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# plain: the findings without their evidence (asserted in tests of their own).
+plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 web := deploy("app", "web", {"app": "web"})
 
 sel(ns, name, lbls) := ap(ns, name, {"selector": {"matchLabels": lbls}, "rules": [{}]})
 
 test_dry_run_medium if {
 	p := object.union(ap("app", "p", {"action": "DENY", "rules": [{}]}), {"metadata": {"annotations": {"istio.io/dry-run": "true"}}})
-	authz_07.deny == {{
+	plain(authz_07.deny) == {{
 		"msg": "policy is in dry-run (istio.io/dry-run: \"true\"): its DENY action is logged but never enforced",
 		"resource": res("app", "p"),
 	}} with input as manifests({"AuthorizationPolicy": [p]})
@@ -36,7 +39,7 @@ test_dry_run_false_passes if {
 }
 
 test_selector_matches_nothing_low if {
-	authz_07.deny == {{
+	plain(authz_07.deny) == {{
 		"msg": "selector {\"app\":\"wbe\"} matches no workload in namespace \"app\", so the policy applies to nothing",
 		"resource": res("app", "typo"),
 		"severity": "low",
@@ -63,7 +66,7 @@ test_live_empty_namespace_judged if {
 
 test_root_selector_matches_any_namespace if {
 	count(authz_07.deny) == 0 with input as live({"AuthorizationPolicy": [sel("istio-system", "p", {"app": "web"})], "Deployment": [web]})
-	authz_07.deny == {{
+	plain(authz_07.deny) == {{
 		"msg": "selector {\"app\":\"nope\"} matches no workload in any namespace, so the policy applies to nothing",
 		"resource": res("istio-system", "p"),
 		"severity": "low",
@@ -73,4 +76,32 @@ test_root_selector_matches_any_namespace if {
 test_target_refs_not_judged if {
 	p := ap("app", "p", {"selector": {"matchLabels": {"x": "y"}}, "targetRefs": [{"kind": "Gateway", "group": "gateway.networking.k8s.io", "name": "gw"}]})
 	count(authz_07.deny) == 0 with input as live({"AuthorizationPolicy": [p]})
+}
+
+# ---- verdict: judged and evidence ------------------------------------------------
+
+test_evidence if {
+	d := authz_07.deny with input as manifests({"AuthorizationPolicy": [sel("app", "typo", {"app": "wbe"})], "Deployment": [web]})
+	some f in d
+	f.evidence == [
+		{"path": "spec.selector.matchLabels", "value": {"app": "wbe"}},
+		{"path": "workload with these pod labels in namespace \"app\"", "value": 0},
+	]
+	p := object.union(ap("app", "p", {}), {"metadata": {"annotations": {"istio.io/dry-run": "true"}}})
+	some g in authz_07.deny with input as manifests({"AuthorizationPolicy": [p]})
+	g.evidence == [{"path": "metadata.annotations[\"istio.io/dry-run\"]", "value": "true"}]
+}
+
+test_judged if {
+	i := manifests({
+		"AuthorizationPolicy": [sel("app", "ok", {"app": "web"}), sel("far", "unchecked", {"app": "x"}), ap("app", "wide", {})],
+		"Deployment": [web],
+	})
+	authz_07.judged == {res("app", "ok"), res("app", "wide")} with input as i
+}
+
+test_unchecked_selector_not_applicable if {
+	i := manifests({"AuthorizationPolicy": [sel("app", "p", {"app": "web"})]})
+	count(authz_07.judged) == 0 with input as i
+	authz_07.not_applicable == {"the selectors of AuthorizationPolicies app/p cannot be checked: the input holds no workload of the namespaces they can select"} with input as i
 }
