@@ -54,6 +54,25 @@
 #         - to:
 #           - operation:
 #               paths: ["/admin", "/admin/*"]
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: frontend
+#         namespace: storefront
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         template:
+#           metadata:
+#             labels:
+#               app: frontend
+#           spec:
+#             containers:
+#               - name: frontend
+#                 image: registry.example.com/storefront/frontend:3.1.0
 package meshaudit.rules.authz_07
 
 import data.meshaudit.lib
