@@ -17,8 +17,11 @@
 #   istio-reader-service-account) and Kubernetes' own controllers
 #   (ServiceAccounts in kube-system, `system:kube-controller-manager`). Whoever
 #   can write these objects can switch off mTLS or authorization for the
-#   mesh. RoleBindings in excluded namespaces are not judged. In a manifest
-#   scan, a binding to a role that is not in the input is unknown.
+#   mesh. RoleBindings in excluded namespaces are not judged. Judged: every
+#   binding whose role's rules are known (in the input, or built in); in a
+#   manifest scan a binding to a role that is not in the input is not judged
+#   (in a live scan such a role does not exist and grants nothing), and when
+#   no binding is judged the rule is not applicable, naming them.
 # custom:
 #   id: AUTHZ-08
 #   severity: high
@@ -231,9 +234,20 @@ subject_desc(s) := sprintf("ServiceAccount %s/%s", [object.get(s, "namespace", "
 
 else := sprintf("%s %s", [s.kind, s.name])
 
+# role_known(b): the rules of b's role are known: resolved from the input
+# or the built-in roles, or a live scan (a role it did not read does not
+# exist and grants nothing).
+role_known(b) if role_rules(b)
+
+role_known(_) if lib.live
+
 deny contains {
 	"msg": sprintf("%s grants %s on %s%s to %s, which are not platform subjects", [role_desc(b), concat("/", sort(verbs)), concat(", ", sort(perms)), scope_desc(b), concat(", ", sort(subjects))]),
 	"resource": lib.resource(b),
+	"evidence": array.concat(
+		[{"path": "roleRef", "value": b.roleRef}],
+		[{"path": sprintf("subjects[%d]", [k]), "value": s} | some k, s in object.get(b, "subjects", []); not allowed(s)],
+	),
 } if {
 	some b in bindings
 	rules := role_rules(b)
@@ -244,11 +258,30 @@ deny contains {
 	count(subjects) > 0
 }
 
-# A manifest scan may bind roles that are not in the input.
-unknown contains sprintf("%s %s%s binds %s, which is not in the input", [b.kind, lib.name(b), scope_desc(b), role_desc(b)]) if {
-	not lib.live
+# decided(b): the binding's role is known, or every subject it binds is a
+# platform subject (whatever the role grants).
+decided(b) if role_known(b)
+
+decided(b) if {
+	every s in object.get(b, "subjects", []) {
+		allowed(s)
+	}
+}
+
+# judged: every binding the input decides.
+judged contains lib.resource(b) if {
 	some b in bindings
-	not role_rules(b)
-	some s in object.get(b, "subjects", [])
-	not allowed(s)
+	decided(b)
+}
+
+# A manifest scan may bind roles that are not in the input: those bindings
+# are not judged, and with none judged the rule says which.
+unresolved contains sprintf("%s %s%s binds %s", [b.kind, lib.name(b), scope_desc(b), role_desc(b)]) if {
+	some b in bindings
+	not decided(b)
+}
+
+not_applicable contains sprintf("the roles the bindings of the input refer to are not in the input: %s", [concat("; ", sort(unresolved))]) if {
+	count(judged) == 0
+	count(unresolved) > 0
 }
