@@ -126,3 +126,5 @@ deny contains {
 	count(idx) > 0
 	i := min(idx)
 }
+
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0

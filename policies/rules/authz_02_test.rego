@@ -129,3 +129,9 @@ test_excluded_namespace_not_judged if {
 	count(authz_02.judged) == 0 with input as inp([p])
 	count(authz_02.deny) == 0 with input as inp([p])
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_02.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_02.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}

@@ -197,3 +197,5 @@ not_applicable contains sprintf("the AuthorizationPolicies of the input (%s) are
 	count(policies) > 0
 	count(judged) == 0
 }
+
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0

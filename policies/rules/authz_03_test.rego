@@ -126,3 +126,9 @@ test_judged if {
 	count(authz_03.judged) == 0 with input as manifests({"AuthorizationPolicy": [paths]})
 	authz_03.not_applicable == {"the AuthorizationPolicies of the input (app/admin) are not ALLOW policies and match on paths, whose safety depends on the mesh config's pathNormalization, which the input does not hold (ConfigMap istio-system/istio)"} with input as manifests({"AuthorizationPolicy": [paths]})
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_03.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_03.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}

@@ -323,3 +323,11 @@ deny contains {
 	}
 	count(keys) > 0
 }
+
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0
+
+not_applicable contains "no AuthorizationPolicy of the input matches on an mTLS-only field or is an ALLOW policy" if {
+	count(policies) > 0
+	count(identity_policies) == 0
+	count(judged) == 0
+}

@@ -189,3 +189,14 @@ test_judged_allow_without_identity_fields if {
 	p := ap("app", "get", {"rules": [{"to": [{"operation": {"methods": ["GET"]}}]}]})
 	authz_04.judged == {res("app", "get")} with input as manifests({"AuthorizationPolicy": [p]})
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_04.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_04.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}
+
+test_only_deny_without_identity_not_applicable if {
+	p := ap("app", "ip", {"action": "DENY", "rules": [{"from": [{"source": {"remoteIpBlocks": ["1.2.3.4"]}}]}]})
+	authz_04.not_applicable == {"no AuthorizationPolicy of the input matches on an mTLS-only field or is an ALLOW policy"} with input as manifests({"AuthorizationPolicy": [p]})
+}

@@ -108,3 +108,5 @@ deny contains {
 	broad_values := {[v, p] | some [f, kind, v, p] in values(ap); f == field; broad(kind, v, lib.ns(ap))}
 	count(broad_values) > 0
 }
+
+not_applicable contains "no ALLOW AuthorizationPolicy in the input (outside excluded namespaces)" if count(allow_policies) == 0

@@ -69,3 +69,9 @@ test_judged_allow_policies if {
 	d := ap("app", "d", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
 	authz_05.judged == {res("app", "a")} with input as inp({"AuthorizationPolicy": [a, d]})
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_05.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_05.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}

@@ -251,3 +251,5 @@ not_applicable contains sprintf("no AuthorizationPolicy of the input requires a 
 	count(request_auths) > 0
 	count(judged) == 0
 }
+
+not_applicable contains "no RequestAuthentication in the input (outside excluded namespaces)" if count(request_auths) == 0

@@ -144,3 +144,9 @@ test_live_judged_and_fails if {
 	count(authz_06.deny) == 1 with input as i
 	authz_06.judged == {ra_res("app", "web-jwt")} with input as i
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_06.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_06.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}

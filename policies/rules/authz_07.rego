@@ -188,3 +188,5 @@ not_applicable contains sprintf("the selectors of AuthorizationPolicies %s canno
 	count(policies) > 0
 	count(judged) == 0
 }
+
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0

@@ -105,3 +105,9 @@ test_unchecked_selector_not_applicable if {
 	count(authz_07.judged) == 0 with input as i
 	authz_07.not_applicable == {"the selectors of AuthorizationPolicies app/p cannot be checked: the input holds no workload of the namespaces they can select"} with input as i
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_07.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_07.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}

@@ -285,3 +285,5 @@ not_applicable contains sprintf("the roles the bindings of the input refer to ar
 	count(judged) == 0
 	count(unresolved) > 0
 }
+
+not_applicable contains "no RoleBinding or ClusterRoleBinding in the input (RoleBindings of excluded namespaces are not judged)" if count(bindings) == 0

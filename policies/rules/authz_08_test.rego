@@ -124,3 +124,9 @@ test_judged if {
 	authz_08.judged == {crb_res("writers"), crb_res("masters")} with input as i
 	count(authz_08.not_applicable) == 0 with input as i
 }
+
+test_no_subject_not_applicable if {
+	some r in authz_08.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+	startswith(r, "no ")
+	count(authz_08.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}
