@@ -256,16 +256,17 @@ mode_decided(w) if {
 
 mode_decided(w) if count(weak_port_list(w)) > 0
 
+# One finding per policy, naming every selected workload plaintext reaches.
 deny contains {
-	"msg": sprintf("policy matches on mTLS-only %s but %s, so plaintext requests carry no peer identity and bypass these conditions", [field_names(fields), why]),
+	"msg": sprintf("policy matches on mTLS-only %s but %s, so plaintext requests carry no peer identity and bypass these conditions", [field_names(fields), concat("; ", [why | some [why, _] in weak])]),
 	"resource": lib.resource(ap),
-	"evidence": array.concat(field_evidence(fields), ev),
+	"evidence": array.concat(field_evidence(fields), [e | some [_, ev] in weak; some e in ev]),
 } if {
 	some ap in policies
 	fields := mtls_fields(ap)
 	count(fields) > 0
-	some w in selected(ap)
-	[why, ev] := weakness(w)
+	weak := sort([[why, ev] | some w in selected(ap); [why, ev] := weakness(w)])
+	count(weak) > 0
 }
 
 # judged: identity-based policies selecting a meshed workload whose mode the

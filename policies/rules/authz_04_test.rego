@@ -200,3 +200,13 @@ test_only_deny_without_identity_not_applicable if {
 	p := ap("app", "ip", {"action": "DENY", "rules": [{"from": [{"source": {"remoteIpBlocks": ["1.2.3.4"]}}]}]})
 	authz_04.not_applicable == {"no AuthorizationPolicy of the input matches on an mTLS-only field or is an ALLOW policy"} with input as manifests({"AuthorizationPolicy": [p]})
 }
+
+# One finding per policy, naming every selected workload plaintext reaches.
+test_one_finding_per_policy if {
+	api := deploy("app", "api", {"app": "web", "tier": "api"}, [8080])
+	d := authz_04.deny with input as live({"Namespace": [namespace("app")], "Deployment": [web, api], "AuthorizationPolicy": [by_principal]})
+	count(d) == 1
+	some f in d
+	f.msg == "policy matches on mTLS-only from.source.principals but Deployment app/api is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode); Deployment app/web is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode), so plaintext requests carry no peer identity and bypass these conditions"
+	count(f.evidence) == 3
+}

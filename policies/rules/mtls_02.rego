@@ -227,15 +227,23 @@ port_evidence(w, port) := paths[0] if {
 
 # ---- findings on workloads ----------------------------------------------------
 
-# Each declared container port.
+# port_problems(w): [text, evidence] of each declared container port that
+# accepts plaintext, in port order.
+port_problems(w) := [[sprintf("port %v is %s (%s)", [port, mode, source(w, port, res)]), [port_evidence(w, port), mode_evidence(w, port, res)]] |
+	some port in sort(weak_ports(w))
+	[mode, res] := lib.effective_mode(w, port)
+]
+
+# One finding per workload, listing every declared port that accepts
+# plaintext.
 deny contains {
-	"msg": sprintf("port %v is %s (%s)", [port, mode, source(w, port, res)]),
+	"msg": concat("; ", [t | some [t, _] in problems]),
 	"resource": w.resource,
-	"evidence": [port_evidence(w, port), mode_evidence(w, port, res)],
+	"evidence": [e | some [_, es] in problems; some e in es],
 } if {
 	some w in subject_workloads
-	some port in weak_ports(w)
-	[mode, res] := lib.effective_mode(w, port)
+	problems := port_problems(w)
+	count(problems) > 0
 }
 
 # The workload-level mode, when no declared port already reports it: a

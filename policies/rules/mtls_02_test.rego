@@ -410,3 +410,20 @@ test_ignored_duplicate_namespace_policy_not_judged if {
 	count(mtls_02.deny) == 0 with input as inp
 	mtls_02.judged == {pa_res("foo", "a-old")} with input as inp
 }
+
+# One finding per workload, listing every port that accepts plaintext.
+test_one_finding_lists_every_weak_port if {
+	w := deploy("app", "web", {"app": "web"}, [9090, 8080, 7070])
+	p := object.union(pa_sel("app", "web", "PERMISSIVE", {"app": "web"}), {"spec": {"portLevelMtls": {"9090": {"mode": "DISABLE"}, "7070": {"mode": "STRICT"}}}})
+	d := mtls_02.deny with input as live({"Namespace": [enrolled("app")], "Deployment": [w], "PeerAuthentication": [p]})
+	d == {{
+		"msg": "port 8080 is PERMISSIVE (set by PeerAuthentication app/web); port 9090 is DISABLE (set by portLevelMtls of PeerAuthentication app/web)",
+		"resource": web_res,
+		"evidence": [
+			{"path": "spec.template.spec.containers[0].ports[1].containerPort", "value": 8080},
+			{"path": "spec.mtls.mode", "value": "PERMISSIVE", "resource": pa_res("app", "web")},
+			{"path": "spec.template.spec.containers[0].ports[0].containerPort", "value": 9090},
+			{"path": "spec.portLevelMtls[\"9090\"].mode", "value": "DISABLE", "resource": pa_res("app", "web")},
+		],
+	}}
+}
