@@ -98,15 +98,25 @@ allow_policies contains ap if {
 # judged: every ALLOW policy, on itself.
 judged contains lib.resource(ap) if some ap in allow_policies
 
+# broad_by_field(ap): [field, [[value, path], ...]] of each identity field
+# with wildcard values reaching outside the policy's namespace.
+broad_by_field(ap) := [[field, vals] |
+	some field in {f | some [f, _, _, _] in values(ap)}
+	vals := sort({[v, p] | some [f, kind, v, p] in values(ap); f == field; broad(kind, v, lib.ns(ap))})
+	count(vals) > 0
+]
+
+field_text(field, vals) := sprintf("%s %s", [field, concat(", ", [sprintf("%q", [v]) | some v in sort({v | some [v, _] in vals})])])
+
+# One finding per policy, listing every field with wildcards.
 deny contains {
-	"msg": sprintf("ALLOW policy admits callers by wildcard %s outside namespace %q: %s; list cross-namespace callers exactly", [field, lib.ns(ap), concat(", ", sort({sprintf("%q", [v]) | some [v, _] in broad_values}))]),
+	"msg": sprintf("ALLOW policy admits callers by wildcard outside namespace %q: %s; list cross-namespace callers exactly", [lib.ns(ap), concat("; ", [field_text(f, vals) | some [f, vals] in broad])]),
 	"resource": lib.resource(ap),
-	"evidence": [{"path": p, "value": v} | some [v, p] in sort(broad_values)],
+	"evidence": [{"path": p, "value": v} | some [_, vals] in broad; some [v, p] in vals],
 } if {
 	some ap in allow_policies
-	some field in {f | some [f, _, _, _] in values(ap)}
-	broad_values := {[v, p] | some [f, kind, v, p] in values(ap); f == field; broad(kind, v, lib.ns(ap))}
-	count(broad_values) > 0
+	broad := broad_by_field(ap)
+	count(broad) > 0
 }
 
 not_applicable contains "no ALLOW AuthorizationPolicy in the input (outside excluded namespaces)" if count(allow_policies) == 0

@@ -17,7 +17,7 @@ plain(d) := {object.remove(f, ["evidence"]) | some f in d}
 test_namespace_wildcards_fail if {
 	p := ap("app", "p", from({"namespaces": ["*", "prod-*", "billing"]}))
 	plain(authz_05.deny) == {{
-		"msg": "ALLOW policy admits callers by wildcard from.source.namespaces outside namespace \"app\": \"*\", \"prod-*\"; list cross-namespace callers exactly",
+		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.namespaces \"*\", \"prod-*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
 }
@@ -25,7 +25,7 @@ test_namespace_wildcards_fail if {
 test_principal_wildcards_fail if {
 	p := ap("app", "p", from({"principals": ["cluster.local/ns/other/*", "*/sa/web", "cluster.local/ns/app/sa/*", "cluster.local/ns/billing/sa/api"]}))
 	plain(authz_05.deny) == {{
-		"msg": "ALLOW policy admits callers by wildcard from.source.principals outside namespace \"app\": \"*/sa/web\", \"cluster.local/ns/other/*\"; list cross-namespace callers exactly",
+		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.principals \"*/sa/web\", \"cluster.local/ns/other/*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
 }
@@ -38,7 +38,7 @@ test_own_namespace_wildcard_passes if {
 test_conditions_fail if {
 	p := ap("app", "p", {"rules": [{"when": [{"key": "source.namespace", "values": ["team-*"]}, {"key": "request.headers[x]", "values": ["*"]}]}]})
 	plain(authz_05.deny) == {{
-		"msg": "ALLOW policy admits callers by wildcard when source.namespace outside namespace \"app\": \"team-*\"; list cross-namespace callers exactly",
+		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": when source.namespace \"team-*\"; list cross-namespace callers exactly",
 		"resource": res("app", "p"),
 	}} with input as inp({"AuthorizationPolicy": [p]})
 }
@@ -74,4 +74,14 @@ test_no_subject_not_applicable if {
 	some r in authz_05.not_applicable with input as {"cluster": "c1", "source": "manifests", "objects": {}}
 	startswith(r, "no ")
 	count(authz_05.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}
+
+# One finding per policy, listing every field with wildcards.
+test_one_finding_per_policy if {
+	p := ap("app", "p", {"rules": [{"from": [{"source": {"namespaces": ["*"], "principals": ["*/sa/web"]}}]}]})
+	d := plain(authz_05.deny) with input as inp({"AuthorizationPolicy": [p]})
+	d == {{
+		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.namespaces \"*\"; from.source.principals \"*/sa/web\"; list cross-namespace callers exactly",
+		"resource": res("app", "p"),
+	}}
 }

@@ -141,25 +141,30 @@ env_path(d, n) := sprintf("spec.template.spec.containers[%d].env[%d].value", [i,
 
 ttl_vars := {"DEFAULT_WORKLOAD_CERT_TTL": "24h", "MAX_WORKLOAD_CERT_TTL": "2160h"}
 
-deny contains {
-	"msg": sprintf("istiod %s/%s sets %s=%s, above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), n, v, max_ttl_text]),
-	"resource": lib.resource(d),
-	"evidence": [{"path": env_path(d, n), "value": v}],
-} if {
-	some d in istiods
-	some n, _ in ttl_vars
-	v := env_entry(d, n).value
-	ns_of(v) > max_ttl
-}
+# istiod_problems(d): [text, evidence] of each TTL istiod allows above the
+# maximum: a variable set too high, or DEFAULT_WORKLOAD_CERT_TTL unset when
+# Istio's default 24h is above it.
+istiod_problems(d) := array.concat(
+	[[sprintf("sets %s=%s", [n, v]), {"path": env_path(d, n), "value": v}] |
+		some n in sort(object.keys(ttl_vars))
+		v := env_entry(d, n).value
+		ns_of(v) > max_ttl
+	],
+	[["leaves DEFAULT_WORKLOAD_CERT_TTL unset (Istio's default 24h)", unset_evidence(d)] |
+		not env_entry(d, "DEFAULT_WORKLOAD_CERT_TTL")
+		ns_of("24h") > max_ttl
+	],
+)
 
+# One finding per istiod, listing every TTL above the maximum.
 deny contains {
-	"msg": sprintf("istiod %s/%s leaves DEFAULT_WORKLOAD_CERT_TTL unset (Istio's default 24h), above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), max_ttl_text]),
+	"msg": sprintf("istiod %s/%s %s, above the maximum workload certificate lifetime %s", [lib.ns(d), lib.name(d), concat(" and ", [t | some [t, _] in problems]), max_ttl_text]),
 	"resource": lib.resource(d),
-	"evidence": [unset_evidence(d)],
+	"evidence": [e | some [_, e] in problems],
 } if {
 	some d in istiods
-	not env_entry(d, "DEFAULT_WORKLOAD_CERT_TTL")
-	ns_of("24h") > max_ttl
+	problems := istiod_problems(d)
+	count(problems) > 0
 }
 
 unknown contains sprintf("istiod %s/%s sets %s but its value is not readable (%s), so the certificate lifetime it allows is unknown", [lib.ns(d), lib.name(d), n, why]) if {

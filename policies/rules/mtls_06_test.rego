@@ -164,3 +164,15 @@ test_unreadable_istiod_not_judged if {
 test_live_mesh_judged if {
 	mtls_06.judged == {{"kind": "Mesh", "name": "c1"}} with input as {"cluster": "c1", "source": "cluster", "objects": {}}
 }
+
+# One finding per istiod, listing every TTL above the maximum.
+test_one_finding_per_istiod if {
+	d := plain(mtls_06.deny) with input as files({"Deployment": [istiod([
+		{"name": "MAX_WORKLOAD_CERT_TTL", "value": "720h"},
+		{"name": "DEFAULT_WORKLOAD_CERT_TTL", "value": "168h"},
+	])]})
+	d == {{
+		"msg": "istiod istio-system/istiod sets DEFAULT_WORKLOAD_CERT_TTL=168h and sets MAX_WORKLOAD_CERT_TTL=720h, above the maximum workload certificate lifetime 24h",
+		"resource": istiod_res,
+	}}
+}
