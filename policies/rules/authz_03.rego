@@ -115,12 +115,9 @@ negated(ap) := ({[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%
 
 evidence_of(fields) := [{"path": p, "value": v} | some [_, p, v] in sort(fields)]
 
-deny contains {
-	"msg": sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort({f | some [f, _, _] in fields}))]),
-	"resource": lib.resource(ap),
-	"evidence": evidence_of(fields),
-} if {
-	some ap in policies
+# negation_problem(ap): [text, evidence] when an ALLOW policy matches by
+# negation.
+negation_problem(ap) := [sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort({f | some [f, _, _] in fields}))]), evidence_of(fields)] if {
 	allow_policy(ap)
 	fields := negated(ap)
 	count(fields) > 0
@@ -163,16 +160,24 @@ normalization_value := {"value": lib.mesh_config.pathNormalization.normalization
 	lib.mesh_config.pathNormalization.normalization
 } else := {}
 
-deny contains {
-	"msg": sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort({f | some [f, _, _] in fields})), normalization_desc]),
-	"resource": lib.resource(ap),
-	"evidence": array.concat(evidence_of(fields), [normalization_evidence]),
-} if {
+# normalization_problem(ap): [text, evidence] when the policy matches on
+# paths the mesh config does not normalize safely.
+normalization_problem(ap) := [sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort({f | some [f, _, _] in fields})), normalization_desc]), array.concat(evidence_of(fields), [normalization_evidence])] if {
 	mesh_known
 	not normalization in safe_normalizations
-	some ap in policies
 	fields := path_fields(ap)
 	count(fields) > 0
+}
+
+# One finding per policy, listing both problems when it has both.
+deny contains {
+	"msg": concat("; ", [t | some [t, _] in problems]),
+	"resource": lib.resource(ap),
+	"evidence": [e | some [_, es] in problems; some e in es],
+} if {
+	some ap in policies
+	problems := array.concat([pr | pr := negation_problem(ap)], [pr | pr := normalization_problem(ap)])
+	count(problems) > 0
 }
 
 # judged: ALLOW policies (the not* part needs nothing else), policies that

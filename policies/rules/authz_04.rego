@@ -308,21 +308,32 @@ ip_only(fr) if {
 	}
 }
 
+# ip_keys_of(r, i): [field, path, value] of the IP-only sources of rule i.
+ip_keys_of(r, i) := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
+	some j, fr in object.get(r, "from", [])
+	ip_only(fr)
+	some k, v in fr.source
+}
+
+# ip_rules(ap): [text, evidence] of each ALLOW rule identifying callers only
+# by IP address.
+ip_rules(ap) := [[sprintf("rules[%d] (%s)", [i, concat(", ", sort({k | some [k, _, _] in keys}))]), [{"path": p, "value": v} | some [_, p, v] in sort(keys)]] |
+	some i, r in rules(ap)
+	keys := ip_keys_of(r, i)
+	count(keys) > 0
+]
+
+# One finding per policy, listing every rule that trusts IP addresses.
 deny contains {
-	"msg": sprintf("ALLOW policy rules[%d] identifies callers only by IP address (%s), which is not an authenticated identity: use principals or namespaces under STRICT mTLS", [i, concat(", ", sort({k | some [k, _, _] in keys}))]),
+	"msg": sprintf("ALLOW policy identifies callers only by IP address in %s, which is not an authenticated identity: use principals or namespaces under STRICT mTLS", [concat(", ", [t | some [t, _] in found])]),
 	"resource": lib.resource(ap),
 	"severity": "medium",
-	"evidence": [{"path": p, "value": v} | some [_, p, v] in sort(keys)],
+	"evidence": [e | some [_, es] in found; some e in es],
 } if {
 	some ap in policies
 	allow_policy(ap)
-	some i, r in rules(ap)
-	keys := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
-		some j, fr in object.get(r, "from", [])
-		ip_only(fr)
-		some k, v in fr.source
-	}
-	count(keys) > 0
+	found := ip_rules(ap)
+	count(found) > 0
 }
 
 not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0

@@ -121,7 +121,7 @@ test_allow_by_ip_only_medium if {
 		{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"], "ipBlocks": ["10.1.0.0/16"]}}]},
 	]})
 	plain(authz_04.deny) == {{
-		"msg": "ALLOW policy rules[0] identifies callers only by IP address (from.source.ipBlocks), which is not an authenticated identity: use principals or namespaces under STRICT mTLS",
+		"msg": "ALLOW policy identifies callers only by IP address in rules[0] (from.source.ipBlocks), which is not an authenticated identity: use principals or namespaces under STRICT mTLS",
 		"resource": res("app", "ip"),
 		"severity": "medium",
 	}} with input as live({"Namespace": [namespace("app")], "Deployment": [web], "AuthorizationPolicy": [p], "PeerAuthentication": [pa("istio-system", "default", "STRICT")]})
@@ -208,5 +208,18 @@ test_one_finding_per_policy if {
 	count(d) == 1
 	some f in d
 	f.msg == "policy matches on mTLS-only from.source.principals but Deployment app/api is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode); Deployment app/web is PERMISSIVE (Istio's default: no PeerAuthentication sets a mode), so plaintext requests carry no peer identity and bypass these conditions"
+	count(f.evidence) == 3
+}
+
+test_ip_rules_one_finding if {
+	p := ap("app", "ip", {"rules": [
+		{"from": [{"source": {"ipBlocks": ["10.0.0.0/8"]}}]},
+		{"to": [{"operation": {"methods": ["GET"]}}]},
+		{"from": [{"source": {"remoteIpBlocks": ["1.2.3.4"], "notIpBlocks": ["10.9.0.0/16"]}}]},
+	]})
+	d := authz_04.deny with input as manifests({"AuthorizationPolicy": [p]})
+	count(d) == 1
+	some f in d
+	f.msg == "ALLOW policy identifies callers only by IP address in rules[0] (from.source.ipBlocks), rules[2] (from.source.notIpBlocks, from.source.remoteIpBlocks), which is not an authenticated identity: use principals or namespaces under STRICT mTLS"
 	count(f.evidence) == 3
 }
