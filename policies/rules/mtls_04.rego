@@ -113,35 +113,35 @@ list_of(v) := [sprintf("%v", [x]) | some x in v] if is_array(v)
 
 list_of(v) := [trim_space(x) | some x in split(v, ","); trim_space(x) != ""] if is_string(v)
 
+# problem: [order, text, evidence] of each high-severity problem of the mesh
+# config; they are reported together, as one finding (the default cipher
+# list, medium, apart).
+deny contains {
+	"msg": concat("; ", [t | some [_, t, _] in problems]),
+	"resource": subject,
+	"evidence": [e | some [_, _, es] in problems; some e in es],
+} if {
+	problems := sort([pr | some pr in problem])
+	count(problems) > 0
+}
+
 # ---- minimum protocol version ----------------------------------------------
 
 mesh_min := upper(sprintf("%v", [mc.meshMTLS.minProtocolVersion]))
 
-deny contains {
-	"msg": sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]),
-	"resource": subject,
-	"evidence": [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}],
-} if {
+problem contains ["1", sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]), [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}]] if {
 	mesh_min in object.keys(version_rank)
 	version_rank[mesh_min] < version_rank[required]
 	policy != "pqc"
 }
 
-deny contains {
-	"msg": sprintf("meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required %s", [required]),
-	"resource": subject,
-	"evidence": [{"path": path("meshMTLS.minProtocolVersion")}],
-} if {
+problem contains ["1", sprintf("meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required %s", [required]), [{"path": path("meshMTLS.minProtocolVersion")}]] if {
 	not mc.meshMTLS.minProtocolVersion
 	version_rank[required] > 2
 	policy != "pqc"
 }
 
-deny contains {
-	"msg": sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]),
-	"resource": subject,
-	"evidence": [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}],
-} if {
+problem contains ["1", sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]), [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}]] if {
 	mc.meshMTLS.minProtocolVersion
 	not mesh_min in object.keys(version_rank)
 }
@@ -155,11 +155,7 @@ bad_ciphers(section) := sort({c |
 	not upper(c) in allowed_ciphers
 })
 
-deny contains {
-	"msg": sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]),
-	"resource": subject,
-	"evidence": [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}],
-} if {
+problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}]] if {
 	not fixed_crypto
 	some section in sections
 	bad := bad_ciphers(section)
@@ -178,11 +174,7 @@ deny contains {
 	count(bad) > 0
 }
 
-deny contains {
-	"msg": sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]),
-	"resource": subject,
-	"evidence": [{"path": path(sprintf("%s.ecdhCurves", [section])), "value": mc[section].ecdhCurves}],
-} if {
+problem contains [sprintf("3-%s", [section]), sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.ecdhCurves", [section])), "value": mc[section].ecdhCurves}]] if {
 	not fixed_crypto
 	some section in sections
 	bad := sort({c | some c in list_of(mc[section].ecdhCurves); not c in allowed_curves})

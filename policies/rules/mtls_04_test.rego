@@ -123,3 +123,13 @@ test_evidence_unset_live if {
 	some f in mtls_04.deny with input as {"cluster": "c1", "source": "cluster", "objects": {}}
 	f.evidence == [{"path": "tlsDefaults.cipherSuites"}]
 }
+
+# The high-severity problems of the mesh config are one finding.
+test_one_finding_for_high_problems if {
+	mesh := concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n  cipherSuites: [AES128-SHA]\n  ecdhCurves: [P-521]\n"])
+	d := plain(mtls_04.deny) with input as inp(mesh) with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	d == {{
+		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3; meshMTLS.cipherSuites allows AES128-SHA, not in the allowed cipher suites; meshMTLS.ecdhCurves allows P-521, not in the allowed ECDH curves",
+		"resource": cm_res,
+	}}
+}
