@@ -15,7 +15,9 @@
 #   known (a live scan, or an input holding the mesh config or an Istio
 #   policy object of the root namespace): an application repository alone
 #   cannot show a mesh-wide default deny kept elsewhere. With no namespace in
-#   the mesh (e.g. Istio's bookinfo sample alone) the rule is not applicable.
+#   the mesh (e.g. Istio's bookinfo sample alone) the rule is not applicable,
+#   unless the root namespace's allow-nothing policy is in the input: the
+#   mesh is then judged on it.
 # custom:
 #   id: AUTHZ-01
 #   severity: critical
@@ -113,6 +115,11 @@ judged contains lib.namespace_resource(n) if {
 	decided(n)
 }
 
+# An allow-nothing policy of the root namespace makes the whole mesh default
+# deny: the mesh is judged on it (a platform repository holding only it
+# passes).
+judged contains lib.mesh_resource if default_deny_in(lib.root_ns)
+
 deny contains {
 	"msg": sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace %q has none either, so Istio allows every request to workloads no ALLOW policy selects", [n, lib.ns_note(n), lib.root_ns]),
 	"resource": lib.namespace_resource(n),
@@ -131,10 +138,12 @@ app_namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}
 not_applicable contains sprintf("no namespace in the mesh in the input: namespaces %s are not enrolled in the mesh and run no meshed workload", [ns_list(app_namespaces)]) if {
 	count(mesh_namespaces) == 0
 	count(app_namespaces) > 0
+	count(judged) == 0
 }
 
 not_applicable contains "no namespace in the mesh in the input: it holds no app namespace" if {
 	count(app_namespaces) == 0
+	count(judged) == 0
 }
 
 not_applicable contains sprintf("namespaces %s have no allow-nothing AuthorizationPolicy, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace %q), so a mesh-wide one there is not ruled out", [ns_list(mesh_namespaces), lib.root_ns]) if {

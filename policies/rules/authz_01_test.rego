@@ -157,8 +157,17 @@ test_implied_namespace_enrolled_by_params if {
 }
 
 test_judged_only_mesh_namespaces if {
-	authz_01.judged == {ns_res("shop")} with input as inp({
+	authz_01.judged == {ns_res("shop"), {"kind": "Mesh", "name": "c1"}} with input as inp({
 		"Namespace": [enrolled("shop"), namespace("legacy", {}), enrolled("istio-system")],
 		"AuthorizationPolicy": [ap("istio-system", "allow-nothing", {})],
 	})
+}
+
+# A platform repository holding only the root's allow-nothing policy: the
+# mesh is judged on it.
+test_root_allow_nothing_judges_mesh if {
+	i := {"cluster": "c1", "source": "manifests", "objects": {"AuthorizationPolicy": [ap("istio-system", "allow-nothing", {})]}}
+	authz_01.judged == {{"kind": "Mesh", "name": "c1"}} with input as i
+	count(authz_01.not_applicable) == 0 with input as i
+	count(authz_01.deny) == 0 with input as i
 }
