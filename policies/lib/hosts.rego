@@ -7,10 +7,11 @@
 #   `*` is every host; `*.suffix` is every host ending in `.suffix`, at any
 #   depth (`*.example.com` covers a.example.com and a.b.example.com, not
 #   example.com). Hosts are DNS names: case does not matter.
-# - `name.namespace` and `name.namespace.svc` are what a client's DNS search
-#   path turns into `name.namespace.svc.cluster.local`; they are completed
-#   the same way, `name.namespace` only when `namespace` is a namespace the
-#   input shows (so `example.com` stays an external name).
+# - Istio completes only short names: `reviews.default` in a DestinationRule
+#   is taken as written (it is not the Service reviews.default.svc.cluster.local,
+#   and istioctl analyze reports the rule's host as unknown).
+#   host_normalize_dns completes `name.namespace` and `name.namespace.svc` as
+#   a client's DNS search path does, for names dialled by clients.
 # - exportTo: `*` every namespace, `.` the object's own namespace, `~` none,
 #   any other entry a namespace name; unset means the default (`*` unless
 #   the mesh config's default*ExportTo says otherwise).
@@ -36,60 +37,47 @@ service_host(name, n) := lower(concat("", [name, ".", n, svc_suffix]))
 # service_fqdn(s): the FQDN of a Service object.
 service_fqdn(s) := service_host(name(s), ns(s))
 
-# host_normalize(h, n): host h as written in an object of namespace n, as
-# Istio resolves it: lower-cased, without a trailing dot, a short name
-# completed with n and the cluster domain.
+# host_normalize(h, n): host h as written in a host field of an Istio object
+# of namespace n (VirtualService hosts and destination hosts, DestinationRule
+# host, ServiceEntry hosts), as Istio resolves it: lower-cased, without a
+# trailing dot, and a short name (no dot) completed with n and the cluster
+# domain. Istio takes every other name as written: `reviews.default` in a
+# DestinationRule is not reviews.default.svc.cluster.local.
 host_normalize(h, n) := out if {
 	is_string(h)
 	l := trim_suffix(lower(trim_space(h)), ".")
-	out := complete_host(l, n)
+	out := short_host(l, n)
 }
 
-complete_host("*", _) := "*"
+# host_normalize_dns(h, n): a name a client dials from namespace n, as the
+# cluster DNS search path completes it: host_normalize, plus
+# `name.namespace.svc` and `name.namespace` completed to the Service FQDN
+# (`name.namespace` only when namespace is one the input shows, so
+# `example.com` stays an external name). For references that reach a
+# Service by DNS rather than through an Istio host field.
+host_normalize_dns(h, n) := out if {
+	l := host_normalize(h, n)
+	out := dns_host(l)
+}
 
-complete_host(h, n) := concat("", [h, ".", lower(n), svc_suffix]) if {
+short_host(h, n) := concat("", [h, ".", lower(n), svc_suffix]) if {
 	h != "*"
 	h != ""
 	not contains(h, ".")
 	not contains(h, ":")
-}
+} else := h
 
-complete_host(h, _) := concat("", [h, ".", cluster_domain]) if {
+dns_host(h) := concat("", [h, ".", cluster_domain]) if {
 	parts := split(h, ".")
 	count(parts) == 3
 	parts[2] == "svc"
 	not startswith(h, "*")
-}
-
-complete_host(h, _) := concat("", [h, svc_suffix]) if {
+} else := concat("", [h, svc_suffix]) if {
 	parts := split(h, ".")
 	count(parts) == 2
 	not startswith(h, "*")
 	parts[1] in namespaces
-}
-
-complete_host(h, _) := h if {
-	contains(h, ".")
-	not expanded_host(h)
-}
-
-complete_host(h, _) := h if contains(h, ":") # an IPv6 address
-
-complete_host("", _) := ""
-
-expanded_host(h) if {
-	parts := split(h, ".")
-	count(parts) == 3
-	parts[2] == "svc"
-	not startswith(h, "*")
-}
-
-expanded_host(h) if {
-	parts := split(h, ".")
-	count(parts) == 2
-	not startswith(h, "*")
-	parts[1] in namespaces
-}
+} else := h
 
 # wildcard_host(h): a pattern (`*` or `*.suffix`).
 wildcard_host(h) if startswith(h, "*")

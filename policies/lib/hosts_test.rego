@@ -15,12 +15,10 @@ normalize_cases := [
 	# reviews.default.svc.cluster.local.
 	["reviews", "default", "reviews.default.svc.cluster.local"],
 	["reviews", "prod", "reviews.prod.svc.cluster.local"],
-	# name.namespace and name.namespace.svc: the DNS search path.
-	["reviews.default", "prod", "reviews.default.svc.cluster.local"],
-	["reviews.default.svc", "prod", "reviews.default.svc.cluster.local"],
+	# Istio completes only short names: name.namespace is taken as written.
+	["reviews.default", "prod", "reviews.default"],
+	["reviews.default.svc", "prod", "reviews.default.svc"],
 	["reviews.default.svc.cluster.local", "prod", "reviews.default.svc.cluster.local"],
-	# A two-label name whose second label is no namespace of the input is an
-	# external name.
 	["example.com", "default", "example.com"],
 	["www.example.com", "default", "www.example.com"],
 	# Case and a trailing dot do not matter (DNS).
@@ -37,16 +35,30 @@ normalize_cases := [
 ]
 
 test_host_normalize_table if {
-	every c in normalize_cases {
-		lib.host_normalize(c[0], c[1]) == c[2] with input as hosts_inp
-	}
-}
-
-test_host_normalize_table_reports_case if {
-	# each case alone, so a failure names it
 	bad := [c |
 		some c in normalize_cases
 		not lib.host_normalize(c[0], c[1]) == c[2] with input as hosts_inp
+	]
+	bad == []
+}
+
+# [name dialled, client namespace, FQDN]: the cluster DNS search path.
+dns_cases := [
+	["reviews", "default", "reviews.default.svc.cluster.local"],
+	["reviews.default", "prod", "reviews.default.svc.cluster.local"],
+	["Reviews.Default.Svc", "prod", "reviews.default.svc.cluster.local"],
+	["reviews.default.svc.cluster.local", "prod", "reviews.default.svc.cluster.local"],
+	# a second label that is no namespace of the input: an external name
+	["example.com", "default", "example.com"],
+	["api.example.com", "default", "api.example.com"],
+	["*.default", "prod", "*.default"],
+	["*", "prod", "*"],
+]
+
+test_host_normalize_dns_table if {
+	bad := [c |
+		some c in dns_cases
+		not lib.host_normalize_dns(c[0], c[1]) == c[2] with input as hosts_inp
 	]
 	bad == []
 }
@@ -71,7 +83,9 @@ covers_cases := [
 	["*", "*.example.com", true],
 	# exact, case-insensitive, short name against FQDN
 	["reviews", "reviews.default.svc.cluster.local", true],
-	["Reviews.default", "reviews", true],
+	["Reviews", "reviews.default.svc.cluster.local", true],
+	# Istio does not complete name.namespace in host fields
+	["reviews.default", "reviews", false],
 	["reviews", "reviews.prod.svc.cluster.local", false],
 	["API.example.com", "api.EXAMPLE.com", true],
 	# a wider wildcard covers a narrower one, not the reverse
@@ -79,7 +93,7 @@ covers_cases := [
 	["*.a.example.com", "*.example.com", false],
 	# mesh-wide DestinationRule host *.local / *.cluster.local
 	["*.local", "reviews", true],
-	["*.svc.cluster.local", "reviews.prod", true],
+	["*.svc.cluster.local", "reviews.prod.svc.cluster.local", true],
 	["*.default.svc.cluster.local", "reviews", true],
 	["*.default.svc.cluster.local", "reviews.prod", false],
 	# a wildcard must be the whole first label
