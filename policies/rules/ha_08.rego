@@ -165,17 +165,22 @@ any_critical if count(critical_workloads) > 0
 
 not_applicable contains sprintf("no workload or Service labelled %s: \"true\"", [label]) if not any_critical
 
-# services_by_ns: the Services of each namespace (built once).
-services_by_ns := lib.group([[lib.ns(s), s] | some s in lib.objects("Service")])
-
-selects_workload(s, w) if {
-	sel := object.get(s.spec, "selector", {})
+# services_by_pair: the Services with a selector, by [namespace, key,
+# value] of the smallest key of their selector (built once): a workload
+# finds the Services selecting it by looking up each of its labels.
+services_by_pair := lib.group([[[lib.ns(s), k, sel[k]], s] |
+	some s in lib.objects("Service")
+	sel := object.get(s, ["spec", "selector"], {})
 	is_object(sel)
 	count(sel) > 0
-	lib.selects(sel, w.labels)
-}
+	k := min(object.keys(sel))
+])
 
-workload_services(w) := {s | some s in object.get(services_by_ns, w.namespace, set()); selects_workload(s, w)}
+workload_services(w) := {s |
+	some k, v in w.labels
+	some s in object.get(services_by_pair, [[w.namespace, k, v]], set())
+	lib.selects(s.spec.selector, w.labels)
+}
 
 host_services contains s if some s in critical_services
 

@@ -85,10 +85,9 @@ allowed_host(h) if {
 }
 
 # server_host strips the `namespace/` prefix of an Istio Gateway server host.
-server_host(h) := parts[1] if {
-	parts := split(h, "/")
-	count(parts) == 2
-} else := h
+# server_host(h): the host part of a server host (`ns/host`), by the shared
+# host matcher (lib/hosts.rego).
+server_host(h) := lib.ns_host(h)[1]
 
 # ---- Istio Gateway -------------------------------------------------------------
 

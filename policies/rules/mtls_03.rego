@@ -159,15 +159,20 @@ svc_name(s) := sprintf("%s/%s", [lib.ns(s), lib.name(s)])
 
 # ---- meshed Services -----------------------------------------------------------
 
-# pod_labels maps a namespace to the pod labels of its workloads, and
-# meshed_pod_labels to those of its meshed, non-gateway workloads (read with
-# object.get: built once, one lookup per Service).
-pod_labels := lib.group([[w.namespace, w.labels] | some w in lib.workloads])
+# pod_labels maps [namespace, label key, value] to the pod labels of the
+# workloads carrying that label, and meshed_pod_labels likewise for meshed,
+# non-gateway workloads (built once): a Service's selector is resolved by
+# looking up one of its pairs, never by scanning its namespace.
+pod_labels := lib.group([[[w.namespace, k, v], w.labels] |
+	some w in lib.workloads
+	some k, v in w.labels
+])
 
-meshed_pod_labels := lib.group([[w.namespace, w.labels] |
+meshed_pod_labels := lib.group([[[w.namespace, k, v], w.labels] |
 	some w in lib.workloads
 	lib.meshed(w)
 	not lib.gateway(w)
+	some k, v in w.labels
 ])
 
 selector(s) := sel if {
@@ -176,10 +181,15 @@ selector(s) := sel if {
 	count(sel) > 0
 }
 
-backed(s) if {
-	some lbls in object.get(pod_labels, lib.ns(s), set())
-	lib.selects(selector(s), lbls)
+# selected(idx, s): some labels of idx under the Service's selector match it.
+selected(idx, s) if {
+	sel := selector(s)
+	k := min(object.keys(sel))
+	some lbls in object.get(idx, [[lib.ns(s), k, sel[k]]], set())
+	lib.selects(sel, lbls)
 }
+
+backed(s) if selected(pod_labels, s)
 
 # meshed_services: Services in scope whose selector selects a meshed,
 # non-gateway workload of their namespace, or, when no workload of the input
@@ -189,9 +199,7 @@ backed(s) if {
 meshed_services contains s if {
 	some s in lib.objects("Service")
 	lib.in_scope(lib.ns(s))
-	sel := selector(s)
-	some lbls in object.get(meshed_pod_labels, lib.ns(s), set())
-	lib.selects(sel, lbls)
+	selected(meshed_pod_labels, s)
 }
 
 meshed_services contains s if {
@@ -375,8 +383,7 @@ services_text(names) := sprintf("Services %s", [list_text(names)]) if count(name
 
 # why_meshed(s): how the input shows the Service is in the mesh.
 why_meshed(s) := "" if {
-	some lbls in object.get(meshed_pod_labels, lib.ns(s), set())
-	lib.selects(selector(s), lbls)
+	selected(meshed_pod_labels, s)
 } else := sprintf(" (no workload of the input backs it; namespace %q%s is enrolled: %s)", [lib.ns(s), lib.ns_note(lib.ns(s)), enrolment_text(lib.ns(s))])
 
 # enrolment_text(n): the label that enrols namespace n.
@@ -390,8 +397,7 @@ enrolment_evidence(n) := {"path": "metadata.labels", "value": enrolment_text(n),
 
 # service_evidence(s): what makes the Service a meshed host.
 service_evidence(s) := [{"path": "spec.selector", "value": selector(s), "resource": lib.resource(s)}] if {
-	some lbls in object.get(meshed_pod_labels, lib.ns(s), set())
-	lib.selects(selector(s), lbls)
+	selected(meshed_pod_labels, s)
 } else := [{"path": "spec.selector", "value": selector(s), "resource": lib.resource(s)}, enrolment_evidence(lib.ns(s))]
 
 # group_services: the Services of each [rule, where, tls, path] (read with
