@@ -188,9 +188,17 @@ egress_selector(sel) if {
 egress_selector(sel) if {
 	is_object(sel)
 	count(sel) > 0
-	some w in egress_gateways
-	lib.selects(sel, w.labels)
+	k := min(object.keys(sel))
+	some l in object.get(egress_labels_by_pair, [[k, sel[k]]], set())
+	lib.selects(sel, l)
 }
+
+# egress_labels_by_pair: the pod labels of the egress gateways by each
+# [key, value] (built once), so a Service selector is resolved by lookup.
+egress_labels_by_pair := lib.group([[[k, v], w.labels] |
+	some w in egress_gateways
+	some k, v in w.labels
+])
 
 # ---- egress gateway hosts ---------------------------------------------------------
 

@@ -306,11 +306,23 @@ special_clients(s, ms) := {lib.ns(s), lib.root_ns} | {lib.ns(d) | some [_, d] in
 }
 
 # client_groups(s, ms): [namespaces, representative] pairs covering
-# clients: each special client alone, the others as one group.
-client_groups(s, ms) := {[{c}, c] | some c in special_clients(s, ms) & clients} | {[g, min(g)] |
+# clients: each special client alone, the others as one group (built only
+# for the enableAutoMtls message, which names them).
+client_groups(s, ms) := {[{c}, c] | some c in special_in_clients(s, ms)} | {[g, min(g)] |
 	g := clients - special_clients(s, ms)
 	count(g) > 0
 }
+
+special_in_clients(s, ms) := {c | some c in special_clients(s, ms); c in clients}
+
+# other_rep stands for every client that is not special: it is no
+# namespace name, so it sees exactly the rules exported to "*".
+other_rep := " other"
+
+# client_reps(s, ms): one representative per client group, without
+# building the group of the others (a set difference over every namespace
+# per Service would be quadratic).
+client_reps(s, ms) := special_in_clients(s, ms) | {other_rep | count(clients) > count(special_in_clients(s, ms))}
 
 # in_effect: [rule, [ns, name]] when some client namespace uses the rule
 # toward that meshed Service.
@@ -318,7 +330,7 @@ in_effect contains [dr, [lib.ns(s), lib.name(s)]] if {
 	some s in meshed_services
 	ms := matches(s)
 	count(ms) > 0
-	some [_, c] in client_groups(s, ms)
+	some c in client_reps(s, ms)
 	some dr in selected_among(c, ms, lib.ns(s))
 }
 
