@@ -486,7 +486,7 @@ policy_downgrades contains [dr, where, tls, path] if {
 	tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
 }
 
-policy_text(dr) := sprintf("host %s of namespace %q%s, which is enrolled in the mesh (%s); no Service or workload of it is in the input", [dr_host(dr), n, lib.ns_note(n), enrolment_text(n)]) if n := host_namespace(dr_host(dr))
+policy_text(dr) := sprintf("host %s of namespace %q%s, which is enrolled in the mesh (%s; none of its Services or workloads is in the input)", [dr_host(dr), n, lib.ns_note(n), enrolment_text(n)]) if n := host_namespace(dr_host(dr))
 
 policy_evidence(dr, tls, path) := [
 	{"path": "spec.host", "value": dr.spec.host},
@@ -495,7 +495,7 @@ policy_evidence(dr, tls, path) := [
 ]
 
 deny contains {
-	"msg": sprintf("%s sends plaintext to %s, instead of Istio mTLS%s", [mode_text(tls, where), policy_text(dr), fix_text]),
+	"msg": sprintf("%s sends plaintext instead of Istio mTLS to %s%s", [mode_text(tls, where), policy_text(dr), fix_text]),
 	"resource": lib.resource(dr),
 	"evidence": policy_evidence(dr, tls, path),
 } if {
@@ -504,7 +504,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("%s toward %s, replaces Istio mTLS and the mesh identity with application TLS%s", [mode_text(tls, where), policy_text(dr), fix_text]),
+	"msg": sprintf("%s replaces Istio mTLS and the mesh identity with application TLS toward %s%s", [mode_text(tls, where), policy_text(dr), fix_text]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
 	"evidence": policy_evidence(dr, tls, path),

@@ -280,7 +280,7 @@ test_policy_repository_disable_fails_on_rule if {
 		],
 	}}
 	findings(mtls_03.deny) == {{
-		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to host ratings.shop.svc.cluster.local of namespace \"shop\", which is enrolled in the mesh (istio-injection=enabled); no Service or workload of it is in the input, instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
+		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext instead of Istio mTLS to host ratings.shop.svc.cluster.local of namespace \"shop\", which is enrolled in the mesh (istio-injection=enabled; none of its Services or workloads is in the input); remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("shop", "ratings"),
 	}} with input as inp
 	mtls_03.judged == {dr_res("shop", "ratings"), dr_res("shop", "ok")} with input as inp
