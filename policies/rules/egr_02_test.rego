@@ -97,6 +97,7 @@ test_no_pdb_fails if {
 test_pdb_match_expressions_and_empty if {
 	count(egr_02.deny) == 0 with input as live({"Deployment": [egw], "PodDisruptionBudget": [pdb({"matchExpressions": [{"key": "istio", "operator": "In", "values": ["egressgateway"]}]})]})
 	count(egr_02.deny) == 0 with input as live({"Deployment": [egw], "PodDisruptionBudget": [pdb({})]})
+
 	# a PDB without selector selects nothing
 	count(egr_02.deny) == 1 with input as live({"Deployment": [egw], "PodDisruptionBudget": [json.remove(egw_pdb, ["spec/selector"])]})
 }
@@ -146,6 +147,7 @@ test_custom_labels if {
 
 test_daemonset if {
 	ds := {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "egw", "namespace": "istio-system"}, "spec": {"template": {"metadata": {"labels": egw_labels}, "spec": {}}}}
+
 	# the node count is a live-only fact: not judged in a manifest scan
 	m := manifests({"DaemonSet": [ds], "PodDisruptionBudget": [egw_pdb]})
 	count(egr_02.unknown) == 0 with input as m

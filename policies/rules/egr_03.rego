@@ -338,16 +338,17 @@ gateway_elsewhere(host) if {
 # ---- findings ----------------------------------------------------------------------
 
 egress_labels_text := concat(",", [sprintf("%s=%s", [k, v]) | some k, v in egress_labels]) if count(egress_labels) > 0
+
 else := "egress gateway pods (parameter egress_gateway_labels is empty)"
 
 # missing(host): [order, text, evidence path] of what routing lacks.
 missing(host) := [item | some item in sort(items)] if {
-	items := {[1, "a VirtualService on gateway mesh that routes it to the egress gateway Service", sprintf("VirtualService on gateways [mesh] routing %q to the egress gateway Service", [host])] |
+	items := ({[1, "a VirtualService on gateway mesh that routes it to the egress gateway Service", sprintf("VirtualService on gateways [mesh] routing %q to the egress gateway Service", [host])] |
 		not mesh_to_egress(host)
 	} | {[2, sprintf("a Gateway selecting %s with a server for it and a VirtualService bound to that Gateway", [egress_labels_text]), sprintf("Gateway selecting %s with a server for %q", [egress_labels_text, host])] |
 		count(gateways_for(host)) == 0
 		not gateway_elsewhere(host)
-	} | {[3, sprintf("a VirtualService bound to egress Gateway %s for it", [concat(" or ", names)]), sprintf("VirtualService bound to egress Gateway %s for %q", [concat(" or ", names), host])] |
+	}) | {[3, sprintf("a VirtualService bound to egress Gateway %s for it", [concat(" or ", names)]), sprintf("VirtualService bound to egress Gateway %s for %q", [concat(" or ", names), host])] |
 		gws := gateways_for(host)
 		count(gws) > 0
 		not gateway_vs(host)

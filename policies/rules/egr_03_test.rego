@@ -282,6 +282,7 @@ test_talk_etcd_pattern_passes if {
 
 test_talk_etcd_without_mesh_route_fails if {
 	objs := json.patch(talk_objects, [{"op": "replace", "path": "/VirtualService/0/spec/gateways", "value": ["egress-etcd"]}])
+
 	# one finding on the ServiceEntry, naming the three hosts (issue 14)
 	findings(egr_03.deny) == {{
 		"msg": "external hosts \"etcd-1-1.us-south.c1.cloud.example.com\", \"etcd-1-2.us-south.c1.cloud.example.com\", \"etcd-1-3.us-south.c1.cloud.example.com\" are not routed through the egress gateway: missing a VirtualService on gateway mesh that routes it to the egress gateway Service",
@@ -346,6 +347,7 @@ test_gateway_elsewhere_not_judged if {
 	count(egr_03.deny) == 0 with input as inp(objs)
 	count(egr_03.judged) == 0 with input as inp(objs)
 	count(egr_03.not_applicable) == 1 with input as inp(objs)
+
 	# a live scan read every Gateway: missing is missing
 	count(egr_03.deny) == 1 with input as object.union(inp(objs), {"source": "cluster"})
 }

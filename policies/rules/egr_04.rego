@@ -121,6 +121,7 @@ problems contains [i, [6, k], sprintf("%s annotation %q is missing", [what, key]
 }
 
 resolution_desc(se) := "resolution NONE" if se.spec.resolution
+
 else := "resolution unset (NONE)"
 
 tcp_port(p) if upper(object.get(p, "protocol", "")) in {"", "TCP"}

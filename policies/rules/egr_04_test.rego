@@ -62,6 +62,7 @@ test_no_ports_fails if {
 test_export_to_unset_fails if {
 	spec := object.remove(good_spec, ["exportTo"])
 	findings(egr_04.deny) == {{"msg": "exportTo is unset, so the entry is exported to every namespace: set exportTo to [\".\"] or the namespaces that need it", "resource": res("e")}} with input as live([se("e", spec)])
+
 	# a manifest scan without the mesh config cannot tell what unset means:
 	# no finding, and the entry is not judged
 	count(egr_04.deny) == 0 with input as inp([se("e", spec)])

@@ -81,12 +81,15 @@ test_subset_settings_judged if {
 
 # In-cluster hosts are MTLS-03's business.
 test_cluster_hosts_ignored if {
-	count(egr_05.deny) == 0 with input as inp({"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db"}}], "DestinationRule": [
-		dr("a", "mydb.db.svc.cluster.local", {"tls": {"mode": "SIMPLE"}}),
-		dr("b", "mydb", {"tls": {"mode": "SIMPLE"}}),
-		dr("c", "mydb.db", {"tls": {"mode": "SIMPLE"}}),
-		dr("d", "internal.corp", {"tls": {"mode": "SIMPLE"}}),
-	], "ServiceEntry": [se("int", ["internal.corp"], [{"number": 443, "name": "tls", "protocol": "TLS"}], {"location": "MESH_INTERNAL"})]})
+	count(egr_05.deny) == 0 with input as inp({
+		"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db"}}], "DestinationRule": [
+			dr("a", "mydb.db.svc.cluster.local", {"tls": {"mode": "SIMPLE"}}),
+			dr("b", "mydb", {"tls": {"mode": "SIMPLE"}}),
+			dr("c", "mydb.db", {"tls": {"mode": "SIMPLE"}}),
+			dr("d", "internal.corp", {"tls": {"mode": "SIMPLE"}}),
+		],
+		"ServiceEntry": [se("int", ["internal.corp"], [{"number": 443, "name": "tls", "protocol": "TLS"}], {"location": "MESH_INTERNAL"})],
+	})
 }
 
 # A non-cluster hostname is external even without a ServiceEntry.
@@ -168,8 +171,10 @@ test_redirect_to_tls_port_passes if {
 		],
 	}}
 	count(egr_05.deny) == 0 with input as inp({"ServiceEntry": [s], "DestinationRule": [d], "VirtualService": [vs]})
+
 	# without the VirtualService, port 80 leaves in plaintext
 	count(egr_05.deny) == 1 with input as inp({"ServiceEntry": [s], "DestinationRule": [d]})
+
 	# a redirect to a port without TLS origination does not count
 	count(egr_05.deny) == 1 with input as inp({"ServiceEntry": [s], "DestinationRule": [dr("api", "api.example.com", {"portLevelSettings": [{"port": {"number": 8443}, "tls": full_tls}]})], "VirtualService": [vs]})
 }

@@ -81,6 +81,7 @@ test_short_host_forms if {
 	count(egr_06.deny) == 0 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [d1], "AuthorizationPolicy": [good_ap]})
 	count(egr_06.deny) == 1 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [d2], "AuthorizationPolicy": [good_ap]})
 	count(egr_06.deny) == 0 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [d3], "AuthorizationPolicy": [good_ap]})
+
 	# a short name in another namespace names another Service
 	count(egr_06.deny) == 1 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [dr("app", "short", "istio-egressgateway", {"mode": "ISTIO_MUTUAL", "sni": "a"})], "AuthorizationPolicy": [good_ap]})
 }
@@ -130,6 +131,7 @@ test_root_allow_nothing_limits if {
 test_deny_not_namespaces_limits if {
 	d := ap("istio-system", "only-app", {"istio": "egressgateway"}, {"action": "DENY", "rules": [{"from": [{"source": {"notNamespaces": ["app"]}}]}]})
 	count(egr_06.deny) == 0 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [good_dr], "AuthorizationPolicy": [d]})
+
 	# a DENY narrowed by `to` does not limit every use
 	d2 := ap("istio-system", "only-app", {"istio": "egressgateway"}, {"action": "DENY", "rules": [{"from": [{"source": {"notNamespaces": ["app"]}}], "to": [{"operation": {"hosts": ["a.com"]}}]}]})
 	count(egr_06.deny) == 1 with input as live({"Deployment": [egw], "Service": [svc], "DestinationRule": [good_dr], "AuthorizationPolicy": [d2]})

@@ -248,6 +248,7 @@ test_gateway_manifests_without_mesh_config_unknown if {
 	inp := manifests(with_gw({}))
 	count(ha_08.deny) == 0 with input as inp
 	count(ha_08.unknown) == 0 with input as inp
+
 	# the critical Service is judged, the gateway is not
 	ha_08.judged == {svc_res} with input as inp
 	count(ha_08.deny) == 1 with input as manifests(object.union(with_gw({}), {"ConfigMap": [mesh_cm("rootNamespace: istio-system\n")]}))

@@ -114,6 +114,7 @@ port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), prot
 tls_mode(s) := upper(object.get(s.tls, "mode", "PASSTHROUGH"))
 
 mode_desc(s) := sprintf("tls.mode %s", [tls_mode(s)]) if s.tls.mode
+
 else := "tls.mode unset (PASSTHROUGH)"
 
 deny contains {
@@ -206,6 +207,7 @@ deny contains {
 }
 
 hostname_desc(l) := sprintf("hostname %s", [l.hostname]) if l.hostname
+
 else := "every hostname (hostname unset)"
 
 # judged: every Gateway with a server or listener (each is judged on its

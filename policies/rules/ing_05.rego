@@ -474,5 +474,5 @@ not_applicable contains "no ingress gateway workload and no user-facing Gateway 
 not_applicable contains sprintf("no policy of the input applies to its gateways, and the input holds no mesh-wide evidence (mesh config or Istio policy in root namespace %q): a root-namespace policy may authorize and authenticate them", [lib.root_ns]) if {
 	not lib.mesh_policy_known
 	count(judged) == 0
-	count(subjects) + count(istio_gateways) + count(api_gateways) > 0
+	(count(subjects) + count(istio_gateways)) + count(api_gateways) > 0
 }

@@ -300,7 +300,7 @@ selected_among(c, ms, sn) := {dr |
 # they export to by name. Every other client sees the same rules (only those
 # exported to "*" from the Service's or the root namespace), so one of them
 # stands for all.
-special_clients(s, ms) := {lib.ns(s), lib.root_ns} | {lib.ns(d) | some [_, d] in ms} | {c |
+special_clients(s, ms) := ({lib.ns(s), lib.root_ns} | {lib.ns(d) | some [_, d] in ms}) | {c |
 	some [_, d] in ms
 	some c in exports(d)
 }

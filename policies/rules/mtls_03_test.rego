@@ -241,6 +241,7 @@ test_evidence_paths_of_port_level_and_subsets if {
 	paths := {e.path | some f in fs; some e in f.evidence}
 	"spec.trafficPolicy.portLevelSettings[0].tls.mode" in paths
 	"spec.subsets[0].trafficPolicy.tls.mode" in paths
+
 	# the unset mode is evidence without a value
 	some f in fs
 	{"path": "spec.trafficPolicy.portLevelSettings[0].tls.mode"} in f.evidence
