@@ -25,6 +25,8 @@
 #   DestinationRule originating TLS to an external host, and every external
 #   ServiceEntry (its ports). Findings carry the TLS or port fields as
 #   evidence.
+#   One finding per DestinationRule or ServiceEntry lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: EGR-05
 #   severity: high
@@ -292,7 +294,7 @@ field_names(x) := [x] if x != "caCertificates or credentialName"
 
 mode_evidence(t, path) := {"path": concat("", [path, ".mode"]), "value": t.mode}
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q with insecureSkipVerify: true, so the server's certificate is not verified: remove insecureSkipVerify and set caCertificates (or credentialName), sni and subjectAltNames", [where, dr_name(dr), mode(t), raw_host(dr)]),
 	"resource": lib.resource(dr),
 	"evidence": [
@@ -305,7 +307,7 @@ deny contains {
 	lib.truthy(object.get(t, "insecureSkipVerify", false))
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header)%s: set sni and subjectAltNames to the server's name", [where, dr_name(dr), mode(t), raw_host(dr), ca_note(t)]),
 	"resource": lib.resource(dr),
 	"evidence": array.concat([{"path": "spec.host", "value": raw_host(dr)}, mode_evidence(t, path)], absent_evidence(path, missing(t, h))),
@@ -322,7 +324,7 @@ ca_note(t) := "" if has_ca(t)
 
 else := "; without caCertificates or credentialName any CA of the proxy's OS trust bundle is accepted"
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without %s: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it: set them", [where, dr_name(dr), mode(t), raw_host(dr), concat(", ", m)]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
@@ -387,7 +389,7 @@ overridden(dr, port, null) if {
 	not mode(t) in origination_modes
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("port %v/%s of external host %q carries plaintext and no DestinationRule originates TLS for it: add a DestinationRule for the host with tls.mode SIMPLE (top-level or for this port), or have the application speak TLS (protocol TLS/HTTPS)", [port_num(p), proto_text(p), h]),
 	"resource": lib.resource(se),
 	"severity": "medium",
@@ -456,3 +458,30 @@ not_applicable contains "no external ServiceEntry and no DestinationRule origina
 	count(external_entries) == 0
 	count(originations) == 0
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

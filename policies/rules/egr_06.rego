@@ -24,6 +24,8 @@
 #   Judged: every egress gateway host (its DestinationRules) and every
 #   egress gateway workload whose authorization was decided; findings carry
 #   the TLS fields and policy lookups as evidence.
+#   One finding per Service, workload or AuthorizationPolicy lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: EGR-06
 #   severity: medium
@@ -342,7 +344,7 @@ wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
 
 # ---- findings -------------------------------------------------------------------------
 
-deny contains {
+finding contains {
 	"msg": sprintf("no DestinationRule for egress gateway host %s sets tls.mode ISTIO_MUTUAL, so the sidecar-to-egress-gateway hop is not pinned to mutual TLS with the gateway's identity: add one for the host with tls.mode ISTIO_MUTUAL and sni naming the external host", [h]),
 	"resource": res,
 	"evidence": [{"path": sprintf("DestinationRule for host %s with tls.mode ISTIO_MUTUAL", [h]), "value": 0}],
@@ -351,7 +353,7 @@ deny contains {
 	count(mutual_blocks(h)) == 0
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("DestinationRule %s sets ISTIO_MUTUAL for egress gateway host %s without sni, so the gateway cannot match the external host's server: set sni to the external host", [concat(", ", names), h]),
 	"resource": res,
 	"severity": "low",
@@ -366,7 +368,7 @@ deny contains {
 	names := sort({name_of(dr) | some [dr, _, _] in blocks})
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("no AuthorizationPolicy limits which workloads may use egress gateway %s: any pod of the mesh can send traffic out through it; add an ALLOW policy with its selector naming the principals or namespaces allowed", [wname(w)]),
 	"resource": w.resource,
 	"evidence": [{"path": sprintf("AuthorizationPolicy in namespace %q or %q applying to the gateway's pods and limiting principals or namespaces", [w.namespace, lib.root_ns]), "value": 0}],
@@ -377,7 +379,7 @@ deny contains {
 	not deny_limits(w)
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("AuthorizationPolicy %s lets any source use egress gateway %s: rule(s) %s name no principals or namespaces (other than *); name them in each rule's from.source", [name_of(ap), wname(w), concat(", ", [sprintf("%d", [i]) | some i in open])]),
 	"resource": lib.resource(ap),
 	"evidence": [object.union({"path": sprintf("spec.rules[%d].from", [i])}, {"value": v | v := ap_rules(ap)[i].from}) | some i in open],
@@ -412,3 +414,30 @@ not_applicable contains sprintf("no AuthorizationPolicy of the input applies to 
 	count(judged) == 0
 	count(egress_gateways) > 0
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -33,6 +33,8 @@
 #   whose limit was decided; with none, not applicable with the reasons.
 #   When nothing is labelled critical the rule is not applicable: the label
 #   is how an organisation opts its services in.
+#   One finding per Service, VirtualService or gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: HA-08
 #   severity: medium
@@ -250,7 +252,7 @@ list_text(set_) := "none" if count(set_) == 0
 
 list_text(set_) := concat(", ", sort([ref(o) | some o in set_])) if count(set_) > 0
 
-deny contains {
+finding contains {
 	"msg": sprintf("no DestinationRule for critical host %s sets %s (DestinationRules for the host: %s): add them to a DestinationRule for the host", [host, concat(" or ", [sprintf("trafficPolicy.%s", [f]) | some f in missing]), list_text(drs)]),
 	"resource": lib.resource(s),
 	"evidence": array.concat(
@@ -296,7 +298,7 @@ http_capable(s) if {
 	not port_protocol(p) in non_http
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("no VirtualService bound to the mesh routes critical host %s, so its HTTP routes have no timeout and no retries policy: add one with timeout and retries on its HTTP routes", [host]),
 	"resource": lib.resource(s),
 	"evidence": array.concat(critical_evidence(s), [{"path": sprintf("VirtualService bound to gateway mesh for host %s", [host]), "value": 0}]),
@@ -335,7 +337,7 @@ else := ["retries without attempts (0), which disables retries", {"path": sprint
 
 else := null
 
-deny contains {
+finding contains {
 	"msg": sprintf("http[%d] of VirtualService %s for critical host %s has %s: set a timeout and retries with attempts above 0", [i, ref(vs), host, concat(" and ", [p[0] | some p in problems])]),
 	"resource": lib.resource(vs),
 	"evidence": [p[1] | some p in problems],
@@ -430,7 +432,7 @@ bootstrap_override(w) := w.annotations["sidecar.istio.io/bootstrapOverride"]
 
 gw_name(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.obj.metadata.name])
 
-deny contains {
+finding contains {
 	"msg": sprintf("the Istio gateway sets %s to %v in %s, which is no limit: set it to the number of connections the gateway can serve", [limit_key, v, where]),
 	"resource": w.resource,
 	"evidence": [ev],
@@ -441,7 +443,7 @@ deny contains {
 	not limited_by_runtime(w)
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("the Istio gateway does not limit downstream connections: no %s in runtimeValues of its proxy.istio.io/config annotation or the mesh config's defaultConfig, and no EnvoyFilter adds a connection limit: set it in the annotation's runtimeValues", [limit_key]),
 	"resource": w.resource,
 	"evidence": [
@@ -506,3 +508,30 @@ not_applicable contains sprintf("%s: its custom bootstrap (ConfigMap %s of sidec
 	some w in gateways
 	not gateway_decided(w)
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -59,7 +59,9 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-msgs(objs) := {f.msg | some f in ha_08.deny with input as live(objs)}
+# msgs: the problems found (before they are merged into one finding per
+# subject).
+msgs(objs) := {f.msg | some f in ha_08.finding with input as live(objs)}
 
 test_nothing_critical_not_applicable if {
 	inp := live({"Service": [service("cart", {}, http_port)]})
@@ -80,7 +82,7 @@ test_compliant_critical_service_passes if {
 }
 
 test_missing_dr_and_vs_fail if {
-	findings(ha_08.deny) == {
+	findings(ha_08.finding) == {
 		{
 			"msg": "no DestinationRule for critical host cart.shop.svc.cluster.local sets trafficPolicy.connectionPool or trafficPolicy.outlierDetection (DestinationRules for the host: none): add them to a DestinationRule for the host",
 			"resource": svc_res,
@@ -90,6 +92,8 @@ test_missing_dr_and_vs_fail if {
 			"resource": svc_res,
 		},
 	} with input as live({"Service": [service("cart", crit, http_port)]})
+	# one finding on the Service listing both (issue 14)
+	count(ha_08.deny) == 1 with input as live({"Service": [service("cart", crit, http_port)]})
 }
 
 test_dr_missing_outlier_detection if {
@@ -163,7 +167,8 @@ test_tcp_service_needs_no_vs if {
 # A critical workload makes the Services selecting it critical.
 test_critical_workload_selects_service if {
 	d := deploy("cart", {}, object.union({"app": "cart"}, crit), {})
-	count(ha_08.deny) == 2 with input as live({"Service": [service("cart", {}, http_port)], "Deployment": [d]})
+	count(ha_08.finding) == 2 with input as live({"Service": [service("cart", {}, http_port)], "Deployment": [d]})
+	count(ha_08.deny) == 1 with input as live({"Service": [service("cart", {}, http_port)], "Deployment": [d]})
 	d2 := deploy("cart", crit, {"app": "cart"}, {})
 	count(ha_08.deny) == 0 with input as live(object.union(compliant, {"Service": [service("cart", {}, http_port)], "Deployment": [d2]}))
 }
@@ -184,7 +189,7 @@ test_excluded_namespace_not_critical if {
 
 test_critical_label_parameter if {
 	s := service("cart", {"example.com/tier-1": "True"}, http_port)
-	count(ha_08.deny) == 2 with input as live({"Service": [s]})
+	count(ha_08.finding) == 2 with input as live({"Service": [s]})
 		with data.meshaudit.params as object.union(lib.params, {"critical_label": "example.com/tier-1"})
 	count(ha_08.deny) == 0 with input as live({"Service": [s]})
 }
@@ -257,7 +262,7 @@ test_gateway_manifests_without_mesh_config_unknown if {
 # ---- evidence and judged -----------------------------------------------------------
 
 test_evidence_missing_dr_and_vs if {
-	fs := ha_08.deny with input as live({"Service": [service("cart", crit, http_port)], "DestinationRule": [dr("shop", "cart", "CART", {"trafficPolicy": {"connectionPool": {}}})]})
+	fs := ha_08.finding with input as live({"Service": [service("cart", crit, http_port)], "DestinationRule": [dr("shop", "cart", "CART", {"trafficPolicy": {"connectionPool": {}}})]})
 	some f in fs
 	startswith(f.msg, "no DestinationRule")
 	f.evidence == [

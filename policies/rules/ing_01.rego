@@ -11,6 +11,8 @@
 #   Passthrough listeners need allowlisted hostnames. Judged: every Gateway
 #   with a server or listener; findings carry the server's protocol and TLS
 #   fields as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-01
 #   severity: high
@@ -117,7 +119,7 @@ mode_desc(s) := sprintf("tls.mode %s", [tls_mode(s)]) if s.tls.mode
 
 else := "tls.mode unset (PASSTHROUGH)"
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server", [port_desc(s)]),
 	"resource": lib.resource(gw),
 	"evidence": [protocol_evidence(s, i), object.union({"path": sp(i, "tls.httpsRedirect")}, {"value": v | v := s.tls.httpsRedirect})],
@@ -127,7 +129,7 @@ deny contains {
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s has no tls settings (Istio rejects HTTPS/TLS servers without them): add tls with mode SIMPLE and a credentialName", [port_desc(s)]),
 	"resource": lib.resource(gw),
 	"evidence": [protocol_evidence(s, i), {"path": sp(i, "tls")}],
@@ -137,7 +139,7 @@ deny contains {
 	not s.tls
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s has %s, want SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL", [port_desc(s), mode_desc(s)]),
 	"resource": lib.resource(gw),
 	"evidence": [protocol_evidence(s, i), mode_evidence(s, i)],
@@ -149,7 +151,7 @@ deny contains {
 	not mode in passthrough_modes
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s uses %s for hosts not in allowed_passthrough_hosts: %s; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts", [port_desc(s), mode_desc(s), concat(", ", hosts)]),
 	"resource": lib.resource(gw),
 	"evidence": [protocol_evidence(s, i), mode_evidence(s, i), {"path": sp(i, "hosts"), "value": object.get(s, "hosts", [])}],
@@ -161,7 +163,7 @@ deny contains {
 	count(hosts) > 0
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s carries cleartext: only HTTPS and TLS servers use TLS; change its protocol to HTTPS or TLS with a terminating tls.mode", [port_desc(s)]),
 	"resource": lib.resource(gw),
 	"evidence": [protocol_evidence(s, i)],
@@ -183,7 +185,7 @@ api_listeners contains [gw, l, i] if {
 
 listener_desc(l) := sprintf("%s port %v (%s)", [object.get(l, "name", "?"), object.get(l, "port", "?"), upper(object.get(l, "protocol", ""))])
 
-deny contains {
+finding contains {
 	"msg": sprintf("listener %s carries cleartext: use an HTTPS or TLS listener that terminates TLS", [listener_desc(l)]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.listeners[%d].protocol", [i]), "value": object.get(l, "protocol", "")}],
@@ -192,7 +194,7 @@ deny contains {
 	upper(object.get(l, "protocol", "")) in {"HTTP", "TCP", "UDP"}
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("listener %s uses tls.mode Passthrough for %s, which is not in allowed_passthrough_hosts: terminate TLS (tls.mode Terminate) or allowlist the hostname", [listener_desc(l), hostname_desc(l)]),
 	"resource": lib.resource(gw),
 	"evidence": [
@@ -220,3 +222,30 @@ not_applicable contains "no Istio Gateway server and no Gateway API listener in 
 	count(istio_servers) == 0
 	count(api_listeners) == 0
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -125,13 +125,19 @@ test_unknown_mode_fails if {
 	f.msg == "server port 443 (HTTPS) has tls.mode BOGUS, want SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL"
 }
 
-test_one_finding_per_bad_server if {
+# One finding per Gateway (issue 14), naming every bad server, with the
+# evidence of each.
+test_one_finding_per_gateway if {
 	d := ing_01.deny with input as inp([gw([
 		plain(80, "HTTP", ["a"]),
 		plain(81, "TCP", ["a"]),
 		server(443, "HTTPS", ["a"], {"mode": "SIMPLE", "credentialName": "c"}),
 	])])
-	count(d) == 2
+	count(d) == 1
+	some f in d
+	count(split(f.msg, "; ")) == 3 # the TCP message has a "; " of its own
+	{"path": "spec.servers[1].port.protocol", "value": "TCP"} in f.evidence
+	{"path": "spec.servers[0].tls.httpsRedirect"} in f.evidence
 }
 
 test_excluded_namespace_ignored if {
@@ -184,12 +190,12 @@ test_evidence_http_without_redirect if {
 }
 
 test_evidence_passthrough if {
-	some f in ing_01.deny with input as inp([gw([plain(80, "HTTP", ["x"]), server(443, "TLS", ["db.example.com"], {"mode": "PASSTHROUGH"})])])
+	some f in ing_01.deny with input as inp([gw([server(443, "TLS", ["db.example.com"], {"mode": "PASSTHROUGH"})])])
 	contains(f.msg, "PASSTHROUGH")
 	f.evidence == [
-		{"path": "spec.servers[1].port.protocol", "value": "TLS"},
-		{"path": "spec.servers[1].tls.mode", "value": "PASSTHROUGH"},
-		{"path": "spec.servers[1].hosts", "value": ["db.example.com"]},
+		{"path": "spec.servers[0].port.protocol", "value": "TLS"},
+		{"path": "spec.servers[0].tls.mode", "value": "PASSTHROUGH"},
+		{"path": "spec.servers[0].hosts", "value": ["db.example.com"]},
 	]
 }
 

@@ -12,6 +12,8 @@
 #   version. Passthrough servers are not judged: the backend terminates TLS.
 #   Judged: every Gateway with a server or listener terminating TLS;
 #   findings carry the TLS field as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-02
 #   severity: medium
@@ -98,7 +100,7 @@ version(s, field) := upper(v) if {
 	upper(v) != "TLS_AUTO"
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s sets tls.minProtocolVersion %s, below %s: raise it to %s", [port_desc(s), v, lib.params.min_tls_version, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.servers[%d].tls.minProtocolVersion", [i]), "value": s.tls.minProtocolVersion}],
@@ -109,7 +111,7 @@ deny contains {
 }
 
 # Unset minimum: Envoy's server default, TLS 1.2.
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s leaves tls.minProtocolVersion unset (TLS 1.2), below %s: set it to %s", [port_desc(s), lib.params.min_tls_version, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
 	"evidence": [object.union({"path": sprintf("spec.servers[%d].tls.minProtocolVersion", [i])}, {"value": v | v := s.tls.minProtocolVersion})],
@@ -119,7 +121,7 @@ deny contains {
 	not version(s, "minProtocolVersion")
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s sets tls.maxProtocolVersion %s, below %s: raise it or remove it", [port_desc(s), v, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.servers[%d].tls.maxProtocolVersion", [i]), "value": s.tls.maxProtocolVersion}],
@@ -129,7 +131,7 @@ deny contains {
 	object.get(rank, v, -1) < min_rank
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s allows cipher suites outside allowed_cipher_suites: %s; remove them from tls.cipherSuites", [port_desc(s), concat(", ", sort(bad))]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.servers[%d].tls.cipherSuites", [i]), "value": s.tls.cipherSuites}],
@@ -143,7 +145,7 @@ deny contains {
 
 cipher_option := "gateway.istio.io/tls-cipher-suites"
 
-deny contains {
+finding contains {
 	"msg": sprintf("listener %s option %s allows cipher suites outside allowed_cipher_suites: %s; remove them from the option", [object.get(l, "name", "?"), cipher_option, concat(", ", sort(bad))]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.listeners[%d].tls.options[%q]", [i, cipher_option]), "value": v}],
@@ -174,3 +176,30 @@ not_applicable contains "no Gateway server or listener in the input terminates T
 	count(servers) == 0
 	count(api_terminating) == 0
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -13,6 +13,8 @@
 #   (lib/hosts.rego: `ns/host`, case-insensitive, `*` and `*.suffix`
 #   wildcards). Judged: every Gateway with a server or listener; findings
 #   carry the host, selector and credential fields as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-04
 #   severity: medium
@@ -76,7 +78,7 @@ gateways := [gw |
 # host(h): the host part of a server host (`ns/host`), normalised.
 host(h) := lib.ns_host(h)[1]
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %v binds host %q, which accepts any hostname: list the exact hostnames it serves", [object.get(s, ["port", "number"], "?"), h]),
 	"resource": lib.resource(gw),
 	"evidence": [{"path": sprintf("spec.servers[%d].hosts[%d]", [k, j]), "value": h}],
@@ -92,7 +94,7 @@ api_gateways := [gw |
 	lib.in_scope(lib.ns(gw))
 ]
 
-deny contains {
+finding contains {
 	"msg": sprintf("listener %s (%s) has %s, which accepts any hostname: set hostname to the exact name it serves", [object.get(l, "name", "?"), upper(l.protocol), desc]),
 	"resource": lib.resource(gw),
 	"evidence": [object.union({"path": sprintf("spec.listeners[%d].hostname", [k])}, {"value": v | v := l.hostname})],
@@ -128,7 +130,7 @@ hosts_at := lib.group([[[sel, port, i], [h, path]] | some [sel, port, i, h, path
 
 gw_name(gw) := sprintf("%s/%s", [lib.ns(gw), lib.name(gw)])
 
-deny contains {
+finding contains {
 	"msg": sprintf("conflicts with Gateway %s: same selector %s, port %v and overlapping hosts %s; Istio merges them unpredictably: serve each host and port from one Gateway", [gw_name(gateways[j]), sel, port, concat(", ", sort({h | some [h, _] in overlapping}))]),
 	"resource": lib.resource(gateways[i]),
 	"evidence": array.concat(
@@ -163,7 +165,7 @@ cred_pairs := [[[sel_key(gw), c], [i, sprintf("spec.servers[%d].tls.credentialNa
 
 creds := lib.group(cred_pairs)
 
-deny contains {
+finding contains {
 	"msg": sprintf("credentialName %q is also used by Gateway %s on the same selector %s: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", [c, gw_name(gateways[j]), sel]),
 	"resource": lib.resource(gateways[i]),
 	"evidence": [
@@ -191,3 +193,30 @@ judged contains lib.resource(gw) if {
 }
 
 not_applicable contains "no Gateway with a server or listener in the input" if count(judged) == 0
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

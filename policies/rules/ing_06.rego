@@ -18,6 +18,8 @@
 #   restrict its clients with `loadBalancerSourceRanges`. Judged: every
 #   in-scope Service, Ingress and workload; findings carry the exposing
 #   field as evidence.
+#   One finding per Service, Ingress or workload lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-06
 #   severity: high
@@ -86,7 +88,7 @@ gateway_service(s) if gateway_selector(selector(s))
 
 labels_text := concat(" or ", [json.marshal(gl) | some gl in lib.params.gateway_labels])
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s Service selects %s, not a designated gateway (%s), so it exposes pods outside the gateways: make it ClusterIP and expose it through the gateway", [svc_type(s), json.marshal(selector(s)), labels_text]),
 	"resource": lib.resource(s),
 	"evidence": [{"path": "spec.type", "value": svc_type(s)}, {"path": "spec.selector", "value": selector(s)}],
@@ -97,7 +99,7 @@ deny contains {
 	not gateway_service(s)
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s Service has no selector: its manually managed endpoints are exposed outside the designated gateways: make it ClusterIP and expose it through the gateway", [svc_type(s)]),
 	"resource": lib.resource(s),
 	"evidence": [{"path": "spec.type", "value": svc_type(s)}, {"path": "spec.selector"}],
@@ -107,7 +109,7 @@ deny contains {
 	count(selector(s)) == 0
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("Service sets externalIPs %s, which route outside traffic to pods that are not designated gateways: remove spec.externalIPs", [concat(", ", ips)]),
 	"resource": lib.resource(s),
 	"evidence": [{"path": "spec.externalIPs", "value": ips}],
@@ -118,7 +120,7 @@ deny contains {
 	not gateway_service(s)
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("container %q binds hostPort %v on its node, a way in that skips the designated gateways: remove hostPort and expose it through the gateway", [x.c.name, p.hostPort]),
 	"resource": w.resource,
 	"evidence": [{"path": sprintf("%s.ports[%d].hostPort", [lib.container_path(w, x), k]), "value": p.hostPort}],
@@ -145,7 +147,7 @@ else := `metadata.annotations["kubernetes.io/ingress.class"]`
 
 istio_ingress(i) if ingress_class(i) == "istio"
 
-deny contains {
+finding contains {
 	"msg": sprintf("Ingress with class %q is served by a controller other than the Istio gateway, a way in that skips the designated gateways: set ingressClassName istio or replace it with a Gateway and VirtualService", [ingress_class(i)]),
 	"resource": lib.resource(i),
 	"evidence": [{"path": class_path(i), "value": ingress_class(i)}],
@@ -154,7 +156,7 @@ deny contains {
 	not istio_ingress(i)
 }
 
-deny contains {
+finding contains {
 	"msg": "Ingress names no ingress class, so the cluster's default controller serves it, which is not known to be the Istio gateway: set ingressClassName istio",
 	"resource": lib.resource(i),
 	"evidence": [{"path": "spec.ingressClassName"}],
@@ -183,7 +185,7 @@ internal_by(s) := {k |
 	lower(sprintf("%v", [v])) in internal_annotations[k]
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("internal gateway load balancer (%s) sets no loadBalancerSourceRanges, so any network that reaches it can connect: set them to the networks allowed to reach it", [concat(", ", sort(keys))]),
 	"resource": lib.resource(s),
 	"evidence": array.concat([{"path": sprintf("metadata.annotations[%q]", [k]), "value": lib.annotations(s)[k]} | some k in sort(keys)], [{"path": "spec.loadBalancerSourceRanges"}]),
@@ -208,3 +210,30 @@ judged contains w.resource if {
 }
 
 not_applicable contains "no Service, Ingress or workload in the input" if count(judged) == 0
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

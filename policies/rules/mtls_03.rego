@@ -21,6 +21,8 @@
 #   Service and every such DestinationRule; with neither, the rule is not
 #   applicable. Findings carry the host, the tls mode field and what makes
 #   the host meshed as evidence.
+#   One finding per DestinationRule or Service lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: MTLS-03
 #   severity: high
@@ -427,7 +429,7 @@ names_of(svcs) := sort([sprintf("%s%s", [svc_name(s), why_meshed(s)]) | some s i
 
 fix_text := "; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL"
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s sends plaintext to meshed %s instead of Istio mTLS%s", [mode_text(tls, where), services_text(names_of(svcs)), fix_text]),
 	"resource": lib.resource(dr),
 	"evidence": downgrade_evidence(dr, tls, path, svcs),
@@ -436,7 +438,7 @@ deny contains {
 	tls_mode(tls) == "DISABLE"
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s toward meshed %s replaces Istio mTLS and the mesh identity with application TLS%s", [mode_text(tls, where), services_text(names_of(svcs)), fix_text]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
@@ -494,7 +496,7 @@ policy_evidence(dr, tls, path) := [
 	enrolment_evidence(host_namespace(dr_host(dr))),
 ]
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s sends plaintext instead of Istio mTLS to %s%s", [mode_text(tls, where), policy_text(dr), fix_text]),
 	"resource": lib.resource(dr),
 	"evidence": policy_evidence(dr, tls, path),
@@ -503,7 +505,7 @@ deny contains {
 	tls_mode(tls) == "DISABLE"
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("%s replaces Istio mTLS and the mesh identity with application TLS toward %s%s", [mode_text(tls, where), policy_text(dr), fix_text]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
@@ -549,7 +551,7 @@ mesh_config_evidence := {"path": "data.mesh: enableAutoMtls", "value": false, "r
 
 else := {"path": "meshConfig.enableAutoMtls", "value": false}
 
-deny contains {
+finding contains {
 	"msg": sprintf("enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service %s%s for clients in %s, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL", [svc_name(s), why_meshed(s), clients_text(uncovered)]),
 	"resource": lib.resource(s),
 	"evidence": [
@@ -576,3 +578,30 @@ not_applicable contains "no meshed Service in the input (a Service selecting a m
 	count(meshed_services) == 0
 	count(policy_subjects) == 0
 }
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -107,7 +107,7 @@ test_port_level_and_subsets if {
 		]},
 		"subsets": [{"name": "v1", "labels": {"version": "v1"}, "trafficPolicy": {"tls": {"mode": "MUTUAL"}}}],
 	}
-	findings(mtls_03.deny) == {
+	findings(mtls_03.finding) == {
 		{
 			"msg": "trafficPolicy.portLevelSettings[port 9080].tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 			"resource": dr_res("app", "reviews"),
@@ -118,6 +118,12 @@ test_port_level_and_subsets if {
 			"severity": "medium",
 		},
 	} with input as live([dr("app", "reviews", "reviews", spec)])
+	# one finding on the DestinationRule (issue 14), at the highest severity
+	d := mtls_03.deny with input as live([dr("app", "reviews", "reviews", spec)])
+	count(d) == 1
+	some f in d
+	not f.severity
+	startswith(f.msg, "subsets[v1].trafficPolicy.tls.mode MUTUAL toward meshed Service app/reviews")
 }
 
 test_wildcard_lists_every_meshed_service if {
