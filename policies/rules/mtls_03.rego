@@ -407,7 +407,21 @@ else := sprintf("istio.io/rev=%s", [lib.ns_labels(n)["istio.io/rev"]]) if lib.si
 
 else := "istio.io/dataplane-mode=ambient"
 
-enrolment_evidence(n) := {"path": "metadata.labels", "value": enrolment_text(n), "resource": lib.namespace_resource(n)}
+# enrolment_label(n): [label key, value] that enrols namespace n.
+enrolment_label(n) := ["istio-injection", "enabled"] if lib.ns_labels(n)["istio-injection"] == "enabled"
+
+else := ["istio.io/rev", lib.ns_labels(n)["istio.io/rev"]] if lib.sidecar_enrolled(n)
+
+else := ["istio.io/dataplane-mode", "ambient"]
+
+# enrolment_evidence(n): the enrolling label, on the Namespace object, or
+# in params.namespace_labels for a namespace without its object.
+enrolment_evidence(n) := {"path": sprintf("metadata.labels[%q]", [k]), "value": v, "resource": lib.namespace_resource(n)} if {
+	lib.namespace_objects[n]
+	[k, v] := enrolment_label(n)
+} else := {"path": sprintf("params.namespace_labels[%q][%q]", [n, k]), "value": v} if {
+	[k, v] := enrolment_label(n)
+}
 
 # service_evidence(s): what makes the Service a meshed host.
 service_evidence(s) := [{"path": "spec.selector", "value": selector(s), "resource": lib.resource(s)}] if {

@@ -272,7 +272,7 @@ test_service_without_workload_in_enrolled_namespace_fails if {
 		"resource": dr_res("shop", "ratings"),
 	}} with input as inp
 	some f in mtls_03.deny with input as inp
-	{"path": "metadata.labels", "value": "istio-injection=enabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"}} in f.evidence
+	{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"}} in f.evidence
 	mtls_03.judged == {svc_res("shop", "ratings")} with input as inp
 }
 
@@ -323,6 +323,7 @@ test_implied_namespace_labels_from_params if {
 	params := object.union(data.meshaudit.params, {"namespace_labels": {"shop": {"istio-injection": "enabled"}}})
 	some f in mtls_03.deny with input as inp with data.meshaudit.params as params
 	contains(f.msg, "namespace \"shop\" (implied: no Namespace object in the input; labels from params.namespace_labels)")
+	{"path": "params.namespace_labels[\"shop\"][\"istio-injection\"]", "value": "enabled"} in f.evidence
 }
 
 test_auto_mtls_off_evidence if {
