@@ -19,6 +19,8 @@ sidecar(ns, name, mode) := {
 	"spec": {"outboundTrafficPolicy": {"mode": mode}},
 }
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 inp(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 test_registry_only_passes if {
@@ -33,8 +35,8 @@ test_registry_only_with_registry_only_sidecar_passes if {
 }
 
 test_unset_mode_fails_on_configmap if {
-	egr_01.deny == {{
-		"msg": "mesh config does not set outboundTrafficPolicy.mode, so Istio defaults to ALLOW_ANY and sidecars forward traffic to any external host (want REGISTRY_ONLY)",
+	findings(egr_01.deny) == {{
+		"msg": "mesh config does not set outboundTrafficPolicy.mode, so Istio defaults to ALLOW_ANY and sidecars forward traffic to any external host: set outboundTrafficPolicy.mode REGISTRY_ONLY in the mesh config",
 		"resource": cm_res,
 	}} with input as inp({"ConfigMap": [cm("accessLogFile: /dev/stdout\n")]})
 }
@@ -47,8 +49,8 @@ test_empty_mesh_key_is_unset if {
 }
 
 test_allow_any_fails if {
-	egr_01.deny == {{
-		"msg": "mesh config sets outboundTrafficPolicy.mode ALLOW_ANY, want REGISTRY_ONLY",
+	findings(egr_01.deny) == {{
+		"msg": "mesh config sets outboundTrafficPolicy.mode ALLOW_ANY: set it to REGISTRY_ONLY",
 		"resource": cm_res,
 	}} with input as inp({"ConfigMap": [cm("outboundTrafficPolicy:\n  mode: ALLOW_ANY\n")]})
 }
@@ -59,8 +61,8 @@ test_mode_case_insensitive if {
 
 # Live scan without the istio ConfigMap: Istio's default (ALLOW_ANY), on the mesh.
 test_live_without_configmap_fails_on_mesh if {
-	egr_01.deny == {{
-		"msg": "mesh config does not set outboundTrafficPolicy.mode, so Istio defaults to ALLOW_ANY and sidecars forward traffic to any external host (want REGISTRY_ONLY)",
+	findings(egr_01.deny) == {{
+		"msg": "mesh config does not set outboundTrafficPolicy.mode, so Istio defaults to ALLOW_ANY and sidecars forward traffic to any external host: set outboundTrafficPolicy.mode REGISTRY_ONLY in the mesh config",
 		"resource": {"kind": "Mesh", "name": "c1"},
 	}} with input as inp({"Deployment": []})
 }
@@ -73,8 +75,8 @@ test_configmap_outside_root_ignored if {
 }
 
 test_allow_any_sidecar_fails if {
-	egr_01.deny == {{
-		"msg": "sidecar resource sets outboundTrafficPolicy.mode ALLOW_ANY, so the workloads it applies to in namespace \"app\" can reach any external host",
+	findings(egr_01.deny) == {{
+		"msg": "Sidecar sets outboundTrafficPolicy.mode ALLOW_ANY, so the workloads of namespace \"app\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) can reach any external host: set it to REGISTRY_ONLY (or remove it to inherit a REGISTRY_ONLY mesh config)",
 		"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"},
 	}} with input as inp({
 		"ConfigMap": [cm("outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n")],
@@ -103,4 +105,53 @@ test_sidecar_in_excluded_namespace_ignored if {
 		"ConfigMap": [cm("outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n")],
 		"Sidecar": [sidecar("kube-system", "default", "ALLOW_ANY")],
 	})
+}
+
+# ---- policies as subjects, mesh config known, evidence, judged -----------------
+
+sc_res(ns, name) := {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": ns, "name": name}
+
+manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
+
+# A repository of mesh policy without the mesh config: the ALLOW_ANY Sidecar
+# is still a finding, on the Sidecar; the mesh is not judged.
+test_allow_any_sidecar_without_mesh_config if {
+	inp := manifests({"Sidecar": [sidecar("istio-system", "default", "ALLOW_ANY"), sidecar("app", "ok", "REGISTRY_ONLY")]})
+	findings(egr_01.deny) == {{
+		"msg": "Sidecar sets outboundTrafficPolicy.mode ALLOW_ANY, so every workload of the mesh without a Sidecar of its own namespace can reach any external host: set it to REGISTRY_ONLY (or remove it to inherit a REGISTRY_ONLY mesh config)",
+		"resource": sc_res("istio-system", "default"),
+	}} with input as inp
+	egr_01.judged == {sc_res("istio-system", "default"), sc_res("app", "ok")} with input as inp
+	count(egr_01.not_applicable) == 0 with input as inp
+}
+
+test_sidecar_evidence if {
+	some f in egr_01.deny with input as manifests({"Sidecar": [sidecar("app", "default", "allow_any")]})
+	f.evidence == [{"path": "spec.outboundTrafficPolicy.mode", "value": "allow_any"}]
+}
+
+test_workload_selector_sidecar_message if {
+	s := object.union(sidecar("app", "web", "ALLOW_ANY"), {"spec": {"workloadSelector": {"labels": {"app": "web"}}}})
+	some f in egr_01.deny with input as manifests({"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}], "Sidecar": [s]})
+	contains(f.msg, "so the workloads it selects in namespace \"app\" can reach any external host")
+}
+
+# Without the mesh config in a manifest scan, no finding on the mesh and
+# nothing judged.
+test_manifests_without_mesh_config_no_mesh_finding if {
+	inp := manifests({"Deployment": []})
+	count(egr_01.deny) == 0 with input as inp
+	count(egr_01.judged) == 0 with input as inp
+	count(egr_01.not_applicable) == 1 with input as inp
+}
+
+test_mesh_config_evidence if {
+	some f in egr_01.deny with input as inp({"ConfigMap": [cm("outboundTrafficPolicy:\n  mode: ALLOW_ANY\n")]})
+	f.evidence == [{"path": "data.mesh: outboundTrafficPolicy.mode", "value": "ALLOW_ANY"}]
+	some g in egr_01.deny with input as inp({"ConfigMap": [cm("accessLogFile: x\n")]})
+	g.evidence == [{"path": "data.mesh: outboundTrafficPolicy.mode"}]
+}
+
+test_judged_mesh_config_on_pass if {
+	egr_01.judged == {cm_res} with input as inp({"ConfigMap": [cm("outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n")]})
 }

@@ -12,7 +12,12 @@
 #   PodDisruptionBudget selecting its pods. A live scan without any egress
 #   gateway fails. A manifest scan without an egress gateway workload is not
 #   applicable: the gateway is deployed (and judged) elsewhere, even when the
-#   input's Gateways or VirtualServices refer to it.
+#   input's Gateways or VirtualServices refer to it. One finding per egress
+#   gateway workload lists every problem. A DaemonSet's node count is a
+#   live-only fact: in a manifest scan such a gateway is not judged. Judged:
+#   every egress gateway workload whose replica count is known, and the mesh
+#   in a live scan without any; findings carry the replica, HPA and PDB
+#   lookups as evidence.
 # custom:
 #   id: EGR-02
 #   severity: high
@@ -117,16 +122,9 @@ egress_gateways contains w if {
 
 wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
 
-# ---- replicas ------------------------------------------------------------------
+# ---- replicas ------------------------------------------------------------------------
 
-# Indexes by namespace are complete objects grouped once (a lookup into a
-# partial rule re-evaluates it on every call).
-hpa_pairs := [[lib.ns(h), h] | some h in lib.objects("HorizontalPodAutoscaler")]
-
-hpas_by_ns := {n: hs |
-	some n in {p[0] | some p in hpa_pairs}
-	hs := {p[1] | some p in hpa_pairs; p[0] == n}
-}
+hpas_by_ns := lib.group([[lib.ns(h), h] | some h in lib.objects("HorizontalPodAutoscaler")])
 
 hpas(w) := [h |
 	some h in object.get(hpas_by_ns, w.namespace, set())
@@ -140,78 +138,44 @@ hpa_min(h) := n if {
 	is_number(n)
 } else := 1
 
-# replicas(w): [count, where it comes from]; undefined when unknowable.
-replicas(w) := [n, sprintf("minReplicas of HorizontalPodAutoscaler %s/%s", [lib.ns(h), lib.name(h)])] if {
+# replicas(w): [count, source text, evidence].
+replicas(w) := [n, sprintf("minReplicas of HorizontalPodAutoscaler %s/%s", [lib.ns(h), lib.name(h)]), object.union({"path": "spec.minReplicas", "resource": lib.resource(h)}, {"value": v | v := h.spec.minReplicas})] if {
 	hs := hpas(w)
 	count(hs) > 0
 	n := min({hpa_min(h) | some h in hs})
 	h := [x | some x in hs; hpa_min(x) == n][0]
-} else := [n, "spec.replicas"] if {
+} else := [n, "spec.replicas", {"path": "spec.replicas", "value": n}] if {
 	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
 	n := w.obj.spec.replicas
 	is_number(n)
-} else := [1, "spec.replicas unset, Kubernetes' default"] if {
+} else := [1, "spec.replicas unset, Kubernetes' default", {"path": "spec.replicas"}] if {
 	w.kind in {"Deployment", "StatefulSet", "ReplicaSet"}
-} else := [n, "status.desiredNumberScheduled: one pod per node"] if {
+} else := [n, "status.desiredNumberScheduled: one pod per node", {"path": "status.desiredNumberScheduled", "value": n}] if {
 	w.kind == "DaemonSet"
 	n := w.obj.status.desiredNumberScheduled
 	is_number(n)
-} else := [1, "a bare Pod"] if {
+} else := [1, "a bare Pod", {"path": "kind", "value": "Pod"}] if {
 	w.kind == "Pod"
-} else := [1, "a Job"] if {
+} else := [1, "a Job", {"path": "kind", "value": w.kind}] if {
 	w.kind in {"Job", "CronJob"}
 }
 
-# ---- PodDisruptionBudgets ---------------------------------------------------------
+# ---- PodDisruptionBudgets -----------------------------------------------------------------
 
-pdb_pairs := [[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")]
+pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
 
-pdbs_by_ns := {n: ps |
-	some n in {x[0] | some x in pdb_pairs}
-	ps := [x[1] | some x in pdb_pairs; x[0] == n]
-}
-
-expr_matches(e, l) if {
-	e.operator == "In"
-	v := object.get(l, e.key, null)
-	v in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "NotIn"
-	v := object.get(l, e.key, null)
-	not v in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
-
-# A PDB's selector: absent or null selects nothing, {} selects every pod of
-# the namespace (policy/v1).
 pdb_selects(p, l) if {
 	sel := object.get(obj_or_empty(object.get(p, "spec", {})), "selector", null)
 	is_object(sel)
-	every k, v in obj_or_empty(object.get(sel, "matchLabels", {})) {
-		l[k] == v
-	}
-	every e in list_or_empty(object.get(sel, "matchExpressions", [])) {
-		expr_matches(e, l)
-	}
+	lib.label_selector_matches(sel, l)
 }
 
 has_pdb(w) if {
-	some p in object.get(pdbs_by_ns, w.namespace, [])
+	some p in object.get(pdbs_by_ns, w.namespace, set())
 	pdb_selects(p, w.labels)
 }
 
-# ---- references to an egress gateway (manifest scans) ------------------------------
+# ---- references to an egress gateway not in the input -----------------------------------
 
 referring contains sprintf("Gateway %s/%s", [lib.ns(gw), lib.name(gw)]) if {
 	count(egress_labels) > 0
@@ -229,44 +193,73 @@ referring contains sprintf("VirtualService %s/%s", [lib.ns(vs), lib.name(vs)]) i
 	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
 	host := d.destination.host
 	is_string(host)
-	startswith(host, "istio-egressgateway")
+	startswith(lower(host), "istio-egressgateway")
 }
 
-# ---- findings -----------------------------------------------------------------------
+# ---- findings ----------------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("no egress gateway: no workload's pods carry the egress gateway labels %s, so external traffic has no controlled exit point", [labels_text]),
+	"msg": sprintf("no egress gateway: no workload's pods carry the egress gateway labels %s, so external traffic has no controlled exit point: deploy one (at least %d replicas, with a PodDisruptionBudget)", [labels_text, min_replicas]),
 	"resource": lib.mesh_resource,
+	"evidence": [{"path": sprintf("workload whose pods carry labels %s", [labels_text]), "value": 0}],
 } if {
 	lib.live
 	count(egress_labels) > 0
 	count(egress_gateways) == 0
 }
 
-deny contains {
-	"msg": sprintf("egress gateway runs %d replica(s) (%s), fewer than the required %d", [n, src, min_replicas]),
-	"resource": w.resource,
-} if {
-	some w in egress_gateways
-	[n, src] := replicas(w)
-	n < min_replicas
-}
-
-deny contains {
-	"msg": sprintf("no PodDisruptionBudget in namespace %q selects the egress gateway pods (labels %s), so a node drain may evict every replica at once", [w.namespace, pod_labels_text(w)]),
-	"resource": w.resource,
-} if {
-	some w in egress_gateways
-	not has_pdb(w)
-}
-
 pod_labels_text(w) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in w.labels]))
+
+# problems(w): [text, evidence] of each problem of egress gateway w.
+problems(w) := array.concat(
+	[[sprintf("egress gateway runs %d replica(s) (%s), fewer than the required %d: run at least %d (spec.replicas or an HPA's minReplicas)", [n, src, min_replicas, min_replicas]), ev] |
+		[n, src, ev] := replicas(w)
+		n < min_replicas
+	],
+	[[sprintf("no PodDisruptionBudget in namespace %q selects the egress gateway pods (labels %s), so a node drain may evict every replica at once: add one (minAvailable 1 or maxUnavailable 1) selecting them", [w.namespace, pod_labels_text(w)]), {"path": sprintf("PodDisruptionBudget in namespace %q selecting labels %s", [w.namespace, pod_labels_text(w)]), "value": 0}] |
+		not has_pdb(w)
+	],
+)
+
+deny contains {
+	"msg": concat("; ", [p[0] | some p in ps]),
+	"resource": w.resource,
+	"evidence": [p[1] | some p in ps],
+} if {
+	some w in egress_gateways
+	ps := problems(w)
+	count(ps) > 0
+}
+
+# ---- verdict ------------------------------------------------------------------------------
+
+# judged: every egress gateway whose replica count is known (a DaemonSet's
+# node count is only in a live cluster's status), and the mesh in a live
+# scan without any egress gateway.
+judged contains w.resource if {
+	some w in egress_gateways
+	replicas(w)
+}
+
+judged contains lib.mesh_resource if {
+	lib.live
+	count(egress_labels) > 0
+	count(egress_gateways) == 0
+}
 
 unknown contains "params.egress_gateway_labels is empty: egress gateway pods cannot be identified" if {
 	count(egress_labels) == 0
 }
 
 unknown contains sprintf("egress gateway %s is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)", [wname(w)]) if {
+	lib.live
+	some w in egress_gateways
+	not replicas(w)
+}
+
+not_applicable contains sprintf("only a live scan can tell how many nodes egress gateway %s runs on (a DaemonSet's status.desiredNumberScheduled)", [wname(w)]) if {
+	not lib.live
+	count(judged) == 0
 	some w in egress_gateways
 	not replicas(w)
 }

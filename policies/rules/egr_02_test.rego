@@ -35,6 +35,8 @@ hpa(target, minr) := {
 
 live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_ha_gateway_passes if {
@@ -44,23 +46,23 @@ test_ha_gateway_passes if {
 }
 
 test_live_no_gateway_fails if {
-	egr_02.deny == {{
-		"msg": "no egress gateway: no workload's pods carry the egress gateway labels istio=egressgateway, so external traffic has no controlled exit point",
+	findings(egr_02.deny) == {{
+		"msg": "no egress gateway: no workload's pods carry the egress gateway labels istio=egressgateway, so external traffic has no controlled exit point: deploy one (at least 2 replicas, with a PodDisruptionBudget)",
 		"resource": {"kind": "Mesh", "name": "c1"},
 	}} with input as live({"Deployment": [deploy("web", {"app": "web"}, 2)]})
 }
 
 test_single_replica_fails if {
-	egr_02.deny == {{
-		"msg": "egress gateway runs 1 replica(s) (spec.replicas), fewer than the required 2",
+	findings(egr_02.deny) == {{
+		"msg": "egress gateway runs 1 replica(s) (spec.replicas), fewer than the required 2: run at least 2 (spec.replicas or an HPA's minReplicas)",
 		"resource": egw_res,
 	}} with input as live({"Deployment": [deploy("istio-egressgateway", egw_labels, 1)], "PodDisruptionBudget": [egw_pdb]})
 }
 
 test_replicas_unset_fails if {
 	d := json.remove(egw, ["spec/replicas"])
-	egr_02.deny == {{
-		"msg": "egress gateway runs 1 replica(s) (spec.replicas unset, Kubernetes' default), fewer than the required 2",
+	findings(egr_02.deny) == {{
+		"msg": "egress gateway runs 1 replica(s) (spec.replicas unset, Kubernetes' default), fewer than the required 2: run at least 2 (spec.replicas or an HPA's minReplicas)",
 		"resource": egw_res,
 	}} with input as live({"Deployment": [d], "PodDisruptionBudget": [egw_pdb]})
 }
@@ -68,8 +70,8 @@ test_replicas_unset_fails if {
 # An HPA's minReplicas replaces spec.replicas, in both directions.
 test_hpa_min_counts if {
 	count(egr_02.deny) == 0 with input as live({"Deployment": [deploy("istio-egressgateway", egw_labels, 1)], "PodDisruptionBudget": [egw_pdb], "HorizontalPodAutoscaler": [hpa("istio-egressgateway", 3)]})
-	egr_02.deny == {{
-		"msg": "egress gateway runs 1 replica(s) (minReplicas of HorizontalPodAutoscaler istio-system/egw-hpa), fewer than the required 2",
+	findings(egr_02.deny) == {{
+		"msg": "egress gateway runs 1 replica(s) (minReplicas of HorizontalPodAutoscaler istio-system/egw-hpa), fewer than the required 2: run at least 2 (spec.replicas or an HPA's minReplicas)",
 		"resource": egw_res,
 	}} with input as live({"Deployment": [deploy("istio-egressgateway", egw_labels, 5)], "PodDisruptionBudget": [egw_pdb], "HorizontalPodAutoscaler": [hpa("istio-egressgateway", 1)]})
 }
@@ -86,8 +88,8 @@ test_hpa_other_target if {
 }
 
 test_no_pdb_fails if {
-	egr_02.deny == {{
-		"msg": "no PodDisruptionBudget in namespace \"istio-system\" selects the egress gateway pods (labels app=istio-egressgateway,istio=egressgateway), so a node drain may evict every replica at once",
+	findings(egr_02.deny) == {{
+		"msg": "no PodDisruptionBudget in namespace \"istio-system\" selects the egress gateway pods (labels app=istio-egressgateway,istio=egressgateway), so a node drain may evict every replica at once: add one (minAvailable 1 or maxUnavailable 1) selecting them",
 		"resource": egw_res,
 	}} with input as live({"Deployment": [egw], "PodDisruptionBudget": [pdb({"matchLabels": {"istio": "ingressgateway"}})]})
 }
@@ -95,6 +97,7 @@ test_no_pdb_fails if {
 test_pdb_match_expressions_and_empty if {
 	count(egr_02.deny) == 0 with input as live({"Deployment": [egw], "PodDisruptionBudget": [pdb({"matchExpressions": [{"key": "istio", "operator": "In", "values": ["egressgateway"]}]})]})
 	count(egr_02.deny) == 0 with input as live({"Deployment": [egw], "PodDisruptionBudget": [pdb({})]})
+
 	# a PDB without selector selects nothing
 	count(egr_02.deny) == 1 with input as live({"Deployment": [egw], "PodDisruptionBudget": [json.remove(egw_pdb, ["spec/selector"])]})
 }
@@ -118,7 +121,16 @@ test_manifests_referring_not_applicable if {
 }
 
 test_manifests_with_gateway_judged if {
-	count(egr_02.deny) == 2 with input as manifests({"Deployment": [deploy("istio-egressgateway", egw_labels, 1)]})
+	# one finding on the workload, listing both problems (issue 14)
+	inp := manifests({"Deployment": [deploy("istio-egressgateway", egw_labels, 1)]})
+	count(egr_02.deny) == 1 with input as inp
+	some f in egr_02.deny with input as inp
+	f.evidence == [
+		{"path": "spec.replicas", "value": 1},
+		{"path": "PodDisruptionBudget in namespace \"istio-system\" selecting labels app=istio-egressgateway,istio=egressgateway", "value": 0},
+	]
+	count(split(f.msg, "; ")) == 2
+	egr_02.judged == {{"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istio-egressgateway"}} with input as inp
 }
 
 test_empty_labels_unknown if {
@@ -135,7 +147,12 @@ test_custom_labels if {
 
 test_daemonset if {
 	ds := {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "egw", "namespace": "istio-system"}, "spec": {"template": {"metadata": {"labels": egw_labels}, "spec": {}}}}
-	egr_02.unknown == {"egress gateway DaemonSet istio-system/egw is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)"} with input as manifests({"DaemonSet": [ds], "PodDisruptionBudget": [egw_pdb]})
+
+	# the node count is a live-only fact: not judged in a manifest scan
+	m := manifests({"DaemonSet": [ds], "PodDisruptionBudget": [egw_pdb]})
+	count(egr_02.unknown) == 0 with input as m
+	egr_02.not_applicable == {"only a live scan can tell how many nodes egress gateway DaemonSet istio-system/egw runs on (a DaemonSet's status.desiredNumberScheduled)"} with input as m
+	egr_02.unknown == {"egress gateway DaemonSet istio-system/egw is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)"} with input as live({"DaemonSet": [ds], "PodDisruptionBudget": [egw_pdb]})
 	count(egr_02.deny) == 0 with input as live({"DaemonSet": [object.union(ds, {"status": {"desiredNumberScheduled": 3}})], "PodDisruptionBudget": [egw_pdb]})
 	count(egr_02.deny) == 1 with input as live({"DaemonSet": [object.union(ds, {"status": {"desiredNumberScheduled": 1}})], "PodDisruptionBudget": [egw_pdb]})
 }
@@ -151,4 +168,14 @@ test_excluded_namespace_ignored if {
 	d := object.union(egw, {"metadata": {"namespace": "kube-system"}})
 	some f in egr_02.deny with input as live({"Deployment": [d], "PodDisruptionBudget": [egw_pdb]})
 	startswith(f.msg, "no egress gateway:")
+}
+
+test_hpa_evidence if {
+	h := {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "egw-hpa", "namespace": "istio-system"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "istio-egressgateway"}, "minReplicas": 1}}
+	some f in egr_02.deny with input as live({"Deployment": [egw], "HorizontalPodAutoscaler": [h], "PodDisruptionBudget": [egw_pdb]})
+	f.evidence == [{"path": "spec.minReplicas", "value": 1, "resource": {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "namespace": "istio-system", "name": "egw-hpa"}}]
+}
+
+test_live_no_gateway_judges_mesh if {
+	egr_02.judged == {{"kind": "Mesh", "name": "c1"}} with input as live({"Deployment": []})
 }

@@ -9,7 +9,15 @@
 #   it that forwards the traffic out. Without this, sidecars reach the
 #   external host directly and egress cannot be controlled or audited at one
 #   point. TLS PASSTHROUGH egress (SNI routing, as for etcd in the talk)
-#   follows the same pattern.
+#   follows the same pattern. Hosts are matched by the shared host matcher
+#   (lib/hosts.rego: case-insensitive, `*` and `*.suffix` wildcards, Gateway
+#   server hosts as `ns/host`); the egress gateway Service may be named as
+#   a client dials it (`istio-egressgateway.istio-system`). One finding per
+#   ServiceEntry lists every host and what each lacks. In a manifest scan, a
+#   host whose VirtualService is bound to a Gateway the input does not hold,
+#   in a namespace of which it holds no Gateway, is not judged on the
+#   gateway side (that Gateway lives elsewhere). Judged: every external
+#   ServiceEntry whose hosts were all decided.
 # custom:
 #   id: EGR-03
 #   severity: high
@@ -151,7 +159,6 @@ package meshaudit.rules.egr_03
 import data.meshaudit.lib
 import rego.v1
 
-# egress_labels: the egress gateway labels ({} when the parameter is null).
 default egress_labels := {}
 
 egress_labels := l if {
@@ -167,19 +174,8 @@ external_entries := [se |
 	external(se)
 ]
 
-# ---- hosts ---------------------------------------------------------------------
+# ---- the egress gateway ----------------------------------------------------------
 
-# server_host strips the `namespace/` prefix of a Gateway server host.
-server_host(h) := parts[1] if {
-	parts := split(h, "/")
-	count(parts) == 2
-} else := h
-
-# ---- egress gateway pods, Gateways and Services ------------------------------------
-
-# egress_selector: a label selector that selects egress gateway pods only: it
-# contains the egress gateway labels, or it selects a workload of the input
-# that carries them.
 egress_selector(sel) if {
 	count(egress_labels) > 0
 	is_object(sel)
@@ -195,8 +191,6 @@ egress_selector(sel) if {
 	lib.selects(sel, l)
 }
 
-# egress_workload_labels: pod labels of the workloads that carry the egress
-# gateway labels (computed once: a selector is matched against these only).
 egress_workload_labels := {w.labels |
 	some w in lib.workloads
 	lib.selects(egress_labels, w.labels)
@@ -206,50 +200,40 @@ egress_gateway(gw) if egress_selector(object.get(gw.spec, "selector", {}))
 
 egress_gateways := [gw | some gw in lib.objects("Gateway"); egress_gateway(gw)]
 
-# service_ref resolves a destination host to [name, namespace] when it names
-# a Kubernetes Service (short name, name.ns, name.ns.svc[.cluster.local]).
-service_ref(h, vs_ns) := [h, vs_ns] if not contains(h, ".")
-
-service_ref(h, _) := [parts[0], parts[1]] if {
-	parts := split(h, ".")
-	count(parts) == 2
-}
-
-service_ref(h, _) := [parts[0], parts[1]] if {
-	parts := split(h, ".")
-	count(parts) > 2
-	parts[2] == "svc"
-}
-
+# egress_service(h, vs_ns): a route destination host (as a client dials it
+# from the VirtualService's namespace) is the egress gateway Service.
 egress_service(h, vs_ns) if {
-	[n, _] := service_ref(h, vs_ns)
-	startswith(n, "istio-egressgateway")
+	fqdn := lib.host_normalize_dns(h, vs_ns)
+	endswith(fqdn, lib.svc_suffix)
+	startswith(fqdn, "istio-egressgateway")
 }
 
-egress_service(h, vs_ns) if service_ref(h, vs_ns) in egress_service_refs
+# istio-egressgateway.<namespace> of a namespace the input does not show.
+egress_service(h, _) if {
+	parts := split(lower(h), ".")
+	count(parts) == 2
+	startswith(parts[0], "istio-egressgateway")
+}
 
-# egress_service_refs: [name, namespace] of every Service selecting egress
-# gateway pods (built once, looked up per destination host).
-egress_service_refs := {[lib.name(svc), lib.ns(svc)] |
+egress_service(h, vs_ns) if lib.host_normalize_dns(h, vs_ns) in egress_service_hosts
+
+egress_service_hosts := {lib.service_fqdn(svc) |
 	some svc in lib.objects("Service")
 	egress_selector(object.get(svc.spec, "selector", {}))
 }
 
-# ---- VirtualServices -----------------------------------------------------------------
+# ---- VirtualServices ---------------------------------------------------------------
 
 virtual_services := lib.objects("VirtualService")
 
 vs_gateways(vs) := object.get(vs.spec, "gateways", [])
 
-# mesh_bound: the VirtualService applies to sidecars (gateways unset = mesh).
 mesh_bound(vs) if count(vs_gateways(vs)) == 0
 
 mesh_bound(vs) if "mesh" in vs_gateways(vs)
 
 routes(vs) := [r | some kind in ["http", "tls", "tcp"]; some r in object.get(vs.spec, kind, [])]
 
-# mesh_route: a route that applies to sidecars (a match's `gateways`
-# overrides the VirtualService's).
 mesh_route(r) if count(object.get(r, "match", [])) == 0
 
 mesh_route(r) if {
@@ -262,16 +246,6 @@ mesh_route(r) if {
 	"mesh" in m.gateways
 }
 
-# cover_patterns(host): every VirtualService/Gateway host pattern that covers
-# a ServiceEntry host: the host itself, `*` and each `*.` suffix wildcard
-# whose suffix (from its dot) ends the host. Indexes
-# keyed by pattern are looked up with these instead of scanning every object.
-cover_patterns(host) := {host, "*"} | {concat("", ["*", substring(host, i, -1)]) |
-	is_string(host)
-	some i in indexof_n(host, ".")
-}
-
-# (a) a mesh VirtualService sends the host to the egress gateway Service.
 to_egress(vs) if {
 	some r in routes(vs)
 	mesh_route(r)
@@ -279,101 +253,160 @@ to_egress(vs) if {
 	egress_service(d.destination.host, lib.ns(vs))
 }
 
-# mesh_egress_patterns: hosts of the mesh VirtualServices routing to the
-# egress gateway Service.
-mesh_egress_patterns := {h |
+vs_hosts(vs) := {lib.host_normalize(h, lib.ns(vs)) | some h in object.get(vs.spec, "hosts", [])}
+
+# mesh_egress_hosts: the (normalised) hosts of mesh VirtualServices routing
+# to the egress gateway.
+mesh_egress_hosts := {h |
 	some vs in virtual_services
 	mesh_bound(vs)
 	to_egress(vs)
-	some h in object.get(vs.spec, "hosts", [])
+	some h in vs_hosts(vs)
 }
 
 mesh_to_egress(host) if {
-	some p in cover_patterns(host)
-	p in mesh_egress_patterns
+	some p in lib.host_keys(host)
+	p in mesh_egress_hosts
 }
 
-# (b) egress Gateways with a server for the host, and a VirtualService bound to one.
-gateway_server_pairs := [[server_host(h), gw] |
+# gateways_by_host: egress Gateways by (normalised) server host.
+gateways_by_host := lib.group([[lib.ns_host(h)[1], gw] |
 	some gw in egress_gateways
 	some s in object.get(gw.spec, "servers", [])
 	some h in object.get(s, "hosts", [])
-]
+])
 
-# gateways_by_pattern: server host pattern -> egress Gateways (grouped once).
-gateways_by_pattern := {p: gws |
-	some p in {q[0] | some q in gateway_server_pairs}
-	gws := {gw | some q in gateway_server_pairs; q[0] == p; gw := q[1]}
-}
+gateways_for(host) := lib.host_lookup(gateways_by_host, host)
 
-gateways_for(host) := {gw |
-	some p in cover_patterns(host)
-	some gw in object.get(gateways_by_pattern, p, set())
-}
+# gateway_ref(g, vs): [namespace, name] of a gateway named in a
+# VirtualService's gateways (ns/name, a short name in its namespace, or the
+# deprecated name.ns.svc.cluster.local form).
+gateway_ref(g, vs) := [parts[0], parts[1]] if {
+	parts := split(g, "/")
+	count(parts) == 2
+} else := [parts[1], parts[0]] if {
+	not contains(g, "/")
+	parts := split(g, ".")
+	count(parts) > 2
+} else := [lib.ns(vs), g]
 
 bound_to(vs, gw) if {
 	some g in vs_gateways(vs)
-	g in {
-		sprintf("%s/%s", [lib.ns(gw), lib.name(gw)]),
-		sprintf("%s.%s.svc.cluster.local", [lib.name(gw), lib.ns(gw)]),
-	}
+	g != "mesh"
+	gateway_ref(g, vs) == [lib.ns(gw), lib.name(gw)]
 }
 
-bound_to(vs, gw) if {
-	lib.name(gw) in vs_gateways(vs)
-	lib.ns(vs) == lib.ns(gw)
-}
-
-# bound_patterns: [Gateway ref, host pattern] of every VirtualService bound to
-# an egress Gateway (egress Gateways are few: each is matched against every
-# VirtualService once).
-bound_patterns := {[gw, h] |
+bound_hosts := {[gw, h] |
 	some gw in egress_gateways
 	some vs in virtual_services
 	bound_to(vs, gw)
-	some h in object.get(vs.spec, "hosts", [])
+	some h in vs_hosts(vs)
 }
 
 gateway_vs(host) if {
 	some gw in gateways_for(host)
-	some p in cover_patterns(host)
-	[gw, p] in bound_patterns
+	some p in lib.host_keys(host)
+	[gw, p] in bound_hosts
 }
 
-# ---- findings --------------------------------------------------------------------------
+# ---- references to Gateways the input does not hold (manifests) ---------------------
+
+gateway_refs := {[lib.ns(gw), lib.name(gw)] | some gw in lib.objects("Gateway")}
+
+gateway_namespaces := {lib.ns(gw) | some gw in lib.objects("Gateway")}
+
+# elsewhere_hosts: hosts of VirtualServices bound to a Gateway that lives
+# in a namespace of which the input holds no Gateway (manifests): the
+# gateway side of those hosts is deployed, and judged, elsewhere.
+elsewhere_hosts := {h |
+	not lib.live
+	some vs in virtual_services
+	some g in vs_gateways(vs)
+	g != "mesh"
+	[n, nm] := gateway_ref(g, vs)
+	not [n, nm] in gateway_refs
+	not n in gateway_namespaces
+	some h in vs_hosts(vs)
+}
+
+gateway_elsewhere(host) if {
+	count(gateways_for(host)) == 0
+	some p in lib.host_keys(host)
+	p in elsewhere_hosts
+}
+
+# ---- findings ----------------------------------------------------------------------
 
 egress_labels_text := concat(",", [sprintf("%s=%s", [k, v]) | some k, v in egress_labels]) if count(egress_labels) > 0
+
 else := "egress gateway pods (parameter egress_gateway_labels is empty)"
 
-se_hosts := {h | some se in external_entries; some h in object.get(se.spec, "hosts", [])}
-
-# missing: [host, order, what is missing to route it through the egress gateway].
-missing contains [host, 1, "a VirtualService on gateway mesh that routes it to the egress gateway Service"] if {
-	some host in se_hosts
-	not mesh_to_egress(host)
+# missing(host): [order, text, evidence path] of what routing lacks.
+missing(host) := [item | some item in sort(items)] if {
+	items := ({[1, "a VirtualService on gateway mesh that routes it to the egress gateway Service", sprintf("VirtualService on gateways [mesh] routing %q to the egress gateway Service", [host])] |
+		not mesh_to_egress(host)
+	} | {[2, sprintf("a Gateway selecting %s with a server for it and a VirtualService bound to that Gateway", [egress_labels_text]), sprintf("Gateway selecting %s with a server for %q", [egress_labels_text, host])] |
+		count(gateways_for(host)) == 0
+		not gateway_elsewhere(host)
+	}) | {[3, sprintf("a VirtualService bound to egress Gateway %s for it", [concat(" or ", names)]), sprintf("VirtualService bound to egress Gateway %s for %q", [concat(" or ", names), host])] |
+		gws := gateways_for(host)
+		count(gws) > 0
+		not gateway_vs(host)
+		names := sort([sprintf("%s/%s", [lib.ns(gw), lib.name(gw)]) | some gw in gws])
+	}
 }
 
-missing contains [host, 2, msg] if {
-	some host in se_hosts
-	count(gateways_for(host)) == 0
-	msg := sprintf("a Gateway selecting %s with a server for it and a VirtualService bound to that Gateway", [egress_labels_text])
-}
+# host_problems(se): [host as written, its index, missing] of each host of
+# the entry that is not routed through the egress gateway.
+host_problems(se) := [[h, i, m] |
+	some i, h in object.get(se.spec, "hosts", [])
+	m := missing(lib.host_normalize(h, lib.ns(se)))
+	count(m) > 0
+]
 
-missing contains [host, 3, msg] if {
-	some host in se_hosts
-	gws := gateways_for(host)
-	count(gws) > 0
-	not gateway_vs(host)
-	names := sort([sprintf("%s/%s", [lib.ns(gw), lib.name(gw)]) | some gw in gws])
-	msg := sprintf("a VirtualService bound to egress Gateway %s for it", [concat(" or ", names)])
-}
+# texts(m): the [order, text] of missing items, without the host-specific
+# evidence path, so hosts lacking the same items share a sentence.
+texts(m) := [[x[0], x[1]] | some x in m]
+
+# sentence(hosts, m): one sentence for the hosts lacking the same items.
+sentence(hosts, m) := sprintf("external host %s is not routed through the egress gateway: missing %s", [hosts[0], concat("; ", [x[1] | some x in m])]) if count(hosts) == 1
+
+else := sprintf("external hosts %s are not routed through the egress gateway: missing %s", [concat(", ", hosts), concat("; ", [x[1] | some x in m])])
 
 deny contains {
-	"msg": sprintf("external host %q is not routed through the egress gateway: missing %s", [host, concat("; ", m)]),
+	"msg": concat(". ", [sentence(sort([sprintf("%q", [h]) | some [h, _, m2] in ps; texts(m2) == m]), m) | some m in sort({texts(m) | some [_, _, m] in ps})]),
 	"resource": lib.resource(se),
+	"evidence": [e |
+		some [h, i, m] in ps
+		some e in array.concat([{"path": sprintf("spec.hosts[%d]", [i]), "value": h}], [{"path": x[2], "value": 0} | some x in m])
+	],
 } if {
 	some se in external_entries
-	some host in object.get(se.spec, "hosts", [])
-	m := [item[1] | some item in sort([[o, what] | some [h, o, what] in missing; h == host])]
-	count(m) > 0
+	ps := host_problems(se)
+	count(ps) > 0
+}
+
+# ---- verdict ---------------------------------------------------------------------------
+
+# judged: every external ServiceEntry whose hosts were decided (a host
+# whose gateway side lives elsewhere is not, unless it fails anyway).
+judged contains lib.resource(se) if {
+	some se in external_entries
+	count(host_problems(se)) > 0
+}
+
+judged contains lib.resource(se) if {
+	some se in external_entries
+	every h in object.get(se.spec, "hosts", []) {
+		not gateway_elsewhere(lib.host_normalize(h, lib.ns(se)))
+	}
+}
+
+not_applicable contains "no external ServiceEntry (location MESH_EXTERNAL, the default) in the input" if {
+	count(external_entries) == 0
+}
+
+not_applicable contains "the egress Gateways that the input's VirtualServices bind its external hosts to are not in the input (nor any Gateway of their namespaces): the gateway side is judged where they are deployed" if {
+	count(external_entries) > 0
+	count(judged) == 0
 }

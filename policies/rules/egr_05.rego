@@ -19,7 +19,14 @@
 #   well-known TLS port) with no DestinationRule originating TLS for it,
 #   neither on that port nor on the port a VirtualService redirects it to
 #   (Istio's TLS-origination pattern: port 80 routed to 443, directly or at
-#   the egress gateway).
+#   the egress gateway). Hosts are matched by the shared host matcher
+#   (lib/hosts.rego: short names relative to the object's namespace,
+#   case-insensitive, `*` and `*.suffix` wildcards). Judged: every
+#   DestinationRule originating TLS to an external host, and every external
+#   ServiceEntry (its ports). Findings carry the TLS or port fields as
+#   evidence.
+#   One finding per DestinationRule or ServiceEntry lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: EGR-05
 #   severity: high
@@ -120,10 +127,9 @@ http_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
 
 plaintext_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB", "TCP", "MONGO", ""}
 
-# Well-known ports whose TCP traffic is TLS from the application itself.
 tls_ports := {443, 465, 636, 853, 989, 990, 993, 995, 2376, 5671, 6443, 8443, 9443}
 
-# ---- ServiceEntries ------------------------------------------------------------
+# ---- ServiceEntries and hosts (lib/hosts.rego) -------------------------------------
 
 external_se(se) if upper(object.get(spec(se), "location", "MESH_EXTERNAL")) != "MESH_INTERNAL"
 
@@ -131,53 +137,29 @@ entries := [se | some se in lib.objects("ServiceEntry"); lib.in_scope(lib.ns(se)
 
 external_entries := [se | some se in entries; external_se(se)]
 
-internal_hosts := {h | some se in entries; not external_se(se); some h in list_or_empty(object.get(spec(se), "hosts", []))}
+# se_hosts(se): the entry's hosts, normalised.
+se_hosts(se) := {lib.host_normalize(h, lib.ns(se)) | some h in list_or_empty(object.get(spec(se), "hosts", [])); is_string(h)}
 
-external_hosts := {h | some se in external_entries; some h in list_or_empty(object.get(spec(se), "hosts", []))}
+internal_hosts := {h | some se in entries; not external_se(se); some h in se_hosts(se)}
 
-# covers(pattern, host): exact, `*`, or a `*.` suffix wildcard.
-covers(p, h) if p == h
+external_hosts := {h | some se in external_entries; some h in se_hosts(se)}
 
-covers("*", _)
-
-covers(p, h) if {
-	startswith(p, "*.")
-	endswith(h, substring(p, 1, -1))
-}
-
-# cover_patterns(h): every pattern p with covers(p, h): the host itself, `*`
-# and each `*.` suffix wildcard whose suffix (from its dot) ends the host.
-# Sets and indexes keyed by pattern are looked up with these.
-cover_patterns(h) := {h, "*"} | {concat("", ["*", substring(h, i, -1)]) |
-	is_string(h)
-	some i in indexof_n(h, ".")
-}
-
-# cluster_host: a Kubernetes Service name (short, name.ns, *.svc[.cluster.local]).
-cluster_host(h) if not contains(h, ".")
-
+# cluster_host(h): a normalised host that names a cluster Service (also as a
+# client's DNS search path completes it).
 cluster_host(h) if endswith(h, ".svc")
 
 cluster_host(h) if contains(h, ".svc.")
 
-cluster_host(h) if endswith(h, ".cluster.local")
+cluster_host(h) if endswith(h, concat("", [".", lib.cluster_domain]))
 
-cluster_host(h) if {
-	parts := split(h, ".")
-	count(parts) == 2
-	parts[1] in lib.namespaces
-}
+cluster_host(h) if endswith(lib.host_normalize_dns(h, ""), lib.svc_suffix)
 
-# external_host: a host of a MESH_EXTERNAL ServiceEntry, or a name outside
-# the cluster that no MESH_INTERNAL ServiceEntry declares.
 external_host(h) if h in external_hosts
 
 external_host(h) if {
-	some e in cover_patterns(h)
-	e in wildcard_external_hosts
+	some e in lib.host_keys(h)
+	e in external_hosts
 }
-
-wildcard_external_hosts := {e | some e in external_hosts; startswith(e, "*")}
 
 external_host(h) if {
 	h != "*"
@@ -186,41 +168,30 @@ external_host(h) if {
 }
 
 internal_declared(h) if {
-	some i in cover_patterns(h)
+	some i in lib.host_keys(h)
 	i in internal_hosts
 }
 
-# External ServiceEntry hosts with every pattern covering them (see
-# cover_patterns), built once and grouped by pattern: [pattern, ServiceEntry].
+# se_patterns: [pattern, entry] for every pattern covering a host of an
+# external entry: a DestinationRule host finds the entries it covers by one
+# lookup.
 se_patterns := [[pat, se] |
 	some se in external_entries
-	some eh in list_or_empty(object.get(spec(se), "hosts", []))
-	some pat in cover_patterns(eh)
+	some eh in se_hosts(se)
+	some pat in lib.host_keys(eh)
 ]
 
-# se_sans(h): subjectAltNames of the external ServiceEntries of host h.
-san_pairs := [[x[0], san] |
+sans_by_pattern := lib.group([[x[0], san] |
 	some x in se_patterns
 	some san in list_or_empty(object.get(spec(x[1]), "subjectAltNames", []))
-]
-
-sans_by_pattern := {pat: sans |
-	some pat in {y[0] | some y in san_pairs}
-	sans := {y[1] | some y in san_pairs; y[0] == pat}
-}
+])
 
 se_sans(h) := object.get(sans_by_pattern, h, set())
 
-# http_only(h): every port of the external ServiceEntries of h is HTTP.
-protocol_pairs := [[x[0], upper(object.get(obj_or_empty(p), "protocol", ""))] |
+protocols_by_pattern := lib.group([[x[0], upper(object.get(obj_or_empty(p), "protocol", ""))] |
 	some x in se_patterns
 	some p in list_or_empty(object.get(spec(x[1]), "ports", []))
-]
-
-protocols_by_pattern := {pat: ps |
-	some pat in {y[0] | some y in protocol_pairs}
-	ps := {y[1] | some y in protocol_pairs; y[0] == pat}
-}
+])
 
 se_protocols(h) := object.get(protocols_by_pattern, h, set())
 
@@ -232,35 +203,36 @@ http_only(h) if {
 	}
 }
 
-# ---- TLS settings of DestinationRules ---------------------------------------------
+# ---- TLS settings of DestinationRules ---------------------------------------------------
 
 port_label(ps) := sprintf("portLevelSettings port %v", [ps.port.number]) if ps.port.number
 
 else := "portLevelSettings"
 
-# tls_settings(dr): [where, tls, port number or null] of every tls block.
+# tls_settings(dr): [where, tls, port or null, path of the tls block].
 tls_settings(dr) := array.concat(
-	array.concat(top_level(dr), port_level(spec(dr), "")),
+	array.concat(top_level(dr), port_level(spec(dr), "", "spec")),
 	[x |
-		some sub in list_or_empty(object.get(spec(dr), "subsets", []))
+		some i, sub in list_or_empty(object.get(spec(dr), "subsets", []))
 		ss := obj_or_empty(sub)
 		tp := obj_or_empty(object.get(ss, "trafficPolicy", {}))
 		prefix := sprintf("subset %v ", [object.get(ss, "name", "")])
+		spath := sprintf("spec.subsets[%d]", [i])
 		some x in array.concat(
-			[[concat("", [prefix, "trafficPolicy"]), t, null] | t := obj_or_empty(object.get(tp, "tls", null)); count(t) > 0],
-			port_level(ss, prefix),
+			[[concat("", [prefix, "trafficPolicy"]), t, null, concat("", [spath, ".trafficPolicy.tls"])] | t := obj_or_empty(object.get(tp, "tls", null)); count(t) > 0],
+			port_level(ss, prefix, spath),
 		)
 	],
 )
 
-top_level(dr) := [["trafficPolicy", t, null] |
+top_level(dr) := [["trafficPolicy", t, null, "spec.trafficPolicy.tls"] |
 	t := obj_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "tls", null))
 	count(t) > 0
 ]
 
-port_level(holder, prefix) := [[concat("", [prefix, port_label(ps)]), t, object.get(obj_or_empty(object.get(ps, "port", {})), "number", null)] |
+port_level(holder, prefix, hpath) := [[concat("", [prefix, port_label(ps)]), t, object.get(obj_or_empty(object.get(ps, "port", {})), "number", null), sprintf("%s.trafficPolicy.portLevelSettings[%d].tls", [hpath, i])] |
 	tp := obj_or_empty(object.get(holder, "trafficPolicy", {}))
-	some ps0 in list_or_empty(object.get(tp, "portLevelSettings", []))
+	some i, ps0 in list_or_empty(object.get(tp, "portLevelSettings", []))
 	ps := obj_or_empty(ps0)
 	t := obj_or_empty(object.get(ps, "tls", null))
 	count(t) > 0
@@ -270,18 +242,18 @@ mode(t) := upper(object.get(t, "mode", "DISABLE"))
 
 rules := [dr | some dr in lib.objects("DestinationRule"); lib.in_scope(lib.ns(dr))]
 
-dr_host(dr) := h if {
-	h := spec(dr).host
-	is_string(h)
-}
+# dr_host(dr): the rule's host, normalised; raw_host: as written.
+dr_host(dr) := lib.host_normalize(spec(dr).host, lib.ns(dr))
+
+raw_host(dr) := spec(dr).host
 
 dr_name(dr) := sprintf("%s/%s", [lib.ns(dr), lib.name(dr)])
 
-originations contains [dr, where, t] if {
+originations contains [dr, where, t, path] if {
 	some dr in rules
 	h := dr_host(dr)
 	external_host(h)
-	some [where, t, _] in tls_settings(dr)
+	some [where, t, _, path] in tls_settings(dr)
 	mode(t) in origination_modes
 }
 
@@ -310,22 +282,37 @@ missing(t, h) := array.concat(
 	["sni" | not has_sni(t)],
 )
 
-# ---- findings ------------------------------------------------------------------------
+# absent_evidence(path, fields): the unset fields of the tls block.
+absent_evidence(path, fields) := [{"path": concat("", [path, ".", f])} |
+	some x in fields
+	some f in field_names(x)
+]
 
-deny contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q with insecureSkipVerify: true, so the server's certificate is not verified", [where, dr_name(dr), mode(t), dr_host(dr)]),
+field_names("caCertificates or credentialName") := ["caCertificates", "credentialName"]
+
+field_names(x) := [x] if x != "caCertificates or credentialName"
+
+mode_evidence(t, path) := {"path": concat("", [path, ".mode"]), "value": t.mode}
+
+finding contains {
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q with insecureSkipVerify: true, so the server's certificate is not verified: remove insecureSkipVerify and set caCertificates (or credentialName), sni and subjectAltNames", [where, dr_name(dr), mode(t), raw_host(dr)]),
 	"resource": lib.resource(dr),
+	"evidence": [
+		{"path": "spec.host", "value": raw_host(dr)},
+		mode_evidence(t, path),
+		{"path": concat("", [path, ".insecureSkipVerify"]), "value": t.insecureSkipVerify},
+	],
 } if {
-	some [dr, where, t] in originations
+	some [dr, where, t, path] in originations
 	lib.truthy(object.get(t, "insecureSkipVerify", false))
 }
 
-# Neither subjectAltNames nor sni: for non-HTTP traffic nothing names the server.
-deny contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header)%s", [where, dr_name(dr), mode(t), h, ca_note(t)]),
+finding contains {
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header)%s: set sni and subjectAltNames to the server's name", [where, dr_name(dr), mode(t), raw_host(dr), ca_note(t)]),
 	"resource": lib.resource(dr),
+	"evidence": array.concat([{"path": "spec.host", "value": raw_host(dr)}, mode_evidence(t, path)], absent_evidence(path, missing(t, h))),
 } if {
-	some [dr, where, t] in originations
+	some [dr, where, t, path] in originations
 	not lib.truthy(object.get(t, "insecureSkipVerify", false))
 	h := dr_host(dr)
 	not has_san(t, h)
@@ -337,12 +324,13 @@ ca_note(t) := "" if has_ca(t)
 
 else := "; without caCertificates or credentialName any CA of the proxy's OS trust bundle is accepted"
 
-deny contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without %s: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it", [where, dr_name(dr), mode(t), h, concat(", ", m)]),
+finding contains {
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without %s: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it: set them", [where, dr_name(dr), mode(t), raw_host(dr), concat(", ", m)]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
+	"evidence": array.concat([{"path": "spec.host", "value": raw_host(dr)}, mode_evidence(t, path)], absent_evidence(path, m)),
 } if {
-	some [dr, where, t] in originations
+	some [dr, where, t, path] in originations
 	not lib.truthy(object.get(t, "insecureSkipVerify", false))
 	h := dr_host(dr)
 	not high_name_case(t, h)
@@ -356,7 +344,7 @@ high_name_case(t, h) if {
 	not http_only(h)
 }
 
-# ---- plaintext external ports -----------------------------------------------------------
+# ---- plaintext ports of external ServiceEntries -----------------------------------------
 
 port_num(p) := n if {
 	n := p.number
@@ -366,7 +354,6 @@ port_num(p) := n if {
 	regex.match(`^[0-9]+$`, p.number)
 }
 
-# target(p): the port the traffic reaches (targetPort, else number).
 target(p) := n if {
 	n := p.targetPort
 	is_number(n)
@@ -383,85 +370,65 @@ plaintext_port(p) if {
 	not target(p) in tls_ports
 }
 
-# DestinationRules by exact host (a complete object, grouped once), and those
-# with a wildcard host (few).
-# (Indexes hold positions in `rules`: cheaper than sets of whole objects.)
-exact_rule_pairs := [[h, i] |
-	some i, dr in rules
-	h := dr_host(dr)
-	not startswith(h, "*")
-]
+# rules_by_host: the DestinationRules by normalised host (built once).
+rules_by_host := lib.group([[dr_host(dr), dr] | some dr in rules])
 
-rules_by_host := {h: drs |
-	some h in {x[0] | some x in exact_rule_pairs}
-	drs := [x[1] | some x in exact_rule_pairs; x[0] == h]
-}
+rules_for(h) := lib.host_lookup(rules_by_host, h)
 
-wildcard_rules := [dr | some dr in rules; startswith(dr_host(dr), "*")]
-
-rules_for(h) := array.concat(
-	[rules[i] | some i in object.get(rules_by_host, h, [])],
-	[dr | some dr in wildcard_rules; covers(dr_host(dr), h)],
-)
-
-# originates(h, port): a DestinationRule for the host originates TLS on the port.
 originates(h, port) if {
 	some dr in rules_for(h)
-	some [_, t, n] in tls_settings(dr)
+	some [_, t, n, _] in tls_settings(dr)
 	mode(t) in origination_modes
 	n in {null, port}
 	not overridden(dr, port, n)
 }
 
-# A top-level setting is replaced by a portLevelSettings entry for the port.
 overridden(dr, port, null) if {
-	some [_, t, n] in port_level(spec(dr), "")
+	some [_, t, n, _] in port_level(spec(dr), "", "spec")
 	n == port
 	not mode(t) in origination_modes
 }
 
-deny contains {
-	"msg": sprintf("port %v/%s of external host %q carries plaintext and no DestinationRule originates TLS for it", [port_num(p), proto_text(p), h]),
+finding contains {
+	"msg": sprintf("port %v/%s of external host %q carries plaintext and no DestinationRule originates TLS for it: add a DestinationRule for the host with tls.mode SIMPLE (top-level or for this port), or have the application speak TLS (protocol TLS/HTTPS)", [port_num(p), proto_text(p), h]),
 	"resource": lib.resource(se),
 	"severity": "medium",
+	"evidence": [
+		{"path": sprintf("spec.hosts[%d]", [j]), "value": h},
+		object.union({"path": sprintf("spec.ports[%d].protocol", [i])}, {"value": v | v := p.protocol}),
+		{"path": sprintf("DestinationRule with tls.mode SIMPLE or MUTUAL for host %q port %v", [h, port_num(p)]), "value": 0},
+	],
 } if {
 	some se in external_entries
-	some p0 in list_or_empty(object.get(spec(se), "ports", []))
+	some i, p0 in list_or_empty(object.get(spec(se), "ports", []))
 	p := obj_or_empty(p0)
 	port_num(p)
 	plaintext_port(p)
-	some h in list_or_empty(object.get(spec(se), "hosts", []))
-	not originates(h, port_num(p))
-	not redirected_to_tls(h, port_num(p))
+	some j, h in list_or_empty(object.get(spec(se), "hosts", []))
+	is_string(h)
+	nh := lib.host_normalize(h, lib.ns(se))
+	not originates(nh, port_num(p))
+	not redirected_to_tls(nh, port_num(p), lib.ns(se))
 }
 
-# redirected_to_tls: a VirtualService for the host routes the port's traffic
-# (directly or at the egress gateway) to another port of the host where a
-# DestinationRule originates TLS: the Istio TLS-origination pattern (HTTP
-# port 80 sent to 443).
 virtual_services := [vs | some vs in lib.objects("VirtualService"); lib.in_scope(lib.ns(vs))]
 
-# vs_by_host: host -> positions in virtual_services (grouped once).
-vs_host_pairs := [[h, i] |
-	some i, vs in virtual_services
+vs_by_host := lib.group([[lib.host_normalize(h, lib.ns(vs)), vs] |
+	some vs in virtual_services
 	some h in list_or_empty(object.get(spec(vs), "hosts", []))
 	is_string(h)
-]
+])
 
-vs_by_host := {h: vss |
-	some h in {x[0] | some x in vs_host_pairs}
-	vss := [x[1] | some x in vs_host_pairs; x[0] == h]
-}
-
-redirected_to_tls(h, port) if {
-	some i in object.get(vs_by_host, h, [])
-	vs := virtual_services[i]
+redirected_to_tls(h, port, _) if {
+	some vs in object.get(vs_by_host, h, set())
 	some kind in ["http", "tcp", "tls"]
 	some r in list_or_empty(object.get(spec(vs), kind, []))
 	route_for_port(obj_or_empty(r), port)
 	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
 	dest := obj_or_empty(object.get(obj_or_empty(d), "destination", {}))
-	covers(object.get(dest, "host", ""), h)
+	dh := object.get(dest, "host", "")
+	is_string(dh)
+	lib.host_covers(lib.host_normalize(dh, lib.ns(vs)), h)
 	target_port := object.get(obj_or_empty(object.get(dest, "port", {})), "number", null)
 	is_number(target_port)
 	target_port != port
@@ -478,3 +445,43 @@ route_for_port(r, port) if {
 proto_text(p) := object.get(p, "protocol", "") if object.get(p, "protocol", "") != ""
 
 else := "unset protocol"
+
+# ---- verdict ------------------------------------------------------------------------------
+
+# judged: every DestinationRule originating TLS to an external host, and
+# every external ServiceEntry (its ports).
+judged contains lib.resource(dr) if some [dr, _, _, _] in originations
+
+judged contains lib.resource(se) if some se in external_entries
+
+not_applicable contains "no external ServiceEntry and no DestinationRule originating TLS to an external host in the input" if {
+	count(external_entries) == 0
+	count(originations) == 0
+}
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

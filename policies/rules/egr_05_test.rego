@@ -21,6 +21,8 @@ se(name, hosts, ports, extra) := {
 
 se_res(name) := {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "namespace": "app", "name": name}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 full_tls := {"mode": "SIMPLE", "caCertificates": "/etc/ca/ca.pem", "sni": "api.example.com", "subjectAltNames": ["api.example.com"]}
@@ -35,24 +37,24 @@ test_verified_origination_passes if {
 }
 
 test_insecure_skip_verify_fails if {
-	egr_05.deny == {{
-		"msg": "trafficPolicy of DestinationRule app/api originates SIMPLE TLS to external host \"api.example.com\" with insecureSkipVerify: true, so the server's certificate is not verified",
+	findings(egr_05.deny) == {{
+		"msg": "trafficPolicy of DestinationRule app/api originates SIMPLE TLS to external host \"api.example.com\" with insecureSkipVerify: true, so the server's certificate is not verified: remove insecureSkipVerify and set caCertificates (or credentialName), sni and subjectAltNames",
 		"resource": dr_res("api"),
 	}} with input as inp({"ServiceEntry": [http_se], "DestinationRule": [dr("api", "api.example.com", {"tls": object.union(full_tls, {"insecureSkipVerify": true})})]})
 }
 
 # TLS/TCP port without subjectAltNames or sni: the name is never verified (high).
 test_no_name_non_http_fails_high if {
-	egr_05.deny == {{
-		"msg": "portLevelSettings port 443 of DestinationRule app/api originates MUTUAL TLS to external host \"api.example.com\" without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header); without caCertificates or credentialName any CA of the proxy's OS trust bundle is accepted",
+	findings(egr_05.deny) == {{
+		"msg": "portLevelSettings port 443 of DestinationRule app/api originates MUTUAL TLS to external host \"api.example.com\" without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header); without caCertificates or credentialName any CA of the proxy's OS trust bundle is accepted: set sni and subjectAltNames to the server's name",
 		"resource": dr_res("api"),
 	}} with input as inp({"ServiceEntry": [https_se], "DestinationRule": [dr("api", "api.example.com", {"portLevelSettings": [{"port": {"number": 443}, "tls": {"mode": "MUTUAL", "credentialName": ""}}]})]})
 }
 
 # HTTP only: Istio's auto SNI/SAN validation covers the name; missing items are medium.
 test_http_missing_items_medium if {
-	egr_05.deny == {{
-		"msg": "trafficPolicy of DestinationRule app/api originates SIMPLE TLS to external host \"api.example.com\" without caCertificates or credentialName, subjectAltNames, sni: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it",
+	findings(egr_05.deny) == {{
+		"msg": "trafficPolicy of DestinationRule app/api originates SIMPLE TLS to external host \"api.example.com\" without caCertificates or credentialName, subjectAltNames, sni: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it: set them",
 		"resource": dr_res("api"),
 		"severity": "medium",
 	}} with input as inp({"ServiceEntry": [http_se], "DestinationRule": [dr("api", "api.example.com", {"tls": {"mode": "SIMPLE"}})]})
@@ -79,12 +81,15 @@ test_subset_settings_judged if {
 
 # In-cluster hosts are MTLS-03's business.
 test_cluster_hosts_ignored if {
-	count(egr_05.deny) == 0 with input as inp({"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db"}}], "DestinationRule": [
-		dr("a", "mydb.db.svc.cluster.local", {"tls": {"mode": "SIMPLE"}}),
-		dr("b", "mydb", {"tls": {"mode": "SIMPLE"}}),
-		dr("c", "mydb.db", {"tls": {"mode": "SIMPLE"}}),
-		dr("d", "internal.corp", {"tls": {"mode": "SIMPLE"}}),
-	], "ServiceEntry": [se("int", ["internal.corp"], [{"number": 443, "name": "tls", "protocol": "TLS"}], {"location": "MESH_INTERNAL"})]})
+	count(egr_05.deny) == 0 with input as inp({
+		"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db"}}], "DestinationRule": [
+			dr("a", "mydb.db.svc.cluster.local", {"tls": {"mode": "SIMPLE"}}),
+			dr("b", "mydb", {"tls": {"mode": "SIMPLE"}}),
+			dr("c", "mydb.db", {"tls": {"mode": "SIMPLE"}}),
+			dr("d", "internal.corp", {"tls": {"mode": "SIMPLE"}}),
+		],
+		"ServiceEntry": [se("int", ["internal.corp"], [{"number": 443, "name": "tls", "protocol": "TLS"}], {"location": "MESH_INTERNAL"})],
+	})
 }
 
 # A non-cluster hostname is external even without a ServiceEntry.
@@ -100,8 +105,8 @@ test_istio_mutual_and_disable_ignored_here if {
 # ---- plaintext ports ----
 
 test_plaintext_http_port_without_origination if {
-	egr_05.deny == {{
-		"msg": "port 80/HTTP of external host \"api.example.com\" carries plaintext and no DestinationRule originates TLS for it",
+	findings(egr_05.deny) == {{
+		"msg": "port 80/HTTP of external host \"api.example.com\" carries plaintext and no DestinationRule originates TLS for it: add a DestinationRule for the host with tls.mode SIMPLE (top-level or for this port), or have the application speak TLS (protocol TLS/HTTPS)",
 		"resource": se_res("api"),
 		"severity": "medium",
 	}} with input as inp({"ServiceEntry": [http_se]})
@@ -109,8 +114,8 @@ test_plaintext_http_port_without_origination if {
 
 test_plaintext_tcp_port if {
 	s := se("db", ["db.example.com"], [{"number": 5432, "name": "pg", "protocol": "TCP"}, {"number": 443, "name": "https", "protocol": "TCP"}], {})
-	egr_05.deny == {{
-		"msg": "port 5432/TCP of external host \"db.example.com\" carries plaintext and no DestinationRule originates TLS for it",
+	findings(egr_05.deny) == {{
+		"msg": "port 5432/TCP of external host \"db.example.com\" carries plaintext and no DestinationRule originates TLS for it: add a DestinationRule for the host with tls.mode SIMPLE (top-level or for this port), or have the application speak TLS (protocol TLS/HTTPS)",
 		"resource": se_res("db"),
 		"severity": "medium",
 	}} with input as inp({"ServiceEntry": [s]})
@@ -166,8 +171,59 @@ test_redirect_to_tls_port_passes if {
 		],
 	}}
 	count(egr_05.deny) == 0 with input as inp({"ServiceEntry": [s], "DestinationRule": [d], "VirtualService": [vs]})
+
 	# without the VirtualService, port 80 leaves in plaintext
 	count(egr_05.deny) == 1 with input as inp({"ServiceEntry": [s], "DestinationRule": [d]})
+
 	# a redirect to a port without TLS origination does not count
 	count(egr_05.deny) == 1 with input as inp({"ServiceEntry": [s], "DestinationRule": [dr("api", "api.example.com", {"portLevelSettings": [{"port": {"number": 8443}, "tls": full_tls}]})], "VirtualService": [vs]})
+}
+
+# ---- evidence, judged, shared host matcher ---------------------------------------
+
+test_insecure_skip_verify_evidence if {
+	t := object.union(full_tls, {"insecureSkipVerify": true})
+	some f in egr_05.deny with input as inp({"ServiceEntry": [https_se], "DestinationRule": [dr("api", "api.example.com", {"portLevelSettings": [{"port": {"number": 443}, "tls": t}]})]})
+	f.evidence == [
+		{"path": "spec.host", "value": "api.example.com"},
+		{"path": "spec.trafficPolicy.portLevelSettings[0].tls.mode", "value": "SIMPLE"},
+		{"path": "spec.trafficPolicy.portLevelSettings[0].tls.insecureSkipVerify", "value": true},
+	]
+}
+
+test_plaintext_port_evidence if {
+	some f in egr_05.deny with input as inp({"ServiceEntry": [http_se]})
+	f.evidence == [
+		{"path": "spec.hosts[0]", "value": "api.example.com"},
+		{"path": "spec.ports[0].protocol", "value": "HTTP"},
+		{"path": "DestinationRule with tls.mode SIMPLE or MUTUAL for host \"api.example.com\" port 80", "value": 0},
+	]
+}
+
+test_missing_fields_evidence if {
+	some f in egr_05.deny with input as inp({"ServiceEntry": [https_se], "DestinationRule": [dr("api", "api.example.com", {"tls": {"mode": "SIMPLE", "sni": "api.example.com"}})]})
+	f.evidence == [
+		{"path": "spec.host", "value": "api.example.com"},
+		{"path": "spec.trafficPolicy.tls.mode", "value": "SIMPLE"},
+		{"path": "spec.trafficPolicy.tls.caCertificates"},
+		{"path": "spec.trafficPolicy.tls.credentialName"},
+		{"path": "spec.trafficPolicy.tls.subjectAltNames"},
+	]
+}
+
+test_judged if {
+	i := inp({"ServiceEntry": [http_se], "DestinationRule": [dr("api", "api.example.com", {"tls": full_tls})]})
+	egr_05.judged == {se_res("api"), dr_res("api")} with input as i
+	egr_05.not_applicable == {"no external ServiceEntry and no DestinationRule originating TLS to an external host in the input"} with input as inp({"DestinationRule": [dr("r", "reviews", {"tls": {"mode": "ISTIO_MUTUAL"}})]})
+}
+
+# Hosts match case-insensitively: the DestinationRule covers the entry's port.
+test_host_case_insensitive if {
+	count(egr_05.deny) == 0 with input as inp({"ServiceEntry": [http_se], "DestinationRule": [dr("api", "API.Example.com", {"tls": full_tls})]})
+}
+
+# A name.namespace host of a namespace the input shows is a cluster host.
+test_dns_cluster_host_not_external if {
+	svc := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reviews", "namespace": "shop"}}
+	count(egr_05.deny) == 0 with input as inp({"Service": [svc], "DestinationRule": [dr("r", "reviews.shop", {"tls": {"mode": "SIMPLE"}})]})
 }

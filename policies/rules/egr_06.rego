@@ -14,7 +14,18 @@
 #   not identify a workload); a DENY policy with notPrincipals or
 #   notNamespaces and no other condition limits them too. Without such a
 #   policy any pod in the mesh can use the gateway to reach every host it
-#   serves. Not applicable when the input holds no egress gateway.
+#   serves. Not applicable when the input holds no egress gateway. Hosts are
+#   matched by the shared host matcher (lib/hosts.rego): a DestinationRule
+#   host as Istio resolves it (a short name in the rule's namespace;
+#   `istio-egressgateway.istio-system` is not completed), a route
+#   destination as a client dials it. A missing AuthorizationPolicy is a
+#   finding only when mesh-wide policy is known (a live scan, or mesh-wide
+#   evidence in the input): a root-namespace policy may limit the gateway.
+#   Judged: every egress gateway host (its DestinationRules) and every
+#   egress gateway workload whose authorization was decided; findings carry
+#   the TLS fields and policy lookups as evidence.
+#   One finding per Service, workload or AuthorizationPolicy lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: EGR-06
 #   severity: medium
@@ -162,8 +173,6 @@ spec(o) := obj_or_empty(object.get(o, "spec", {}))
 
 name_of(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
 
-# ---- egress gateways ---------------------------------------------------------------
-
 egress_gateways contains w if {
 	count(egress_labels) > 0
 	some w in lib.workloads
@@ -181,44 +190,34 @@ egress_selector(sel) if {
 egress_selector(sel) if {
 	is_object(sel)
 	count(sel) > 0
-	some w in egress_gateways
-	lib.selects(sel, w.labels)
+	k := min(object.keys(sel))
+	some l in object.get(egress_labels_by_pair, [[k, sel[k]]], set())
+	lib.selects(sel, l)
 }
 
-fqdn(name, n) := sprintf("%s.%s.svc.cluster.local", [name, n])
+# egress_labels_by_pair: the pod labels of the egress gateways by each
+# [key, value] (built once), so a Service selector is resolved by lookup.
+egress_labels_by_pair := lib.group([[[k, v], w.labels] |
+	some w in egress_gateways
+	some k, v in w.labels
+])
 
-# Egress gateway Services, by host: {host: resource} (a complete object,
-# looked up per host).
-gateway_hosts := {fqdn(lib.name(svc), lib.ns(svc)): lib.resource(svc) |
+# ---- egress gateway hosts ---------------------------------------------------------
+
+# gateway_hosts: the FQDN of each egress gateway Service of the input.
+gateway_hosts := {lib.service_fqdn(svc): lib.resource(svc) |
 	some svc in lib.objects("Service")
 	lib.in_scope(lib.ns(svc))
 	egress_selector(object.get(spec(svc), "selector", {}))
 }
 
-# normalize(h, ns): a Service host in FQDN form (short names resolve in ns).
-normalize(h, n) := fqdn(h, n) if not contains(h, ".")
-
-normalize(h, _) := fqdn(parts[0], parts[1]) if {
-	parts := split(h, ".")
-	count(parts) == 2
-}
-
-normalize(h, _) := concat("", [h, ".cluster.local"]) if {
-	endswith(h, ".svc")
-	count(split(h, ".")) == 3
-}
-
-normalize(h, _) := h if {
-	count(split(h, ".")) > 2
-	not endswith(h, ".svc")
-}
-
-# Hosts routed to by mesh VirtualServices that name an egress gateway
-# Service absent from the input: [host, first VirtualService].
-vs_gateway_hosts[h] := lib.resource(vs) if {
-	some h in {x | some [x, _] in vs_routes}
-	not gateway_hosts[h]
-	vs := min({[name_of(v), v] | some [h2, v] in vs_routes; h2 == h})[1]
+# dialled(raw, n): a route destination as a client of namespace n dials it
+# (istio-egressgateway.<ns> of a namespace the input does not show too).
+dialled(raw, n) := h if {
+	h := lib.host_normalize_dns(raw, n)
+	endswith(h, lib.svc_suffix)
+} else := concat("", [lower(raw), lib.svc_suffix]) if {
+	count(split(raw, ".")) == 2
 }
 
 vs_routes contains [h, vs] if {
@@ -230,63 +229,60 @@ vs_routes contains [h, vs] if {
 	dest := obj_or_empty(object.get(obj_or_empty(d), "destination", {}))
 	raw := object.get(dest, "host", "")
 	is_string(raw)
-	startswith(raw, "istio-egressgateway")
-	h := normalize(raw, lib.ns(vs))
+	startswith(lower(raw), "istio-egressgateway")
+	h := dialled(raw, lib.ns(vs))
+}
+
+# vs_gateway_hosts: egress gateway hosts routed to by a VirtualService whose
+# Service is not in the input, located at the first such VirtualService.
+routes_by_host := lib.group([[h, [name_of(v), lib.resource(v)]] | some [h, v] in vs_routes])
+
+vs_gateway_hosts := {h: min(vals)[1] |
+	some h, vals in routes_by_host
+	not gateway_hosts[h]
 }
 
 all_hosts := object.union(vs_gateway_hosts, gateway_hosts)
 
-# ---- DestinationRules for the gateway hosts -----------------------------------------
-
-dr_covers(dr, h) if normalize(spec(dr).host, lib.ns(dr)) == h
-
-dr_covers(dr, h) if {
-	dh := spec(dr).host
-	startswith(dh, "*.")
-	endswith(h, substring(dh, 1, -1))
-}
+# ---- DestinationRules toward them -------------------------------------------------
 
 tls_blocks(dr) := array.concat(
 	array.concat(
-		[t | t := obj_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "tls", null))],
-		[t |
-			some ps in list_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "portLevelSettings", []))
+		[["spec.trafficPolicy.tls", t] | t := obj_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "tls", null))],
+		[[sprintf("spec.trafficPolicy.portLevelSettings[%d].tls", [i]), t] |
+			some i, ps in list_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "portLevelSettings", []))
 			t := obj_or_empty(object.get(obj_or_empty(ps), "tls", null))
 		],
 	),
-	[t |
-		some sub in list_or_empty(object.get(spec(dr), "subsets", []))
+	[x |
+		some i, sub in list_or_empty(object.get(spec(dr), "subsets", []))
 		tp := obj_or_empty(object.get(obj_or_empty(sub), "trafficPolicy", {}))
-		some t in array.concat(
-			[obj_or_empty(object.get(tp, "tls", null))],
-			[obj_or_empty(object.get(obj_or_empty(ps), "tls", null)) | some ps in list_or_empty(object.get(tp, "portLevelSettings", []))],
+		some x in array.concat(
+			[[sprintf("spec.subsets[%d].trafficPolicy.tls", [i]), obj_or_empty(object.get(tp, "tls", null))]],
+			[[sprintf("spec.subsets[%d].trafficPolicy.portLevelSettings[%d].tls", [i, j]), obj_or_empty(object.get(obj_or_empty(ps), "tls", null))] | some j, ps in list_or_empty(object.get(tp, "portLevelSettings", []))],
 		)
 	],
 )
 
-mutual_blocks(h) := [[dr, t] |
+drs_by_host := lib.group([[lib.host_normalize(spec(dr).host, lib.ns(dr)), dr] |
 	some dr in lib.objects("DestinationRule")
 	lib.in_scope(lib.ns(dr))
 	is_string(spec(dr).host)
-	dr_covers(dr, h)
-	some t in tls_blocks(dr)
+])
+
+# mutual_blocks(h): [rule, path, tls] of every ISTIO_MUTUAL block toward h.
+mutual_blocks(h) := [[dr, path, t] |
+	some dr in lib.host_lookup(drs_by_host, h)
+	some [path, t] in tls_blocks(dr)
 	upper(object.get(t, "mode", "")) == "ISTIO_MUTUAL"
 ]
 
-# ---- AuthorizationPolicies ---------------------------------------------------------------
+# ---- AuthorizationPolicies on the egress gateway ---------------------------------
 
-# (a complete object grouped once: a lookup into a partial rule re-evaluates
-# it on every call)
-ap_pairs := [[lib.ns(ap), ap] | some ap in lib.objects("AuthorizationPolicy")]
-
-aps_by_ns := {n: aps |
-	some n in {x[0] | some x in ap_pairs}
-	aps := [x[1] | some x in ap_pairs; x[0] == n]
-}
+aps_by_ns := lib.group([[lib.ns(ap), ap] | some ap in lib.objects("AuthorizationPolicy")])
 
 ap_selector(ap) := obj_or_empty(object.get(obj_or_empty(object.get(spec(ap), "selector", {})), "matchLabels", {}))
 
-# applies(ap, w): the policy applies to the gateway's pods.
 applies(ap, w) if {
 	lib.ns(ap) == w.namespace
 	lib.selects(ap_selector(ap), w.labels)
@@ -299,7 +295,7 @@ applies(ap, _) if {
 
 gateway_aps(w) := {ap |
 	some n in {w.namespace, lib.root_ns}
-	some ap in object.get(aps_by_ns, n, [])
+	some ap in object.get(aps_by_ns, n, set())
 	object.get(spec(ap), "targetRefs", null) == null
 	object.get(spec(ap), "targetRef", null) == null
 	applies(ap, w)
@@ -319,7 +315,6 @@ limited_source(f) if named(obj_or_empty(object.get(obj_or_empty(f), "source", {}
 
 limited_source(f) if named(obj_or_empty(object.get(obj_or_empty(f), "source", {})).namespaces)
 
-# limited_rule: every `from` entry names principals or namespaces.
 limited_rule(r) if {
 	froms := list_or_empty(object.get(obj_or_empty(r), "from", []))
 	count(froms) > 0
@@ -347,42 +342,47 @@ deny_limits(w) if {
 
 wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
 
-# ---- findings --------------------------------------------------------------------------
+# ---- findings -------------------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("no DestinationRule for egress gateway host %s sets tls.mode ISTIO_MUTUAL, so the sidecar-to-egress-gateway hop is not pinned to mutual TLS with the gateway's identity", [h]),
+finding contains {
+	"msg": sprintf("no DestinationRule for egress gateway host %s sets tls.mode ISTIO_MUTUAL, so the sidecar-to-egress-gateway hop is not pinned to mutual TLS with the gateway's identity: add one for the host with tls.mode ISTIO_MUTUAL and sni naming the external host", [h]),
 	"resource": res,
+	"evidence": [{"path": sprintf("DestinationRule for host %s with tls.mode ISTIO_MUTUAL", [h]), "value": 0}],
 } if {
 	some h, res in all_hosts
 	count(mutual_blocks(h)) == 0
 }
 
-deny contains {
-	"msg": sprintf("DestinationRule %s sets ISTIO_MUTUAL for egress gateway host %s without sni, so the gateway cannot match the external host's server", [concat(", ", names), h]),
+finding contains {
+	"msg": sprintf("DestinationRule %s sets ISTIO_MUTUAL for egress gateway host %s without sni, so the gateway cannot match the external host's server: set sni to the external host", [concat(", ", names), h]),
 	"resource": res,
 	"severity": "low",
+	"evidence": [{"path": concat("", [path, ".sni"]), "resource": lib.resource(dr)} | some [dr, path, _] in blocks],
 } if {
 	some h, res in all_hosts
 	blocks := mutual_blocks(h)
 	count(blocks) > 0
 	every b in blocks {
-		object.get(b[1], "sni", "") == ""
+		object.get(b[2], "sni", "") == ""
 	}
-	names := sort({name_of(dr) | some [dr, _] in blocks})
+	names := sort({name_of(dr) | some [dr, _, _] in blocks})
 }
 
-deny contains {
-	"msg": sprintf("no AuthorizationPolicy limits which workloads may use egress gateway %s: any pod of the mesh can send traffic out through it", [wname(w)]),
+finding contains {
+	"msg": sprintf("no AuthorizationPolicy limits which workloads may use egress gateway %s: any pod of the mesh can send traffic out through it; add an ALLOW policy with its selector naming the principals or namespaces allowed", [wname(w)]),
 	"resource": w.resource,
+	"evidence": [{"path": sprintf("AuthorizationPolicy in namespace %q or %q applying to the gateway's pods and limiting principals or namespaces", [w.namespace, lib.root_ns]), "value": 0}],
 } if {
+	lib.mesh_policy_known
 	some w in egress_gateways
 	count(allow_aps(w)) == 0
 	not deny_limits(w)
 }
 
-deny contains {
-	"msg": sprintf("AuthorizationPolicy %s lets any source use egress gateway %s: rule(s) %s name no principals or namespaces (other than *)", [name_of(ap), wname(w), concat(", ", [sprintf("%d", [i]) | some i in open])]),
+finding contains {
+	"msg": sprintf("AuthorizationPolicy %s lets any source use egress gateway %s: rule(s) %s name no principals or namespaces (other than *); name them in each rule's from.source", [name_of(ap), wname(w), concat(", ", [sprintf("%d", [i]) | some i in open])]),
 	"resource": lib.resource(ap),
+	"evidence": [object.union({"path": sprintf("spec.rules[%d].from", [i])}, {"value": v | v := ap_rules(ap)[i].from}) | some i in open],
 } if {
 	some w in egress_gateways
 	some ap in allow_aps(w)
@@ -390,7 +390,54 @@ deny contains {
 	count(open) > 0
 }
 
+# ---- verdict ----------------------------------------------------------------------------
+
+authz_decided(w) if count(allow_aps(w)) > 0
+
+authz_decided(w) if deny_limits(w)
+
+authz_decided(_) if lib.mesh_policy_known
+
+judged contains res if some _, res in all_hosts
+
+judged contains w.resource if {
+	some w in egress_gateways
+	authz_decided(w)
+}
+
 not_applicable contains "no egress gateway in the input (no workload or Service with the egress gateway labels, no VirtualService routing to one)" if {
 	count(egress_gateways) == 0
 	count(all_hosts) == 0
 }
+
+not_applicable contains sprintf("no AuthorizationPolicy of the input applies to the egress gateway, and the input holds no mesh-wide evidence (mesh config or Istio policy in root namespace %q): a root-namespace policy may limit it", [lib.root_ns]) if {
+	count(judged) == 0
+	count(egress_gateways) > 0
+}
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -13,9 +13,11 @@
 #   must give each forwarding HTTP route a `timeout` (not 0s) and `retries`
 #   (attempts above 0: Istio disables retries for a retries block with
 #   attempts 0 or unset; without a retries block Istio's implicit default
-#   applies, which the organisation has not tuned, so it is reported). Hosts are matched as Istio does: a short name is
-#   relative to the rule's namespace, `*` prefixes are wildcards; a
-#   DestinationRule of any namespace counts (exportTo is not evaluated). Each
+#   applies, which the organisation has not tuned, so it is reported). Hosts
+#   are matched by the shared host matcher (lib/hosts.rego) as Istio does: a
+#   short name is relative to the rule's namespace, `*` and `*.suffix` are
+#   wildcards, case does not matter; a DestinationRule of any namespace
+#   counts (exportTo is not evaluated). Each
 #   Istio gateway must also limit downstream connections (Envoy accepts
 #   connections without limit by default): `runtimeValues` key
 #   `overload.global_downstream_max_connections` in the gateway's
@@ -23,10 +25,16 @@
 #   `defaultConfig`, or an EnvoyFilter applying to the gateway that adds a
 #   downstream-connections overload monitor or a connection_limit filter. A
 #   custom bootstrap (`sidecar.istio.io/bootstrapOverride`) is not collected
-#   (unknown), and so is the mesh config absent from a manifest scan. A
-#   critical workload without any Service in a manifest scan is unknown.
+#   (unknown in a live scan; in a manifest scan that gateway is not judged),
+#   nor is a gateway when the mesh config is not known (a manifest scan
+#   without it: its defaultConfig may set the limit). A critical workload
+#   without any Service in a manifest scan is not judged (its host is not
+#   in the input). Judged: every critical host Service and every gateway
+#   whose limit was decided; with none, not applicable with the reasons.
 #   When nothing is labelled critical the rule is not applicable: the label
 #   is how an organisation opts its services in.
+#   One finding per Service, VirtualService or gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: HA-08
 #   severity: medium
@@ -135,8 +143,6 @@ label := lib.params.critical_label
 
 critical(lbls) if lib.truthy(object.get(lbls, label, ""))
 
-# ---- what is critical ------------------------------------------------------------
-
 critical_services contains s if {
 	some s in lib.objects("Service")
 	lib.in_scope(lib.ns(s))
@@ -161,24 +167,22 @@ any_critical if count(critical_workloads) > 0
 
 not_applicable contains sprintf("no workload or Service labelled %s: \"true\"", [label]) if not any_critical
 
-# (Built as a complete object from [key, value] pairs: a partial rule
-# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
-# even when materialised whole.)
-service_pairs := [[lib.ns(s), s] | some s in lib.objects("Service")]
-
-services_by_ns := {n: list |
-	some n in {p[0] | some p in service_pairs}
-	list := {p[1] | some p in service_pairs; p[0] == n}
-}
-
-selects_workload(s, w) if {
-	sel := object.get(s.spec, "selector", {})
+# services_by_pair: the Services with a selector, by [namespace, key,
+# value] of the smallest key of their selector (built once): a workload
+# finds the Services selecting it by looking up each of its labels.
+services_by_pair := lib.group([[[lib.ns(s), k, sel[k]], s] |
+	some s in lib.objects("Service")
+	sel := object.get(s, ["spec", "selector"], {})
 	is_object(sel)
 	count(sel) > 0
-	lib.selects(sel, w.labels)
-}
+	k := min(object.keys(sel))
+])
 
-workload_services(w) := {s | some s in services_by_ns[w.namespace]; selects_workload(s, w)}
+workload_services(w) := {s |
+	some k, v in w.labels
+	some s in object.get(services_by_pair, [[w.namespace, k, v]], set())
+	lib.selects(s.spec.selector, w.labels)
+}
 
 host_services contains s if some s in critical_services
 
@@ -188,80 +192,44 @@ host_services contains s if {
 	some s in workload_services(w)
 }
 
-unknown contains sprintf("critical %s %s/%s: no Service in the input selects it, so its host is unknown", [w.kind, w.namespace, w.obj.metadata.name]) if {
+unresolved_workloads contains w if {
 	not lib.live
 	some w in critical_workloads
 	not lib.gateway(w)
 	count(workload_services(w)) == 0
 }
 
-fqdn(s) := sprintf("%s.%s.svc.cluster.local", [lib.name(s), lib.ns(s)])
+# critical_evidence(s): why the Service's host is critical.
+critical_evidence(s) := [{"path": sprintf("metadata.labels[%q]", [label]), "value": lib.labels(s)[label]}] if critical(lib.labels(s))
 
-# ---- host matching (pilot's ResolveShortnameToFQDN) --------------------------------
+else := [{"path": "spec.selector", "value": s.spec.selector}]
 
-norm(h, _) := h if contains(h, ".")
+# ---- hosts (lib/hosts.rego) ----------------------------------------------------
 
-norm("*", _) := "*"
+fqdn(s) := lib.service_fqdn(s)
 
-norm(h, n) := sprintf("%s.%s.svc.cluster.local", [h, n]) if {
-	not contains(h, ".")
-	h != "*"
-}
+drs_by_host := lib.group([[lib.host_normalize(dr.spec.host, lib.ns(dr)), dr] |
+	some dr in lib.objects("DestinationRule")
+	is_string(dr.spec.host)
+])
 
-wildcard(h) if startswith(h, "*")
-
-covers(h, host) if {
-	wildcard(h)
-	endswith(host, substring(h, 1, -1))
-}
-
-dr_pairs := [[norm(dr.spec.host, lib.ns(dr)), dr] | some dr in lib.objects("DestinationRule")]
-
-drs_by_host := {h: list |
-	some h in {p[0] | some p in dr_pairs}
-	list := {p[1] | some p in dr_pairs; p[0] == h}
-}
-
-wildcard_dr_hosts contains h if {
-	some h, _ in drs_by_host
-	wildcard(h)
-}
-
-drs_for(host) := object.get(drs_by_host, host, set()) | {dr |
-	some h in wildcard_dr_hosts
-	covers(h, host)
-	some dr in drs_by_host[h]
-}
+drs_for(host) := lib.host_lookup(drs_by_host, host)
 
 mesh_bound(vs) if count(object.get(vs.spec, "gateways", [])) == 0
 
 mesh_bound(vs) if "mesh" in vs.spec.gateways
 
-vs_pairs := [[norm(h, lib.ns(vs)), vs] |
+vss_by_host := lib.group([[lib.host_normalize(h, lib.ns(vs)), vs] |
 	some vs in lib.objects("VirtualService")
 	mesh_bound(vs)
 	some h in object.get(vs.spec, "hosts", [])
-]
+])
 
-vss_by_host := {h: list |
-	some h in {p[0] | some p in vs_pairs}
-	list := {p[1] | some p in vs_pairs; p[0] == h}
-}
-
-wildcard_vs_hosts contains h if {
-	some h, _ in vss_by_host
-	wildcard(h)
-}
-
-vss_for(host) := object.get(vss_by_host, host, set()) | {vs |
-	some h in wildcard_vs_hosts
-	covers(h, host)
-	some vs in vss_by_host[h]
-}
+vss_for(host) := lib.host_lookup(vss_by_host, host)
 
 ref(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
 
-# ---- DestinationRule ---------------------------------------------------------------
+# ---- DestinationRule: connectionPool and outlierDetection -----------------------
 
 policy_fields := ["connectionPool", "outlierDetection"]
 
@@ -284,9 +252,16 @@ list_text(set_) := "none" if count(set_) == 0
 
 list_text(set_) := concat(", ", sort([ref(o) | some o in set_])) if count(set_) > 0
 
-deny contains {
-	"msg": sprintf("no DestinationRule for critical host %s sets %s (DestinationRules for the host: %s)", [host, concat(" or ", [sprintf("trafficPolicy.%s", [f]) | some f in missing]), list_text(drs)]),
+finding contains {
+	"msg": sprintf("no DestinationRule for critical host %s sets %s (DestinationRules for the host: %s): add them to a DestinationRule for the host", [host, concat(" or ", [sprintf("trafficPolicy.%s", [f]) | some f in missing]), list_text(drs)]),
 	"resource": lib.resource(s),
+	"evidence": array.concat(
+		critical_evidence(s),
+		array.concat(
+			[{"path": sprintf("DestinationRule for host %s setting trafficPolicy.%s", [host, f]), "value": 0} | some f in missing],
+			[{"path": "spec.host", "value": dr.spec.host, "resource": lib.resource(dr)} | some dr in drs],
+		),
+	),
 } if {
 	any_critical
 	some s in host_services
@@ -301,7 +276,7 @@ any_has(drs, f) if {
 	policy_has(dr, f)
 }
 
-# ---- VirtualService -----------------------------------------------------------------
+# ---- VirtualService: timeouts and retries ---------------------------------------
 
 non_http := {"tcp", "tls", "https", "mongo", "mysql", "redis", "udp"}
 
@@ -323,9 +298,10 @@ http_capable(s) if {
 	not port_protocol(p) in non_http
 }
 
-deny contains {
-	"msg": sprintf("no VirtualService bound to the mesh routes critical host %s, so its HTTP routes have no timeout and no retries policy", [host]),
+finding contains {
+	"msg": sprintf("no VirtualService bound to the mesh routes critical host %s, so its HTTP routes have no timeout and no retries policy: add one with timeout and retries on its HTTP routes", [host]),
 	"resource": lib.resource(s),
+	"evidence": array.concat(critical_evidence(s), [{"path": sprintf("VirtualService bound to gateway mesh for host %s", [host]), "value": 0}]),
 } if {
 	any_critical
 	some s in host_services
@@ -338,31 +314,33 @@ forwarding(r) if not r.redirect
 
 zero_duration(d) if regex.match(`^0+(\.0+)?(s|ms|m|h)?$`, sprintf("%v", [d]))
 
-route_problems(r) := [p |
+# route_problems(r, i): [text, evidence] of each problem of http[i].
+route_problems(r, i) := [p |
 	some p in [
-		timeout_problem(r),
-		retries_problem(r),
+		timeout_problem(r, i),
+		retries_problem(r, i),
 	]
-	p != ""
+	p != null
 ]
 
-timeout_problem(r) := "no timeout" if object.get(r, "timeout", null) == null
+timeout_problem(r, i) := ["no timeout", {"path": sprintf("spec.http[%d].timeout", [i])}] if object.get(r, "timeout", null) == null
 
-else := sprintf("timeout %v, which disables it", [r.timeout]) if zero_duration(r.timeout)
+else := [sprintf("timeout %v, which disables it", [r.timeout]), {"path": sprintf("spec.http[%d].timeout", [i]), "value": r.timeout}] if zero_duration(r.timeout)
 
-else := ""
+else := null
 
-retries_problem(r) := "no retries policy" if object.get(r, "retries", null) == null
+retries_problem(r, i) := ["no retries policy", {"path": sprintf("spec.http[%d].retries", [i])}] if object.get(r, "retries", null) == null
 
-else := "retries.attempts 0, which disables retries" if r.retries.attempts == 0
+else := ["retries.attempts 0, which disables retries", {"path": sprintf("spec.http[%d].retries.attempts", [i]), "value": 0}] if r.retries.attempts == 0
 
-else := "retries without attempts (0), which disables retries" if not r.retries.attempts
+else := ["retries without attempts (0), which disables retries", {"path": sprintf("spec.http[%d].retries.attempts", [i])}] if not r.retries.attempts
 
-else := ""
+else := null
 
-deny contains {
-	"msg": sprintf("http[%d] of VirtualService %s for critical host %s has %s", [i, ref(vs), host, concat(" and ", problems)]),
+finding contains {
+	"msg": sprintf("http[%d] of VirtualService %s for critical host %s has %s: set a timeout and retries with attempts above 0", [i, ref(vs), host, concat(" and ", [p[0] | some p in problems])]),
 	"resource": lib.resource(vs),
+	"evidence": [p[1] | some p in problems],
 } if {
 	any_critical
 	some s in host_services
@@ -372,15 +350,14 @@ deny contains {
 	some i, r in object.get(vs.spec, "http", [])
 	forwarding(r)
 	not r.directResponse
-	problems := route_problems(r)
+	problems := route_problems(r, i)
 	count(problems) > 0
 }
 
-# ---- gateways --------------------------------------------------------------------------
+# ---- gateways: downstream connection limit ---------------------------------------
 
 limit_key := "overload.global_downstream_max_connections"
 
-# Istio's bootstrap sets the key to 2147483647: no limit.
 unlimited := 2147483647
 
 gateways contains w if {
@@ -395,10 +372,12 @@ pod_proxy_config(w) := c if {
 	is_object(c)
 } else := {}
 
-# runtime_limit(w): [value, where] of the effective runtime value.
-runtime_limit(w) := [v, "the proxy.istio.io/config annotation"] if {
+mesh_config_resource := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
+
+# runtime_limit(w): [value, where, evidence] of the limit set for gateway w.
+runtime_limit(w) := [v, "the proxy.istio.io/config annotation", {"path": sprintf("%s: runtimeValues[%q]", [lib.annotation_path(w, "proxy.istio.io/config"), limit_key]), "value": v}] if {
 	v := pod_proxy_config(w).runtimeValues[limit_key]
-} else := [v, "the mesh config's defaultConfig"] if {
+} else := [v, "the mesh config's defaultConfig", object.union({"path": sprintf("data.mesh: defaultConfig.runtimeValues[%q]", [limit_key]), "value": v}, {"resource": r | r := mesh_config_resource})] if {
 	v := lib.mesh_config.defaultConfig.runtimeValues[limit_key]
 }
 
@@ -410,7 +389,7 @@ as_number(v) := to_number(trim_space(v)) if {
 }
 
 limited_by_runtime(w) if {
-	[v, _] := runtime_limit(w)
+	[v, _, _] := runtime_limit(w)
 	n := as_number(v)
 	n > 0
 	n < unlimited
@@ -436,10 +415,13 @@ limiting_envoyfilter(ef) if {
 	contains(patches, m)
 }
 
+# limiting_envoyfilters: the EnvoyFilters adding a connection limit (built
+# once; few), checked against each gateway.
+limiting_envoyfilters := [ef | some ef in lib.objects("EnvoyFilter"); limiting_envoyfilter(ef)]
+
 limited_by_envoyfilter(w) if {
-	some ef in lib.objects("EnvoyFilter")
+	some ef in limiting_envoyfilters
 	envoyfilter_applies(ef, w)
-	limiting_envoyfilter(ef)
 }
 
 limited(w) if limited_by_runtime(w)
@@ -448,43 +430,108 @@ limited(w) if limited_by_envoyfilter(w)
 
 bootstrap_override(w) := w.annotations["sidecar.istio.io/bootstrapOverride"]
 
-mesh_known if lib.live
-
-mesh_known if lib.has_mesh_config
-
 gw_name(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.obj.metadata.name])
 
-deny contains {
-	"msg": sprintf("the Istio gateway sets %s to %v in %s, which is no limit", [limit_key, v, where]),
+finding contains {
+	"msg": sprintf("the Istio gateway sets %s to %v in %s, which is no limit: set it to the number of connections the gateway can serve", [limit_key, v, where]),
 	"resource": w.resource,
+	"evidence": [ev],
 } if {
 	some w in gateways
 	not limited_by_envoyfilter(w)
-	[v, where] := runtime_limit(w)
+	[v, where, ev] := runtime_limit(w)
 	not limited_by_runtime(w)
 }
 
-deny contains {
-	"msg": sprintf("the Istio gateway does not limit downstream connections: no %s in runtimeValues of its proxy.istio.io/config annotation or the mesh config's defaultConfig, and no EnvoyFilter adds a connection limit", [limit_key]),
+finding contains {
+	"msg": sprintf("the Istio gateway does not limit downstream connections: no %s in runtimeValues of its proxy.istio.io/config annotation or the mesh config's defaultConfig, and no EnvoyFilter adds a connection limit: set it in the annotation's runtimeValues", [limit_key]),
 	"resource": w.resource,
+	"evidence": [
+		{"path": lib.annotation_path(w, "proxy.istio.io/config")},
+		object.union({"path": sprintf("data.mesh: defaultConfig.runtimeValues[%q]", [limit_key])}, {"resource": r | r := mesh_config_resource}),
+		{"path": "EnvoyFilter applying to the gateway that adds a downstream connection limit", "value": 0},
+	],
 } if {
 	some w in gateways
-	mesh_known
+	lib.mesh_config_known
 	not limited(w)
 	not runtime_limit(w)
 	not bootstrap_override(w)
 }
 
 unknown contains sprintf("%s: its custom bootstrap (ConfigMap %s of sidecar.istio.io/bootstrapOverride) is not collected and may limit downstream connections", [gw_name(w), bootstrap_override(w)]) if {
+	lib.live
 	some w in gateways
 	not limited(w)
 	not runtime_limit(w)
 }
 
-unknown contains sprintf("%s: the mesh config is not in the input, and its defaultConfig.runtimeValues may set %s", [gw_name(w), limit_key]) if {
-	some w in gateways
-	not mesh_known
-	not limited(w)
-	not runtime_limit(w)
+# ---- verdict -------------------------------------------------------------------------
+
+# gateway_decided(w): the input holds what decides the gateway's limit.
+gateway_decided(w) if limited(w)
+
+gateway_decided(w) if runtime_limit(w)
+
+gateway_decided(w) if {
+	lib.mesh_config_known
 	not bootstrap_override(w)
 }
+
+# judged: every critical host Service (its DestinationRules and
+# VirtualServices decide it) and every gateway whose limit was decided.
+judged contains lib.resource(s) if {
+	any_critical
+	some s in host_services
+}
+
+judged contains w.resource if {
+	some w in gateways
+	gateway_decided(w)
+}
+
+not_applicable contains sprintf("critical %s: no Service in the input selects it, so its host is not in the input", [gw_name(w)]) if {
+	count(judged) == 0
+	some w in unresolved_workloads
+}
+
+not_applicable contains sprintf("%s: the mesh config is not in the input, and its defaultConfig.runtimeValues may set %s", [gw_name(w), limit_key]) if {
+	count(judged) == 0
+	some w in gateways
+	not gateway_decided(w)
+	not bootstrap_override(w)
+}
+
+not_applicable contains sprintf("%s: its custom bootstrap (ConfigMap %s of sidecar.istio.io/bootstrapOverride) is not in the input and may limit downstream connections", [gw_name(w), bootstrap_override(w)]) if {
+	not lib.live
+	count(judged) == 0
+	some w in gateways
+	not gateway_decided(w)
+}
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -8,7 +8,11 @@
 #   ISTIO_MUTUAL); PASSTHROUGH (the default mode) and AUTO_PASSTHROUGH are
 #   accepted only for allowlisted hosts; TCP and other non-TLS protocols are
 #   cleartext. Gateway API HTTP, TCP and UDP listeners are cleartext, and TLS
-#   Passthrough listeners need allowlisted hostnames.
+#   Passthrough listeners need allowlisted hostnames. Judged: every Gateway
+#   with a server or listener; findings carry the server's protocol and TLS
+#   fields as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-01
 #   severity: high
@@ -83,18 +87,26 @@ allowed_host(h) if {
 }
 
 # server_host strips the `namespace/` prefix of an Istio Gateway server host.
-server_host(h) := parts[1] if {
-	parts := split(h, "/")
-	count(parts) == 2
-} else := h
+# server_host(h): the host part of a server host (`ns/host`), by the shared
+# host matcher (lib/hosts.rego).
+server_host(h) := lib.ns_host(h)[1]
 
 # ---- Istio Gateway -------------------------------------------------------------
 
-istio_servers contains [gw, s] if {
+istio_servers contains [gw, s, i] if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
-	some s in object.get(gw.spec, "servers", [])
+	some i, s in object.get(gw.spec, "servers", [])
 }
+
+# sp(i, field): the path of a field of server i.
+sp(i, field) := sprintf("spec.servers[%d].%s", [i, field])
+
+protocol_evidence(s, i) := {"path": sp(i, "port.protocol"), "value": object.get(s, ["port", "protocol"], "")}
+
+mode_evidence(s, i) := {"path": sp(i, "tls.mode"), "value": s.tls.mode} if s.tls.mode
+
+else := {"path": sp(i, "tls.mode")}
 
 protocol(s) := upper(object.get(s, ["port", "protocol"], ""))
 
@@ -104,53 +116,59 @@ port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), prot
 tls_mode(s) := upper(object.get(s.tls, "mode", "PASSTHROUGH"))
 
 mode_desc(s) := sprintf("tls.mode %s", [tls_mode(s)]) if s.tls.mode
+
 else := "tls.mode unset (PASSTHROUGH)"
 
-deny contains {
-	"msg": sprintf("server port %s serves cleartext HTTP without tls.httpsRedirect: true", [port_desc(s)]),
+finding contains {
+	"msg": sprintf("server port %s serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server", [port_desc(s)]),
 	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i), object.union({"path": sp(i, "tls.httpsRedirect")}, {"value": v | v := s.tls.httpsRedirect})],
 } if {
-	some [gw, s] in istio_servers
+	some [gw, s, i] in istio_servers
 	protocol(s) in http_protocols
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
 }
 
-deny contains {
-	"msg": sprintf("server port %s has no tls settings (Istio rejects HTTPS/TLS servers without them)", [port_desc(s)]),
+finding contains {
+	"msg": sprintf("server port %s has no tls settings (Istio rejects HTTPS/TLS servers without them): add tls with mode SIMPLE and a credentialName", [port_desc(s)]),
 	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i), {"path": sp(i, "tls")}],
 } if {
-	some [gw, s] in istio_servers
+	some [gw, s, i] in istio_servers
 	protocol(s) in tls_protocols
 	not s.tls
 }
 
-deny contains {
+finding contains {
 	"msg": sprintf("server port %s has %s, want SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL", [port_desc(s), mode_desc(s)]),
 	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i), mode_evidence(s, i)],
 } if {
-	some [gw, s] in istio_servers
+	some [gw, s, i] in istio_servers
 	protocol(s) in tls_protocols
 	mode := tls_mode(s)
 	not mode in terminating_modes
 	not mode in passthrough_modes
 }
 
-deny contains {
-	"msg": sprintf("server port %s uses %s for hosts not in allowed_passthrough_hosts: %s", [port_desc(s), mode_desc(s), concat(", ", hosts)]),
+finding contains {
+	"msg": sprintf("server port %s uses %s for hosts not in allowed_passthrough_hosts: %s; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts", [port_desc(s), mode_desc(s), concat(", ", hosts)]),
 	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i), mode_evidence(s, i), {"path": sp(i, "hosts"), "value": object.get(s, "hosts", [])}],
 } if {
-	some [gw, s] in istio_servers
+	some [gw, s, i] in istio_servers
 	protocol(s) in tls_protocols
 	tls_mode(s) in passthrough_modes
 	hosts := sort({h | some raw in object.get(s, "hosts", []); h := server_host(raw); not allowed_host(h)})
 	count(hosts) > 0
 }
 
-deny contains {
-	"msg": sprintf("server port %s carries cleartext: only HTTPS and TLS servers use TLS", [port_desc(s)]),
+finding contains {
+	"msg": sprintf("server port %s carries cleartext: only HTTPS and TLS servers use TLS; change its protocol to HTTPS or TLS with a terminating tls.mode", [port_desc(s)]),
 	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i)],
 } if {
-	some [gw, s] in istio_servers
+	some [gw, s, i] in istio_servers
 	not protocol(s) in http_protocols
 	not protocol(s) in tls_protocols
 }
@@ -159,31 +177,75 @@ deny contains {
 
 api_key := "Gateway.gateway.networking.k8s.io"
 
-api_listeners contains [gw, l] if {
+api_listeners contains [gw, l, i] if {
 	some gw in lib.objects(api_key)
 	lib.in_scope(lib.ns(gw))
-	some l in object.get(gw.spec, "listeners", [])
+	some i, l in object.get(gw.spec, "listeners", [])
 }
 
 listener_desc(l) := sprintf("%s port %v (%s)", [object.get(l, "name", "?"), object.get(l, "port", "?"), upper(object.get(l, "protocol", ""))])
 
-deny contains {
+finding contains {
 	"msg": sprintf("listener %s carries cleartext: use an HTTPS or TLS listener that terminates TLS", [listener_desc(l)]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.listeners[%d].protocol", [i]), "value": object.get(l, "protocol", "")}],
 } if {
-	some [gw, l] in api_listeners
+	some [gw, l, i] in api_listeners
 	upper(object.get(l, "protocol", "")) in {"HTTP", "TCP", "UDP"}
 }
 
-deny contains {
-	"msg": sprintf("listener %s uses tls.mode Passthrough for %s, which is not in allowed_passthrough_hosts", [listener_desc(l), hostname_desc(l)]),
+finding contains {
+	"msg": sprintf("listener %s uses tls.mode Passthrough for %s, which is not in allowed_passthrough_hosts: terminate TLS (tls.mode Terminate) or allowlist the hostname", [listener_desc(l), hostname_desc(l)]),
 	"resource": lib.resource(gw),
+	"evidence": [
+		{"path": sprintf("spec.listeners[%d].tls.mode", [i]), "value": object.get(l, ["tls", "mode"], "")},
+		object.union({"path": sprintf("spec.listeners[%d].hostname", [i])}, {"value": v | v := l.hostname}),
+	],
 } if {
-	some [gw, l] in api_listeners
+	some [gw, l, i] in api_listeners
 	upper(object.get(l, "protocol", "")) in tls_protocols
 	lower(object.get(l, ["tls", "mode"], "Terminate")) == "passthrough"
 	not allowed_host(object.get(l, "hostname", "*"))
 }
 
 hostname_desc(l) := sprintf("hostname %s", [l.hostname]) if l.hostname
+
 else := "every hostname (hostname unset)"
+
+# judged: every Gateway with a server or listener (each is judged on its
+# own TLS settings).
+judged contains lib.resource(gw) if some [gw, _, _] in istio_servers
+
+judged contains lib.resource(gw) if some [gw, _, _] in api_listeners
+
+not_applicable contains "no Istio Gateway server and no Gateway API listener in the input" if {
+	count(istio_servers) == 0
+	count(api_listeners) == 0
+}
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -17,6 +17,8 @@ server(number, protocol, hosts, tls) := {"port": {"number": number, "name": spri
 
 plain(number, protocol, hosts) := {"port": {"number": number, "name": sprintf("p%d", [number]), "protocol": protocol}, "hosts": hosts}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 inp(gws) := {"cluster": "c1", "source": "manifests", "objects": {"Gateway": gws}}
 
 api_gw(listeners) := {
@@ -45,8 +47,8 @@ test_https_simple_and_redirect_pass if {
 }
 
 test_http_without_redirect_fails if {
-	ing_01.deny == {{
-		"msg": "server port 80 (HTTP) serves cleartext HTTP without tls.httpsRedirect: true",
+	findings(ing_01.deny) == {{
+		"msg": "server port 80 (HTTP) serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(80, "HTTP", ["app.example.com"])])])
 }
@@ -58,15 +60,15 @@ test_http_redirect_false_fails if {
 # Istio treats HTTP2/GRPC servers as HTTP: tls settings other than the
 # redirect are not used, so they are cleartext too.
 test_grpc_is_http if {
-	ing_01.deny == {{
-		"msg": "server port 9000 (GRPC) serves cleartext HTTP without tls.httpsRedirect: true",
+	findings(ing_01.deny) == {{
+		"msg": "server port 9000 (GRPC) serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(9000, "GRPC", ["api.example.com"])])])
 }
 
 test_tcp_fails if {
-	ing_01.deny == {{
-		"msg": "server port 5432 (TCP) carries cleartext: only HTTPS and TLS servers use TLS",
+	findings(ing_01.deny) == {{
+		"msg": "server port 5432 (TCP) carries cleartext: only HTTPS and TLS servers use TLS; change its protocol to HTTPS or TLS with a terminating tls.mode",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(5432, "TCP", ["db.example.com"])])])
 }
@@ -76,30 +78,30 @@ test_mongo_fails if {
 }
 
 test_https_without_tls_fails if {
-	ing_01.deny == {{
-		"msg": "server port 443 (HTTPS) has no tls settings (Istio rejects HTTPS/TLS servers without them)",
+	findings(ing_01.deny) == {{
+		"msg": "server port 443 (HTTPS) has no tls settings (Istio rejects HTTPS/TLS servers without them): add tls with mode SIMPLE and a credentialName",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(443, "HTTPS", ["app.example.com"])])])
 }
 
 test_passthrough_not_allowlisted_fails if {
-	ing_01.deny == {{
-		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: api.example.com, b.example.com",
+	findings(ing_01.deny) == {{
+		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: api.example.com, b.example.com; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}} with input as inp([gw([server(443, "TLS", ["istio-system/b.example.com", "api.example.com"], {"mode": "PASSTHROUGH"})])])
 }
 
 # tls.mode defaults to PASSTHROUGH.
 test_unset_mode_is_passthrough if {
-	ing_01.deny == {{
-		"msg": "server port 443 (HTTPS) uses tls.mode unset (PASSTHROUGH) for hosts not in allowed_passthrough_hosts: app.example.com",
+	findings(ing_01.deny) == {{
+		"msg": "server port 443 (HTTPS) uses tls.mode unset (PASSTHROUGH) for hosts not in allowed_passthrough_hosts: app.example.com; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}} with input as inp([gw([server(443, "HTTPS", ["app.example.com"], {"credentialName": "c"})])])
 }
 
 test_auto_passthrough_not_allowlisted_fails if {
 	some f in ing_01.deny with input as inp([gw([server(15443, "TLS", ["*.local"], {"mode": "AUTO_PASSTHROUGH"})])])
-	f.msg == "server port 15443 (TLS) uses tls.mode AUTO_PASSTHROUGH for hosts not in allowed_passthrough_hosts: *.local"
+	f.msg == "server port 15443 (TLS) uses tls.mode AUTO_PASSTHROUGH for hosts not in allowed_passthrough_hosts: *.local; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts"
 }
 
 # The talk's egress-etcd Gateway: PASSTHROUGH for allowlisted etcd hosts.
@@ -112,8 +114,8 @@ test_allowlisted_passthrough_passes if {
 test_partly_allowlisted_passthrough_fails if {
 	s := server(443, "TLS", ["etcd-1.example.com", "other.example.org"], {"mode": "PASSTHROUGH"})
 	d := ing_01.deny with input as inp([gw([s])]) with data.meshaudit.params as with_allow(["*.example.com"])
-	d == {{
-		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: other.example.org",
+	findings(d) == {{
+		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: other.example.org; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}}
 }
@@ -123,13 +125,19 @@ test_unknown_mode_fails if {
 	f.msg == "server port 443 (HTTPS) has tls.mode BOGUS, want SIMPLE, MUTUAL, OPTIONAL_MUTUAL or ISTIO_MUTUAL"
 }
 
-test_one_finding_per_bad_server if {
+# One finding per Gateway (issue 14), naming every bad server, with the
+# evidence of each.
+test_one_finding_per_gateway if {
 	d := ing_01.deny with input as inp([gw([
 		plain(80, "HTTP", ["a"]),
 		plain(81, "TCP", ["a"]),
 		server(443, "HTTPS", ["a"], {"mode": "SIMPLE", "credentialName": "c"}),
 	])])
-	count(d) == 2
+	count(d) == 1
+	some f in d
+	count(split(f.msg, "; ")) == 3 # the TCP message has a "; " of its own
+	{"path": "spec.servers[1].port.protocol", "value": "TCP"} in f.evidence
+	{"path": "spec.servers[0].tls.httpsRedirect"} in f.evidence
 }
 
 test_excluded_namespace_ignored if {
@@ -147,7 +155,7 @@ test_api_https_terminate_passes if {
 }
 
 test_api_http_listener_fails if {
-	ing_01.deny == {{
+	findings(ing_01.deny) == {{
 		"msg": "listener http port 80 (HTTP) carries cleartext: use an HTTPS or TLS listener that terminates TLS",
 		"resource": api_res,
 	}} with input as api_inp([api_gw([{"name": "http", "port": 80, "protocol": "HTTP"}])])
@@ -159,8 +167,8 @@ test_api_tcp_listener_fails if {
 }
 
 test_api_passthrough_fails if {
-	ing_01.deny == {{
-		"msg": "listener etcd port 2379 (TLS) uses tls.mode Passthrough for hostname etcd.example.com, which is not in allowed_passthrough_hosts",
+	findings(ing_01.deny) == {{
+		"msg": "listener etcd port 2379 (TLS) uses tls.mode Passthrough for hostname etcd.example.com, which is not in allowed_passthrough_hosts: terminate TLS (tls.mode Terminate) or allowlist the hostname",
 		"resource": api_res,
 	}} with input as api_inp([api_gw([{"name": "etcd", "port": 2379, "protocol": "TLS", "hostname": "etcd.example.com", "tls": {"mode": "Passthrough"}}])])
 }
@@ -168,10 +176,30 @@ test_api_passthrough_fails if {
 test_api_passthrough_without_hostname_fails_even_if_allowlisted if {
 	l := {"name": "pt", "port": 443, "protocol": "TLS", "tls": {"mode": "Passthrough"}}
 	some f in ing_01.deny with input as api_inp([api_gw([l])]) with data.meshaudit.params as with_allow(["*.example.com"])
-	f.msg == "listener pt port 443 (TLS) uses tls.mode Passthrough for every hostname (hostname unset), which is not in allowed_passthrough_hosts"
+	f.msg == "listener pt port 443 (TLS) uses tls.mode Passthrough for every hostname (hostname unset), which is not in allowed_passthrough_hosts: terminate TLS (tls.mode Terminate) or allowlist the hostname"
 }
 
 test_api_passthrough_allowlisted_passes if {
 	l := {"name": "etcd", "port": 2379, "protocol": "TLS", "hostname": "etcd.example.com", "tls": {"mode": "Passthrough"}}
 	count(ing_01.deny) == 0 with input as api_inp([api_gw([l])]) with data.meshaudit.params as with_allow(["*.example.com"])
+}
+
+test_evidence_http_without_redirect if {
+	some f in ing_01.deny with input as inp([gw([plain(80, "HTTP", ["a.example.com"])])])
+	f.evidence == [{"path": "spec.servers[0].port.protocol", "value": "HTTP"}, {"path": "spec.servers[0].tls.httpsRedirect"}]
+}
+
+test_evidence_passthrough if {
+	some f in ing_01.deny with input as inp([gw([server(443, "TLS", ["db.example.com"], {"mode": "PASSTHROUGH"})])])
+	contains(f.msg, "PASSTHROUGH")
+	f.evidence == [
+		{"path": "spec.servers[0].port.protocol", "value": "TLS"},
+		{"path": "spec.servers[0].tls.mode", "value": "PASSTHROUGH"},
+		{"path": "spec.servers[0].hosts", "value": ["db.example.com"]},
+	]
+}
+
+test_judged if {
+	ing_01.judged == {gw_res} with input as inp([gw([server(443, "HTTPS", ["a.example.com"], {"mode": "SIMPLE", "credentialName": "c"})])])
+	ing_01.not_applicable == {"no Istio Gateway server and no Gateway API listener in the input"} with input as inp([])
 }

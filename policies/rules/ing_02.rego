@@ -10,6 +10,10 @@
 #   judged on Istio's `gateway.istio.io/tls-cipher-suites` listener option
 #   (comma-separated); Istio documents no listener option for the TLS
 #   version. Passthrough servers are not judged: the backend terminates TLS.
+#   Judged: every Gateway with a server or listener terminating TLS;
+#   findings carry the TLS field as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-02
 #   severity: medium
@@ -81,10 +85,10 @@ allowed_ciphers := {c | some c in lib.params.allowed_cipher_suites}
 
 terminating_modes := {"SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL"}
 
-servers contains [gw, s] if {
+servers contains [gw, s, i] if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
-	some s in object.get(gw.spec, "servers", [])
+	some i, s in object.get(gw.spec, "servers", [])
 	upper(object.get(s, ["port", "protocol"], "")) in {"HTTPS", "TLS"}
 	upper(object.get(s, ["tls", "mode"], "PASSTHROUGH")) in terminating_modes
 }
@@ -96,39 +100,43 @@ version(s, field) := upper(v) if {
 	upper(v) != "TLS_AUTO"
 }
 
-deny contains {
-	"msg": sprintf("server port %s sets tls.minProtocolVersion %s, below %s", [port_desc(s), v, lib.params.min_tls_version]),
+finding contains {
+	"msg": sprintf("server port %s sets tls.minProtocolVersion %s, below %s: raise it to %s", [port_desc(s), v, lib.params.min_tls_version, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.servers[%d].tls.minProtocolVersion", [i]), "value": s.tls.minProtocolVersion}],
 } if {
-	some [gw, s] in servers
+	some [gw, s, i] in servers
 	v := version(s, "minProtocolVersion")
 	object.get(rank, v, -1) < min_rank
 }
 
 # Unset minimum: Envoy's server default, TLS 1.2.
-deny contains {
-	"msg": sprintf("server port %s leaves tls.minProtocolVersion unset (TLS 1.2), below %s", [port_desc(s), lib.params.min_tls_version]),
+finding contains {
+	"msg": sprintf("server port %s leaves tls.minProtocolVersion unset (TLS 1.2), below %s: set it to %s", [port_desc(s), lib.params.min_tls_version, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
+	"evidence": [object.union({"path": sprintf("spec.servers[%d].tls.minProtocolVersion", [i])}, {"value": v | v := s.tls.minProtocolVersion})],
 } if {
 	min_rank > 2
-	some [gw, s] in servers
+	some [gw, s, i] in servers
 	not version(s, "minProtocolVersion")
 }
 
-deny contains {
-	"msg": sprintf("server port %s sets tls.maxProtocolVersion %s, below %s", [port_desc(s), v, lib.params.min_tls_version]),
+finding contains {
+	"msg": sprintf("server port %s sets tls.maxProtocolVersion %s, below %s: raise it or remove it", [port_desc(s), v, lib.params.min_tls_version]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.servers[%d].tls.maxProtocolVersion", [i]), "value": s.tls.maxProtocolVersion}],
 } if {
-	some [gw, s] in servers
+	some [gw, s, i] in servers
 	v := version(s, "maxProtocolVersion")
 	object.get(rank, v, -1) < min_rank
 }
 
-deny contains {
-	"msg": sprintf("server port %s allows cipher suites outside allowed_cipher_suites: %s", [port_desc(s), concat(", ", sort(bad))]),
+finding contains {
+	"msg": sprintf("server port %s allows cipher suites outside allowed_cipher_suites: %s; remove them from tls.cipherSuites", [port_desc(s), concat(", ", sort(bad))]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.servers[%d].tls.cipherSuites", [i]), "value": s.tls.cipherSuites}],
 } if {
-	some [gw, s] in servers
+	some [gw, s, i] in servers
 	bad := {c | some c in object.get(s, ["tls", "cipherSuites"], []); not c in allowed_ciphers}
 	count(bad) > 0
 }
@@ -137,14 +145,61 @@ deny contains {
 
 cipher_option := "gateway.istio.io/tls-cipher-suites"
 
-deny contains {
-	"msg": sprintf("listener %s option %s allows cipher suites outside allowed_cipher_suites: %s", [object.get(l, "name", "?"), cipher_option, concat(", ", sort(bad))]),
+finding contains {
+	"msg": sprintf("listener %s option %s allows cipher suites outside allowed_cipher_suites: %s; remove them from the option", [object.get(l, "name", "?"), cipher_option, concat(", ", sort(bad))]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.listeners[%d].tls.options[%q]", [i, cipher_option]), "value": v}],
 } if {
 	some gw in lib.objects("Gateway.gateway.networking.k8s.io")
 	lib.in_scope(lib.ns(gw))
-	some l in object.get(gw.spec, "listeners", [])
+	some i, l in object.get(gw.spec, "listeners", [])
 	v := l.tls.options[cipher_option]
 	bad := {c | some raw in split(v, ","); c := trim_space(raw); c != ""; not c in allowed_ciphers}
 	count(bad) > 0
 }
+
+# api_terminating: Gateway API Gateways with a listener terminating TLS.
+api_terminating contains gw if {
+	some gw in lib.objects("Gateway.gateway.networking.k8s.io")
+	lib.in_scope(lib.ns(gw))
+	some l in object.get(gw.spec, "listeners", [])
+	upper(object.get(l, "protocol", "")) in {"HTTPS", "TLS"}
+	lower(object.get(l, ["tls", "mode"], "Terminate")) == "terminate"
+}
+
+# judged: every Gateway with a server or listener terminating TLS.
+judged contains lib.resource(gw) if some [gw, _, _] in servers
+
+judged contains lib.resource(gw) if some gw in api_terminating
+
+not_applicable contains "no Gateway server or listener in the input terminates TLS (passthrough and cleartext servers are not judged here)" if {
+	count(servers) == 0
+	count(api_terminating) == 0
+}
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

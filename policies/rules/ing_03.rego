@@ -11,12 +11,16 @@
 #   their data. Secrets are collected only when the live scan runs with
 #   `--secret-names` (so the kind is not declared as an input, which would
 #   make the rule unknown before this hint could be given): without any
-#   Secret in a live scan the rule is unknown. Manifests rarely hold
-#   Secrets (they are issued in the cluster): a namespace is judged only when
-#   the input holds Secrets of it, otherwise the check is not applicable for
-#   that scan. A Gateway whose selector matches no workload in the input
-#   cannot be resolved to a namespace and is reported as unknown (live) or
-#   not judged (manifests).
+#   Secret in a live scan the rule is unknown. Whether a Secret exists is a
+#   live-only fact (docs/verdicts.md): manifests rarely hold Secrets (they
+#   are issued in the cluster), so in a manifest scan a namespace is judged
+#   only when the input holds Secrets of it; otherwise the rule is not
+#   applicable ("only a live scan can tell ..."). A Gateway whose selector
+#   matches no workload in the input cannot be resolved to a namespace and
+#   is unknown (live) or not judged (manifests). Judged: every Gateway whose
+#   credential references were all checked against the Secrets of their
+#   namespace. Findings carry the credential field and the Secret looked up
+#   as evidence.
 # custom:
 #   id: ING-03
 #   severity: medium
@@ -143,8 +147,6 @@ secrets := {[lib.ns(s), lib.name(s)] | some s in lib.objects("Secret")}
 
 secret_namespaces := {n | some [n, _] in secrets}
 
-# In a live scan Secret names are read only with --secret-names (and may be
-# forbidden): without them nothing about credentials can be said.
 no_secrets_live if {
 	lib.live
 	not lib.collected("Secret")
@@ -155,64 +157,76 @@ unknown contains sprintf("Secret names were not collected (%s): run the live sca
 	count(refs) + count(unresolved) > 0
 }
 
-# ---- references: [gateway, namespace of the Secret, name, where] -----------------
+# workloads_by_label: workload namespaces by each [key, value] of their pod
+# labels (built once), so a Gateway's selector is resolved by lookup.
+workloads_by_label := lib.group([[[k, v], w] |
+	some w in lib.workloads
+	some k, v in w.labels
+])
 
 workloads_matching(sel) := {w.namespace |
 	count(sel) > 0
-	some w in lib.workloads
+	some k in [min(object.keys(sel))]
+	some w in object.get(workloads_by_label, [[k, sel[k]]], set())
 	lib.selects(sel, w.labels)
 }
 
-credential_names(s) := {n | n := s.tls.credentialName; n != ""} | {n | some n in object.get(s, ["tls", "credentialNames"], []); n != ""}
+# credential_names(s, i): [name, path] of the credentials of server i.
+credential_names(s, i) := {[n, sprintf("spec.servers[%d].tls.credentialName", [i])] | n := s.tls.credentialName; n != ""} | {[n, sprintf("spec.servers[%d].tls.credentialNames[%d]", [i, j])] | some j, n in object.get(s, ["tls", "credentialNames"], []); n != ""}
 
-# Istio Gateway servers, resolved to the namespaces of the gateway workloads.
-refs contains [gw, n, name, sprintf("server port %v", [object.get(s, ["port", "number"], "?")])] if {
+# refs: [gateway, Secret namespace, Secret name, where, field path].
+refs contains [gw, n, name, sprintf("server port %v", [object.get(s, ["port", "number"], "?")]), path] if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
-	some s in object.get(gw.spec, "servers", [])
-	some name in credential_names(s)
+	some i, s in object.get(gw.spec, "servers", [])
+	some [name, path] in credential_names(s, i)
 	some n in workloads_matching(object.get(gw.spec, "selector", {}))
 }
 
 unresolved contains gw if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
-	some s in object.get(gw.spec, "servers", [])
-	count(credential_names(s)) > 0
+	some i, s in object.get(gw.spec, "servers", [])
+	count(credential_names(s, i)) > 0
 	count(workloads_matching(object.get(gw.spec, "selector", {}))) == 0
 }
 
 api_key := "Gateway.gateway.networking.k8s.io"
 
-refs contains [gw, n, r.name, sprintf("listener %s", [object.get(l, "name", "?")])] if {
+refs contains [gw, n, r.name, sprintf("listener %s", [object.get(l, "name", "?")]), sprintf("spec.listeners[%d].tls.certificateRefs[%d].name", [i, j])] if {
 	some gw in lib.objects(api_key)
 	lib.in_scope(lib.ns(gw))
-	some l in object.get(gw.spec, "listeners", [])
-	some r in object.get(l, ["tls", "certificateRefs"], [])
+	some i, l in object.get(gw.spec, "listeners", [])
+	some j, r in object.get(l, ["tls", "certificateRefs"], [])
 	object.get(r, "kind", "Secret") == "Secret"
 	object.get(r, "group", "") == ""
 	n := object.get(r, "namespace", lib.ns(gw))
 }
 
-# ---- findings ------------------------------------------------------------------------
+evidence(name, n, path) := [
+	{"path": path, "value": name},
+	{"path": sprintf("Secret %q in namespace %q", [name, n]), "value": 0},
+]
 
 deny contains {
-	"msg": sprintf("%s credential %q has no Secret %s/%s (the gateway workload's namespace)", [where, name, n, name]),
+	"msg": sprintf("%s credential %q has no Secret %s/%s (the gateway workload's namespace), so the listener serves no certificate: create the Secret there or fix the name", [where, name, n, name]),
 	"resource": lib.resource(gw),
+	"evidence": evidence(name, n, path),
 } if {
 	not no_secrets_live
-	some [gw, n, name, where] in refs
+	some [gw, n, name, where, path] in refs
 	startswith(gw.apiVersion, "networking.istio.io/")
 	judged_ns(n)
 	not [n, name] in secrets
 }
 
 deny contains {
-	"msg": sprintf("%s certificateRef %q has no Secret %s/%s", [where, name, n, name]),
+	"msg": sprintf("%s certificateRef %q has no Secret %s/%s, so the listener serves no certificate: create the Secret there or fix the reference", [where, name, n, name]),
 	"resource": lib.resource(gw),
+	"evidence": evidence(name, n, path),
 } if {
 	not no_secrets_live
-	some [gw, n, name, where] in refs
+	some [gw, n, name, where, path] in refs
 	startswith(gw.apiVersion, "gateway.networking.k8s.io/")
 	judged_ns(n)
 	not [n, name] in secrets
@@ -222,9 +236,31 @@ judged_ns(_) if lib.live
 
 judged_ns(n) if n in secret_namespaces
 
-not_applicable contains sprintf("the input holds no Secret of namespace(s) %s: manifests do not carry issued certificates, check them in a live scan with --secret-names", [concat(", ", sort(missing))]) if {
+# judged: every Gateway whose credential references were all checked (its
+# workload resolved and the Secrets of their namespaces known).
+ref_namespaces := lib.group([[lib.resource(gw), n] | some [gw, n, _, _, _] in refs])
+
+unresolved_refs := {lib.resource(gw) | some gw in unresolved}
+
+judged contains r if {
+	not no_secrets_live
+	some r, ns_set in ref_namespaces
+	not r in unresolved_refs
+	every n in ns_set {
+		judged_ns(n)
+	}
+}
+
+# ---- not applicable (only when nothing was judged) ------------------------------------
+
+not_applicable contains "no Gateway in the input references a credential Secret (credentialName, credentialNames or certificateRefs)" if {
+	count(refs) + count(unresolved) == 0
+}
+
+not_applicable contains sprintf("only a live scan can tell whether the gateways' credential Secrets exist: the input holds no Secret of namespace(s) %s (manifests do not carry issued certificates; scan the cluster with --secret-names)", [concat(", ", sort(missing))]) if {
 	not lib.live
-	missing := {n | some [_, n, _, _] in refs; not n in secret_namespaces}
+	count(judged) == 0
+	missing := {n | some [_, n, _, _, _] in refs; not n in secret_namespaces}
 	count(missing) > 0
 }
 
@@ -234,7 +270,8 @@ unknown contains sprintf("Gateway %s/%s selects no workload in the input, so the
 	some gw in unresolved
 }
 
-not_applicable contains sprintf("the gateway workload of Gateway %s/%s is not in the input, so the namespace of its credential Secrets is unknown", [lib.ns(gw), lib.name(gw)]) if {
+not_applicable contains sprintf("only a live scan can tell whether the credential Secrets of Gateway %s/%s exist: its gateway workload is not in the input, so the namespace they must be in is unknown", [lib.ns(gw), lib.name(gw)]) if {
 	not lib.live
+	count(judged) == 0
 	some gw in unresolved
 }

@@ -16,6 +16,8 @@ secret(ns, name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": 
 
 live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs, "kinds": {k: "collected" | some k, _ in objs}}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_secret_in_workload_namespace_passes if {
@@ -25,8 +27,8 @@ test_secret_in_workload_namespace_passes if {
 
 # The Secret must be where the gateway proxy runs, not where the Gateway is.
 test_secret_in_gateway_object_namespace_fails if {
-	ing_03.deny == {{
-		"msg": "server port 443 credential \"a-cert\" has no Secret istio-ingress/a-cert (the gateway workload's namespace)",
+	findings(ing_03.deny) == {{
+		"msg": "server port 443 credential \"a-cert\" has no Secret istio-ingress/a-cert (the gateway workload's namespace), so the listener serves no certificate: create the Secret there or fix the name",
 		"resource": gw_res("web"),
 	}} with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("web", "a-cert")]})
 }
@@ -41,7 +43,7 @@ test_live_unresolved_gateway_unknown if {
 }
 
 test_manifest_without_secrets_not_applicable if {
-	ing_03.not_applicable == {"the input holds no Secret of namespace(s) istio-ingress: manifests do not carry issued certificates, check them in a live scan with --secret-names"} with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+	ing_03.not_applicable == {"only a live scan can tell whether the gateways' credential Secrets exist: the input holds no Secret of namespace(s) istio-ingress (manifests do not carry issued certificates; scan the cluster with --secret-names)"} with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 	count(ing_03.deny) == 0 with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 }
 
@@ -51,13 +53,13 @@ test_manifest_with_secrets_judged if {
 }
 
 test_manifest_unresolved_not_applicable if {
-	ing_03.not_applicable == {"the gateway workload of Gateway web/edge is not in the input, so the namespace of its credential Secrets is unknown"} with input as manifests({"Gateway": [gw("web", "a-cert")]})
+	ing_03.not_applicable == {"only a live scan can tell whether the credential Secrets of Gateway web/edge exist: its gateway workload is not in the input, so the namespace they must be in is unknown"} with input as manifests({"Gateway": [gw("web", "a-cert")]})
 }
 
 test_gateway_api_certificate_refs if {
 	g := {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "api", "namespace": "web"}, "spec": {"gatewayClassName": "istio", "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "tls": {"mode": "Terminate", "certificateRefs": [{"name": "api-cert"}, {"name": "shared", "namespace": "certs"}]}}]}}
-	ing_03.deny == {{
-		"msg": "listener https certificateRef \"shared\" has no Secret certs/shared",
+	findings(ing_03.deny) == {{
+		"msg": "listener https certificateRef \"shared\" has no Secret certs/shared, so the listener serves no certificate: create the Secret there or fix the reference",
 		"resource": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "namespace": "web", "name": "api"},
 	}} with input as live({"Gateway.gateway.networking.k8s.io": [g], "Secret": [secret("web", "api-cert")]})
 }
@@ -73,4 +75,38 @@ test_live_secret_names_collected_none_fails if {
 	inp := object.union(live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]}), {"kinds": {"Secret": "collected"}})
 	count(ing_03.deny) == 1 with input as inp
 	count(ing_03.unknown) == 0 with input as inp
+}
+
+test_evidence_and_judged if {
+	inp := manifests({"Gateway": [gw("web", "b-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	some f in ing_03.deny with input as inp
+	f.evidence == [
+		{"path": "spec.servers[0].tls.credentialName", "value": "b-cert"},
+		{"path": "Secret \"b-cert\" in namespace \"istio-ingress\"", "value": 0},
+	]
+	ing_03.judged == {gw_res("web")} with input as inp
+	count(ing_03.not_applicable) == 0 with input as inp
+}
+
+test_pass_is_judged_not_applicable_absent if {
+	inp := manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	ing_03.judged == {gw_res("web")} with input as inp
+	count(ing_03.not_applicable) == 0 with input as inp
+}
+
+test_manifest_without_secrets_judges_nothing if {
+	count(ing_03.judged) == 0 with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+}
+
+test_credential_names_list_evidence if {
+	g := json.patch(gw("web", "x"), [{"op": "replace", "path": "/spec/servers/0/tls", "value": {"mode": "SIMPLE", "credentialNames": ["rsa", "ecdsa"]}}])
+	fs := ing_03.deny with input as live({"Gateway": [g], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "rsa")]})
+	count(fs) == 1
+	some f in fs
+	f.evidence[0] == {"path": "spec.servers[0].tls.credentialNames[1]", "value": "ecdsa"}
+}
+
+test_no_credential_refs_not_applicable if {
+	g := json.patch(gw("web", "x"), [{"op": "remove", "path": "/spec/servers/0/tls/credentialName"}])
+	ing_03.not_applicable == {"no Gateway in the input references a credential Secret (credentialName, credentialNames or certificateRefs)"} with input as manifests({"Gateway": [g]})
 }

@@ -9,7 +9,12 @@
 #   Gateways of the same selector makes clients that reuse HTTP/2
 #   connections across hosts get 404s (IST0138). The catalog's IST0162
 #   (Gateway port not exposed by the Service) is not about host binding and
-#   is not checked here.
+#   is not checked here. Hosts are compared by the shared host matcher
+#   (lib/hosts.rego: `ns/host`, case-insensitive, `*` and `*.suffix`
+#   wildcards). Judged: every Gateway with a server or listener; findings
+#   carry the host, selector and credential fields as evidence.
+#   One finding per Gateway lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-04
 #   severity: medium
@@ -70,29 +75,32 @@ gateways := [gw |
 	lib.in_scope(lib.ns(gw))
 ]
 
-# host part of a server host `[namespace/]host`.
-host(h) := parts[1] if {
-	parts := split(h, "/")
-	count(parts) == 2
-} else := h
+# host(h): the host part of a server host (`ns/host`), normalised.
+host(h) := lib.ns_host(h)[1]
 
-deny contains {
-	"msg": sprintf("server port %v binds host %q, which accepts any hostname", [object.get(s, ["port", "number"], "?"), h]),
+finding contains {
+	"msg": sprintf("server port %v binds host %q, which accepts any hostname: list the exact hostnames it serves", [object.get(s, ["port", "number"], "?"), h]),
 	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("spec.servers[%d].hosts[%d]", [k, j]), "value": h}],
 } if {
 	some gw in gateways
-	some s in object.get(gw.spec, "servers", [])
-	some h in object.get(s, "hosts", [])
+	some k, s in object.get(gw.spec, "servers", [])
+	some j, h in object.get(s, "hosts", [])
 	host(h) == "*"
 }
 
-deny contains {
-	"msg": sprintf("listener %s (%s) has %s, which accepts any hostname", [object.get(l, "name", "?"), upper(l.protocol), desc]),
-	"resource": lib.resource(gw),
-} if {
+api_gateways := [gw |
 	some gw in lib.objects("Gateway.gateway.networking.k8s.io")
 	lib.in_scope(lib.ns(gw))
-	some l in object.get(gw.spec, "listeners", [])
+]
+
+finding contains {
+	"msg": sprintf("listener %s (%s) has %s, which accepts any hostname: set hostname to the exact name it serves", [object.get(l, "name", "?"), upper(l.protocol), desc]),
+	"resource": lib.resource(gw),
+	"evidence": [object.union({"path": sprintf("spec.listeners[%d].hostname", [k])}, {"value": v | v := l.hostname})],
+} if {
+	some gw in api_gateways
+	some k, l in object.get(gw.spec, "listeners", [])
 	upper(object.get(l, "protocol", "")) in {"HTTP", "HTTPS", "TLS"}
 	desc := any_hostname(l)
 }
@@ -103,87 +111,112 @@ any_hostname(l) := "no hostname" if {
 	l.hostname == "*"
 }
 
-# ---- conflicting Gateways (IST0145) --------------------------------------------------
+# ---- conflicting Gateways (IST0145) -------------------------------------------------
 
 sel_key(gw) := json.marshal(object.get(gw.spec, "selector", {}))
 
-# bindings: [selector, port, gateway index, host] of every server host.
-bindings contains [sel_key(gw), object.get(s, ["port", "number"], 0), i, host(h)] if {
+# bindings: [selector, port, gateway index, host, field path].
+bindings contains [sel_key(gw), object.get(s, ["port", "number"], 0), i, host(h), sprintf("spec.servers[%d].hosts[%d]", [k, j])] if {
 	some i, gw in gateways
-	some s in object.get(gw.spec, "servers", [])
-	some h in object.get(s, "hosts", [])
+	some k, s in object.get(gw.spec, "servers", [])
+	some j, h in object.get(s, "hosts", [])
 }
 
-# by_sel_port: [selector, port] -> {[gateway index, host]}; hosts_at:
-# [selector, port, gateway index] -> its hosts there. Complete objects
-# grouped once (a partial rule `idx[key] contains v` grows quadratically).
-sel_port_pairs := [[[sel, port], [i, h]] | some [sel, port, i, h] in bindings]
+# by_sel_port: the gateway indexes per [selector, port]; hosts_at: the
+# [host, path] bound per [selector, port, gateway index] (built once).
+by_sel_port := lib.group([[[sel, port], i] | some [sel, port, i, _, _] in bindings])
 
-by_sel_port := {k: list |
-	some k in {p[0] | some p in sel_port_pairs}
-	list := {p[1] | some p in sel_port_pairs; p[0] == k}
-}
-
-host_pairs := [[[sel, port, i], h] | some [sel, port, i, h] in bindings]
-
-hosts_at := {k: hs |
-	some k in {p[0] | some p in host_pairs}
-	hs := {p[1] | some p in host_pairs; p[0] == k}
-}
-
-# overlap: two hostnames can match the same request host.
-overlap(a, b) if a == b
-
-overlap(a, _) if a == "*"
-
-overlap(_, b) if b == "*"
-
-overlap(a, b) if {
-	startswith(a, "*.")
-	endswith(b, substring(a, 1, -1))
-}
-
-overlap(a, b) if {
-	startswith(b, "*.")
-	endswith(a, substring(b, 1, -1))
-}
+hosts_at := lib.group([[[sel, port, i], [h, path]] | some [sel, port, i, h, path] in bindings])
 
 gw_name(gw) := sprintf("%s/%s", [lib.ns(gw), lib.name(gw)])
 
-deny contains {
-	"msg": sprintf("conflicts with Gateway %s: same selector %s, port %v and overlapping hosts %s", [gw_name(gateways[j]), sel, port, concat(", ", sort(hosts))]),
+finding contains {
+	"msg": sprintf("conflicts with Gateway %s: same selector %s, port %v and overlapping hosts %s; Istio merges them unpredictably: serve each host and port from one Gateway", [gw_name(gateways[j]), sel, port, concat(", ", sort({h | some [h, _] in overlapping}))]),
 	"resource": lib.resource(gateways[i]),
+	"evidence": array.concat(
+		[{"path": "spec.selector", "value": object.get(gateways[i].spec, "selector", {})}],
+		array.concat(
+			[{"path": path, "value": h} | some [h, path] in sort(overlapping)],
+			[{"path": "spec.selector", "value": object.get(gateways[j].spec, "selector", {}), "resource": lib.resource(gateways[j])}],
+		),
+	),
 } if {
-	some [sel, port], list in by_sel_port
-	ids := {i | some [i, _] in list}
+	some [sel, port], ids in by_sel_port
+	count(ids) > 1
 	some i in ids
 	some j in ids
 	i != j
-	hosts := {h | some h in hosts_at[[sel, port, i]]; some h2 in hosts_at[[sel, port, j]]; overlap(h, h2)}
-	count(hosts) > 0
+	overlapping := {[h, path] |
+		some [h, path] in object.get(hosts_at, [[sel, port, i]], set())
+		some [h2, _] in object.get(hosts_at, [[sel, port, j]], set())
+		lib.hosts_overlap(h, h2)
+	}
+	count(overlapping) > 0
 }
 
-# ---- duplicate certificates (IST0138) ----------------------------------------------------
+# ---- shared certificates (IST0138) ----------------------------------------------------
 
-cred_pairs := [[[sel_key(gw), c], i] |
+cred_pairs := [[[sel_key(gw), c], [i, sprintf("spec.servers[%d].tls.credentialName", [k])]] |
 	some i, gw in gateways
-	some s in object.get(gw.spec, "servers", [])
+	some k, s in object.get(gw.spec, "servers", [])
 	c := s.tls.credentialName
 	c != ""
 ]
 
-creds := {k: idx |
-	some k in {p[0] | some p in cred_pairs}
-	idx := {p[1] | some p in cred_pairs; p[0] == k}
-}
+creds := lib.group(cred_pairs)
 
-deny contains {
-	"msg": sprintf("credentialName %q is also used by Gateway %s on the same selector %s: clients reusing HTTP/2 connections across their hosts get 404s", [c, gw_name(gateways[j]), sel]),
+finding contains {
+	"msg": sprintf("credentialName %q is also used by Gateway %s on the same selector %s: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", [c, gw_name(gateways[j]), sel]),
 	"resource": lib.resource(gateways[i]),
+	"evidence": [
+		{"path": path, "value": c},
+		{"path": path2, "value": c, "resource": lib.resource(gateways[j])},
+	],
 } if {
 	some [sel, c], idx in creds
-	count(idx) > 1
-	some i in idx
-	some j in idx
+	count({i | some [i, _] in idx}) > 1
+	some [i, path] in idx
+	some [j, path2] in idx
 	i != j
 }
+
+# ---- verdict ------------------------------------------------------------------------
+
+judged contains lib.resource(gw) if {
+	some gw in gateways
+	count(object.get(gw.spec, "servers", [])) > 0
+}
+
+judged contains lib.resource(gw) if {
+	some gw in api_gateways
+	count(object.get(gw.spec, "listeners", [])) > 0
+}
+
+not_applicable contains "no Gateway with a server or listener in the input" if count(judged) == 0
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -11,6 +11,8 @@ ingress := {"istio": "ingressgateway"}
 
 https(hosts, cred) := {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts, "tls": {"mode": "SIMPLE", "credentialName": cred}}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_named_hosts_pass if {
@@ -22,16 +24,16 @@ test_named_hosts_pass if {
 }
 
 test_wildcard_hosts_fail if {
-	ing_04.deny == {
-		{"msg": "server port 443 binds host \"*\", which accepts any hostname", "resource": res("a")},
-		{"msg": "server port 443 binds host \"*/*\", which accepts any hostname", "resource": res("a")},
+	# one finding on the Gateway, listing both hosts (issue 14)
+	findings(ing_04.deny) == {
+		{"msg": "server port 443 binds host \"*\", which accepts any hostname: list the exact hostnames it serves; server port 443 binds host \"*/*\", which accepts any hostname: list the exact hostnames it serves", "resource": res("a")},
 	} with input as inp({"Gateway": [gw("a", ingress, [https(["*", "*/*", "*.example.com"], "a-cert")])]})
 }
 
 test_conflicting_gateways if {
-	ing_04.deny == {
-		{"msg": "conflicts with Gateway web/b: same selector {\"istio\":\"ingressgateway\"}, port 443 and overlapping hosts shop.example.com", "resource": res("a")},
-		{"msg": "conflicts with Gateway web/a: same selector {\"istio\":\"ingressgateway\"}, port 443 and overlapping hosts *.example.com", "resource": res("b")},
+	findings(ing_04.deny) == {
+		{"msg": "conflicts with Gateway web/b: same selector {\"istio\":\"ingressgateway\"}, port 443 and overlapping hosts shop.example.com; Istio merges them unpredictably: serve each host and port from one Gateway", "resource": res("a")},
+		{"msg": "conflicts with Gateway web/a: same selector {\"istio\":\"ingressgateway\"}, port 443 and overlapping hosts *.example.com; Istio merges them unpredictably: serve each host and port from one Gateway", "resource": res("b")},
 	} with input as inp({"Gateway": [
 		gw("a", ingress, [https(["shop.example.com", "other.org"], "a-cert")]),
 		gw("b", ingress, [https(["*.example.com"], "b-cert")]),
@@ -39,9 +41,9 @@ test_conflicting_gateways if {
 }
 
 test_duplicate_certificate if {
-	ing_04.deny == {
-		{"msg": "credentialName \"shared\" is also used by Gateway web/b on the same selector {\"istio\":\"ingressgateway\"}: clients reusing HTTP/2 connections across their hosts get 404s", "resource": res("a")},
-		{"msg": "credentialName \"shared\" is also used by Gateway web/a on the same selector {\"istio\":\"ingressgateway\"}: clients reusing HTTP/2 connections across their hosts get 404s", "resource": res("b")},
+	findings(ing_04.deny) == {
+		{"msg": "credentialName \"shared\" is also used by Gateway web/b on the same selector {\"istio\":\"ingressgateway\"}: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", "resource": res("a")},
+		{"msg": "credentialName \"shared\" is also used by Gateway web/a on the same selector {\"istio\":\"ingressgateway\"}: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", "resource": res("b")},
 	} with input as inp({"Gateway": [
 		gw("a", ingress, [https(["a.example.com"], "shared")]),
 		gw("b", ingress, [https(["b.example.com"], "shared")]),
@@ -57,8 +59,33 @@ test_gateway_api_listener_without_hostname if {
 		{"name": "http", "port": 80, "protocol": "HTTP"},
 		{"name": "https", "port": 443, "protocol": "HTTPS", "hostname": "api.example.com"},
 	]}}
-	ing_04.deny == {{
-		"msg": "listener http (HTTP) has no hostname, which accepts any hostname",
+	findings(ing_04.deny) == {{
+		"msg": "listener http (HTTP) has no hostname, which accepts any hostname: set hostname to the exact name it serves",
 		"resource": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "namespace": "web", "name": "api"},
 	}} with input as inp({"Gateway.gateway.networking.k8s.io": [g]})
+}
+
+test_conflict_evidence_and_case if {
+	inp2 := inp({"Gateway": [
+		gw("a", ingress, [https(["other.org", "Shop.Example.com"], "a-cert")]),
+		gw("b", ingress, [https(["web/*.example.com"], "b-cert")]),
+	]})
+	some f in ing_04.deny with input as inp2
+	f.resource == res("a")
+	f.evidence == [
+		{"path": "spec.selector", "value": ingress},
+		{"path": "spec.servers[0].hosts[1]", "value": "shop.example.com"},
+		{"path": "spec.selector", "value": ingress, "resource": res("b")},
+	]
+	count(ing_04.deny) == 2 with input as inp2
+}
+
+test_wildcard_evidence if {
+	some f in ing_04.deny with input as inp({"Gateway": [gw("a", ingress, [https(["a.example.com", "./*"], "a-cert")])]})
+	f.evidence == [{"path": "spec.servers[0].hosts[1]", "value": "./*"}]
+}
+
+test_judged if {
+	ing_04.judged == {res("a")} with input as inp({"Gateway": [gw("a", ingress, [https(["a.example.com"], "a-cert")])]})
+	ing_04.not_applicable == {"no Gateway with a server or listener in the input"} with input as inp({})
 }

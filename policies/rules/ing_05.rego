@@ -13,8 +13,15 @@
 #   or a CUSTOM (external authorizer) AuthorizationPolicy must apply to its
 #   gateway workload. A Gateway whose workload is not in the input is judged
 #   by the policies whose selector covers its selector. Policies in dry-run
-#   do not count. In a manifest scan without the root namespace, a gateway
-#   no policy of the input selects is unknown (a root policy may).
+#   do not count. Reported once per gateway workload (issue 14): one
+#   finding on the workload lists every problem and every user-facing
+#   Gateway it serves; when the workload is not in the input (manifests),
+#   one finding per distinct selector, on the first Gateway, naming the
+#   others. A missing policy is a finding only when mesh-wide policy is
+#   known (a live scan, or an input holding the mesh config or root-namespace
+#   Istio policy): a root-namespace policy the input does not show could
+#   apply. Judged: every gateway workload and unresolved Gateway whose checks
+#   were decided (a policy applies, or mesh-wide policy is known).
 # custom:
 #   id: ING-05
 #   severity: medium
@@ -72,6 +79,15 @@
 #           tls:
 #             mode: SIMPLE
 #             credentialName: shop-example-com-tls
+#       ---
+#       apiVersion: security.istio.io/v1
+#       kind: PeerAuthentication
+#       metadata:
+#         name: default
+#         namespace: istio-system
+#       spec:
+#         mtls:
+#           mode: STRICT
 #     pass: |
 #       apiVersion: apps/v1
 #       kind: Deployment
@@ -161,8 +177,6 @@ else := [p.spec.targetRef]
 
 gateway_name_label := "gateway.networking.k8s.io/gateway-name"
 
-# applies(p, n, lbls): policy p applies to a pod with labels lbls in
-# namespace n.
 applies(p, n, lbls) if {
 	count(target_refs(p)) == 0
 	lib.ns(p) in {n, lib.root_ns}
@@ -178,16 +192,7 @@ applies(p, n, lbls) if {
 
 aps := [p | some p in lib.objects("AuthorizationPolicy"); not dry_run(p)]
 
-# aps_by_ns: namespace -> its policies, grouped once as a complete object (a
-# lookup into a partial rule re-evaluates it on every call).
-ap_pairs := [[lib.ns(p), p] | some p in aps]
-
-aps_by_ns := {n: ps |
-	some n in {x[0] | some x in ap_pairs}
-	ps := [x[1] | some x in ap_pairs; x[0] == n]
-}
-
-# ---- ingress gateways selected by an AuthorizationPolicy ------------------------------
+aps_by_ns := lib.group([[lib.ns(p), p] | some p in aps])
 
 egress(w) if w.labels.istio == "egressgateway"
 
@@ -202,7 +207,6 @@ ingress_gateways contains w if {
 	w.labels.istio == "ingressgateway"
 }
 
-# Ambient waypoints are gateway proxies too, but inside the mesh.
 waypoint(w) if w.labels["gateway.istio.io/managed"] == "istio.io-mesh-controller"
 
 waypoint(w) if w.labels["gateway.networking.k8s.io/gateway-class-name"] == "istio-waypoint"
@@ -217,36 +221,11 @@ ingress_gateways contains w if {
 
 authorized(w) if {
 	some n in {w.namespace, lib.root_ns}
-	some p in object.get(aps_by_ns, n, [])
+	some p in object.get(aps_by_ns, n, set())
 	applies(p, w.namespace, w.labels)
 }
 
-not_applicable contains "no ingress gateway workload and no user-facing Gateway in the input" if {
-	count(ingress_gateways) == 0
-	count(istio_gateways) == 0
-	count(api_gateways) == 0
-}
-
-root_known if lib.live
-
-root_known if lib.has_root_objects
-
-deny contains {
-	"msg": "ingress gateway is selected by no enforced AuthorizationPolicy, so it admits every request",
-	"resource": w.resource,
-} if {
-	some w in ingress_gateways
-	root_known
-	not authorized(w)
-}
-
-unknown contains sprintf("no AuthorizationPolicy in the input selects ingress gateway %s %s/%s and the root namespace %q is not in the input", [w.kind, w.namespace, w.resource.name, lib.root_ns]) if {
-	some w in ingress_gateways
-	not root_known
-	not authorized(w)
-}
-
-# ---- end-user authentication on user-facing Gateways ------------------------------------
+# ---- authentication --------------------------------------------------------------
 
 authenticators := array.concat(
 	lib.objects("RequestAuthentication"),
@@ -258,8 +237,6 @@ authenticated(n, lbls) if {
 	applies(p, n, lbls)
 }
 
-# unresolved Istio Gateway (workload not in the input): a policy whose
-# selector covers the Gateway's selector, or a mesh-wide one.
 authenticated_sel(sel) if {
 	some p in authenticators
 	count(target_refs(p)) == 0
@@ -281,14 +258,14 @@ user_facing(s) if {
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
 }
 
-# An egress gateway's servers face mesh sidecars (authenticated by mTLS),
-# not end users; ISTIO_MUTUAL servers likewise accept only mesh peers.
 egress_gateway(gw) if {
 	egress := object.get(lib.params, "egress_gateway_labels", {})
 	count(egress) > 0
 	lib.selects(egress, object.get(gw.spec, "selector", {}))
 }
 
+# istio_gateways: user-facing Istio Gateways, with the index of their first
+# user-facing server.
 istio_gateways contains gw if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
@@ -298,37 +275,6 @@ istio_gateways contains gw if {
 	upper(object.get(s, ["tls", "mode"], "")) != "ISTIO_MUTUAL"
 }
 
-gw_workloads(gw) := {w |
-	sel := object.get(gw.spec, "selector", {})
-	count(sel) > 0
-	some w in lib.workloads
-	lib.selects(sel, w.labels)
-}
-
-msg := "user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on %s, so end users are not authenticated at the edge"
-
-wdesc(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name])
-
-deny contains {
-	"msg": sprintf(msg, [sprintf("its gateway workload %s", [wdesc(w)])]),
-	"resource": lib.resource(gw),
-} if {
-	some gw in istio_gateways
-	some w in gw_workloads(gw)
-	not authenticated(w.namespace, w.labels)
-}
-
-deny contains {
-	"msg": sprintf(msg, [sprintf("its selector %s", [json.marshal(sel)])]),
-	"resource": lib.resource(gw),
-} if {
-	not lib.live
-	some gw in istio_gateways
-	count(gw_workloads(gw)) == 0
-	sel := object.get(gw.spec, "selector", {})
-	not authenticated_sel(sel)
-}
-
 api_gateways contains gw if {
 	some gw in lib.objects("Gateway.gateway.networking.k8s.io")
 	lib.in_scope(lib.ns(gw))
@@ -336,17 +282,197 @@ api_gateways contains gw if {
 	upper(object.get(l, "protocol", "")) in {"HTTP", "HTTPS"}
 }
 
-deny contains {
-	"msg": sprintf(msg, [sprintf("its gateway pods (%s=%s)", [gateway_name_label, lib.name(gw)])]),
-	"resource": lib.resource(gw),
-} if {
-	some gw in api_gateways
-	pods := {w.labels |
-		some w in lib.workloads
+gw_selector(gw) := object.get(gw.spec, "selector", {})
+
+# workloads_by_label: the workloads by each [key, value] of their pod
+# labels (built once), so a Gateway's selector is resolved by lookup.
+workloads_by_label := lib.group([[[k, v], w] |
+	some w in lib.workloads
+	some k, v in w.labels
+])
+
+selected_workloads(sel) := {w |
+	count(sel) > 0
+	some k in [min(object.keys(sel))]
+	some w in object.get(workloads_by_label, [[k, sel[k]]], set())
+	lib.selects(sel, w.labels)
+}
+
+# facing: the user-facing Gateways each gateway workload of the input serves
+# (Istio Gateways by selector, Gateway API Gateways by the gateway-name
+# label of their pods in their namespace).
+facing := lib.group(array.concat(
+	[[w.resource, gw] |
+		some gw in istio_gateways
+		some w in selected_workloads(gw_selector(gw))
+	],
+	[[w.resource, gw] |
+		some gw in api_gateways
+		some w in selected_workloads({gateway_name_label: lib.name(gw)})
 		w.namespace == lib.ns(gw)
-		w.labels[gateway_name_label] == lib.name(gw)
-	}
-	lbls := pods | {{gateway_name_label: lib.name(gw)} | count(pods) == 0}
-	some l in lbls
-	not authenticated(lib.ns(gw), l)
+	],
+))
+
+# subjects: the gateway workloads judged: every ingress gateway and every
+# workload serving a user-facing Gateway.
+subjects contains w if some w in ingress_gateways
+
+subjects contains w if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	object.get(facing, w.resource, null) != null
+}
+
+gw_ref(gw) := sprintf("%s/%s", [lib.ns(gw), lib.name(gw)])
+
+wdesc(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name])
+
+gateways_text(gws) := sprintf("user-facing Gateway %s", [names[0]]) if {
+	names := sort([gw_ref(g) | some g in gws])
+	count(names) == 1
+} else := sprintf("user-facing Gateways %s", [concat(", ", sort([gw_ref(g) | some g in gws]))])
+
+sorted_gateways(gws) := [g | some [_, g] in sort([[gw_ref(x), x] | some x in gws])]
+
+authz_fix := "add an AuthorizationPolicy with its selector (in its namespace or the root namespace) allowing only the expected hosts, paths and methods"
+
+authn_fix := "add a RequestAuthentication with its selector and an AuthorizationPolicy requiring a token, or a CUSTOM AuthorizationPolicy calling the external authorizer"
+
+# problems(w): [text, evidence] of each problem of gateway workload w.
+problems(w) := array.concat(
+	[[
+		sprintf("no enforced AuthorizationPolicy selects it, so it admits every request: %s", [authz_fix]),
+		{"path": sprintf("AuthorizationPolicy (not dry-run) in namespace %q or %q selecting labels %s", [w.namespace, lib.root_ns, json.marshal(w.labels)]), "value": 0},
+	] |
+		w in ingress_gateways
+		lib.mesh_policy_known
+		not authorized(w)
+	],
+	[[
+		sprintf("it serves %s and no RequestAuthentication or CUSTOM AuthorizationPolicy applies to it, so end users are not authenticated at the edge: %s", [gateways_text(gws), authn_fix]),
+		{"path": sprintf("RequestAuthentication or CUSTOM AuthorizationPolicy in namespace %q or %q applying to labels %s", [w.namespace, lib.root_ns, json.marshal(w.labels)]), "value": 0},
+	] |
+		gws := object.get(facing, w.resource, set())
+		count(gws) > 0
+		lib.mesh_policy_known
+		not authenticated(w.namespace, w.labels)
+	],
+)
+
+gateway_evidence(gws) := [{"path": "spec.selector", "value": gw_selector(g), "resource": lib.resource(g)} |
+	some g in sorted_gateways(gws)
+	startswith(g.apiVersion, "networking.istio.io/")
+]
+
+deny contains {
+	"msg": sprintf("gateway workload %s: %s", [wdesc(w), concat("; ", [p[0] | some p in ps])]),
+	"resource": w.resource,
+	"evidence": array.concat([p[1] | some p in ps], gateway_evidence(object.get(facing, w.resource, set()))),
+} if {
+	some w in subjects
+	ps := problems(w)
+	count(ps) > 0
+}
+
+# decided(w): every check of w has its deciding fact in the input.
+authz_decided(w) if not w in ingress_gateways
+
+authz_decided(w) if authorized(w)
+
+authz_decided(_) if lib.mesh_policy_known
+
+authn_decided(w) if count(object.get(facing, w.resource, set())) == 0
+
+authn_decided(w) if authenticated(w.namespace, w.labels)
+
+authn_decided(_) if lib.mesh_policy_known
+
+judged contains w.resource if {
+	some w in subjects
+	authz_decided(w)
+	authn_decided(w)
+}
+
+# ---- Gateways whose workload is not in the input (manifests) ------------------------
+
+unresolved_istio := [gw |
+	not lib.live
+	some gw in istio_gateways
+	count(selected_workloads(gw_selector(gw))) == 0
+]
+
+# by_selector: the unresolved Gateways by selector, reported once per
+# selector on the first of them.
+by_selector := lib.group([[gw_selector(gw), gw] | some gw in unresolved_istio])
+
+unresolved_api contains gw if {
+	not lib.live
+	some gw in api_gateways
+	count({w | some w in selected_workloads({gateway_name_label: lib.name(gw)}); w.namespace == lib.ns(gw)}) == 0
+}
+
+first_of(gws) := sorted_gateways(gws)[0]
+
+others_text(gws) := "" if count(gws) == 1
+
+else := sprintf(" (also for %s, which select the same workload)", [concat(", ", [gw_ref(g) | some g in array.slice(sorted_gateways(gws), 1, count(gws))])])
+
+deny contains {
+	"msg": sprintf("user-facing Gateway selects gateway workload %s, which is not in the input, and no RequestAuthentication or CUSTOM AuthorizationPolicy covers that selector, so end users are not authenticated at the edge%s: %s", [json.marshal(sel), others_text(gws), authn_fix]),
+	"resource": lib.resource(first_of(gws)),
+	"evidence": array.concat(
+		[
+			{"path": "spec.selector", "value": sel},
+			{"path": sprintf("RequestAuthentication or CUSTOM AuthorizationPolicy whose selector covers %s", [json.marshal(sel)]), "value": 0},
+		],
+		[{"path": "spec.selector", "value": sel, "resource": lib.resource(g)} | some g in array.slice(sorted_gateways(gws), 1, count(gws))],
+	),
+} if {
+	lib.mesh_policy_known
+	some sel, gws in by_selector
+	not authenticated_sel(sel)
+}
+
+judged contains lib.resource(first_of(gws)) if {
+	some sel, gws in by_selector
+	selector_decided(sel)
+}
+
+selector_decided(sel) if authenticated_sel(sel)
+
+selector_decided(_) if lib.mesh_policy_known
+
+api_labels(gw) := {gateway_name_label: lib.name(gw)}
+
+deny contains {
+	"msg": sprintf("user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on its gateway pods (%s=%s, not in the input), so end users are not authenticated at the edge: %s", [gateway_name_label, lib.name(gw), authn_fix]),
+	"resource": lib.resource(gw),
+	"evidence": [{"path": sprintf("RequestAuthentication or CUSTOM AuthorizationPolicy in namespace %q with targetRefs naming Gateway %s or a selector of %s=%s", [lib.ns(gw), lib.name(gw), gateway_name_label, lib.name(gw)]), "value": 0}],
+} if {
+	lib.mesh_policy_known
+	some gw in unresolved_api
+	not authenticated(lib.ns(gw), api_labels(gw))
+}
+
+judged contains lib.resource(gw) if {
+	some gw in unresolved_api
+	api_decided(gw)
+}
+
+api_decided(gw) if authenticated(lib.ns(gw), api_labels(gw))
+
+api_decided(_) if lib.mesh_policy_known
+
+# ---- not applicable ----------------------------------------------------------------
+
+not_applicable contains "no ingress gateway workload and no user-facing Gateway in the input" if {
+	count(subjects) == 0
+	count(istio_gateways) == 0
+	count(api_gateways) == 0
+}
+
+not_applicable contains sprintf("no policy of the input applies to its gateways, and the input holds no mesh-wide evidence (mesh config or Istio policy in root namespace %q): a root-namespace policy may authorize and authenticate them", [lib.root_ns]) if {
+	not lib.mesh_policy_known
+	count(judged) == 0
+	(count(subjects) + count(istio_gateways)) + count(api_gateways) > 0
 }

@@ -36,15 +36,31 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
+# mesh-wide evidence for manifest scans: a root-namespace Istio policy.
+root_pa := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "STRICT"}}}
+
+authz_problem := "no enforced AuthorizationPolicy selects it, so it admits every request: add an AuthorizationPolicy with its selector (in its namespace or the root namespace) allowing only the expected hosts, paths and methods"
+
+authn_fix := "add a RequestAuthentication with its selector and an AuthorizationPolicy requiring a token, or a CUSTOM AuthorizationPolicy calling the external authorizer"
+
 test_protected_gateway_passes if {
-	count(ing_05.deny) == 0 with input as live({"Deployment": [ingress, egress], "AuthorizationPolicy": [gw_ap], "RequestAuthentication": [gw_ra], "Gateway": [gw([https, redirect])]})
+	inp := live({"Deployment": [ingress, egress], "AuthorizationPolicy": [gw_ap], "RequestAuthentication": [gw_ra], "Gateway": [gw([https, redirect])]})
+	count(ing_05.deny) == 0 with input as inp
+	ing_05.judged == {ingress_res} with input as inp
 }
 
 test_gateway_without_policy_fails if {
-	ing_05.deny == {{
-		"msg": "ingress gateway is selected by no enforced AuthorizationPolicy, so it admits every request",
+	findings(ing_05.deny) == {{
+		"msg": concat("", ["gateway workload Deployment istio-system/istio-ingressgateway: ", authz_problem]),
 		"resource": ingress_res,
 	}} with input as live({"Deployment": [ingress, egress]})
+}
+
+test_gateway_without_policy_evidence if {
+	some f in ing_05.deny with input as live({"Deployment": [ingress]})
+	f.evidence == [{"path": "AuthorizationPolicy (not dry-run) in namespace \"istio-system\" or \"istio-system\" selecting labels {\"app\":\"istio-ingressgateway\",\"istio\":\"ingressgateway\"}", "value": 0}]
 }
 
 test_selector_less_root_policy_counts if {
@@ -61,17 +77,70 @@ test_policy_in_other_namespace_does_not_count if {
 	count(ing_05.deny) == 1 with input as live({"Deployment": [ingress], "AuthorizationPolicy": [p]})
 }
 
-test_manifest_without_root_unknown if {
+# Without mesh-wide evidence a root policy the input does not show may
+# apply: no finding, nothing judged, not applicable with the reason.
+test_manifest_without_mesh_evidence_not_applicable if {
 	g := deploy("istio-ingress", "gw", {"istio": "ingressgateway"})
-	ing_05.unknown == {"no AuthorizationPolicy in the input selects ingress gateway Deployment istio-ingress/gw and the root namespace \"istio-system\" is not in the input"} with input as manifests({"Deployment": [g]})
-	count(ing_05.deny) == 0 with input as manifests({"Deployment": [g]})
+	inp := manifests({"Deployment": [g]})
+	count(ing_05.deny) == 0 with input as inp
+	count(ing_05.judged) == 0 with input as inp
+	ing_05.not_applicable == {"no policy of the input applies to its gateways, and the input holds no mesh-wide evidence (mesh config or Istio policy in root namespace \"istio-system\"): a root-namespace policy may authorize and authenticate them"} with input as inp
 }
 
-test_user_facing_gateway_without_authn_fails if {
-	ing_05.deny == {{
-		"msg": "user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on its gateway workload Deployment istio-system/istio-ingressgateway, so end users are not authenticated at the edge",
-		"resource": gw_res,
+# An object that merely lives in the root namespace is no evidence.
+test_manifest_with_root_service_only_not_applicable if {
+	g := deploy("istio-ingress", "gw", {"istio": "ingressgateway"})
+	svc := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "namespace": "istio-system"}}
+	count(ing_05.deny) == 0 with input as manifests({"Deployment": [g], "Service": [svc]})
+}
+
+test_manifest_with_mesh_evidence_fails if {
+	g := deploy("istio-ingress", "gw", {"istio": "ingressgateway"})
+	count(ing_05.deny) == 1 with input as manifests({"Deployment": [g], "PeerAuthentication": [root_pa]})
+}
+
+test_user_facing_gateway_without_authn_fails_on_workload if {
+	findings(ing_05.deny) == {{
+		"msg": concat("", ["gateway workload Deployment istio-system/istio-ingressgateway: it serves user-facing Gateway web/edge and no RequestAuthentication or CUSTOM AuthorizationPolicy applies to it, so end users are not authenticated at the edge: ", authn_fix]),
+		"resource": ingress_res,
 	}} with input as live({"Deployment": [ingress], "AuthorizationPolicy": [gw_ap], "Gateway": [gw([https])]})
+}
+
+# issue 14: three Gateways selecting istio: ingressgateway give one finding
+# on the gateway workload, listing them, with both problems.
+test_one_finding_per_gateway_workload if {
+	g2 := object.union(gw([https]), {"metadata": {"name": "shop", "namespace": "shop"}})
+	g3 := object.union(gw([https]), {"metadata": {"name": "admin", "namespace": "web"}})
+	inp := live({"Deployment": [ingress], "Gateway": [gw([https]), g2, g3]})
+	findings(ing_05.deny) == {{
+		"msg": concat("", [
+			"gateway workload Deployment istio-system/istio-ingressgateway: ", authz_problem,
+			"; it serves user-facing Gateways shop/shop, web/admin, web/edge and no RequestAuthentication or CUSTOM AuthorizationPolicy applies to it, so end users are not authenticated at the edge: ", authn_fix,
+		]),
+		"resource": ingress_res,
+	}} with input as inp
+	some f in ing_05.deny with input as inp
+	{"path": "spec.selector", "value": {"istio": "ingressgateway"}, "resource": {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "namespace": "shop", "name": "shop"}} in f.evidence
+	count(f.evidence) == 5
+}
+
+# Gateway workload not in the input: one finding per distinct selector, on
+# the first Gateway, naming the others.
+test_unresolved_gateways_one_finding_per_selector if {
+	g2 := object.union(gw([https]), {"metadata": {"name": "shop", "namespace": "shop"}})
+	g3 := object.union(gw([https]), {"metadata": {"name": "admin", "namespace": "web"}})
+	other := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "partner", "namespace": "web"}, "spec": {"selector": {"istio": "partner-gw"}, "servers": [https]}}
+	inp := manifests({"Gateway": [gw([https]), g2, g3, other], "PeerAuthentication": [root_pa]})
+	findings(ing_05.deny) == {
+		{
+			"msg": concat("", ["user-facing Gateway selects gateway workload {\"istio\":\"ingressgateway\"}, which is not in the input, and no RequestAuthentication or CUSTOM AuthorizationPolicy covers that selector, so end users are not authenticated at the edge (also for web/admin, web/edge, which select the same workload): ", authn_fix]),
+			"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "namespace": "shop", "name": "shop"},
+		},
+		{
+			"msg": concat("", ["user-facing Gateway selects gateway workload {\"istio\":\"partner-gw\"}, which is not in the input, and no RequestAuthentication or CUSTOM AuthorizationPolicy covers that selector, so end users are not authenticated at the edge: ", authn_fix]),
+			"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "namespace": "web", "name": "partner"},
+		},
+	} with input as inp
 }
 
 test_custom_policy_counts if {
@@ -84,20 +153,21 @@ test_redirect_only_gateway_not_user_facing if {
 }
 
 test_unresolved_gateway_manifest if {
-	ing_05.deny == {{
-		"msg": "user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on its selector {\"istio\":\"ingressgateway\"}, so end users are not authenticated at the edge",
-		"resource": gw_res,
-	}} with input as manifests({"Gateway": [gw([https])]})
-	count(ing_05.deny) == 0 with input as manifests({"Gateway": [gw([https])], "RequestAuthentication": [gw_ra]})
+	some f in ing_05.deny with input as manifests({"Gateway": [gw([https])], "PeerAuthentication": [root_pa]})
+	f.resource == gw_res
+	f.evidence[0] == {"path": "spec.selector", "value": {"istio": "ingressgateway"}}
+	inp := manifests({"Gateway": [gw([https])], "RequestAuthentication": [gw_ra]})
+	count(ing_05.deny) == 0 with input as inp
+	ing_05.judged == {gw_res} with input as inp
 }
 
 test_gateway_api if {
 	g := {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "api", "namespace": "web"}, "spec": {"gatewayClassName": "istio", "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "hostname": "api.example.com"}]}}
 	g_res := {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "namespace": "web", "name": "api"}
-	ing_05.deny == {{
-		"msg": "user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on its gateway pods (gateway.networking.k8s.io/gateway-name=api), so end users are not authenticated at the edge",
+	findings(ing_05.deny) == {{
+		"msg": concat("", ["user-facing Gateway has no RequestAuthentication or CUSTOM AuthorizationPolicy on its gateway pods (gateway.networking.k8s.io/gateway-name=api, not in the input), so end users are not authenticated at the edge: ", authn_fix]),
 		"resource": g_res,
-	}} with input as manifests({"Gateway.gateway.networking.k8s.io": [g]})
+	}} with input as manifests({"Gateway.gateway.networking.k8s.io": [g], "PeerAuthentication": [root_pa]})
 	r := ra("web", "jwt", {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "api"}]})
 	count(ing_05.deny) == 0 with input as manifests({"Gateway.gateway.networking.k8s.io": [g], "RequestAuthentication": [r]})
 }
@@ -126,5 +196,5 @@ test_ingress_https_server_is_user_facing if {
 		"metadata": {"name": "web", "namespace": "shop"},
 		"spec": {"selector": {"istio": "ingressgateway"}, "servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["shop.example.com"], "tls": {"mode": "SIMPLE", "credentialName": "shop-cert"}}]},
 	}
-	count(ing_05.deny) == 1 with input as {"cluster": "c", "source": "manifests", "objects": {"Gateway": [gw]}}
+	count(ing_05.deny) == 1 with input as {"cluster": "c", "source": "manifests", "objects": {"Gateway": [gw], "PeerAuthentication": [root_pa]}}
 }

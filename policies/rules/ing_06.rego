@@ -15,7 +15,11 @@
 #   `networking.gke.io/load-balancer-type: Internal` or
 #   `cloud.google.com/load-balancer-type: Internal`, Azure
 #   `service.beta.kubernetes.io/azure-load-balancer-internal`) must also
-#   restrict its clients with `loadBalancerSourceRanges`.
+#   restrict its clients with `loadBalancerSourceRanges`. Judged: every
+#   in-scope Service, Ingress and workload; findings carry the exposing
+#   field as evidence.
+#   One finding per Service, Ingress or workload lists every problem found on it, with the
+#   evidence of each, at the highest severity among them.
 # custom:
 #   id: ING-06
 #   severity: high
@@ -84,9 +88,10 @@ gateway_service(s) if gateway_selector(selector(s))
 
 labels_text := concat(" or ", [json.marshal(gl) | some gl in lib.params.gateway_labels])
 
-deny contains {
-	"msg": sprintf("%s Service selects %s, not a designated gateway (%s), so it exposes pods outside the gateways", [svc_type(s), json.marshal(selector(s)), labels_text]),
+finding contains {
+	"msg": sprintf("%s Service selects %s, not a designated gateway (%s), so it exposes pods outside the gateways: make it ClusterIP and expose it through the gateway", [svc_type(s), json.marshal(selector(s)), labels_text]),
 	"resource": lib.resource(s),
+	"evidence": [{"path": "spec.type", "value": svc_type(s)}, {"path": "spec.selector", "value": selector(s)}],
 } if {
 	some s in services
 	svc_type(s) in {"LoadBalancer", "NodePort"}
@@ -94,18 +99,20 @@ deny contains {
 	not gateway_service(s)
 }
 
-deny contains {
-	"msg": sprintf("%s Service has no selector: its manually managed endpoints are exposed outside the designated gateways", [svc_type(s)]),
+finding contains {
+	"msg": sprintf("%s Service has no selector: its manually managed endpoints are exposed outside the designated gateways: make it ClusterIP and expose it through the gateway", [svc_type(s)]),
 	"resource": lib.resource(s),
+	"evidence": [{"path": "spec.type", "value": svc_type(s)}, {"path": "spec.selector"}],
 } if {
 	some s in services
 	svc_type(s) in {"LoadBalancer", "NodePort"}
 	count(selector(s)) == 0
 }
 
-deny contains {
-	"msg": sprintf("Service sets externalIPs %s, which route outside traffic to pods that are not designated gateways", [concat(", ", ips)]),
+finding contains {
+	"msg": sprintf("Service sets externalIPs %s, which route outside traffic to pods that are not designated gateways: remove spec.externalIPs", [concat(", ", ips)]),
 	"resource": lib.resource(s),
+	"evidence": [{"path": "spec.externalIPs", "value": ips}],
 } if {
 	some s in services
 	ips := object.get(s, ["spec", "externalIPs"], [])
@@ -113,15 +120,16 @@ deny contains {
 	not gateway_service(s)
 }
 
-deny contains {
-	"msg": sprintf("container %q binds hostPort %v on its node, a way in that skips the designated gateways", [x.c.name, p.hostPort]),
+finding contains {
+	"msg": sprintf("container %q binds hostPort %v on its node, a way in that skips the designated gateways: remove hostPort and expose it through the gateway", [x.c.name, p.hostPort]),
 	"resource": w.resource,
+	"evidence": [{"path": sprintf("%s.ports[%d].hostPort", [lib.container_path(w, x), k]), "value": p.hostPort}],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	not gateway_pod(w.labels)
 	some x in lib.app_containers(w)
-	some p in object.get(x.c, "ports", [])
+	some k, p in object.get(x.c, "ports", [])
 	object.get(p, "hostPort", 0) > 0
 }
 
@@ -133,19 +141,25 @@ ingress_class(i) := c if {
 	c := lib.annotations(i)["kubernetes.io/ingress.class"]
 }
 
+class_path(i) := "spec.ingressClassName" if i.spec.ingressClassName
+
+else := `metadata.annotations["kubernetes.io/ingress.class"]`
+
 istio_ingress(i) if ingress_class(i) == "istio"
 
-deny contains {
-	"msg": sprintf("Ingress with class %q is served by a controller other than the Istio gateway, a way in that skips the designated gateways", [ingress_class(i)]),
+finding contains {
+	"msg": sprintf("Ingress with class %q is served by a controller other than the Istio gateway, a way in that skips the designated gateways: set ingressClassName istio or replace it with a Gateway and VirtualService", [ingress_class(i)]),
 	"resource": lib.resource(i),
+	"evidence": [{"path": class_path(i), "value": ingress_class(i)}],
 } if {
 	some i in ingresses
 	not istio_ingress(i)
 }
 
-deny contains {
+finding contains {
 	"msg": "Ingress names no ingress class, so the cluster's default controller serves it, which is not known to be the Istio gateway: set ingressClassName istio",
 	"resource": lib.resource(i),
+	"evidence": [{"path": "spec.ingressClassName"}],
 } if {
 	some i in ingresses
 	not ingress_class(i)
@@ -171,9 +185,10 @@ internal_by(s) := {k |
 	lower(sprintf("%v", [v])) in internal_annotations[k]
 }
 
-deny contains {
-	"msg": sprintf("internal gateway load balancer (%s) sets no loadBalancerSourceRanges, so any network that reaches it can connect", [concat(", ", sort(keys))]),
+finding contains {
+	"msg": sprintf("internal gateway load balancer (%s) sets no loadBalancerSourceRanges, so any network that reaches it can connect: set them to the networks allowed to reach it", [concat(", ", sort(keys))]),
 	"resource": lib.resource(s),
+	"evidence": array.concat([{"path": sprintf("metadata.annotations[%q]", [k]), "value": lib.annotations(s)[k]} | some k in sort(keys)], [{"path": "spec.loadBalancerSourceRanges"}]),
 } if {
 	some s in services
 	svc_type(s) == "LoadBalancer"
@@ -182,3 +197,43 @@ deny contains {
 	count(keys) > 0
 	count(object.get(s, ["spec", "loadBalancerSourceRanges"], [])) == 0
 }
+
+# judged: every in-scope Service, Ingress and workload (each is judged on
+# how it exposes pods).
+judged contains lib.resource(s) if some s in services
+
+judged contains lib.resource(i) if some i in ingresses
+
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+}
+
+not_applicable contains "no Service, Ingress or workload in the input" if count(judged) == 0
+
+# ---- one finding per subject (issue 14) -------------------------------------------
+
+# deny: one finding per subject, listing every problem found on it (sorted
+# by message) with all their evidence; its severity is the highest of its
+# problems' (no severity = the rule's).
+findings_by_resource := lib.group([[f.resource, f] | some f in finding])
+
+deny contains object.union(
+	{
+		"msg": concat("; ", [f.msg | some f in fs]),
+		"resource": r,
+		"evidence": [e | some f in fs; some e in f.evidence],
+	},
+	severity_of(fs),
+) if {
+	some r, group in findings_by_resource
+	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
+}
+
+severity_of(fs) := {} if {
+	some f in fs
+	not f.severity
+} else := {"severity": "medium"} if {
+	some f in fs
+	f.severity == "medium"
+} else := {"severity": "low"}

@@ -18,6 +18,8 @@ ingress_obj(name, spec, ann) := {"apiVersion": "networking.k8s.io/v1", "kind": "
 
 ing_res(name) := {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "namespace": "app", "name": name}
 
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 gw_sel := {"istio": "ingressgateway", "app": "istio-ingressgateway"}
@@ -31,23 +33,23 @@ test_gateway_services_pass if {
 }
 
 test_app_load_balancer_fails if {
-	ing_06.deny == {{
-		"msg": "LoadBalancer Service selects {\"app\":\"db\"}, not a designated gateway ({\"istio\":\"ingressgateway\"} or {\"istio\":\"egressgateway\"}), so it exposes pods outside the gateways",
+	findings(ing_06.deny) == {{
+		"msg": "LoadBalancer Service selects {\"app\":\"db\"}, not a designated gateway ({\"istio\":\"ingressgateway\"} or {\"istio\":\"egressgateway\"}), so it exposes pods outside the gateways: make it ClusterIP and expose it through the gateway",
 		"resource": svc_res("db"),
 	}} with input as inp({"Service": [svc("db", "LoadBalancer", {"app": "db"}, {})]})
 }
 
 test_node_port_without_selector_fails if {
 	s := json.patch(svc("legacy", "NodePort", {}, {}), [{"op": "remove", "path": "/spec/selector"}])
-	ing_06.deny == {{
-		"msg": "NodePort Service has no selector: its manually managed endpoints are exposed outside the designated gateways",
+	findings(ing_06.deny) == {{
+		"msg": "NodePort Service has no selector: its manually managed endpoints are exposed outside the designated gateways: make it ClusterIP and expose it through the gateway",
 		"resource": svc_res("legacy"),
 	}} with input as inp({"Service": [s]})
 }
 
 test_external_ips_fail if {
-	ing_06.deny == {{
-		"msg": "Service sets externalIPs 203.0.113.7, which route outside traffic to pods that are not designated gateways",
+	findings(ing_06.deny) == {{
+		"msg": "Service sets externalIPs 203.0.113.7, which route outside traffic to pods that are not designated gateways: remove spec.externalIPs",
 		"resource": svc_res("web"),
 	}} with input as inp({"Service": [svc("web", "ClusterIP", {"app": "web"}, {"spec": {"externalIPs": ["203.0.113.7"]}})]})
 }
@@ -55,15 +57,15 @@ test_external_ips_fail if {
 test_host_port_fails_except_gateway if {
 	app := deploy("web", {"app": "web"}, [{"name": "app", "image": "r/a:1", "ports": [{"containerPort": 8080, "hostPort": 8080}]}])
 	gw := deploy("gw", gw_sel, [{"name": "istio-proxy", "image": "auto", "ports": [{"containerPort": 8443, "hostPort": 443}]}])
-	ing_06.deny == {{
-		"msg": "container \"app\" binds hostPort 8080 on its node, a way in that skips the designated gateways",
+	findings(ing_06.deny) == {{
+		"msg": "container \"app\" binds hostPort 8080 on its node, a way in that skips the designated gateways: remove hostPort and expose it through the gateway",
 		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"},
 	}} with input as inp({"Deployment": [app, gw]})
 }
 
 test_ingresses if {
-	ing_06.deny == {
-		{"msg": "Ingress with class \"nginx\" is served by a controller other than the Istio gateway, a way in that skips the designated gateways", "resource": ing_res("nginx")},
+	findings(ing_06.deny) == {
+		{"msg": "Ingress with class \"nginx\" is served by a controller other than the Istio gateway, a way in that skips the designated gateways: set ingressClassName istio or replace it with a Gateway and VirtualService", "resource": ing_res("nginx")},
 		{"msg": "Ingress names no ingress class, so the cluster's default controller serves it, which is not known to be the Istio gateway: set ingressClassName istio", "resource": ing_res("none")},
 	} with input as inp({"Ingress": [
 		ingress_obj("nginx", {"ingressClassName": "nginx"}, {}),
@@ -75,8 +77,8 @@ test_ingresses if {
 
 test_internal_gateway_lb_needs_source_ranges if {
 	internal := svc("istio-ingressgateway", "LoadBalancer", gw_sel, {"metadata": {"annotations": {"networking.gke.io/load-balancer-type": "Internal"}}})
-	ing_06.deny == {{
-		"msg": "internal gateway load balancer (networking.gke.io/load-balancer-type) sets no loadBalancerSourceRanges, so any network that reaches it can connect",
+	findings(ing_06.deny) == {{
+		"msg": "internal gateway load balancer (networking.gke.io/load-balancer-type) sets no loadBalancerSourceRanges, so any network that reaches it can connect: set them to the networks allowed to reach it",
 		"resource": svc_res("istio-ingressgateway"),
 	}} with input as inp({"Service": [internal]})
 	count(ing_06.deny) == 0 with input as inp({"Service": [object.union(internal, {"spec": {"loadBalancerSourceRanges": ["10.0.0.0/8"]}})]})
@@ -85,4 +87,17 @@ test_internal_gateway_lb_needs_source_ranges if {
 test_excluded_namespace_ignored if {
 	s := object.union(svc("dns", "LoadBalancer", {"k8s-app": "dns"}, {}), {"metadata": {"namespace": "kube-system"}})
 	count(ing_06.deny) == 0 with input as inp({"Service": [s]})
+}
+
+test_evidence if {
+	app := deploy("web", {"app": "web"}, [{"name": "app", "image": "r/a:1", "ports": [{"containerPort": 9090}, {"containerPort": 8080, "hostPort": 8080}]}])
+	some f in ing_06.deny with input as inp({"Deployment": [app]})
+	f.evidence == [{"path": "spec.template.spec.containers[0].ports[1].hostPort", "value": 8080}]
+	some g in ing_06.deny with input as inp({"Service": [svc("web", "NodePort", {"app": "web"}, {})]})
+	g.evidence == [{"path": "spec.type", "value": "NodePort"}, {"path": "spec.selector", "value": {"app": "web"}}]
+}
+
+test_judged if {
+	ing_06.judged == {svc_res("web")} with input as inp({"Service": [svc("web", "ClusterIP", {"app": "web"}, {})]})
+	ing_06.not_applicable == {"no Service, Ingress or workload in the input"} with input as inp({})
 }

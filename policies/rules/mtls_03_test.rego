@@ -33,6 +33,9 @@ dr(ns, name, host, spec) := {
 
 tls(mode) := {"trafficPolicy": {"tls": {"mode": mode}}}
 
+# findings: the findings without their evidence (asserted separately).
+findings(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 dr_res(ns, name) := {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "namespace": ns, "name": name}
 
 svc_res(ns, name) := {"apiVersion": "v1", "kind": "Service", "namespace": ns, "name": name}
@@ -48,14 +51,14 @@ live(drs) := {"cluster": "c1", "source": "cluster", "objects": object.union(base
 
 manifests(drs) := {"cluster": "c1", "source": "manifests", "objects": object.union(base, {"DestinationRule": drs})}
 
-disable_msg := "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS"
+disable_msg := "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL"
 
 test_disable_short_name_fails if {
-	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
+	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
 }
 
 test_disable_fqdn_from_client_namespace_fails if {
-	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("front", "to-reviews")}} with input as live([dr("front", "to-reviews", "reviews.app.svc.cluster.local", tls("DISABLE"))])
+	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "to-reviews")}} with input as live([dr("front", "to-reviews", "reviews.app.svc.cluster.local", tls("DISABLE"))])
 }
 
 test_istio_mutual_and_no_tls_pass if {
@@ -66,16 +69,16 @@ test_istio_mutual_and_no_tls_pass if {
 }
 
 test_simple_is_medium if {
-	mtls_03.deny == {{
-		"msg": "trafficPolicy.tls.mode SIMPLE toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS",
+	findings(mtls_03.deny) == {{
+		"msg": "trafficPolicy.tls.mode SIMPLE toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("app", "reviews"),
 		"severity": "medium",
 	}} with input as live([dr("app", "reviews", "reviews", tls("SIMPLE"))])
 }
 
 test_tls_without_mode_is_disable if {
-	mtls_03.deny == {{
-		"msg": "trafficPolicy.tls without mode (Istio's default DISABLE) sends plaintext to meshed Service app/reviews instead of Istio mTLS",
+	findings(mtls_03.deny) == {{
+		"msg": "trafficPolicy.tls without mode (Istio's default DISABLE) sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("app", "reviews"),
 	}} with input as live([dr("app", "reviews", "reviews", {"trafficPolicy": {"tls": {"sni": "reviews"}}})])
 }
@@ -104,17 +107,23 @@ test_port_level_and_subsets if {
 		]},
 		"subsets": [{"name": "v1", "labels": {"version": "v1"}, "trafficPolicy": {"tls": {"mode": "MUTUAL"}}}],
 	}
-	mtls_03.deny == {
+	findings(mtls_03.finding) == {
 		{
-			"msg": "trafficPolicy.portLevelSettings[port 9080].tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS",
+			"msg": "trafficPolicy.portLevelSettings[port 9080].tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 			"resource": dr_res("app", "reviews"),
 		},
 		{
-			"msg": "subsets[v1].trafficPolicy.tls.mode MUTUAL toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS",
+			"msg": "subsets[v1].trafficPolicy.tls.mode MUTUAL toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 			"resource": dr_res("app", "reviews"),
 			"severity": "medium",
 		},
 	} with input as live([dr("app", "reviews", "reviews", spec)])
+	# one finding on the DestinationRule (issue 14), at the highest severity
+	d := mtls_03.deny with input as live([dr("app", "reviews", "reviews", spec)])
+	count(d) == 1
+	some f in d
+	not f.severity
+	startswith(f.msg, "subsets[v1].trafficPolicy.tls.mode MUTUAL toward meshed Service app/reviews")
 }
 
 test_wildcard_lists_every_meshed_service if {
@@ -123,8 +132,8 @@ test_wildcard_lists_every_meshed_service if {
 		"Deployment": array.concat(base.Deployment, [deploy("app", "ratings")]),
 		"Service": array.concat(base.Service, [service("app", "ratings")]),
 	})
-	mtls_03.deny == {{
-		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Services app/ratings, app/reviews instead of Istio mTLS",
+	findings(mtls_03.deny) == {{
+		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Services app/ratings, app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("istio-system", "all"),
 	}} with input as object.union(inp, {"objects": objs})
 }
@@ -152,7 +161,7 @@ test_root_rule_shadowed_for_every_client if {
 # exportTo "." hides app's rule from other namespaces: their clients fall
 # back to the root rule.
 test_root_rule_used_where_service_rule_not_exported if {
-	mtls_03.deny == {{
+	findings(mtls_03.deny) == {{
 		"msg": disable_msg,
 		"resource": dr_res("istio-system", "all"),
 	}} with input as live([
@@ -162,7 +171,7 @@ test_root_rule_used_where_service_rule_not_exported if {
 }
 
 test_client_namespace_rule_overrides_service_namespace if {
-	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("front", "mine")}} with input as live([
+	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "mine")}} with input as live([
 		dr("app", "reviews", "reviews", tls("ISTIO_MUTUAL")),
 		dr("front", "mine", "reviews.app.svc.cluster.local", tls("DISABLE")),
 	])
@@ -171,23 +180,23 @@ test_client_namespace_rule_overrides_service_namespace if {
 test_rule_exported_only_elsewhere_applies_there if {
 	# exported to front only: not used by app's own clients, but by front's.
 	d := dr("app", "reviews", "reviews", object.union(tls("DISABLE"), {"exportTo": ["front"]}))
-	mtls_03.deny == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([d])
+	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([d])
 }
 
 mesh_cm(mesh) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": mesh}}
 
 test_auto_mtls_off_without_istio_mutual_fails if {
 	inp := manifests([])
-	mtls_03.deny == {{
-		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespaces app, front, istio-system, legacy and any other namespace, so they send plaintext",
+	findings(mtls_03.deny) == {{
+		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespaces app, front, istio-system, legacy and any other namespace, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL",
 		"resource": svc_res("app", "reviews"),
 	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
 }
 
 test_auto_mtls_off_partial_coverage if {
 	inp := live([dr("app", "reviews", "reviews", object.union(tls("ISTIO_MUTUAL"), {"exportTo": ["."]}))])
-	mtls_03.deny == {{
-		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespace front, so they send plaintext",
+	findings(mtls_03.deny) == {{
+		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespace front, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL",
 		"resource": svc_res("app", "reviews"),
 	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
 }
@@ -216,4 +225,110 @@ test_gateway_backed_service_not_meshed if {
 		"Deployment": array.concat(base.Deployment, [gw]),
 		"Service": array.concat(base.Service, [service("gw", "ingress")]),
 	}})
+}
+
+# ---- evidence, judged subjects, policies as subjects -------------------------
+
+test_disable_evidence if {
+	some f in mtls_03.deny with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
+	f.evidence == [
+		{"path": "spec.host", "value": "reviews"},
+		{"path": "spec.trafficPolicy.tls.mode", "value": "DISABLE"},
+		{"path": "spec.selector", "value": {"app": "reviews"}, "resource": svc_res("app", "reviews")},
+	]
+}
+
+test_evidence_paths_of_port_level_and_subsets if {
+	spec := {
+		"trafficPolicy": {"portLevelSettings": [{"port": {"number": 9080}, "tls": {}}]},
+		"subsets": [{"name": "v1", "trafficPolicy": {"tls": {"mode": "SIMPLE"}}}],
+	}
+	fs := mtls_03.deny with input as live([dr("app", "reviews", "reviews", spec)])
+	paths := {e.path | some f in fs; some e in f.evidence}
+	"spec.trafficPolicy.portLevelSettings[0].tls.mode" in paths
+	"spec.subsets[0].trafficPolicy.tls.mode" in paths
+
+	# the unset mode is evidence without a value
+	some f in fs
+	{"path": "spec.trafficPolicy.portLevelSettings[0].tls.mode"} in f.evidence
+}
+
+test_judged_meshed_services_on_pass if {
+	j := mtls_03.judged with input as live([dr("app", "reviews", "reviews", tls("ISTIO_MUTUAL"))])
+	j == {svc_res("app", "reviews")}
+	count(mtls_03.not_applicable) == 0 with input as live([])
+}
+
+# The Service is in an injection-enabled namespace but no workload of the
+# input backs it: the DestinationRule is judged on the namespace's enrolment.
+test_service_without_workload_in_enrolled_namespace_fails if {
+	inp := {"cluster": "c1", "source": "manifests", "objects": {
+		"Namespace": [enrolled("shop")],
+		"Service": [service("shop", "ratings")],
+		"DestinationRule": [dr("shop", "ratings", "ratings", tls("DISABLE"))],
+	}}
+	findings(mtls_03.deny) == {{
+		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service shop/ratings (no workload of the input backs it; namespace \"shop\" is enrolled: istio-injection=enabled) instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
+		"resource": dr_res("shop", "ratings"),
+	}} with input as inp
+	some f in mtls_03.deny with input as inp
+	{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"}} in f.evidence
+	mtls_03.judged == {svc_res("shop", "ratings")} with input as inp
+}
+
+# A repository of mesh policy: the namespace is enrolled, none of its
+# Services or workloads is in the input: the DestinationRule is the subject.
+test_policy_repository_disable_fails_on_rule if {
+	inp := {"cluster": "c1", "source": "manifests", "objects": {
+		"Namespace": [enrolled("shop")],
+		"DestinationRule": [
+			dr("shop", "ratings", "ratings", tls("DISABLE")),
+			dr("shop", "ok", "cart.shop.svc.cluster.local", tls("ISTIO_MUTUAL")),
+		],
+	}}
+	findings(mtls_03.deny) == {{
+		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext instead of Istio mTLS to host ratings.shop.svc.cluster.local of namespace \"shop\", which is enrolled in the mesh (istio-injection=enabled; none of its Services or workloads is in the input); remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
+		"resource": dr_res("shop", "ratings"),
+	}} with input as inp
+	mtls_03.judged == {dr_res("shop", "ratings"), dr_res("shop", "ok")} with input as inp
+}
+
+test_policy_repository_simple_is_medium if {
+	inp := {"cluster": "c1", "source": "manifests", "objects": {
+		"Namespace": [enrolled("shop")],
+		"DestinationRule": [dr("front", "to-cart", "cart.shop.svc.cluster.local", tls("MUTUAL"))],
+	}}
+	some f in mtls_03.deny with input as inp
+	f.severity == "medium"
+	f.resource == dr_res("front", "to-cart")
+}
+
+# An implied namespace (no Namespace object) counts as not enrolled: a
+# Service there without a workload is not meshed, and nothing is judged.
+test_implied_namespace_not_meshed if {
+	inp := {"cluster": "c1", "source": "manifests", "objects": {
+		"Service": [service("shop", "ratings")],
+		"DestinationRule": [dr("shop", "ratings", "ratings", tls("DISABLE"))],
+	}}
+	count(mtls_03.deny) == 0 with input as inp
+	count(mtls_03.judged) == 0 with input as inp
+	count(mtls_03.not_applicable) == 1 with input as inp
+}
+
+# ... unless params.namespace_labels states its labels.
+test_implied_namespace_labels_from_params if {
+	inp := {"cluster": "c1", "source": "manifests", "objects": {
+		"DestinationRule": [dr("shop", "ratings", "ratings", tls("DISABLE"))],
+	}}
+	params := object.union(data.meshaudit.params, {"namespace_labels": {"shop": {"istio-injection": "enabled"}}})
+	some f in mtls_03.deny with input as inp with data.meshaudit.params as params
+	contains(f.msg, "namespace \"shop\" (implied: no Namespace object in the input; labels from params.namespace_labels)")
+	{"path": "params.namespace_labels[\"shop\"][\"istio-injection\"]", "value": "enabled"} in f.evidence
+}
+
+test_auto_mtls_off_evidence if {
+	inp := object.union(manifests([]), {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+	some f in mtls_03.deny with input as inp
+	f.evidence[0] == {"path": "data.mesh: enableAutoMtls", "value": false, "resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}}
+	f.evidence[1].value == 0
 }
