@@ -50,6 +50,27 @@
 #               ports:
 #               - containerPort: 8080
 #       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: frontend
+#         namespace: shop
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         template:
+#           metadata:
+#             labels:
+#               app: frontend
+#           spec:
+#             containers:
+#             - name: frontend
+#               image: registry.example.com/shop/frontend:2.0.1
+#               ports:
+#               - containerPort: 8080
+#       ---
 #       apiVersion: networking.k8s.io/v1
 #       kind: NetworkPolicy
 #       metadata:
