@@ -11,9 +11,11 @@
 #   and, when the pod does not set it, not false on its ServiceAccount (or
 #   the ServiceAccount is `default` and not in the input: Kubernetes creates
 #   it without the field; another ServiceAccount missing from a manifest
-#   scan's input is not judged). Whether a workload calls the Kubernetes API
-#   cannot be seen from its objects, so the finding asks to disable the
-#   token unless it does. Istio's own workloads (istiod, gateways,
+#   scan's input counts as mounting it when the input holds its Namespace
+#   object, where it would live, and is not judged in an implied
+#   namespace). Whether a workload calls the Kubernetes API cannot be seen
+#   from its objects, so the finding asks to disable the token unless it
+#   does. Istio's own workloads (istiod, gateways,
 #   istio-cni-node, ztunnel) are not judged on the token, which they need;
 #   running as `default` they are reported for sharing that ServiceAccount's
 #   API token and RBAC grants (they have no sidecar identity to share). One
@@ -187,10 +189,15 @@ token(w) := ["automountServiceAccountToken: true on the pod", [pod_automount_evi
 }
 
 # A ServiceAccount absent from the input mounts the token: "default" (created
-# by Kubernetes without the field) or, in a live scan, any.
+# by Kubernetes without the field); in a live scan, any; in a manifest scan,
+# any whose namespace's Namespace object the input holds (the application's
+# files, where its ServiceAccount would live). In an implied namespace
+# another ServiceAccount may come with other files: not judged.
 absent_sa_mounts(w) if sa_name(w) == "default"
 
 absent_sa_mounts(_) if lib.live
+
+absent_sa_mounts(w) if lib.namespace_objects[w.namespace]
 
 absent_note(w) := " (Kubernetes creates it without automountServiceAccountToken)" if {
 	sa_name(w) == "default"

@@ -148,6 +148,17 @@ test_named_sa_not_in_manifest_input_not_judged_on_token if {
 	pod_08.judged == {res("web")} with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
 }
 
+# ... but with its Namespace object in the input, the ServiceAccount would
+# live there: its absence is judged (the token is mounted by default).
+test_named_sa_not_in_input_with_namespace_object_judged if {
+	nso := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+	some f in pod_08.deny with input as inp({"Namespace": [nso], "Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	f.evidence == [
+		{"path": "spec.template.spec.automountServiceAccountToken"},
+		{"path": "ServiceAccount \"shop/web\" in the input", "value": 0},
+	]
+}
+
 test_default_sa_not_in_input_mounts_token if {
 	some f in pod_08.deny with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
 	f.evidence == [
