@@ -253,10 +253,12 @@ not_applicable contains "manifest scan: pod templates are not injected yet and t
 	not lib.live
 	not cni_in_use
 	not injected_seen
+	count(judged) == 0
 }
 
 not_applicable contains "no injected pod in scope and no istio-cni-node DaemonSet in the cluster: no pod runs istio-init" if {
 	lib.live
 	not cni_in_use
 	not injected_seen
+	count(judged) == 0
 }

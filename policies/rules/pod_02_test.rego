@@ -173,3 +173,17 @@ test_cni_daemonset_by_label if {
 	ds := object.union(cni_ds("istio-system"), {"metadata": {"name": "cni", "labels": {"k8s-app": "istio-cni-node"}}})
 	count(pod_02.not_applicable) == 0 with input as manifests({"DaemonSet": [ds]})
 }
+
+# A template running istio-init without the injection annotation is judged
+# (and fails): the rule then never also says it is not applicable.
+test_istio_init_without_status_judged_not_not_applicable if {
+	d := {
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {"name": "web", "namespace": "shop"},
+		"spec": {"template": {"spec": {"initContainers": [init_c], "containers": [{"name": "app", "image": "r/app:1"}]}}},
+	}
+	count(pod_02.deny) == 1 with input as manifests({"Deployment": [d]})
+	pod_02.judged == {web_res} with input as manifests({"Deployment": [d]})
+	count(pod_02.not_applicable) == 0 with input as manifests({"Deployment": [d]})
+}
