@@ -176,3 +176,5 @@ deny contains {
 	rev != ""
 	not revision_exists(rev)
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

@@ -224,3 +224,5 @@ deny contains {
 	bare := sort([p | some p in lib.pods_of(w); not pod_has_proxy(p)])
 	count(bare) > 0
 }
+
+not_applicable contains "no workload in an application namespace of the input" if count(judged) == 0

@@ -166,3 +166,5 @@ deny contains {
 	missing := (declared - ports(include_value(w))) - allowed
 	count(missing) > 0
 }
+
+not_applicable contains "no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)" if count(judged) == 0

@@ -148,3 +148,9 @@ test_live_injected_pod_judged if {
 		"resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "app", "name": "web-1"},
 	}} with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [ns("app", {})], "Pod": [p]}}
 }
+
+test_nothing_judged_says_why if {
+	d := deploy("web", {}, {}, [8080])
+	mesh_03.not_applicable == {"no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)"} with input as inp({"Deployment": [d]})
+	count(mesh_03.not_applicable) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
+}

@@ -205,3 +205,5 @@ deny contains {
 	ps := problems(w)
 	count(ps) > 0
 }
+
+not_applicable contains "no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)" if count(judged) == 0

@@ -218,3 +218,5 @@ deny contains {
 	ps := workload_problems(w)
 	count(ps) > 0
 }
+
+not_applicable contains "no workload with a sidecar, no Sidecar and no mesh config in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)" if count(judged) == 0

@@ -124,3 +124,5 @@ deny contains {
 	lib.host_network(w)
 	[reason, ev] := why(w)
 }
+
+not_applicable contains "no workload in an application namespace of the input" if count(judged) == 0

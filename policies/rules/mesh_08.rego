@@ -278,3 +278,5 @@ deny contains {
 	not native(w)
 	missing(w)
 }
+
+not_applicable contains "no Job or CronJob with a sidecar whose lifecycle the input decides (a namespace implied by its objects is not enrolled unless params.namespace_labels says so; without the mesh config only the /quitquitquit part can be judged)" if count(judged) == 0

@@ -122,3 +122,5 @@ deny contains {
 	some miss in directions
 	not miss in have_set
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

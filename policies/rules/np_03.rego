@@ -283,3 +283,5 @@ unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock 
 	private(b.cidr)
 	not reaches_metadata(b)
 }
+
+not_applicable contains "no NetworkPolicy of an application namespace applies to Egress (or its private ipBlocks need params.cluster_cidrs)" if count(judged) == 0

@@ -288,3 +288,5 @@ monitoring_ports_text(r, extra) := "" if {
 	count(ports(r)) > 0
 	count(extra) == 0
 }
+
+not_applicable contains "no NetworkPolicy of an application namespace applies to Ingress" if count(judged) == 0

@@ -106,3 +106,5 @@ deny contains {
 	v := lib.ns_labels(n)[label]
 	not v in object.keys(rank)
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

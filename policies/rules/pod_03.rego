@@ -139,3 +139,5 @@ deny contains {
 	ps := problems(w)
 	count(ps) > 0
 }
+
+not_applicable contains "no workload in an in-scope namespace" if count(judged) == 0

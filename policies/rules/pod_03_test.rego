@@ -154,3 +154,8 @@ test_template_with_null_metadata_still_checked if {
 		"resource": res("shop"),
 	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
 }
+
+test_nothing_judged_says_why if {
+	pod_03.not_applicable == {"no workload in an in-scope namespace"} with input as inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
+	count(pod_03.not_applicable) == 0 with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+}

@@ -184,3 +184,5 @@ deny contains {
 	ps := container_problems(w)
 	count(ps) > 0
 }
+
+not_applicable contains "no Linux workload in an in-scope namespace (Istio node agents are not judged)" if count(judged) == 0

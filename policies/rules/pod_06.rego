@@ -160,3 +160,5 @@ deny contains {
 	ps := container_problems(w)
 	count(ps) > 0
 }
+
+not_applicable contains "no Linux workload in an in-scope namespace" if count(judged) == 0

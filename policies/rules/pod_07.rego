@@ -153,3 +153,5 @@ deny contains {
 	ps := array.concat(volume_problems(w), port_problems(w))
 	count(ps) > 0
 }
+
+not_applicable contains "no workload in an in-scope namespace (Istio node agents are not judged)" if count(judged) == 0

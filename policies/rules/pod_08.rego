@@ -223,3 +223,5 @@ deny contains {
 	ps := array.concat(identity_problems(w), token_problems(w))
 	count(ps) > 0
 }
+
+not_applicable contains "no workload in an in-scope namespace" if count(judged) == 0

@@ -118,3 +118,5 @@ deny contains {
 	not istio_component(w)
 	why(w.namespace)
 }
+
+not_applicable contains "no workload in an in-scope namespace other than Istio's own components" if count(judged) == 0
