@@ -110,7 +110,7 @@ sidecar_namespaces contains w.namespace if {
 }
 
 sidecar_namespaces contains n if {
-	some n, _ in lib.namespace_objects
+	some n in lib.namespaces
 	lib.app_ns(n)
 	lib.sidecar_enrolled(n)
 }

@@ -141,3 +141,12 @@ test_excluded_namespace_sidecar_ignored if {
 	objs := {"Namespace": [enabled("shop")], "Sidecar": [sidecar("istio-system", "default", scoped), sidecar("kube-system", "x", {"egress": [{"hosts": ["*/*"]}]})]}
 	count(mesh_09.deny) == 0 with input as inp("cluster", objs)
 }
+
+# An implied namespace enrolled through params.namespace_labels is judged
+# even without workloads, and the message says it is implied.
+test_implied_namespace_enrolled_by_params if {
+	svc := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {}}
+	some f in mesh_09.deny with input as inp("cluster", {"Service": [svc]})
+		with data.meshaudit.params.namespace_labels as {"shop": {"istio-injection": "enabled"}}
+	startswith(f.msg, "namespace \"shop\" (implied: no Namespace object in the input; labels from params.namespace_labels) has no Sidecar")
+}
