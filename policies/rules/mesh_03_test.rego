@@ -27,11 +27,14 @@ inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 # The talk's alb-api: includeInboundPorts "15090,6969" with container port 6969.
 test_talk_include_list_covering_ports_passes if {
-	d := deploy("alb-api", {"app": "alb-api"}, {
-		"prometheus.io/scrape": "true",
-		"prometheus.io/port": "6969",
-		"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969",
-	}, [6969])
+	d := deploy(
+		"alb-api", {"app": "alb-api"}, {
+			"prometheus.io/scrape": "true",
+			"prometheus.io/port": "6969",
+			"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969",
+		},
+		[6969],
+	)
 	count(mesh_03.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
@@ -91,10 +94,13 @@ test_include_omission_allowlisted_passes if {
 
 # istio-iptables applies the exclusion list only when the inclusion list is "*".
 test_exclude_ignored_with_explicit_include if {
-	d := deploy("web", {}, {
-		"traffic.sidecar.istio.io/includeInboundPorts": "8080",
-		"traffic.sidecar.istio.io/excludeInboundPorts": "8080",
-	}, [8080])
+	d := deploy(
+		"web", {}, {
+			"traffic.sidecar.istio.io/includeInboundPorts": "8080",
+			"traffic.sidecar.istio.io/excludeInboundPorts": "8080",
+		},
+		[8080],
+	)
 	count(mesh_03.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 

@@ -171,30 +171,40 @@ tel03_note(w) := "; this is TEL-03's Prometheus scraping pattern: if this is the
 ev(w, k) := {"path": lib.annotation_path(w, concat("", [prefix, k])), "value": w.annotations[concat("", [prefix, k])]}
 
 # problems(w): every bypass of the workload, as {text, evidence}.
-problems(w) := array.concat(array.concat(array.concat(array.concat(
-	[{"text": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]), "evidence": ev(w, "excludeOutboundIPRanges")} |
-		v := ann(w, "excludeOutboundIPRanges")
-		bypassed := {c | some c in items(v); not cidr_allowed(c)}
-		count(bypassed) > 0
-	],
-	[{"text": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]), "evidence": ev(w, "excludeOutboundPorts")} |
-		v := ann(w, "excludeOutboundPorts")
-		bypassed := items(v) - allowed_ports
-		count(bypassed) > 0
-	]),
-	[{"text": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]), "evidence": ev(w, "includeOutboundIPRanges")} |
-		v := ann(w, "includeOutboundIPRanges")
-		trim_space(v) == ""
-	]),
-	[{"text": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]), "evidence": ev(w, "includeOutboundIPRanges")} |
-		v := ann(w, "includeOutboundIPRanges")
-		not trim_space(v) in {"", "*"}
-	]),
-	[{"text": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]), "evidence": ev(w, "excludeInterfaces")} |
-		v := ann(w, "excludeInterfaces")
-		count(items(v)) > 0
-	],
-)
+problems(w) := [p |
+	some list in [
+		exclude_ranges(w), exclude_ports(w), include_ranges_empty(w),
+		include_ranges_partial(w), exclude_interfaces(w),
+	]
+	some p in list
+]
+
+exclude_ranges(w) := [{"text": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]), "evidence": ev(w, "excludeOutboundIPRanges")} |
+	v := ann(w, "excludeOutboundIPRanges")
+	bypassed := {c | some c in items(v); not cidr_allowed(c)}
+	count(bypassed) > 0
+]
+
+exclude_ports(w) := [{"text": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]), "evidence": ev(w, "excludeOutboundPorts")} |
+	v := ann(w, "excludeOutboundPorts")
+	bypassed := items(v) - allowed_ports
+	count(bypassed) > 0
+]
+
+include_ranges_empty(w) := [{"text": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]), "evidence": ev(w, "includeOutboundIPRanges")} |
+	v := ann(w, "includeOutboundIPRanges")
+	trim_space(v) == ""
+]
+
+include_ranges_partial(w) := [{"text": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]), "evidence": ev(w, "includeOutboundIPRanges")} |
+	v := ann(w, "includeOutboundIPRanges")
+	not trim_space(v) in {"", "*"}
+]
+
+exclude_interfaces(w) := [{"text": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]), "evidence": ev(w, "excludeInterfaces")} |
+	v := ann(w, "excludeInterfaces")
+	count(items(v)) > 0
+]
 
 deny contains {
 	"msg": sprintf("%s; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception", [concat("; ", [p.text | some p in ps])]),

@@ -208,10 +208,11 @@ missing(w) := "holdApplicationUntilProxyStarts and no container calls /quitquitq
 }
 
 # missing_evidence(w): the fields that lack what is missing.
-missing_evidence(w) := array.concat(array.concat(
-	[object.union({"path": lib.annotation_path(w, "sidecar.istio.io/nativeSidecar")}, {"value": v | v := w.annotations["sidecar.istio.io/nativeSidecar"]})],
-	[object.union({"path": lib.annotation_path(w, "proxy.istio.io/config")}, {"value": v | v := w.annotations["proxy.istio.io/config"]}) | hold_missing(w)],
-),
+missing_evidence(w) := array.concat(
+	array.concat(
+		[object.union({"path": lib.annotation_path(w, "sidecar.istio.io/nativeSidecar")}, {"value": v | v := w.annotations["sidecar.istio.io/nativeSidecar"]})],
+		[object.union({"path": lib.annotation_path(w, "proxy.istio.io/config")}, {"value": v | v := w.annotations["proxy.istio.io/config"]}) | hold_missing(w)],
+	),
 	[{"path": sprintf("%s.containers[*].command, args (a call to /quitquitquit)", [lib.pod_spec_path(w)])} | not quit(w)],
 )
 

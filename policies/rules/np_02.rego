@@ -170,6 +170,7 @@ expr_matches(e, l) if {
 
 expr_matches(e, l) if {
 	e.operator == "NotIn"
+
 	# (not l[e.key] in ... would be false for an absent key: the compiler
 	# hoists the ref out of the negation)
 	v := object.get(l, e.key, null)

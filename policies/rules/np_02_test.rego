@@ -99,6 +99,7 @@ test_match_expressions if {
 		np("shop", "in", {"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]}, "policyTypes": ["Ingress", "Egress"]}),
 		np("shop", "notin", {"podSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}, "policyTypes": ["Ingress", "Egress"]}),
 	]})
+
 	# Exists / DoesNotExist
 	count(np_02.deny) == 0 with input as inp({"Deployment": [web, deploy("shop", "db", {"tier": "db"})], "NetworkPolicy": [
 		np("shop", "ex", {"podSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}, "policyTypes": ["Ingress", "Egress"]}),

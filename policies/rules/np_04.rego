@@ -237,34 +237,40 @@ ingress_policies contains np if {
 
 # problems_by_np: policy resource -> {[rule index, peer index, text,
 # evidence]} (lib.group: one finding per policy, built once).
-problems_by_np := lib.group(array.concat(array.concat(array.concat(
-	[[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, np_name(np), ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
-		some [np, i, r] in ingress_rules
-		not gateway_policy(np)
-		count(from(r)) == 0
-	],
-	[[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, np_name(np), peer.ipBlock.cidr, ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
-		some [np, i, r] in ingress_rules
-		not gateway_policy(np)
-		some j, peer in from(r)
-		whole_space(peer)
-	]),
-	[[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, np_name(np)]), {"path": sprintf("spec.ingress[%d].from[%d].namespaceSelector", [i, j]), "value": peer.namespaceSelector}]] |
-		some [np, i, r] in ingress_rules
-		not gateway_policy(np)
-		count(ports(r)) == 0
-		some j, peer in from(r)
-		all_namespaces(peer)
-	]),
-	[[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, np_name(np), n, what]), object.union({"path": sprintf("spec.ingress[%d].ports", [i])}, {"value": ports(r) | count(ports(r)) > 0})]] |
-		some [np, i, r] in ingress_rules
-		some j, peer in from(r)
-		n := monitoring_peer(peer)
-		extra := [p | some p0 in ports(r); p := obj_or_empty(p0); not metrics_port(p)]
-		what := monitoring_ports_text(r, extra)
-		what != ""
-	],
-))
+problems_by_np := lib.group([pair |
+	some list in [no_from, whole_space_peers, all_namespace_peers, monitoring_peers]
+	some pair in list
+])
+
+no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, np_name(np), ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
+	some [np, i, r] in ingress_rules
+	not gateway_policy(np)
+	count(from(r)) == 0
+]
+
+whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, np_name(np), peer.ipBlock.cidr, ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
+	some [np, i, r] in ingress_rules
+	not gateway_policy(np)
+	some j, peer in from(r)
+	whole_space(peer)
+]
+
+all_namespace_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, np_name(np)]), {"path": sprintf("spec.ingress[%d].from[%d].namespaceSelector", [i, j]), "value": peer.namespaceSelector}]] |
+	some [np, i, r] in ingress_rules
+	not gateway_policy(np)
+	count(ports(r)) == 0
+	some j, peer in from(r)
+	all_namespaces(peer)
+]
+
+monitoring_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, np_name(np), n, what]), object.union({"path": sprintf("spec.ingress[%d].ports", [i])}, {"value": ports(r) | count(ports(r)) > 0})]] |
+	some [np, i, r] in ingress_rules
+	some j, peer in from(r)
+	n := monitoring_peer(peer)
+	extra := [p | some p0 in ports(r); p := obj_or_empty(p0); not metrics_port(p)]
+	what := monitoring_ports_text(r, extra)
+	what != ""
+]
 
 deny contains {
 	"msg": sprintf("%s; name the sources (podSelector and namespaceSelector with labels) and ports", [concat("; ", [p[2] | some p in ps])]),

@@ -80,6 +80,7 @@ test_whole_address_space_fails if {
 test_gateway_policy_exempt if {
 	gw := np("shop", "gw", {"podSelector": {"matchLabels": {"istio": "ingressgateway", "app": "gw"}}, "ingress": [{}, {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}, {"from": [{"namespaceSelector": {}}]}]})
 	count(np_04.deny) == 0 with input as inp({"NetworkPolicy": [gw]})
+
 	# the exemption follows the parameter
 	# the exemption follows the parameter: one finding listing the 3 rules
 	np_04.deny == {{

@@ -122,7 +122,9 @@ caps(c) := x if {
 	is_object(x)
 } else := {}
 
-list(x, k) := [sprintf("%v", [v]) | some v in x[k]] if is_array(x[k]) else := []
+list(x, k) := [sprintf("%v", [v]) | some v in x[k]] if is_array(x[k])
+
+else := []
 
 fmt_list(l) := "none" if count(l) == 0
 
