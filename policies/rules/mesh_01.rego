@@ -9,7 +9,11 @@
 #   authorized by the mesh. Conflicting labels are reported too: Istio's
 #   injector webhooks give `istio-injection` precedence over `istio.io/rev`.
 #   A namespace seen only through the objects in it (no Namespace object in
-#   the input) cannot show its labels and is reported once.
+#   the input) is implied (docs/verdicts.md): its labels are those
+#   `namespace_labels` states, else none, so it counts as not enrolled and
+#   the message says it was implied. A namespace the input neither holds nor
+#   implies is never judged. Every finding carries the labels that decided it
+#   (or the lookup that found no Namespace object) as evidence.
 # custom:
 #   id: MESH-01
 #   severity: high
@@ -44,10 +48,20 @@ package meshaudit.rules.mesh_01
 import data.meshaudit.lib
 import rego.v1
 
-judged contains n if {
+# namespaces: every application namespace the input holds or implies
+# (lib.namespaces: a namespace no object shows is never a subject).
+namespaces contains n if {
 	some n in lib.namespaces
 	lib.app_ns(n)
 }
+
+judged contains lib.namespace_resource(n) if some n in namespaces
+
+# evidence(n, keys): the labels that decided, deduplicated (an implied
+# namespace without a params entry has one lookup for all of them).
+evidence(n, keys) := [e | some e in {lib.ns_label_evidence(n, k) | some k in keys}]
+
+enrol_keys := ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"]
 
 has_label(l, k) if k in object.keys(l)
 
@@ -83,8 +97,9 @@ revision_exists(r) if {
 deny contains {
 	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, enrol_keys),
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	not has_rev(l)
@@ -95,8 +110,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "disabled"
 	not has_rev(l)
@@ -107,8 +123,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, lib.ns_note(n), v]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	not v in {"enabled", "disabled"}
@@ -122,8 +139,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, lib.ns_note(n), rev, rev]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "enabled"
 	has_rev(l)
@@ -133,8 +151,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, lib.ns_note(n), v, rev, rev]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	v != "enabled"
@@ -147,12 +166,15 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
 	"resource": lib.namespace_resource(n),
+	"evidence": evidence(n, ["istio.io/rev"]),
 } if {
 	count(istiods) > 0
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	rev := l["istio.io/rev"]
 	rev != ""
 	not revision_exists(rev)
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

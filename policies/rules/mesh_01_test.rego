@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_01_test
 import data.meshaudit.rules.mesh_01
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 nsres(n) := {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": n}
@@ -29,7 +32,7 @@ test_revision_without_istiod_in_input_passes if {
 }
 
 test_missing_label_fails if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"team": "a"})]})
@@ -41,28 +44,28 @@ test_ambient_none_fails if {
 }
 
 test_disabled_fails if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled"})]})
 }
 
 test_other_value_fails if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "true"})]})
 }
 
 test_conflict_enabled_and_rev_fails if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled", "istio.io/rev": "canary"})]})
 }
 
 test_conflict_disabled_and_rev_fails_once if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled", "istio.io/rev": "canary"})]})
@@ -71,7 +74,7 @@ test_conflict_disabled_and_rev_fails_once if {
 istiod(rev) := deploy("istio-system", sprintf("istiod-%s", [rev]), {"app": "istiod", "istio.io/rev": rev})
 
 test_revision_without_istiod_fails if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23",
 		"resource": nsres("app"),
 	}} with input as inp({
@@ -123,7 +126,7 @@ test_revision_tag_to_missing_revision_fails if {
 }
 
 test_implied_namespace_reported_once if {
-	mesh_01.deny == {{
+	strip(mesh_01.deny) == {{
 		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
 		"resource": nsres("shop"),
 	}} with input as inp({"Deployment": [deploy("shop", "a", {}), deploy("shop", "b", {})]})
@@ -152,4 +155,33 @@ test_live_same_logic if {
 	count(d) == 1
 	some f in d
 	f.resource.name == "app"
+}
+
+test_evidence_and_judged if {
+	i := inp({"Namespace": [ns("shop", {"istio-injection": "enabled", "istio.io/rev": "canary"}), ns("ok", {"istio-injection": "enabled"})]})
+	mesh_01.deny == {{
+		"msg": "namespace \"shop\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"resource": nsres("shop"),
+		"evidence": [
+			{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"},
+			{"path": "metadata.labels[\"istio.io/rev\"]", "value": "canary"},
+		],
+	}} with input as i
+	mesh_01.judged == {nsres("shop"), nsres("ok")} with input as i
+}
+
+test_implied_namespace_evidence_is_the_lookup if {
+	some f in mesh_01.deny with input as inp({"Deployment": [deploy("shop", "web", {})]})
+	f.evidence == [{"path": "Namespace \"shop\" in the input (implied by its objects; no params.namespace_labels entry)", "value": 0}]
+}
+
+# Only cluster-scoped and root-namespace objects: no application namespace
+# is held or implied, so nothing is judged (never `default`).
+test_no_namespace_from_cluster_scoped_or_root_objects if {
+	i := inp({
+		"MutatingWebhookConfiguration": [{"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration", "metadata": {"name": "istio-sidecar-injector"}}],
+		"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"})],
+	})
+	count(mesh_01.deny) == 0 with input as i
+	count(mesh_01.judged) == 0 with input as i
 }

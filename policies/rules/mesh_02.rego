@@ -9,7 +9,11 @@
 #   what they run: an `istio-proxy` container and the
 #   `sidecar.istio.io/status` annotation; pods of a workload that should be
 #   injected but run without a proxy (created before enrolment, or injection
-#   failed) are reported on the workload.
+#   failed) are reported on the workload. A namespace implied by its objects
+#   (no Namespace object in the input) is not enrolled unless
+#   `namespace_labels` says so (docs/verdicts.md); its workloads are judged
+#   and the message says the namespace was implied. Every finding names the
+#   fix and carries the label, annotation or containers that decided it.
 # custom:
 #   id: MESH-02
 #   severity: high
@@ -141,42 +145,59 @@ pod_has_proxy(p) if {
 
 # ---- findings -------------------------------------------------------------------
 
-judged contains w if {
+subjects contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
 }
+
+# judged: every workload of an application namespace (an implied namespace
+# counts as not enrolled unless params.namespace_labels says otherwise).
+judged contains w.resource if some w in subjects
 
 overrides(w) := sprintf(", overriding annotation %q", [w.annotations["sidecar.istio.io/inject"]]) if {
 	inject_source(w) == "label"
 	w.annotations["sidecar.istio.io/inject"] != w.labels["sidecar.istio.io/inject"]
 } else := ""
 
+inject_path(w) := lib.label_path(w, "sidecar.istio.io/inject") if {
+	inject_source(w) == "label"
+} else := lib.annotation_path(w, "sidecar.istio.io/inject")
+
+ns_evidence(n) := [e | some e in {lib.ns_label_evidence_of(n, k) | some k in ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"]}]
+
+container_names(spec) := [c.name | some kind in ["initContainers", "containers"]; some c in object.get(spec, kind, [])]
+
 deny contains {
-	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh", [inject_source(w), inject_raw(w), overrides(w)]),
+	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh; remove it (or record an approved exception)", [inject_source(w), inject_raw(w), overrides(w)]),
 	"resource": w.resource,
+	"evidence": [{"path": inject_path(w), "value": inject_raw(w)}],
 } if {
-	some w in judged
+	some w in subjects
 	lib.opted_out(w)
 	not ambient_captured(w)
 }
 
 deny contains {
-	"msg": sprintf("namespace %q is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar", [w.namespace]),
+	"msg": sprintf("namespace %q%s is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)", [w.namespace, lib.ns_note(w.namespace)]),
 	"resource": w.resource,
+	"evidence": ns_evidence(w.namespace),
 } if {
-	some w in judged
+	some w in subjects
 	not lib.opted_out(w)
-	lib.namespace_objects[w.namespace]
 	not covered(w)
 }
 
 # Live: a Pod the injector should have handled, judged by what it runs.
 deny contains {
-	"msg": sprintf("pod has no %s although it should be injected, so it runs without a sidecar", [concat(" and no ", missing)]),
+	"msg": sprintf("pod has no %s although it should be injected, so it runs without a sidecar; delete it so that its controller recreates it with one", [concat(" and no ", missing)]),
 	"resource": w.resource,
+	"evidence": [
+		{"path": "spec.containers", "value": container_names(w.spec)},
+		object.union({"path": lib.annotation_path(w, "sidecar.istio.io/status")}, {"value": v | v := w.annotations["sidecar.istio.io/status"]}),
+	],
 } if {
 	lib.live
-	some w in judged
+	some w in subjects
 	w.kind == "Pod"
 	sidecar_expected(w)
 	missing := [m |
@@ -192,13 +213,16 @@ has_part(w, "sidecar.istio.io/status annotation") if lib.injected(w)
 
 # Live: pods of a workload that should be injected but run without a proxy.
 deny contains {
-	"msg": sprintf("pods %s run without an istio-proxy container although the workload should be injected (created before enrolment, or injection failed)", [concat(", ", bare)]),
+	"msg": sprintf("pods %s run without an istio-proxy container although the workload should be injected (created before enrolment, or injection failed); restart the workload (kubectl rollout restart)", [concat(", ", [lib.name(p) | some p in bare])]),
 	"resource": w.resource,
+	"evidence": [{"path": "spec.containers", "value": container_names(p.spec), "resource": lib.resource(p)} | some p in bare],
 } if {
 	lib.live
-	some w in judged
+	some w in subjects
 	w.kind != "Pod"
 	sidecar_expected(w)
-	bare := sort([lib.name(p) | some p in lib.pods_of(w); not pod_has_proxy(p)])
+	bare := sort([p | some p in lib.pods_of(w); not pod_has_proxy(p)])
 	count(bare) > 0
 }
+
+not_applicable contains "no workload in an application namespace of the input" if count(judged) == 0

@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_02_test
 import data.meshaudit.rules.mesh_02
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 deploy(namespace, name, labels, annotations) := {
@@ -30,15 +33,15 @@ test_enrolled_passes if {
 }
 
 test_label_opt_out_fails if {
-	mesh_02.deny == {{
-		"msg": "sidecar.istio.io/inject label \"false\" opts the workload out of sidecar injection, so it runs outside the mesh",
+	strip(mesh_02.deny) == {{
+		"msg": "sidecar.istio.io/inject label \"false\" opts the workload out of sidecar injection, so it runs outside the mesh; remove it (or record an approved exception)",
 		"resource": dres("app", "web"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [deploy("app", "web", {"sidecar.istio.io/inject": "false"}, {})]})
 }
 
 test_annotation_opt_out_fails if {
-	mesh_02.deny == {{
-		"msg": "sidecar.istio.io/inject annotation \"false\" opts the workload out of sidecar injection, so it runs outside the mesh",
+	strip(mesh_02.deny) == {{
+		"msg": "sidecar.istio.io/inject annotation \"false\" opts the workload out of sidecar injection, so it runs outside the mesh; remove it (or record an approved exception)",
 		"resource": dres("app", "web"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [deploy("app", "web", {}, {"sidecar.istio.io/inject": "false"})]})
 }
@@ -48,8 +51,8 @@ test_label_wins_over_annotation_true if {
 }
 
 test_label_false_wins_over_annotation if {
-	mesh_02.deny == {{
-		"msg": "sidecar.istio.io/inject label \"false\" opts the workload out of sidecar injection, overriding annotation \"true\", so it runs outside the mesh",
+	strip(mesh_02.deny) == {{
+		"msg": "sidecar.istio.io/inject label \"false\" opts the workload out of sidecar injection, overriding annotation \"true\", so it runs outside the mesh; remove it (or record an approved exception)",
 		"resource": dres("app", "web"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [deploy("app", "web", {"sidecar.istio.io/inject": "false"}, {"sidecar.istio.io/inject": "true"})]})
 }
@@ -57,7 +60,7 @@ test_label_false_wins_over_annotation if {
 # Istio's injector treats any value but y/yes/true/on as "do not inject".
 test_other_false_values_opt_out if {
 	some f in mesh_02.deny with input as inp({"Namespace": [enabled], "Deployment": [deploy("app", "web", {}, {"sidecar.istio.io/inject": "no"})]})
-	f.msg == "sidecar.istio.io/inject annotation \"no\" opts the workload out of sidecar injection, so it runs outside the mesh"
+	f.msg == "sidecar.istio.io/inject annotation \"no\" opts the workload out of sidecar injection, so it runs outside the mesh; remove it (or record an approved exception)"
 }
 
 test_opt_out_in_implied_namespace_reported if {
@@ -65,13 +68,44 @@ test_opt_out_in_implied_namespace_reported if {
 	count(d) == 1
 }
 
-test_implied_namespace_not_duplicated if {
+# An implied namespace (no Namespace object) is not enrolled
+# (docs/verdicts.md): its workloads are judged and fail, saying so.
+test_implied_namespace_not_enrolled if {
+	mesh_02.deny == {{
+		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
+		"resource": dres("shop", "web"),
+		"evidence": [{"path": "Namespace \"shop\" in the input (implied by its objects; no params.namespace_labels entry)", "value": 0}],
+	}} with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
+	mesh_02.judged == {dres("shop", "web")} with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
+}
+
+test_implied_namespace_enrolled_by_params if {
 	count(mesh_02.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
+		with data.meshaudit.params.namespace_labels as {"shop": {"istio-injection": "enabled"}}
+}
+
+# A pod-level opt-in in an implied namespace is meshed.
+test_implied_namespace_pod_opt_in if {
+	count(mesh_02.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {"sidecar.istio.io/inject": "true"}, {})]})
+}
+
+test_opt_out_evidence if {
+	some f in mesh_02.deny with input as inp({"Namespace": [enabled], "Deployment": [deploy("app", "web", {}, {"sidecar.istio.io/inject": "false"})]})
+	f.evidence == [{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]", "value": "false"}]
+}
+
+test_unenrolled_namespace_evidence if {
+	some f in mesh_02.deny with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled"})], "Deployment": [deploy("app", "web", {}, {})]})
+	f.evidence == [
+		{"path": "metadata.labels[\"istio-injection\"]", "value": "disabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+		{"path": "metadata.labels[\"istio.io/dataplane-mode\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+		{"path": "metadata.labels[\"istio.io/rev\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+	]
 }
 
 test_unenrolled_namespace_fails if {
-	mesh_02.deny == {{
-		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar",
+	strip(mesh_02.deny) == {{
+		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
 		"resource": dres("app", "web"),
 	}} with input as inp({"Namespace": [ns("app", {})], "Deployment": [deploy("app", "web", {}, {})]})
 }
@@ -156,8 +190,8 @@ test_live_injected_pods_pass if {
 }
 
 test_live_uninjected_pods_reported_on_owner if {
-	mesh_02.deny == {{
-		"msg": "pods web-5d8-a, web-5d8-b run without an istio-proxy container although the workload should be injected (created before enrolment, or injection failed)",
+	strip(mesh_02.deny) == {{
+		"msg": "pods web-5d8-a, web-5d8-b run without an istio-proxy container although the workload should be injected (created before enrolment, or injection failed); restart the workload (kubectl rollout restart)",
 		"resource": dres("app", "web"),
 	}} with input as live({
 		"Namespace": [enabled],
@@ -168,8 +202,8 @@ test_live_uninjected_pods_reported_on_owner if {
 }
 
 test_live_bare_pod_without_proxy_fails if {
-	mesh_02.deny == {{
-		"msg": "pod has no istio-proxy container and no sidecar.istio.io/status annotation although it should be injected, so it runs without a sidecar",
+	strip(mesh_02.deny) == {{
+		"msg": "pod has no istio-proxy container and no sidecar.istio.io/status annotation although it should be injected, so it runs without a sidecar; delete it so that its controller recreates it with one",
 		"resource": res("Pod", "v1", "app", "debug"),
 	}} with input as live({"Namespace": [enabled], "Pod": [pod("debug", false, "")]})
 }
@@ -179,8 +213,8 @@ test_live_bare_pod_injected_passes if {
 }
 
 test_live_bare_pod_unenrolled_namespace_reported_once if {
-	mesh_02.deny == {{
-		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar",
+	strip(mesh_02.deny) == {{
+		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
 		"resource": res("Pod", "v1", "app", "debug"),
 	}} with input as live({"Namespace": [ns("app", {})], "Pod": [pod("debug", false, "")]})
 }

@@ -10,7 +10,11 @@
 #   is `*` (the default); with an explicit list every declared container
 #   port left out of it bypasses the sidecar, and an empty list disables
 #   inbound capture. Istio's own proxy ports (15008, 15020, 15021, 15090 and
-#   the status port) and the allowlisted ports are not reported.
+#   the status port) and the allowlisted ports are not reported. Judged:
+#   workloads with (or about to get) a sidecar; a namespace implied by its
+#   objects is not enrolled unless `namespace_labels` says so
+#   (docs/verdicts.md). Findings carry the annotation as evidence and name
+#   the fix.
 # custom:
 #   id: MESH-03
 #   severity: critical
@@ -104,18 +108,15 @@ include_key := "traffic.sidecar.istio.io/includeInboundPorts"
 
 # ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
 
-judged contains w if {
+# subjects: workloads with (or about to get) a sidecar. An implied namespace
+# is not enrolled unless params.namespace_labels says so (docs/verdicts.md).
+subjects contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
-	applies(w)
+	lib.sidecar(w)
 }
 
-applies(w) if lib.sidecar(w)
-
-applies(w) if {
-	not lib.namespace_objects[w.namespace]
-	not lib.opted_out(w)
-}
+judged contains w.resource if some w in subjects
 
 # ---- port lists -----------------------------------------------------------------
 
@@ -144,22 +145,26 @@ include_value(w) := v if {
 # ---- findings ---------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("%s %q lets inbound traffic to port(s) %s bypass the sidecar (no mTLS, no authorization)", [exclude_key, w.annotations[exclude_key], fmt_ports(bypassed)]),
+	"msg": sprintf("%s %q lets inbound traffic to port(s) %s bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception", [exclude_key, w.annotations[exclude_key], fmt_ports(bypassed)]),
 	"resource": w.resource,
+	"evidence": [{"path": lib.annotation_path(w, exclude_key), "value": w.annotations[exclude_key]}],
 } if {
-	some w in judged
+	some w in subjects
 	include_value(w) == "*"
 	bypassed := (ports(w.annotations[exclude_key]) - allowed) - istio_ports(w)
 	count(bypassed) > 0
 }
 
 deny contains {
-	"msg": sprintf("%s %q leaves container port(s) %s out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization)", [include_key, w.annotations[include_key], fmt_ports(missing)]),
+	"msg": sprintf("%s %q leaves container port(s) %s out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization); add them to the list or remove the annotation (default \"*\")", [include_key, w.annotations[include_key], fmt_ports(missing)]),
 	"resource": w.resource,
+	"evidence": [{"path": lib.annotation_path(w, include_key), "value": w.annotations[include_key]}],
 } if {
-	some w in judged
+	some w in subjects
 	include_value(w) != "*"
 	declared := {sprintf("%v", [p]) | some p in lib.container_ports(w)}
 	missing := (declared - ports(include_value(w))) - allowed
 	count(missing) > 0
 }
+
+not_applicable contains "no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)" if count(judged) == 0

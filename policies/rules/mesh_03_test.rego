@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.mesh_03
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 enabled := ns("app", {"istio-injection": "enabled"})
@@ -24,11 +27,14 @@ inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 # The talk's alb-api: includeInboundPorts "15090,6969" with container port 6969.
 test_talk_include_list_covering_ports_passes if {
-	d := deploy("alb-api", {"app": "alb-api"}, {
-		"prometheus.io/scrape": "true",
-		"prometheus.io/port": "6969",
-		"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969",
-	}, [6969])
+	d := deploy(
+		"alb-api", {"app": "alb-api"}, {
+			"prometheus.io/scrape": "true",
+			"prometheus.io/port": "6969",
+			"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969",
+		},
+		[6969],
+	)
 	count(mesh_03.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
@@ -39,16 +45,16 @@ test_talk_spaces_in_list_pass if {
 
 test_include_list_omitting_ports_fails if {
 	d := deploy("alb-api", {}, {"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969"}, [8443, 6969, 443])
-	mesh_03.deny == {{
-		"msg": "traffic.sidecar.istio.io/includeInboundPorts \"15090,6969\" leaves container port(s) 443, 8443 out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization)",
+	strip(mesh_03.deny) == {{
+		"msg": "traffic.sidecar.istio.io/includeInboundPorts \"15090,6969\" leaves container port(s) 443, 8443 out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization); add them to the list or remove the annotation (default \"*\")",
 		"resource": dres("alb-api"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
 test_empty_include_disables_capture if {
 	d := deploy("prometheus", {}, {"traffic.sidecar.istio.io/includeInboundPorts": ""}, [9090])
-	mesh_03.deny == {{
-		"msg": "traffic.sidecar.istio.io/includeInboundPorts \"\" leaves container port(s) 9090 out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization)",
+	strip(mesh_03.deny) == {{
+		"msg": "traffic.sidecar.istio.io/includeInboundPorts \"\" leaves container port(s) 9090 out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization); add them to the list or remove the annotation (default \"*\")",
 		"resource": dres("prometheus"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
@@ -60,8 +66,8 @@ test_wildcard_include_passes if {
 
 test_exclude_fails if {
 	d := deploy("db-proxy", {}, {"traffic.sidecar.istio.io/excludeInboundPorts": "5432,15020,9000"}, [5432])
-	mesh_03.deny == {{
-		"msg": "traffic.sidecar.istio.io/excludeInboundPorts \"5432,15020,9000\" lets inbound traffic to port(s) 5432, 9000 bypass the sidecar (no mTLS, no authorization)",
+	strip(mesh_03.deny) == {{
+		"msg": "traffic.sidecar.istio.io/excludeInboundPorts \"5432,15020,9000\" lets inbound traffic to port(s) 5432, 9000 bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception",
 		"resource": dres("db-proxy"),
 	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
@@ -88,10 +94,13 @@ test_include_omission_allowlisted_passes if {
 
 # istio-iptables applies the exclusion list only when the inclusion list is "*".
 test_exclude_ignored_with_explicit_include if {
-	d := deploy("web", {}, {
-		"traffic.sidecar.istio.io/includeInboundPorts": "8080",
-		"traffic.sidecar.istio.io/excludeInboundPorts": "8080",
-	}, [8080])
+	d := deploy(
+		"web", {}, {
+			"traffic.sidecar.istio.io/includeInboundPorts": "8080",
+			"traffic.sidecar.istio.io/excludeInboundPorts": "8080",
+		},
+		[8080],
+	)
 	count(mesh_03.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
@@ -110,10 +119,23 @@ test_label_opt_in_unlabelled_namespace_judged if {
 	count(mesh_03.deny) == 1 with input as inp({"Namespace": [ns("app", {})], "Deployment": [d]})
 }
 
-# No Namespace object: enrolment unknown, the annotation is still judged.
-test_implied_namespace_judged if {
+# No Namespace object: the implied namespace is not enrolled
+# (docs/verdicts.md), so the workload has no sidecar to bypass: not judged.
+test_implied_namespace_not_enrolled_not_judged if {
 	d := deploy("web", {}, {"traffic.sidecar.istio.io/excludeInboundPorts": "8080"}, [8080])
-	count(mesh_03.deny) == 1 with input as inp({"Deployment": [d]})
+	count(mesh_03.deny) == 0 with input as inp({"Deployment": [d]})
+	count(mesh_03.judged) == 0 with input as inp({"Deployment": [d]})
+}
+
+# ... unless params.namespace_labels enrols it.
+test_implied_namespace_enrolled_by_params_judged if {
+	d := deploy("web", {}, {"traffic.sidecar.istio.io/excludeInboundPorts": "8080"}, [8080])
+	mesh_03.deny == {{
+		"msg": "traffic.sidecar.istio.io/excludeInboundPorts \"8080\" lets inbound traffic to port(s) 8080 bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception",
+		"resource": dres("web"),
+		"evidence": [{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/excludeInboundPorts\"]", "value": "8080"}],
+	}} with input as inp({"Deployment": [d]}) with data.meshaudit.params.namespace_labels as {"app": {"istio-injection": "enabled"}}
+	mesh_03.judged == {dres("web")} with input as inp({"Deployment": [d]}) with data.meshaudit.params.namespace_labels as {"app": {"istio-injection": "enabled"}}
 }
 
 test_live_injected_pod_judged if {
@@ -127,8 +149,14 @@ test_live_injected_pod_judged if {
 		}},
 		"spec": {"containers": [{"name": "app", "ports": [{"containerPort": 8080}]}, {"name": "istio-proxy", "ports": [{"containerPort": 15090}]}]},
 	}
-	mesh_03.deny == {{
-		"msg": "traffic.sidecar.istio.io/excludeInboundPorts \"8080,15020\" lets inbound traffic to port(s) 8080 bypass the sidecar (no mTLS, no authorization)",
+	strip(mesh_03.deny) == {{
+		"msg": "traffic.sidecar.istio.io/excludeInboundPorts \"8080,15020\" lets inbound traffic to port(s) 8080 bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception",
 		"resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "app", "name": "web-1"},
 	}} with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [ns("app", {})], "Pod": [p]}}
+}
+
+test_nothing_judged_says_why if {
+	d := deploy("web", {}, {}, [8080])
+	mesh_03.not_applicable == {"no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)"} with input as inp({"Deployment": [d]})
+	count(mesh_03.not_applicable) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }

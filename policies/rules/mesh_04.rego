@@ -11,6 +11,10 @@
 #   (`allowed_outbound_bypass_cidrs`, `allowed_outbound_bypass_ports`).
 #   `includeOutboundPorts` and `kubevirtInterfaces` are not reported: in
 #   istio-iptables both add redirection to the proxy, they bypass nothing.
+#   Judged: workloads with (or about to get) a sidecar; a namespace implied
+#   by its objects is not enrolled unless `namespace_labels` says so
+#   (docs/verdicts.md). One finding per workload lists every bypass with its
+#   annotation as evidence and names the fix.
 # custom:
 #   id: MESH-04
 #   severity: high
@@ -113,18 +117,15 @@ prefix := "traffic.sidecar.istio.io/"
 
 # ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
 
-judged contains w if {
+# subjects: workloads with (or about to get) a sidecar. An implied namespace
+# is not enrolled unless params.namespace_labels says so (docs/verdicts.md).
+subjects contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
-	applies(w)
+	lib.sidecar(w)
 }
 
-applies(w) if lib.sidecar(w)
-
-applies(w) if {
-	not lib.namespace_objects[w.namespace]
-	not lib.opted_out(w)
-}
+judged contains w.resource if some w in subjects
 
 # ---- helpers ------------------------------------------------------------------
 
@@ -167,49 +168,52 @@ tel03_note(w) := "; this is TEL-03's Prometheus scraping pattern: if this is the
 
 # ---- findings ---------------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]),
-	"resource": w.resource,
-} if {
-	some w in judged
+ev(w, k) := {"path": lib.annotation_path(w, concat("", [prefix, k])), "value": w.annotations[concat("", [prefix, k])]}
+
+# problems(w): every bypass of the workload, as {text, evidence}.
+problems(w) := [p |
+	some list in [
+		exclude_ranges(w), exclude_ports(w), include_ranges_empty(w),
+		include_ranges_partial(w), exclude_interfaces(w),
+	]
+	some p in list
+]
+
+exclude_ranges(w) := [{"text": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]), "evidence": ev(w, "excludeOutboundIPRanges")} |
 	v := ann(w, "excludeOutboundIPRanges")
 	bypassed := {c | some c in items(v); not cidr_allowed(c)}
 	count(bypassed) > 0
-}
+]
 
-deny contains {
-	"msg": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]),
-	"resource": w.resource,
-} if {
-	some w in judged
+exclude_ports(w) := [{"text": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]), "evidence": ev(w, "excludeOutboundPorts")} |
 	v := ann(w, "excludeOutboundPorts")
 	bypassed := items(v) - allowed_ports
 	count(bypassed) > 0
-}
+]
 
-deny contains {
-	"msg": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]),
-	"resource": w.resource,
-} if {
-	some w in judged
+include_ranges_empty(w) := [{"text": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]), "evidence": ev(w, "includeOutboundIPRanges")} |
 	v := ann(w, "includeOutboundIPRanges")
 	trim_space(v) == ""
-}
+]
 
-deny contains {
-	"msg": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]),
-	"resource": w.resource,
-} if {
-	some w in judged
+include_ranges_partial(w) := [{"text": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]), "evidence": ev(w, "includeOutboundIPRanges")} |
 	v := ann(w, "includeOutboundIPRanges")
 	not trim_space(v) in {"", "*"}
-}
+]
 
-deny contains {
-	"msg": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]),
-	"resource": w.resource,
-} if {
-	some w in judged
+exclude_interfaces(w) := [{"text": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]), "evidence": ev(w, "excludeInterfaces")} |
 	v := ann(w, "excludeInterfaces")
 	count(items(v)) > 0
+]
+
+deny contains {
+	"msg": sprintf("%s; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception", [concat("; ", [p.text | some p in ps])]),
+	"resource": w.resource,
+	"evidence": [p.evidence | some p in ps],
+} if {
+	some w in subjects
+	ps := problems(w)
+	count(ps) > 0
 }
+
+not_applicable contains "no workload with a sidecar in the input (a namespace implied by its objects is not enrolled unless params.namespace_labels says so)" if count(judged) == 0

@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.mesh_04
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 enabled := ns("app", {"istio-injection": "enabled"})
@@ -22,7 +25,7 @@ dres(name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app"
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-deny_for(d) := x if {
+deny_for(d) := strip(x) if {
 	x := mesh_04.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
@@ -34,7 +37,7 @@ test_no_annotations_pass if {
 test_db_bypass_cidr_fails if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.20.0.0/16, 10.30.1.5/32"})
 	deny_for(d) == {{
-		"msg": "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16, 10.30.1.5/32\" sends traffic to 10.20.0.0/16, 10.30.1.5/32 around the sidecar (no mTLS, no egress policy)",
+		"msg": "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16, 10.30.1.5/32\" sends traffic to 10.20.0.0/16, 10.30.1.5/32 around the sidecar (no mTLS, no egress policy); remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("orders"),
 	}}
 }
@@ -51,7 +54,7 @@ test_cidr_partly_allowlisted_names_the_rest if {
 	p := object.union(lib.params, {"allowed_outbound_bypass_cidrs": ["10.0.0.0/8"]})
 	some f in mesh_04.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
 		with data.meshaudit.params as p
-	f.msg == "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16,192.168.0.0/24\" sends traffic to 192.168.0.0/24 around the sidecar (no mTLS, no egress policy)"
+	f.msg == "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16,192.168.0.0/24\" sends traffic to 192.168.0.0/24 around the sidecar (no mTLS, no egress policy); remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception"
 }
 
 test_invalid_cidr_reported_not_error if {
@@ -65,7 +68,7 @@ test_invalid_cidr_reported_not_error if {
 test_exclude_ports_fails if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundPorts": "5432,3306"})
 	deny_for(d) == {{
-		"msg": "traffic.sidecar.istio.io/excludeOutboundPorts \"5432,3306\" sends outbound traffic on port(s) 3306, 5432 around the sidecar (no mTLS, no egress policy)",
+		"msg": "traffic.sidecar.istio.io/excludeOutboundPorts \"5432,3306\" sends outbound traffic on port(s) 3306, 5432 around the sidecar (no mTLS, no egress policy); remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("orders"),
 	}}
 }
@@ -80,7 +83,7 @@ test_exclude_ports_allowlisted_passes if {
 test_include_ranges_restricted_fails if {
 	d := deploy("web", {}, {"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.96.0.0/12"})
 	deny_for(d) == {{
-		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"10.96.0.0/12\" captures only these ranges, so outbound traffic to any other address bypasses the sidecar",
+		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"10.96.0.0/12\" captures only these ranges, so outbound traffic to any other address bypasses the sidecar; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("web"),
 	}}
 }
@@ -91,7 +94,7 @@ test_include_ranges_wildcard_passes if {
 
 test_include_ranges_empty_fails if {
 	deny_for(deploy("web", {}, {"traffic.sidecar.istio.io/includeOutboundIPRanges": ""})) == {{
-		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar",
+		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("web"),
 	}}
 }
@@ -103,14 +106,14 @@ test_prometheus_pattern_reported_with_note if {
 		"traffic.sidecar.istio.io/includeOutboundIPRanges": "",
 	})
 	deny_for(d) == {{
-		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar; this is TEL-03's Prometheus scraping pattern: if this is the mesh's Prometheus, record it as an approved exception",
+		"msg": "traffic.sidecar.istio.io/includeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar; this is TEL-03's Prometheus scraping pattern: if this is the mesh's Prometheus, record it as an approved exception; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("prometheus"),
 	}}
 }
 
 test_exclude_interfaces_fails if {
 	deny_for(deploy("vm", {}, {"traffic.sidecar.istio.io/excludeInterfaces": "net1,net2"})) == {{
-		"msg": "traffic.sidecar.istio.io/excludeInterfaces \"net1,net2\" lets traffic on interface(s) net1, net2 bypass the sidecar",
+		"msg": "traffic.sidecar.istio.io/excludeInterfaces \"net1,net2\" lets traffic on interface(s) net1, net2 bypass the sidecar; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
 		"resource": dres("vm"),
 	}}
 }
@@ -124,14 +127,25 @@ test_include_ports_and_kubevirt_not_reported if {
 	count(deny_for(d)) == 0
 }
 
-test_one_finding_per_annotation if {
+# One finding per workload lists every bypass, each annotation as evidence.
+test_one_finding_per_workload_with_evidence if {
 	d := deploy("orders", {}, {
 		"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.20.0.0/16",
 		"traffic.sidecar.istio.io/excludeOutboundPorts": "5432",
 		"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.96.0.0/12",
 		"traffic.sidecar.istio.io/excludeInterfaces": "net1",
 	})
-	count(deny_for(d)) == 4
+	mesh_04.deny == {{
+		"msg": "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16\" sends traffic to 10.20.0.0/16 around the sidecar (no mTLS, no egress policy); traffic.sidecar.istio.io/excludeOutboundPorts \"5432\" sends outbound traffic on port(s) 5432 around the sidecar (no mTLS, no egress policy); traffic.sidecar.istio.io/includeOutboundIPRanges \"10.96.0.0/12\" captures only these ranges, so outbound traffic to any other address bypasses the sidecar; traffic.sidecar.istio.io/excludeInterfaces \"net1\" lets traffic on interface(s) net1 bypass the sidecar; remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception",
+		"resource": dres("orders"),
+		"evidence": [
+			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/excludeOutboundIPRanges\"]", "value": "10.20.0.0/16"},
+			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/excludeOutboundPorts\"]", "value": "5432"},
+			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/includeOutboundIPRanges\"]", "value": "10.96.0.0/12"},
+			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/excludeInterfaces\"]", "value": "net1"},
+		],
+	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	mesh_04.judged == {dres("orders")} with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
 test_unenrolled_namespace_ignored if {
@@ -144,9 +158,14 @@ test_opted_out_ignored if {
 	count(deny_for(d)) == 0
 }
 
-test_implied_namespace_judged if {
+# An implied namespace is not enrolled (docs/verdicts.md): no sidecar, not
+# judged, unless params.namespace_labels enrols it.
+test_implied_namespace_not_enrolled if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundPorts": "5432"})
+	count(mesh_04.deny) == 0 with input as inp({"Deployment": [d]})
+	count(mesh_04.judged) == 0 with input as inp({"Deployment": [d]})
 	count(mesh_04.deny) == 1 with input as inp({"Deployment": [d]})
+		with data.meshaudit.params.namespace_labels as {"app": {"istio.io/rev": "canary"}}
 }
 
 test_cronjob_template_judged if {

@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_05_test
 import data.meshaudit.rules.mesh_05
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 enabled := ns("app", {"istio-injection": "enabled"})
@@ -23,7 +26,7 @@ dres(name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app"
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-deny_for(d) := x if {
+deny_for(d) := strip(x) if {
 	x := mesh_05.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }
 
@@ -33,7 +36,7 @@ test_plain_workload_passes if {
 
 test_interception_none_annotation_fails if {
 	deny_for(deploy("web", {"sidecar.istio.io/interceptionMode": "NONE"}, {}, [app])) == {{
-		"msg": "annotation sidecar.istio.io/interceptionMode sets interception mode NONE: no iptables redirection is installed, so the pod's traffic bypasses its sidecar (no mTLS, no authorization)",
+		"msg": "annotation sidecar.istio.io/interceptionMode sets interception mode NONE: no iptables redirection is installed, so the pod's traffic bypasses its sidecar (no mTLS, no authorization); remove the interception mode NONE and run application containers as another UID",
 		"resource": dres("web"),
 	}}
 }
@@ -45,7 +48,7 @@ test_interception_tproxy_passes if {
 test_interception_none_proxy_config_fails if {
 	d := deploy("web", {"proxy.istio.io/config": "interceptionMode: NONE\n"}, {}, [app])
 	some f in deny_for(d)
-	f.msg == "interceptionMode of proxy.istio.io/config sets interception mode NONE: no iptables redirection is installed, so the pod's traffic bypasses its sidecar (no mTLS, no authorization)"
+	f.msg == "interceptionMode of proxy.istio.io/config sets interception mode NONE: no iptables redirection is installed, so the pod's traffic bypasses its sidecar (no mTLS, no authorization); remove the interception mode NONE and run application containers as another UID"
 }
 
 # The annotation wins over proxy.istio.io/config.
@@ -66,8 +69,8 @@ test_opted_out_ignored if {
 
 test_mesh_default_interception_none_fails if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig:\n  interceptionMode: NONE\n"}}
-	mesh_05.deny == {{
-		"msg": "mesh config sets defaultConfig.interceptionMode NONE: sidecars without their own interception mode get no iptables redirection, so their traffic bypasses the proxy",
+	strip(mesh_05.deny) == {{
+		"msg": "mesh config sets defaultConfig.interceptionMode NONE: sidecars without their own interception mode get no iptables redirection, so their traffic bypasses the proxy; remove it (REDIRECT is the default)",
 		"resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"},
 	}} with input as inp({"ConfigMap": [cm]})
 }
@@ -79,16 +82,15 @@ test_sidecar_capture_none_fails if {
 		"ingress": [{"port": {"number": 9080, "protocol": "HTTP", "name": "http"}, "defaultEndpoint": "127.0.0.1:8080", "captureMode": "NONE"}],
 		"egress": [{"hosts": ["./*"], "captureMode": "NONE"}, {"hosts": ["istio-system/*"], "captureMode": "IPTABLES"}],
 	})
-	mesh_05.deny == {
-		{
-			"msg": "ingress listener port 9080 of Sidecar app/default sets captureMode NONE, so its traffic is not captured by the sidecar",
-			"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"},
-		},
-		{
-			"msg": "egress listener without a port of Sidecar app/default sets captureMode NONE, so its traffic is not captured by the sidecar",
-			"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"},
-		},
-	} with input as inp({"Sidecar": [sc]})
+	mesh_05.deny == {{
+		"msg": "Sidecar app/default: ingress listener port 9080 sets captureMode NONE; egress listener without a port sets captureMode NONE, so their traffic is not captured by the sidecar; remove captureMode NONE (DEFAULT or IPTABLES)",
+		"resource": {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"},
+		"evidence": [
+			{"path": "spec.ingress[0].captureMode", "value": "NONE"},
+			{"path": "spec.egress[0].captureMode", "value": "NONE"},
+		],
+	}} with input as inp({"Sidecar": [sc]})
+	mesh_05.judged == {{"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"}} with input as inp({"Sidecar": [sc]})
 }
 
 test_sidecar_excluded_namespace_ignored if {
@@ -98,7 +100,7 @@ test_sidecar_excluded_namespace_ignored if {
 
 test_uid_1337_from_pod_fails if {
 	deny_for(deploy("web", {}, {"runAsUser": 1337}, [app])) == {{
-		"msg": "container app runs as UID 1337 (from the pod securityContext), the sidecar proxy's UID: istio-iptables does not redirect its traffic, so it bypasses the sidecar",
+		"msg": "container app runs as UID 1337 (from the pod securityContext), the sidecar proxy's UID: istio-iptables does not redirect its traffic, so it bypasses the sidecar; remove the interception mode NONE and run application containers as another UID",
 		"resource": dres("web"),
 	}}
 }
@@ -106,7 +108,7 @@ test_uid_1337_from_pod_fails if {
 test_uid_1337_on_container_fails if {
 	c := object.union(app, {"securityContext": {"runAsUser": 1337}})
 	deny_for(deploy("web", {}, {"runAsUser": 1000}, [c])) == {{
-		"msg": "container app runs as UID 1337 (from its securityContext), the sidecar proxy's UID: istio-iptables does not redirect its traffic, so it bypasses the sidecar",
+		"msg": "container app runs as UID 1337 (from its securityContext), the sidecar proxy's UID: istio-iptables does not redirect its traffic, so it bypasses the sidecar; remove the interception mode NONE and run application containers as another UID",
 		"resource": dres("web"),
 	}}
 }
@@ -143,7 +145,23 @@ test_init_container_uid_1337_fails if {
 	startswith(f.msg, "container setup runs as UID 1337")
 }
 
-test_implied_namespace_judged if {
+# An implied namespace is not enrolled (docs/verdicts.md): not judged.
+test_implied_namespace_not_enrolled if {
 	d := deploy("web", {"sidecar.istio.io/interceptionMode": "NONE"}, {}, [app])
-	count(mesh_05.deny) == 1 with input as inp({"Deployment": [d]})
+	count(mesh_05.deny) == 0 with input as inp({"Deployment": [d]})
+	count(mesh_05.judged) == 0 with input as inp({"Deployment": [d]})
+}
+
+test_one_finding_per_workload_with_evidence if {
+	c := object.union(app, {"securityContext": {"runAsUser": 1337}})
+	d := deploy("web", {"sidecar.istio.io/interceptionMode": "NONE"}, {}, [c])
+	mesh_05.deny == {{
+		"msg": "annotation sidecar.istio.io/interceptionMode sets interception mode NONE: no iptables redirection is installed, so the pod's traffic bypasses its sidecar (no mTLS, no authorization); container app runs as UID 1337 (from its securityContext), the sidecar proxy's UID: istio-iptables does not redirect its traffic, so it bypasses the sidecar; remove the interception mode NONE and run application containers as another UID",
+		"resource": dres("web"),
+		"evidence": [
+			{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/interceptionMode\"]", "value": "NONE"},
+			{"path": "spec.template.spec.containers[0].securityContext.runAsUser", "value": 1337},
+		],
+	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	mesh_05.judged == {dres("web")} with input as inp({"Namespace": [enabled], "Deployment": [d]})
 }

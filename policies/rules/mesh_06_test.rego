@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_06_test
 import data.meshaudit.rules.mesh_06
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 ds(n, labels, host) := {
@@ -20,8 +23,8 @@ res(n) := {"apiVersion": "apps/v1", "kind": "DaemonSet", "namespace": n, "name":
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_host_network_in_enrolled_namespace_fails if {
-	mesh_06.deny == {{
-		"msg": "pod template sets hostNetwork: true although namespace \"app\" is enrolled in the mesh: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization",
+	strip(mesh_06.deny) == {{
+		"msg": "pod template sets hostNetwork: true although namespace \"app\" is enrolled in the mesh: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization; remove hostNetwork (or move the workload out of the mesh's namespaces)",
 		"resource": res("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled"})], "DaemonSet": [ds("app", {}, true)]})
 }
@@ -43,8 +46,8 @@ test_unenrolled_namespace_passes if {
 }
 
 test_pod_label_asks_for_sidecar_fails if {
-	mesh_06.deny == {{
-		"msg": "pod template sets hostNetwork: true although its pod label sidecar.istio.io/inject=true asks for a sidecar: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization",
+	strip(mesh_06.deny) == {{
+		"msg": "pod template sets hostNetwork: true although its pod label sidecar.istio.io/inject=true asks for a sidecar: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization; remove hostNetwork (or move the workload out of the mesh's namespaces)",
 		"resource": res("app"),
 	}} with input as inp({"Namespace": [ns("app", {})], "DaemonSet": [ds("app", {"sidecar.istio.io/inject": "true"}, true)]})
 }
@@ -60,4 +63,20 @@ test_excluded_namespace_ignored if {
 
 test_root_namespace_ignored if {
 	count(mesh_06.deny) == 0 with input as inp({"Namespace": [ns("istio-system", {"istio-injection": "enabled"})], "DaemonSet": [ds("istio-system", {}, true)]})
+}
+
+test_evidence_and_judged if {
+	i := inp({"Namespace": [ns("app", {"istio-injection": "enabled"})], "DaemonSet": [ds("app", {}, true), object.union(ds("app", {}, false), {"metadata": {"name": "other"}})]})
+	some f in mesh_06.deny with input as i
+	f.evidence == [
+		{"path": "spec.template.spec.hostNetwork", "value": true},
+		{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+	]
+	count(mesh_06.judged) == 2 with input as i
+}
+
+# An implied namespace is not enrolled: only a pod-level signal counts.
+test_implied_namespace_not_enrolled if {
+	count(mesh_06.deny) == 0 with input as inp({"DaemonSet": [ds("app", {}, true)]})
+	count(mesh_06.judged) == 1 with input as inp({"DaemonSet": [ds("app", {}, true)]})
 }

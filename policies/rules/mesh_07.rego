@@ -14,7 +14,10 @@
 #   out with `sidecar.istio.io/inject` are not judged. A live cluster without
 #   any injector webhook fails. The injector's `neverInjectSelector` lives in
 #   the `config` key of ConfigMap `istio-sidecar-injector`, which meshaudit
-#   never collects: it is not checked here.
+#   never collects: it is not checked here. Judged: every injector
+#   configuration of the input (live: a cluster without one fails on the
+#   mesh). One finding per configuration lists every problem with the
+#   webhook field as evidence and names the fix.
 # custom:
 #   id: MESH-07
 #   severity: high
@@ -113,7 +116,16 @@ injector(m) if startswith(lib.name(m), "istio-revision-tag-")
 injectors := [m | some m in lib.objects("MutatingWebhookConfiguration"); injector(m)]
 
 # hooks: every webhook of the injector configurations with its configuration.
-hooks := [{"mwc": m, "hook": h} | some m in injectors; some h in object.get(m, "webhooks", [])]
+hooks := [{"mwc": m, "hook": h, "i": i} | some m in injectors; some i, h in object.get(m, "webhooks", [])]
+
+# judged: every injector configuration of the input (and, live, the mesh:
+# a cluster without any injector fails).
+judged contains lib.resource(m) if some m in injectors
+
+judged contains lib.mesh_resource if {
+	lib.live
+	count(injectors) == 0
+}
 
 not_applicable contains "no istio-sidecar-injector or istio-revision-tag MutatingWebhookConfiguration in the input" if {
 	not lib.live
@@ -121,8 +133,9 @@ not_applicable contains "no istio-sidecar-injector or istio-revision-tag Mutatin
 }
 
 deny contains {
-	"msg": "no sidecar injector webhook (MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-*) is installed, so no pod gets a sidecar by injection",
+	"msg": "no sidecar injector webhook (MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-*) is installed, so no pod gets a sidecar by injection; install istiod's injector (or a revision tag)",
 	"resource": lib.mesh_resource,
+	"evidence": [{"path": "MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-* in the cluster", "value": 0}],
 } if {
 	lib.live
 	count(injectors) == 0
@@ -130,14 +143,15 @@ deny contains {
 
 # ---- failurePolicy ----------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("webhook %s of MutatingWebhookConfiguration %s has failurePolicy %v: pods created while istiod is unreachable start without a sidecar (want Fail)", [x.hook.name, lib.name(x.mwc), x.hook.failurePolicy]),
-	"resource": lib.resource(x.mwc),
-} if {
+failure_problems(m) := [{
+	"text": sprintf("webhook %s has failurePolicy %v: pods created while istiod is unreachable start without a sidecar (set failurePolicy: Fail)", [x.hook.name, fp]),
+	"evidence": {"path": sprintf("webhooks[%d].failurePolicy", [x.i]), "value": fp},
+} |
 	some x in hooks
+	x.mwc == m
 	fp := object.get(x.hook, "failurePolicy", "Fail")
 	fp != "Fail"
-}
+]
 
 # ---- label selectors ----------------------------------------------------------------
 
@@ -186,8 +200,10 @@ obj_sel(h) := object.get(h, "objectSelector", {})
 
 ns_match_labels(n) := object.union(lib.ns_labels(n), {"kubernetes.io/metadata.name": n})
 
+# enrolled_namespaces: application namespaces enrolled for sidecar
+# injection (an implied namespace only through params.namespace_labels).
 enrolled_namespaces contains n if {
-	some n, _ in lib.namespace_objects
+	some n in lib.namespaces
 	lib.app_ns(n)
 	lib.sidecar_enrolled(n)
 }
@@ -200,19 +216,19 @@ ns_selected(l) if {
 	lib.label_selector_matches(obj_sel(x.hook), {})
 }
 
-deny contains {
-	"msg": sprintf("namespace %q is enrolled for sidecar injection but no injector webhook selects it: the namespaceSelector of webhook %s excludes it with %s", [n, x.hook.name, excluding(ns_sel(x.hook), l)]),
-	"resource": lib.resource(x.mwc),
-} if {
-	count(hooks) > 0
+namespace_problems(m) := [{
+	"text": sprintf("namespace %q%s is enrolled for sidecar injection but no injector webhook selects it: the namespaceSelector of webhook %s excludes it with %s (remove the exclusion)", [n, lib.ns_note(n), x.hook.name, excluding(ns_sel(x.hook), l)]),
+	"evidence": {"path": sprintf("webhooks[%d].namespaceSelector", [x.i]), "value": ns_sel(x.hook)},
+} |
 	some n in enrolled_namespaces
 	l := ns_match_labels(n)
 	not ns_selected(l)
 	some x in hooks
+	x.mwc == m
 	nontrivial(ns_sel(x.hook))
 	positive_matches(ns_sel(x.hook), l)
 	not lib.label_selector_matches(ns_sel(x.hook), l)
-}
+]
 
 pod_selected(nl, pl) if {
 	some x in hooks
@@ -220,10 +236,9 @@ pod_selected(nl, pl) if {
 	lib.label_selector_matches(obj_sel(x.hook), pl)
 }
 
-deny contains {
-	"msg": sprintf("pods of %s %s/%s in enrolled namespace %q get no sidecar: the objectSelector of webhook %s excludes them with %s", [w.kind, w.namespace, lib.name(w.obj), w.namespace, x.hook.name, excluding(obj_sel(x.hook), w.labels)]),
-	"resource": lib.resource(x.mwc),
-} if {
+# workloads_not_selected: enrolled workloads that no webhook's
+# objectSelector selects (computed once, not per configuration).
+workloads_not_selected contains w if {
 	count(hooks) > 0
 	some w in lib.workloads
 	w.namespace in enrolled_namespaces
@@ -233,11 +248,31 @@ deny contains {
 	nl := ns_match_labels(w.namespace)
 	ns_selected(nl)
 	not pod_selected(nl, w.labels)
+}
+
+object_problems(m) := [{
+	"text": sprintf("pods of %s %s/%s in enrolled namespace %q get no sidecar: the objectSelector of webhook %s excludes them with %s (remove the exclusion)", [w.kind, w.namespace, lib.name(w.obj), w.namespace, x.hook.name, excluding(obj_sel(x.hook), w.labels)]),
+	"evidence": {"path": sprintf("webhooks[%d].objectSelector", [x.i]), "value": obj_sel(x.hook)},
+} |
+	some w in workloads_not_selected
+	nl := ns_match_labels(w.namespace)
 	some x in hooks
+	x.mwc == m
 	lib.label_selector_matches(ns_sel(x.hook), nl)
 	targeted(x.hook)
 	positive_matches(obj_sel(x.hook), w.labels)
 	not lib.label_selector_matches(obj_sel(x.hook), w.labels)
+]
+
+# One finding per injector configuration, every problem listed.
+deny contains {
+	"msg": sprintf("MutatingWebhookConfiguration %s: %s", [lib.name(m), concat("; ", [p.text | some p in ps])]),
+	"resource": lib.resource(m),
+	"evidence": [p.evidence | some p in ps],
+} if {
+	some m in injectors
+	ps := array.concat(array.concat(failure_problems(m), namespace_problems(m)), object_problems(m))
+	count(ps) > 0
 }
 
 targeted(h) if nontrivial(ns_sel(h))

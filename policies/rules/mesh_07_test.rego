@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_07_test
 import data.meshaudit.rules.mesh_07
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 optout := {"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]}
@@ -76,8 +79,8 @@ test_istio_default_webhooks_pass if {
 
 test_failure_policy_ignore_fails if {
 	hooks := [object.union(std_hooks[2], {"failurePolicy": "Ignore"})]
-	mesh_07.deny == {{
-		"msg": "webhook namespace.sidecar-injector.istio.io of MutatingWebhookConfiguration istio-sidecar-injector has failurePolicy Ignore: pods created while istiod is unreachable start without a sidecar (want Fail)",
+	strip(mesh_07.deny) == {{
+		"msg": "MutatingWebhookConfiguration istio-sidecar-injector: webhook namespace.sidecar-injector.istio.io has failurePolicy Ignore: pods created while istiod is unreachable start without a sidecar (set failurePolicy: Fail)",
 		"resource": mres("istio-sidecar-injector"),
 	}} with input as inp("manifests", {"MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", hooks)]})
 }
@@ -100,8 +103,8 @@ test_other_webhooks_ignored if {
 }
 
 test_live_without_injector_fails if {
-	mesh_07.deny == {{
-		"msg": "no sidecar injector webhook (MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-*) is installed, so no pod gets a sidecar by injection",
+	strip(mesh_07.deny) == {{
+		"msg": "no sidecar injector webhook (MutatingWebhookConfiguration istio-sidecar-injector* or istio-revision-tag-*) is installed, so no pod gets a sidecar by injection; install istiod's injector (or a revision tag)",
 		"resource": {"kind": "Mesh", "name": "c1"},
 	}} with input as inp("cluster", {"Namespace": enrolled})
 }
@@ -119,8 +122,8 @@ test_namespace_selector_excludes_enrolled_namespace if {
 		excl,
 	]}})
 	hooks := [std_hooks[0], std_hooks[1], h, std_hooks[3]]
-	mesh_07.deny == {{
-		"msg": "namespace \"shop\" is enrolled for sidecar injection but no injector webhook selects it: the namespaceSelector of webhook namespace.sidecar-injector.istio.io excludes it with kubernetes.io/metadata.name NotIn [shop, legacy]",
+	strip(mesh_07.deny) == {{
+		"msg": "MutatingWebhookConfiguration istio-sidecar-injector: namespace \"shop\" is enrolled for sidecar injection but no injector webhook selects it: the namespaceSelector of webhook namespace.sidecar-injector.istio.io excludes it with kubernetes.io/metadata.name NotIn [shop, legacy] (remove the exclusion)",
 		"resource": mres("istio-sidecar-injector"),
 	}} with input as inp("manifests", {"Namespace": enrolled, "MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", hooks)]})
 }
@@ -153,8 +156,8 @@ test_missing_revision_not_reported_here if {
 test_object_selector_excludes_pods if {
 	h := object.union(std_hooks[2], {"objectSelector": {"matchExpressions": [optout, {"key": "tier", "operator": "NotIn", "values": ["batch"]}]}})
 	d := deploy("shop", "report", {"tier": "batch"})
-	mesh_07.deny == {{
-		"msg": "pods of Deployment shop/report in enrolled namespace \"shop\" get no sidecar: the objectSelector of webhook namespace.sidecar-injector.istio.io excludes them with tier NotIn [batch]",
+	strip(mesh_07.deny) == {{
+		"msg": "MutatingWebhookConfiguration istio-sidecar-injector: pods of Deployment shop/report in enrolled namespace \"shop\" get no sidecar: the objectSelector of webhook namespace.sidecar-injector.istio.io excludes them with tier NotIn [batch] (remove the exclusion)",
 		"resource": mres("istio-sidecar-injector"),
 	}} with input as inp("manifests", {"Namespace": enrolled, "MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", [std_hooks[0], std_hooks[1], h, std_hooks[3]])], "Deployment": [d, deploy("shop", "web", {})]})
 }
@@ -162,4 +165,21 @@ test_object_selector_excludes_pods if {
 test_opted_out_pod_not_reported if {
 	d := deploy("shop", "job", {"sidecar.istio.io/inject": "false"})
 	count(mesh_07.deny) == 0 with input as inp("manifests", {"Namespace": enrolled, "MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", std_hooks)], "Deployment": [d]})
+}
+
+# One finding per configuration, every problem listed with its field.
+test_one_finding_per_configuration_with_evidence if {
+	hooks := [object.union(std_hooks[2], {"failurePolicy": "Ignore"}), object.union(std_hooks[3], {"failurePolicy": "Ignore"})]
+	d := mesh_07.deny with input as inp("manifests", {"MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", hooks)]})
+	count(d) == 1
+	some f in d
+	f.evidence == [
+		{"path": "webhooks[0].failurePolicy", "value": "Ignore"},
+		{"path": "webhooks[1].failurePolicy", "value": "Ignore"},
+	]
+	mesh_07.judged == {mres("istio-sidecar-injector")} with input as inp("manifests", {"MutatingWebhookConfiguration": [mwc("istio-sidecar-injector", hooks)]})
+}
+
+test_live_without_injector_judges_the_mesh if {
+	mesh_07.judged == {{"kind": "Mesh", "name": "c1"}} with input as inp("cluster", {"Namespace": enrolled})
 }

@@ -12,7 +12,12 @@
 #   `proxy.istio.io/config`, the mesh's `defaultConfig`, or a wait on the
 #   proxy's readiness endpoint 15021/healthz/ready) together with a call to
 #   the proxy's `/quitquitquit`. Opting the Job out of injection takes it
-#   out of the mesh and fails.
+#   out of the mesh and fails. A manifest scan without the mesh config does
+#   not know the mesh default of holdApplicationUntilProxyStarts: unless the
+#   pod sets it, only the /quitquitquit part is judged. A namespace implied
+#   by its objects is not enrolled unless `namespace_labels` says so
+#   (docs/verdicts.md). Findings name the fix and carry the annotations and
+#   commands that decided them.
 # custom:
 #   id: MESH-08
 #   severity: medium
@@ -177,13 +182,76 @@ command_text(w) := concat(" ", [s |
 
 quit(w) if contains(command_text(w), "/quitquitquit")
 
-missing(w) := "holdApplicationUntilProxyStarts and no container calls /quitquitquit: the job can start before its proxy is ready and the proxy keeps the pod running after the work is done" if {
+# hold_known(w): whether the job holds its application is decided by the
+# input: it holds (pod config, mesh default or the readiness wait), the pod
+# sets holdApplicationUntilProxyStarts itself, or the mesh config is known
+# (a live scan, or the input holds it). Otherwise the mesh default, which
+# the input does not show, decides.
+hold_known(w) if hold(w)
+
+hold_known(w) if "holdApplicationUntilProxyStarts" in object.keys(proxy_config_or_empty(w))
+
+hold_known(_) if lib.mesh_config_known
+
+hold_missing(w) if {
 	not hold(w)
+	hold_known(w)
+}
+
+missing(w) := "holdApplicationUntilProxyStarts and no container calls /quitquitquit: the job can start before its proxy is ready and the proxy keeps the pod running after the work is done" if {
+	hold_missing(w)
 	not quit(w)
 } else := "holdApplicationUntilProxyStarts: the job's containers can start before the proxy is ready" if {
-	not hold(w)
+	hold_missing(w)
 } else := "/quitquitquit call in any container: the proxy keeps the pod running after the job's work is done" if {
 	not quit(w)
+}
+
+# missing_evidence(w): the fields that lack what is missing.
+missing_evidence(w) := array.concat(
+	array.concat(
+		[object.union({"path": lib.annotation_path(w, "sidecar.istio.io/nativeSidecar")}, {"value": v | v := w.annotations["sidecar.istio.io/nativeSidecar"]})],
+		[object.union({"path": lib.annotation_path(w, "proxy.istio.io/config")}, {"value": v | v := w.annotations["proxy.istio.io/config"]}) | hold_missing(w)],
+	),
+	[{"path": sprintf("%s.containers[*].command, args (a call to /quitquitquit)", [lib.pod_spec_path(w)])} | not quit(w)],
+)
+
+opted_out_in_mesh(w) if {
+	lib.opted_out(w)
+	lib.sidecar_enrolled(w.namespace)
+}
+
+sidecar_job(w) if {
+	lib.sidecar(w)
+	not opted_out_in_mesh(w)
+}
+
+# judged: Jobs and CronJobs of meshed namespaces opted out as a workaround,
+# and those with a sidecar whose lifecycle the input decides (native, or
+# hold and quit known).
+judged contains w.resource if {
+	some w in jobs
+	opted_out_in_mesh(w)
+}
+
+judged contains w.resource if {
+	some w in jobs
+	sidecar_job(w)
+	native(w)
+}
+
+judged contains w.resource if {
+	some w in jobs
+	sidecar_job(w)
+	not native(w)
+	decided(w)
+}
+
+decided(w) if missing(w)
+
+decided(w) if {
+	hold(w)
+	quit(w)
 }
 
 # ---- findings ------------------------------------------------------------------------
@@ -191,18 +259,25 @@ missing(w) := "holdApplicationUntilProxyStarts and no container calls /quitquitq
 deny contains {
 	"msg": sprintf("sidecar.istio.io/inject %s %q keeps the %s out of the mesh as a sidecar-lifecycle workaround; use native sidecars instead", [inject_source(w), inject_raw(w), w.kind]),
 	"resource": w.resource,
+	"evidence": [{"path": inject_path(w), "value": inject_raw(w)}],
 } if {
 	some w in jobs
-	lib.opted_out(w)
-	lib.sidecar_enrolled(w.namespace)
+	opted_out_in_mesh(w)
 }
 
+inject_path(w) := lib.label_path(w, "sidecar.istio.io/inject") if {
+	inject_source(w) == "label"
+} else := lib.annotation_path(w, "sidecar.istio.io/inject")
+
 deny contains {
-	"msg": sprintf("no native sidecar and no %s", [missing(w)]),
+	"msg": sprintf("no native sidecar and no %s; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)", [missing(w)]),
 	"resource": w.resource,
+	"evidence": missing_evidence(w),
 } if {
 	some w in jobs
-	lib.sidecar(w)
+	sidecar_job(w)
 	not native(w)
 	missing(w)
 }
+
+not_applicable contains "no Job or CronJob with a sidecar whose lifecycle the input decides (a namespace implied by its objects is not enrolled unless params.namespace_labels says so; without the mesh config only the /quitquitquit part can be judged)" if count(judged) == 0

@@ -3,6 +3,9 @@ package meshaudit.rules.mesh_08_test
 import data.meshaudit.rules.mesh_08
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 enabled := ns("app", {"istio-injection": "enabled"})
@@ -44,13 +47,17 @@ hold_json := {"proxy.istio.io/config": "{ \"holdApplicationUntilProxyStarts\": t
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-deny_for(w) := x if {
-	x := mesh_08.deny with input as inp({"Namespace": [enabled], w.kind: [w]})
+# mesh config with Istio's defaults: the mesh default of
+# holdApplicationUntilProxyStarts (false) is known.
+mesh_cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig: {}\n"}}
+
+deny_for(w) := strip(x) if {
+	x := mesh_08.deny with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], w.kind: [w]})
 }
 
 test_plain_job_fails_naming_both if {
 	deny_for(job({}, {}, plain)) == {{
-		"msg": "no native sidecar and no holdApplicationUntilProxyStarts and no container calls /quitquitquit: the job can start before its proxy is ready and the proxy keeps the pod running after the work is done",
+		"msg": "no native sidecar and no holdApplicationUntilProxyStarts and no container calls /quitquitquit: the job can start before its proxy is ready and the proxy keeps the pod running after the work is done; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)",
 		"resource": jres,
 	}}
 }
@@ -58,14 +65,14 @@ test_plain_job_fails_naming_both if {
 # The talk: hold annotation alone keeps the job running forever.
 test_hold_without_quit_fails if {
 	deny_for(job({}, hold_json, plain)) == {{
-		"msg": "no native sidecar and no /quitquitquit call in any container: the proxy keeps the pod running after the job's work is done",
+		"msg": "no native sidecar and no /quitquitquit call in any container: the proxy keeps the pod running after the job's work is done; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)",
 		"resource": jres,
 	}}
 }
 
 test_quit_without_hold_fails if {
 	deny_for(job({}, {}, quitting)) == {{
-		"msg": "no native sidecar and no holdApplicationUntilProxyStarts: the job's containers can start before the proxy is ready",
+		"msg": "no native sidecar and no holdApplicationUntilProxyStarts: the job's containers can start before the proxy is ready; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)",
 		"resource": jres,
 	}}
 }
@@ -159,6 +166,36 @@ test_unenrolled_namespace_not_judged if {
 
 test_label_opt_in_in_unenrolled_namespace_judged if {
 	count(mesh_08.deny) == 1 with input as inp({"Namespace": [ns("app", {})], "Job": [job({"sidecar.istio.io/inject": "true"}, {}, plain)]})
+}
+
+# Without the mesh config the mesh default of holdApplicationUntilProxyStarts
+# is not known: only the /quitquitquit part is judged.
+test_no_mesh_config_judges_quit_only if {
+	mesh_08.deny == {{
+		"msg": "no native sidecar and no /quitquitquit call in any container: the proxy keeps the pod running after the job's work is done; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)",
+		"resource": jres,
+		"evidence": [
+			{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/nativeSidecar\"]"},
+			{"path": "spec.template.spec.containers[*].command, args (a call to /quitquitquit)"},
+		],
+	}} with input as inp({"Namespace": [enabled], "Job": [job({}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, quitting)]})
+	count(mesh_08.judged) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, quitting)]})
+}
+
+test_evidence_with_mesh_config if {
+	some f in mesh_08.deny with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
+	f.evidence == [
+		{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/nativeSidecar\"]"},
+		{"path": "spec.template.metadata.annotations[\"proxy.istio.io/config\"]"},
+		{"path": "spec.template.spec.containers[*].command, args (a call to /quitquitquit)"},
+	]
+	mesh_08.judged == {jres} with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
+}
+
+test_opt_out_evidence if {
+	some f in mesh_08.deny with input as inp({"Namespace": [enabled], "Job": [job({"sidecar.istio.io/inject": "false"}, {}, plain)]})
+	f.evidence == [{"path": "spec.template.metadata.labels[\"sidecar.istio.io/inject\"]", "value": "false"}]
 }
 
 test_implied_namespace_not_judged if {

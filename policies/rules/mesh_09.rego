@@ -11,7 +11,12 @@
 #   IST0111: only one applies) and a workload selected by several Sidecars
 #   (IST0110). A manifest scan without the root namespace cannot see the
 #   mesh default, so namespaces without their own Sidecar are then not
-#   judged.
+#   judged: that needs mesh-wide evidence (the mesh config or an Istio policy
+#   object of the root namespace; docs/verdicts.md). Namespaces implied by
+#   their objects are judged like others and say so. Judged: those
+#   namespaces, every in-scope Sidecar and the workloads of namespaces with
+#   selecting Sidecars; findings name the fix and carry the egress field or
+#   the Sidecar lookup as evidence.
 # custom:
 #   id: MESH-09
 #   severity: medium
@@ -82,9 +87,9 @@ ns_default(n) := oldest(ns_defaults(n)) if count(ns_defaults(n)) > 0
 
 root_default := oldest(ns_defaults(lib.root_ns)) if count(ns_defaults(lib.root_ns)) > 0
 
-root_known if lib.live
-
-root_known if lib.has_root_objects
+# root_known: the root namespace's default Sidecar (mesh-wide policy) is
+# known: a live scan, or an input holding mesh-wide evidence.
+root_known if lib.mesh_policy_known
 
 # ---- which namespaces have sidecars (as MESH-03) -----------------------------
 
@@ -105,7 +110,7 @@ sidecar_namespaces contains w.namespace if {
 }
 
 sidecar_namespaces contains n if {
-	some n, _ in lib.namespace_objects
+	some n in lib.namespaces
 	lib.app_ns(n)
 	lib.sidecar_enrolled(n)
 }
@@ -130,14 +135,30 @@ judged_namespaces contains n if {
 	root_known
 }
 
-not_applicable contains "no namespace with sidecars can be judged: they have no Sidecar of their own and the Istio root namespace (its default Sidecar) is not in the input" if {
-	count(judged_namespaces) == 0
-	count(sidecars) == 0
+# ---- judged subjects -------------------------------------------------------------
+
+judged contains lib.namespace_resource(n) if some n in judged_namespaces
+
+judged contains lib.resource(sc) if some sc in sidecars
+
+# workloads in a namespace with Sidecars that select pods (IST0110).
+selected_workloads contains w if {
+	some w in lib.workloads
+	count(object.get(selected_by_ns, w.namespace, set())) > 0
 }
 
+judged contains w.resource if some w in selected_workloads
+
+not_applicable contains "no namespace with sidecars can be judged: they have no Sidecar of their own and the input holds no mesh-wide evidence (the root namespace's default Sidecar or other mesh policy)" if {
+	count(judged) == 0
+}
+
+lookup_default(n) := {"path": sprintf("Sidecar without workloadSelector in namespace %q", [n]), "value": count(ns_defaults(n))}
+
 deny contains {
-	"msg": sprintf("namespace %q has no Sidecar and the root namespace %q has no default Sidecar, so its proxies get configuration for, and can reach, every service in the mesh", [n, lib.root_ns]),
+	"msg": sprintf("namespace %q%s has no Sidecar and the root namespace %q has no default Sidecar, so its proxies get configuration for, and can reach, every service in the mesh; add a Sidecar whose egress lists only the hosts it needs (e.g. \"./*\", \"istio-system/*\")", [n, lib.ns_note(n), lib.root_ns]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [lookup_default(n), lookup_default(lib.root_ns)],
 } if {
 	some n in judged_namespaces
 	not ns_default(n)
@@ -145,16 +166,21 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("Sidecar %s lists egress host %q, so the proxies it applies to can reach every service in the mesh", [sc_name(sc), all_hosts]),
+	"msg": sprintf("Sidecar %s lists egress host %q, so the proxies it applies to can reach every service in the mesh; list only the hosts they need", [sc_name(sc), all_hosts]),
 	"resource": lib.resource(sc),
+	"evidence": [{"path": sprintf("spec.egress[%d].hosts", [i]), "value": l.hosts} |
+		some i, l in sc.spec.egress
+		all_hosts in object.get(l, "hosts", [])
+	],
 } if {
 	some sc in sidecars
 	wide(sc)
 }
 
 deny contains {
-	"msg": sprintf("Sidecar %s sets no egress and the root namespace %q has no default Sidecar, so its proxies can reach every service in the mesh", [sc_name(sc), lib.root_ns]),
+	"msg": sprintf("Sidecar %s sets no egress and the root namespace %q has no default Sidecar, so its proxies can reach every service in the mesh; give it egress hosts (or add a scoped default Sidecar in the root namespace)", [sc_name(sc), lib.root_ns]),
 	"resource": lib.resource(sc),
+	"evidence": [{"path": "spec.egress"}, lookup_default(lib.root_ns)],
 } if {
 	some sc in sidecars
 	lib.ns(sc) != lib.root_ns
@@ -164,8 +190,9 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("default Sidecar %s in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh", [sc_name(root_default)]),
+	"msg": sprintf("default Sidecar %s in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh; give it egress hosts (e.g. \"./*\", \"istio-system/*\")", [sc_name(root_default)]),
 	"resource": lib.resource(root_default),
+	"evidence": [{"path": "spec.egress"}],
 } if {
 	not has_egress(root_default)
 }
@@ -173,20 +200,21 @@ deny contains {
 # ---- conflicts ------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("namespace %q has %d Sidecars without workloadSelector (%s): Istio applies only one of them", [n, count(list), concat(", ", sort([lib.name(s) | some s in list]))]),
+	"msg": sprintf("namespace %q%s has %d Sidecars without workloadSelector (%s): Istio applies only one of them; keep one", [n, lib.ns_note(n), count(list), concat(", ", sort([lib.name(s) | some s in list]))]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [lookup_default(n)],
 } if {
 	some n, list in defaults_by_ns
 	count(list) > 1
 }
 
 deny contains {
-	"msg": sprintf("pods of %s %s/%s are selected by %d Sidecars (%s): Istio applies only one of them", [w.kind, w.namespace, lib.name(w.obj), count(names), concat(", ", sort(names))]),
+	"msg": sprintf("pods of %s %s/%s are selected by %d Sidecars (%s): Istio applies only one of them; make their workloadSelectors disjoint", [w.kind, w.namespace, lib.name(w.obj), count(names), concat(", ", sort(names))]),
 	"resource": w.resource,
+	"evidence": [{"path": sprintf("Sidecar in namespace %q whose workloadSelector selects the pod labels", [w.namespace]), "value": sort(names)}],
 } if {
-	some w in lib.workloads
+	some w in selected_workloads
 	list := object.get(selected_by_ns, w.namespace, set())
-	count(list) > 0
 	names := [lib.name(s) | some s in list; lib.selects(sel(s), w.labels)]
 	count(names) > 1
 }

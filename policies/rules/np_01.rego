@@ -7,6 +7,10 @@
 #   and open any connection that no other policy restricts, and the mesh's
 #   own controls are the only barrier (NetworkPolicy also covers traffic that
 #   bypasses the sidecar). The two directions may come from two policies.
+#   A namespace implied by its objects (no Namespace object in the input) is
+#   judged like any other and the message says so (docs/verdicts.md); one
+#   the input neither holds nor implies never is. Evidence: the lookup that
+#   found no default-deny policy, and the policies denying one direction.
 # custom:
 #   id: NP-01
 #   severity: high
@@ -76,41 +80,47 @@ policy_types(np) := ["Ingress", "Egress"] if {
 	count(object.get(np.spec, "egress", [])) > 0
 }
 
-# denied: namespace -> the directions it denies by default.
-denied_pairs := [[n, d] |
+# deniers: namespace -> {[direction, policy resource]} of the policies that
+# deny that direction by default (lib.group: built once).
+deniers := lib.group([[lib.ns(np), [d, lib.resource(np)]] |
 	some np in lib.objects("NetworkPolicy")
-	n := lib.ns(np)
 	all_pods(np)
 	some d in directions
 	d in policy_types(np)
 	count(object.get(np.spec, lower(d), [])) == 0
-]
+])
 
-# (a complete object grouped once: a lookup into a partial rule re-evaluates
-# it on every call)
-denied := {n: ds |
-	some n in {p[0] | some p in denied_pairs}
-	ds := {p[1] | some p in denied_pairs; p[0] == n}
-}
+denied(n) := {d | some [d, _] in object.get(deniers, n, set())}
 
+# namespaces: every application namespace the input holds or implies
+# (lib.namespaces: a namespace no object shows is never a subject).
 namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}
 
+judged contains lib.namespace_resource(n) if some n in namespaces
+
 deny contains {
-	"msg": sprintf("namespace %q has no default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules)", [n]),
+	"msg": sprintf("namespace %q%s has no default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules); add one", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [{"path": sprintf("NetworkPolicy with podSelector {} and no rules in namespace %q", [n]), "value": 0}],
 } if {
 	some n in namespaces
-	count(object.get(denied, n, set())) == 0
+	count(denied(n)) == 0
 }
 
 deny contains {
-	"msg": sprintf("namespace %q denies %s by default but not %s: no NetworkPolicy with podSelector {} has policyTypes %s and no %s rules", [n, have, miss, miss, lower(miss)]),
+	"msg": sprintf("namespace %q%s denies %s by default but not %s: no NetworkPolicy with podSelector {} has policyTypes %s and no %s rules; add one", [n, lib.ns_note(n), have, miss, miss, lower(miss)]),
 	"resource": lib.namespace_resource(n),
+	"evidence": array.concat(
+		[{"path": sprintf("NetworkPolicy with podSelector {}, policyTypes %s and no %s rules in namespace %q", [miss, lower(miss), n]), "value": 0}],
+		[{"path": "spec.policyTypes", "value": [have], "resource": r} | some [have, r] in object.get(deniers, n, set())],
+	),
 } if {
 	some n in namespaces
-	have_set := object.get(denied, n, set())
+	have_set := denied(n)
 	count(have_set) == 1
 	some have in have_set
 	some miss in directions
 	not miss in have_set
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

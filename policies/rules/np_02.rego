@@ -11,7 +11,11 @@
 #   matchExpressions are evaluated against the pod template's labels.
 #   hostNetwork pods are reported on their own: Kubernetes leaves
 #   NetworkPolicy behaviour for them undefined and most network plugins
-#   ignore them, so no policy reliably isolates them.
+#   ignore them, so no policy reliably isolates them. Only namespaces that
+#   hold NetworkPolicies are judged, and only for the directions some policy
+#   of the namespace applies to: a namespace (or direction) without any
+#   policy is NP-01's finding, not repeated per workload. Findings carry the
+#   pod labels and the lookup that found no selecting policy as evidence.
 # custom:
 #   id: NP-02
 #   severity: medium
@@ -43,6 +47,27 @@
 #             containers:
 #             - name: cart
 #               image: registry.example.com/shop/cart:1.4.2
+#               ports:
+#               - containerPort: 8080
+#       ---
+#       apiVersion: apps/v1
+#       kind: Deployment
+#       metadata:
+#         name: frontend
+#         namespace: shop
+#       spec:
+#         replicas: 2
+#         selector:
+#           matchLabels:
+#             app: frontend
+#         template:
+#           metadata:
+#             labels:
+#               app: frontend
+#           spec:
+#             containers:
+#             - name: frontend
+#               image: registry.example.com/shop/frontend:2.0.1
 #               ports:
 #               - containerPort: 8080
 #       ---
@@ -145,6 +170,7 @@ expr_matches(e, l) if {
 
 expr_matches(e, l) if {
 	e.operator == "NotIn"
+
 	# (not l[e.key] in ... would be false for an absent key: the compiler
 	# hoists the ref out of the negation)
 	v := object.get(l, e.key, null)
@@ -174,26 +200,33 @@ selector_matches(sel, l) if {
 
 # ---- index: the policies of each namespace -------------------------------------
 
-# (a complete object grouped once: a lookup into a partial rule re-evaluates
-# it on every call)
-policy_pairs := [[lib.ns(np), np] | some np in lib.objects("NetworkPolicy")]
+# policies_by_ns: namespace -> its NetworkPolicies (lib.group: built once).
+policies_by_ns := lib.group([[lib.ns(np), np] | some np in lib.objects("NetworkPolicy")])
 
-policies_by_ns := {n: nps |
-	some n in {p[0] | some p in policy_pairs}
-	nps := [p[1] | some p in policy_pairs; p[0] == n]
-}
+# ns_directions(n): the directions some policy of namespace n applies to. A
+# direction no policy of the namespace applies to is NP-01's finding (the
+# namespace has no default-deny for it), not repeated here per workload.
+ns_directions(n) := {d | some np in object.get(policies_by_ns, n, set()); some d in policy_types(np)}
 
 covered(w, dir) if {
-	some np in object.get(policies_by_ns, w.namespace, [])
+	some np in object.get(policies_by_ns, w.namespace, set())
 	dir in policy_types(np)
 	selector_matches(object.get(spec(np), "podSelector", {}), w.labels)
 }
 
 host_network(w) if object.get(w.spec, "hostNetwork", false) == true
 
-judged contains w if {
+# subjects: workloads of application namespaces that hold NetworkPolicies.
+subjects contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
+	count(object.get(policies_by_ns, w.namespace, set())) > 0
+}
+
+judged contains w.resource if some w in subjects
+
+not_applicable contains "no application namespace of the input holds a NetworkPolicy: a namespace without any is NP-01's finding, not repeated per workload" if {
+	count(judged) == 0
 }
 
 labels_text(l) := "none" if count(l) == 0
@@ -201,19 +234,25 @@ labels_text(l) := "none" if count(l) == 0
 else := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in l]))
 
 deny contains {
-	"msg": sprintf("no NetworkPolicy in namespace %q selects these pods (labels %s) for %s", [w.namespace, labels_text(w.labels), concat(" or ", missing)]),
+	"msg": sprintf("no NetworkPolicy in namespace %q selects these pods (labels %s) for %s; add a policy whose podSelector matches them", [w.namespace, labels_text(w.labels), concat(" or ", missing)]),
 	"resource": w.resource,
+	"evidence": array.concat(
+		[{"path": sprintf("%s.labels", [lib.pod_meta_path(w)]), "value": w.labels}],
+		[{"path": sprintf("NetworkPolicy in namespace %q selecting these pods for %s", [w.namespace, d]), "value": 0} | some d in missing],
+	),
 } if {
-	some w in judged
+	some w in subjects
 	not host_network(w)
-	missing := [d | some d in directions; not covered(w, d)]
+	dirs := ns_directions(w.namespace)
+	missing := [d | some d in directions; d in dirs; not covered(w, d)]
 	count(missing) > 0
 }
 
 deny contains {
-	"msg": "pods use hostNetwork, so no NetworkPolicy reliably isolates them (Kubernetes leaves NetworkPolicy behaviour for hostNetwork pods undefined and most plugins ignore them)",
+	"msg": "pods use hostNetwork, so no NetworkPolicy reliably isolates them (Kubernetes leaves NetworkPolicy behaviour for hostNetwork pods undefined and most plugins ignore them); run them without hostNetwork",
 	"resource": w.resource,
+	"evidence": [{"path": sprintf("%s.hostNetwork", [lib.pod_spec_path(w)]), "value": true}],
 } if {
-	some w in judged
+	some w in subjects
 	host_network(w)
 }

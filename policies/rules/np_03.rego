@@ -15,7 +15,10 @@
 #   Kubernetes' default: Egress when the policy has egress rules). When
 #   `cluster_cidrs` is empty, an ipBlock inside a private range cannot be
 #   judged and the rule is unknown; a public range is external. Pods that no
-#   Egress policy selects are NP-01/NP-02's findings.
+#   Egress policy selects are NP-01/NP-02's findings. Judged: every
+#   in-scope policy that applies to Egress (but for one whose private
+#   ipBlock only `cluster_cidrs` could place); one finding per policy lists
+#   every open rule, with the rule or ipBlock as evidence.
 # custom:
 #   id: NP-03
 #   severity: critical
@@ -203,10 +206,10 @@ external(b) if {
 	not private(b.cidr)
 }
 
-ip_blocks contains [np, i, r, b] if {
+ip_blocks contains [np, i, r, b, j] if {
 	some [np, i, r] in egress_rules
 	not exempt_rule(r)
-	some peer in to(r)
+	some j, peer in to(r)
 	b := object.get(obj_or_empty(peer), "ipBlock", null)
 	is_object(b)
 	is_string(object.get(b, "cidr", null))
@@ -224,27 +227,61 @@ else := sprintf(" (except %s)", [concat(", ", excepts(b))])
 
 # ---- findings ------------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s; external traffic must leave through the egress gateway", [i, np_name(np), metadata_ip, ports_text(r)]),
-	"resource": lib.resource(np),
-} if {
-	some [np, i, r] in egress_rules
-	count(to(r)) == 0
-	not exempt_rule(r)
+# egress_policies: in-scope policies that apply to Egress.
+egress_policies contains np if {
+	some np in lib.objects("NetworkPolicy")
+	lib.app_ns(lib.ns(np))
+	"Egress" in policy_types(np)
 }
 
+# problems_by_np: policy resource -> {[rule index, peer index, text,
+# evidence]} (lib.group: one finding per policy, built once).
+problems_by_np := lib.group(array.concat(
+	[[lib.resource(np), [i, -1, sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s", [i, np_name(np), metadata_ip, ports_text(r)]), {"path": sprintf("spec.egress[%d]", [i]), "value": r}]] |
+		some [np, i, r] in egress_rules
+		count(to(r)) == 0
+		not exempt_rule(r)
+	],
+	[[lib.resource(np), [i, j, sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s", [i, np_name(np), b.cidr, except_text(b), ports_text(r), concat(", ", why)]), {"path": sprintf("spec.egress[%d].to[%d].ipBlock", [i, j]), "value": b}]] |
+		some [np, i, r, b, j] in ip_blocks
+		why := reasons(b)
+		count(why) > 0
+	],
+))
+
 deny contains {
-	"msg": sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s; external traffic must leave through the egress gateway", [i, np_name(np), b.cidr, except_text(b), ports_text(r), concat(", ", why)]),
-	"resource": lib.resource(np),
+	"msg": sprintf("%s; external traffic must leave through the egress gateway", [concat("; ", [p[2] | some p in ps])]),
+	"resource": res,
+	"evidence": [p[3] | some p in ps],
 } if {
-	some [np, i, r, b] in ip_blocks
-	why := reasons(b)
-	count(why) > 0
+	some res, set_ps in problems_by_np
+	ps := sort(set_ps)
 }
 
-unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock %s, which may be outside the cluster: set params.cluster_cidrs to the cluster's pod and Service CIDRs", [i, np_name(np), b.cidr]) if {
+# undecided: policies with a private ipBlock that only params.cluster_cidrs
+# could place inside or outside the cluster.
+undecided contains lib.resource(np) if {
 	count(cluster_cidrs) == 0
-	some [np, i, r, b] in ip_blocks
+	some [np, _, _, b, _] in ip_blocks
 	private(b.cidr)
 	not reaches_metadata(b)
 }
+
+# judged: every in-scope Egress policy whose rules the input decides (a
+# policy with a finding is judged whatever else it holds).
+judged contains res if {
+	some np in egress_policies
+	res := lib.resource(np)
+	not res in undecided
+}
+
+judged contains res if some res, _ in problems_by_np
+
+unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock %s, which may be outside the cluster: set params.cluster_cidrs to the cluster's pod and Service CIDRs", [i, np_name(np), b.cidr]) if {
+	count(cluster_cidrs) == 0
+	some [np, i, r, b, _] in ip_blocks
+	private(b.cidr)
+	not reaches_metadata(b)
+}
+
+not_applicable contains "no NetworkPolicy of an application namespace applies to Egress (or its private ipBlocks need params.cluster_cidrs)" if count(judged) == 0

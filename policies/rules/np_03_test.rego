@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.np_03
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 np(ns, name, spec) := {
 	"apiVersion": "networking.k8s.io/v1",
 	"kind": "NetworkPolicy",
@@ -35,14 +38,14 @@ test_allowed_peers_pass if {
 }
 
 test_to_missing_fails if {
-	np_03.deny == {{
+	strip(np_03.deny) == {{
 		"msg": "egress[0] of NetworkPolicy shop/open has no `to`, so it allows every destination, the internet and the cloud metadata address 169.254.169.254 included, on ports 443/TCP; external traffic must leave through the egress gateway",
 		"resource": res("shop", "open"),
 	}} with input as inp({"NetworkPolicy": [egress("open", [{"ports": https}])]})
 }
 
 test_egress_empty_rule_fails if {
-	np_03.deny == {{
+	strip(np_03.deny) == {{
 		"msg": "egress[0] of NetworkPolicy shop/all has no `to`, so it allows every destination, the internet and the cloud metadata address 169.254.169.254 included, on all ports; external traffic must leave through the egress gateway",
 		"resource": res("shop", "all"),
 	}} with input as inp({"NetworkPolicy": [egress("all", [{}])]})
@@ -64,7 +67,7 @@ test_dns_range_fails if {
 }
 
 test_external_ipblock_fails if {
-	np_03.deny == {{
+	strip(np_03.deny) == {{
 		"msg": "egress[0] of NetworkPolicy shop/ext allows ipBlock 203.0.113.0/24 on ports 443/TCP: outside the cluster CIDRs; external traffic must leave through the egress gateway",
 		"resource": res("shop", "ext"),
 	}} with input as inp({"NetworkPolicy": [egress("ext", [{"to": [block("203.0.113.0/24")], "ports": https}])]})
@@ -72,7 +75,7 @@ test_external_ipblock_fails if {
 }
 
 test_everything_ipblock_fails if {
-	np_03.deny == {{
+	strip(np_03.deny) == {{
 		"msg": "egress[0] of NetworkPolicy shop/any allows ipBlock 0.0.0.0/0 (except 10.0.0.0/8) on all ports: outside the cluster CIDRs, including the cloud metadata address 169.254.169.254; external traffic must leave through the egress gateway",
 		"resource": res("shop", "any"),
 	}} with input as inp({"NetworkPolicy": [egress("any", [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}])]})
@@ -93,7 +96,7 @@ test_except_carves_external_part if {
 # The metadata address fails even inside an allowed CIDR, unless excepted.
 test_metadata_inside_cluster_cidr if {
 	p := object.union(lib.params, {"cluster_cidrs": ["169.254.0.0/16"]})
-	np_03.deny == {{
+	strip(np_03.deny) == {{
 		"msg": "egress[0] of NetworkPolicy shop/md allows ipBlock 169.254.0.0/16 on all ports: including the cloud metadata address 169.254.169.254; external traffic must leave through the egress gateway",
 		"resource": res("shop", "md"),
 	}} with input as inp({"NetworkPolicy": [egress("md", [{"to": [block("169.254.0.0/16")]}])]})
@@ -155,4 +158,25 @@ test_mixed_peers_only_ipblock_reported if {
 	count(d) == 1
 	some f in d
 	contains(f.msg, "ipBlock 198.51.100.7/32 on ports 8443/TCP")
+}
+
+# One finding per policy: every open rule listed, each with its evidence.
+test_one_finding_per_policy_with_evidence if {
+	p := egress("open", [{"ports": https}, {"to": [{"podSelector": {}}, block("203.0.113.0/24")]}])
+	np_03.deny == {{
+		"msg": "egress[0] of NetworkPolicy shop/open has no `to`, so it allows every destination, the internet and the cloud metadata address 169.254.169.254 included, on ports 443/TCP; egress[1] of NetworkPolicy shop/open allows ipBlock 203.0.113.0/24 on all ports: outside the cluster CIDRs; external traffic must leave through the egress gateway",
+		"resource": res("shop", "open"),
+		"evidence": [
+			{"path": "spec.egress[0]", "value": {"ports": https}},
+			{"path": "spec.egress[1].to[1].ipBlock", "value": {"cidr": "203.0.113.0/24"}},
+		],
+	}} with input as inp({"NetworkPolicy": [p]}) with data.meshaudit.params as cidrs
+	np_03.judged == {res("shop", "open")} with input as inp({"NetworkPolicy": [p]}) with data.meshaudit.params as cidrs
+}
+
+test_judged_passing_and_undecided if {
+	ok := egress("dns", [{"ports": [{"port": 53, "protocol": "UDP"}]}])
+	priv := egress("priv", [{"to": [block("10.20.0.0/16")]}])
+	np_03.judged == {res("shop", "dns")} with input as inp({"NetworkPolicy": [ok, priv]})
+	count(np_03.judged) == 0 with input as inp({"NetworkPolicy": [np("shop", "in", {"podSelector": {}, "policyTypes": ["Ingress"]})]})
 }

@@ -12,7 +12,10 @@
 #   namespace (parameter `monitoring_namespaces`, matched against the
 #   Namespace's labels and its `kubernetes.io/metadata.name`) must be
 #   limited to Istio's metrics ports 15020 and 15090. Only policies that
-#   apply to Ingress are read (policyTypes, or Kubernetes' default).
+#   apply to Ingress are read (policyTypes, or Kubernetes' default); each is
+#   judged. One finding per policy lists every open rule with the rule,
+#   peer or ports as evidence. An implied namespace's labels are those
+#   `namespace_labels` states (docs/verdicts.md).
 # custom:
 #   id: NP-04
 #   severity: medium
@@ -208,10 +211,9 @@ non_empty_pod_selector(peer) if {
 	not empty_selector(peer.podSelector)
 }
 
-ns_labels(n) := object.union(
-	lib.labels(object.get(lib.namespace_objects, n, {"metadata": {}})),
-	{"kubernetes.io/metadata.name": n},
-)
+# ns_labels(n): the namespace's labels (an implied namespace's from
+# params.namespace_labels, docs/verdicts.md) plus kubernetes.io/metadata.name.
+ns_labels(n) := object.union(lib.ns_labels(n), {"kubernetes.io/metadata.name": n})
 
 monitoring_namespaces := {n | some n in lib.params.monitoring_namespaces}
 
@@ -227,47 +229,59 @@ monitoring_peer(peer) := n if {
 
 # ---- findings -----------------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, np_name(np), ports_text(r)]),
-	"resource": lib.resource(np),
-} if {
+ingress_policies contains np if {
+	some np in lib.objects("NetworkPolicy")
+	lib.app_ns(lib.ns(np))
+	"Ingress" in policy_types(np)
+}
+
+# problems_by_np: policy resource -> {[rule index, peer index, text,
+# evidence]} (lib.group: one finding per policy, built once).
+problems_by_np := lib.group([pair |
+	some list in [no_from, whole_space_peers, all_namespace_peers, monitoring_peers]
+	some pair in list
+])
+
+no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, np_name(np), ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	count(from(r)) == 0
-}
+]
 
-deny contains {
-	"msg": sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, np_name(np), peer.ipBlock.cidr, ports_text(r)]),
-	"resource": lib.resource(np),
-} if {
+whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, np_name(np), peer.ipBlock.cidr, ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
-	some peer in from(r)
+	some j, peer in from(r)
 	whole_space(peer)
-}
+]
 
-deny contains {
-	"msg": sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, np_name(np)]),
-	"resource": lib.resource(np),
-} if {
+all_namespace_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, np_name(np)]), {"path": sprintf("spec.ingress[%d].from[%d].namespaceSelector", [i, j]), "value": peer.namespaceSelector}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	count(ports(r)) == 0
-	some peer in from(r)
+	some j, peer in from(r)
 	all_namespaces(peer)
-}
+]
 
-deny contains {
-	"msg": sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, np_name(np), n, what]),
-	"resource": lib.resource(np),
-} if {
+monitoring_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, np_name(np), n, what]), object.union({"path": sprintf("spec.ingress[%d].ports", [i])}, {"value": ports(r) | count(ports(r)) > 0})]] |
 	some [np, i, r] in ingress_rules
-	some peer in from(r)
+	some j, peer in from(r)
 	n := monitoring_peer(peer)
 	extra := [p | some p0 in ports(r); p := obj_or_empty(p0); not metrics_port(p)]
 	what := monitoring_ports_text(r, extra)
 	what != ""
+]
+
+deny contains {
+	"msg": sprintf("%s; name the sources (podSelector and namespaceSelector with labels) and ports", [concat("; ", [p[2] | some p in ps])]),
+	"resource": res,
+	"evidence": [p[3] | some p in ps],
+} if {
+	some res, set_ps in problems_by_np
+	ps := sort(set_ps)
 }
+
+judged contains lib.resource(np) if some np in ingress_policies
 
 monitoring_ports_text(r, _) := "all ports" if count(ports(r)) == 0
 
@@ -280,3 +294,5 @@ monitoring_ports_text(r, extra) := "" if {
 	count(ports(r)) > 0
 	count(extra) == 0
 }
+
+not_applicable contains "no NetworkPolicy of an application namespace applies to Ingress" if count(judged) == 0

@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.np_04
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 np(ns, name, spec) := {
 	"apiVersion": "networking.k8s.io/v1",
 	"kind": "NetworkPolicy",
@@ -30,15 +33,15 @@ test_named_sources_pass if {
 }
 
 test_from_missing_fails if {
-	np_04.deny == {{
-		"msg": "ingress[0] of NetworkPolicy shop/open has no `from`, so every source, in or outside the cluster, may connect on ports 8080/TCP",
+	strip(np_04.deny) == {{
+		"msg": "ingress[0] of NetworkPolicy shop/open has no `from`, so every source, in or outside the cluster, may connect on ports 8080/TCP; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "open"),
 	}} with input as inp({"NetworkPolicy": [ingress("open", [{"ports": [{"port": 8080}]}])]})
 }
 
 test_empty_rule_fails if {
-	np_04.deny == {{
-		"msg": "ingress[0] of NetworkPolicy shop/open has no `from`, so every source, in or outside the cluster, may connect on all ports",
+	strip(np_04.deny) == {{
+		"msg": "ingress[0] of NetworkPolicy shop/open has no `from`, so every source, in or outside the cluster, may connect on all ports; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "open"),
 	}} with input as inp({"NetworkPolicy": [ingress("open", [{}])]})
 }
@@ -48,8 +51,8 @@ test_from_empty_list_fails if {
 }
 
 test_all_namespaces_all_ports_fails if {
-	np_04.deny == {{
-		"msg": "ingress[1] of NetworkPolicy shop/ns ns admits every pod of every namespace (namespaceSelector {}) on all ports",
+	strip(np_04.deny) == {{
+		"msg": "ingress[1] of NetworkPolicy shop/ns ns admits every pod of every namespace (namespaceSelector {}) on all ports; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "ns ns"),
 	}} with input as inp({"NetworkPolicy": [ingress("ns ns", [{"from": [from_frontend]}, {"from": [{"namespaceSelector": {}}]}])]})
 }
@@ -67,8 +70,8 @@ test_all_namespaces_narrowed_passes if {
 }
 
 test_whole_address_space_fails if {
-	np_04.deny == {{
-		"msg": "ingress[0] of NetworkPolicy shop/ip admits ipBlock 0.0.0.0/0, every address, on ports 443/TCP",
+	strip(np_04.deny) == {{
+		"msg": "ingress[0] of NetworkPolicy shop/ip admits ipBlock 0.0.0.0/0, every address, on ports 443/TCP; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "ip"),
 	}} with input as inp({"NetworkPolicy": [ingress("ip", [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}], "ports": [{"port": 443}]}])]})
 }
@@ -77,9 +80,29 @@ test_whole_address_space_fails if {
 test_gateway_policy_exempt if {
 	gw := np("shop", "gw", {"podSelector": {"matchLabels": {"istio": "ingressgateway", "app": "gw"}}, "ingress": [{}, {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}, {"from": [{"namespaceSelector": {}}]}]})
 	count(np_04.deny) == 0 with input as inp({"NetworkPolicy": [gw]})
+
 	# the exemption follows the parameter
-	count(np_04.deny) == 3 with input as inp({"NetworkPolicy": [gw]})
+	# the exemption follows the parameter: one finding listing the 3 rules
+	np_04.deny == {{
+		"msg": "ingress[0] of NetworkPolicy shop/gw has no `from`, so every source, in or outside the cluster, may connect on all ports; ingress[1] of NetworkPolicy shop/gw admits ipBlock 0.0.0.0/0, every address, on all ports; ingress[2] of NetworkPolicy shop/gw admits every pod of every namespace (namespaceSelector {}) on all ports; name the sources (podSelector and namespaceSelector with labels) and ports",
+		"resource": res("shop", "gw"),
+		"evidence": [
+			{"path": "spec.ingress[0]", "value": {}},
+			{"path": "spec.ingress[1].from[0].ipBlock.cidr", "value": "0.0.0.0/0"},
+			{"path": "spec.ingress[2].from[0].namespaceSelector", "value": {}},
+		],
+	}} with input as inp({"NetworkPolicy": [gw]})
 		with data.meshaudit.params as object.union(lib.params, {"gateway_labels": [{"app": "edge"}]})
+	np_04.judged == {res("shop", "gw")} with input as inp({"NetworkPolicy": [gw]})
+}
+
+# An implied namespace's labels come from params.namespace_labels.
+test_monitoring_namespace_labels_from_params if {
+	p := ingress("prom", [{"from": [{"namespaceSelector": {"matchLabels": {"team": "obs"}}}]}])
+	count(np_04.deny) == 0 with input as inp({"NetworkPolicy": [p]})
+	some f in np_04.deny with input as inp({"NetworkPolicy": [p]})
+		with data.meshaudit.params.namespace_labels as {"monitoring": {"team": "obs"}}
+	f.evidence == [{"path": "spec.ingress[0].ports"}]
 }
 
 # An empty podSelector selects more than the gateway pods: no exemption.
@@ -88,15 +111,15 @@ test_all_pods_policy_not_gateway if {
 }
 
 test_monitoring_all_ports_fails if {
-	np_04.deny == {{
-		"msg": "ingress[0] of NetworkPolicy shop/prom admits monitoring namespace \"monitoring\" on all ports; monitoring is limited to ports 15020 and 15090",
+	strip(np_04.deny) == {{
+		"msg": "ingress[0] of NetworkPolicy shop/prom admits monitoring namespace \"monitoring\" on all ports; monitoring is limited to ports 15020 and 15090; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "prom"),
 	}} with input as inp({"NetworkPolicy": [ingress("prom", [{"from": [monitoring_sel]}])]})
 }
 
 test_monitoring_other_port_fails if {
-	np_04.deny == {{
-		"msg": "ingress[0] of NetworkPolicy shop/prom admits monitoring namespace \"monitoring\" on ports 8080/TCP; monitoring is limited to ports 15020 and 15090",
+	strip(np_04.deny) == {{
+		"msg": "ingress[0] of NetworkPolicy shop/prom admits monitoring namespace \"monitoring\" on ports 8080/TCP; monitoring is limited to ports 15020 and 15090; name the sources (podSelector and namespaceSelector with labels) and ports",
 		"resource": res("shop", "prom"),
 	}} with input as inp({"NetworkPolicy": [ingress("prom", [{"from": [monitoring_sel], "ports": [{"port": 15090}, {"port": 8080}]}])]})
 }

@@ -11,8 +11,11 @@
 #   Levels are the Pod Security Standards' privileged < baseline < restricted;
 #   a value that is not one of them (the labels are case-sensitive) is
 #   reported as invalid. A namespace seen only through the objects in it (no
-#   Namespace object in the input) cannot show its labels and is reported
-#   once. Sidecar pods pass baseline and restricted only with Istio CNI
+#   Namespace object in the input) is implied (docs/verdicts.md): judged
+#   with the labels `namespace_labels` states for it, else none, and the
+#   message says so. A namespace the input neither holds nor implies is
+#   never judged. Every finding carries the label (or the lookup that found
+#   no Namespace object) as evidence. Sidecar pods pass baseline and restricted only with Istio CNI
 #   (POD-02): `istio-init` needs NET_ADMIN and NET_RAW.
 # custom:
 #   id: POD-01
@@ -64,16 +67,21 @@ accepted_text := "restricted" if required == "restricted"
 
 accepted_text := "baseline or restricted" if required == "baseline"
 
-judged contains n if {
+# namespaces: every application namespace the input holds or implies
+# (lib.namespaces: a namespace no object shows is never a subject).
+namespaces contains n if {
 	some n in lib.namespaces
 	lib.app_ns(n)
 }
 
+judged contains lib.namespace_resource(n) if some n in namespaces
+
 deny contains {
 	"msg": sprintf("namespace %q%s has no %s label, so Pod Security admission enforces no level there (want %s)", [n, lib.ns_note(n), label, accepted_text]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in judged
+	some n in namespaces
 	l := lib.ns_labels(n)
 	not label in object.keys(l)
 }
@@ -81,8 +89,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has %s=%s, below the required level (want %s)", [n, lib.ns_note(n), label, v, accepted_text]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in judged
+	some n in namespaces
 	v := lib.ns_labels(n)[label]
 	v in object.keys(rank)
 	not v in accepted
@@ -91,8 +100,11 @@ deny contains {
 deny contains {
 	"msg": sprintf("namespace %q%s has %s=%q, which is not a Pod Security level (privileged, baseline, restricted; case-sensitive) (want %s)", [n, lib.ns_note(n), label, v, accepted_text]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in judged
+	some n in namespaces
 	v := lib.ns_labels(n)[label]
 	not v in object.keys(rank)
 }
+
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0

@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.pod_01
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
 
 psa(level) := {"pod-security.kubernetes.io/enforce": level}
@@ -26,14 +29,14 @@ test_restricted_passes if {
 }
 
 test_missing_label_fails if {
-	pod_01.deny == {{
+	strip(pod_01.deny) == {{
 		"msg": "namespace \"shop\" has no pod-security.kubernetes.io/enforce label, so Pod Security admission enforces no level there (want restricted)",
 		"resource": nsres("shop"),
 	}} with input as inp({"Namespace": [namespace("shop", {"pod-security.kubernetes.io/warn": "restricted"})]})
 }
 
 test_baseline_below_restricted_fails if {
-	pod_01.deny == {{
+	strip(pod_01.deny) == {{
 		"msg": "namespace \"shop\" has pod-security.kubernetes.io/enforce=baseline, below the required level (want restricted)",
 		"resource": nsres("shop"),
 	}} with input as inp({"Namespace": [namespace("shop", psa("baseline"))]})
@@ -45,7 +48,7 @@ test_baseline_required_accepts_baseline_and_restricted if {
 }
 
 test_baseline_required_privileged_fails if {
-	pod_01.deny == {{
+	strip(pod_01.deny) == {{
 		"msg": "namespace \"a\" has pod-security.kubernetes.io/enforce=privileged, below the required level (want baseline or restricted)",
 		"resource": nsres("a"),
 	}} with input as inp({"Namespace": [namespace("a", psa("privileged"))]})
@@ -53,14 +56,14 @@ test_baseline_required_privileged_fails if {
 }
 
 test_invalid_value_fails if {
-	pod_01.deny == {{
+	strip(pod_01.deny) == {{
 		"msg": "namespace \"a\" has pod-security.kubernetes.io/enforce=\"Restricted\", which is not a Pod Security level (privileged, baseline, restricted; case-sensitive) (want restricted)",
 		"resource": nsres("a"),
 	}} with input as inp({"Namespace": [namespace("a", psa("Restricted"))]})
 }
 
 test_implied_namespace_reported_once if {
-	pod_01.deny == {{
+	strip(pod_01.deny) == {{
 		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no pod-security.kubernetes.io/enforce label, so Pod Security admission enforces no level there (want restricted)",
 		"resource": nsres("shop"),
 	}} with input as inp({"Deployment": [deploy("shop"), object.union(deploy("shop"), {"metadata": {"name": "api"}})]})
@@ -87,4 +90,37 @@ test_excluded_param_respected if {
 test_no_labels_object if {
 	n := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bare"}}
 	count(pod_01.deny) == 1 with input as inp({"Namespace": [n]})
+}
+
+test_evidence_and_judged if {
+	i := inp({"Namespace": [namespace("shop", psa("baseline")), namespace("ok", psa("restricted"))]})
+	pod_01.deny == {{
+		"msg": "namespace \"shop\" has pod-security.kubernetes.io/enforce=baseline, below the required level (want restricted)",
+		"resource": nsres("shop"),
+		"evidence": [{"path": "metadata.labels[\"pod-security.kubernetes.io/enforce\"]", "value": "baseline"}],
+	}} with input as i
+	pod_01.judged == {nsres("shop"), nsres("ok")} with input as i
+}
+
+test_implied_namespace_evidence if {
+	some f in pod_01.deny with input as inp({"Deployment": [deploy("shop")]})
+	f.evidence == [{"path": "Namespace \"shop\" in the input (implied by its objects; no params.namespace_labels entry)", "value": 0}]
+}
+
+test_implied_namespace_params_evidence if {
+	some f in pod_01.deny with input as inp({"Deployment": [deploy("shop")]})
+		with data.meshaudit.params.namespace_labels as {"shop": psa("baseline")}
+	f.evidence == [{"path": "params.namespace_labels[\"shop\"][\"pod-security.kubernetes.io/enforce\"]", "value": "baseline"}]
+	contains(f.msg, "(implied: no Namespace object in the input; labels from params.namespace_labels)")
+}
+
+# Only cluster-scoped and root-namespace objects: no application namespace
+# is held or implied, so nothing is judged (never `default`).
+test_no_namespace_from_cluster_scoped_or_root_objects if {
+	i := inp({
+		"ClusterRole": [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}}],
+		"PeerAuthentication": [{"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {}}],
+	})
+	count(pod_01.deny) == 0 with input as i
+	count(pod_01.judged) == 0 with input as i
 }

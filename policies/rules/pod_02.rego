@@ -15,7 +15,10 @@
 #   it holds the CNI DaemonSet or kube-injected pods, the rule is not
 #   applicable (how the cluster injects is not in the input). In a live scan
 #   with neither injected pods nor the CNI DaemonSet there is nothing to
-#   judge.
+#   judge. Judged: the owners of injected pods (or templates) and, with the
+#   CNI DaemonSet in the input, the workloads that get a sidecar. One finding
+#   per owning workload, with each pod's istio-init container as evidence,
+#   and the message names the fix.
 # custom:
 #   id: POD-02
 #   severity: high
@@ -174,8 +177,10 @@ owner(obj) := ref_resource(ref2, n) if {
 
 # ---- findings ---------------------------------------------------------------------
 
-istio_init(t) := c if {
-	some c in object.get(object.get(t, "spec", {}), "initContainers", [])
+# istio_init(t): [index, container] of the template's istio-init init
+# container.
+istio_init(t) := [i, c] if {
+	some i, c in object.get(object.get(t, "spec", {}), "initContainers", [])
 	is_object(c)
 	c.name == "istio-init"
 }
@@ -186,36 +191,74 @@ caps_text(c) := sprintf("adds capabilities %s", [concat(", ", sort(add))]) if {
 	count(add) > 0
 } else := "needs NET_ADMIN and NET_RAW"
 
-cni_text := "Istio CNI is not in use (no istio-cni-node DaemonSet in the input)" if {
+cni_text := "Istio CNI is not in use (no istio-cni-node DaemonSet in the input); install Istio CNI so that sidecars need no istio-init" if {
 	not cni_in_use
 }
 
-cni_text := sprintf("DaemonSet %s runs Istio CNI, so the pods were injected before CNI was enabled or the injector is not configured for it", [concat(", ", sort(cni_daemonsets))]) if {
+cni_text := sprintf("DaemonSet %s runs Istio CNI, so the pods were injected before CNI was enabled or the injector is not configured for it; enable CNI in the injector (values.istio_cni.enabled) and restart the pods", [concat(", ", sort(cni_daemonsets))]) if {
 	count(cni_daemonsets) > 0
 }
 
-cni_text := "other injected pods use istio-validation (Istio CNI), so these pods were injected before CNI was enabled or by an injector not configured for it" if {
+cni_text := "other injected pods use istio-validation (Istio CNI), so these pods were injected before CNI was enabled or by an injector not configured for it; restart them or re-inject them with CNI" if {
 	count(cni_daemonsets) == 0
 	validation_seen
 }
 
-deny contains {
-	"msg": sprintf("init container istio-init %s to redirect traffic to the sidecar: %s", [caps_text(c), cni_text]),
-	"resource": owner(obj),
-} if {
+# template_path(obj): where the pod spec lies in obj.
+template_path(obj) := lib.pod_spec_path({"kind": obj.kind})
+
+# init_by_owner: owner resource -> [obj, index, container] of every in-scope
+# pod or template running istio-init (lib.group: one finding per owner, built
+# once).
+init_by_owner := lib.group([[owner(obj), [obj, i, c]] |
 	some [obj, t] in templates(lib.workload_kinds)
 	lib.in_scope(lib.ns(obj))
-	c := istio_init(t)
+	[i, c] := istio_init(t)
+])
+
+init_evidence(res, obj, i, c) := object.union(
+	{"path": sprintf("%s.initContainers[%d]", [template_path(obj), i]), "value": c.name},
+	{"resource": lib.resource(obj) | lib.resource(obj) != res},
+)
+
+# judged: the owners of every in-scope pod (or kube-injected template) that
+# went through injection or runs istio-init, and, when the input shows that
+# Istio CNI is in use, the workloads that get a sidecar (the injector adds
+# istio-validation, not istio-init, to them).
+judged contains res if some res, _ in init_by_owner
+
+judged contains owner(obj) if {
+	some [obj, t] in templates(lib.workload_kinds)
+	lib.in_scope(lib.ns(obj))
+	injected(t)
+}
+
+judged contains w.resource if {
+	count(cni_daemonsets) > 0
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	lib.sidecar(w)
+}
+
+deny contains {
+	"msg": sprintf("init container istio-init %s to redirect traffic to the sidecar: %s", [caps_text(c), cni_text]),
+	"resource": res,
+	"evidence": [init_evidence(res, obj, i, c) | some [obj, i, c] in sort(entries)],
+} if {
+	some res, entries in init_by_owner
+	[_, _, c] := sort(entries)[0]
 }
 
 not_applicable contains "manifest scan: pod templates are not injected yet and the input holds neither an istio-cni-node DaemonSet nor kube-injected pods, so whether sidecars will need istio-init (NET_ADMIN, NET_RAW) cannot be told from it" if {
 	not lib.live
 	not cni_in_use
 	not injected_seen
+	count(judged) == 0
 }
 
 not_applicable contains "no injected pod in scope and no istio-cni-node DaemonSet in the cluster: no pod runs istio-init" if {
 	lib.live
 	not cni_in_use
 	not injected_seen
+	count(judged) == 0
 }

@@ -3,6 +3,9 @@ package meshaudit.rules.pod_02_test
 import data.meshaudit.rules.pod_02
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 status := {"sidecar.istio.io/status": "{\"initContainers\":[\"istio-init\"],\"containers\":[\"istio-proxy\"]}"}
 
 init_c := {
@@ -53,8 +56,12 @@ web_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", 
 
 test_istio_init_without_cni_fails_once_on_deployment if {
 	pod_02.deny == {{
-		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: Istio CNI is not in use (no istio-cni-node DaemonSet in the input)",
+		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: Istio CNI is not in use (no istio-cni-node DaemonSet in the input); install Istio CNI so that sidecars need no istio-init",
 		"resource": web_res,
+		"evidence": [
+			{"path": "spec.initContainers[0]", "value": "istio-init", "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web-7d9-a"}},
+			{"path": "spec.initContainers[0]", "value": "istio-init", "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web-7d9-b"}},
+		],
 	}} with input as live({
 		"Deployment": [deploy],
 		"ReplicaSet": [rs],
@@ -70,13 +77,14 @@ test_cni_in_use_passes if {
 		"DaemonSet": [cni_ds("kube-system")],
 	}
 	count(pod_02.deny) == 0 with input as live(objs)
+	pod_02.judged == {web_res} with input as live(objs)
 	count(pod_02.not_applicable) == 0 with input as live(objs)
 }
 
 # kube-system is excluded from scope but its CNI DaemonSet still counts.
 test_cni_in_excluded_namespace_counts if {
-	pod_02.deny == {{
-		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: DaemonSet kube-system/istio-cni-node runs Istio CNI, so the pods were injected before CNI was enabled or the injector is not configured for it",
+	strip(pod_02.deny) == {{
+		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: DaemonSet kube-system/istio-cni-node runs Istio CNI, so the pods were injected before CNI was enabled or the injector is not configured for it; enable CNI in the injector (values.istio_cni.enabled) and restart the pods",
 		"resource": web_res,
 	}} with input as live({
 		"Deployment": [deploy],
@@ -88,16 +96,16 @@ test_cni_in_excluded_namespace_counts if {
 
 test_validation_pods_show_cni if {
 	other := pod("api-1", "shop", [], [validation_c])
-	pod_02.deny == {{
-		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: other injected pods use istio-validation (Istio CNI), so these pods were injected before CNI was enabled or by an injector not configured for it",
+	strip(pod_02.deny) == {{
+		"msg": "init container istio-init adds capabilities NET_ADMIN, NET_RAW to redirect traffic to the sidecar: other injected pods use istio-validation (Istio CNI), so these pods were injected before CNI was enabled or by an injector not configured for it; restart them or re-inject them with CNI",
 		"resource": web_res,
 	}} with input as live({"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [web_pod("web-7d9-a", [init_c]), other]})
 }
 
 test_bare_pod_reported_on_itself if {
 	p := pod("debug", "shop", [], [{"name": "istio-init", "image": "x"}])
-	pod_02.deny == {{
-		"msg": "init container istio-init needs NET_ADMIN and NET_RAW to redirect traffic to the sidecar: Istio CNI is not in use (no istio-cni-node DaemonSet in the input)",
+	strip(pod_02.deny) == {{
+		"msg": "init container istio-init needs NET_ADMIN and NET_RAW to redirect traffic to the sidecar: Istio CNI is not in use (no istio-cni-node DaemonSet in the input); install Istio CNI so that sidecars need no istio-init",
 		"resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "debug"},
 	}} with input as live({"Pod": [p]})
 }
@@ -131,10 +139,19 @@ test_manifests_uninjected_not_applicable if {
 	pod_02.not_applicable == {"manifest scan: pod templates are not injected yet and the input holds neither an istio-cni-node DaemonSet nor kube-injected pods, so whether sidecars will need istio-init (NET_ADMIN, NET_RAW) cannot be told from it"} with input as manifests(objs)
 }
 
+# With the CNI DaemonSet in the input, workloads that get a sidecar are
+# judged (the injector gives them istio-validation, not istio-init).
 test_manifests_with_cni_daemonset_pass if {
-	objs := {"Deployment": [deploy], "DaemonSet": [cni_ds("istio-system")]}
+	ns := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"istio-injection": "enabled"}}}
+	objs := {"Namespace": [ns], "Deployment": [deploy], "DaemonSet": [cni_ds("istio-system")]}
 	count(pod_02.deny) == 0 with input as manifests(objs)
 	count(pod_02.not_applicable) == 0 with input as manifests(objs)
+	pod_02.judged == {web_res} with input as manifests(objs)
+}
+
+# ... and nothing is judged when no workload gets a sidecar.
+test_manifests_with_cni_daemonset_no_sidecar_judges_nothing if {
+	count(pod_02.judged) == 0 with input as manifests({"Deployment": [deploy], "DaemonSet": [cni_ds("istio-system")]})
 }
 
 # istioctl kube-inject output: the template is injected.
@@ -155,4 +172,18 @@ test_manifests_kube_injected_template_fails if {
 test_cni_daemonset_by_label if {
 	ds := object.union(cni_ds("istio-system"), {"metadata": {"name": "cni", "labels": {"k8s-app": "istio-cni-node"}}})
 	count(pod_02.not_applicable) == 0 with input as manifests({"DaemonSet": [ds]})
+}
+
+# A template running istio-init without the injection annotation is judged
+# (and fails): the rule then never also says it is not applicable.
+test_istio_init_without_status_judged_not_not_applicable if {
+	d := {
+		"apiVersion": "apps/v1",
+		"kind": "Deployment",
+		"metadata": {"name": "web", "namespace": "shop"},
+		"spec": {"template": {"spec": {"initContainers": [init_c], "containers": [{"name": "app", "image": "r/app:1"}]}}},
+	}
+	count(pod_02.deny) == 1 with input as manifests({"Deployment": [d]})
+	pod_02.judged == {web_res} with input as manifests({"Deployment": [d]})
+	count(pod_02.not_applicable) == 0 with input as manifests({"Deployment": [d]})
 }

@@ -9,7 +9,9 @@
 #   Each of these hands the workload the node itself, so a compromised
 #   container escapes its isolation and the mesh identity boundary with it.
 #   Istio's own injected containers are not judged. hostNetwork is MESH-06's
-#   and hostPath/hostPort POD-07's.
+#   and hostPath/hostPort POD-07's. One finding per workload lists every
+#   problem with its field path and value as evidence; every in-scope
+#   workload is judged (docs/verdicts.md).
 # custom:
 #   id: POD-03
 #   severity: critical
@@ -71,35 +73,6 @@ package meshaudit.rules.pod_03
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads plus a workaround for a lib bug. lib.workloads
-# calls object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) raises a type error and, outside strict evaluation, silently drops
-# the workload and its findings. Those workloads are added here in lib's
-# shape (no template labels or annotations to read); once lib is fixed the
-# union changes nothing.
-workloads := lib.workloads | null_meta_workloads
-
-null_meta_workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	object.get(t, "metadata", {}) == null
-	spec := object.get(t, "spec", {})
-	is_object(spec)
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": {},
-		"annotations": {},
-		"spec": spec,
-	}
-}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
@@ -114,45 +87,57 @@ sc(x) := s if {
 	is_object(s)
 } else := {}
 
-# Pod-level host namespaces.
-deny contains {
-	"msg": sprintf("pod sets %s: true and shares the node's %s namespace", [field, what]),
-	"resource": w.resource,
-} if {
-	some w in workloads
+# judged: every in-scope workload (its pod spec holds every field read).
+judged contains w.resource if {
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
-	some field, what in host_namespace
-	lib.truthy(w.spec[field])
 }
 
-# Pod-level Windows HostProcess.
-deny contains {
-	"msg": "pod sets securityContext.windowsOptions.hostProcess: true and runs its containers as processes on the Windows host",
-	"resource": w.resource,
-} if {
-	some w in workloads
-	lib.in_scope(w.namespace)
-	lib.truthy(sc(w.spec).windowsOptions.hostProcess)
-}
+# problems(w): every problem of the workload, pod-level first, then each app
+# container in spec order, with the evidence that decided it.
+problems(w) := array.concat(pod_problems(w), container_problems(w))
 
-# Container-level privileged.
-deny contains {
-	"msg": sprintf("%s %q sets securityContext.privileged: true", [kind_label[x.kind], x.c.name]),
-	"resource": w.resource,
-} if {
-	some w in workloads
-	lib.in_scope(w.namespace)
+pod_problems(w) := array.concat(
+	[{
+		"text": sprintf("pod sets %s: true and shares the node's %s namespace", [field, host_namespace[field]]),
+		"evidence": [{"path": sprintf("%s.%s", [lib.pod_spec_path(w), field]), "value": w.spec[field]}],
+	} |
+		some field in ["hostPID", "hostIPC"]
+		lib.truthy(w.spec[field])
+	],
+	[{
+		"text": "pod sets securityContext.windowsOptions.hostProcess: true and runs its containers as processes on the Windows host",
+		"evidence": [{"path": sprintf("%s.securityContext.windowsOptions.hostProcess", [lib.pod_spec_path(w)]), "value": sc(w.spec).windowsOptions.hostProcess}],
+	} |
+		lib.truthy(sc(w.spec).windowsOptions.hostProcess)
+	],
+)
+
+container_fields := [["privileged", "securityContext.privileged"], ["hostProcess", "securityContext.windowsOptions.hostProcess"]]
+
+field_value(c, "privileged") := sc(c).privileged
+
+field_value(c, "hostProcess") := sc(c).windowsOptions.hostProcess
+
+container_problems(w) := [{
+	"text": sprintf("%s %q sets %s: true", [kind_label[x.kind], x.c.name, path]),
+	"evidence": [{"path": sprintf("%s.%s", [lib.container_path(w, x), path]), "value": v}],
+} |
 	some x in lib.app_containers(w)
-	lib.truthy(sc(x.c).privileged)
+	some [f, path] in container_fields
+	v := field_value(x.c, f)
+	lib.truthy(v)
+]
+
+deny contains {
+	"msg": sprintf("%s; set each to false", [concat("; ", [p.text | some p in ps])]),
+	"resource": w.resource,
+	"evidence": [e | some p in ps; some e in p.evidence],
+} if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+	ps := problems(w)
+	count(ps) > 0
 }
 
-# Container-level Windows HostProcess.
-deny contains {
-	"msg": sprintf("%s %q sets securityContext.windowsOptions.hostProcess: true", [kind_label[x.kind], x.c.name]),
-	"resource": w.resource,
-} if {
-	some w in workloads
-	lib.in_scope(w.namespace)
-	some x in lib.app_containers(w)
-	lib.truthy(sc(x.c).windowsOptions.hostProcess)
-}
+not_applicable contains "no workload in an in-scope namespace" if count(judged) == 0

@@ -3,6 +3,9 @@ package meshaudit.rules.pod_03_test
 import data.meshaudit.rules.pod_03
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -18,6 +21,11 @@ app := {"name": "app", "image": "registry.example.com/app:1.0"}
 
 test_clean_pod_passes if {
 	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+	pod_03.judged == {res("shop")} with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+}
+
+test_excluded_namespace_not_judged if {
+	count(pod_03.judged) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
 }
 
 test_explicit_false_passes if {
@@ -41,15 +49,20 @@ test_every_field_fires_once if {
 		],
 		"ephemeralContainers": [{"name": "debugger", "image": "busybox:1.36", "securityContext": {"privileged": true}}],
 	}
-	pod_03.deny == {
-		{"msg": "pod sets hostPID: true and shares the node's process namespace", "resource": res("shop")},
-		{"msg": "pod sets hostIPC: true and shares the node's IPC namespace", "resource": res("shop")},
-		{"msg": "pod sets securityContext.windowsOptions.hostProcess: true and runs its containers as processes on the Windows host", "resource": res("shop")},
-		{"msg": "init container \"setup\" sets securityContext.privileged: true", "resource": res("shop")},
-		{"msg": "container \"app\" sets securityContext.privileged: true", "resource": res("shop")},
-		{"msg": "container \"app\" sets securityContext.windowsOptions.hostProcess: true", "resource": res("shop")},
-		{"msg": "ephemeral container \"debugger\" sets securityContext.privileged: true", "resource": res("shop")},
-	} with input as inp({"Deployment": [deploy("shop", spec)]})
+	pod_03.deny == {{
+		"msg": "pod sets hostPID: true and shares the node's process namespace; pod sets hostIPC: true and shares the node's IPC namespace; pod sets securityContext.windowsOptions.hostProcess: true and runs its containers as processes on the Windows host; init container \"setup\" sets securityContext.privileged: true; container \"app\" sets securityContext.privileged: true; container \"app\" sets securityContext.windowsOptions.hostProcess: true; ephemeral container \"debugger\" sets securityContext.privileged: true; set each to false",
+		"resource": res("shop"),
+		"evidence": [
+			{"path": "spec.template.spec.hostPID", "value": true},
+			{"path": "spec.template.spec.hostIPC", "value": true},
+			{"path": "spec.template.spec.securityContext.windowsOptions.hostProcess", "value": true},
+			{"path": "spec.template.spec.initContainers[0].securityContext.privileged", "value": true},
+			{"path": "spec.template.spec.containers[0].securityContext.privileged", "value": true},
+			{"path": "spec.template.spec.containers[0].securityContext.windowsOptions.hostProcess", "value": true},
+			{"path": "spec.template.spec.ephemeralContainers[0].securityContext.privileged", "value": true},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	pod_03.judged == {res("shop")} with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_excluded_namespace_ignored if {
@@ -88,8 +101,8 @@ test_gateway_auto_image_ignored if {
 # real image, is an app container.
 test_istio_named_container_on_non_injected_pod_fires if {
 	spec := {"containers": [{"name": "istio-proxy", "image": "registry.example.com/proxy:1.0", "securityContext": {"privileged": true}}]}
-	pod_03.deny == {{
-		"msg": "container \"istio-proxy\" sets securityContext.privileged: true",
+	strip(pod_03.deny) == {{
+		"msg": "container \"istio-proxy\" sets securityContext.privileged: true; set each to false",
 		"resource": res("shop"),
 	}} with input as inp({"Deployment": [deploy("shop", spec)]})
 }
@@ -108,8 +121,8 @@ test_owned_objects_not_double_reported if {
 		"metadata": {"name": "web-5d8-x1", "namespace": "shop", "ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d8", "controller": true}]},
 		"spec": spec,
 	}
-	pod_03.deny == {{
-		"msg": "pod sets hostIPC: true and shares the node's IPC namespace",
+	strip(pod_03.deny) == {{
+		"msg": "pod sets hostIPC: true and shares the node's IPC namespace; set each to false",
 		"resource": res("shop"),
 	}} with input as inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs], "Pod": [pod]})
 }
@@ -120,8 +133,8 @@ test_cronjob_template_checked if {
 		"metadata": {"name": "nightly", "namespace": "shop"},
 		"spec": {"jobTemplate": {"spec": {"template": {"spec": {"hostPID": "true", "containers": [app]}}}}},
 	}
-	pod_03.deny == {{
-		"msg": "pod sets hostPID: true and shares the node's process namespace",
+	strip(pod_03.deny) == {{
+		"msg": "pod sets hostPID: true and shares the node's process namespace; set each to false",
 		"resource": {"apiVersion": "batch/v1", "kind": "CronJob", "namespace": "shop", "name": "nightly"},
 	}} with input as inp({"CronJob": [cj]})
 }
@@ -136,8 +149,13 @@ test_null_security_context_tolerated if {
 # rule's own fallback still judges the workload.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(deploy("shop", {"hostPID": true, "containers": [app]}), {"spec": {"template": {"metadata": null}}})
-	pod_03.deny == {{
-		"msg": "pod sets hostPID: true and shares the node's process namespace",
+	strip(pod_03.deny) == {{
+		"msg": "pod sets hostPID: true and shares the node's process namespace; set each to false",
 		"resource": res("shop"),
 	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+}
+
+test_nothing_judged_says_why if {
+	pod_03.not_applicable == {"no workload in an in-scope namespace"} with input as inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
+	count(pod_03.not_applicable) == 0 with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
 }

@@ -14,7 +14,8 @@
 #   Istio's injected containers are not judged (istio-init is POD-02's), nor
 #   are Istio's node agents (DaemonSets istio-cni-node and ztunnel), which
 #   need these capabilities by design, nor Windows pods (capabilities are
-#   Linux-only).
+#   Linux-only). One finding per workload lists every container's problems
+#   with the capabilities lists as evidence.
 # custom:
 #   id: POD-04
 #   severity: high
@@ -75,32 +76,6 @@ package meshaudit.rules.pod_04
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
@@ -147,11 +122,18 @@ caps(c) := x if {
 	is_object(x)
 } else := {}
 
-list(x, k) := [sprintf("%v", [v]) | some v in x[k]] if is_array(x[k]) else := []
+list(x, k) := [sprintf("%v", [v]) | some v in x[k]] if is_array(x[k])
+
+else := []
 
 fmt_list(l) := "none" if count(l) == 0
 
 fmt_list(l) := concat(", ", l) if count(l) > 0
+
+cap_evidence(w, x, k) := object.union(
+	{"path": sprintf("%s.securityContext.capabilities.%s", [lib.container_path(w, x), k])},
+	{"value": caps(x.c)[k] | caps(x.c)[k] != null},
+)
 
 drop_problems(c) := [] if {
 	level == "baseline"
@@ -167,15 +149,42 @@ add_problems(c) := [] if {
 	level == "restricted"
 } else := [sprintf("adds %s, outside the Pod Security baseline list", [concat(", ", extra_caps(c))])]
 
-deny contains {
-	"msg": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", problems)]),
-	"resource": w.resource,
-} if {
-	some w in workloads
+fix_text := "drop ALL and add back at most NET_BIND_SERVICE" if level == "restricted"
+
+fix_text := "add only capabilities of the baseline list" if level == "baseline"
+
+# judged: in-scope Linux workloads other than Istio's node agents.
+judged contains w.resource if {
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
 	not istio_node_agent(w)
 	not windows(w)
-	some x in lib.app_containers(w)
-	problems := array.concat(drop_problems(x.c), add_problems(x.c))
-	count(problems) > 0
 }
+
+# container_problems(w): one entry per app container with problems.
+container_problems(w) := [{
+	"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat(" and ", ps)]),
+	"evidence": array.concat(
+		[cap_evidence(w, x, "drop") | count(drop_problems(x.c)) > 0],
+		[cap_evidence(w, x, "add") | count(add_problems(x.c)) > 0],
+	),
+} |
+	some x in lib.app_containers(w)
+	ps := array.concat(drop_problems(x.c), add_problems(x.c))
+	count(ps) > 0
+]
+
+deny contains {
+	"msg": sprintf("%s; %s", [concat("; ", [p.text | some p in ps]), fix_text]),
+	"resource": w.resource,
+	"evidence": [e | some p in ps; some e in p.evidence],
+} if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+	not istio_node_agent(w)
+	not windows(w)
+	ps := container_problems(w)
+	count(ps) > 0
+}
+
+not_applicable contains "no Linux workload in an in-scope namespace (Istio node agents are not judged)" if count(judged) == 0

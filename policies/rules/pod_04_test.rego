@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.pod_04
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -15,13 +18,13 @@ res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "nam
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(spec) := d if {
+run(spec) := strip(d) if {
 	d := pod_04.deny with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
 baseline := object.union(lib.params, {"pod_security_level": "baseline"})
 
-run_baseline(spec) := d if {
+run_baseline(spec) := strip(d) if {
 	d := pod_04.deny with input as inp({"Deployment": [deploy("shop", spec)]})
 		with data.meshaudit.params as baseline
 }
@@ -38,14 +41,14 @@ test_drop_all_add_net_bind_passes if {
 
 test_nothing_set_fails_restricted if {
 	run({"containers": [{"name": "app", "image": "r/app:1"}]}) == {{
-		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none)",
+		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none); drop ALL and add back at most NET_BIND_SERVICE",
 		"resource": res,
 	}}
 }
 
 test_restricted_extra_add_and_partial_drop if {
 	run({"initContainers": [c("setup", {"drop": ["NET_RAW"], "add": ["SYS_TIME", "CHOWN"]})], "containers": [c("app", {"drop": ["ALL"]})]}) == {{
-		"msg": "init container \"setup\": capabilities.drop does not include ALL (drop: NET_RAW); adds CHOWN, SYS_TIME (restricted allows adding only NET_BIND_SERVICE)",
+		"msg": "init container \"setup\": capabilities.drop does not include ALL (drop: NET_RAW) and adds CHOWN, SYS_TIME (restricted allows adding only NET_BIND_SERVICE); drop ALL and add back at most NET_BIND_SERVICE",
 		"resource": res,
 	}}
 }
@@ -61,7 +64,7 @@ test_baseline_allows_list_without_drop if {
 
 test_baseline_rejects_net_admin if {
 	run_baseline({"containers": [c("app", {"add": ["NET_ADMIN", "SYS_ADMIN", "CHOWN"]})]}) == {{
-		"msg": "container \"app\": adds NET_ADMIN, SYS_ADMIN, outside the Pod Security baseline list",
+		"msg": "container \"app\": adds NET_ADMIN, SYS_ADMIN, outside the Pod Security baseline list; add only capabilities of the baseline list",
 		"resource": res,
 	}}
 }
@@ -133,8 +136,35 @@ test_null_security_context if {
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", {"containers": [{"name": "app"}]}), {"spec": {"template": {"metadata": null}}})
-	pod_04.deny == {{
-		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none)",
+	strip(pod_04.deny) == {{
+		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none); drop ALL and add back at most NET_BIND_SERVICE",
 		"resource": res,
 	}} with input as inp({"Deployment": [d]})
+}
+
+# One finding per workload, every container listed, with the capability
+# lists that decided it as evidence.
+test_one_finding_per_workload_with_evidence if {
+	spec := {
+		"initContainers": [c("setup", {"drop": ["NET_RAW"]})],
+		"containers": [c("app", {"drop": ["ALL"], "add": ["SYS_ADMIN"]}), {"name": "ok", "image": "r/ok:1", "securityContext": {"capabilities": {"drop": ["ALL"]}}}],
+	}
+	pod_04.deny == {{
+		"msg": "init container \"setup\": capabilities.drop does not include ALL (drop: NET_RAW); container \"app\": adds SYS_ADMIN (restricted allows adding only NET_BIND_SERVICE); drop ALL and add back at most NET_BIND_SERVICE",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.initContainers[0].securityContext.capabilities.drop", "value": ["NET_RAW"]},
+			{"path": "spec.template.spec.containers[0].securityContext.capabilities.add", "value": ["SYS_ADMIN"]},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	pod_04.judged == {res} with input as inp({"Deployment": [deploy("shop", spec)]})
+}
+
+test_absent_drop_evidence_has_no_value if {
+	some f in pod_04.deny with input as inp({"Deployment": [deploy("shop", {"containers": [{"name": "app", "image": "r/app:1"}]})]})
+	f.evidence == [{"path": "spec.template.spec.containers[0].securityContext.capabilities.drop"}]
+}
+
+test_windows_and_node_agents_not_judged if {
+	count(pod_04.judged) == 0 with input as inp({"Deployment": [deploy("shop", {"os": {"name": "windows"}, "containers": [{"name": "app"}]})]})
 }

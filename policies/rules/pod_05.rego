@@ -11,7 +11,9 @@
 #   the container and a head start on escaping it. Windows pods
 #   (spec.os.name: windows) are not judged on allowPrivilegeEscalation, a
 #   Linux-only field the API rejects on them. Istio's own injected containers
-#   are not judged.
+#   are not judged. One finding per workload lists every container's
+#   problems, with the field paths and values (or the unset field) as
+#   evidence.
 # custom:
 #   id: POD-05
 #   severity: high
@@ -74,35 +76,6 @@ package meshaudit.rules.pod_05
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads plus a workaround for a lib bug. lib.workloads
-# calls object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) raises a type error and, outside strict evaluation, silently drops
-# the workload and its findings. Those workloads are added here in lib's
-# shape (no template labels or annotations to read); once lib is fixed the
-# union changes nothing.
-workloads := lib.workloads | null_meta_workloads
-
-null_meta_workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	object.get(t, "metadata", {}) == null
-	spec := object.get(t, "spec", {})
-	is_object(spec)
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": {},
-		"annotations": {},
-		"spec": spec,
-	}
-}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
@@ -115,47 +88,63 @@ sc(x) := s if {
 	is_object(s)
 } else := {}
 
-# effective(w, c, field): [value, where] of a field the container's
+# effective(w, x, field): [value, where, path] of a field the container's
 # securityContext overrides on the pod's; undefined when neither sets it.
-effective(w, c, field) := [v, "container securityContext"] if {
-	v := sc(c)[field]
+effective(w, x, field) := [v, "container securityContext", sprintf("%s.securityContext.%s", [lib.container_path(w, x), field])] if {
+	v := sc(x.c)[field]
 	v != null
-} else := [v, "pod securityContext"] if {
+} else := [v, "pod securityContext", sprintf("%s.securityContext.%s", [lib.pod_spec_path(w), field])] if {
 	v := sc(w.spec)[field]
 	v != null
 }
 
 windows(w) if lower(sprintf("%v", [w.spec.os.name])) == "windows"
 
-non_root_problems(w, c) := [] if {
-	[v, _] := effective(w, c, "runAsNonRoot")
+# Each *_problems(w, x) is a list of {text, evidence} (empty when fine).
+non_root_problems(w, x) := [] if {
+	[v, _, _] := effective(w, x, "runAsNonRoot")
 	lib.truthy(v)
-} else := [sprintf("runAsNonRoot %v in the %s (want true)", [v, where])] if {
-	[v, where] := effective(w, c, "runAsNonRoot")
-} else := ["runAsNonRoot not set (want true)"]
+} else := [{"text": sprintf("runAsNonRoot %v in the %s (want true)", [v, where]), "evidence": {"path": path, "value": v}}] if {
+	[v, where, path] := effective(w, x, "runAsNonRoot")
+} else := [{"text": "runAsNonRoot not set (want true)", "evidence": {"path": sprintf("%s.securityContext.runAsNonRoot", [lib.container_path(w, x)])}}]
 
-user_problems(w, c) := [sprintf("runAsUser 0 in the %s", [where])] if {
-	[v, where] := effective(w, c, "runAsUser")
+user_problems(w, x) := [{"text": sprintf("runAsUser 0 in the %s", [where]), "evidence": {"path": path, "value": v}}] if {
+	[v, where, path] := effective(w, x, "runAsUser")
 	sprintf("%v", [v]) == "0"
 } else := []
 
-escalation_problems(c) := [] if {
-	lib.falsy(object.get(sc(c), "allowPrivilegeEscalation", null))
-} else := [sprintf("allowPrivilegeEscalation %v (want false)", [v])] if {
-	v := sc(c).allowPrivilegeEscalation
+escalation_problems(w, x) := [] if {
+	lib.falsy(object.get(sc(x.c), "allowPrivilegeEscalation", null))
+} else := [{"text": sprintf("allowPrivilegeEscalation %v (want false)", [v]), "evidence": {"path": path, "value": v}}] if {
+	v := sc(x.c).allowPrivilegeEscalation
 	v != null
-} else := ["allowPrivilegeEscalation not set (defaults to true, want false)"]
+	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [lib.container_path(w, x)])
+} else := [{"text": "allowPrivilegeEscalation not set (defaults to true, want false)", "evidence": {"path": sprintf("%s.securityContext.allowPrivilegeEscalation", [lib.container_path(w, x)])}}]
+
+container_problems(w) := [{"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
+	some x in lib.app_containers(w)
+	ps := array.concat(
+		array.concat(non_root_problems(w, x), user_problems(w, x)),
+		[p | not windows(w); some p in escalation_problems(w, x)],
+	)
+	count(ps) > 0
+]
+
+# judged: every in-scope workload.
+judged contains w.resource if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+}
 
 deny contains {
-	"msg": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", problems)]),
+	"msg": concat("; ", [p.text | some p in ps]),
 	"resource": w.resource,
+	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in workloads
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
-	some x in lib.app_containers(w)
-	problems := array.concat(
-		array.concat(non_root_problems(w, x.c), user_problems(w, x.c)),
-		[p | not windows(w); some p in escalation_problems(x.c)],
-	)
-	count(problems) > 0
+	ps := container_problems(w)
+	count(ps) > 0
 }
+
+not_applicable contains "no workload in an in-scope namespace" if count(judged) == 0

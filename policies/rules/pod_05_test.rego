@@ -3,6 +3,9 @@ package meshaudit.rules.pod_05_test
 import data.meshaudit.rules.pod_05
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -14,7 +17,7 @@ res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "nam
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(spec) := d if {
+run(spec) := strip(d) if {
 	d := pod_05.deny with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
@@ -78,11 +81,22 @@ test_every_container_kind_checked_once_each if {
 		"containers": [c("app", hardened), c("worker", {})],
 		"ephemeralContainers": [{"name": "debugger", "image": "busybox:1.36"}],
 	}
-	run(spec) == {
-		{"msg": "init container \"setup\": runAsUser 0 in the container securityContext", "resource": res},
-		{"msg": "container \"worker\": allowPrivilegeEscalation not set (defaults to true, want false)", "resource": res},
-		{"msg": "ephemeral container \"debugger\": allowPrivilegeEscalation not set (defaults to true, want false)", "resource": res},
-	}
+	pod_05.deny == {{
+		"msg": "init container \"setup\": runAsUser 0 in the container securityContext; container \"worker\": allowPrivilegeEscalation not set (defaults to true, want false); ephemeral container \"debugger\": allowPrivilegeEscalation not set (defaults to true, want false)",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.initContainers[0].securityContext.runAsUser", "value": 0},
+			{"path": "spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation"},
+			{"path": "spec.template.spec.ephemeralContainers[0].securityContext.allowPrivilegeEscalation"},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	pod_05.judged == {res} with input as inp({"Deployment": [deploy("shop", spec)]})
+}
+
+test_pod_level_value_evidence_points_at_pod_spec if {
+	spec := {"securityContext": {"runAsNonRoot": false}, "containers": [c("app", {"allowPrivilegeEscalation": false})]}
+	some f in pod_05.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+	f.evidence == [{"path": "spec.template.spec.securityContext.runAsNonRoot", "value": false}]
 }
 
 test_string_values_tolerated if {
@@ -136,7 +150,7 @@ test_owned_replicaset_not_double_reported if {
 		"metadata": {"name": "web-5d8", "namespace": "shop", "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
 		"spec": {"template": {"spec": spec}},
 	}
-	pod_05.deny == {{
+	strip(pod_05.deny) == {{
 		"msg": "container \"app\": allowPrivilegeEscalation not set (defaults to true, want false)",
 		"resource": res,
 	}} with input as inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs]})
@@ -147,7 +161,7 @@ test_owned_replicaset_not_double_reported if {
 # rule's own fallback still judges the workload.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(deploy("shop", {"securityContext": pod_nonroot, "containers": [c("app", {})]}), {"spec": {"template": {"metadata": null}}})
-	pod_05.deny == {{
+	strip(pod_05.deny) == {{
 		"msg": "container \"app\": allowPrivilegeEscalation not set (defaults to true, want false)",
 		"resource": res,
 	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()

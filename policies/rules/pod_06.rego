@@ -13,6 +13,8 @@
 #   not count: current Kubernetes releases no longer honour them. Windows pods
 #   (spec.os.name: windows) are not judged: both fields are Linux-only and the
 #   API rejects them there. Istio's own injected containers are not judged.
+#   One finding per workload lists every container's problems, with the
+#   field paths and values (or the unset field) as evidence.
 # custom:
 #   id: POD-06
 #   severity: medium
@@ -78,32 +80,6 @@ package meshaudit.rules.pod_06
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
@@ -128,11 +104,11 @@ profile_type(x) := t if {
 	t != null
 }
 
-# effective_profile(w, c): [type, where] with the container's setting
+# effective_profile(w, x): [type, where, path] with the container's setting
 # overriding the pod's; undefined when neither sets one.
-effective_profile(w, c) := [t, "container securityContext"] if {
-	t := profile_type(c)
-} else := [t, "pod securityContext"] if {
+effective_profile(w, x) := [t, "container securityContext", sprintf("%s.securityContext.seccompProfile.type", [lib.container_path(w, x)])] if {
+	t := profile_type(x.c)
+} else := [t, "pod securityContext", sprintf("%s.securityContext.seccompProfile.type", [lib.pod_spec_path(w)])] if {
 	t := profile_type(w.spec)
 }
 
@@ -144,28 +120,45 @@ annotation_text(w, c) := sprintf("; annotation %s is deprecated and not honoured
 	count(keys) > 0
 } else := ""
 
-seccomp_problems(w, c) := [] if {
-	[t, _] := effective_profile(w, c)
+# Each *_problems(w, x) is a list of {text, evidence} (empty when fine).
+seccomp_problems(w, x) := [] if {
+	[t, _, _] := effective_profile(w, x)
 	t in good_profiles
-} else := [sprintf("seccompProfile %v in the %s (want RuntimeDefault or Localhost)", [t, where])] if {
-	[t, where] := effective_profile(w, c)
-} else := [sprintf("seccompProfile not set (want RuntimeDefault or Localhost%s)", [annotation_text(w, c)])]
+} else := [{"text": sprintf("seccompProfile %v in the %s (want RuntimeDefault or Localhost)", [t, where]), "evidence": {"path": path, "value": t}}] if {
+	[t, where, path] := effective_profile(w, x)
+} else := [{"text": sprintf("seccompProfile not set (want RuntimeDefault or Localhost%s)", [annotation_text(w, x.c)]), "evidence": {"path": sprintf("%s.securityContext.seccompProfile", [lib.container_path(w, x)])}}]
 
-rootfs_problems(c) := [] if {
-	lib.truthy(sc(c).readOnlyRootFilesystem)
-} else := [sprintf("readOnlyRootFilesystem %v (want true)", [v])] if {
-	v := sc(c).readOnlyRootFilesystem
+rootfs_problems(w, x) := [] if {
+	lib.truthy(sc(x.c).readOnlyRootFilesystem)
+} else := [{"text": sprintf("readOnlyRootFilesystem %v (want true)", [v]), "evidence": {"path": path, "value": v}}] if {
+	v := sc(x.c).readOnlyRootFilesystem
 	v != null
-} else := ["readOnlyRootFilesystem not set (want true)"]
+	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [lib.container_path(w, x)])
+} else := [{"text": "readOnlyRootFilesystem not set (want true)", "evidence": {"path": sprintf("%s.securityContext.readOnlyRootFilesystem", [lib.container_path(w, x)])}}]
 
-deny contains {
-	"msg": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", problems)]),
-	"resource": w.resource,
-} if {
-	some w in workloads
+container_problems(w) := [{"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
+	some x in lib.app_containers(w)
+	ps := array.concat(seccomp_problems(w, x), rootfs_problems(w, x))
+	count(ps) > 0
+]
+
+# judged: every in-scope Linux workload.
+judged contains w.resource if {
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
 	not windows(w)
-	some x in lib.app_containers(w)
-	problems := array.concat(seccomp_problems(w, x.c), rootfs_problems(x.c))
-	count(problems) > 0
 }
+
+deny contains {
+	"msg": concat("; ", [p.text | some p in ps]),
+	"resource": w.resource,
+	"evidence": [e | some p in ps; some e in p.evidence],
+} if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+	not windows(w)
+	ps := container_problems(w)
+	count(ps) > 0
+}
+
+not_applicable contains "no Linux workload in an in-scope namespace" if count(judged) == 0

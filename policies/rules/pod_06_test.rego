@@ -3,6 +3,9 @@ package meshaudit.rules.pod_06_test
 import data.meshaudit.rules.pod_06
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, annotations, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -14,7 +17,7 @@ res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "nam
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(annotations, spec) := d if {
+run(annotations, spec) := strip(d) if {
 	d := pod_06.deny with input as inp({"Deployment": [deploy("shop", annotations, spec)]})
 }
 
@@ -102,8 +105,29 @@ test_null_fields_tolerated if {
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", {}, {"securityContext": pod_rd, "containers": [{"name": "app"}]}), {"spec": {"template": {"metadata": null}}})
-	pod_06.deny == {{
+	strip(pod_06.deny) == {{
 		"msg": "container \"app\": readOnlyRootFilesystem not set (want true)",
 		"resource": res,
 	}} with input as inp({"Deployment": [d]})
+}
+
+test_one_finding_per_workload_with_evidence if {
+	spec := {
+		"securityContext": {"seccompProfile": {"type": "Unconfined"}},
+		"initContainers": [c("init", ro)],
+		"containers": [c("app", {"readOnlyRootFilesystem": false, "seccompProfile": {"type": "RuntimeDefault"}})],
+	}
+	pod_06.deny == {{
+		"msg": "init container \"init\": seccompProfile Unconfined in the pod securityContext (want RuntimeDefault or Localhost); container \"app\": readOnlyRootFilesystem false (want true)",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.securityContext.seccompProfile.type", "value": "Unconfined"},
+			{"path": "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem", "value": false},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", {}, spec)]})
+	pod_06.judged == {res} with input as inp({"Deployment": [deploy("shop", {}, spec)]})
+}
+
+test_windows_not_judged if {
+	count(pod_06.judged) == 0 with input as inp({"Deployment": [deploy("shop", {}, {"os": {"name": "windows"}, "containers": [c("app", {})]})]})
 }

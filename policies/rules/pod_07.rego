@@ -10,7 +10,8 @@
 #   node agents (DaemonSets istio-cni-node and ztunnel), which mount the
 #   node's CNI directories by design. Host ports are reported on gateways
 #   too: Pod Security baseline forbids them everywhere (ING-06 judges which
-#   pods may be exposed).
+#   pods may be exposed). One finding per workload lists every hostPath
+#   volume and host port, with their field paths and values as evidence.
 # custom:
 #   id: POD-07
 #   severity: high
@@ -84,32 +85,6 @@ package meshaudit.rules.pod_07
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
@@ -136,33 +111,47 @@ istio_node_agent(w) if {
 	w.labels[k] in istio_node_agent_names
 }
 
-judged contains w if {
-	some w in workloads
+# judged: every in-scope workload but Istio's node agents.
+judged contains w.resource if {
+	some w in candidates
+}
+
+candidates contains w if {
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
 	not istio_node_agent(w)
 }
 
-deny contains {
-	"msg": sprintf("volume %q mounts hostPath %s from the node", [v.name, path]),
-	"resource": w.resource,
-} if {
-	some w in judged
-	some v in object.get(w.spec, "volumes", [])
+volume_problems(w) := [{
+	"text": sprintf("volume %q mounts hostPath %s from the node", [v.name, object.get(hp, "path", "")]),
+	"evidence": {"path": sprintf("%s.volumes[%d].hostPath.path", [lib.pod_spec_path(w), i]), "value": object.get(hp, "path", "")},
+} |
+	some i, v in object.get(w.spec, "volumes", [])
 	is_object(v)
 	hp := v.hostPath
 	is_object(hp)
-	path := object.get(hp, "path", "")
-}
+]
 
-deny contains {
-	"msg": sprintf("%s %q binds hostPort %v (containerPort %v) on the node", [kind_label[x.kind], x.c.name, p.hostPort, object.get(p, "containerPort", "unset")]),
-	"resource": w.resource,
-} if {
-	some w in judged
+port_problems(w) := [{
+	"text": sprintf("%s %q binds hostPort %v (containerPort %v) on the node", [kind_label[x.kind], x.c.name, hp, object.get(p, "containerPort", "unset")]),
+	"evidence": {"path": sprintf("%s.ports[%d].hostPort", [lib.container_path(w, x), j]), "value": hp},
+} |
 	some x in lib.app_containers(w)
-	some p in object.get(x.c, "ports", [])
+	some j, p in object.get(x.c, "ports", [])
 	is_object(p)
 	hp := object.get(p, "hostPort", 0)
 	hp != null
 	hp != 0
+]
+
+deny contains {
+	"msg": sprintf("%s; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)", [concat("; ", [p.text | some p in ps])]),
+	"resource": w.resource,
+	"evidence": [p.evidence | some p in ps],
+} if {
+	some w in candidates
+	ps := array.concat(volume_problems(w), port_problems(w))
+	count(ps) > 0
 }
+
+not_applicable contains "no workload in an in-scope namespace (Istio node agents are not judged)" if count(judged) == 0

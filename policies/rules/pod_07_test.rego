@@ -3,6 +3,9 @@ package meshaudit.rules.pod_07_test
 import data.meshaudit.rules.pod_07
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -14,7 +17,7 @@ res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "nam
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(spec) := d if {
+run(spec) := strip(d) if {
 	d := pod_07.deny with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
@@ -26,7 +29,7 @@ test_clean_pod_passes if {
 
 test_host_path_fails if {
 	run({"containers": [app], "volumes": [{"name": "sock", "hostPath": {"path": "/var/run/docker.sock", "type": "Socket"}}]}) == {{
-		"msg": "volume \"sock\" mounts hostPath /var/run/docker.sock from the node",
+		"msg": "volume \"sock\" mounts hostPath /var/run/docker.sock from the node; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)",
 		"resource": res,
 	}}
 }
@@ -34,20 +37,31 @@ test_host_path_fails if {
 test_host_port_fails if {
 	c := {"name": "app", "image": "r/app:1", "ports": [{"containerPort": 8080, "hostPort": 80}, {"containerPort": 9090, "hostPort": 0}]}
 	run({"containers": [c]}) == {{
-		"msg": "container \"app\" binds hostPort 80 (containerPort 8080) on the node",
+		"msg": "container \"app\" binds hostPort 80 (containerPort 8080) on the node; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)",
 		"resource": res,
 	}}
 }
 
-test_one_finding_per_volume_and_port if {
+test_one_finding_per_workload_with_evidence if {
 	c := {"name": "app", "ports": [{"containerPort": 1, "hostPort": 1}, {"containerPort": 2, "hostPort": 2}]}
-	count(run({"containers": [c], "volumes": [{"name": "a", "hostPath": {"path": "/a"}}, {"name": "b", "hostPath": {"path": "/b"}}]})) == 4
+	spec := {"containers": [c], "volumes": [{"name": "a", "hostPath": {"path": "/a"}}, {"name": "b", "hostPath": {"path": "/b"}}]}
+	pod_07.deny == {{
+		"msg": "volume \"a\" mounts hostPath /a from the node; volume \"b\" mounts hostPath /b from the node; container \"app\" binds hostPort 1 (containerPort 1) on the node; container \"app\" binds hostPort 2 (containerPort 2) on the node; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.volumes[0].hostPath.path", "value": "/a"},
+			{"path": "spec.template.spec.volumes[1].hostPath.path", "value": "/b"},
+			{"path": "spec.template.spec.containers[0].ports[0].hostPort", "value": 1},
+			{"path": "spec.template.spec.containers[0].ports[1].hostPort", "value": 2},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	pod_07.judged == {res} with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_init_container_host_port_fails if {
 	c := {"name": "setup", "ports": [{"containerPort": 53, "hostPort": 53}]}
 	run({"initContainers": [c], "containers": [app]}) == {{
-		"msg": "init container \"setup\" binds hostPort 53 (containerPort 53) on the node",
+		"msg": "init container \"setup\" binds hostPort 53 (containerPort 53) on the node; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)",
 		"resource": res,
 	}}
 }
@@ -73,6 +87,7 @@ test_istio_cni_node_ignored if {
 		}}},
 	}
 	count(pod_07.deny) == 0 with input as inp({"DaemonSet": [ds]})
+	count(pod_07.judged) == 0 with input as inp({"DaemonSet": [ds]})
 }
 
 test_other_daemonset_host_path_fails if {
@@ -91,8 +106,8 @@ test_excluded_namespace_ignored if {
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", {"containers": [app], "volumes": [{"name": "a", "hostPath": {"path": "/etc"}}]}), {"spec": {"template": {"metadata": null}}})
-	pod_07.deny == {{
-		"msg": "volume \"a\" mounts hostPath /etc from the node",
+	strip(pod_07.deny) == {{
+		"msg": "volume \"a\" mounts hostPath /etc from the node; remove the hostPath volumes (use emptyDir, a ConfigMap or a PersistentVolumeClaim) and the hostPorts (expose through a Service)",
 		"resource": res,
 	}} with input as inp({"Deployment": [d]})
 }

@@ -3,6 +3,9 @@ package meshaudit.rules.pod_08_test
 import data.meshaudit.rules.pod_08
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, name, lbls, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -30,7 +33,7 @@ test_sa_object_disables_token_passes if {
 }
 
 test_pod_true_overrides_sa_false if {
-	pod_08.deny == {{
+	strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken: true on the pod); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
 	}} with input as inp({
@@ -40,7 +43,7 @@ test_pod_true_overrides_sa_false if {
 }
 
 test_sa_without_setting_fails if {
-	pod_08.deny == {{
+	strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken is not false on the pod nor on ServiceAccount shop/web); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
 	}} with input as inp({
@@ -49,39 +52,41 @@ test_sa_without_setting_fails if {
 	})
 }
 
-test_sa_not_in_input_fails if {
-	pod_08.deny == {{
+live(objs) := object.union(inp(objs), {"source": "cluster"})
+
+# Live: the cluster was read, so a ServiceAccount it lacks is absent.
+test_sa_not_in_live_input_fails if {
+	strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken is not false on the pod, and ServiceAccount shop/web is not in the input); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
-	}} with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	}} with input as live({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
 }
 
 # A ServiceAccount of the same name in another namespace does not count.
 test_sa_in_other_namespace_not_used if {
-	count(pod_08.deny) == 1 with input as inp({
+	count(pod_08.deny) == 1 with input as live({
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})],
 		"ServiceAccount": [sa("other", "web", false)],
 	})
 }
 
 test_default_sa_unset_fails if {
-	pod_08.deny == {{
-		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it",
+	strip(pod_08.deny) == {{
+		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own",
 		"resource": res("web"),
 	}} with input as inp({"Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
 }
 
-test_default_sa_explicit_fails_both if {
-	pod_08.deny == {
-		{
-			"msg": "pods run as ServiceAccount \"default\" (serviceAccountName: default), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it",
-			"resource": res("web"),
-		},
-		{
-			"msg": "the Kubernetes API token of ServiceAccount \"default\" is mounted into the pods (automountServiceAccountToken is not false on the pod nor on ServiceAccount shop/default); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
-			"resource": res("web"),
-		},
-	} with input as inp({
+test_default_sa_explicit_fails_both_in_one_finding if {
+	pod_08.deny == {{
+		"msg": "pods run as ServiceAccount \"default\" (serviceAccountName: default), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own; the Kubernetes API token of ServiceAccount \"default\" is mounted into the pods (automountServiceAccountToken is not false on the pod nor on ServiceAccount shop/default); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
+		"resource": res("web"),
+		"evidence": [
+			{"path": "spec.template.spec.serviceAccountName", "value": "default"},
+			{"path": "spec.template.spec.automountServiceAccountToken"},
+			{"path": "automountServiceAccountToken", "resource": {"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "shop", "name": "default"}},
+		],
+	}} with input as inp({
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "default"})],
 		"ServiceAccount": [sa_plain("shop", "default")],
 	})
@@ -102,11 +107,20 @@ test_istiod_token_not_judged if {
 	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {"serviceAccountName": "istiod"})]})
 }
 
-# Gateways: the token is not judged, their identity is.
-test_gateway_identity_judged_not_token if {
-	gw := deploy("shop", "gw", {"istio.io/gateway-name": "gw"}, {})
+# istiod as "default": the shared ServiceAccount token, never a mesh identity.
+test_istiod_default_sa_speaks_of_the_token if {
 	pod_08.deny == {{
-		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it",
+		"msg": "pods of Istio component istiod run as ServiceAccount \"default\" (no serviceAccountName set): its Kubernetes API token and RBAC grants are shared with every other pod of namespace \"istio-system\" that uses it; give it a ServiceAccount of its own (serviceAccountName), as Istio's charts do",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"},
+		"evidence": [{"path": "spec.template.spec.serviceAccountName"}],
+	}} with input as inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {})]})
+}
+
+# Gateways: the token is not judged; running as "default" they share it.
+test_gateway_default_sa_speaks_of_the_token if {
+	gw := deploy("shop", "gw", {"istio.io/gateway-name": "gw"}, {})
+	strip(pod_08.deny) == {{
+		"msg": "pods of Istio gateway gw run as ServiceAccount \"default\" (no serviceAccountName set): its Kubernetes API token and RBAC grants are shared with every other pod of namespace \"shop\" that uses it; give it a ServiceAccount of its own (serviceAccountName), as Istio's charts do",
 		"resource": res("gw"),
 	}} with input as inp({"Deployment": [gw]})
 }
@@ -118,10 +132,39 @@ test_excluded_namespace_ignored if {
 test_live_pod_with_admission_filled_sa if {
 	p := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"}, "spec": {"serviceAccountName": "default", "serviceAccount": "default", "containers": [{"name": "a"}]}}
 	some f in pod_08.deny with input as {"cluster": "c1", "source": "cluster", "objects": {"Pod": [p], "ServiceAccount": [sa_plain("shop", "default")]}}
-	f.msg == "pods run as ServiceAccount \"default\" (serviceAccountName: default), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it"
+	startswith(f.msg, "pods run as ServiceAccount \"default\" (serviceAccountName: default), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own; ")
 }
 
 test_template_with_null_metadata_judged if {
-	d := object.union(deploy("shop", "web", {}, {"serviceAccountName": "web"}), {"spec": {"template": {"metadata": null}}})
+	d := object.union(deploy("shop", "web", {}, {"serviceAccountName": "web", "automountServiceAccountToken": true}), {"spec": {"template": {"metadata": null}}})
 	count(pod_08.deny) == 1 with input as inp({"Deployment": [d]})
+	pod_08.judged == {res("web")} with input as inp({"Deployment": [d]})
+}
+
+# A named ServiceAccount missing from a manifest scan's input: its setting is
+# not known, so the token is not judged (the identity is, and passes).
+test_named_sa_not_in_manifest_input_not_judged_on_token if {
+	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	pod_08.judged == {res("web")} with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+}
+
+# ... but with its Namespace object in the input, the ServiceAccount would
+# live there: its absence is judged (the token is mounted by default).
+test_named_sa_not_in_input_with_namespace_object_judged if {
+	nso := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+	some f in pod_08.deny with input as inp({"Namespace": [nso], "Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	f.evidence == [
+		{"path": "spec.template.spec.automountServiceAccountToken"},
+		{"path": "ServiceAccount \"shop/web\" in the input", "value": 0},
+	]
+}
+
+test_default_sa_not_in_input_mounts_token if {
+	some f in pod_08.deny with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
+	f.evidence == [
+		{"path": "spec.template.spec.serviceAccountName"},
+		{"path": "spec.template.spec.automountServiceAccountToken"},
+		{"path": "ServiceAccount \"shop/default\" in the input", "value": 0},
+	]
+	contains(f.msg, "ServiceAccount shop/default is not in the input (Kubernetes creates it without automountServiceAccountToken)")
 }

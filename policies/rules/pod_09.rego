@@ -9,7 +9,9 @@
 #   in /proc to anything sharing the PID namespace and readable by anyone
 #   allowed to exec into the pod. Secrets mounted as files (optionally
 #   read-only, with restrictive modes) can be rotated without a restart and
-#   are not inherited. Istio's own injected containers are not judged.
+#   are not inherited. Istio's own injected containers are not judged. One
+#   finding per workload lists every container's Secret references, with
+#   the env/envFrom entries as evidence.
 # custom:
 #   id: POD-09
 #   severity: high
@@ -82,47 +84,29 @@ package meshaudit.rules.pod_09
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
-
 kind_label := {
 	"containers": "container",
 	"initContainers": "init container",
 	"ephemeralContainers": "ephemeral container",
 }
 
-env_refs(c) := [sprintf("env %v from Secret %v key %v", [object.get(e, "name", ""), object.get(r, "name", ""), object.get(r, "key", "")]) |
-	some e in object.get(c, "env", [])
+# env_refs(w, x): {text, evidence} of every env entry taking a Secret key.
+env_refs(w, x) := [{
+	"text": sprintf("env %v from Secret %v key %v", [object.get(e, "name", ""), object.get(r, "name", ""), object.get(r, "key", "")]),
+	"evidence": {"path": sprintf("%s.env[%d].valueFrom.secretKeyRef", [lib.container_path(w, x), i]), "value": r},
+} |
+	some i, e in object.get(x.c, "env", [])
 	is_object(e)
 	r := e.valueFrom.secretKeyRef
 	is_object(r)
 ]
 
-envfrom_refs(c) := [sprintf("envFrom Secret %v%s", [object.get(r, "name", ""), prefix_text(e)]) |
-	some e in object.get(c, "envFrom", [])
+# envfrom_refs(w, x): {text, evidence} of every envFrom entry taking a Secret.
+envfrom_refs(w, x) := [{
+	"text": sprintf("envFrom Secret %v%s", [object.get(r, "name", ""), prefix_text(e)]),
+	"evidence": {"path": sprintf("%s.envFrom[%d].secretRef", [lib.container_path(w, x), i]), "value": r},
+} |
+	some i, e in object.get(x.c, "envFrom", [])
 	is_object(e)
 	r := e.secretRef
 	is_object(r)
@@ -133,13 +117,29 @@ prefix_text(e) := sprintf(" (prefix %s)", [e.prefix]) if {
 	e.prefix != ""
 } else := ""
 
-deny contains {
-	"msg": sprintf("%s %q takes Secret values into environment variables: %s", [kind_label[x.kind], x.c.name, concat("; ", refs)]),
-	"resource": w.resource,
-} if {
-	some w in workloads
-	lib.in_scope(w.namespace)
+container_problems(w) := [{
+	"text": sprintf("%s %q takes Secret values into environment variables: %s", [kind_label[x.kind], x.c.name, concat("; ", [r.text | some r in refs])]),
+	"evidence": [r.evidence | some r in refs],
+} |
 	some x in lib.app_containers(w)
-	refs := array.concat(env_refs(x.c), envfrom_refs(x.c))
+	refs := array.concat(env_refs(w, x), envfrom_refs(w, x))
 	count(refs) > 0
+]
+
+judged contains w.resource if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
 }
+
+deny contains {
+	"msg": sprintf("%s; mount the Secrets as files instead", [concat("; ", [p.text | some p in ps])]),
+	"resource": w.resource,
+	"evidence": [e | some p in ps; some e in p.evidence],
+} if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+	ps := container_problems(w)
+	count(ps) > 0
+}
+
+not_applicable contains "no workload in an in-scope namespace" if count(judged) == 0

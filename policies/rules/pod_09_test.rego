@@ -3,6 +3,9 @@ package meshaudit.rules.pod_09_test
 import data.meshaudit.rules.pod_09
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -14,7 +17,7 @@ res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "nam
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(spec) := d if {
+run(spec) := strip(d) if {
 	d := pod_09.deny with input as inp({"Deployment": [deploy("shop", spec)]})
 }
 
@@ -34,7 +37,7 @@ test_plain_env_and_configmap_pass if {
 test_secret_key_ref_fails if {
 	c := {"name": "app", "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}
 	run({"containers": [c]}) == {{
-		"msg": "container \"app\" takes Secret values into environment variables: env DB_PASSWORD from Secret db key password",
+		"msg": "container \"app\" takes Secret values into environment variables: env DB_PASSWORD from Secret db key password; mount the Secrets as files instead",
 		"resource": res,
 	}}
 }
@@ -46,7 +49,7 @@ test_env_from_secret_and_key_ref_in_one_finding if {
 		"envFrom": [{"secretRef": {"name": "db-creds"}, "prefix": "DB_"}, {"configMapRef": {"name": "cfg"}}],
 	}
 	run({"initContainers": [c], "containers": [{"name": "app"}]}) == {{
-		"msg": "init container \"migrate\" takes Secret values into environment variables: env TOKEN from Secret api key token; envFrom Secret db-creds (prefix DB_)",
+		"msg": "init container \"migrate\" takes Secret values into environment variables: env TOKEN from Secret api key token; envFrom Secret db-creds (prefix DB_); mount the Secrets as files instead",
 		"resource": res,
 	}}
 }
@@ -83,7 +86,23 @@ test_template_with_null_metadata_judged if {
 test_incomplete_refs_still_reported if {
 	c := {"name": "app", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s"}}}], "envFrom": [{"secretRef": {}}]}
 	run({"containers": [c]}) == {{
-		"msg": "container \"app\" takes Secret values into environment variables: env X from Secret s key ; envFrom Secret ",
+		"msg": "container \"app\" takes Secret values into environment variables: env X from Secret s key ; envFrom Secret ; mount the Secrets as files instead",
 		"resource": res,
 	}}
+}
+
+test_one_finding_per_workload_with_evidence if {
+	spec := {
+		"initContainers": [{"name": "init", "image": "r/i:1", "envFrom": [{"secretRef": {"name": "db"}}]}],
+		"containers": [{"name": "app", "image": "r/a:1", "env": [{"name": "A", "value": "x"}, {"name": "B", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}],
+	}
+	pod_09.deny == {{
+		"msg": "init container \"init\" takes Secret values into environment variables: envFrom Secret db; container \"app\" takes Secret values into environment variables: env B from Secret s key k; mount the Secrets as files instead",
+		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"},
+		"evidence": [
+			{"path": "spec.template.spec.initContainers[0].envFrom[0].secretRef", "value": {"name": "db"}},
+			{"path": "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef", "value": {"name": "s", "key": "k"}},
+		],
+	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	count(pod_09.judged) == 1 with input as inp({"Deployment": [deploy("shop", spec)]})
 }

@@ -13,7 +13,8 @@
 #   (kube-system, kube-public, kube-node-lease) hold the cluster's own
 #   components, which cannot be told apart from user workloads, so only
 #   other kube-* namespaces, or those removed from the exclusion list, are
-#   judged.
+#   judged. Every in-scope workload but Istio's own is judged; the evidence
+#   is the workload's metadata.namespace.
 # custom:
 #   id: POD-10
 #   severity: medium
@@ -68,32 +69,6 @@ package meshaudit.rules.pod_10
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
-
 istio_component_names := {"istiod", "istio-cni-node", "ztunnel"}
 
 istio_component(w) if lib.gateway(w)
@@ -126,12 +101,22 @@ why(n) := sprintf("is in namespace \"default\", shared by everything deployed wi
 	startswith(n, "kube-")
 }
 
+# judged: every in-scope workload but Istio's own components.
+judged contains w.resource if {
+	some w in lib.safe_workloads
+	lib.in_scope(w.namespace)
+	not istio_component(w)
+}
+
 deny contains {
 	"msg": concat(" ", ["workload", why(w.namespace)]),
 	"resource": w.resource,
+	"evidence": [{"path": "metadata.namespace", "value": w.namespace}],
 } if {
-	some w in workloads
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
 	not istio_component(w)
 	why(w.namespace)
 }
+
+not_applicable contains "no workload in an in-scope namespace other than Istio's own components" if count(judged) == 0

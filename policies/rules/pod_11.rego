@@ -14,7 +14,13 @@
 #   convention: whether a registry enforces tag immutability is not visible
 #   from cluster objects; digests are the stronger pin. Image `auto` (filled
 #   in by Istio's gateway injection) and Istio's injected containers are not
-#   judged.
+#   judged, nor are build-tool placeholders: `ko://` references and names
+#   listed in `placeholder_images` written with no registry, tag or digest
+#   (skaffold or kustomize `images:` artifacts, e.g. `image: paymentservice`),
+#   which the tool replaces at deploy time. A container without an image is
+#   an input-validity problem (the API server rejects it), not reported here.
+#   One finding per workload lists every container's image problems, with
+#   each image as evidence.
 # custom:
 #   id: POD-11
 #   severity: medium
@@ -75,32 +81,6 @@ package meshaudit.rules.pod_11
 
 import data.meshaudit.lib
 import rego.v1
-
-# workloads: lib.workloads' entries, built null-safe. lib.workloads calls
-# object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) is a built-in type error; under the engine's strict built-in
-# errors the whole rule would turn unknown. Same shape and owner filtering
-# as lib.workloads.
-workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	meta := as_object(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": as_object(object.get(meta, "labels", {})),
-		"annotations": as_object(object.get(meta, "annotations", {})),
-		"spec": as_object(object.get(t, "spec", {})),
-	}
-}
-
-as_object(x) := x if is_object(x) else := {}
 
 kind_label := {
 	"containers": "container",
@@ -173,25 +153,74 @@ image(c) := i if {
 	i != ""
 }
 
-deny contains {
-	"msg": sprintf("%s %q image %q: %s", [kind_label[x.kind], x.c.name, img, concat("; ", p)]),
-	"resource": w.resource,
-} if {
-	some w in workloads
-	lib.in_scope(w.namespace)
-	some x in lib.app_containers(w)
-	img := image(x.c)
-	img != "auto"
-	p := problems(img)
-	count(p) > 0
+# ---- build-tool placeholders -------------------------------------------------
+
+placeholder_names := {n | some n in object.get(lib.params, "placeholder_images", [])}
+
+# placeholder(img): a reference a build tool replaces at deploy time: ko's
+# `ko://<import path>`, or a name listed in params.placeholder_images
+# written with no registry, no tag and no digest (skaffold's and kustomize
+# `images:` artifact names).
+placeholder(img) if startswith(img, "ko://")
+
+placeholder(img) if {
+	img in placeholder_names
+	not contains(img, "@")
+	not tag(img)
+	not has_registry(img)
 }
 
-deny contains {
-	"msg": sprintf("%s %q has no image", [kind_label[x.kind], x.c.name]),
-	"resource": w.resource,
-} if {
-	some w in workloads
+has_registry(img) if {
+	parts := split(img, "/")
+	count(parts) > 1
+	registry_host(parts[0])
+}
+
+# judgeable(x): an app container whose image this rule judges: set (a
+# container without one is an input-validity problem the API server
+# rejects, not an image-pinning one), not Istio's gateway `auto`, not a
+# build-tool placeholder.
+judgeable(x) := img if {
+	img := image(x.c)
+	img != "auto"
+	not placeholder(img)
+}
+
+candidates contains w if {
+	some w in lib.safe_workloads
 	lib.in_scope(w.namespace)
+}
+
+judged contains w.resource if {
+	some w in candidates
 	some x in lib.app_containers(w)
-	not image(x.c)
+	judgeable(x)
+}
+
+not_applicable contains "every app container image in scope is a build-tool placeholder (ko:// or params.placeholder_images) or unset, so no image reference can be judged" if {
+	count(judged) == 0
+	some w in candidates
+	some x in lib.app_containers(w)
+	not judgeable(x)
+	not image(x.c) == "auto"
+}
+
+container_problems(w) := [{
+	"text": sprintf("%s %q image %q: %s", [kind_label[x.kind], x.c.name, img, concat("; ", p)]),
+	"evidence": {"path": sprintf("%s.image", [lib.container_path(w, x)]), "value": img},
+} |
+	some x in lib.app_containers(w)
+	img := judgeable(x)
+	p := problems(img)
+	count(p) > 0
+]
+
+deny contains {
+	"msg": concat("; ", [p.text | some p in ps]),
+	"resource": w.resource,
+	"evidence": [p.evidence | some p in ps],
+} if {
+	some w in candidates
+	ps := container_problems(w)
+	count(ps) > 0
 }

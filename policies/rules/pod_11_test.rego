@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.pod_11
 import rego.v1
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 deploy(ns, containers) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -17,13 +20,13 @@ inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 c(image) := {"name": "app", "image": image}
 
-run(image) := d if {
+run(image) := strip(d) if {
 	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
 }
 
 approved := object.union(lib.params, {"approved_registries": ["registry.example.com/", "docker.io/library/"]})
 
-run_approved(image) := d if {
+run_approved(image) := strip(d) if {
 	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
 		with data.meshaudit.params as approved
 }
@@ -98,14 +101,69 @@ test_injected_containers_ignored if {
 
 test_init_container_judged if {
 	d := object.union(deploy("shop", [c("r/web:1.0")]), {"spec": {"template": {"spec": {"initContainers": [{"name": "init", "image": "busybox:latest"}]}}}})
-	pod_11.deny == {{
+	strip(pod_11.deny) == {{
 		"msg": "init container \"init\" image \"busybox:latest\": tag \"latest\" moves (pin by digest or an immutable version tag)",
 		"resource": res,
 	}} with input as inp({"Deployment": [d]})
 }
 
-test_missing_image_reported if {
-	pod_11.deny == {{"msg": "container \"app\" has no image", "resource": res}} with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+# A container without an image is an input-validity problem (the API server
+# rejects it), never an image-pinning finding; nothing else to judge.
+test_missing_image_not_reported_nor_judged if {
+	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+	count(pod_11.judged) == 0 with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+}
+
+test_one_finding_per_workload_with_evidence if {
+	d := object.union(deploy("shop", [c("nginx")]), {"spec": {"template": {"spec": {"initContainers": [{"name": "init", "image": "busybox:latest"}]}}}})
+	pod_11.deny == {{
+		"msg": "init container \"init\" image \"busybox:latest\": tag \"latest\" moves (pin by digest or an immutable version tag); container \"app\" image \"nginx\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.initContainers[0].image", "value": "busybox:latest"},
+			{"path": "spec.template.spec.containers[0].image", "value": "nginx"},
+		],
+	}} with input as inp({"Deployment": [d]})
+	pod_11.judged == {res} with input as inp({"Deployment": [d]})
+}
+
+placeholders := object.union(lib.params, {"placeholder_images": ["paymentservice", "shop/cart"]})
+
+# skaffold / kustomize artifact names listed in params.placeholder_images.
+test_listed_placeholder_not_judged if {
+	inp1 := inp({"Deployment": [deploy("shop", [c("paymentservice")])]})
+	count(pod_11.deny) == 0 with input as inp1 with data.meshaudit.params as placeholders
+	count(pod_11.judged) == 0 with input as inp1 with data.meshaudit.params as placeholders
+	count(pod_11.not_applicable) == 1 with input as inp1 with data.meshaudit.params as placeholders
+}
+
+test_listed_placeholder_with_path_not_judged if {
+	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("shop", [c("shop/cart")])]}) with data.meshaudit.params as placeholders
+}
+
+# Without the parameter the same reference pulls latest.
+test_unlisted_untagged_still_fails if {
+	count(run("paymentservice")) == 1
+}
+
+# A listed name written with a registry, a tag or a digest is a real reference.
+test_listed_name_with_tag_or_registry_judged if {
+	count(pod_11.deny) == 1 with input as inp({"Deployment": [deploy("shop", [c("paymentservice:latest")])]}) with data.meshaudit.params as placeholders
+	count(pod_11.deny) == 1 with input as inp({"Deployment": [deploy("shop", [c("docker.io/paymentservice")])]}) with data.meshaudit.params as placeholders
+}
+
+test_ko_reference_is_a_placeholder if {
+	count(run("ko://github.com/example/shop/cmd/cart")) == 0
+	count(pod_11.judged) == 0 with input as inp({"Deployment": [deploy("shop", [c("ko://github.com/example/shop/cmd/cart")])]})
+}
+
+# A workload mixing a placeholder and a real image is judged on the real one.
+test_mixed_placeholder_and_real_image if {
+	d := deploy("shop", [c("ko://example.com/cmd/app"), {"name": "proxy", "image": "envoyproxy/envoy"}])
+	strip(pod_11.deny) == {{
+		"msg": "container \"proxy\" image \"envoyproxy/envoy\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
+		"resource": res,
+	}} with input as inp({"Deployment": [d]})
 }
 
 test_excluded_namespace_ignored if {
