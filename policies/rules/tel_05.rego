@@ -20,8 +20,11 @@
 #   DestinationRule for the host, and a subset only when no pod of the
 #   Service could ever match it (its labels contradict the Service's
 #   selector; another version's pods, like bookinfo's details-v2, often ship
-#   in another file). Findings carry the reference's field and the lookup
-#   that found nothing as evidence.
+#   in another file). Those references are left to a live scan: with no
+#   finding, such a manifest scan is not applicable ("only a live scan can
+#   tell ..."), never pass, so file and live verdicts of the same objects do
+#   not disagree. Findings carry the reference's field and the lookup that
+#   found nothing as evidence.
 # custom:
 #   id: TEL-05
 #   severity: medium
@@ -374,20 +377,81 @@ not_fqdn(h) if not contains(trim_suffix(h, "."), ".")
 
 # ---- verdict ----------------------------------------------------------------------
 
+# left_to_live: in a manifest scan, the references the input cannot
+# resolve because it does not hold the place they would live. Only a live
+# scan can tell whether they resolve.
+left_to_live contains sprintf("gateway %q of VirtualService %s", [r, oname(vs)]) if {
+	not lib.live
+	some vs in in_scope_objects("VirtualService")
+	some [_, r] in gateway_refs(vs)
+	r != "mesh"
+	key := gw_key(vs, r)
+	not gateway_judgeable(key[0])
+	not key in gateways
+}
+
+left_to_live contains sprintf("host %q of DestinationRule %s", [dr.spec.host, oname(dr)]) if {
+	not lib.live
+	some dr in in_scope_objects("DestinationRule")
+	key := cluster_host(dr.spec.host, lib.ns(dr))
+	not host_judgeable(key[0])
+	not dr.spec.host in se_hosts
+	not fqdn(key) in se_hosts
+}
+
+left_to_live contains sprintf("subset %q of DestinationRule %s", [sub.name, oname(dr)]) if {
+	not lib.live
+	some dr in in_scope_objects("DestinationRule")
+	key := cluster_host(dr.spec.host, lib.ns(dr))
+	svc := services[key]
+	count(backing(svc)) > 0
+	some sub in object.get(dr.spec, "subsets", [])
+	not subset_decided(object.get(sub, "labels", {}), svc)
+}
+
+left_to_live contains sprintf("subset %q of %s routed to by VirtualService %s", [d.subset, d.host, oname(vs)]) if {
+	not lib.live
+	some vs in in_scope_objects("VirtualService")
+	some kind in ["http", "tls", "tcp"]
+	some route in object.get(vs.spec, kind, [])
+	some r in object.get(route, "route", [])
+	d := r.destination
+	d.subset
+	key := cluster_host(d.host, lib.ns(vs))
+	not route_subset_judgeable(key)
+}
+
 # judged: every ServiceEntry in scope (its hosts are self-contained), and
-# every VirtualService and DestinationRule with at least one reference the
-# input can resolve (see the judgeable rules above).
-judged contains lib.resource(se) if some se in in_scope_objects("ServiceEntry")
+# every VirtualService and DestinationRule with a reference the input can
+# resolve (see the judgeable rules above) -- but nothing when a manifest
+# scan left references to a live scan: the configuration as a whole is then
+# not applicable ("only a live scan can tell"), so that a file scan and a
+# live scan of the same objects never disagree (pass here, fail live).
+judged contains lib.resource(se) if {
+	count(left_to_live) == 0
+	some se in in_scope_objects("ServiceEntry")
+}
 
-judged contains lib.resource(vs) if some [vs, _, _, _] in judged_gateway_refs
+judged contains lib.resource(vs) if {
+	count(left_to_live) == 0
+	some [vs, _, _, _] in judged_gateway_refs
+}
 
-judged contains lib.resource(vs) if some [vs, _, _, _] in judged_routes
+judged contains lib.resource(vs) if {
+	count(left_to_live) == 0
+	some [vs, _, _, _] in judged_routes
+}
 
-judged contains lib.resource(dr) if some dr in judged_hosts
+judged contains lib.resource(dr) if {
+	count(left_to_live) == 0
+	some dr in judged_hosts
+}
 
-judged contains lib.resource(dr) if some [dr, _, _, _] in judged_subsets
+judged contains lib.resource(dr) if {
+	count(left_to_live) == 0
+	some [dr, _, _, _] in judged_subsets
+}
 
-not_applicable contains "no reference of the input's VirtualServices and DestinationRules can be resolved in it: a manifest scan judges a reference only when the input holds the place it would live (Gateways or Services of that namespace, a DestinationRule for the host, pods of the Service), and holds no ServiceEntry" if {
-	count(judged) == 0
-	count(in_scope_objects("VirtualService")) + count(in_scope_objects("DestinationRule")) > 0
+not_applicable contains sprintf("only a live scan can tell whether %d reference(s) resolve whose target the input does not hold the place of (%s); the other references resolve", [count(left_to_live), concat(", ", sort(left_to_live))]) if {
+	count(left_to_live) > 0
 }
