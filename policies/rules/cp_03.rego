@@ -9,7 +9,9 @@
 #   memory requests on their containers (the gateway's injected `istio-proxy`
 #   with image `auto` gets them from the injection template), and a
 #   `priorityClassName`. Without them one node drain, noisy neighbour or
-#   eviction takes down the mesh's configuration or its edge.
+#   eviction takes down the mesh's configuration or its edge. Judged: every
+#   istiod and gateway Deployment; findings carry the fields (or, for a
+#   missing budget or autoscaler, the lookup) as evidence.
 # custom:
 #   id: CP-03
 #   severity: high
@@ -149,6 +151,7 @@ min_replicas := lib.params.min_replicas
 deny contains {
 	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, min_replicas]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": "spec.minReplicas", "value": n, "resource": lib.resource(h)}],
 } if {
 	some d in subjects
 	some h in object.get(hpas, [[lib.ns(d), lib.name(d)]], set())
@@ -159,6 +162,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, min_replicas]),
 	"resource": lib.resource(d),
+	"evidence": [replicas_evidence(d), {"path": sprintf("HorizontalPodAutoscaler targeting Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
 	count(object.get(hpas, [[lib.ns(d), lib.name(d)]], set())) == 0
@@ -180,6 +184,7 @@ pdb_selects(p, lbls) if {
 deny contains {
 	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods", [what(d)]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
 	lbls := tmpl_labels(d)
@@ -201,9 +206,10 @@ missing_requests(c) := [r |
 deny contains {
 	"msg": sprintf("%s container %s has no %s request", [what(d), c.name, concat(" or ", missing)]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": sprintf("spec.template.spec.containers[%d].resources.requests.%s", [i, r])} | some r in missing],
 } if {
 	some d in subjects
-	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	object.get(c, "image", "") != "auto"
 	missing := missing_requests(c)
 	count(missing) > 0
@@ -212,9 +218,17 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other", [what(d)]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": "spec.template.spec.priorityClassName"}],
 } if {
 	some d in subjects
 	object.get(d, ["spec", "template", "spec", "priorityClassName"], "") == ""
 }
+
+replicas_evidence(d) := {"path": "spec.replicas", "value": d.spec.replicas} if {
+	object.get(d.spec, "replicas", null) != null
+} else := {"path": "spec.replicas"}
+
+# judged: every istiod and gateway Deployment of the input.
+judged contains lib.resource(d) if some d in subjects
 
 not_applicable contains "no istiod or gateway Deployment in the input" if count(subjects) == 0
