@@ -11,9 +11,11 @@
 #   namespaces (`istio.io/rev`) that point at a revision (or revision tag,
 #   resolved through the `istio.io/tag` injector webhooks) with no istiod,
 #   and, in a live scan, istiod revisions that no namespace, pod or revision
-#   tag uses. Judged only when an istiod Deployment is in the input: the
-#   proxies with a versioned image, the namespaces selecting a revision and,
-#   live, the istiods; findings carry the images and labels as evidence.
+#   tag uses, and namespaces labelled istio-injection=enabled when neither a
+#   default istiod nor a `default` revision tag exists. Judged only when an
+#   istiod Deployment is in the input: the proxies with a versioned image,
+#   the namespaces enrolled in a revision (istio.io/rev or
+#   istio-injection=enabled) and, live, the istiods; findings carry the images and labels as evidence.
 # custom:
 #   id: CP-02
 #   severity: medium
@@ -273,6 +275,22 @@ deny contains {
 	not resolve(rev) in revisions
 }
 
+# istio-injection=enabled selects the default revision (its istiod, or the
+# revision the `default` revision tag points at).
+deny contains {
+	"msg": sprintf("namespace %s enables injection (istio-injection=enabled), which uses the default revision, but no istiod of revision default and no default revision tag exists", [lib.name(n)]),
+	"resource": lib.resource(n),
+	"evidence": [{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"}, {"path": "istiod Deployment of revision default (or revision tag default)", "value": 0}],
+} if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	injection_enabled(n)
+	not resolve("default") in revisions
+}
+
+injection_enabled(n) if lib.labels(n)["istio-injection"] == "enabled"
+
 # ---- orphan revisions (live: every user is visible) ------------------------
 
 used contains resolve(ns_rev(n)) if some n in lib.objects("Namespace")
@@ -320,12 +338,19 @@ judged contains lib.resource(n) if {
 	ns_rev(n) != ""
 }
 
+judged contains lib.resource(n) if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	injection_enabled(n)
+}
+
 judged contains lib.resource(d) if {
 	lib.live
 	some d in istiods
 }
 
-not_applicable contains "no injected proxy with a versioned image and no namespace selecting a revision: nothing to compare with istiod" if {
+not_applicable contains "no injected proxy with a versioned image and no namespace enrolled in a revision: nothing to compare with istiod" if {
 	count(istiods) > 0
 	count(judged) == 0
 }

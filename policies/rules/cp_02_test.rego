@@ -56,7 +56,7 @@ test_matching_versions_pass if {
 	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2-distroless")]))
 	count(cp_02.deny) == 0 with input as inp
 	count(cp_02.unknown) == 0 with input as inp
-	cp_02.judged == {web_res, {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}} with input as inp
+	cp_02.judged == {web_res, {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}, {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp
 }
 
 test_minor_skew_reported_once_on_owner if {
@@ -163,4 +163,16 @@ test_evidence if {
 		{"path": "spec.template.spec.containers[0].image", "value": "docker.io/istio/pilot:1.31.2", "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}},
 	]
 	web_res in cp_02.judged with input as inp
+}
+
+# istio-injection=enabled uses the default revision: judged, and reported
+# when neither a default istiod nor a default revision tag exists.
+test_injection_enabled_needs_default_revision if {
+	objs := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod-1-31", "1-31", "docker.io/istio/pilot:1.31.2")]}
+	inp := {"cluster": "c1", "source": "manifests", "objects": objs}
+	{f.msg | some f in cp_02.deny} == {"namespace app enables injection (istio-injection=enabled), which uses the default revision, but no istiod of revision default and no default revision tag exists"} with input as inp
+	objs2 := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2")]}
+	inp2 := {"cluster": "c1", "source": "manifests", "objects": objs2}
+	count(cp_02.deny) == 0 with input as inp2
+	cp_02.judged == {{"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp2
 }
