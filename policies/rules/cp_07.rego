@@ -252,7 +252,7 @@ judged contains lib.resource(b) if {
 	istiod_sa(b, s)
 }
 
-not_applicable contains sprintf("the roles of the input's bindings are not in it (%s), so whether they grant access to the Secrets of %s is not in the input", [concat(", ", sort([sprintf("%s %s -> %s %s", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name]) | some b in bindings; not default_binding(b); not role_known(b)])), root]) if {
+not_applicable contains sprintf("only a live scan can tell what the roles of the input's bindings grant (%s): the input does not hold them, so whether they give access to the Secrets of %s is not in it", [concat(", ", sort([sprintf("%s %s -> %s %s", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name]) | some b in bindings; not default_binding(b); not role_known(b)])), root]) if {
 	count(judged) == 0
 	some b in bindings
 	not default_binding(b)

@@ -124,7 +124,7 @@ test_missing_role_not_judged if {
 	count(cp_07.deny) == 0 with input as inp
 	not cp_07.unknown with input as inp
 	count(cp_07.judged) == 0 with input as inp
-	cp_07.not_applicable == {"the roles of the input's bindings are not in it (RoleBinding istio-system/b -> Role gone), so whether they grant access to the Secrets of istio-system is not in the input"} with input as inp
+	cp_07.not_applicable == {"only a live scan can tell what the roles of the input's bindings grant (RoleBinding istio-system/b -> Role gone): the input does not hold them, so whether they give access to the Secrets of istio-system is not in it"} with input as inp
 	live := {"cluster": "c1", "source": "cluster", "objects": {"RoleBinding": [rb("istio-system", "b", "Role", "gone", [alice])]}}
 	count(cp_07.deny) == 0 with input as live
 	cp_07.judged == {rbres("istio-system", "b")} with input as live
