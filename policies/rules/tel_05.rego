@@ -452,6 +452,6 @@ judged contains lib.resource(dr) if {
 	some [dr, _, _, _] in judged_subsets
 }
 
-not_applicable contains sprintf("only a live scan can tell whether %d reference(s) resolve whose target the input does not hold the place of (%s); the other references resolve", [count(left_to_live), concat(", ", sort(left_to_live))]) if {
+not_applicable contains sprintf("only a live scan can tell whether %d reference(s) resolve: the input does not hold where their targets would live (%s)", [count(left_to_live), concat(", ", sort(left_to_live))]) if {
 	count(left_to_live) > 0
 }
