@@ -120,7 +120,11 @@ include_key := "traffic.sidecar.istio.io/includeInboundPorts"
 
 exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
 
-mesh_subject := lib.resource(lib.mesh_configmap)
+# mesh_subject: the istio ConfigMap when the input holds it, else the mesh
+# (a live scan, or a mesh config from another source).
+mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
+
+else := lib.mesh_resource
 
 # ---- sidecar workloads -------------------------------------------------------------
 
@@ -309,15 +313,7 @@ port_evidence(w, port) := {"path": lib.annotation_path(w, "prometheus.io/port"),
 # Prometheus scrapes (its scrape port is judged) and every sidecar workload
 # that turns merging off where the input shows whether Prometheus scrapes
 # with certificates.
-judged contains mesh_subject if {
-	lib.mesh_config_known
-	lib.mesh_configmap
-}
-
-judged contains lib.mesh_resource if {
-	lib.mesh_config_known
-	not lib.mesh_configmap
-}
+judged contains mesh_subject if lib.mesh_config_known
 
 judged contains w.resource if {
 	some w in subjects
