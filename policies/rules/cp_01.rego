@@ -6,7 +6,9 @@
 #   the organisation's supported list (`supported_istio_versions`). An
 #   unsupported control plane no longer receives security fixes. An image
 #   pinned by digest only, or a tag that is not a version, cannot be mapped
-#   to a version: the rule is then unknown with the image named.
+#   to a version: the rule is then unknown with the image named. Judged:
+#   every istiod whose image maps to a version; findings carry the image
+#   field as evidence.
 # custom:
 #   id: CP-01
 #   severity: high
@@ -94,11 +96,15 @@ istiods contains d if {
 
 containers(d) := object.get(d, ["spec", "template", "spec", "containers"], [])
 
-# The discovery container, else the only container.
-image(d) := c.image if {
-	some c in containers(d)
+# The discovery container, else the only container: [index, image].
+image_at(d) := [i, c.image] if {
+	some i, c in containers(d)
 	c.name == "discovery"
-} else := containers(d)[0].image if count(containers(d)) == 1
+} else := [0, containers(d)[0].image] if count(containers(d)) == 1
+
+image(d) := image_at(d)[1]
+
+image_evidence(d) := {"path": sprintf("spec.template.spec.containers[%d].image", [image_at(d)[0]]), "value": image(d)}
 
 # tag: the tag of an image reference ("" when none), digest dropped.
 tag(img) := t if {
@@ -119,11 +125,18 @@ supported := {v | some v in lib.params.supported_istio_versions}
 deny contains {
 	"msg": sprintf("istiod image %s is Istio %s, not in the supported versions %s", [img, v, concat(", ", sort(supported))]),
 	"resource": lib.resource(d),
+	"evidence": [image_evidence(d)],
 } if {
 	some d in istiods
 	img := image(d)
 	v := minor(img)
 	not v in supported
+}
+
+# judged: every istiod whose image maps to a version.
+judged contains lib.resource(d) if {
+	some d in istiods
+	minor(image(d))
 }
 
 unknown contains sprintf("istiod %s/%s image %s is pinned by digest only, so its Istio version is unknown: add the version tag (name:tag@digest)", [lib.ns(d), lib.name(d), img]) if {

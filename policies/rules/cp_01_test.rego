@@ -3,6 +3,9 @@ package meshaudit.rules.cp_01_test
 import data.meshaudit.rules.cp_01
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 istiod(image) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -29,7 +32,7 @@ test_tag_and_digest_uses_tag if {
 }
 
 test_unsupported_fails if {
-	cp_01.deny == {{
+	strip(cp_01.deny) == {{
 		"msg": "istiod image docker.io/istio/pilot:1.27.3 is Istio 1.27, not in the supported versions 1.30, 1.31, 1.32",
 		"resource": res,
 	}} with input as inp("docker.io/istio/pilot:1.27.3")
@@ -61,4 +64,13 @@ test_revisioned_istiod_by_template_label if {
 
 test_no_istiod_not_applicable if {
 	cp_01.not_applicable == {"no istiod Deployment in the input"} with input as {"cluster": "c1", "source": "manifests", "objects": {}}
+}
+
+test_evidence_and_judged if {
+	d := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}}, "spec": {"template": {"spec": {"containers": [{"name": "sidecar", "image": "x:1"}, {"name": "discovery", "image": "docker.io/istio/pilot:1.10.0"}]}}}}
+	inp := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d]}}
+	{f.evidence | some f in cp_01.deny} == {[{"path": "spec.template.spec.containers[1].image", "value": "docker.io/istio/pilot:1.10.0"}]} with input as inp
+	cp_01.judged == {{"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}} with input as inp
+	d2 := json.patch(d, [{"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "docker.io/istio/pilot@sha256:abc"}])
+	count(cp_01.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d2]}}
 }

@@ -11,7 +11,11 @@
 #   namespaces (`istio.io/rev`) that point at a revision (or revision tag,
 #   resolved through the `istio.io/tag` injector webhooks) with no istiod,
 #   and, in a live scan, istiod revisions that no namespace, pod or revision
-#   tag uses. Judged only when an istiod Deployment is in the input.
+#   tag uses, and namespaces labelled istio-injection=enabled when neither a
+#   default istiod nor a `default` revision tag exists. Judged only when an
+#   istiod Deployment is in the input: the proxies with a versioned image,
+#   the namespaces enrolled in a revision (istio.io/rev or
+#   istio-injection=enabled) and, live, the istiods; findings carry the images and labels as evidence.
 # custom:
 #   id: CP-02
 #   severity: medium
@@ -152,9 +156,13 @@ resolve(x) := object.get(tags, x, x)
 
 # ---- proxies ---------------------------------------------------------------
 
-proxy_image(spec) := c.image if {
+proxy_image(spec) := proxy_at(spec)[1]
+
+# proxy_at(spec): [path inside the pod spec, image] of the istio-proxy
+# container (the first one).
+proxy_at(spec) := [sprintf("%s[%d].image", [kind, i]), c.image] if {
 	some kind in ["containers", "initContainers"]
-	some c in object.get(spec, kind, [])
+	some i, c in object.get(spec, kind, [])
 	c.name == "istio-proxy"
 	c.image != "auto"
 }
@@ -188,18 +196,34 @@ owner_resource(p) := lib.resource(gp) if {
 } else := lib.resource(p)
 
 # proxies: {resource, image, revision} of every injected proxy.
-proxies contains {"resource": w.resource, "image": img, "revision": pod_revision(w.annotations, w.labels)} if {
+proxies_found contains {"resource": w.resource, "image": img, "revision": pod_revision(w.annotations, w.labels), "evidence": {"path": sprintf("%s.%s", [lib.pod_spec_path(w), path]), "value": img}} if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	img := proxy_image(w.spec)
+	[path, img] := proxy_at(w.spec)
 }
 
-proxies contains {"resource": owner_resource(p), "image": img, "revision": pod_revision(lib.annotations(p), lib.labels(p))} if {
+proxies_found contains {"resource": owner_resource(p), "image": img, "revision": pod_revision(lib.annotations(p), lib.labels(p)), "evidence": {"path": sprintf("spec.%s", [path]), "value": img, "resource": lib.resource(p)}} if {
 	some p in lib.objects("Pod")
 	lib.in_scope(lib.ns(p))
 	lib.owned(p)
-	img := proxy_image(p.spec)
+	[path, img] := proxy_at(p.spec)
 }
+
+# proxies: one entry per owner, image and revision (the Pods of one
+# Deployment collapse), with the evidence of the first of them.
+proxy_evidence := lib.group([[[x.resource, x.image, x.revision], x.evidence] | some x in proxies_found])
+
+proxies := {object.union(k, {"evidence": sort(evs)[0]}) |
+	some key, evs in proxy_evidence
+	k := {"resource": key[0], "image": key[1], "revision": key[2]}
+}
+
+istiod_evidence(rev) := [{"path": sprintf("spec.template.spec.containers[%d].image", [i]), "value": c.image, "resource": lib.resource(d)} |
+	some d in istiods
+	revision(d) == rev
+	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+]
 
 deny contains f if {
 	some x in proxies
@@ -210,6 +234,7 @@ deny contains f if {
 		"msg": sprintf("istio-proxy image %s runs Istio %s but istiod revision %s runs %s", [x.image, pv, x.revision, iv]),
 		"resource": x.resource,
 		"severity": skew_severity(pv, iv),
+		"evidence": array.concat([x.evidence], istiod_evidence(x.revision)),
 	}
 }
 
@@ -220,6 +245,7 @@ skew_severity(a, b) := "low" if {
 deny contains {
 	"msg": sprintf("istio-proxy was injected by revision %s, which has no istiod Deployment", [x.revision]),
 	"resource": x.resource,
+	"evidence": [x.evidence, {"path": sprintf("istiod Deployment of revision %s", [x.revision]), "value": 0}],
 } if {
 	count(istiods) > 0
 	some x in proxies
@@ -239,6 +265,7 @@ ns_rev(n) := lib.labels(n)["istio.io/rev"]
 deny contains {
 	"msg": sprintf("namespace %s selects revision %s (istio.io/rev), but no istiod of that revision exists", [lib.name(n), rev]),
 	"resource": lib.resource(n),
+	"evidence": [{"path": "metadata.labels[\"istio.io/rev\"]", "value": rev}, {"path": sprintf("istiod Deployment of revision %s", [resolve(rev)]), "value": 0}],
 } if {
 	count(istiods) > 0
 	some n in lib.objects("Namespace")
@@ -247,6 +274,22 @@ deny contains {
 	rev != ""
 	not resolve(rev) in revisions
 }
+
+# istio-injection=enabled selects the default revision (its istiod, or the
+# revision the `default` revision tag points at).
+deny contains {
+	"msg": sprintf("namespace %s enables injection (istio-injection=enabled), which uses the default revision, but no istiod of revision default and no default revision tag exists", [lib.name(n)]),
+	"resource": lib.resource(n),
+	"evidence": [{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"}, {"path": "istiod Deployment of revision default (or revision tag default)", "value": 0}],
+} if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	injection_enabled(n)
+	not resolve("default") in revisions
+}
+
+injection_enabled(n) if lib.labels(n)["istio-injection"] == "enabled"
 
 # ---- orphan revisions (live: every user is visible) ------------------------
 
@@ -269,6 +312,7 @@ used contains r if some _, r in tags
 deny contains {
 	"msg": sprintf("istiod revision %s (%s/%s) is used by no namespace, pod or revision tag", [rev, lib.ns(d), lib.name(d)]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": sprintf("Namespace, pod or revision tag using revision %s", [rev]), "value": 0}],
 } if {
 	lib.live
 	some d in istiods
@@ -277,3 +321,36 @@ deny contains {
 }
 
 not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0
+
+# judged (only with an istiod in the input): every proxy whose version and
+# revision can be compared, every namespace selecting a revision, and, in a
+# live scan, every istiod (orphan revisions).
+judged contains x.resource if {
+	count(istiods) > 0
+	some x in proxies
+	version(x.image)
+}
+
+judged contains lib.resource(n) if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	ns_rev(n) != ""
+}
+
+judged contains lib.resource(n) if {
+	count(istiods) > 0
+	some n in lib.objects("Namespace")
+	lib.in_scope(lib.name(n))
+	injection_enabled(n)
+}
+
+judged contains lib.resource(d) if {
+	lib.live
+	some d in istiods
+}
+
+not_applicable contains "no injected proxy with a versioned image and no namespace enrolled in a revision: nothing to compare with istiod" if {
+	count(istiods) > 0
+	count(judged) == 0
+}

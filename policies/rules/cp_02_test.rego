@@ -3,6 +3,9 @@ package meshaudit.rules.cp_02_test
 import data.meshaudit.rules.cp_02
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 istiod(name, rev, image) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -53,11 +56,12 @@ test_matching_versions_pass if {
 	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2-distroless")]))
 	count(cp_02.deny) == 0 with input as inp
 	count(cp_02.unknown) == 0 with input as inp
+	cp_02.judged == {web_res, {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}, {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp
 }
 
 test_minor_skew_reported_once_on_owner if {
 	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
-	cp_02.deny == {{
+	strip(cp_02.deny) == {{
 		"msg": "istio-proxy image docker.io/istio/proxyv2:1.30.1 runs Istio 1.30.1 but istiod revision default runs 1.31.2",
 		"resource": web_res,
 		"severity": "medium",
@@ -70,7 +74,7 @@ test_patch_skew_low if {
 }
 
 test_revision_without_istiod if {
-	cp_02.deny == {{
+	strip(cp_02.deny) == {{
 		"msg": "istio-proxy was injected by revision canary, which has no istiod Deployment",
 		"resource": web_res,
 	}} with input as live(base([pod("web-1", "canary", "docker.io/istio/proxyv2:1.31.2")]))
@@ -84,7 +88,7 @@ test_untagged_proxy_unknown if {
 
 test_namespace_missing_revision if {
 	objs := object.union(base([]), {"Namespace": [ns("app", {"istio-injection": "enabled"}), ns("shop", {"istio.io/rev": "1-29"})]})
-	cp_02.deny == {{
+	strip(cp_02.deny) == {{
 		"msg": "namespace shop selects revision 1-29 (istio.io/rev), but no istiod of that revision exists",
 		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"},
 	}} with input as live(objs)
@@ -110,7 +114,7 @@ test_orphan_revision_live if {
 		istiod("istiod-old", "1-29", "docker.io/istio/pilot:1.29.4"),
 		web,
 	]})
-	cp_02.deny == {{
+	strip(cp_02.deny) == {{
 		"msg": "istiod revision 1-29 (istio-system/istiod-old) is used by no namespace, pod or revision tag",
 		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod-old"},
 	}} with input as live(objs)
@@ -147,4 +151,28 @@ test_gateway_auto_image_ignored if {
 
 test_no_istiod_not_applicable if {
 	cp_02.not_applicable == {"no istiod Deployment in the input"} with input as live({"Pod": [pod("web-1", "default", "istio/proxyv2:1.20.0")]})
+}
+
+test_evidence if {
+	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
+	d := cp_02.deny with input as inp
+	count(d) == 1
+	some f in d
+	f.evidence == [
+		{"path": "spec.containers[1].image", "value": "docker.io/istio/proxyv2:1.30.1", "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "app", "name": "web-1"}},
+		{"path": "spec.template.spec.containers[0].image", "value": "docker.io/istio/pilot:1.31.2", "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}},
+	]
+	web_res in cp_02.judged with input as inp
+}
+
+# istio-injection=enabled uses the default revision: judged, and reported
+# when neither a default istiod nor a default revision tag exists.
+test_injection_enabled_needs_default_revision if {
+	objs := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod-1-31", "1-31", "docker.io/istio/pilot:1.31.2")]}
+	inp := {"cluster": "c1", "source": "manifests", "objects": objs}
+	{f.msg | some f in cp_02.deny} == {"namespace app enables injection (istio-injection=enabled), which uses the default revision, but no istiod of revision default and no default revision tag exists"} with input as inp
+	objs2 := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2")]}
+	inp2 := {"cluster": "c1", "source": "manifests", "objects": objs2}
+	count(cp_02.deny) == 0 with input as inp2
+	cp_02.judged == {{"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp2
 }

@@ -9,7 +9,10 @@
 #   memory requests on their containers (the gateway's injected `istio-proxy`
 #   with image `auto` gets them from the injection template), and a
 #   `priorityClassName`. Without them one node drain, noisy neighbour or
-#   eviction takes down the mesh's configuration or its edge.
+#   eviction takes down the mesh's configuration or its edge. Judged: every
+#   istiod and gateway Deployment; one finding per Deployment lists every
+#   gap, with the fields (or, for a missing budget or autoscaler, the
+#   lookup) as evidence.
 # custom:
 #   id: CP-03
 #   severity: high
@@ -146,9 +149,10 @@ hpas := lib.group([[[lib.ns(h), h.spec.scaleTargetRef.name], h] |
 
 min_replicas := lib.params.min_replicas
 
-deny contains {
-	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, min_replicas]),
+problems contains {
 	"resource": lib.resource(d),
+	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, min_replicas]),
+	"evidence": [{"path": "spec.minReplicas", "value": n, "resource": lib.resource(h)}],
 } if {
 	some d in subjects
 	some h in object.get(hpas, [[lib.ns(d), lib.name(d)]], set())
@@ -156,9 +160,10 @@ deny contains {
 	n < min_replicas
 }
 
-deny contains {
-	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, min_replicas]),
+problems contains {
 	"resource": lib.resource(d),
+	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, min_replicas]),
+	"evidence": [replicas_evidence(d), {"path": sprintf("HorizontalPodAutoscaler targeting Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
 	count(object.get(hpas, [[lib.ns(d), lib.name(d)]], set())) == 0
@@ -177,9 +182,10 @@ pdb_selects(p, lbls) if {
 	lib.label_selector_matches(sel, lbls)
 }
 
-deny contains {
-	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods", [what(d)]),
+problems contains {
 	"resource": lib.resource(d),
+	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods", [what(d)]),
+	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
 	lbls := tmpl_labels(d)
@@ -198,23 +204,35 @@ missing_requests(c) := [r |
 	object.get(c, ["resources", "requests", r], null) == null
 ]
 
-deny contains {
-	"msg": sprintf("%s container %s has no %s request", [what(d), c.name, concat(" or ", missing)]),
+problems contains {
 	"resource": lib.resource(d),
+	"msg": sprintf("%s container %s has no %s request", [what(d), c.name, concat(" or ", missing)]),
+	"evidence": [{"path": sprintf("spec.template.spec.containers[%d].resources.requests.%s", [i, r])} | some r in missing],
 } if {
 	some d in subjects
-	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	object.get(c, "image", "") != "auto"
 	missing := missing_requests(c)
 	count(missing) > 0
 }
 
-deny contains {
-	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other", [what(d)]),
+problems contains {
 	"resource": lib.resource(d),
+	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other", [what(d)]),
+	"evidence": [{"path": "spec.template.spec.priorityClassName"}],
 } if {
 	some d in subjects
 	object.get(d, ["spec", "template", "spec", "priorityClassName"], "") == ""
 }
+
+replicas_evidence(d) := {"path": "spec.replicas", "value": d.spec.replicas} if {
+	object.get(d.spec, "replicas", null) != null
+} else := {"path": "spec.replicas"}
+
+# One finding per Deployment, listing every gap.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+# judged: every istiod and gateway Deployment of the input.
+judged contains lib.resource(d) if some d in subjects
 
 not_applicable contains "no istiod or gateway Deployment in the input" if count(subjects) == 0

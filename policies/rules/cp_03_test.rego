@@ -3,6 +3,9 @@ package meshaudit.rules.cp_03_test
 import data.meshaudit.rules.cp_03
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 good_container := {"name": "discovery", "image": "istio/pilot:1.31.2", "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}}}
 
 dep(name, labels, replicas, containers, priority) := {
@@ -41,12 +44,12 @@ test_compliant_istiod_passes if {
 
 test_every_gap_reported if {
 	d := dep("istiod", {"app": "istiod"}, 1, [{"name": "discovery", "image": "istio/pilot:1.31.2", "resources": {"requests": {"cpu": "1"}}}], {})
-	cp_03.deny == {
-		{"msg": "istiod Deployment istio-system/istiod runs 1 replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least 2", "resource": res("istiod")},
-		{"msg": "istiod Deployment istio-system/istiod has no PodDisruptionBudget selecting its pods", "resource": res("istiod")},
-		{"msg": "istiod Deployment istio-system/istiod container discovery has no memory request", "resource": res("istiod")},
-		{"msg": "istiod Deployment istio-system/istiod has no priorityClassName, so its pods are evicted and preempted like any other", "resource": res("istiod")},
-	} with input as files({"Deployment": [d]})
+	strip(cp_03.deny) == {{"msg": concat("; ", [
+		"istiod Deployment istio-system/istiod container discovery has no memory request",
+		"istiod Deployment istio-system/istiod has no PodDisruptionBudget selecting its pods",
+		"istiod Deployment istio-system/istiod has no priorityClassName, so its pods are evicted and preempted like any other",
+		"istiod Deployment istio-system/istiod runs 1 replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least 2",
+	]), "resource": res("istiod")}} with input as files({"Deployment": [d]})
 }
 
 test_hpa_min_replicas_decides if {
@@ -59,7 +62,7 @@ test_hpa_min_replicas_decides if {
 	}
 	count(cp_03.deny) == 0 with input as files({"Deployment": [d], "HorizontalPodAutoscaler": [hpa], "PodDisruptionBudget": [pdb({"istio": "ingressgateway"})]})
 	low := json.patch(hpa, [{"op": "replace", "path": "/spec/minReplicas", "value": 1}])
-	cp_03.deny == {{
+	strip(cp_03.deny) == {{
 		"msg": "gateway Deployment istio-system/istio-ingressgateway is scaled by HorizontalPodAutoscaler igw with minReplicas 1, want at least 2",
 		"resource": res("istio-ingressgateway"),
 	}} with input as files({"Deployment": [d], "HorizontalPodAutoscaler": [low], "PodDisruptionBudget": [pdb({"istio": "ingressgateway"})]})
@@ -95,11 +98,22 @@ test_gateway_api_managed_gateway_judged if {
 		"metadata": {"name": "web-gw-istio", "namespace": "edge", "labels": {"gateway.istio.io/managed": "istio.io-gateway-controller"}},
 		"spec": {"replicas": 1, "template": {"metadata": {"labels": {"gateway.networking.k8s.io/gateway-name": "web-gw"}}, "spec": {"containers": [{"name": "istio-proxy", "image": "auto"}]}}},
 	}
-	count(cp_03.deny) == 3 with input as files({"Deployment": [d]})
+	count(cp_03.deny) == 1 with input as files({"Deployment": [d]})
+	some f in cp_03.deny with input as files({"Deployment": [d]})
+	count(f.evidence) == 4
 }
 
 test_app_deployment_not_subject if {
 	d := dep("web", {"app": "web"}, 1, [{"name": "app", "image": "app:1"}], {})
 	cp_03.not_applicable == {"no istiod or gateway Deployment in the input"} with input as files({"Deployment": [d]})
 	count(cp_03.deny) == 0 with input as files({"Deployment": [d]})
+}
+
+test_evidence if {
+	d := dep("istiod", {"app": "istiod"}, 2, [{"name": "discovery", "image": "istio/pilot:1.31.2", "resources": {"requests": {"cpu": "1"}}}], prio)
+	inp := files({"Deployment": [d], "PodDisruptionBudget": [pdb({"app": "istiod"})]})
+	{f.evidence | some f in cp_03.deny} == {[{"path": "spec.template.spec.containers[0].resources.requests.memory"}]} with input as inp
+	cp_03.judged == {res("istiod")} with input as inp
+	inp2 := files({"Deployment": [istiod]})
+	{f.evidence | some f in cp_03.deny} == {[{"path": "PodDisruptionBudget selecting the pods of Deployment istio-system/istiod", "value": 0}]} with input as inp2
 }

@@ -10,7 +10,9 @@
 #   `from`, `namespaceSelector: {}` alone, or an ipBlock of 0.0.0.0/0 or ::/0
 #   opens it). Env values are redacted in snapshots: a set
 #   ENABLE_DEBUG_ON_HTTP whose value cannot be read makes the rule unknown
-#   for port 8080 unless a NetworkPolicy restricts it.
+#   for port 8080 unless a NetworkPolicy restricts it. Judged: every istiod
+#   whose port 8080 state is known; findings carry the env entry or args and
+#   the NetworkPolicy lookup as evidence.
 # custom:
 #   id: CP-04
 #   severity: medium
@@ -117,6 +119,18 @@ discovery(d) := c if {
 	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	c.name == "discovery"
 }
+
+discovery_path(d) := sprintf("spec.template.spec.containers[%d]", [i]) if {
+	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
+	c.name == "discovery"
+}
+
+debug_evidence(d) := {"path": sprintf("%s.env[%d].value", [discovery_path(d), i]), "value": object.get(e, "value", null)} if {
+	some i, e in object.get(discovery(d), "env", [])
+	e.name == "ENABLE_DEBUG_ON_HTTP"
+} else := {"path": sprintf("%s.env ENABLE_DEBUG_ON_HTTP", [discovery_path(d)])}
+
+np_lookup(d, port) := {"path": sprintf("NetworkPolicy isolating ingress to port %d of Deployment %s/%s", [port, lib.ns(d), lib.name(d)]), "value": 0}
 
 env_entry(d, n) := e if {
 	some e in object.get(discovery(d), "env", [])
@@ -226,6 +240,7 @@ restricted(d, port) if {
 deny contains {
 	"msg": sprintf("istiod %s/%s serves unauthenticated debug endpoints on plaintext port 8080 (%s) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d), substring(state, 6, -1)]),
 	"resource": lib.resource(d),
+	"evidence": [debug_evidence(d), np_lookup(d, 8080)],
 } if {
 	some d in istiods
 	state := debug_state(d)
@@ -243,10 +258,23 @@ unknown contains sprintf("istiod %s/%s sets ENABLE_DEBUG_ON_HTTP but %s, and no 
 deny contains {
 	"msg": sprintf("istiod %s/%s serves plaintext xDS on port 15010 (no --grpcAddr=\"\" argument) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d)]),
 	"resource": lib.resource(d),
+	"evidence": [{"path": sprintf("%s.args", [discovery_path(d)]), "value": args(d)}, np_lookup(d, 15010)],
 } if {
 	some d in istiods
 	not grpc_closed(d)
 	not restricted(d, 15010)
+}
+
+# judged: every istiod whose debug port state is known (or restricted by a
+# NetworkPolicy either way).
+judged contains lib.resource(d) if {
+	some d in istiods
+	not startswith(debug_state(d), "unknown: ")
+}
+
+judged contains lib.resource(d) if {
+	some d in istiods
+	restricted(d, 8080)
 }
 
 not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0

@@ -3,6 +3,9 @@ package meshaudit.rules.cp_04_test
 import data.meshaudit.rules.cp_04
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 istiod(env, args) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -44,14 +47,14 @@ test_grpc_addr_separate_empty_arg_closes if {
 }
 
 test_defaults_open_both if {
-	cp_04.deny == {
+	strip(cp_04.deny) == {
 		{"msg": msg_8080("ENABLE_DEBUG_ON_HTTP unset, Istio's default true"), "resource": res},
 		{"msg": msg_15010, "resource": res},
 	} with input as files({"Deployment": [istiod([], ["discovery"])]})
 }
 
 test_explicit_true if {
-	cp_04.deny == {{"msg": msg_8080("ENABLE_DEBUG_ON_HTTP=true"), "resource": res}} with input as files({"Deployment": [istiod([{"name": "ENABLE_DEBUG_ON_HTTP", "value": "true"}], closed_args)]})
+	strip(cp_04.deny) == {{"msg": msg_8080("ENABLE_DEBUG_ON_HTTP=true"), "resource": res}} with input as files({"Deployment": [istiod([{"name": "ENABLE_DEBUG_ON_HTTP", "value": "true"}], closed_args)]})
 }
 
 test_redacted_unknown if {
@@ -77,7 +80,7 @@ test_network_policy_limited_source_restricts if {
 test_network_policy_open_rule_reopens_port if {
 	deny_all := np({"podSelector": {}, "policyTypes": ["Ingress"]})
 	open := json.patch(np({"podSelector": {"matchLabels": {"app": "istiod"}}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 15000, "endPort": 15100}]}]}), [{"op": "replace", "path": "/metadata/name", "value": "open"}])
-	cp_04.deny == {{"msg": msg_15010, "resource": res}} with input as files({"Deployment": [istiod([], [])], "NetworkPolicy": [deny_all, open]})
+	strip(cp_04.deny) == {{"msg": msg_15010, "resource": res}} with input as files({"Deployment": [istiod([], [])], "NetworkPolicy": [deny_all, open]})
 }
 
 test_egress_only_policy_does_not_restrict if {
@@ -92,4 +95,14 @@ test_policy_in_other_namespace_ignored if {
 
 test_no_istiod_not_applicable if {
 	cp_04.not_applicable == {"no istiod Deployment in the input"} with input as files({})
+}
+
+test_evidence if {
+	inp := files({"Deployment": [istiod([{"name": "ENABLE_DEBUG_ON_HTTP", "value": "true"}], closed_args)]})
+	{f.evidence | some f in cp_04.deny} == {[
+		{"path": "spec.template.spec.containers[0].env[0].value", "value": "true"},
+		{"path": "NetworkPolicy isolating ingress to port 8080 of Deployment istio-system/istiod", "value": 0},
+	]} with input as inp
+	cp_04.judged == {res} with input as inp
+	count(cp_04.judged) == 0 with input as files({"Deployment": [istiod([{"name": "ENABLE_DEBUG_ON_HTTP", "valueFrom": {"configMapKeyRef": {"name": "x", "key": "y"}}}], closed_args)]})
 }

@@ -7,10 +7,14 @@
 #   unset); with `Ignore`, invalid Istio configuration is admitted whenever
 #   istiod is unreachable and then silently ignored by the proxies. Istio's
 #   charts ship `Ignore` and istiod's webhook controller switches it to
-#   `Fail` once its endpoint is ready, so a manifest scan that sees `Ignore`
-#   cannot tell the effective policy: the rule is unknown there, and a live
-#   scan decides. A live cluster running istiod without any Istio validation
-#   webhook is reported too (nothing validates Istio configuration).
+#   `Fail` once its endpoint is ready, so only a live scan can tell the
+#   effective policy: a manifest scan showing `Ignore` (Istio's rendered
+#   install) is not applicable, saying "only a live scan can tell", never
+#   unknown (a documented exception to file/live parity); one whose webhooks
+#   all say `Fail` passes (istiod never turns Fail into Ignore). A live cluster running istiod
+#   without any Istio validation webhook is reported too (nothing validates
+#   Istio configuration). Judged (live): every Istio validation webhook
+#   configuration; findings carry webhooks[i].failurePolicy as evidence.
 # custom:
 #   id: CP-05
 #   severity: medium
@@ -27,7 +31,8 @@
 #     note: |
 #       Only a live scan can fail this rule: Istio's charts render the
 #       validating webhook with failurePolicy Ignore and istiod switches it to
-#       Fail at runtime, so Ignore in manifests is unknown, not a failure.
+#       Fail at runtime, so Ignore in manifests is not applicable ("only a
+#       live scan can tell"), not a failure.
 #     pass: |
 #       apiVersion: admissionregistration.k8s.io/v1
 #       kind: ValidatingWebhookConfiguration
@@ -73,50 +78,80 @@ vwcs contains v if {
 	istio_vwc(v)
 }
 
-ignoring contains [v, wh] if {
+ignoring contains [v, i, wh] if {
 	some v in vwcs
-	some wh in object.get(v, "webhooks", [])
+	some i, wh in object.get(v, "webhooks", [])
 	object.get(wh, "failurePolicy", "Fail") != "Fail"
 }
 
+# The failurePolicy that counts is the one istiod leaves at runtime: its
+# webhook controller switches Istio's charts' Ignore to Fail once its
+# endpoint is ready. Only a live scan shows it.
 deny contains {
 	"msg": sprintf("webhook %s of ValidatingWebhookConfiguration %s has failurePolicy %s: invalid Istio configuration is admitted whenever istiod is unreachable", [wh.name, lib.name(v), wh.failurePolicy]),
 	"resource": lib.resource(v),
+	"evidence": [{"path": sprintf("webhooks[%d].failurePolicy", [i]), "value": wh.failurePolicy}],
 } if {
 	lib.live
-	some pair in ignoring
-	v := pair[0]
-	wh := pair[1]
-}
-
-unknown contains sprintf("webhook %s of ValidatingWebhookConfiguration %s has failurePolicy %s in the manifests; istiod switches it to Fail at runtime when its validation controller is enabled, so scan the live cluster", [wh.name, lib.name(v), wh.failurePolicy]) if {
-	not lib.live
-	some pair in ignoring
-	v := pair[0]
-	wh := pair[1]
+	some [v, i, wh] in ignoring
 }
 
 istiod(d) if lib.labels(d).app == "istiod"
 
 istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
 
+live_istiods contains d if {
+	lib.live
+	some d in lib.objects("Deployment")
+	istiod(d)
+}
+
 deny contains {
 	"msg": "istiod runs but no Istio ValidatingWebhookConfiguration (istio-validator*) exists: Istio configuration is not validated on admission",
 	"resource": lib.mesh_resource,
+	"evidence": [
+		{"path": "ValidatingWebhookConfiguration istio-validator*, istiod-default-validator or labelled app=istiod", "value": 0},
+		{"path": "metadata.labels.app", "value": "istiod", "resource": lib.resource(d)},
+	],
 } if {
-	lib.live
 	count(vwcs) == 0
-	some d in lib.objects("Deployment")
-	istiod(d)
+	d := min_istiod
 }
 
-not_applicable contains "no Istio ValidatingWebhookConfiguration (istio-validator*, istiod-default-validator) in the input" if {
-	count(vwcs) == 0
-	not live_istiod
+min_istiod := [d | some d in live_istiods][0] if count(live_istiods) > 0
+
+# judged: in a live scan every Istio validation webhook configuration; in a
+# manifest scan only when every webhook already says Fail (istiod switches
+# Ignore to Fail, never Fail to Ignore, so Fail in the manifests is the
+# effective policy); and the mesh when istiod runs without one.
+judged contains lib.resource(v) if {
+	lib.live
+	some v in vwcs
 }
 
-live_istiod if {
+judged contains lib.resource(v) if {
+	not lib.live
+	count(ignoring) == 0
+	some v in vwcs
+}
+
+judged contains lib.mesh_resource if {
+	count(vwcs) == 0
+	count(live_istiods) > 0
+}
+
+not_applicable contains sprintf("only a live scan can tell the validation webhook's effective failurePolicy: istiod switches it to Fail at runtime once its validation controller is ready (the input's %s)", [concat(", ", sort([sprintf("ValidatingWebhookConfiguration %s says %s", [lib.name(v), wh.failurePolicy]) | some [v, _, wh] in ignoring]))]) if {
+	not lib.live
+	count(ignoring) > 0
+}
+
+not_applicable contains "only a live scan can tell whether Istio's validation webhook fails closed: the input holds no Istio ValidatingWebhookConfiguration (istio-validator*, istiod-default-validator)" if {
+	not lib.live
+	count(vwcs) == 0
+}
+
+not_applicable contains "no Istio ValidatingWebhookConfiguration (istio-validator*, istiod-default-validator) and no istiod in the cluster" if {
 	lib.live
-	some d in lib.objects("Deployment")
-	istiod(d)
+	count(vwcs) == 0
+	count(live_istiods) == 0
 }

@@ -13,7 +13,8 @@
 #   when a proxyVersion match makes it break on upgrade), REPLACE outside
 #   HTTP_FILTER/NETWORK_FILTER, ADD or REMOVE on ROUTE_CONFIGURATION/
 #   HTTP_ROUTE (ignored by Istio), and the removed v1alpha3 fields
-#   `workloadLabels` and `filters`.
+#   `workloadLabels` and `filters`. Judged: every EnvoyFilter in scope;
+#   findings carry the patch fields as evidence.
 # custom:
 #   id: CP-06
 #   severity: medium
@@ -99,6 +100,7 @@ reach(f) := "every proxy of the mesh (it is in the root namespace)" if {
 deny contains {
 	"msg": sprintf("EnvoyFilter %s has no workloadSelector or targetRefs, so it patches %s", [ref(f), reach(f)]),
 	"resource": lib.resource(f),
+	"evidence": [{"path": "spec.workloadSelector"}, {"path": "spec.targetRefs"}],
 } if {
 	some f in filters
 	not scoped(f)
@@ -109,6 +111,7 @@ allowed_ns := {n | some n in lib.params.allowed_envoyfilter_namespaces}
 deny contains {
 	"msg": sprintf("EnvoyFilter %s is in namespace %s, which is neither the root namespace %s nor in the allowed EnvoyFilter namespaces", [ref(f), lib.ns(f), lib.root_ns]),
 	"resource": lib.resource(f),
+	"evidence": [{"path": "metadata.namespace", "value": lib.ns(f)}, {"path": "params.allowed_envoyfilter_namespaces", "value": sort(allowed_ns)}],
 } if {
 	some f in filters
 	lib.ns(f) != lib.root_ns
@@ -131,6 +134,7 @@ deny contains {
 	"msg": sprintf("EnvoyFilter %s patch %d uses the relative operation %s without a priority%s, so it may not be applied (istioctl analyze %s)", [ref(f), i, op(p), upgrade_note(p), code(p)]),
 	"resource": lib.resource(f),
 	"severity": "low",
+	"evidence": [{"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": op(p)}, {"path": "spec.priority"}],
 } if {
 	some f in filters
 	object.get(f.spec, "priority", 0) == 0
@@ -151,6 +155,7 @@ code(p) := "IST0155" if {
 deny contains {
 	"msg": sprintf("EnvoyFilter %s patch %d uses REPLACE on %s; REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER (istioctl analyze IST0152)", [ref(f), i, apply_to(p)]),
 	"resource": lib.resource(f),
+	"evidence": [{"path": sprintf("spec.configPatches[%d].applyTo", [i]), "value": apply_to(p)}, {"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": "REPLACE"}],
 } if {
 	some f in filters
 	some i, p in patches(f)
@@ -161,6 +166,7 @@ deny contains {
 deny contains {
 	"msg": sprintf("EnvoyFilter %s patch %d uses %s on %s, which Istio ignores (istioctl analyze %s)", [ref(f), i, op(p), apply_to(p), c]),
 	"resource": lib.resource(f),
+	"evidence": [{"path": sprintf("spec.configPatches[%d].applyTo", [i]), "value": apply_to(p)}, {"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": op(p)}],
 } if {
 	some f in filters
 	some i, p in patches(f)
@@ -171,8 +177,12 @@ deny contains {
 deny contains {
 	"msg": sprintf("EnvoyFilter %s uses the removed field spec.%s, which current Istio ignores", [ref(f), field]),
 	"resource": lib.resource(f),
+	"evidence": [{"path": sprintf("spec.%s", [field]), "value": f.spec[field]}],
 } if {
 	some f in filters
 	some field in ["workloadLabels", "filters"]
 	field in object.keys(f.spec)
 }
+
+# judged: every EnvoyFilter in scope.
+judged contains lib.resource(f) if some f in filters

@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.cp_06
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 ef(ns, name, spec) := {
 	"apiVersion": "networking.istio.io/v1alpha3",
 	"kind": "EnvoyFilter",
@@ -19,7 +22,7 @@ add_patch := {"applyTo": "HTTP_FILTER", "patch": {"operation": "INSERT_FIRST", "
 
 files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-deny_for(f) := d if {
+deny_for(f) := strip(d) if {
 	d := cp_06.deny with input as files({"EnvoyFilter": [f]})
 }
 
@@ -47,7 +50,7 @@ test_app_namespace_not_allowlisted if {
 
 test_app_namespace_allowlisted_but_unscoped if {
 	p := object.union(lib.params, {"allowed_envoyfilter_namespaces": ["app"]})
-	cp_06.deny == {{
+	strip(cp_06.deny) == {{
 		"msg": "EnvoyFilter app/lua has no workloadSelector or targetRefs, so it patches every proxy of namespace app",
 		"resource": eres("app", "lua"),
 	}} with input as files({"EnvoyFilter": [ef("app", "lua", {"configPatches": [add_patch]})]}) with data.meshaudit.params as p
@@ -100,4 +103,14 @@ test_removed_fields if {
 
 test_excluded_namespace_skipped if {
 	count(deny_for(ef("kube-system", "x", {}))) == 0
+}
+
+test_evidence if {
+	f := ef("istio-system", "lua", {"workloadSelector": {"labels": {"app": "web"}}, "configPatches": [{"applyTo": "HTTP_FILTER", "patch": {"operation": "INSERT_BEFORE"}}]})
+	inp := files({"EnvoyFilter": [f]})
+	{x.evidence | some x in cp_06.deny} == {[
+		{"path": "spec.configPatches[0].patch.operation", "value": "INSERT_BEFORE"},
+		{"path": "spec.priority"},
+	]} with input as inp
+	cp_06.judged == {eres("istio-system", "lua")} with input as inp
 }

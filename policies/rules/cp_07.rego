@@ -14,8 +14,11 @@
 #   reported: bindings that give istiod's ServiceAccount roles other than
 #   Istio's own (istiod-*, istio-reader-*). A referenced role missing from
 #   the input is resolved for Kubernetes' built-in ClusterRoles
-#   (cluster-admin, admin, edit grant secrets; view does not); another
-#   missing role makes the rule unknown.
+#   (cluster-admin, admin, edit grant secrets; view does not); another role
+#   missing from a live cluster does not exist (the binding grants nothing),
+#   while a manifest scan that does not hold it leaves that binding
+#   unjudged (never unknown). Judged: the bindings checked; findings carry
+#   the subject, the roleRef and the role as evidence.
 # custom:
 #   id: CP-07
 #   severity: high
@@ -67,9 +70,11 @@ root := lib.root_ns
 
 # ---- roles -----------------------------------------------------------------
 
-roles[[lib.ns(r), lib.name(r)]] := r if some r in lib.objects("Role")
+# (complete objects, built once: a partial rule looked up by key re-runs
+# its body per lookup)
+roles := {[lib.ns(r), lib.name(r)]: r | some r in lib.objects("Role")}
 
-cluster_roles[lib.name(r)] := r if some r in lib.objects("ClusterRole")
+cluster_roles := {lib.name(r): r | some r in lib.objects("ClusterRole")}
 
 read_verbs := {"get", "list", "watch"}
 
@@ -171,15 +176,24 @@ scope(b) := sprintf("in %s", [root]) if {
 	b.kind == "RoleBinding"
 } else := sprintf("in every namespace, %s included", [root])
 
+role_evidence(b) := {"path": "rules", "resource": lib.resource(r)} if {
+	b.roleRef.kind == "Role"
+	r := roles[[lib.ns(b), b.roleRef.name]]
+} else := {"path": "rules", "resource": lib.resource(r)} if {
+	b.roleRef.kind == "ClusterRole"
+	r := cluster_roles[b.roleRef.name]
+} else := {"path": "roleRef.name", "value": b.roleRef.name}
+
 deny contains {
 	"msg": sprintf("%s %s lets %s %s secrets %s (%s)", [b.kind, bref(b), subject_text(b, s), concat(", ", sort(verbs)), scope(b), desc]),
 	"resource": lib.resource(b),
+	"evidence": [{"path": sprintf("subjects[%d]", [i]), "value": s}, {"path": "roleRef", "value": b.roleRef}, role_evidence(b)],
 } if {
 	some b in bindings
 	not default_binding(b)
 	[desc, verbs] := role_of(b)
 	count(verbs) > 0
-	some s in object.get(b, "subjects", [])
+	some i, s in object.get(b, "subjects", [])
 	not allowed(b, s)
 }
 
@@ -187,11 +201,12 @@ bref(b) := sprintf("%s/%s", [lib.ns(b), lib.name(b)]) if {
 	lib.ns(b) != ""
 } else := lib.name(b)
 
-unknown contains sprintf("%s %s references %s %s, which is not in the input, so whether it grants access to the Secrets of %s is unknown", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name, root]) if {
-	some b in bindings
-	not default_binding(b)
-	not role_of(b)
-}
+# A role missing from a live cluster does not exist: the binding grants
+# nothing. A manifest scan may simply not hold it: that binding is not
+# judged.
+role_known(b) if role_of(b)
+
+role_known(_) if lib.live
 
 # ---- istiod's ServiceAccount -----------------------------------------------
 
@@ -208,9 +223,10 @@ istio_role(name) if startswith(name, "istio-reader-")
 deny contains {
 	"msg": sprintf("%s %s gives istiod's ServiceAccount %s/%s the %s %s, beyond Istio's own roles", [b.kind, bref(b), root, s.name, b.roleRef.kind, b.roleRef.name]),
 	"resource": lib.resource(b),
+	"evidence": [{"path": sprintf("subjects[%d]", [i]), "value": s}, {"path": "roleRef", "value": b.roleRef}],
 } if {
 	some b in all_bindings
-	some s in object.get(b, "subjects", [])
+	some i, s in object.get(b, "subjects", [])
 	istiod_sa(b, s)
 	not istio_role(b.roleRef.name)
 }
@@ -218,3 +234,27 @@ deny contains {
 all_bindings contains b if some b in lib.objects("RoleBinding")
 
 all_bindings contains b if some b in lib.objects("ClusterRoleBinding")
+
+# ---- verdict ---------------------------------------------------------------
+
+# judged: the root-namespace RoleBindings and ClusterRoleBindings whose role
+# is known (Kubernetes' default bindings are Kubernetes' own), and every
+# binding of istiod's ServiceAccount.
+judged contains lib.resource(b) if {
+	some b in bindings
+	not default_binding(b)
+	role_known(b)
+}
+
+judged contains lib.resource(b) if {
+	some b in all_bindings
+	some s in object.get(b, "subjects", [])
+	istiod_sa(b, s)
+}
+
+not_applicable contains sprintf("only a live scan can tell what the roles of the input's bindings grant (%s): the input does not hold them, so whether they give access to the Secrets of %s is not in it", [concat(", ", sort([sprintf("%s %s -> %s %s", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name]) | some b in bindings; not default_binding(b); not role_known(b)])), root]) if {
+	count(judged) == 0
+	some b in bindings
+	not default_binding(b)
+	not role_known(b)
+}

@@ -4,6 +4,9 @@ import data.meshaudit.lib
 import data.meshaudit.rules.cp_07
 import rego.v1
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 role(ns, name, rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name, "namespace": ns}, "rules": rules}
 
 crole(name, rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name}, "rules": rules}
@@ -35,7 +38,7 @@ alice := {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.i
 files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_role_in_root_fails if {
-	cp_07.deny == {{
+	strip(cp_07.deny) == {{
 		"msg": "RoleBinding istio-system/read-secrets lets User:alice get, list secrets in istio-system (Role istio-system/secret-reader)",
 		"resource": rbres("istio-system", "read-secrets"),
 	}} with input as files({
@@ -54,7 +57,7 @@ test_role_in_other_namespace_ignored if {
 test_wildcards_resolved_cluster_wide if {
 	wild := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
 	grp := {"kind": "Group", "name": "developers", "apiGroup": "rbac.authorization.k8s.io"}
-	cp_07.deny == {{
+	strip(cp_07.deny) == {{
 		"msg": "ClusterRoleBinding devs-admin lets Group:developers get, list, watch secrets in every namespace, istio-system included (ClusterRole everything)",
 		"resource": crbres("devs-admin"),
 	}} with input as files({"ClusterRole": [crole("everything", wild)], "ClusterRoleBinding": [crb("devs-admin", "everything", [grp])]})
@@ -108,16 +111,34 @@ test_platform_service_account_subject if {
 test_builtin_cluster_roles_without_objects if {
 	edit := rb("istio-system", "edit", "ClusterRole", "edit", [alice])
 	view := rb("istio-system", "view", "ClusterRole", "view", [alice])
-	cp_07.deny == {{
+	strip(cp_07.deny) == {{
 		"msg": "RoleBinding istio-system/edit lets User:alice get, list, watch secrets in istio-system (ClusterRole edit)",
 		"resource": rbres("istio-system", "edit"),
 	}} with input as files({"RoleBinding": [edit, view]})
 }
 
-test_missing_role_unknown if {
+# A manifest scan that does not hold the role leaves the binding unjudged
+# (never unknown); in a live scan the role does not exist: nothing granted.
+test_missing_role_not_judged if {
 	inp := files({"RoleBinding": [rb("istio-system", "b", "Role", "gone", [alice])]})
 	count(cp_07.deny) == 0 with input as inp
-	cp_07.unknown == {"RoleBinding istio-system/b references Role gone, which is not in the input, so whether it grants access to the Secrets of istio-system is unknown"} with input as inp
+	not cp_07.unknown with input as inp
+	count(cp_07.judged) == 0 with input as inp
+	cp_07.not_applicable == {"only a live scan can tell what the roles of the input's bindings grant (RoleBinding istio-system/b -> Role gone): the input does not hold them, so whether they give access to the Secrets of istio-system is not in it"} with input as inp
+	live := {"cluster": "c1", "source": "cluster", "objects": {"RoleBinding": [rb("istio-system", "b", "Role", "gone", [alice])]}}
+	count(cp_07.deny) == 0 with input as live
+	cp_07.judged == {rbres("istio-system", "b")} with input as live
+}
+
+test_evidence if {
+	r := role("istio-system", "reader", secret_reader)
+	inp := files({"Role": [r], "RoleBinding": [rb("istio-system", "b", "Role", "reader", [alice])]})
+	{f.evidence | some f in cp_07.deny} == {[
+		{"path": "subjects[0]", "value": alice},
+		{"path": "roleRef", "value": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}},
+		{"path": "rules", "resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "namespace": "istio-system", "name": "reader"}},
+	]} with input as inp
+	cp_07.judged == {rbres("istio-system", "b")} with input as inp
 }
 
 test_kubernetes_default_bindings_skipped if {
@@ -133,7 +154,7 @@ test_istiod_broadened if {
 		crb("istio-reader-clusterrole-istio-system", "istio-reader-clusterrole-istio-system", [sa]),
 		crb("istiod-extra", "cluster-admin", [sa]),
 	]})
-	cp_07.deny == {{
+	strip(cp_07.deny) == {{
 		"msg": "ClusterRoleBinding istiod-extra gives istiod's ServiceAccount istio-system/istiod the ClusterRole cluster-admin, beyond Istio's own roles",
 		"resource": crbres("istiod-extra"),
 	}} with input as inp

@@ -11,7 +11,10 @@
 #   CronJobs, Pods owned by a Job and bare Pods with restartPolicy Never or
 #   OnFailure run to completion and are not judged. A startupProbe for slow
 #   starters is recommended but not required (slowness is not visible in the
-#   spec). Istio's own injected containers are not judged.
+#   spec). Istio's own injected containers are not judged. One finding per
+#   workload lists every container missing a probe, with the probe fields'
+#   paths as evidence; the workloads judged are the long-running ones with
+#   at least one such container.
 # custom:
 #   id: HA-01
 #   severity: medium
@@ -162,16 +165,38 @@ has_probe(c, p) if {
 	object.get(pr, h, null) != null
 }
 
-deny contains {
-	"msg": sprintf("%s %q has no %s", [label, x.c.name, concat(" and no ", missing)]),
-	"resource": w.resource,
-} if {
+# long_running_subjects: the workloads judged: long-running, in scope, with
+# at least one container that can have these probes.
+subjects contains w if {
 	some w in workloads
 	w.kind in long_running
 	lib.in_scope(w.namespace)
 	not completes(w)
 	some x in lib.app_containers(w)
+	probed(x)
+}
+
+judged contains w.resource if some w in subjects
+
+# probe_evidence: the probe field of the container, with its value when it
+# is set without a handler.
+probe_evidence(w, x, p) := {"path": sprintf("%s.%s", [lib.container_path(w, x), p]), "value": x.c[p]} if {
+	x.c[p] != null
+} else := {"path": sprintf("%s.%s", [lib.container_path(w, x), p])}
+
+problems contains {
+	"resource": w.resource,
+	"msg": sprintf("%s %q has no %s", [label, x.c.name, concat(" and no ", missing)]),
+	"evidence": [probe_evidence(w, x, p) | some p in missing],
+} if {
+	some w in subjects
+	some x in lib.app_containers(w)
 	label := probed(x)
 	missing := [p | some p in probes; not has_probe(x.c, p)]
 	count(missing) > 0
 }
+
+# One finding per workload, listing every container.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+not_applicable contains "no long-running workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod) with an app container in the input" if count(judged) == 0

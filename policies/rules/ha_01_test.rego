@@ -14,9 +14,12 @@ res(kind) := {"apiVersion": "apps/v1", "kind": kind, "namespace": "shop", "name"
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
-run(kind, spec) := d if {
+run(kind, spec) := strip(d) if {
 	d := ha_01.deny with input as inp({kind: [workload(kind, spec)]})
 }
+
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 ready := {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 5}
 
@@ -47,10 +50,7 @@ test_names_the_missing_probe if {
 		object.remove(probed("worker"), ["readinessProbe"]),
 		probed("ok"),
 	]}
-	run("Deployment", spec) == {
-		{"msg": "container \"api\" has no livenessProbe", "resource": res("Deployment")},
-		{"msg": "container \"worker\" has no readinessProbe", "resource": res("Deployment")},
-	}
+	run("Deployment", spec) == {{"msg": "container \"api\" has no livenessProbe; container \"worker\" has no readinessProbe", "resource": res("Deployment")}}
 }
 
 # A probe without a handler (or null) probes nothing.
@@ -113,7 +113,7 @@ pod(meta, spec) := {
 pod_res := {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web-abc"}
 
 test_bare_pod_fires if {
-	ha_01.deny == {{
+	strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
 		"resource": pod_res,
 	}} with input as inp({"Pod": [pod({}, {"containers": [bare("app")]})]})
@@ -162,7 +162,7 @@ test_owned_replicaset_and_pod_not_double_reported if {
 		"spec": {"template": {"spec": spec}},
 	}
 	p := pod({"ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d8", "controller": true}]}, spec)
-	ha_01.deny == {{
+	strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
 		"resource": res("Deployment"),
 	}} with input as inp({"Deployment": [workload("Deployment", spec)], "ReplicaSet": [rs], "Pod": [p]})
@@ -178,8 +178,34 @@ test_excluded_namespace_ignored if {
 # rule's own fallback still judges the workload.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(workload("Deployment", {"containers": [bare("app")]}), {"spec": {"template": {"metadata": null}}})
-	ha_01.deny == {{
+	strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
 		"resource": res("Deployment"),
 	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+}
+
+# One finding per workload with the absent probe fields as evidence (and
+# the value of a probe set without a handler).
+test_evidence if {
+	c := object.union(bare("api"), {"readinessProbe": {"periodSeconds": 5}})
+	d := ha_01.deny with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok"), c]})]})
+	d == {{
+		"msg": "container \"api\" has no readinessProbe and no livenessProbe",
+		"resource": res("Deployment"),
+		"evidence": [
+			{"path": "spec.template.spec.containers[1].readinessProbe", "value": {"periodSeconds": 5}},
+			{"path": "spec.template.spec.containers[1].livenessProbe"},
+		],
+	}}
+}
+
+test_judged if {
+	j := ha_01.judged with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
+	j == {res("Deployment")}
+	j2 := ha_01.judged with input as inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
+	count(j2) == 0
+	na := ha_01.not_applicable with input as inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
+	count(na) == 1
+	na2 := ha_01.not_applicable with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
+	count(na2) == 0
 }

@@ -18,9 +18,13 @@
 #   exempted from ztunnel's capture) are not affected. The injector-wide
 #   default (`sidecarInjectorWebhook.rewriteAppHTTPProbe`) lives in the
 #   istio-sidecar-injector ConfigMap, which meshaudit does not read: only the
-#   pod annotation is judged. In a manifest scan without the Istio root
-#   namespace, a port whose mode falls through to the mesh-wide policy is
-#   unknown.
+#   pod annotation is judged. In a manifest scan without mesh-wide evidence
+#   (the mesh config, or an Istio policy in the root namespace; an unrelated
+#   object there is none), a port whose mode falls through to the mesh-wide
+#   policy is not judged (the rule is not applicable when nothing else is).
+#   The workloads judged are the sidecar workloads with network probes. One
+#   finding per workload lists every affected probe, with the probe port,
+#   the annotation and the STRICT PeerAuthentication as evidence.
 # custom:
 #   id: HA-02
 #   severity: medium
@@ -162,13 +166,46 @@ candidates contains w if {
 	sidecar(w)
 }
 
-# judged: every sidecar workload with probes; one that keeps probe rewriting
-# on passes on that evidence.
-judged contains w.resource if {
+# probed_workloads: every sidecar workload with network probes.
+probed_workloads contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	sidecar(w)
 	count(probes(w)) > 0
+}
+
+# undecided(w): a candidate with an httpGet/grpc probe on a captured port
+# whose mode falls through to the mesh-wide PeerAuthentication, which a
+# manifest scan without mesh-wide evidence does not show.
+undecided(w) if {
+	not lib.mesh_policy_known
+	some p in probes(w)
+	p.handler in {"httpGet", "grpc"}
+	not not_captured(w, p.port)
+	[_, res] := lib.effective_mode(w, p.port)
+	res == null
+}
+
+failed := {p.resource | some p in problems}
+
+# judged: every sidecar workload with probes, on the evidence: one that
+# keeps probe rewriting on passes; a candidate whose probe's mode is
+# Istio's mesh-wide default unseen in the input is judged only when it has
+# a problem anyway.
+judged contains w.resource if {
+	some w in probed_workloads
+	not w in candidates
+}
+
+judged contains w.resource if {
+	some w in candidates
+	count(probes(w)) > 0
+	not undecided(w)
+}
+
+judged contains w.resource if {
+	some w in candidates
+	w.resource in failed
 }
 
 # ---- probes ----------------------------------------------------------------------
@@ -194,7 +231,7 @@ port_of(c, v) := p.containerPort if {
 }
 
 # probes(w): {container, field, handler, port} of every network probe.
-probes(w) := {{"container": x.c.name, "field": f, "handler": h, "port": port} |
+probes(w) := {{"container": x.c.name, "field": f, "handler": h, "port": port, "path": sprintf("%s.%s.%s.port", [lib.container_path(w, x), f, h]), "value": hd.port} |
 	some x in lib.app_containers(w)
 	probed(x)
 	some f in probe_fields
@@ -222,19 +259,24 @@ not_captured(w, port) if {
 
 # ---- effective mode --------------------------------------------------------------
 
-mesh_default_known if lib.live
-
-mesh_default_known if lib.has_root_objects
-
 source(null) := "Istio's default: no PeerAuthentication sets a mode"
 
 source(res) := sprintf("PeerAuthentication %s/%s", [res.namespace, res.name]) if res != null
 
 # ---- findings --------------------------------------------------------------------
 
-deny contains {
-	"msg": sprintf("%s (%s) of container %q fails: port %v is STRICT (%s) and %s is \"false\", so the kubelet's plaintext probe is rejected by the sidecar", [p.field, p.handler, p.container, p.port, source(res), annotation]),
+annotation_evidence(w) := {"path": lib.annotation_path(w, annotation), "value": w.annotations[annotation]}
+
+probe_evidence(p) := {"path": p.path, "value": p.value}
+
+mode_evidence(null) := []
+
+mode_evidence(res) := [{"path": "spec.mtls.mode", "value": "STRICT", "resource": res}] if res != null
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s (%s) of container %q fails: port %v is STRICT (%s) and %s is \"false\", so the kubelet's plaintext probe is rejected by the sidecar", [p.field, p.handler, p.container, p.port, source(res), annotation]),
+	"evidence": array.concat([probe_evidence(p), annotation_evidence(w)], mode_evidence(res)),
 } if {
 	some w in candidates
 	some p in probes(w)
@@ -244,9 +286,10 @@ deny contains {
 	mode == "STRICT"
 }
 
-deny contains {
-	"msg": sprintf("%s (tcpSocket) of container %q on port %v always succeeds while the sidecar runs: %s is \"false\", so the kubelet's connection is accepted by the sidecar, not the application", [p.field, p.container, p.port, annotation]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s (tcpSocket) of container %q on port %v always succeeds while the sidecar runs: %s is \"false\", so the kubelet's connection is accepted by the sidecar, not the application", [p.field, p.container, p.port, annotation]),
+	"evidence": [probe_evidence(p), annotation_evidence(w)],
 	"severity": "low",
 } if {
 	some w in candidates
@@ -255,12 +298,12 @@ deny contains {
 	not not_captured(w, p.port)
 }
 
-unknown contains sprintf("%s %s/%s has httpGet or grpc probes with %s \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, which is not in the input (no object of root namespace %q)", [w.kind, w.namespace, w.obj.metadata.name, annotation, lib.root_ns]) if {
-	not mesh_default_known
+# One finding per workload, listing every probe (medium when any probe
+# fails under STRICT, low when only tcpSocket probes check nothing).
+deny contains f if some f in lib.findings_per_subject(problems)
+
+not_applicable contains sprintf("%s %s/%s has httpGet or grpc probes with %s \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy in root namespace %q)", [w.kind, w.namespace, w.obj.metadata.name, annotation, lib.root_ns]) if {
+	count(judged) == 0
 	some w in candidates
-	some p in probes(w)
-	p.handler in {"httpGet", "grpc"}
-	not not_captured(w, p.port)
-	[_, res] := lib.effective_mode(w, p.port)
-	res == null
+	undecided(w)
 }

@@ -41,8 +41,11 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_http_probe_under_strict_fails if {
-	ha_02.deny == {{
+	strip(ha_02.deny) == {{
 		"msg": "readinessProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
 		"resource": res,
 	}} with input as live({
@@ -54,16 +57,10 @@ test_http_probe_under_strict_fails if {
 
 test_grpc_named_port_and_namespace_policy if {
 	c := container({"livenessProbe": {"grpc": {"port": 8080}}, "startupProbe": {"httpGet": {"path": "/", "port": "http"}}})
-	ha_02.deny == {
-		{
-			"msg": "livenessProbe (grpc) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
-			"resource": res,
-		},
-		{
-			"msg": "startupProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
-			"resource": res,
-		},
-	} with input as live({
+	strip(ha_02.deny) == {{
+		"msg": "livenessProbe (grpc) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar; startupProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
+		"resource": res,
+	}} with input as live({
 		"Namespace": [enrolled],
 		"Deployment": [deploy(off, {"app": "web"}, c)],
 		"PeerAuthentication": [pa("app", "default", "STRICT")],
@@ -138,7 +135,7 @@ test_include_all_ports_still_fails if {
 # tcpSocket probes do not fail under STRICT: they always succeed (any mode).
 test_tcp_probe_always_succeeds_low if {
 	c := container({"livenessProbe": {"tcpSocket": {"port": 5432}}})
-	ha_02.deny == {{
+	strip(ha_02.deny) == {{
 		"msg": "livenessProbe (tcpSocket) of container \"app\" on port 5432 always succeeds while the sidecar runs: sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's connection is accepted by the sidecar, not the application",
 		"resource": res,
 		"severity": "low",
@@ -185,10 +182,43 @@ test_excluded_namespace_skipped if {
 	})
 }
 
-test_manifests_without_root_unknown if {
-	inp := manifests({"Namespace": [enrolled], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
+# Without mesh-wide evidence the mesh default is not shown: the workload is
+# not judged, and the rule says why (never unknown, never pass). An
+# unrelated object in the root namespace is no evidence.
+test_manifests_without_mesh_evidence_not_judged if {
+	gw := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "acme", "namespace": "istio-system"}, "spec": {}}
+	inp := manifests({"Namespace": [enrolled], "Gateway": [gw], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
 	count(ha_02.deny) == 0 with input as inp
-	ha_02.unknown == {"Deployment app/web has httpGet or grpc probes with sidecar.istio.io/rewriteAppHTTPProbers \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, which is not in the input (no object of root namespace \"istio-system\")"} with input as inp
+	count(ha_02.judged) == 0 with input as inp
+	ha_02.not_applicable == {"Deployment app/web has httpGet or grpc probes with sidecar.istio.io/rewriteAppHTTPProbers \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy in root namespace \"istio-system\")"} with input as inp
+}
+
+# A workload keeping the rewrite on is judged (and passes) in any scan.
+test_rewrite_on_judged if {
+	inp := manifests({"Namespace": [enrolled], "Deployment": [deploy({}, {"app": "web"}, container(http_ready))]})
+	ha_02.judged == {res} with input as inp
+	count(ha_02.not_applicable) == 0 with input as inp
+}
+
+# One finding per workload: a failing httpGet probe and a tcpSocket probe
+# that checks nothing; medium (the highest), with evidence for each.
+test_evidence if {
+	c := container({"readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}}, "livenessProbe": {"tcpSocket": {"port": 8080}}})
+	d := ha_02.deny with input as live({
+		"Namespace": [enrolled],
+		"Deployment": [deploy(off, {"app": "web"}, c)],
+		"PeerAuthentication": [mesh_strict],
+	})
+	count(d) == 1
+	some f in d
+	not f.severity
+	f.evidence == [
+		{"path": "spec.template.spec.containers[0].livenessProbe.tcpSocket.port", "value": 8080},
+		{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/rewriteAppHTTPProbers\"]", "value": "false"},
+		{"path": "spec.template.spec.containers[0].readinessProbe.httpGet.port", "value": "http"},
+		{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/rewriteAppHTTPProbers\"]", "value": "false"},
+		{"path": "spec.mtls.mode", "value": "STRICT", "resource": {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": "istio-system", "name": "default"}},
+	]
 }
 
 test_manifests_with_root_judged if {
@@ -198,7 +228,7 @@ test_manifests_with_root_judged if {
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
 	})
 	count(ha_02.deny) == 0 with input as inp
-	count(ha_02.unknown) == 0 with input as inp
+	ha_02.judged == {res} with input as inp
 }
 
 test_manifests_namespace_strict_decides if {
@@ -208,7 +238,6 @@ test_manifests_namespace_strict_decides if {
 		"PeerAuthentication": [pa("app", "default", "STRICT")],
 	})
 	count(ha_02.deny) == 1 with input as inp
-	count(ha_02.unknown) == 0 with input as inp
 }
 
 # A native sidecar init container is probed; an ordinary one is not.

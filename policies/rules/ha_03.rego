@@ -17,9 +17,12 @@
 #   the annotations and drops all the defaults, so a partial set is reported.
 #   A live injected pod's istio-proxy container and a gateway's explicit
 #   istio-proxy container are judged from their resources. Each app
-#   namespace also needs a LimitRange or a ResourceQuota: in a live scan
-#   every app namespace holding workloads, in a manifest scan those whose
-#   Namespace object is in the input.
+#   namespace holding workloads also needs a LimitRange or a ResourceQuota,
+#   judged alike in live and manifest scans (an implied namespace, without
+#   its Namespace object in the input, included; its message says so), so
+#   file and live verdicts agree; a namespace without workloads is not
+#   judged. One finding per workload lists every container (and the
+#   istio-proxy), with the missing resources fields as evidence.
 # custom:
 #   id: HA-03
 #   severity: medium
@@ -122,15 +125,9 @@ field_text(f) := concat(".", f)
 
 # ---- LimitRange defaults per namespace ------------------------------------------
 
-# (Built as a complete object from [key, value] pairs: a partial rule
-# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
-# even when materialised whole.)
-limitrange_pairs := [[lib.ns(lr), lr] | some lr in lib.objects("LimitRange")]
-
-limitranges_by_ns := {n: list |
-	some n in {p[0] | some p in limitrange_pairs}
-	list := {p[1] | some p in limitrange_pairs; p[0] == n}
-}
+# (lib.group: one pass; a partial rule `idx[key] contains value` re-runs per
+# keyed lookup and grows quadratically even when materialised whole.)
+limitranges_by_ns := lib.group([[lib.ns(lr), lr] | some lr in lib.objects("LimitRange")])
 
 quota_ns contains lib.ns(q) if some q in lib.objects("ResourceQuota")
 
@@ -170,16 +167,19 @@ pod_level(w, [k, r]) if object.get(w.spec, ["resources", k, r], null) != null
 
 pod_level(w, ["requests", r]) if object.get(w.spec, ["resources", "limits", r], null) != null
 
-missing(w, c) := [field_text(f) |
+missing(w, c) := [f |
 	some f in fields
 	not has_field(c, f)
 	not pod_level(w, f)
 	not defaulted(w.namespace, f)
 ]
 
-deny contains {
-	"msg": sprintf("container %q has no %s", [x.c.name, concat(", ", m)]),
+resources_path(w, x, f) := sprintf("%s.resources.%s", [lib.container_path(w, x), field_text(f)])
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("container %q has no %s", [x.c.name, concat(", ", [field_text(f) | some f in m])]),
+	"evidence": [{"path": resources_path(w, x, f)} | some f in m],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -229,21 +229,24 @@ annotations_used(w) if {
 	annotated(w, f)
 }
 
-proxy_container(w) := x.c if {
+proxy_entry(w) := x if {
 	some x in lib.all_containers(w)
 	x.c.name == "istio-proxy"
 }
 
+proxy_container(w) := proxy_entry(w).c
+
 # A live injected pod shows the proxy's actual resources.
-deny contains {
-	"msg": sprintf("istio-proxy container has no %s", [concat(", ", m)]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("istio-proxy container has no %s", [concat(", ", [field_text(f) | some f in m])]),
+	"evidence": [{"path": resources_path(w, proxy_entry(w), f)} | some f in m],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	lib.injected(w)
 	c := proxy_container(w)
-	m := [field_text(f) | some f in fields; not has_field(c, f)]
+	m := [f | some f in fields; not has_field(c, f)]
 	count(m) > 0
 }
 
@@ -257,9 +260,10 @@ proxy_has(w, f) if has_field(proxy_container(w), f)
 
 proxy_has(w, f) if defaulted(w.namespace, f)
 
-deny contains {
-	"msg": sprintf("istio-proxy gets no %s: once any sidecar.istio.io/proxy* resource annotation is set, the injector ignores its defaults (set %s)", [concat(", ", [field_text(f) | some f in m]), concat(", ", [proxy_annotations[f] | some f in m])]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("istio-proxy gets no %s: once any sidecar.istio.io/proxy* resource annotation is set, the injector ignores its defaults (set %s)", [concat(", ", [field_text(f) | some f in m]), concat(", ", [proxy_annotations[f] | some f in m])]),
+	"evidence": [{"path": lib.annotation_path(w, proxy_annotations[f])} | some f in m],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -272,25 +276,46 @@ deny contains {
 
 # ---- namespaces ------------------------------------------------------------------
 
+# judged_ns: the app namespaces that hold workloads, in a manifest scan (an
+# implied namespace too) as in a live scan, so both judge the same
+# namespaces. A namespace without workloads has nothing to constrain.
 workload_ns contains w.namespace if some w in lib.workloads
-
-judged_ns contains n if {
-	some n, _ in lib.namespace_objects
-	lib.app_ns(n)
-	not lib.live
-}
 
 judged_ns contains n if {
 	some n in workload_ns
 	lib.app_ns(n)
-	lib.live
 }
 
-deny contains {
-	"msg": sprintf("namespace %s has neither a LimitRange nor a ResourceQuota", [n]),
+problems contains {
 	"resource": lib.namespace_resource(n),
+	"msg": sprintf("namespace %q%s has neither a LimitRange nor a ResourceQuota", [n, lib.ns_note(n)]),
+	"evidence": [
+		{"path": sprintf("LimitRange in namespace %q", [n]), "value": 0},
+		{"path": sprintf("ResourceQuota in namespace %q", [n]), "value": 0},
+	],
 } if {
 	some n in judged_ns
 	not limitranges_by_ns[n]
 	not n in quota_ns
 }
+
+# One finding per workload (every container listed) and per namespace.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+# judged: every in-scope workload with a container that has resources (or
+# an istio-proxy whose resources are judged), and every app namespace with
+# workloads.
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	some x in lib.app_containers(w)
+	resourced(x)
+}
+
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	sidecar(w)
+}
+
+judged contains lib.namespace_resource(n) if some n in judged_ns

@@ -33,19 +33,22 @@ live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 test_complete_resources_pass if {
 	count(ha_03.deny) == 0 with input as manifests({"Namespace": [enrolled], "ResourceQuota": [quota], "Deployment": [deploy({}, [container("app", full)])]})
 }
 
 test_missing_resources_fail if {
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "container \"app\" has no requests.cpu, requests.memory, limits.memory",
 		"resource": res,
 	}} with input as manifests({"Namespace": [plain], "ResourceQuota": [quota], "Deployment": [deploy({}, [container("app", {})])]})
 }
 
 test_memory_limit_missing_fails if {
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "container \"app\" has no limits.memory",
 		"resource": res,
 	}} with input as manifests({"Namespace": [plain], "ResourceQuota": [quota], "Deployment": [deploy({}, [container("app", {"requests": {"cpu": "1", "memory": "1Gi"}})])]})
@@ -58,7 +61,7 @@ test_limits_imply_requests if {
 
 test_init_container_judged if {
 	d := object.union(deploy({}, [container("app", full)]), {"spec": {"template": {"spec": {"initContainers": [container("migrate", {"requests": {"cpu": "1"}})]}}}})
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "container \"migrate\" has no requests.memory, limits.memory",
 		"resource": res,
 	}} with input as manifests({"Namespace": [plain], "ResourceQuota": [quota], "Deployment": [d]})
@@ -72,7 +75,7 @@ test_limitrange_defaults_fill if {
 
 test_limitrange_request_only if {
 	lr := limitrange({"type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"}})
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "container \"app\" has no limits.memory",
 		"resource": res,
 	}} with input as manifests({"Namespace": [plain], "LimitRange": [lr], "Deployment": [deploy({}, [container("app", {})])]})
@@ -100,7 +103,7 @@ test_sidecar_complete_annotations_pass if {
 }
 
 test_sidecar_partial_annotations_fail if {
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "istio-proxy gets no requests.memory, limits.memory: once any sidecar.istio.io/proxy* resource annotation is set, the injector ignores its defaults (set sidecar.istio.io/proxyMemory, sidecar.istio.io/proxyMemoryLimit)",
 		"resource": res,
 	}} with input as manifests({"Namespace": [enrolled], "ResourceQuota": [quota], "Deployment": [deploy({"sidecar.istio.io/proxyCPU": "100m"}, [container("app", full)])]})
@@ -123,7 +126,7 @@ test_live_injected_pod_proxy_judged if {
 		"metadata": {"name": "web-1", "namespace": "app", "annotations": {"sidecar.istio.io/status": "{}"}},
 		"spec": {"containers": [container("app", full), container("istio-proxy", {"requests": {"cpu": "100m", "memory": "128Mi"}})]},
 	}
-	ha_03.deny == {{
+	strip(ha_03.deny) == {{
 		"msg": "istio-proxy container has no limits.memory",
 		"resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "app", "name": "web-1"},
 	}} with input as live({"Namespace": [enrolled], "ResourceQuota": [quota], "Pod": [pod]})
@@ -136,20 +139,50 @@ test_gateway_explicit_resources if {
 }
 
 test_namespace_without_limitrange_or_quota_fails if {
-	ha_03.deny == {{
-		"msg": "namespace app has neither a LimitRange nor a ResourceQuota",
+	strip(ha_03.deny) == {{
+		"msg": "namespace \"app\" has neither a LimitRange nor a ResourceQuota",
 		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"},
 	}} with input as manifests({"Namespace": [plain], "Deployment": [deploy({}, [container("app", full)])]})
 }
 
-# Manifests without the Namespace object: the namespace is not judged.
-test_manifests_namespace_object_absent_not_judged if {
-	count(ha_03.deny) == 0 with input as manifests({"Deployment": [deploy({}, [container("app", full)])]})
+# Manifests without the Namespace object: the namespace is implied and
+# judged like any other (its message says so).
+test_manifests_implied_namespace_judged if {
+	strip(ha_03.deny) == {{
+		"msg": "namespace \"app\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has neither a LimitRange nor a ResourceQuota",
+		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"},
+	}} with input as manifests({"Deployment": [deploy({}, [container("app", full)])]})
 }
 
-test_live_judges_namespaces_with_workloads if {
-	count(ha_03.deny) == 0 with input as live({"Namespace": [plain, namespace("empty", {})]})
-	count(ha_03.deny) == 1 with input as live({"Namespace": [plain], "Deployment": [deploy({}, [container("app", full)])]})
+# Issue 12: file and live scans judge the same namespaces: those holding
+# workloads; a namespace without workloads is judged in neither.
+test_file_and_live_judge_namespaces_with_workloads if {
+	every source in ["cluster", "manifests"] {
+		empty := {"cluster": "c1", "source": source, "objects": {"Namespace": [plain, namespace("empty", {})]}}
+		full_in := {"cluster": "c1", "source": source, "objects": {"Namespace": [plain, namespace("empty", {})], "Deployment": [deploy({}, [container("app", full)])]}}
+		count(ha_03.deny) == 0 with input as empty
+		count(ha_03.judged) == 0 with input as empty
+		count(ha_03.deny) == 1 with input as full_in
+		ha_03.judged == {res, {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as full_in
+	}
+}
+
+# One finding per workload listing every container, with evidence.
+test_evidence if {
+	d := object.union(deploy({}, [container("app", {"requests": {"cpu": "1"}})]), {"spec": {"template": {"spec": {"initContainers": [container("migrate", {"limits": {"memory": "1Gi"}})]}}}})
+	ha_03.deny == {{
+		"msg": "container \"app\" has no requests.memory, limits.memory; container \"migrate\" has no requests.cpu",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.template.spec.containers[0].resources.requests.memory"},
+			{"path": "spec.template.spec.containers[0].resources.limits.memory"},
+			{"path": "spec.template.spec.initContainers[0].resources.requests.cpu"},
+		],
+	}} with input as manifests({"Namespace": [plain], "ResourceQuota": [quota], "Deployment": [d]})
+	{f.evidence | some f in ha_03.deny} == {[
+		{"path": "LimitRange in namespace \"app\"", "value": 0},
+		{"path": "ResourceQuota in namespace \"app\"", "value": 0},
+	]} with input as manifests({"Namespace": [plain], "Deployment": [deploy({}, [container("app", full)])]})
 }
 
 test_root_and_excluded_namespaces_not_judged if {

@@ -13,7 +13,10 @@
 #   `priorityClassName` whose value is above the default priority (the
 #   globalDefault PriorityClass, else 0); a class not in the input is taken
 #   as elevated. Other workloads without a priorityClassName are not
-#   reported: they get the default priority.
+#   reported: they get the default priority. The workloads judged are
+#   istiod, the gateways and, where existence can be judged, every workload
+#   naming a class; one finding per workload, with the priorityClassName
+#   field (and the PriorityClass's value) as evidence.
 # custom:
 #   id: HA-04
 #   severity: medium
@@ -124,9 +127,20 @@ role(w) := "the Istio gateway" if {
 	lib.gateway(w)
 }
 
-deny contains {
-	"msg": sprintf("priorityClassName %q names no PriorityClass, so the Priority admission plugin rejects its pods", [name]),
+pcn_evidence(w) := {"path": sprintf("%s.priorityClassName", [lib.pod_spec_path(w)]), "value": pcn(w)} if {
+	pcn(w) != ""
+} else := {"path": sprintf("%s.priorityClassName", [lib.pod_spec_path(w)])}
+
+class_evidence(name) := [{"path": "value", "value": classes[name], "resource": lib.resource(pc)}] if {
+	not builtin[name]
+	some pc in lib.objects("PriorityClass")
+	lib.name(pc) == name
+} else := []
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("priorityClassName %q names no PriorityClass, so the Priority admission plugin rejects its pods", [name]),
+	"evidence": [pcn_evidence(w), {"path": sprintf("PriorityClass %q", [name]), "value": 0}],
 } if {
 	existence_known
 	some w in lib.workloads
@@ -136,9 +150,10 @@ deny contains {
 	not exists(name)
 }
 
-deny contains {
-	"msg": sprintf("%s has no priorityClassName: it runs at the default priority %v and can be preempted or left pending under resource pressure", [r, default_priority]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s has no priorityClassName: it runs at the default priority %v and can be preempted or left pending under resource pressure", [r, default_priority]),
+	"evidence": [pcn_evidence(w)],
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -146,9 +161,10 @@ deny contains {
 	pcn(w) == ""
 }
 
-deny contains {
-	"msg": sprintf("%s uses priorityClassName %q with value %v, not above the default priority %v", [r, name, v, default_priority]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s uses priorityClassName %q with value %v, not above the default priority %v", [r, name, v, default_priority]),
+	"evidence": array.concat([pcn_evidence(w)], class_evidence(name)),
 } if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -157,3 +173,24 @@ deny contains {
 	v := value(name)
 	v <= default_priority
 }
+
+# One finding per workload.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+# judged: the workloads a check applies to on the input's evidence: every
+# workload naming a priorityClassName when existence can be judged (a live
+# scan, or PriorityClasses in the input), and istiod and the Istio gateways.
+judged contains w.resource if {
+	existence_known
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	pcn(w) != ""
+}
+
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	role(w)
+}
+
+not_applicable contains "no istiod or Istio gateway workload in the input, and no priorityClassName whose existence it can judge (PriorityClasses are cluster-scoped: a manifest scan judges existence only when it holds them)" if count(judged) == 0

@@ -29,6 +29,30 @@ pc(name, value, global) := {"apiVersion": "scheduling.k8s.io/v1", "kind": "Prior
 
 live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
+test_evidence if {
+	ha_04.deny == {{
+		"msg": "priorityClassName \"gold\" names no PriorityClass, so the Priority admission plugin rejects its pods",
+		"resource": app_res,
+		"evidence": [
+			{"path": "spec.template.spec.priorityClassName", "value": "gold"},
+			{"path": "PriorityClass \"gold\"", "value": 0},
+		],
+	}} with input as live({"Deployment": [app({"priorityClassName": "gold"})]})
+	{f.evidence | some f in ha_04.deny} == {[
+		{"path": "spec.template.spec.priorityClassName", "value": "low"},
+		{"path": "value", "value": 10, "resource": {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "namespace": "", "name": "low"}},
+	]} with input as live({"Deployment": [istiod({"priorityClassName": "low"})], "PriorityClass": [pc("low", 10, false), pc("def", 100, true)]})
+}
+
+test_judged if {
+	ha_04.judged == {istiod_res} with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [istiod({"priorityClassName": "system-cluster-critical"}), app({"priorityClassName": "gold"})]}}
+	count(ha_04.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [app({"priorityClassName": "gold"})]}}
+	ha_04.judged == {app_res} with input as live({"Deployment": [app({"priorityClassName": "gold"})]})
+}
+
 manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 test_existing_classes_pass if {
@@ -47,7 +71,7 @@ test_app_without_class_passes if {
 }
 
 test_unknown_class_live_fails if {
-	ha_04.deny == {{
+	strip(ha_04.deny) == {{
 		"msg": "priorityClassName \"shop-high\" names no PriorityClass, so the Priority admission plugin rejects its pods",
 		"resource": app_res,
 	}} with input as live({"Deployment": [app({"priorityClassName": "shop-high"})]})
@@ -67,7 +91,7 @@ test_builtin_classes_always_exist if {
 }
 
 test_istiod_and_gateway_need_a_class if {
-	ha_04.deny == {
+	strip(ha_04.deny) == {
 		{
 			"msg": "istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure",
 			"resource": istiod_res,
@@ -80,7 +104,7 @@ test_istiod_and_gateway_need_a_class if {
 }
 
 test_gateway_class_not_above_default_fails if {
-	ha_04.deny == {{
+	strip(ha_04.deny) == {{
 		"msg": "the Istio gateway uses priorityClassName \"low\" with value 1000, not above the default priority 1000",
 		"resource": gw_res,
 	}} with input as live({

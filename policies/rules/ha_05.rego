@@ -11,7 +11,11 @@
 #   workload's own pods (a selector that does not match them spreads
 #   nothing). The spread is required whenever min_replicas or the replica
 #   count is 2 or more. A workload scaled to 0 is not judged; a spec.replicas
-#   that is not a number (a template placeholder) is unknown. DaemonSets
+#   that is not a number (a template placeholder) leaves the count undecided
+#   (not judged on it; never unknown). One finding per workload lists both
+#   problems, with spec.replicas (or the HPA's minReplicas) and the pod
+#   spec's spread fields as evidence. This rule is where a single replica
+#   is told to run more (HA-07 never advises a rollout stopping it). DaemonSets
 #   (one pod per node), Jobs, CronJobs, bare Pods and ReplicaSets without
 #   their Deployment are not judged: replicas and spread do not apply to
 #   them the same way.
@@ -82,7 +86,7 @@ zone_key := "topology.kubernetes.io/zone"
 
 min_replicas := lib.params.min_replicas
 
-judged contains w if {
+subjects contains w if {
 	some w in lib.workloads
 	w.kind in {"Deployment", "StatefulSet"}
 	lib.in_scope(w.namespace)
@@ -130,25 +134,22 @@ expr(e, l) if {
 
 # hpas: [namespace, kind, name] of the scale target -> its
 # HorizontalPodAutoscalers, built once and looked up per workload.
-# (Built as a complete object from [key, value] pairs: a partial rule
-# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
-# even when materialised whole.)
+# (lib.group: one pass; a partial rule `idx[key] contains value` re-runs
+# per keyed lookup and grows quadratically even when materialised whole.)
 hpa_targets := [[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name], h] |
 	some h in lib.objects("HorizontalPodAutoscaler")
 ]
 
-hpas := {k: list |
-	some k in {p[0] | some p in hpa_targets}
-	list := {p[1] | some p in hpa_targets; p[0] == k}
-}
+hpas := lib.group(hpa_targets)
 
 hpa_min(h) := object.get(h.spec, "minReplicas", 1)
 
 # replicas(w): [count, description]; undefined when not a number.
 replicas(w) := [n, sprintf("HorizontalPodAutoscaler %s/%s minReplicas %v", [lib.ns(h), lib.name(h), n])] if {
-	list := hpas[[w.namespace, w.kind, w.obj.metadata.name]]
+	list := object.get(hpas, [[w.namespace, w.kind, w.obj.metadata.name]], set())
+	count(list) > 0
 	n := min({hpa_min(h) | some h in list})
-	h := [x | some x in list; hpa_min(x) == n][0]
+	h := sort([x | some x in list; hpa_min(x) == n])[0]
 } else := [1, "spec.replicas unset (defaults to 1)"] if {
 	object.get(w.obj.spec, "replicas", null) == null
 } else := [n, sprintf("spec.replicas %v", [n])] if {
@@ -156,18 +157,24 @@ replicas(w) := [n, sprintf("HorizontalPodAutoscaler %s/%s minReplicas %v", [lib.
 	is_number(n)
 }
 
-deny contains {
-	"msg": sprintf("%s, want at least %v", [desc, min_replicas]),
+# replicas_evidence(w): the field that gave the replica count.
+replicas_evidence(w) := {"path": "spec.minReplicas", "value": n, "resource": lib.resource(h)} if {
+	list := object.get(hpas, [[w.namespace, w.kind, w.obj.metadata.name]], set())
+	count(list) > 0
+	n := min({hpa_min(x) | some x in list})
+	h := sort([x | some x in list; hpa_min(x) == n])[0]
+} else := {"path": "spec.replicas"} if {
+	object.get(w.obj.spec, "replicas", null) == null
+} else := {"path": "spec.replicas", "value": w.obj.spec.replicas}
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s, want at least %v", [desc, min_replicas]),
+	"evidence": [replicas_evidence(w)],
 } if {
-	some w in judged
+	some w in subjects
 	[n, desc] := replicas(w)
 	n < min_replicas
-}
-
-unknown contains sprintf("%s %s/%s: spec.replicas %s is not a number, so its replica count is unknown", [w.kind, w.namespace, w.obj.metadata.name, json.marshal(w.obj.spec.replicas)]) if {
-	some w in judged
-	not replicas(w)
 }
 
 # ---- zone spread -----------------------------------------------------------------
@@ -196,11 +203,44 @@ spread(w) if {
 	matches(t.labelSelector, w.labels)
 }
 
-deny contains {
-	"msg": sprintf("pods are not spread across zones: no topologySpreadConstraint or podAntiAffinity term with topologyKey %s selects the workload's own pods", [zone_key]),
+spread_evidence(w) := [{"path": sprintf("%s.%s", [lib.pod_spec_path(w), f]), "value": v} |
+	some f in ["topologySpreadConstraints", "affinity"]
+	v := object.get(w.spec, f, null)
+	v != null
+] if {
+	some f in ["topologySpreadConstraints", "affinity"]
+	object.get(w.spec, f, null) != null
+} else := [{"path": sprintf("%s.topologySpreadConstraints", [lib.pod_spec_path(w)])}]
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("pods are not spread across zones: no topologySpreadConstraint or podAntiAffinity term with topologyKey %s selects the workload's own pods", [zone_key]),
+	"evidence": spread_evidence(w),
+	"order": 1,
 } if {
-	some w in judged
+	some w in subjects
 	needs_spread(w)
 	not spread(w)
+}
+
+# One finding per workload: replicas and spread together.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+# judged: the workloads whose replica count is known, and those whose spread
+# is required whatever the count (min_replicas >= 2). A spec.replicas that
+# is not a number (a template placeholder) leaves the count undecided.
+judged contains w.resource if {
+	some w in subjects
+	replicas(w)
+}
+
+judged contains w.resource if {
+	some w in subjects
+	min_replicas >= 2
+}
+
+not_applicable contains sprintf("%s %s/%s: spec.replicas %s is not a number (a template placeholder), so its replica count is not in the input", [w.kind, w.namespace, w.obj.metadata.name, json.marshal(w.obj.spec.replicas)]) if {
+	count(judged) == 0
+	some w in subjects
+	not replicas(w)
 }

@@ -33,6 +33,9 @@ inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 msgs(objs) := {f.msg | some f in ha_05.deny with input as inp(objs)}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 no_spread := "pods are not spread across zones: no topologySpreadConstraint or podAntiAffinity term with topologyKey topology.kubernetes.io/zone selects the workload's own pods"
 
 test_replicas_and_spread_pass if {
@@ -40,10 +43,15 @@ test_replicas_and_spread_pass if {
 }
 
 test_single_replica_fails if {
-	ha_05.deny == {
-		{"msg": "spec.replicas 1, want at least 2", "resource": res},
-		{"msg": no_spread, "resource": res},
-	} with input as inp({"Deployment": [deploy({"replicas": 1}, {})]})
+	ha_05.deny == {{
+		"msg": concat("; ", ["spec.replicas 1, want at least 2", no_spread]),
+		"resource": res,
+		"evidence": [
+			{"path": "spec.replicas", "value": 1},
+			{"path": "spec.template.spec.topologySpreadConstraints"},
+		],
+	}} with input as inp({"Deployment": [deploy({"replicas": 1}, {})]})
+	ha_05.judged == {res} with input as inp({"Deployment": [deploy({"replicas": 1}, {})]})
 }
 
 test_unset_replicas_default_to_one if {
@@ -68,7 +76,7 @@ test_min_replicas_parameter_three if {
 
 test_statefulset_judged if {
 	s := workload("StatefulSet", {"replicas": 1}, spread)
-	ha_05.deny == {{"msg": "spec.replicas 1, want at least 2", "resource": {"apiVersion": "apps/v1", "kind": "StatefulSet", "namespace": "shop", "name": "web"}}} with input as inp({"StatefulSet": [s]})
+	strip(ha_05.deny) == {{"msg": "spec.replicas 1, want at least 2", "resource": {"apiVersion": "apps/v1", "kind": "StatefulSet", "namespace": "shop", "name": "web"}}} with input as inp({"StatefulSet": [s]})
 }
 
 test_anti_affinity_on_zone_passes if {
@@ -100,10 +108,20 @@ test_scaled_to_zero_not_judged if {
 	count(ha_05.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 0}, {})]})
 }
 
-test_non_numeric_replicas_unknown if {
+# A template placeholder: the count is not in the input; the spread (needed
+# whatever the count with min_replicas 2) is still judged. Never unknown.
+test_non_numeric_replicas_not_judged_on_count if {
 	d := deploy({"replicas": "#int {{ armada.FIVE }}"}, spread)
 	count(ha_05.deny) == 0 with input as inp({"Deployment": [d]})
-	ha_05.unknown == {"Deployment shop/web: spec.replicas \"#int {{ armada.FIVE }}\" is not a number, so its replica count is unknown"} with input as inp({"Deployment": [d]})
+	not ha_05.unknown with input as inp({"Deployment": [d]})
+	ha_05.judged == {res} with input as inp({"Deployment": [d]})
+	p := object.union(lib.params, {"min_replicas": 1})
+	count(ha_05.judged) == 0 with input as inp({"Deployment": [d]}) with data.meshaudit.params as p
+	ha_05.not_applicable == {"Deployment shop/web: spec.replicas \"#int {{ armada.FIVE }}\" is not a number (a template placeholder), so its replica count is not in the input"} with input as inp({"Deployment": [d]}) with data.meshaudit.params as p
+}
+
+test_hpa_evidence if {
+	{f.evidence | some f in ha_05.deny} == {[{"path": "spec.minReplicas", "value": 1, "resource": {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "namespace": "shop", "name": "web-hpa"}}]} with input as inp({"Deployment": [deploy({"replicas": 5}, spread)], "HorizontalPodAutoscaler": [hpa({})]})
 }
 
 test_other_kinds_not_judged if {

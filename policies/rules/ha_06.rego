@@ -14,7 +14,10 @@
 #   more, counting the HorizontalPodAutoscaler's minReplicas as the replica
 #   count when there is one; and pods selected by more than one budget, which
 #   the eviction API refuses to evict. Workloads with one replica, scaled to 0,
-#   and DaemonSets, Jobs, CronJobs and bare Pods are not judged.
+#   and DaemonSets, Jobs, CronJobs and bare Pods are not judged. One finding
+#   per workload lists every problem (medium when no budget selects it, low
+#   when budgets only block drains), with the budgets' fields (or, for a
+#   missing budget, the lookup) as evidence.
 # custom:
 #   id: HA-06
 #   severity: medium
@@ -117,13 +120,11 @@ expr(e, l) if {
 
 # ---- replicas --------------------------------------------------------------------
 
-hpa_targets[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name]] contains h if {
+# hpas: [namespace, kind, name] of the scale target -> its
+# HorizontalPodAutoscalers, built once with lib.group.
+hpas := lib.group([[[lib.ns(h), h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name], h] |
 	some h in lib.objects("HorizontalPodAutoscaler")
-}
-
-# hpas: the index, materialised once (a lookup by key in the partial rule
-# above would re-scan every HorizontalPodAutoscaler per workload).
-hpas := {k: list | some k, list in hpa_targets}
+])
 
 target_hpas(w) := hpas[[w.namespace, w.kind, w.obj.metadata.name]]
 
@@ -145,12 +146,16 @@ multi(w) if {
 
 multi(w) if not numeric(w)
 
-judged contains w if {
+subjects contains w if {
 	some w in lib.workloads
 	w.kind in {"Deployment", "StatefulSet"}
 	lib.in_scope(w.namespace)
 	multi(w)
 }
+
+# judged: the Deployments and StatefulSets that run (or may scale to) more
+# than one pod; a single pod is not judged.
+judged contains w.resource if some w in subjects
 
 # floor(w): [the fewest pods the workload runs, description]; undefined when
 # spec.replicas is not a number.
@@ -173,37 +178,33 @@ replicas_text(w) := sprintf("spec.replicas %v", [spec_replicas(w)]) if {
 # ---- budgets ---------------------------------------------------------------------
 
 # pdbs_by_ns: namespace -> its PodDisruptionBudgets, built once.
-# (Built as a complete object from [key, value] pairs: a partial rule
-# `idx[key] contains value` re-runs per keyed lookup and grows quadratically
-# even when materialised whole.)
-pdb_pairs := [[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")]
-
-pdbs_by_ns := {n: list |
-	some n in {x[0] | some x in pdb_pairs}
-	list := {x[1] | some x in pdb_pairs; x[0] == n}
-}
+# (lib.group: one pass; a partial rule `idx[key] contains value` re-runs per
+# keyed lookup and grows quadratically even when materialised whole.)
+pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
 
 budgets(w) := {p |
-	some p in pdbs_by_ns[w.namespace]
+	some p in object.get(pdbs_by_ns, w.namespace, set())
 	matches(object.get(p.spec, "selector", null), w.labels)
 }
 
 pdb_name(p) := sprintf("%s/%s", [lib.ns(p), lib.name(p)])
 
-deny contains {
-	"msg": sprintf("no PodDisruptionBudget selects its pods (%s), so a drain may evict all of them at once", [replicas_text(w)]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("no PodDisruptionBudget selects its pods (%s), so a drain may evict all of them at once", [replicas_text(w)]),
+	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of %s %s/%s", [w.kind, w.namespace, lib.name(w.obj)]), "value": 0}],
 } if {
-	some w in judged
+	some w in subjects
 	count(budgets(w)) == 0
 }
 
-deny contains {
-	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block", [count(b), concat(", ", sort([pdb_name(p) | some p in b]))]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block", [count(b), concat(", ", sort([pdb_name(p) | some p in b]))]),
+	"evidence": [{"path": "spec.selector", "value": object.get(p.spec, "selector", null), "resource": lib.resource(p)} | some p in b],
 	"severity": "low",
 } if {
-	some w in judged
+	some w in subjects
 	b := budgets(w)
 	count(b) > 1
 }
@@ -220,12 +221,13 @@ pct(v) := to_number(trim_suffix(v, "%")) if {
 	regex.match(`^[0-9]+%$`, v)
 }
 
-deny contains {
-	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block", [pdb_name(p), v]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block", [pdb_name(p), v]),
+	"evidence": [{"path": "spec.maxUnavailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {
-	some w in judged
+	some w in subjects
 	some p in budgets(w)
 	v := p.spec.maxUnavailable
 	zero(v)
@@ -236,26 +238,40 @@ min_resolved(v, _) := v if is_number(v)
 
 min_resolved(v, n) := ceil((pct(v) * n) / 100)
 
-deny contains {
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block", [pdb_name(p), v, desc]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block", [pdb_name(p), v, desc]),
+	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}, count_evidence(w)],
 	"severity": "low",
 } if {
-	some w in judged
+	some w in subjects
 	some p in budgets(w)
 	v := p.spec.minAvailable
 	[n, desc] := floor(w)
 	min_resolved(v, n) >= n
 }
 
-deny contains {
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block", [pdb_name(p), v]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block", [pdb_name(p), v]),
+	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {
-	some w in judged
+	some w in subjects
 	not numeric(w)
 	some p in budgets(w)
 	v := p.spec.minAvailable
 	pct(v) >= 100
 }
+
+# count_evidence(w): the HPA's minReplicas, else spec.replicas, that the
+# budget was compared with.
+count_evidence(w) := {"path": "spec.minReplicas", "value": n, "resource": lib.resource(h)} if {
+	list := target_hpas(w)
+	n := min({object.get(x.spec, "minReplicas", 1) | some x in list})
+	h := sort([x | some x in list; object.get(x.spec, "minReplicas", 1) == n])[0]
+} else := {"path": "spec.replicas", "value": spec_replicas(w)}
+
+# One finding per workload, listing every problem (medium when a budget is
+# missing, low when budgets only block drains).
+deny contains f if some f in lib.findings_per_subject(problems)

@@ -30,6 +30,33 @@ hpa(spec) := {
 
 inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
+test_evidence if {
+	ha_06.deny == {{
+		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
+		"resource": res,
+		"evidence": [{"path": "PodDisruptionBudget selecting the pods of Deployment shop/web", "value": 0}],
+	}} with input as inp({"Deployment": [deploy({"replicas": 3})]})
+	ha_06.judged == {res} with input as inp({"Deployment": [deploy({"replicas": 3})]})
+	count(ha_06.judged) == 0 with input as inp({"Deployment": [deploy({"replicas": 1})]})
+}
+
+# Two budgets, one of them with maxUnavailable 0: one finding, low.
+test_one_finding_per_workload if {
+	d := ha_06.deny with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [
+		pdb("web", {"maxUnavailable": 0, "selector": web_sel}),
+		pdb("all", {"maxUnavailable": 1, "selector": {}}),
+	]})
+	count(d) == 1
+	some f in d
+	f.severity == "low"
+	f.msg == "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block; its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block"
+	{"path": "spec.maxUnavailable", "value": 0, "resource": {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "namespace": "shop", "name": "web"}} in f.evidence
+	count(f.evidence) == 3
+}
+
 msgs(objs) := {f.msg | some f in ha_06.deny with input as inp(objs)}
 
 test_pdb_selects_passes if {
@@ -39,7 +66,7 @@ test_pdb_selects_passes if {
 }
 
 test_missing_pdb_fails if {
-	ha_06.deny == {{
+	strip(ha_06.deny) == {{
 		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
 		"resource": res,
 	}} with input as inp({"Deployment": [deploy({"replicas": 3})]})
@@ -79,14 +106,14 @@ test_non_numeric_replicas_judged if {
 }
 
 test_statefulset_judged if {
-	ha_06.deny == {{
+	strip(ha_06.deny) == {{
 		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
 		"resource": {"apiVersion": "apps/v1", "kind": "StatefulSet", "namespace": "shop", "name": "web"},
 	}} with input as inp({"StatefulSet": [workload("StatefulSet", {"replicas": 3})]})
 }
 
 test_max_unavailable_zero_blocks_drains if {
-	ha_06.deny == {{
+	strip(ha_06.deny) == {{
 		"msg": "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block",
 		"resource": res,
 		"severity": "low",
@@ -95,7 +122,7 @@ test_max_unavailable_zero_blocks_drains if {
 }
 
 test_min_available_equal_replicas_blocks_drains if {
-	ha_06.deny == {{
+	strip(ha_06.deny) == {{
 		"msg": "PodDisruptionBudget shop/web has minAvailable 3 with 3 replicas, so no pod may be evicted and node drains block",
 		"resource": res,
 		"severity": "low",
@@ -114,7 +141,7 @@ test_min_available_against_hpa_min if {
 }
 
 test_two_budgets_block_eviction if {
-	ha_06.deny == {{
+	strip(ha_06.deny) == {{
 		"msg": "its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block",
 		"resource": res,
 		"severity": "low",

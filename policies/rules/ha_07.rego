@@ -2,20 +2,30 @@
 # title: Rolling updates take one pod down at a time without surge
 # description: |
 #   The talk's HA microservice guideline (after its thundering-herd restart
-#   problems): roll out with a RollingUpdate strategy whose maxUnavailable and
-#   maxSurge are the organisation's values (default 1 and 0), so a rollout
-#   replaces one pod at a time and never adds pods beyond the planned
-#   capacity. Deployments: a missing strategy is RollingUpdate with 25%/25%,
-#   which fails; Recreate fails (every pod goes down at once). Percentages
-#   resolve against spec.replicas (default 1, also when not a number; a
-#   Deployment scaled to 0 is judged at 1) as the Deployment controller does:
-#   maxUnavailable rounds down, maxSurge rounds up, and when both resolve to 0
-#   the controller uses maxUnavailable 1. DaemonSets: updateStrategy defaults
-#   to RollingUpdate with 1/0; OnDelete fails (the controller never replaces
-#   pods); percentages are of the nodes the DaemonSet runs on
+#   problems), made replica-aware. A Deployment running 2 or more replicas
+#   (and every DaemonSet) must roll out with a RollingUpdate strategy whose
+#   maxUnavailable and maxSurge are the organisation's values (default 1 and
+#   0), so a rollout replaces one pod at a time and never adds pods beyond
+#   the planned capacity. A Deployment running one replica must keep it
+#   serving: maxUnavailable has to resolve to 0 (so maxSurge to at least 1,
+#   the replacement starting first) -- the 25%/25% default does on one
+#   replica and passes; 1/0 there would stop the only pod at every rollout
+#   and is reported with the fix `maxUnavailable: 0, maxSurge: 1`. Running
+#   more replicas is HA-05's finding, never advised here. Deployments: a
+#   missing strategy is RollingUpdate with 25%/25% (fails from 2 replicas
+#   on); Recreate fails (every pod goes down at once). Percentages resolve
+#   against spec.replicas (unset: 1; a Deployment scaled to 0 is judged at
+#   1) as the Deployment controller does: maxUnavailable rounds down,
+#   maxSurge rounds up, and when both resolve to 0 the controller uses
+#   maxUnavailable 1. A spec.replicas that is not a number (a template
+#   placeholder) is judged only on what does not depend on it (Recreate,
+#   invalid values). DaemonSets: updateStrategy defaults to RollingUpdate
+#   with 1/0; OnDelete fails (the controller never replaces pods);
+#   percentages are of the nodes the DaemonSet runs on
 #   (status.desiredNumberScheduled, only in a live scan) and both round up.
-#   StatefulSets are not judged: they have no maxSurge and already update one
-#   pod at a time by default.
+#   One finding per workload lists every problem, with the fields (and the
+#   replica count) that decided it as evidence. StatefulSets are not judged:
+#   they have no maxSurge and already update one pod at a time by default.
 # custom:
 #   id: HA-07
 #   severity: low
@@ -26,7 +36,9 @@
 #     Set `spec.strategy` (DaemonSet: `spec.updateStrategy`) to
 #     `type: RollingUpdate` with `rollingUpdate.maxUnavailable` and
 #     `rollingUpdate.maxSurge` as absolute numbers equal to the organisation's
-#     values (default `maxUnavailable: 1`, `maxSurge: 0`).
+#     values (default `maxUnavailable: 1`, `maxSurge: 0`) when 2 or more
+#     replicas run; with a single replica use `maxUnavailable: 0`,
+#     `maxSurge: 1` so the only pod keeps serving during a rollout.
 #   examples:
 #     fail: |
 #       # no strategy: RollingUpdate with maxUnavailable 25% / maxSurge 25%
@@ -158,7 +170,9 @@ parsed(v) := {"n": to_number(trim_suffix(v, "%")), "pct": true} if {
 is_zero(v) if parsed(v).n == 0
 
 # total(w): [count percentages resolve against, description]; undefined for
-# a DaemonSet without status (a manifest scan cannot know its node count).
+# a Deployment whose spec.replicas is not a number (a template placeholder)
+# and for a DaemonSet without status (a manifest scan cannot know its node
+# count).
 total(w) := [n, sprintf("%d %s", [n, plural(n, "replica", "replicas")])] if {
 	w.kind == "Deployment"
 	n := w.obj.spec.replicas
@@ -170,8 +184,6 @@ total(w) := [n, sprintf("%d %s", [n, plural(n, "replica", "replicas")])] if {
 } else := [1, "1 replica (spec.replicas unset)"] if {
 	w.kind == "Deployment"
 	object.get(w.obj.spec, "replicas", null) == null
-} else := [1, sprintf("1 replica (spec.replicas %v is not a number)", [w.obj.spec.replicas])] if {
-	w.kind == "Deployment"
 } else := [n, sprintf("%d scheduled %s", [n, plural(n, "node", "nodes")])] if {
 	w.kind == "DaemonSet"
 	n := w.obj.status.desiredNumberScheduled
@@ -226,41 +238,100 @@ invalid_zero(w) if {
 
 rolling(w) if strategy_type(w) == "RollingUpdate"
 
-judged(w) if {
+subjects contains w if {
+	some w in workloads
 	w.kind in {"Deployment", "DaemonSet"}
 	lib.in_scope(w.namespace)
 }
 
-deny contains {
-	"msg": sprintf("%s type %v, want %s", [strategy_field[w.kind], strategy_type(w), want_text]),
+# ---- replica-aware targets ---------------------------------------------------------
+
+# single(w): a Deployment that runs one pod: a rollout must keep it serving
+# (maxUnavailable resolving to 0, so the replacement starts first). The
+# organisation's values (default 1/0) apply from 2 replicas on, and to
+# DaemonSets. "Run 2 or more replicas" is HA-05's finding, not this rule's.
+single(w) if {
+	w.kind == "Deployment"
+	total(w)[0] == 1
+}
+
+several(w) if w.kind == "DaemonSet"
+
+several(w) if {
+	w.kind == "Deployment"
+	[n, _] := total(w)
+	n >= 2
+}
+
+single_want_text := "maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
+
+want_for(w) := want_text if several(w)
+
+else := sprintf("RollingUpdate with %s", [single_want_text]) if single(w)
+
+else := sprintf("RollingUpdate (%s with 2 or more replicas, %s with one)", [sprintf("maxUnavailable %v and maxSurge %v", [want("maxUnavailable"), want("maxSurge")]), "maxUnavailable 0 and maxSurge 1"])
+
+# ---- evidence --------------------------------------------------------------------
+
+strategy_path(w) := sprintf("spec.%s", [strategy_field[w.kind]])
+
+field_path(w, f) := sprintf("%s.rollingUpdate.%s", [strategy_path(w), f])
+
+# field_evidence: the field and its value; no value when defaulted (absent).
+field_evidence(w, f) := {"path": field_path(w, f)} if {
+	raw(w, f)[1] == true
+} else := {"path": field_path(w, f), "value": raw(w, f)[0]}
+
+count_evidence(w) := {"path": "spec.replicas", "value": w.obj.spec.replicas} if {
+	w.kind == "Deployment"
+	object.get(w.obj.spec, "replicas", null) != null
+} else := {"path": "spec.replicas"} if {
+	w.kind == "Deployment"
+} else := {"path": "status.desiredNumberScheduled", "value": w.obj.status.desiredNumberScheduled} if {
+	object.get(w.obj, ["status", "desiredNumberScheduled"], null) != null
+} else := {"path": "status.desiredNumberScheduled"}
+
+# ---- problems (one finding per workload lists them all) --------------------------
+
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s type %v, want %s", [strategy_field[w.kind], strategy_type(w), want_for(w)]),
+	"evidence": [{"path": sprintf("%s.type", [strategy_path(w)]), "value": strategy_type(w)}],
 } if {
-	some w in workloads
-	judged(w)
+	some w in subjects
 	not rolling(w)
 }
 
-deny contains {
-	"msg": sprintf("maxUnavailable and maxSurge are both 0, which Kubernetes rejects (a rollout could never progress), want maxUnavailable %v and maxSurge %v", [want("maxUnavailable"), want("maxSurge")]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("maxUnavailable and maxSurge are both 0, which Kubernetes rejects (a rollout could never progress), want %s", [trim_prefix(want_for(w), "RollingUpdate with ")]),
+	"evidence": [field_evidence(w, "maxUnavailable"), field_evidence(w, "maxSurge")],
 } if {
-	some w in workloads
-	judged(w)
+	some w in subjects
 	rolling(w)
 	invalid_zero(w)
 }
 
-deny contains {
-	"msg": sprintf("%s %s is neither a number nor a percentage, want %v", [f, json.marshal(v), want(f)]),
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s %s is neither a number nor a percentage, want %s", [f, json.marshal(v), valid_want(w, f)]),
+	"evidence": [field_evidence(w, f)],
+	"order": order[f],
 } if {
-	some w in workloads
-	judged(w)
+	some w in subjects
 	rolling(w)
 	some f in ["maxUnavailable", "maxSurge"]
 	[v, _] := raw(w, f)
 	not parsed(v)
 }
+
+order := {"maxUnavailable": 0, "maxSurge": 1}
+
+valid_want(w, f) := sprintf("%v", [want(f)]) if several(w)
+
+else := sprintf("%v", [{"maxUnavailable": 0, "maxSurge": 1}[f]]) if single(w)
+
+else := "a number or a percentage"
 
 # value_text: "maxUnavailable 25% (default)".
 value_text(w, f) := sprintf("%s %v%s", [f, v, suffix]) if {
@@ -280,29 +351,87 @@ else := ""
 
 fencepost_text(_, "maxSurge") := ""
 
-deny contains {
-	"msg": sprintf("%s%s%s, want %v", [value_text(w, f), resolution_text(w, f), fencepost_text(w, f), want(f)]),
+pct_evidence(w, f) := [count_evidence(w)] if {
+	[v, _] := raw(w, f)
+	parsed(v).pct
+} else := []
+
+# Two or more pods (and DaemonSets): the organisation's values.
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s%s%s, want %v", [value_text(w, f), resolution_text(w, f), fencepost_text(w, f), want(f)]),
+	"evidence": array.concat([field_evidence(w, f)], pct_evidence(w, f)),
+	"order": order[f],
 } if {
-	some w in workloads
-	judged(w)
+	some w in subjects
+	several(w)
 	rolling(w)
 	not invalid_zero(w)
 	some f in ["maxUnavailable", "maxSurge"]
 	effective(w, f) != want(f)
 }
 
-# A DaemonSet percentage cannot be resolved without its node count.
-deny contains {
-	"msg": sprintf("%s is a share of the nodes the DaemonSet runs on, unknown without status.desiredNumberScheduled, want the absolute number %v", [value_text(w, f), want(f)]),
+# One pod: a rollout that takes it down before its replacement is ready is
+# an outage; maxUnavailable resolving to 0 (the 25%/25% default on one
+# replica does) keeps it serving.
+problems contains {
 	"resource": w.resource,
+	"msg": sprintf("%s%s%s: with %s a rollout stops the only pod before its replacement is ready, want %s", [value_text(w, "maxUnavailable"), resolution_text(w, "maxUnavailable"), fencepost_text(w, "maxUnavailable"), desc, single_want_text]),
+	"evidence": [field_evidence(w, "maxUnavailable"), field_evidence(w, "maxSurge"), count_evidence(w)],
 } if {
-	some w in workloads
-	judged(w)
+	some w in subjects
+	single(w)
+	rolling(w)
+	not invalid_zero(w)
+	effective(w, "maxUnavailable") > 0
+	[_, desc] := total(w)
+}
+
+# A DaemonSet percentage cannot be resolved without its node count.
+problems contains {
+	"resource": w.resource,
+	"msg": sprintf("%s is a share of the nodes the DaemonSet runs on, unknown without status.desiredNumberScheduled, want the absolute number %v", [value_text(w, f), want(f)]),
+	"evidence": [field_evidence(w, f), count_evidence(w)],
+	"order": order[f],
+} if {
+	some w in subjects
+	w.kind == "DaemonSet"
 	rolling(w)
 	not invalid_zero(w)
 	some f in ["maxUnavailable", "maxSurge"]
 	[v, _] := raw(w, f)
 	parsed(v)
 	not resolved(w, f)
+}
+
+deny contains f if some f in lib.findings_per_subject(problems)
+
+# ---- verdict -----------------------------------------------------------------------
+
+failed := {p.resource | some p in problems}
+
+# judged: every Deployment and DaemonSet whose rollout could be decided: a
+# DaemonSet, a Deployment with a known replica count, and any with a
+# problem that does not depend on it (Recreate, invalid values). A
+# Deployment whose spec.replicas is a template placeholder and whose
+# strategy is valid is not judged: its verdict depends on the count.
+judged contains w.resource if {
+	some w in subjects
+	w.kind == "DaemonSet"
+}
+
+judged contains w.resource if {
+	some w in subjects
+	total(w)
+}
+
+judged contains w.resource if {
+	some w in subjects
+	w.resource in failed
+}
+
+not_applicable contains sprintf("spec.replicas of Deployment %s/%s is %s, not a number (a template placeholder), and whether its rollout keeps serving depends on it", [w.namespace, lib.name(w.obj), json.marshal(w.obj.spec.replicas)]) if {
+	count(judged) == 0
+	some w in subjects
+	not total(w)
 }

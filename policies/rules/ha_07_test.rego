@@ -28,100 +28,156 @@ run(extra) := d if {
 
 msgs(extra) := {f.msg | some f in run(extra)}
 
+msg(extra) := m if {
+	d := run(extra)
+	count(d) == 1
+	some f in d
+	m := f.msg
+}
+
+judged(extra) := j if {
+	j := ha_07.judged with input as inp({"Deployment": [deploy(extra)]})
+}
+
 test_talk_strategy_passes if {
 	count(run({"replicas": 5, "strategy": rolling(1, 0)})) == 0
+	judged({"replicas": 5, "strategy": rolling(1, 0)}) == {res}
 }
 
-# The talk's own manifest: replicas is a template string, not a number.
-test_talk_manifest_with_string_replicas_passes if {
-	count(run({"replicas": "#int {{ armada.armada-replicas-configmap.FIVE }}", "strategy": rolling(1, 0)})) == 0
+# The talk's own manifest: replicas is a template string, not a number: no
+# finding, and not judged either (the verdict depends on the count).
+test_talk_manifest_with_string_replicas_not_judged if {
+	extra := {"replicas": "#int {{ armada.armada-replicas-configmap.FIVE }}", "strategy": rolling(1, 0)}
+	count(run(extra)) == 0
+	count(judged(extra)) == 0
+	na := ha_07.not_applicable with input as inp({"Deployment": [deploy(extra)]})
+	na == {`spec.replicas of Deployment shop/web is "#int {{ armada.armada-replicas-configmap.FIVE }}", not a number (a template placeholder), and whether its rollout keeps serving depends on it`}
 }
 
+# One finding per workload, every problem listed, with evidence.
 test_missing_strategy_fails_on_25_percent_defaults if {
-	run({"replicas": 3}) == {
-		{"msg": "maxUnavailable 25% (default) resolves to 0 of 3 replicas, want 1", "resource": res},
-		{"msg": "maxSurge 25% (default) resolves to 1 of 3 replicas, want 0", "resource": res},
-	}
+	run({"replicas": 3}) == {{
+		"msg": "maxUnavailable 25% (default) resolves to 0 of 3 replicas, want 1; maxSurge 25% (default) resolves to 1 of 3 replicas, want 0",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.strategy.rollingUpdate.maxUnavailable"},
+			{"path": "spec.replicas", "value": 3},
+			{"path": "spec.strategy.rollingUpdate.maxSurge"},
+			{"path": "spec.replicas", "value": 3},
+		],
+	}}
+	judged({"replicas": 3}) == {res}
 }
 
 test_rolling_update_without_values_uses_defaults if {
-	msgs({"replicas": 8, "strategy": {"type": "RollingUpdate"}}) == {
-		"maxUnavailable 25% (default) resolves to 2 of 8 replicas, want 1",
-		"maxSurge 25% (default) resolves to 2 of 8 replicas, want 0",
-	}
+	msg({"replicas": 8, "strategy": {"type": "RollingUpdate"}}) == "maxUnavailable 25% (default) resolves to 2 of 8 replicas, want 1; maxSurge 25% (default) resolves to 2 of 8 replicas, want 0"
 }
 
 # Each missing field defaults on its own.
 test_missing_surge_defaults_to_25_percent if {
-	msgs({"replicas": 3, "strategy": {"rollingUpdate": {"maxUnavailable": 1}}}) == {"maxSurge 25% (default) resolves to 1 of 3 replicas, want 0"}
+	msg({"replicas": 3, "strategy": {"rollingUpdate": {"maxUnavailable": 1}}}) == "maxSurge 25% (default) resolves to 1 of 3 replicas, want 0"
 }
 
 test_recreate_fails if {
 	run({"replicas": 3, "strategy": {"type": "Recreate"}}) == {{
 		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 1 and maxSurge 0",
 		"resource": res,
+		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
 	}}
 }
 
+# Recreate with a single replica: the fix that keeps the pod serving.
+test_recreate_single_replica_fails_with_safe_fix if {
+	msg({"replicas": 1, "strategy": {"type": "Recreate"}}) == "strategy type Recreate, want RollingUpdate with maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
+	msg({"replicas": "{{ .Values.replicas }}", "strategy": {"type": "Recreate"}}) == "strategy type Recreate, want RollingUpdate (maxUnavailable 1 and maxSurge 0 with 2 or more replicas, maxUnavailable 0 and maxSurge 1 with one)"
+	judged({"replicas": "{{ .Values.replicas }}", "strategy": {"type": "Recreate"}}) == {res}
+}
+
 test_absolute_values_compared if {
-	msgs({"replicas": 10, "strategy": rolling(2, 1)}) == {"maxUnavailable 2, want 1", "maxSurge 1, want 0"}
+	msg({"replicas": 10, "strategy": rolling(2, 1)}) == "maxUnavailable 2, want 1; maxSurge 1, want 0"
 }
 
 # maxUnavailable rounds down, maxSurge rounds up.
 test_percentages_resolved_against_replicas if {
 	count(run({"replicas": 4, "strategy": rolling("25%", "0%")})) == 0
 	count(run({"replicas": 10, "strategy": rolling("19%", 0)})) == 0
-	msgs({"replicas": 10, "strategy": rolling("20%", "1%")}) == {
-		"maxUnavailable 20% resolves to 2 of 10 replicas, want 1",
-		"maxSurge 1% resolves to 1 of 10 replicas, want 0",
+	msg({"replicas": 10, "strategy": rolling("20%", "1%")}) == "maxUnavailable 20% resolves to 2 of 10 replicas, want 1; maxSurge 1% resolves to 1 of 10 replicas, want 0"
+}
+
+# Issue 14: one replica with the default strategy (25%/25% resolves to
+# unavailable 0, surge 1) keeps the pod serving: no finding, and never the
+# advice maxUnavailable 1 / maxSurge 0, which would stop the only pod.
+test_single_replica_default_strategy_passes if {
+	count(run({})) == 0
+	count(run({"replicas": 1})) == 0
+	count(run({"replicas": 1, "strategy": {"type": "RollingUpdate"}})) == 0
+	count(run({"replicas": 1, "strategy": rolling(0, 1)})) == 0
+	count(run({"replicas": 1, "strategy": rolling("50%", "50%")})) == 0
+	judged({"replicas": 1}) == {res}
+	judged({}) == {res}
+}
+
+test_single_replica_never_advised_an_outage if {
+	run({"replicas": 1, "strategy": rolling(1, 0)}) == {{
+		"msg": "maxUnavailable 1: with 1 replica a rollout stops the only pod before its replacement is ready, want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready",
+		"resource": res,
+		"evidence": [
+			{"path": "spec.strategy.rollingUpdate.maxUnavailable", "value": 1},
+			{"path": "spec.strategy.rollingUpdate.maxSurge", "value": 0},
+			{"path": "spec.replicas", "value": 1},
+		],
+	}}
+	msg({"strategy": rolling("25%", 0)}) == "maxUnavailable 25% resolves to 0 of 1 replica (spec.replicas unset), raised to 1 because maxSurge is also 0: with 1 replica (spec.replicas unset) a rollout stops the only pod before its replacement is ready, want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
+	every f in run({"replicas": 1, "strategy": rolling(1, 0)}) {
+		not contains(f.msg, "want 1")
+		not contains(f.msg, "want 0;")
 	}
 }
 
-test_replicas_default_to_one if {
-	msgs({"strategy": rolling("50%", "50%")}) == {
-		"maxUnavailable 50% resolves to 0 of 1 replica (spec.replicas unset), want 1",
-		"maxSurge 50% resolves to 1 of 1 replica (spec.replicas unset), want 0",
-	}
-	msgs({"replicas": "3", "strategy": rolling(2, "10%")}) == {
-		"maxUnavailable 2, want 1",
-		"maxSurge 10% resolves to 1 of 1 replica (spec.replicas 3 is not a number), want 0",
-	}
+# A template placeholder replica count: absolute values that fit any count
+# are not judged; percentages cannot be resolved.
+test_non_numeric_replicas if {
+	count(run({"replicas": "3", "strategy": rolling(2, "10%")})) == 0
+	count(judged({"replicas": "3", "strategy": rolling(2, "10%")})) == 0
 }
 
 # Both resolving to 0: the controller uses maxUnavailable 1, which is what
 # the default parameters ask for.
 test_fencepost_counts_as_one if {
 	count(run({"replicas": 3, "strategy": rolling("25%", 0)})) == 0
-	msgs({"replicas": 3, "strategy": rolling("25%", 0)}) == {
-		"maxUnavailable 25% resolves to 0 of 3 replicas, raised to 1 because maxSurge is also 0, want 2",
-	} with data.meshaudit.params as object.union(lib.params, {"rollout_max_unavailable": 2})
+	msg({"replicas": 3, "strategy": rolling("25%", 0)}) == "maxUnavailable 25% resolves to 0 of 3 replicas, raised to 1 because maxSurge is also 0, want 2" with data.meshaudit.params as object.union(lib.params, {"rollout_max_unavailable": 2})
 }
 
 test_both_zero_rejected if {
 	run({"replicas": 3, "strategy": rolling(0, "0%")}) == {{
 		"msg": "maxUnavailable and maxSurge are both 0, which Kubernetes rejects (a rollout could never progress), want maxUnavailable 1 and maxSurge 0",
 		"resource": res,
+		"evidence": [
+			{"path": "spec.strategy.rollingUpdate.maxUnavailable", "value": 0},
+			{"path": "spec.strategy.rollingUpdate.maxSurge", "value": "0%"},
+		],
 	}}
+	msg({"replicas": 1, "strategy": rolling(0, 0)}) == "maxUnavailable and maxSurge are both 0, which Kubernetes rejects (a rollout could never progress), want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
 }
 
-# A scaled-to-zero Deployment would resolve everything to 0 and pass by the
-# controller's fencepost; it is judged at 1 replica instead.
+# A Deployment scaled to 0 is judged at 1 replica: the default strategy
+# keeps that one pod serving.
 test_zero_replicas_judged_at_one if {
-	msgs({"replicas": 0}) == {
-		"maxUnavailable 25% (default) resolves to 0 of 1 replica (spec.replicas 0, judged at 1), want 1",
-		"maxSurge 25% (default) resolves to 1 of 1 replica (spec.replicas 0, judged at 1), want 0",
-	}
+	count(run({"replicas": 0})) == 0
+	judged({"replicas": 0}) == {res}
+	msg({"replicas": 0, "strategy": rolling(1, 0)}) == "maxUnavailable 1: with 1 replica (spec.replicas 0, judged at 1) a rollout stops the only pod before its replacement is ready, want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
 }
 
 test_invalid_value if {
-	msgs({"replicas": 3, "strategy": rolling("one", 0)}) == {"maxUnavailable \"one\" is neither a number nor a percentage, want 1"}
+	msg({"replicas": 3, "strategy": rolling("one", 0)}) == "maxUnavailable \"one\" is neither a number nor a percentage, want 1"
+	msg({"replicas": 1, "strategy": rolling("one", 1)}) == "maxUnavailable \"one\" is neither a number nor a percentage, want 0"
 }
 
 test_parameters_respected if {
 	p := object.union(lib.params, {"rollout_max_unavailable": 2, "rollout_max_surge": 1})
 	count(run({"replicas": 10, "strategy": rolling(2, "10%")})) == 0 with data.meshaudit.params as p
-	msgs({"replicas": 10, "strategy": rolling(1, 0)}) == {"maxUnavailable 1, want 2", "maxSurge 0, want 1"} with data.meshaudit.params as p
-	msgs({"strategy": {"type": "Recreate"}}) == {"strategy type Recreate, want RollingUpdate with maxUnavailable 2 and maxSurge 1"} with data.meshaudit.params as p
+	msg({"replicas": 10, "strategy": rolling(1, 0)}) == "maxUnavailable 1, want 2; maxSurge 0, want 1" with data.meshaudit.params as p
+	msg({"replicas": 2, "strategy": {"type": "Recreate"}}) == "strategy type Recreate, want RollingUpdate with maxUnavailable 2 and maxSurge 1" with data.meshaudit.params as p
 }
 
 daemonset(extra) := object.union(
@@ -153,6 +209,7 @@ test_daemonset_on_delete_fails if {
 
 test_daemonset_values if {
 	ds_msgs({"spec": {"updateStrategy": {"rollingUpdate": {"maxUnavailable": 3}}}}) == {"maxUnavailable 3, want 1"}
+	ds_msgs({"spec": {"updateStrategy": {"rollingUpdate": {"maxUnavailable": 3, "maxSurge": 1}}}}) == {"maxUnavailable 3, want 1; maxSurge 1, want 0"}
 	ds_msgs({"spec": {"updateStrategy": {"rollingUpdate": {"maxSurge": 1}}}}) == {"maxSurge 1, want 0"}
 }
 
@@ -186,22 +243,24 @@ test_owned_replicaset_not_reported if {
 		"spec": {"template": tmpl},
 	}
 	ha_07.deny == {{
-		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 1 and maxSurge 0",
+		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready",
 		"resource": res,
+		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
 	}} with input as inp({"Deployment": [deploy({"strategy": {"type": "Recreate"}})], "ReplicaSet": [rs]})
 }
 
 test_null_strategy_is_default if {
-	msgs({"replicas": 4, "strategy": null}) == {"maxSurge 25% (default) resolves to 1 of 4 replicas, want 0"}
+	msg({"replicas": 4, "strategy": null}) == "maxSurge 25% (default) resolves to 1 of 4 replicas, want 0"
 }
 
 # lib.workloads drops a template with `metadata: null` (a type error; the
 # engine's non-strict evaluation swallows it): mock that and check the
 # rule's own fallback still judges the workload.
 test_template_with_null_metadata_still_checked if {
-	d := object.union(deploy({"strategy": {"type": "Recreate"}}), {"spec": {"template": {"metadata": null}}})
+	d := object.union(deploy({"replicas": 2, "strategy": {"type": "Recreate"}}), {"spec": {"template": {"metadata": null}}})
 	ha_07.deny == {{
 		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 1 and maxSurge 0",
 		"resource": res,
+		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
 	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
 }

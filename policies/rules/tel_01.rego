@@ -12,9 +12,15 @@
 #   default provider (istioctl analyze IST0157: Istio ignores it), several
 #   selector-less Telemetries in one namespace (IST0160) and a workload
 #   selected by several Telemetries (IST0159). A manifest scan judges the
-#   mesh-wide setting when it holds the mesh ConfigMap or the root
-#   Telemetry, and the Telemetries it holds; with neither ConfigMap nor
-#   Telemetry the rule is not applicable.
+#   mesh-wide setting when it holds a mesh config source (the finding that
+#   logging is off mesh-wide follows from the mesh config, so it needs
+#   lib.mesh_config_known) or a root Telemetry that decides it, and always
+#   the Telemetries it holds: one that disables access logging is a finding
+#   on itself with or without the mesh config. Judged: the mesh when
+#   decided, every Telemetry, the namespaces with selector-less Telemetries
+#   and the workloads a Telemetry selects; with none of them the rule is not
+#   applicable, saying why. Findings carry the mesh config fields or the
+#   Telemetry fields as evidence.
 # custom:
 #   id: TEL-01
 #   severity: high
@@ -88,10 +94,8 @@ providers(e) := [p.name | some p in object.get(e, "providers", []); p.name]
 mc := lib.mesh_config
 
 # The mesh config is known in a live scan (absence = Istio's defaults) or
-# when the input holds it.
-mc_known if lib.live
-
-mc_known if lib.has_mesh_config
+# when the input holds a mesh config source.
+mc_known if lib.mesh_config_known
 
 default_providers := [p | some p in object.get(object.get(mc, "defaultProviders", {}), "accessLogging", [])]
 
@@ -99,9 +103,9 @@ mc_on if trim_space(sprintf("%v", [object.get(mc, "accessLogFile", "")])) != ""
 
 mc_on if count(default_providers) > 0
 
-mesh_subject := lib.resource(lib.mesh_configmap)
+mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
 
-mesh_subject := lib.mesh_resource if not lib.has_mesh_config
+else := lib.mesh_resource
 
 # ---- the mesh-wide Telemetry ------------------------------------------------------
 
@@ -114,6 +118,8 @@ root_tel := t if {
 	first := min({[ts(t), lib.name(t)] | some t in root_list})
 	t := [x | some x in root_list; [ts(x), lib.name(x)] == first][0]
 }
+
+default root_entries := []
 
 root_entries := entries(root_tel)
 
@@ -160,25 +166,32 @@ mesh_known if mc_known
 
 mesh_known if count(root_entries) > 0
 
-not_applicable contains "neither the mesh ConfigMap nor any Telemetry is in the input" if {
-	not lib.live
-	not lib.has_mesh_config
-	count(lib.objects("Telemetry")) == 0
+# mesh_judged: whether logging is on mesh-wide is decided on the input's
+# evidence: the mesh config is known (a live scan, or a mesh config source
+# in the input), or the root Telemetry decides it (it enables logging with
+# providers, or disables it). A root Telemetry whose entries name no
+# provider, without the mesh config, leaves it undecided.
+mesh_judged if {
+	mesh_known
+	not root_undecided
 }
 
-unknown contains sprintf("Telemetry %s enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the mesh ConfigMap is not in the input", [tname(root_tel)]) if {
-	root_undecided
-	not root_on
-}
+mesh_judged if root_on
+
+mesh_evidence := array.concat(
+	[lib.mesh_config_field_evidence("accessLogFile", object.get(mc, "accessLogFile", null)), lib.mesh_config_field_evidence("defaultProviders.accessLogging", object.get(object.get(mc, "defaultProviders", {}), "accessLogging", null))],
+	[{"path": sprintf("selector-less Telemetry with accessLogging in root namespace %q", [lib.root_ns]), "value": count(root_entries)}],
+)
 
 deny contains {
 	"msg": "access logging is not enabled mesh-wide: the mesh config sets no accessLogFile or defaultProviders.accessLogging and no selector-less Telemetry in the root namespace enables accessLogging with a provider",
 	"resource": mesh_subject,
+	"evidence": mesh_evidence,
 } if {
-	mesh_known
+	lib.mesh_config_known
+	mesh_judged
 	not mesh_on
 	not root_disabled
-	not root_undecided
 }
 
 # ---- Telemetries ----------------------------------------------------------------
@@ -193,6 +206,7 @@ scope_text(t) := "the whole mesh" if {
 deny contains {
 	"msg": sprintf("Telemetry %s sets accessLogging[%d].disabled: true, turning off access logs for %s", [tname(t), i, scope_text(t)]),
 	"resource": lib.resource(t),
+	"evidence": [{"path": sprintf("spec.accessLogging[%d].disabled", [i]), "value": true}],
 } if {
 	some t in telemetries
 	some i, e in entries(t)
@@ -202,6 +216,10 @@ deny contains {
 deny contains {
 	"msg": sprintf("Telemetry %s has accessLogging[%d] without providers and the mesh config sets no defaultProviders.accessLogging, so Istio ignores it (IST0157)", [tname(t), i]),
 	"resource": lib.resource(t),
+	"evidence": [
+		{"path": sprintf("spec.accessLogging[%d].providers", [i]), "value": object.get(e, "providers", null)},
+		lib.mesh_config_field_evidence("defaultProviders.accessLogging", null),
+	],
 } if {
 	mc_known
 	count(default_providers) == 0
@@ -211,37 +229,57 @@ deny contains {
 	count(providers(e)) == 0
 }
 
-selectorless_pairs := [[lib.ns(t), lib.name(t)] | some t in telemetries; selectorless(t)]
-
-selectorless_by_ns := {n: names |
-	some n in {p[0] | some p in selectorless_pairs}
-	names := {p[1] | some p in selectorless_pairs; p[0] == n}
-}
+selectorless_by_ns := lib.group([[lib.ns(t), t] | some t in telemetries; selectorless(t)])
 
 deny contains {
-	"msg": sprintf("namespace %q has %d Telemetries without selector (%s): Istio applies only one of them (IST0160)", [n, count(names), concat(", ", sort(names))]),
+	"msg": sprintf("namespace %q%s has %d Telemetries without selector (%s): Istio applies only one of them (IST0160)", [n, lib.ns_note(n), count(ts), concat(", ", sort([lib.name(t) | some t in ts]))]),
 	"resource": lib.namespace_resource(n),
+	"evidence": [{"path": "spec.selector", "resource": lib.resource(t)} | some t in ts],
 } if {
-	some n, names in selectorless_by_ns
-	count(names) > 1
+	some n, ts in selectorless_by_ns
+	count(ts) > 1
 }
 
 # selected_by_ns: namespace -> Telemetries with a selector, grouped once as a
 # complete object (a keyed lookup into a partial rule re-scans every
 # Telemetry on each call).
-selected_pairs := [[lib.ns(t), t] | some t in telemetries; count(sel(t)) > 0]
+selected_by_ns := lib.group([[lib.ns(t), t] | some t in telemetries; count(sel(t)) > 0])
 
-selected_by_ns := {n: ts |
-	some n in {p[0] | some p in selected_pairs}
-	ts := {p[1] | some p in selected_pairs; p[0] == n}
-}
+selecting(w) := [t | some t in object.get(selected_by_ns, w.namespace, set()); lib.selects(sel(t), w.labels)]
 
 deny contains {
-	"msg": sprintf("pods of %s %s/%s are selected by %d Telemetries (%s): Istio applies only one of them (IST0159)", [w.kind, w.namespace, lib.name(w.obj), count(names), concat(", ", sort(names))]),
+	"msg": sprintf("pods of %s %s/%s are selected by %d Telemetries (%s): Istio applies only one of them (IST0159)", [w.kind, w.namespace, lib.name(w.obj), count(ts), concat(", ", sort([lib.name(t) | some t in ts]))]),
 	"resource": w.resource,
+	"evidence": [{"path": "spec.selector.matchLabels", "value": sel(t), "resource": lib.resource(t)} | some t in ts],
 } if {
 	some w in lib.workloads
-	list := selected_by_ns[w.namespace]
-	names := [lib.name(t) | some t in list; lib.selects(sel(t), w.labels)]
-	count(names) > 1
+	ts := selecting(w)
+	count(ts) > 1
+}
+
+# ---- verdict -----------------------------------------------------------------------
+
+# judged: the mesh when its logging is decided, every Telemetry in scope
+# (disabled entries are judged on the Telemetry itself), the namespaces with
+# selector-less Telemetries, and the workloads a Telemetry selects.
+judged contains mesh_subject if mesh_judged
+
+judged contains lib.resource(t) if some t in telemetries
+
+judged contains lib.namespace_resource(n) if some n, _ in selectorless_by_ns
+
+judged contains w.resource if {
+	some w in lib.workloads
+	count(selecting(w)) > 0
+}
+
+not_applicable contains "neither a mesh config source nor any Telemetry is in the input" if {
+	count(judged) == 0
+	not mc_known
+	count(lib.objects("Telemetry")) == 0
+}
+
+not_applicable contains sprintf("Telemetry %s enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the input holds no mesh config", [tname(root_tel)]) if {
+	count(judged) == 0
+	root_undecided
 }

@@ -15,6 +15,9 @@ envoy := {"accessLogging": [{"providers": [{"name": "envoy"}]}]}
 
 inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 mesh_off_msg := "access logging is not enabled mesh-wide: the mesh config sets no accessLogFile or defaultProviders.accessLogging and no selector-less Telemetry in the root namespace enables accessLogging with a provider"
 
 test_access_log_file_passes if {
@@ -30,28 +33,51 @@ test_root_telemetry_passes if {
 }
 
 test_mesh_config_without_logging_fails if {
-	tel_01.deny == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: true\n")]})
+	strip(tel_01.deny) == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: true\n")]})
 }
 
 test_live_defaults_fail if {
-	tel_01.deny == {{"msg": mesh_off_msg, "resource": {"kind": "Mesh", "name": "c1"}}} with input as inp("cluster", {"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}]})
+	strip(tel_01.deny) == {{"msg": mesh_off_msg, "resource": {"kind": "Mesh", "name": "c1"}}} with input as inp("cluster", {"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}]})
 }
 
 # A manifest scan with the root Telemetry but no mesh ConfigMap still judges it.
 test_manifests_root_telemetry_without_mesh_config_passes if {
 	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
-	count(tel_01.unknown) == 0 with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
+	not tel_01.unknown with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
+	{"kind": "Mesh", "name": "c1"} in tel_01.judged with input as inp("manifests", {"Telemetry": [tel("istio-system", "mesh-default", envoy)]})
 }
 
-test_manifests_root_telemetry_empty_providers_unknown if {
+# The mesh is undecided, but the Telemetry itself is judged (nothing
+# disabled): never unknown.
+test_manifests_root_telemetry_empty_providers_mesh_not_judged if {
 	t := tel("istio-system", "mesh-default", {"accessLogging": [{}]})
-	tel_01.unknown == {"Telemetry istio-system/mesh-default enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the mesh ConfigMap is not in the input"} with input as inp("manifests", {"Telemetry": [t]})
+	not tel_01.unknown with input as inp("manifests", {"Telemetry": [t]})
 	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [t]})
+	tel_01.judged == {tres("istio-system", "mesh-default"), {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "istio-system"}} with input as inp("manifests", {"Telemetry": [t]})
+	count(tel_01.not_applicable) == 0 with input as inp("manifests", {"Telemetry": [t]})
+}
+
+test_evidence if {
+	{f.evidence | some f in tel_01.deny} == {[
+		{"path": "data.mesh.accessLogFile", "resource": cm_res},
+		{"path": "data.mesh.defaultProviders.accessLogging", "resource": cm_res},
+		{"path": "selector-less Telemetry with accessLogging in root namespace \"istio-system\"", "value": 0},
+	]} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: true\n")]})
+	tel_01.judged == {cm_res} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: true\n")]})
+	t := tel("shop", "quiet", {"accessLogging": [{"disabled": true}]})
+	{f.evidence | some f in tel_01.deny} == {[{"path": "spec.accessLogging[0].disabled", "value": true}]} with input as inp("manifests", {"Telemetry": [t]})
+}
+
+# A disabling Telemetry is a finding on itself, with or without the mesh
+# config; the mesh-wide "off" finding needs the mesh config.
+test_disabled_without_mesh_config if {
+	t := tel("istio-system", "mesh-default", {"accessLogging": [{"disabled": true}]})
+	{f.resource | some f in tel_01.deny} == {tres("istio-system", "mesh-default")} with input as inp("manifests", {"Telemetry": [t]})
 }
 
 test_empty_providers_without_defaults_fails if {
 	t := tel("istio-system", "mesh-default", {"accessLogging": [{"providers": []}]})
-	tel_01.deny == {
+	strip(tel_01.deny) == {
 		{"msg": mesh_off_msg, "resource": cm_res},
 		{"msg": "Telemetry istio-system/mesh-default has accessLogging[0] without providers and the mesh config sets no defaultProviders.accessLogging, so Istio ignores it (IST0157)", "resource": tres("istio-system", "mesh-default")},
 	} with input as inp("manifests", {"ConfigMap": [mesh("{}\n")], "Telemetry": [t]})
@@ -73,7 +99,7 @@ test_ignored_root_telemetry_falls_back_to_mesh_config if {
 
 test_root_disabled_overrides_access_log_file if {
 	t := tel("istio-system", "mesh-default", {"accessLogging": [{"disabled": true}]})
-	tel_01.deny == {{
+	strip(tel_01.deny) == {{
 		"msg": "Telemetry istio-system/mesh-default sets accessLogging[0].disabled: true, turning off access logs for the whole mesh",
 		"resource": tres("istio-system", "mesh-default"),
 	}} with input as inp("manifests", {"ConfigMap": [mesh("accessLogFile: /dev/stdout\n")], "Telemetry": [t]})
@@ -81,7 +107,7 @@ test_root_disabled_overrides_access_log_file if {
 
 test_namespace_disabled_fails if {
 	t := tel("shop", "quiet", {"accessLogging": [{"providers": [{"name": "envoy"}], "disabled": true}]})
-	tel_01.deny == {{
+	strip(tel_01.deny) == {{
 		"msg": "Telemetry shop/quiet sets accessLogging[0].disabled: true, turning off access logs for namespace \"shop\"",
 		"resource": tres("shop", "quiet"),
 	}} with input as inp("manifests", {"Telemetry": [t]})
@@ -94,8 +120,8 @@ test_workload_disabled_fails if {
 }
 
 test_conflicting_selectorless_fails if {
-	objs := {"Telemetry": [tel("istio-system", "mesh-default", envoy), tel("istio-system", "tracing", {"tracing": [{"randomSamplingPercentage": 1}]})]}
-	tel_01.deny == {{
+	objs := {"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}], "Telemetry": [tel("istio-system", "mesh-default", envoy), tel("istio-system", "tracing", {"tracing": [{"randomSamplingPercentage": 1}]})]}
+	strip(tel_01.deny) == {{
 		"msg": "namespace \"istio-system\" has 2 Telemetries without selector (mesh-default, tracing): Istio applies only one of them (IST0160)",
 		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "istio-system"},
 	}} with input as inp("cluster", objs)
@@ -111,23 +137,25 @@ test_conflicting_workload_selectors_fail if {
 		],
 		"Deployment": [deploy],
 	}
-	tel_01.deny == {{
+	strip(tel_01.deny) == {{
 		"msg": "pods of Deployment shop/web are selected by 2 Telemetries (a, b): Istio applies only one of them (IST0159)",
 		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"},
 	}} with input as inp("cluster", objs)
 }
 
 test_not_applicable_without_mesh_config_or_telemetry if {
-	tel_01.not_applicable == {"neither the mesh ConfigMap nor any Telemetry is in the input"} with input as inp("manifests", {"Deployment": []})
+	tel_01.not_applicable == {"neither a mesh config source nor any Telemetry is in the input"} with input as inp("manifests", {"Deployment": []})
+	count(tel_01.judged) == 0 with input as inp("manifests", {"Deployment": []})
 	count(tel_01.deny) == 0 with input as inp("manifests", {"Deployment": []})
 }
 
 # Namespace Telemetries only: the mesh-wide setting is not judged.
 test_manifests_namespace_telemetry_only if {
 	count(tel_01.deny) == 0 with input as inp("manifests", {"Telemetry": [tel("shop", "logs", envoy)]})
+	tel_01.judged == {tres("shop", "logs"), {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"}} with input as inp("manifests", {"Telemetry": [tel("shop", "logs", envoy)]})
 }
 
 test_targetref_telemetry_not_root_default if {
 	t := tel("istio-system", "gw", object.union(envoy, {"targetRefs": [{"kind": "Gateway", "group": "gateway.networking.k8s.io", "name": "gw"}]}))
-	tel_01.deny == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("{}\n")], "Telemetry": [t]})
+	strip(tel_01.deny) == {{"msg": mesh_off_msg, "resource": cm_res}} with input as inp("manifests", {"ConfigMap": [mesh("{}\n")], "Telemetry": [t]})
 }

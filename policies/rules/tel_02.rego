@@ -10,6 +10,10 @@
 #   resources or `defaultProviders.accessLogging` use: `logFormat.labels`
 #   (JSON) with those fields, not `logFormat.text` or Istio's default text
 #   format. Istio's built-in default format is not judged for its fields.
+#   Every finding follows from the mesh config, so the rule judges the mesh
+#   only when the mesh config is known (a live scan, or a mesh config source
+#   in the input) and is otherwise not applicable; findings carry the mesh
+#   config fields (data.mesh of the istio ConfigMap) as evidence.
 # custom:
 #   id: TEL-02
 #   severity: medium
@@ -51,9 +55,18 @@ import rego.v1
 
 mc := lib.mesh_config
 
-mesh_subject := lib.resource(lib.mesh_configmap)
+mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
 
-mesh_subject := lib.mesh_resource if not lib.has_mesh_config
+else := lib.mesh_resource
+
+# judged: the mesh, when its config is known (a live scan: absence means
+# Istio's defaults; or a mesh config source in the input). Every finding
+# follows from the mesh config, so each needs lib.mesh_config_known.
+judged contains mesh_subject if lib.mesh_config_known
+
+not_applicable contains "the input holds no mesh config (ConfigMap istio of the root namespace, an IstioOperator's meshConfig or --mesh-config), which decides the access log encoding and format" if not lib.mesh_config_known
+
+ev(field) := lib.mesh_config_field_evidence(field, object.get(mc, split(field, "."), null))
 
 # required: [what, accepted operators (any of them, a prefix match for
 # START_TIME which takes a format)].
@@ -84,14 +97,18 @@ encoding := upper(sprintf("%v", [mc.accessLogEncoding])) if mc.accessLogEncoding
 deny contains {
 	"msg": "mesh config does not set accessLogEncoding, so Istio writes TEXT access logs (want JSON)",
 	"resource": mesh_subject,
+	"evidence": [ev("accessLogEncoding")],
 } if {
+	lib.mesh_config_known
 	not encoding
 }
 
 deny contains {
 	"msg": sprintf("mesh config sets accessLogEncoding %s, want JSON", [encoding]),
 	"resource": mesh_subject,
+	"evidence": [ev("accessLogEncoding")],
 } if {
+	lib.mesh_config_known
 	encoding != "JSON"
 }
 
@@ -103,7 +120,9 @@ custom_format := f if {
 deny contains {
 	"msg": sprintf("mesh config's accessLogFormat lacks %s", [concat(", ", m)]),
 	"resource": mesh_subject,
+	"evidence": [ev("accessLogFormat")],
 } if {
+	lib.mesh_config_known
 	m := missing(custom_format)
 	count(m) > 0
 }
@@ -121,17 +140,20 @@ used_providers contains p.name if {
 	some p in object.get(e, "providers", [])
 }
 
-file_providers contains [p.name, p.envoyFileAccessLog] if {
-	some p in object.get(mc, "extensionProviders", [])
+file_providers contains [p.name, p.envoyFileAccessLog, i] if {
+	some i, p in object.get(mc, "extensionProviders", [])
 	p.name in used_providers
 	p.envoyFileAccessLog
 }
 
+provider_evidence(i, field, fal) := lib.mesh_config_field_evidence(sprintf("extensionProviders[%d].envoyFileAccessLog.logFormat%s", [i, field]), object.get(fal, ["logFormat"], null))
+
 deny contains {
 	"msg": sprintf("access log provider %q writes %s, not JSON (set logFormat.labels)", [name, what]),
 	"resource": mesh_subject,
+	"evidence": [provider_evidence(i, "", fal)],
 } if {
-	some [name, fal] in file_providers
+	some [name, fal, i] in file_providers
 	not fal.logFormat.labels
 	what := text_kind(fal)
 }
@@ -143,8 +165,9 @@ text_kind(fal) := "Istio's default text format" if not fal.logFormat.text
 deny contains {
 	"msg": sprintf("access log provider %q's logFormat lacks %s", [name, concat(", ", m)]),
 	"resource": mesh_subject,
+	"evidence": [provider_evidence(i, "", fal)],
 } if {
-	some [name, fal] in file_providers
+	some [name, fal, i] in file_providers
 	format := provider_format(fal)
 	m := missing(format)
 	count(m) > 0

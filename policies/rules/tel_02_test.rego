@@ -9,8 +9,19 @@ cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system",
 
 inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
 
-deny_for(cfg) := x if {
+deny_for(cfg) := {object.remove(f, ["evidence"]) | some f in x} if {
 	x := tel_02.deny with input as inp("manifests", {"ConfigMap": [mesh(cfg)]})
+}
+
+test_evidence_and_judged if {
+	i := inp("manifests", {"ConfigMap": [mesh("accessLogEncoding: TEXT\n")]})
+	{f.evidence | some f in tel_02.deny} == {[{"path": "data.mesh.accessLogEncoding", "value": "TEXT", "resource": cm_res}]} with input as i
+	tel_02.judged == {cm_res} with input as i
+	count(tel_02.judged) == 0 with input as inp("manifests", {})
+	count(tel_02.deny) == 0 with input as inp("manifests", {})
+	count(tel_02.not_applicable) == 1 with input as inp("manifests", {})
+	tel_02.judged == {{"kind": "Mesh", "name": "c1"}} with input as inp("cluster", {})
+	{f.evidence | some f in tel_02.deny} == {[{"path": "meshConfig.accessLogEncoding"}]} with input as inp("cluster", {})
 }
 
 complete := `{"start_time":"%START_TIME(%s.%3f)%","code":"%RESPONSE_CODE%","flags":"%RESPONSE_FLAGS%","peer":"%DOWNSTREAM_PEER_URI_SAN%","upstream":"%UPSTREAM_HOST%","request_id":"%REQ(X-REQUEST-ID)%","authority":"%REQ(:AUTHORITY)%","path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"}`

@@ -11,13 +11,21 @@
 #   merging turned off (mesh config `enablePrometheusMerge: false`, pod
 #   annotation `prometheus.istio.io/merge-metrics: "false"`) without that
 #   Prometheus pattern in the input (in a manifest scan without the mesh
-#   ConfigMap the pattern may live elsewhere: unknown), a Prometheus pod
+#   config the pattern may live elsewhere: not judged), a Prometheus pod
 #   using the pattern without OUTPUT_CERTS while merging is off, and a
 #   sidecar workload annotated `prometheus.io/scrape: "true"` whose scrape
 #   port (`prometheus.io/port`, else its declared ports) is not captured
 #   by the sidecar: excluded with `excludeInboundPorts` or left out of an
 #   explicit `includeInboundPorts` (the talk's `"15090,6969"` case passes),
-#   with the annotation value that fixes it.
+#   with the annotation value that fixes it. Sidecar workloads follow
+#   lib.sidecar (an implied namespace counts as not enrolled unless
+#   params.namespace_labels or a pod-level signal says otherwise). A
+#   workload turning merging off in an application repository (no mesh
+#   config source, no Prometheus with certificates in the input) is not
+#   judged (never unknown). Judged: the mesh when its config is known, the
+#   scraped sidecar workloads, those turning merging off where decidable,
+#   and the Prometheus pods using the pattern; findings carry the
+#   annotations, ports and mesh config fields as evidence.
 # custom:
 #   id: TEL-03
 #   severity: medium
@@ -112,46 +120,22 @@ include_key := "traffic.sidecar.istio.io/includeInboundPorts"
 
 exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
 
-mesh_subject := lib.resource(lib.mesh_configmap)
+# mesh_subject: the istio ConfigMap when the input holds it, else the mesh
+# (a live scan, or a mesh config from another source).
+mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
 
-# ---- sidecar workloads (as MESH-03) ---------------------------------------------
+else := lib.mesh_resource
 
-unlabelled_ns(n) if not lib.namespace_objects[n]
+# ---- sidecar workloads -------------------------------------------------------------
 
-unlabelled_ns(n) if lib.unlabelled_ns(n)
-
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	lib.sidecar_enrolled(w.namespace)
-	not lib.opted_out(w)
-}
-
-sidecar(w) if {
-	w.labels["sidecar.istio.io/inject"] == "true"
-	unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	object.get(w.labels, "istio.io/rev", "") != ""
-	unlabelled_ns(w.namespace)
-	not lib.opted_out(w)
-}
-
-applies(w) if sidecar(w)
-
-applies(w) if {
-	not lib.namespace_objects[w.namespace]
-	not lib.opted_out(w)
-}
-
-judged contains w if {
+# subjects: in-scope sidecar workloads (lib.sidecar: an implied namespace
+# counts as not enrolled unless params.namespace_labels or a pod-level
+# signal says otherwise), not on the host network.
+subjects contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	not lib.host_network(w)
-	applies(w)
+	lib.sidecar(w)
 }
 
 # ---- the injected-Prometheus pattern ------------------------------------------------
@@ -182,9 +166,7 @@ pattern_present if {
 
 # Where Prometheus runs is visible in a live scan and in a manifest scan of
 # the mesh's own configuration (it holds the mesh ConfigMap).
-pattern_knowable if lib.live
-
-pattern_knowable if lib.has_mesh_config
+pattern_knowable if lib.mesh_config_known
 
 # ---- metrics merging ------------------------------------------------------------------
 
@@ -200,13 +182,16 @@ pod_merge_off(w) if lib.falsy(w.annotations[merge_key])
 merge_off if mesh_merge_off
 
 merge_off if {
-	some w in judged
+	some w in subjects
 	pod_merge_off(w)
 }
+
+pattern_lookup := {"path": "Deployment or Pod with includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS (a Prometheus scraping with Istio certificates)", "value": 0}
 
 deny contains {
 	"msg": "mesh config sets enablePrometheusMerge: false and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape STRICT mTLS workloads",
 	"resource": mesh_subject,
+	"evidence": [lib.mesh_config_field_evidence("enablePrometheusMerge", lib.mesh_config.enablePrometheusMerge), pattern_lookup],
 } if {
 	mesh_merge_off
 	not pattern_present
@@ -215,23 +200,30 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s \"false\" turns off metrics merging and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape it under STRICT mTLS", [merge_key]),
 	"resource": w.resource,
+	"evidence": [{"path": lib.annotation_path(w, merge_key), "value": w.annotations[merge_key]}, pattern_lookup],
 } if {
 	pattern_knowable
 	not pattern_present
-	some w in judged
+	some w in subjects
 	pod_merge_off(w)
 }
 
-unknown contains sprintf("%s/%s turns off metrics merging (%s \"false\"); whether Prometheus scrapes it with Istio certificates is not visible: neither the mesh ConfigMap nor a Prometheus with proxyMetadata.OUTPUT_CERTS is in the input", [w.namespace, lib.name(w.obj), merge_key]) if {
+# undecided(w): it turns merging off, and where Prometheus runs is not in
+# the input (no mesh config source, no Prometheus with certificates): an
+# application repository. Not judged on that; never unknown.
+undecided(w) if {
 	not pattern_knowable
 	not pattern_present
-	some w in judged
 	pod_merge_off(w)
 }
 
 deny contains {
 	"msg": "Prometheus pattern without certificates: includeInboundPorts \"\" and includeOutboundIPRanges \"\" but proxy.istio.io/config sets no proxyMetadata.OUTPUT_CERTS, so this Prometheus has no Istio certificates to scrape STRICT mTLS workloads with metrics merging off",
 	"resource": w.resource,
+	"evidence": [
+		{"path": lib.annotation_path(w, include_key), "value": ""},
+		{"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": object.get(w.annotations, "proxy.istio.io/config", null)},
+	],
 } if {
 	merge_off
 	some w in lib.workloads
@@ -273,8 +265,9 @@ scraped(w) if {
 deny contains {
 	"msg": sprintf("%s is not in %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set %s: %q", [port_text(w, port), include_key, v, include_key, fixed]),
 	"resource": w.resource,
+	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, include_key), "value": v}],
 } if {
-	some w in judged
+	some w in subjects
 	scraped(w)
 	v := include_value(w)
 	v != "*"
@@ -288,8 +281,9 @@ deny contains {
 deny contains {
 	"msg": sprintf("%s is excluded by %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); %s", [port_text(w, port), exclude_key, ann(w, exclude_key), exclude_fix(w, port)]),
 	"resource": w.resource,
+	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, exclude_key), "value": w.annotations[exclude_key]}],
 } if {
-	some w in judged
+	some w in subjects
 	scraped(w)
 	include_value(w) == "*"
 	some port in scrape_ports(w)
@@ -301,3 +295,46 @@ exclude_fix(w, port) := sprintf("set %s: %q", [exclude_key, concat(",", rest)]) 
 	rest := [p | some p in items(ann(w, exclude_key)); p != port]
 	count(rest) > 0
 } else := sprintf("remove %s", [exclude_key])
+
+# port_evidence: the prometheus.io/port annotation, else the declared
+# container port scraped.
+port_evidence(w, port) := {"path": lib.annotation_path(w, "prometheus.io/port"), "value": w.annotations["prometheus.io/port"]} if {
+	"prometheus.io/port" in object.keys(w.annotations)
+} else := {"path": sprintf("%s.ports[%d].containerPort", [lib.container_path(w, x), i]), "value": p.containerPort} if {
+	some x in lib.app_containers(w)
+	x.kind == "containers"
+	some i, p in object.get(x.c, "ports", [])
+	sprintf("%v", [p.containerPort]) == port
+}
+
+# ---- verdict ------------------------------------------------------------------------------
+
+# judged: the mesh when its merge setting is known, every sidecar workload
+# Prometheus scrapes (its scrape port is judged) and every sidecar workload
+# that turns merging off where the input shows whether Prometheus scrapes
+# with certificates.
+judged contains mesh_subject if lib.mesh_config_known
+
+judged contains w.resource if {
+	some w in subjects
+	scraped(w)
+	not undecided(w)
+}
+
+judged contains w.resource if {
+	some w in subjects
+	pod_merge_off(w)
+	not undecided(w)
+}
+
+judged contains w.resource if {
+	some w in lib.workloads
+	lib.in_scope(w.namespace)
+	prometheus_pattern(w)
+}
+
+not_applicable contains sprintf("%s/%s turns off metrics merging (%s \"false\"); whether Prometheus scrapes it with Istio certificates is not in the input: neither a mesh config source nor a Prometheus with proxyMetadata.OUTPUT_CERTS", [w.namespace, lib.name(w.obj), merge_key]) if {
+	count(judged) == 0
+	some w in subjects
+	undecided(w)
+}

@@ -23,6 +23,9 @@ dres(n, name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": n,
 
 inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
 
+# strip: findings without their evidence (asserted in test_evidence).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 razee := ns("razee", {"istio-injection": "enabled"})
 
 scrape(port) := {"prometheus.io/scrape": "true", "prometheus.io/path": "/metrics", "prometheus.io/port": port}
@@ -32,12 +35,13 @@ test_talk_alb_api_passes if {
 	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090,6969"})
 	objs := {"Namespace": [razee], "Deployment": [deploy("razee", "alb-api", a, [6969])], "ConfigMap": [mesh("enablePrometheusMerge: true\n")]}
 	count(tel_03.deny) == 0 with input as inp("manifests", objs)
-	count(tel_03.unknown) == 0 with input as inp("manifests", objs)
+	not tel_03.unknown with input as inp("manifests", objs)
+	tel_03.judged == {cm_res, dres("razee", "alb-api")} with input as inp("manifests", objs)
 }
 
 test_scrape_port_not_included_fails_with_fix if {
 	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090"})
-	tel_03.deny == {{
+	strip(tel_03.deny) == {{
 		"msg": "prometheus.io/port 6969 is not in traffic.sidecar.istio.io/includeInboundPorts \"15090\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/includeInboundPorts: \"15090,6969\"",
 		"resource": dres("razee", "alb-api"),
 	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "alb-api", a, [6969])]})
@@ -45,7 +49,7 @@ test_scrape_port_not_included_fails_with_fix if {
 
 test_scrape_port_excluded_fails_with_fix if {
 	a := object.union(scrape("9100"), {"traffic.sidecar.istio.io/excludeInboundPorts": "9100, 5432"})
-	tel_03.deny == {{
+	strip(tel_03.deny) == {{
 		"msg": "prometheus.io/port 9100 is excluded by traffic.sidecar.istio.io/excludeInboundPorts \"9100, 5432\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/excludeInboundPorts: \"5432\"",
 		"resource": dres("razee", "api"),
 	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]})
@@ -60,7 +64,7 @@ test_only_excluded_port_fix_removes_annotation if {
 test_declared_ports_used_without_port_annotation if {
 	a := {"prometheus.io/scrape": "true", "traffic.sidecar.istio.io/includeInboundPorts": ""}
 	a2 := object.union(a, {"traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8"})
-	tel_03.deny == {{
+	strip(tel_03.deny) == {{
 		"msg": "scrape port 8080 (a declared port: no prometheus.io/port) is not in traffic.sidecar.istio.io/includeInboundPorts \"\", so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set traffic.sidecar.istio.io/includeInboundPorts: \"8080\"",
 		"resource": dres("razee", "api"),
 	}} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a2, [8080])]})
@@ -98,7 +102,7 @@ prometheus(certs) := deploy("monitoring", "prometheus", object.union(
 good_prometheus := prometheus("proxyMetadata:\n  OUTPUT_CERTS: /etc/istio-output-certs\n")
 
 test_merge_off_without_pattern_fails if {
-	tel_03.deny == {{
+	strip(tel_03.deny) == {{
 		"msg": "mesh config sets enablePrometheusMerge: false and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape STRICT mTLS workloads",
 		"resource": cm_res,
 	}} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: false\n")]})
@@ -120,7 +124,7 @@ test_pattern_without_output_certs_fails if {
 
 test_pod_merge_off_live_fails if {
 	a := object.union(scrape("8080"), {"prometheus.istio.io/merge-metrics": "false"})
-	tel_03.deny == {{
+	strip(tel_03.deny) == {{
 		"msg": "prometheus.istio.io/merge-metrics \"false\" turns off metrics merging and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape it under STRICT mTLS",
 		"resource": dres("razee", "api"),
 	}} with input as inp("cluster", {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]})
@@ -132,11 +136,38 @@ test_pod_merge_off_live_with_pattern_passes if {
 	count(tel_03.deny) == 0 with input as inp("cluster", objs)
 }
 
-test_pod_merge_off_app_repo_unknown if {
+# An application repository: where Prometheus runs is not in the input, so
+# the workload is not judged (never unknown, never pass).
+test_pod_merge_off_app_repo_not_judged if {
 	a := object.union(scrape("8080"), {"prometheus.istio.io/merge-metrics": "false"})
 	objs := {"Namespace": [razee], "Deployment": [deploy("razee", "api", a, [8080])]}
 	count(tel_03.deny) == 0 with input as inp("manifests", objs)
-	tel_03.unknown == {"razee/api turns off metrics merging (prometheus.istio.io/merge-metrics \"false\"); whether Prometheus scrapes it with Istio certificates is not visible: neither the mesh ConfigMap nor a Prometheus with proxyMetadata.OUTPUT_CERTS is in the input"} with input as inp("manifests", objs)
+	not tel_03.unknown with input as inp("manifests", objs)
+	count(tel_03.judged) == 0 with input as inp("manifests", objs)
+	tel_03.not_applicable == {"razee/api turns off metrics merging (prometheus.istio.io/merge-metrics \"false\"); whether Prometheus scrapes it with Istio certificates is not in the input: neither a mesh config source nor a Prometheus with proxyMetadata.OUTPUT_CERTS"} with input as inp("manifests", objs)
+}
+
+# An implied namespace counts as not enrolled: its workloads are not judged
+# unless params.namespace_labels (or a pod-level signal) enrols them.
+test_implied_namespace_not_enrolled if {
+	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090"})
+	objs := {"Deployment": [deploy("razee", "alb-api", a, [6969])]}
+	count(tel_03.deny) == 0 with input as inp("manifests", objs)
+	count(tel_03.judged) == 0 with input as inp("manifests", objs)
+	p := object.union(data.meshaudit.lib.params, {"namespace_labels": {"razee": {"istio-injection": "enabled"}}})
+	count(tel_03.deny) == 1 with input as inp("manifests", objs) with data.meshaudit.params as p
+}
+
+test_evidence if {
+	a := object.union(scrape("6969"), {"traffic.sidecar.istio.io/includeInboundPorts": "15090"})
+	{f.evidence | some f in tel_03.deny} == {[
+		{"path": "spec.template.metadata.annotations[\"prometheus.io/port\"]", "value": "6969"},
+		{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/includeInboundPorts\"]", "value": "15090"},
+	]} with input as inp("manifests", {"Namespace": [razee], "Deployment": [deploy("razee", "alb-api", a, [6969])]})
+	{f.evidence | some f in tel_03.deny} == {[
+		{"path": "data.mesh.enablePrometheusMerge", "value": false, "resource": cm_res},
+		{"path": "Deployment or Pod with includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS (a Prometheus scraping with Istio certificates)", "value": 0},
+	]} with input as inp("manifests", {"ConfigMap": [mesh("enablePrometheusMerge: false\n")]})
 }
 
 test_merge_on_by_default_live if {

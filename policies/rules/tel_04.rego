@@ -9,7 +9,11 @@
 #   out of scope. Otherwise the operator's assertion
 #   `audit_logging_configured` decides; without it a live scan (a managed
 #   control plane shows no API server pod) is unknown, and a manifest scan
-#   without the static-pod manifest is not applicable.
+#   without the static-pod manifest is not applicable ("only a live scan or
+#   params.audit_logging_configured can tell"; API-server flags are a
+#   live-only fact). Judged: the static pods, else the cluster when the
+#   parameter is set; findings carry the flags (or the parameter) as
+#   evidence.
 # custom:
 #   id: TEL-04
 #   severity: high
@@ -87,31 +91,49 @@ words(c) := array.concat(object.get(c, "command", []), object.get(c, "args", [])
 
 # flag(p, name): the pod's kube-apiserver container passes --name with a
 # non-empty value (--name=value or --name value).
-flag(p, name) if {
+flag(p, name) if flag_value(p, name)
+
+flag_value(p, name) := v if {
 	some c in p.spec.containers
 	ws := words(c)
 	some w in ws
 	startswith(w, sprintf("--%s=", [name]))
-	trim_space(substring(w, count(name) + 3, -1)) != ""
+	v := trim_space(substring(w, count(name) + 3, -1))
+	v != ""
 }
 
-flag(p, name) if {
+flag_value(p, name) := v if {
 	some c in p.spec.containers
 	ws := words(c)
 	some i, w in ws
 	w == sprintf("--%s", [name])
-	trim_space(ws[i + 1]) != ""
+	v := trim_space(ws[i + 1])
+	v != ""
 	not startswith(ws[i + 1], "--")
 }
-
 
 backend(p) if flag(p, "audit-log-path")
 
 backend(p) if flag(p, "audit-webhook-config-file")
 
+# flag_evidence: where the absent flag would be: the command and args of
+# the kube-apiserver container (the first one naming it, else the first).
+apiserver_index(p) := min({i |
+	some i, c in p.spec.containers
+	some w in words(c)
+	contains(w, "kube-apiserver")
+}) if {
+	some c in p.spec.containers
+	some w in words(c)
+	contains(w, "kube-apiserver")
+} else := 0
+
+flag_evidence(p, name) := {"path": sprintf("spec.containers[%d].command and args: --%s", [apiserver_index(p), name])}
+
 deny contains {
 	"msg": "kube-apiserver runs without --audit-policy-file, so it records no audit events",
 	"resource": lib.resource(p),
+	"evidence": [flag_evidence(p, "audit-policy-file")],
 } if {
 	some p in apiservers
 	not flag(p, "audit-policy-file")
@@ -120,6 +142,7 @@ deny contains {
 deny contains {
 	"msg": "kube-apiserver has no audit backend: neither --audit-log-path nor --audit-webhook-config-file is set",
 	"resource": lib.resource(p),
+	"evidence": [flag_evidence(p, "audit-log-path"), flag_evidence(p, "audit-webhook-config-file")],
 } if {
 	some p in apiservers
 	not backend(p)
@@ -130,9 +153,19 @@ asserted := lib.params.audit_logging_configured
 deny contains {
 	"msg": "params.audit_logging_configured is false: the operator states that Kubernetes API audit logging is not configured",
 	"resource": lib.mesh_resource,
+	"evidence": [{"path": "params.audit_logging_configured", "value": false}],
 } if {
 	count(apiservers) == 0
 	asserted == false
+}
+
+# judged: the kube-apiserver static pods of the input, else the cluster
+# (the mesh resource) when the operator states whether audit logging is on.
+judged contains lib.resource(p) if some p in apiservers
+
+judged contains lib.mesh_resource if {
+	count(apiservers) == 0
+	asserted != null
 }
 
 unknown contains "audit logging is not visible from cluster objects (managed control plane); set params.audit_logging_configured" if {
@@ -141,7 +174,7 @@ unknown contains "audit logging is not visible from cluster objects (managed con
 	lib.live
 }
 
-not_applicable contains "no kube-apiserver static pod (kube-system, component=kube-apiserver) is in the input and params.audit_logging_configured is not set" if {
+not_applicable contains "only a live scan or params.audit_logging_configured can tell whether the Kubernetes API server writes audit logs: the input holds no kube-apiserver static pod (kube-system, component=kube-apiserver)" if {
 	count(apiservers) == 0
 	asserted == null
 	not lib.live

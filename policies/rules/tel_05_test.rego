@@ -26,6 +26,9 @@ res(o) := {"apiVersion": o.apiVersion, "kind": o.kind, "namespace": o.metadata.n
 
 inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
 
+# strip: findings without their evidence (asserted in the evidence tests).
+strip(d) := {object.remove(f, ["evidence"]) | some f in d}
+
 # ---- gateways ----
 
 test_gateway_refs_resolve if {
@@ -33,12 +36,26 @@ test_gateway_refs_resolve if {
 	count(tel_05.deny) == 0 with input as inp("manifests", {"VirtualService": [v], "Gateway": [gw("shop", "web-gw"), gw("istio-system", "public")]})
 }
 
+# Manifests: judged when the input holds Gateways of that namespace.
 test_missing_gateway_fails if {
 	v := vs("shop", "web", {"hosts": ["shop.example.com"], "gateways": ["web-gw"]})
 	tel_05.deny == {{
 		"msg": "gateway \"web-gw\" of VirtualService shop/web resolves to no Gateway shop/web-gw, so its routes are not applied there",
 		"resource": res(v),
-	}} with input as inp("manifests", {"VirtualService": [v]})
+		"evidence": [{"path": "spec.gateways[0]", "value": "web-gw"}, {"path": "Gateway shop/web-gw", "value": 0}],
+	}} with input as inp("manifests", {"VirtualService": [v], "Gateway": [gw("shop", "other-gw")]})
+	tel_05.judged == {res(v)} with input as inp("manifests", {"VirtualService": [v], "Gateway": [gw("shop", "other-gw")]})
+}
+
+# Issue 14: a Gateway not in the input, in a manifest scan that holds no
+# Gateway of its namespace, ships elsewhere: no finding, not judged.
+test_gateway_not_in_input_not_judged_in_manifests if {
+	v := vs("shop", "web", {"hosts": ["shop.example.com"], "gateways": ["web-gw"]})
+	count(tel_05.deny) == 0 with input as inp("manifests", {"VirtualService": [v]})
+	count(tel_05.judged) == 0 with input as inp("manifests", {"VirtualService": [v]})
+	tel_05.not_applicable == {"only a live scan can tell whether 1 reference(s) resolve: the input does not hold where their targets would live (gateway \"web-gw\" of VirtualService shop/web)"} with input as inp("manifests", {"VirtualService": [v]})
+	count(tel_05.not_applicable) == 0 with input as inp("cluster", {"VirtualService": [v]})
+	count(tel_05.deny) == 1 with input as inp("cluster", {"VirtualService": [v]})
 }
 
 test_match_gateway_missing_fails if {
@@ -68,12 +85,37 @@ test_subsets_resolve if {
 	count(tel_05.deny) == 0 with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d, d2]}))
 }
 
-test_subset_without_pods_fails if {
+# Live: every pod is in the input, so a subset matching none is a finding.
+test_subset_without_pods_fails_live if {
 	d := dr("shop", "reviews", {"host": "reviews", "subsets": array.concat(subsets, [{"name": "v3", "labels": {"version": "v3"}}])})
 	tel_05.deny == {{
 		"msg": "subset \"v3\" of DestinationRule shop/reviews (labels version=v3) matches no pod of Service shop/reviews, so traffic routed to it finds no endpoint",
 		"resource": res(d),
-	}} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
+		"evidence": [
+			{"path": "spec.subsets[2].labels", "value": {"version": "v3"}},
+			{"path": "spec.selector", "value": {"app": "reviews"}, "resource": {"apiVersion": "v1", "kind": "Service", "namespace": "shop", "name": "reviews"}},
+		],
+	}} with input as inp("cluster", object.union(reviews_objs, {"DestinationRule": [d]}))
+}
+
+# Issue 14 (bookinfo's destination-rule-all.yaml): in a manifest scan the
+# pods of another version ship in other files of the application: no
+# finding; the matching subsets are judged.
+test_subset_of_version_elsewhere_not_a_finding_in_manifests if {
+	d := dr("shop", "reviews", {"host": "reviews", "subsets": array.concat(subsets, [{"name": "v3", "labels": {"version": "v3"}}])})
+	count(tel_05.deny) == 0 with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
+	count(tel_05.judged) == 0 with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
+	tel_05.not_applicable == {"only a live scan can tell whether 1 reference(s) resolve: the input does not hold where their targets would live (subset \"v3\" of DestinationRule shop/reviews)"} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
+	d2 := dr("shop", "reviews", {"host": "reviews", "subsets": subsets})
+	tel_05.judged == {res(d2)} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d2]}))
+	count(tel_05.not_applicable) == 0 with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d2]}))
+}
+
+# A subset whose labels contradict the Service's selector can match no pod
+# of it, whatever other files ship: a finding in a manifest scan too.
+test_subset_contradicting_selector_fails_in_manifests if {
+	d := dr("shop", "reviews", {"host": "reviews", "subsets": [{"name": "v1", "labels": {"app": "review", "version": "v1"}}]})
+	{f.msg | some f in tel_05.deny} == {"subset \"v1\" of DestinationRule shop/reviews (labels app=review, version=v1) matches no pod of Service shop/reviews (its labels contradict the Service's selector), so traffic routed to it finds no endpoint"} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
 }
 
 # A Service whose pods are not in the input: subsets are not judged.
@@ -84,7 +126,7 @@ test_subsets_not_judged_without_pods if {
 
 test_dr_host_without_service_fails if {
 	d := dr("shop", "ratings", {"host": "ratings"})
-	tel_05.deny == {{
+	strip(tel_05.deny) == {{
 		"msg": "host \"ratings\" of DestinationRule shop/ratings matches no Service ratings in namespace \"shop\", so Istio never applies it",
 		"resource": res(d),
 	}} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d]}))
@@ -119,14 +161,21 @@ test_route_to_defined_subset_passes if {
 test_route_to_undefined_subset_fails if {
 	d := dr("shop", "reviews", {"host": "reviews", "subsets": subsets})
 	v := route_vs("v3")
-	tel_05.deny == {{
+	strip(tel_05.deny) == {{
 		"msg": "VirtualService shop/reviews routes to subset \"v3\" of reviews, which no DestinationRule defines, so those requests fail",
 		"resource": res(v),
 	}} with input as inp("cluster", object.union(reviews_objs, {"DestinationRule": [d], "VirtualService": [v]}))
 }
 
-test_route_subset_manifests_without_root_not_judged if {
+# Manifests: a route to a subset is judged when the input holds a
+# DestinationRule for the host.
+test_route_subset_manifests_without_destination_rule_not_judged if {
 	count(tel_05.deny) == 0 with input as inp("manifests", object.union(reviews_objs, {"VirtualService": [route_vs("v3")]}))
+	d := dr("shop", "reviews", {"host": "reviews", "subsets": subsets})
+	{f.evidence | some f in tel_05.deny} == {[
+		{"path": "spec.http[0].route[0].destination.subset", "value": "v3"},
+		{"path": "DestinationRule subset \"v3\" for host reviews.shop.svc.cluster.local", "value": 0},
+	]} with input as inp("manifests", object.union(reviews_objs, {"DestinationRule": [d], "VirtualService": [route_vs("v3")]}))
 }
 
 # ---- ServiceEntry hosts ----
@@ -138,7 +187,7 @@ test_service_entry_fqdn_passes if {
 
 test_service_entry_wildcard_dns_fails if {
 	s := se("shop", "wiki", {"hosts": ["*.wikipedia.org"], "resolution": "DNS"})
-	tel_05.deny == {{
+	strip(tel_05.deny) == {{
 		"msg": "ServiceEntry shop/wiki resolves host \"*.wikipedia.org\" by DNS without endpoints, but it is not a fully qualified name, so Istio rejects it",
 		"resource": res(s),
 	}} with input as inp("manifests", {"ServiceEntry": [s]})
@@ -151,7 +200,7 @@ test_service_entry_wildcard_none_passes if {
 
 test_service_entry_star_and_invalid_fail if {
 	s := se("shop", "bad", {"hosts": ["*", "bad_host!.com"], "resolution": "NONE"})
-	tel_05.deny == {
+	strip(tel_05.deny) == {
 		{"msg": "ServiceEntry shop/bad has host \"*\", which Istio rejects", "resource": res(s)},
 		{"msg": "ServiceEntry shop/bad has host \"bad_host!.com\", which is not a valid DNS name", "resource": res(s)},
 	} with input as inp("manifests", {"ServiceEntry": [s]})
