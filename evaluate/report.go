@@ -36,6 +36,10 @@ type Report struct {
 	Rules         []RuleResult          `json:"rules"`
 	Controls      []ControlResult       `json:"controls"`
 	ParseErrors   []snapshot.ParseError `json:"parseErrors"`
+	// Notices: inputs skipped as not Kubernetes, duplicate definitions,
+	// objects the API server or istioctl validate would reject. They never
+	// change a verdict.
+	Notices []snapshot.Notice `json:"notices,omitempty"`
 	Kinds         []snapshot.KindStatus `json:"kinds"`
 	Exceptions    []ExceptionStatus     `json:"exceptions"`
 }
