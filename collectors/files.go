@@ -138,6 +138,7 @@ type decoded struct {
 	err    string           // parse error reason when obj and notice are nil
 	notice *snapshot.Notice // a notice instead of an object
 	hard   bool             // an error about the input itself (binary, too large): never a file to skip
+	src    *document        // the document's text, to locate fields (nil: lines are the object's)
 }
 
 func (r *fileReader) fail(file string, line int, format string, args ...any) {
@@ -306,7 +307,7 @@ func (r *fileReader) decodeAll() {
 			case d.obj == nil:
 				r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: file, Line: d.line, Reason: d.err})
 			default:
-				r.object(file, d.line, d.obj, "")
+				r.object(file, d.line, d.obj, "", d.src, "")
 			}
 		}
 		j.results, j.data = nil, nil
@@ -445,7 +446,7 @@ func (r *fileReader) content(b []byte) []decoded {
 			continue
 		}
 		snapshot.DropNulls(obj)
-		out = append(out, decoded{line: d.line, obj: obj})
+		out = append(out, decoded{line: d.line, obj: obj, src: &d})
 	}
 	return out
 }
@@ -473,7 +474,9 @@ func isText(b []byte) bool {
 }
 
 // object adds one object, unwrapping List and *List kinds.
-func (r *fileReader) object(file string, line int, obj map[string]any, where string) {
+// src, when not nil, is the document's text, and prefix the path of obj in
+// it ("items[2]."), to locate the fields of validity notices.
+func (r *fileReader) object(file string, line int, obj map[string]any, where string, src *document, prefix string) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	if kind == "List" || (strings.HasSuffix(kind, "List") && obj["items"] != nil) {
@@ -488,7 +491,7 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 				r.fail(file, line, "%s%s item %d is not an object", where, kind, i)
 				continue
 			}
-			r.object(file, line, m, fmt.Sprintf("%s%s item %d: ", where, kind, i))
+			r.object(file, line, m, fmt.Sprintf("%s%s item %d: ", where, kind, i), src, fmt.Sprintf("%sitems[%d].", prefix, i))
 		}
 		return
 	}
@@ -527,6 +530,15 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 		md["namespace"] = ns
 	}
 	o := snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, File: file, Line: line, Object: obj}
+	for _, is := range validate(apiVersion, kind, obj) {
+		at := line
+		if src != nil {
+			if l := fieldLine(src.data, src.first, prefix+is.path); l > 0 {
+				at = l
+			}
+		}
+		r.snap.Notices = append(r.snap.Notices, snapshot.Notice{Kind: snapshot.NoticeValidity, File: file, Line: at, Object: o.Ref().FQN(), Field: is.path, Message: where + is.msg})
+	}
 	r.add(o, where)
 }
 

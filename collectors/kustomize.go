@@ -77,6 +77,7 @@ func (r *fileReader) buildKustomization(d string) *kbuild {
 		for _, dd := range r.content(y) {
 			dd.file = file
 			dd.line = line
+			dd.src = nil // lines of the built output are not the source's
 			b.results = append(b.results, dd)
 		}
 	}
