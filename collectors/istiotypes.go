@@ -169,10 +169,10 @@ func (w *protoWalk) value(fd protoreflect.FieldDescriptor, v any, path string) {
 			if ed.Values().ByName(protoreflect.Name(x)) == nil {
 				w.add(path, "invalid value %q for %s; valid: %s", x, ed.Name(), enumNames(ed))
 			}
-		case json.Number:
-			n, err := x.Int64()
+		case json.Number, int64, int, float64:
+			n, err := strconv.ParseInt(fmt.Sprint(x), 10, 32)
 			if err != nil || ed.Values().ByNumber(protoreflect.EnumNumber(n)) == nil {
-				w.add(path, "invalid value %s for %s; valid: %s", x, ed.Name(), enumNames(ed))
+				w.add(path, "invalid value %v for %s; valid: %s", x, ed.Name(), enumNames(ed))
 			}
 		default:
 			w.add(path, "want one of %s, found %s", enumNames(ed), typeName(v))
@@ -187,7 +187,7 @@ func (w *protoWalk) value(fd protoreflect.FieldDescriptor, v any, path string) {
 		}
 	default: // numbers: JSON numbers, or strings holding one (64-bit)
 		switch x := v.(type) {
-		case json.Number:
+		case json.Number, int64, int, float64: // files decode numbers as json.Number, the live client as int64 or float64
 		case string:
 			if _, err := strconv.ParseFloat(x, 64); err != nil {
 				w.add(path, "want a number, found %q", x)
