@@ -218,7 +218,9 @@ func newScanCommand(a *app) *cobra.Command {
 		Use:   "scan",
 		Short: "Scan manifests or a saved snapshot and report findings",
 		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
-kinds, helm template or kustomize build output), a saved snapshot, or — when
+kinds, helm template or kustomize build output; in a directory, Helm charts
+are rendered, kustomizations built and non-Kubernetes YAML skipped with a
+notice: docs/inputs.md), a saved snapshot, or — when
 neither -f nor --snapshot is given — a live cluster (kubectl's kubeconfig
 loading rules, or the in-cluster config), evaluate every rule and write
 reports.
