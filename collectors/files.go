@@ -530,7 +530,7 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 		md["namespace"] = ns
 	}
 	o := snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, File: file, Line: line, Object: obj}
-	for _, is := range validate(apiVersion, kind, obj) {
+	for _, is := range validate(apiVersion, kind, obj, r.opts.RootNamespace) {
 		at := line
 		if src != nil {
 			if l := fieldLine(src.data, src.first, prefix+is.path); l > 0 {

@@ -161,6 +161,27 @@ func (w *protoWalk) value(fd protoreflect.FieldDescriptor, v any, path string) {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		if !wellKnown(fd.Message()) {
 			w.message(fd.Message(), v, path)
+			return
+		}
+		switch name := fd.Message().Name(); name {
+		case "BoolValue":
+			if _, ok := v.(bool); !ok {
+				w.add(path, "want a boolean, found %s", typeName(v))
+			}
+		case "StringValue", "Duration", "Timestamp", "FieldMask":
+			if _, ok := v.(string); !ok {
+				w.add(path, "want a string, found %s", typeName(v))
+			}
+		case "DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value":
+			w.number(v, path)
+		case "Struct":
+			if _, ok := v.(map[string]any); !ok {
+				w.add(path, "want an object, found %s", typeName(v))
+			}
+		case "ListValue":
+			if _, ok := v.([]any); !ok {
+				w.add(path, "want a list, found %s", typeName(v))
+			}
 		}
 	case protoreflect.EnumKind:
 		ed := fd.Enum()
@@ -185,16 +206,21 @@ func (w *protoWalk) value(fd protoreflect.FieldDescriptor, v any, path string) {
 		if _, ok := v.(string); !ok {
 			w.add(path, "want a string, found %s", typeName(v))
 		}
-	default: // numbers: JSON numbers, or strings holding one (64-bit)
-		switch x := v.(type) {
-		case json.Number, int64, int, float64: // files decode numbers as json.Number, the live client as int64 or float64
-		case string:
-			if _, err := strconv.ParseFloat(x, 64); err != nil {
-				w.add(path, "want a number, found %q", x)
-			}
-		default:
-			w.add(path, "want a number, found %s", typeName(v))
+	default:
+		w.number(v, path)
+	}
+}
+
+// number: a JSON number, or a string holding one (protojson's 64-bit form).
+func (w *protoWalk) number(v any, path string) {
+	switch x := v.(type) {
+	case json.Number, int64, int, float64: // files decode numbers as json.Number, the live client as int64 or float64
+	case string:
+		if _, err := strconv.ParseFloat(x, 64); err != nil {
+			w.add(path, "want a number, found %q", x)
 		}
+	default:
+		w.add(path, "want a number, found %s", typeName(v))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -92,6 +93,20 @@ func (r *fileReader) meshSource(f, kind, name string) {
 		"spec":       spec,
 	}
 	o := snapshot.Object{APIVersion: MeshAPIVersion, Kind: kind, Name: sanitizeName(name), File: disp, Line: line, Object: obj}
+	var src *document
+	for _, d := range docs {
+		if d.obj != nil {
+			src = d.src
+		}
+	}
+	for _, is := range validate(MeshAPIVersion, kind, obj, r.opts.RootNamespace) {
+		at := line
+		// The file is the spec: spec.x is x in it.
+		if l := fieldLine(src.data, src.first, strings.TrimPrefix(strings.TrimPrefix(is.path, "spec"), ".")); l > 0 {
+			at = l
+		}
+		r.snap.Notices = append(r.snap.Notices, snapshot.Notice{Kind: snapshot.NoticeValidity, File: disp, Line: at, Object: o.Ref().FQN(), Field: is.path, Message: is.msg})
+	}
 	r.add(o, "")
 }
 

@@ -1,11 +1,13 @@
 package collectors
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	meshv1alpha1 "istio.io/api/mesh/v1alpha1"
 
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -15,9 +17,13 @@ import (
 // validity notice naming the field; the object is still judged on what
 // could be read, and no rule reports these cases.
 
-// validate returns the validity issues of one object.
-func validate(apiVersion, kind string, obj map[string]any) []issue {
+// validate returns the validity issues of one object (root is the Istio
+// root namespace, whose mesh ConfigMaps hold mesh config).
+func validate(apiVersion, kind string, obj map[string]any, root string) []issue {
 	if out, known := validateIstio(apiVersion, kind, obj); known {
+		return out
+	}
+	if out, ok := validateMeshSource(apiVersion, kind, obj, root); ok {
 		return out
 	}
 	var out []issue
@@ -55,6 +61,74 @@ func validate(apiVersion, kind string, obj map[string]any) []issue {
 		podSpec(ps, "spec.jobTemplate.spec.template.spec", add)
 	}
 	return out
+}
+
+// validateMeshSource checks the mesh config of a mesh config source against
+// Istio's MeshConfig API type (istio.io/api mesh/v1alpha1), as istiod reads
+// it: a misspelled setting would silently be Istio's default.
+func validateMeshSource(apiVersion, kind string, obj map[string]any, root string) ([]issue, bool) {
+	spec, _ := obj["spec"].(map[string]any)
+	w := &protoWalk{}
+	mesh := (&meshv1alpha1.MeshConfig{}).ProtoReflect().Descriptor()
+	switch {
+	case isIstioOperator(apiVersion, kind):
+		if mc, ok := spec["meshConfig"]; ok {
+			w.message(mesh, mc, "spec.meshConfig")
+		}
+		if vals, _ := spec["values"].(map[string]any); vals != nil {
+			if mc, ok := vals["meshConfig"]; ok {
+				w.message(mesh, mc, "spec.values.meshConfig")
+			}
+		}
+	case apiVersion == MeshAPIVersion && kind == MeshConfigKind:
+		w.message(mesh, spec, "spec")
+	case apiVersion == MeshAPIVersion && kind == IstiodValuesKind:
+		if mc, ok := spec["meshConfig"]; ok {
+			w.message(mesh, mc, "spec.meshConfig")
+		}
+	case apiVersion == "v1" && kind == "ConfigMap":
+		md, _ := obj["metadata"].(map[string]any)
+		ns, _ := md["namespace"].(string)
+		name, _ := md["name"].(string)
+		data, _ := obj["data"].(map[string]any)
+		raw, isString := data["mesh"].(string)
+		if !isString || !snapshot.IsMeshConfigMap(ns, name, root) {
+			return nil, false
+		}
+		var mc any
+		if err := yaml.Unmarshal([]byte(raw), &mc); err != nil {
+			w.add("data.mesh", "mesh config is not YAML: %v", err)
+			break
+		}
+		if mc != nil {
+			w.message(mesh, normalizeYAML(mc), "data.mesh")
+		}
+	default:
+		return nil, false
+	}
+	return w.issues, true
+}
+
+// normalizeYAML turns a go.yaml.in/yaml/v3 value into JSON's shapes
+// (string keys, json.Number), as the rest of a snapshot holds them.
+func normalizeYAML(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, c := range t {
+			t[k] = normalizeYAML(c)
+		}
+		return t
+	case []any:
+		for i, c := range t {
+			t[i] = normalizeYAML(c)
+		}
+		return t
+	case int:
+		return json.Number(strconv.Itoa(t))
+	case float64:
+		return json.Number(strconv.FormatFloat(t, 'g', -1, 64))
+	}
+	return v
 }
 
 // podSpec: every container has a name and an image (the injector fills in

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -154,5 +155,36 @@ func TestValidateIstioLive(t *testing.T) {
 	}
 	if editDistance("mtsl", "mtls") != 1 || editDistance("abc", "abc") != 0 || editDistance("kitten", "sitting") != 3 {
 		t.Error("edit distance")
+	}
+}
+
+// TestMeshConfigValidity: every mesh config source is checked against
+// Istio's MeshConfig type: a misspelled setting would be Istio's default.
+func TestMeshConfigValidity(t *testing.T) {
+	dir := t.TempDir()
+	mc := write(t, dir, "mesh.yaml", "accessLogFile: /dev/stdout\noutboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n  moed: X\n")
+	write(t, dir, "m/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    enableAutoMtls: maybe\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: app}\ndata: {mesh: \"nonsense: 1\"}\n")
+	write(t, dir, "m/iop.yaml", "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  meshConfig:\n    outboundTrafficPolicy: {mode: REGISTRY_ONLI}\n  values:\n    meshConfig: {accesLogFile: /x}\n")
+	s := FromFiles(FileOptions{Paths: []string{filepath.Join(dir, "m")}, MeshConfigFile: mc, WorkDir: dir, RootNamespace: "istio-system", Namespace: "default"})
+	got := map[string]snapshot.Notice{}
+	for _, n := range s.Notices {
+		got[n.File+" "+n.Field] = n
+	}
+	for k, w := range map[string]struct {
+		line int
+		msg  string
+	}{
+		"mesh.yaml spec.outboundTrafficPolicy.moed":             {4, `unknown field "moed"`},
+		"m/cm.yaml data.mesh.enableAutoMtls":                    {5, "want a boolean"},
+		"m/iop.yaml spec.meshConfig.outboundTrafficPolicy.mode": {5, `invalid value "REGISTRY_ONLI"`},
+		"m/iop.yaml spec.values.meshConfig.accesLogFile":        {7, `did you mean "accessLogFile"`},
+	} {
+		n, ok := got[k]
+		if !ok || n.Line != w.line || !strings.Contains(n.Message, w.msg) {
+			t.Errorf("%s: %+v, want line %d %q", k, n, w.line, w.msg)
+		}
+	}
+	if len(s.Notices) != 4 {
+		t.Errorf("notices (a ConfigMap outside the root namespace is not mesh config): %+v", s.Notices)
 	}
 }
