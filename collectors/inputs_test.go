@@ -250,7 +250,7 @@ func TestKustomizationFileAlone(t *testing.T) {
 func TestMeshConfigSources(t *testing.T) {
 	dir := t.TempDir()
 	mc := write(t, dir, "mesh.yaml", "# mesh\noutboundTrafficPolicy: {mode: REGISTRY_ONLY}\n")
-	vals := write(t, dir, "istiod.yaml", "revision: canary\nmeshConfig: {accessLogFile: /dev/stdout}\n")
+	vals := write(t, dir, "istiod.yaml", "revision: canary\nmeshConfig: {accessLogFile: /dev/stdout}\npilot: {env: {TOKEN: "+canary+"}}\n")
 	bad := write(t, dir, "bad.yaml", "- a list\n")
 	s := FromFiles(FileOptions{MeshConfigFile: mc, IstioValues: []string{vals, bad}, WorkDir: dir, RootNamespace: "istio-system"})
 	m := find(s, "MeshConfig/mesh-config")
@@ -258,7 +258,7 @@ func TestMeshConfigSources(t *testing.T) {
 		t.Errorf("mesh config: %+v", m)
 	}
 	v := find(s, "IstiodValues/istiod-values-istiod.yaml")
-	if v == nil || v.Object["spec"].(map[string]any)["revision"] != "canary" {
+	if v == nil || v.Object["spec"].(map[string]any)["revision"] != "canary" || v.Object["spec"].(map[string]any)["pilot"] != nil {
 		t.Errorf("istiod values: %+v", s.Objects)
 	}
 	if len(s.ParseErrors) != 1 || s.ParseErrors[0].File != "bad.yaml" {

@@ -21,8 +21,9 @@ const (
 	// MeshConfigKind holds a MeshConfig file (istioctl analyze
 	// --meshConfigFile) in spec; it applies to every revision.
 	MeshConfigKind = "MeshConfig"
-	// IstiodValuesKind holds the Helm values of Istio's istiod chart in
-	// spec (meshConfig, revision, ...).
+	// IstiodValuesKind holds, in spec, the meshConfig and revision of the
+	// Helm values of Istio's istiod chart (nothing else of the file is
+	// kept).
 	IstiodValuesKind = "IstiodValues"
 )
 
@@ -85,6 +86,17 @@ func (r *fileReader) meshSource(f, kind, name string) {
 			r.fail(disp, 0, "%s file is empty", kind)
 		}
 		return
+	}
+	if kind == IstiodValuesKind {
+		// Only what the rules read: values files hold much else (env maps,
+		// image pull secrets...) a snapshot has no use for.
+		kept := map[string]any{}
+		for _, k := range []string{"meshConfig", "revision"} {
+			if v, ok := spec[k]; ok {
+				kept[k] = v
+			}
+		}
+		spec = kept
 	}
 	obj := map[string]any{
 		"apiVersion": MeshAPIVersion,
