@@ -93,8 +93,9 @@ var kubernetesText = regexp.MustCompile(`(?m)^(apiVersion|kind)\s*:|"(apiVersion
 func looksKubernetes(b []byte) bool { return kubernetesText.Match(b) }
 
 // classifyFile turns a file's decoded documents into what is read: when no
-// document of it looks like a Kubernetes object and none is broken YAML
-// in a Kubernetes-looking file, the file is skipped with one notice; tool
+// document of it looks like a Kubernetes object, and it is not broken YAML
+// whose text has a top-level apiVersion or kind, the file is skipped with
+// one notice; tool
 // configuration documents in a file of objects are skipped one by one.
 func classifyFile(raw []byte, docs []decoded) []decoded {
 	k8s := false
@@ -104,7 +105,15 @@ func classifyFile(raw []byte, docs []decoded) []decoded {
 			break
 		}
 	}
-	if !k8s && !looksKubernetes(raw) {
+	broken := false
+	for _, d := range docs {
+		if d.obj == nil && d.notice == nil {
+			broken = true
+		}
+	}
+	// Text that parses is judged by its documents; the raw text decides
+	// only for broken YAML (a Kubernetes-looking file stays a parse error).
+	if !k8s && !(broken && looksKubernetes(raw)) {
 		var what string
 		for _, d := range docs {
 			if d.obj != nil {

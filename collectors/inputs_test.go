@@ -161,6 +161,7 @@ func TestNonKubernetesYAML(t *testing.T) {
 	write(t, dir, "broken-manifest.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [\n")
 	write(t, dir, "kind-cluster.yaml", "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes: [{role: control-plane}]\n")
 	write(t, dir, "package.json", `{"name": "app", "version": "1.0.0"}`)
+	write(t, dir, "schema.json", `{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}}}`)
 	write(t, dir, "mixed.yaml", "apiVersion: skaffold/v4beta11\nkind: Config\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
 	s := collect(t, dir, dir)
 	if len(s.Objects) != 1 || s.Objects[0].Name != "cm" {
@@ -175,13 +176,14 @@ func TestNonKubernetesYAML(t *testing.T) {
 		"broken-template.yaml": "no apiVersion or kind",
 		"kind-cluster.yaml":    "configuration of kind.x-k8s.io (Cluster)",
 		"package.json":         "without apiVersion and kind",
+		"schema.json":          "without apiVersion and kind",
 		"mixed.yaml":           "configuration of skaffold (Config)",
 	} {
 		if !strings.Contains(sk[f].Message, what) {
 			t.Errorf("%s: %+v, want skipped as %q", f, sk[f], what)
 		}
 	}
-	if len(s.Notices) != 5 {
+	if len(s.Notices) != 6 {
 		t.Errorf("one notice per file: %+v", s.Notices)
 	}
 }
