@@ -1,7 +1,6 @@
 package collectors
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +132,5 @@ func sanitizeName(s string) string {
 			}
 		}
 	}
-	return fmt.Sprint(string(b))
+	return string(b)
 }
