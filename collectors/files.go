@@ -116,8 +116,8 @@ type fileReader struct {
 
 // fileJob is one input file (or standard input) to decode. Files are read and
 // decoded concurrently; their results are then applied in input order, so
-// the snapshot (first definition wins for duplicates) does not depend on
-// scheduling.
+// the snapshot (the later definition wins for duplicates) does not depend
+// on scheduling.
 type fileJob struct {
 	path    string // "" when data is already read (stdin) or rendered
 	display string

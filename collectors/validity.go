@@ -69,7 +69,7 @@ func validate(apiVersion, kind string, obj map[string]any, root string) []issue 
 func validateMeshSource(apiVersion, kind string, obj map[string]any, root string) ([]issue, bool) {
 	spec, _ := obj["spec"].(map[string]any)
 	w := &protoWalk{}
-	mesh := (&meshv1alpha1.MeshConfig{}).ProtoReflect().Descriptor()
+	mesh := meshConfigDescriptor
 	switch {
 	case isIstioOperator(apiVersion, kind):
 		if mc, ok := spec["meshConfig"]; ok {
@@ -108,6 +108,8 @@ func validateMeshSource(apiVersion, kind string, obj map[string]any, root string
 	}
 	return w.issues, true
 }
+
+var meshConfigDescriptor = (&meshv1alpha1.MeshConfig{}).ProtoReflect().Descriptor()
 
 // normalizeYAML turns a go.yaml.in/yaml/v3 value into JSON's shapes
 // (string keys, json.Number), as the rest of a snapshot holds them.
