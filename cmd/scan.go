@@ -155,7 +155,20 @@ func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object))
 	if cluster == "" {
 		cluster = "manifests"
 	}
+	ex, err := collectors.NewExcluder(a.list("exclude"))
+	if err != nil {
+		return nil, usageErr("--exclude: %v", err)
+	}
 	return collectors.FromFiles(collectors.FileOptions{
+		Exclude: ex,
+		Helm: collectors.HelmOptions{
+			ReleaseName: a.v.GetString("release-name"),
+			Namespace:   a.v.GetString("namespace"),
+			ValueFiles:  a.list("values"),
+			Set:         a.v.GetStringSlice("set"),
+		},
+		MeshConfigFile:   a.v.GetString("mesh-config"),
+		IstioValues:      a.list("istio-values"),
 		Paths:            files,
 		Namespace:        a.v.GetString("namespace"),
 		Cluster:          cluster,
@@ -186,7 +199,13 @@ func sourceDateEpoch() (time.Time, error) {
 
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
-	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
+	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none (and release namespace of Helm charts)")
+	c.Flags().StringArray("exclude", nil, "skip paths below each -f directory matching GLOB (* ? [..] within a name, ** across directories; a GLOB without / matches any file or directory name); repeatable")
+	c.Flags().String("release-name", "", "release name of Helm charts found in the input (default: the chart's name)")
+	c.Flags().StringArray("values", nil, "Helm values FILE for the charts found in the input, as helm template --values; repeatable, later wins")
+	c.Flags().StringArray("set", nil, "Helm value k=v for the charts found in the input, as helm template --set, over --values; repeatable")
+	c.Flags().String("mesh-config", "", "Istio MeshConfig FILE (as istioctl analyze --meshConfigFile): the mesh config, over any in the input")
+	c.Flags().StringArray("istio-values", nil, "Helm values FILE of Istio's istiod chart (meshConfig, revision): a source of the mesh config; repeatable")
 	c.Flags().Int("max-document-bytes", collectors.DefaultMaxDocumentBytes, "a larger YAML document is reported as a parse error")
 	c.Flags().Int64("max-file-bytes", collectors.DefaultMaxFileBytes, "a larger file (or stdin) is reported as a parse error, never read")
 	c.Flags().StringArray("param", nil, "organisation parameter KEY=VALUE (VALUE is YAML), over the config file's params: and MESHAUDIT_PARAMS; repeatable (docs/params.md)")
@@ -199,7 +218,9 @@ func newScanCommand(a *app) *cobra.Command {
 		Use:   "scan",
 		Short: "Scan manifests or a saved snapshot and report findings",
 		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
-kinds, helm template or kustomize build output), a saved snapshot, or — when
+kinds, helm template or kustomize build output; in a directory, Helm charts
+are rendered, kustomizations built and non-Kubernetes YAML skipped with a
+notice: docs/inputs.md), a saved snapshot, or — when
 neither -f nor --snapshot is given — a live cluster (kubectl's kubeconfig
 loading rules, or the in-cluster config), evaluate every rule and write
 reports.
@@ -243,6 +264,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().Duration("eval-timeout", evaluate.DefaultDeadline, "time limit for evaluating the policies; a rule running past it is unknown")
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
 	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
+	c.Flags().Bool("fail-on-duplicates", false, "exit 1 when an object is defined twice in the input (otherwise a notice)")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
@@ -407,13 +429,53 @@ func (a *app) scan(ctx context.Context) (err error) {
 			incomplete = true
 		}
 	}
+	dups := 0
+	for _, rep := range reps {
+		prefix := "meshaudit: "
+		if len(reps) > 1 {
+			prefix += rep.Cluster + ": "
+		}
+		if line := noticeSummary(rep.Notices); line != "" {
+			fmt.Fprintf(a.stderr, "%s%s\n", prefix, line)
+		}
+		if a.v.GetBool("fail-on-duplicates") {
+			for _, n := range rep.Notices {
+				if n.Kind == snapshot.NoticeDuplicate {
+					fmt.Fprintf(a.stderr, "%sduplicate: %s: %s\n", prefix, n.Location(), n.Message)
+					dups++
+				}
+			}
+		}
+	}
 	if findings > 0 {
 		return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", findings, threshold)}
+	}
+	if dups > 0 {
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d duplicate definition(s) (--fail-on-duplicates)", dups)}
 	}
 	if incomplete {
 		return &exitError{code: ExitIncomplete, err: fmt.Errorf("incomplete")}
 	}
 	return nil
+}
+
+// noticeSummary counts the notices by kind for stderr ("" when none); the
+// reports list each.
+func noticeSummary(ns []snapshot.Notice) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	by := map[string]int{}
+	for _, n := range ns {
+		by[n.Kind]++
+	}
+	var parts []string
+	for _, k := range []string{snapshot.NoticeSkipped, snapshot.NoticeDuplicate, snapshot.NoticeValidity} {
+		if by[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", by[k], k))
+		}
+	}
+	return fmt.Sprintf("%d notice(s) (%s), listed in the report; they change no verdict", len(ns), strings.Join(parts, ", "))
 }
 
 func formatParseError(pe snapshot.ParseError) string {

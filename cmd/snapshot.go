@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,9 @@ the last-applied-configuration annotation are never written.`,
 			snap := snaps[0]
 			for _, pe := range snap.ParseErrors {
 				fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", formatParseError(pe))
+			}
+			if line := noticeSummary(snap.Notices); line != "" {
+				fmt.Fprintf(a.stderr, "meshaudit: %s\n", strings.Replace(line, "listed in the report", "kept in the snapshot", 1))
 			}
 			if len(snap.Objects) == 0 {
 				return usageErr("nothing to snapshot: no Kubernetes objects in the input")

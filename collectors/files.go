@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +45,17 @@ type FileOptions struct {
 	// for evaluation and drops its map (Object.Object), so that the decoded
 	// maps of the whole input are never held at once.
 	Convert func(*snapshot.Object)
+
+	// Exclude skips paths matching its globs (--exclude) below each
+	// directory given; nil excludes nothing.
+	Exclude *Excluder
+	// Helm renders every directory holding Chart.yaml as `helm template`
+	// would (see helm.go).
+	Helm HelmOptions
+	// MeshConfigFile (--mesh-config) and IstioValues (--istio-values) are
+	// sources of the mesh config (see meshconfig.go).
+	MeshConfigFile string
+	IstioValues    []string
 }
 
 // Input limits, so that memory stays bounded whatever the input. YAML alias
@@ -80,10 +90,11 @@ func FromFiles(opts FileOptions) *snapshot.Snapshot {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
-	r := &fileReader{opts: opts, snap: s, seen: map[string]string{}}
+	r := &fileReader{opts: opts, snap: s, seen: map[string]int{}}
 	for _, p := range opts.Paths {
 		r.path(p)
 	}
+	r.meshConfigSources()
 	r.decodeAll()
 	counts := map[string]int{}
 	for i := range s.Objects {
@@ -99,27 +110,35 @@ func FromFiles(opts FileOptions) *snapshot.Snapshot {
 type fileReader struct {
 	opts FileOptions
 	snap *snapshot.Snapshot
-	seen map[string]string // object identity → "file:line" of its first definition
-	jobs []*fileJob        // inputs to decode, in input order
+	seen map[string]int // object identity → its index in snap.Objects
+	jobs []*fileJob     // inputs to decode, in input order
 }
 
 // fileJob is one input file (or standard input) to decode. Files are read and
 // decoded concurrently; their results are then applied in input order, so
-// the snapshot (first definition wins for duplicates) does not depend on
-// scheduling.
+// the snapshot (the later definition wins for duplicates) does not depend
+// on scheduling.
 type fileJob struct {
-	path    string // "" when data is already read (stdin)
+	path    string // "" when data is already read (stdin) or rendered
 	display string
 	data    []byte
+	// render, when set, produces the results instead of reading path (a
+	// Helm chart rendered on a worker; a kustomization built already).
+	render  func() []decoded
 	results []decoded
 	done    chan struct{} // closed once results are set
 }
 
-// decoded is the outcome of one document: an object, or a parse error.
+// decoded is the outcome of one document: an object, a parse error or a
+// notice.
 type decoded struct {
-	line int
-	obj  map[string]any
-	err  string // parse error reason when obj is nil
+	file   string // when not the job's (rendered charts, kustomize builds)
+	line   int
+	obj    map[string]any
+	err    string           // parse error reason when obj and notice are nil
+	notice *snapshot.Notice // a notice instead of an object
+	hard   bool             // an error about the input itself (binary, too large): never a file to skip
+	src    *document        // the document's text, to locate fields (nil: lines are the object's)
 }
 
 func (r *fileReader) fail(file string, line int, format string, args ...any) {
@@ -164,10 +183,24 @@ func (r *fileReader) path(p string) {
 		return
 	}
 	if !info.IsDir() {
-		r.file(p)
+		switch base := filepath.Base(p); {
+		case isKustomizationFile(base), isChartFile(base):
+			// A kustomization or Chart.yaml given alone stands for its
+			// directory: built or rendered, never read as manifests.
+			t := &tree{root: filepath.Dir(p)}
+			if isChartFile(base) {
+				t.charts = []string{t.root}
+			} else {
+				t.kdirs = []string{t.root}
+			}
+			r.plan(t, nil)
+		default:
+			r.file(p)
+		}
 		return
 	}
 	var files []string
+	t := &tree{root: p}
 	err = filepath.WalkDir(p, func(fp string, d fs.DirEntry, err error) error {
 		if err != nil {
 			r.fail(r.display(fp), 0, "%s", errReason(err))
@@ -176,7 +209,16 @@ func (r *fileReader) path(p string) {
 			}
 			return nil
 		}
-		if d.IsDir() || !manifestExts[strings.ToLower(filepath.Ext(fp))] {
+		if ex, _ := r.opts.Exclude.Excluded(relSlash(p, fp)); ex {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return t.dir(fp) // a chart is one input: its files are not walked
+		}
+		if !manifestExts[strings.ToLower(filepath.Ext(fp))] {
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
@@ -195,10 +237,16 @@ func (r *fileReader) path(p string) {
 	if err != nil {
 		r.fail(r.display(p), 0, "%s", errReason(err))
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		r.file(f)
+	r.plan(t, files)
+}
+
+// relSlash is fp relative to root, slash-separated ("" for root itself).
+func relSlash(root, fp string) string {
+	rel, err := filepath.Rel(root, fp)
+	if err != nil || rel == "." {
+		return ""
 	}
+	return filepath.ToSlash(rel)
 }
 
 // errReason drops the path from a file-system error: the file is reported
@@ -245,11 +293,22 @@ func (r *fileReader) decodeAll() {
 	for _, j := range r.jobs {
 		<-j.done
 		for _, d := range j.results {
-			if d.obj == nil {
-				r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: j.display, Line: d.line, Reason: d.err})
-				continue
+			file := j.display
+			if d.file != "" {
+				file = d.file
 			}
-			r.object(j.display, d.line, d.obj, "")
+			switch {
+			case d.notice != nil:
+				n := *d.notice
+				if n.File == "" {
+					n.File = file
+				}
+				r.snap.Notices = append(r.snap.Notices, n)
+			case d.obj == nil:
+				r.snap.ParseErrors = append(r.snap.ParseErrors, snapshot.ParseError{File: file, Line: d.line, Reason: d.err})
+			default:
+				r.object(file, d.line, d.obj, "", d.src, "")
+			}
 		}
 		j.results, j.data = nil, nil
 	}
@@ -257,19 +316,28 @@ func (r *fileReader) decodeAll() {
 }
 
 func (r *fileReader) decodeJob(j *fileJob) {
+	if j.render != nil {
+		j.results = j.render()
+		return
+	}
 	if j.path != "" {
 		if st, err := os.Stat(j.path); err == nil && st.Mode().IsRegular() && st.Size() > r.opts.MaxFileBytes {
-			j.results = []decoded{{err: fmt.Sprintf("file is %d bytes, more than the %d-byte limit; not read", st.Size(), r.opts.MaxFileBytes)}}
+			j.results = []decoded{{err: fmt.Sprintf("file is %d bytes, more than the %d-byte limit; not read", st.Size(), r.opts.MaxFileBytes), hard: true}}
 			return
 		}
 		b, err := os.ReadFile(j.path)
 		if err != nil {
-			j.results = []decoded{{err: errReason(err)}}
+			j.results = []decoded{{err: errReason(err), hard: true}}
 			return
 		}
 		j.data = b
 	}
 	j.results = r.content(j.data)
+	if j.path != "" {
+		// Files found in a tree or named on the command line hold
+		// manifests or are skipped; standard input is always manifests.
+		j.results = classifyFile(j.data, j.results)
+	}
 }
 
 // document is one YAML document of a file and the line it starts on.
@@ -344,7 +412,7 @@ func absLine(err error, d document) (int, string) {
 // (inputs are decoded concurrently).
 func (r *fileReader) content(b []byte) []decoded {
 	if !isText(b) {
-		return []decoded{{err: "not a text file (binary content)"}}
+		return []decoded{{err: "not a text file (binary content)", hard: true}}
 	}
 	var out []decoded
 	fail := func(line int, format string, args ...any) {
@@ -353,6 +421,7 @@ func (r *fileReader) content(b []byte) []decoded {
 	for _, d := range splitDocuments(b) {
 		if len(d.data) > r.opts.MaxDocumentBytes {
 			fail(d.line, "document is %d bytes, more than the %d-byte limit", len(d.data), r.opts.MaxDocumentBytes)
+			out[len(out)-1].hard = true
 			continue
 		}
 		j, err := yaml.YAMLToJSONStrict(d.data)
@@ -377,7 +446,7 @@ func (r *fileReader) content(b []byte) []decoded {
 			continue
 		}
 		snapshot.DropNulls(obj)
-		out = append(out, decoded{line: d.line, obj: obj})
+		out = append(out, decoded{line: d.line, obj: obj, src: &d})
 	}
 	return out
 }
@@ -405,7 +474,9 @@ func isText(b []byte) bool {
 }
 
 // object adds one object, unwrapping List and *List kinds.
-func (r *fileReader) object(file string, line int, obj map[string]any, where string) {
+// src, when not nil, is the document's text, and prefix the path of obj in
+// it ("items[2]."), to locate the fields of validity notices.
+func (r *fileReader) object(file string, line int, obj map[string]any, where string, src *document, prefix string) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	if kind == "List" || (strings.HasSuffix(kind, "List") && obj["items"] != nil) {
@@ -420,12 +491,17 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 				r.fail(file, line, "%s%s item %d is not an object", where, kind, i)
 				continue
 			}
-			r.object(file, line, m, fmt.Sprintf("%s%s item %d: ", where, kind, i))
+			r.object(file, line, m, fmt.Sprintf("%s%s item %d: ", where, kind, i), src, fmt.Sprintf("%sitems[%d].", prefix, i))
 		}
 		return
 	}
 	md, _ := obj["metadata"].(map[string]any)
 	name, _ := md["name"].(string)
+	if name == "" && isIstioOperator(apiVersion, kind) {
+		// istioctl install -f takes an IstioOperator without a name.
+		md = nameIstioOperator(obj)
+		name, _ = md["name"].(string)
+	}
 	var missing []string
 	if apiVersion == "" {
 		missing = append(missing, "apiVersion")
@@ -448,20 +524,53 @@ func (r *fileReader) object(file string, line int, obj map[string]any, where str
 		}
 	} else if ns == "" {
 		ns = r.opts.Namespace
+		if isIstioOperator(apiVersion, kind) {
+			ns = r.opts.RootNamespace // where istioctl installs it
+		}
 		md["namespace"] = ns
 	}
 	o := snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, File: file, Line: line, Object: obj}
-	id := o.Key() + "/" + ns + "/" + name
-	if prev, dup := r.seen[id]; dup {
-		r.fail(file, line, "%sduplicate %s: already defined at %s", where, o.Ref().FQN(), prev)
-		return
+	for _, is := range validate(apiVersion, kind, obj, r.opts.RootNamespace) {
+		at := line
+		if src != nil {
+			if l := fieldLine(src.data, src.first, prefix+is.path); l > 0 {
+				at = l
+			}
+		}
+		r.snap.Notices = append(r.snap.Notices, snapshot.Notice{Kind: snapshot.NoticeValidity, File: file, Line: at, Object: o.Ref().FQN(), Field: is.path, Message: where + is.msg})
 	}
-	r.seen[id] = fmt.Sprintf("%s:%d", file, line)
-	snapshot.Redact(kind, obj, r.opts.RootNamespace)
+	r.add(o, where)
+}
+
+// add appends a complete object. A second definition of the same object
+// replaces the first, as `kubectl apply` of both would leave it, with a
+// duplicate notice naming both places.
+func (r *fileReader) add(o snapshot.Object, where string) {
+	snapshot.Redact(o.Kind, o.Object, r.opts.RootNamespace)
 	if r.opts.Convert != nil {
 		r.opts.Convert(&o)
 	}
-	r.snap.Objects = append(r.snap.Objects, o)
+	id := o.Key() + "/" + o.Namespace + "/" + o.Name
+	i, dup := r.seen[id]
+	if !dup {
+		r.seen[id] = len(r.snap.Objects)
+		r.snap.Objects = append(r.snap.Objects, o)
+		return
+	}
+	prev := &r.snap.Objects[i]
+	r.snap.Notices = append(r.snap.Notices, snapshot.Notice{
+		Kind: snapshot.NoticeDuplicate, File: o.File, Line: o.Line, Object: o.Ref().FQN(),
+		Message: fmt.Sprintf("%s%s is defined twice: at %s and here; this later definition is judged (what kubectl apply of both would leave)",
+			where, o.Ref().FQN(), location(prev.File, prev.Line)),
+	})
+	*prev = o
+}
+
+func location(file string, line int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return file
 }
 
 // clusterScoped lists the cluster-scoped kinds by group; kinds not listed
@@ -489,6 +598,8 @@ var clusterScoped = map[string]bool{
 	"flowcontrol.apiserver.k8s.io/FlowSchema":                       true,
 	"flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration":       true,
 	"gateway.networking.k8s.io/GatewayClass":                        true,
+	"meshaudit.io/" + MeshConfigKind:                                true,
+	"meshaudit.io/" + IstiodValuesKind:                              true,
 }
 
 // ClusterScoped reports whether a kind of a group is cluster-scoped.

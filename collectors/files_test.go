@@ -111,7 +111,7 @@ func TestBadInputIsDataNotAbort(t *testing.T) {
 			t.Errorf("no line for %+v", pe)
 		}
 	}
-	for _, want := range []string{"bad.yaml:invalid YAML", "bad.yaml:document is not an object (a list)", "bad.yaml:not a Kubernetes object", "bin.yaml:not a text file (binary content)", "dup.yaml:duplicate ConfigMap/defns/ok1", "missing.yaml:stat"} {
+	for _, want := range []string{"bad.yaml:invalid YAML", "bad.yaml:document is not an object (a list)", "bad.yaml:not a Kubernetes object", "bin.yaml:not a text file (binary content)", "missing.yaml:stat"} {
 		if !got[want] {
 			t.Errorf("no parse error %q in %+v", want, s.ParseErrors)
 		}
@@ -126,8 +126,14 @@ func TestBadInputIsDataNotAbort(t *testing.T) {
 	if !dupKey {
 		t.Errorf("duplicate key not reported with its line: %+v", s.ParseErrors)
 	}
-	if len(s.Objects) != 1 || s.Objects[0].Name != "ok1" || s.Objects[0].File != "bad.yaml" {
+	// The later definition of ok1 (dup.yaml, after bad.yaml) is judged,
+	// with a duplicate notice naming both places; never a parse error.
+	if len(s.Objects) != 1 || s.Objects[0].Name != "ok1" || s.Objects[0].File != "dup.yaml" {
 		t.Errorf("objects: %+v", s.Objects)
+	}
+	if len(s.Notices) != 1 || s.Notices[0].Kind != snapshot.NoticeDuplicate || s.Notices[0].File != "dup.yaml" || s.Notices[0].Line != 1 ||
+		!strings.Contains(s.Notices[0].Message, "at bad.yaml:1 and here") || s.Notices[0].Object != "ConfigMap/defns/ok1" {
+		t.Errorf("duplicate notice: %+v", s.Notices)
 	}
 	for _, pe := range s.ParseErrors {
 		if pe.File == "bad.yaml" && strings.HasPrefix(pe.Reason, "invalid YAML") && !strings.Contains(pe.Reason, "already set") && pe.Line != 9 {

@@ -38,7 +38,6 @@ func TestHostileInputs(t *testing.T) {
 		"deep.yaml":     "max depth",
 		"utf8.yaml":     "UTF-8",
 		"binary.yaml":   "binary content",
-		"scalar.yaml":   "not an object",
 		"dangling.yaml": "no such file",
 		"big.yaml":      "limit",
 	}
@@ -46,6 +45,10 @@ func TestHostileInputs(t *testing.T) {
 		if !strings.Contains(reasons[f], sub) {
 			t.Errorf("%s: reason %q, want it to mention %q", f, reasons[f], sub)
 		}
+	}
+	// A YAML scalar holds no Kubernetes object: skipped with a notice.
+	if len(s.Notices) != 1 || s.Notices[0].File != "scalar.yaml" || s.Notices[0].Kind != "skipped" {
+		t.Errorf("notices: %+v, want scalar.yaml skipped", s.Notices)
 	}
 	names := map[string]bool{}
 	for _, o := range s.Objects {

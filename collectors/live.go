@@ -121,6 +121,9 @@ type LiveOptions struct {
 	// Convert, when set, is called on each object once redacted, from the
 	// listing goroutines, page by page (see FileOptions.Convert).
 	Convert func(*snapshot.Object)
+	// notices collects the validity notices of the objects listed (set
+	// by FromCluster).
+	notices *noticeSink
 }
 
 // Progress reports collection progress.
@@ -176,6 +179,7 @@ func FromCluster(ctx context.Context, c *Clients, opts LiveOptions) (*snapshot.S
 		ParseErrors:   []snapshot.ParseError{},
 		Objects:       []snapshot.Object{},
 	}
+	opts.notices = &noticeSink{}
 	served, discErr := discover(ctx, c.Discovery, opts.Retries)
 	if served == nil {
 		return nil, fmt.Errorf("discover API resources of %s: %w", c.Server, discErr)
@@ -203,6 +207,7 @@ func FromCluster(ctx context.Context, c *Clients, opts LiveOptions) (*snapshot.S
 		})
 	}
 	_ = g.Wait()
+	s.Notices = opts.notices.list
 	s.Sort()
 	return s, nil
 }
@@ -542,6 +547,7 @@ func listAll(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k
 		objs := make([]snapshot.Object, 0, len(l.Items))
 		for i := range l.Items {
 			objs = append(objs, liveObject(gvr, k, l.Items[i].Object, opts.RootNamespace))
+			opts.notices.validate(&objs[len(objs)-1])
 			if opts.Convert != nil {
 				opts.Convert(&objs[len(objs)-1])
 			}
@@ -621,6 +627,30 @@ func listMeshConfigMaps(ctx context.Context, c *Clients, gvr schema.GroupVersion
 		out = append(out, liveObject(gvr, KindSpec{Kind: "ConfigMap"}, obj, opts.RootNamespace))
 	}
 	return out, nil
+}
+
+// noticeSink gathers the validity notices of a live collection: the API
+// server accepted every object, but an Istio object can still hold fields
+// or enum values its API type does not know (a CRD without a strict
+// schema, a newer Istio), as istioctl validate would say.
+type noticeSink struct {
+	mu   sync.Mutex
+	list []snapshot.Notice
+}
+
+func (n *noticeSink) validate(o *snapshot.Object) {
+	if n == nil || !snapshot.IstioKind(o.Key()) {
+		return
+	}
+	issues, _ := validateIstio(o.APIVersion, o.Kind, o.Object)
+	if len(issues) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, is := range issues {
+		n.list = append(n.list, snapshot.Notice{Kind: snapshot.NoticeValidity, Object: o.Ref().FQN(), Field: is.path, Message: is.msg})
+	}
 }
 
 func liveObject(gvr schema.GroupVersionResource, k KindSpec, obj map[string]any, root string) snapshot.Object {

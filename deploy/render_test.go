@@ -12,10 +12,11 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/releaseutil"
+	"helm.sh/helm/v4/pkg/chart/common"
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/engine"
+	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	"sigs.k8s.io/yaml"
 )
 
@@ -29,7 +30,7 @@ const (
 func update() bool { return os.Getenv("MESHAUDIT_UPDATE_GOLDEN") != "" }
 
 // render is `helm template meshaudit deploy/helm/meshaudit --namespace
-// meshaudit [--set ...]` through Helm's Go SDK: the chart's values merged
+// meshaudit [--set ...]` through Helm's Go SDK (v4): the chart's values merged
 // with overrides, templates rendered, manifests in Helm's install order,
 // each headed by its "# Source:" comment.
 func render(t *testing.T, overrides map[string]any) string {
@@ -44,8 +45,8 @@ func render(t *testing.T, overrides map[string]any) string {
 	if overrides == nil {
 		overrides = map[string]any{}
 	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	vals, err := chartutil.ToRenderValues(ch, overrides, chartutil.ReleaseOptions{
+	caps := common.DefaultCapabilities.Copy()
+	vals, err := chartutil.ToRenderValues(ch, overrides, common.ReleaseOptions{
 		Name: releaseName, Namespace: releaseNamespace, Revision: 1, IsInstall: true,
 	}, caps)
 	if err != nil {

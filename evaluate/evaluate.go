@@ -283,6 +283,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		CollectedAt:   s.CollectedAt,
 		Findings:      []Finding{},
 		ParseErrors:   s.ParseErrors,
+		Notices:       s.Notices,
 		Kinds:         s.Kinds,
 		Exceptions:    []ExceptionStatus{},
 	}

@@ -36,8 +36,12 @@ type Report struct {
 	Rules         []RuleResult          `json:"rules"`
 	Controls      []ControlResult       `json:"controls"`
 	ParseErrors   []snapshot.ParseError `json:"parseErrors"`
-	Kinds         []snapshot.KindStatus `json:"kinds"`
-	Exceptions    []ExceptionStatus     `json:"exceptions"`
+	// Notices: inputs skipped as not Kubernetes, duplicate definitions,
+	// objects the API server or istioctl validate would reject. They never
+	// change a verdict.
+	Notices    []snapshot.Notice     `json:"notices,omitempty"`
+	Kinds      []snapshot.KindStatus `json:"kinds"`
+	Exceptions []ExceptionStatus     `json:"exceptions"`
 }
 
 // Exception statuses.

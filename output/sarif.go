@@ -8,6 +8,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
 )
 
 const (
@@ -229,6 +230,28 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 			n.Message.Text = fmt.Sprintf("input %s not parsed: %s", pe.File, pe.Reason)
 		}
 		notes = append(notes, n)
+	}
+	for _, n := range rep.Notices {
+		level := "note"
+		if n.Kind == snapshot.NoticeValidity {
+			level = "warning"
+		}
+		text := n.Message
+		if n.Object != "" {
+			text = n.Object + ": " + text
+		}
+		if n.Field != "" {
+			text += " (field " + n.Field + ")"
+		}
+		note := sarifNotification{Level: level, Message: sarifText{Text: n.Kind + " notice: " + text}, Properties: map[string]any{"notice": n.Kind}}
+		if n.File != "" && n.File != "<stdin>" {
+			phys := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: n.File, URIBaseID: "%SRCROOT%"}}
+			if n.Line > 0 {
+				phys.Region = &sarifRegion{StartLine: n.Line}
+			}
+			note.Locations = []sarifLocation{{PhysicalLocation: phys}}
+		}
+		notes = append(notes, note)
 	}
 	for _, warn := range rep.Summary.Warnings {
 		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: warn}})

@@ -159,6 +159,20 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 			return err
 		}
 	}
+	if len(rep.Notices) > 0 {
+		rows := make([][]string, 0, len(rep.Notices))
+		for _, n := range rep.Notices {
+			msg := n.Message
+			if n.Field != "" {
+				msg = n.Field + ": " + msg
+			}
+			rows = append(rows, []string{n.Kind, n.Location(), n.Object, msg})
+		}
+		fmt.Fprintf(w, "\nNotices: %d (they change no verdict)\n", len(rows))
+		if err := render(w, []string{"Notice", "Input", "Object", "Message"}, rows, false); err != nil {
+			return err
+		}
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "\nWARNING: %s", warn)
 	}

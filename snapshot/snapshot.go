@@ -40,7 +40,48 @@ type Snapshot struct {
 	ToolVersion string       `json:"toolVersion"`
 	Kinds       []KindStatus `json:"kinds"`
 	ParseErrors []ParseError `json:"parseErrors"`
-	Objects     []Object     `json:"objects"`
+	// Notices are facts about the input that change no verdict: files
+	// skipped as not Kubernetes, duplicate definitions, objects the API
+	// server would reject (see Notice).
+	Notices []Notice `json:"notices,omitempty"`
+	Objects []Object `json:"objects"`
+}
+
+// Notice kinds.
+const (
+	// NoticeSkipped: an input that holds no Kubernetes object (a values
+	// file, a CI workflow, docker-compose, a kustomize Component not used
+	// by any kustomization, ...) was not read as manifests.
+	NoticeSkipped = "skipped"
+	// NoticeDuplicate: an object is defined twice; the later definition is
+	// judged, as `kubectl apply` of both would leave it.
+	NoticeDuplicate = "duplicate"
+	// NoticeValidity: the object is not valid apart from any policy (an
+	// unknown field or enum value of an Istio kind, a container without an
+	// image, ...): the API server or istioctl validate would reject it. It
+	// is still judged on what could be read.
+	NoticeValidity = "validity"
+)
+
+// Notice is one fact about the input that is not a finding and never
+// changes a verdict or the exit code (except --fail-on-duplicates).
+type Notice struct {
+	Kind    string `json:"kind"` // skipped | duplicate | validity
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Object  string `json:"object,omitempty"` // Kind/namespace/name
+	Field   string `json:"field,omitempty"`  // dotted field path (validity)
+	Message string `json:"message"`
+}
+
+// Location is "file:line", "file", or "" when the notice has no file.
+func (n Notice) Location() string {
+	switch {
+	case n.File != "" && n.Line > 0:
+		return fmt.Sprintf("%s:%d", n.File, n.Line)
+	default:
+		return n.File
+	}
 }
 
 // Source says where the objects came from.
@@ -168,12 +209,33 @@ func (s *Snapshot) Sort() {
 		return a.Line < b.Line
 	})
 	sort.Slice(s.Kinds, func(i, j int) bool { return s.Kinds[i].Kind < s.Kinds[j].Kind })
+	SortNotices(s.Notices)
 	sort.SliceStable(s.ParseErrors, func(i, j int) bool {
 		a, b := s.ParseErrors[i], s.ParseErrors[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
 		return a.Line < b.Line
+	})
+}
+
+// SortNotices orders notices by file, line, kind, object and message.
+func SortNotices(ns []Notice) {
+	sort.SliceStable(ns, func(i, j int) bool {
+		a, b := ns[i], ns[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Object != b.Object {
+			return a.Object < b.Object
+		}
+		return a.Message < b.Message
 	})
 }
 

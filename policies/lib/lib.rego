@@ -79,23 +79,145 @@ else := {name(n) | some n in objects("Namespace")} | {n |
 
 # ---- mesh config -----------------------------------------------------------
 
-mesh_configmap := cm if {
+# Sources of the mesh config (docs/inputs.md), by rank (a lower rank wins,
+# setting by setting):
+#   0  --mesh-config FILE (MeshConfig.meshaudit.io), for every revision;
+#   1  the mesh ConfigMap of the root namespace: `istio` (the default
+#      revision) or `istio-<revision>` (its `mesh` key);
+#   2  an IstioOperator: spec.meshConfig over spec.values.meshConfig, for
+#      spec.revision;
+#   3  istiod Helm values (--istio-values, IstiodValues.meshaudit.io):
+#      meshConfig, for revision.
+# Each is {"rank", "revision" ("" the default revision, "*" every one),
+# "config", "obj", "key"}.
+mesh_sources contains {"rank": 0, "revision": "*", "config": c, "obj": o, "key": name(o)} if {
+	some o in objects("MeshConfig.meshaudit.io")
+	c := object.get(o, "spec", {})
+	is_object(c)
+}
+
+mesh_sources contains {"rank": 1, "revision": rev, "config": c, "obj": cm, "key": name(cm)} if {
 	some cm in objects("ConfigMap")
 	ns(cm) == root_ns
-	name(cm) == "istio"
+	rev := configmap_revision(cm)
+	c := configmap_mesh(cm)
 }
 
-has_mesh_config if mesh_configmap
+mesh_sources contains {"rank": 2, "revision": rev, "config": c, "obj": o, "key": sprintf("%s/%s", [ns(o), name(o)])} if {
+	some o in objects("IstioOperator")
+	rev := revision_name(object.get(o, ["spec", "revision"], ""))
+	c := object.union(
+		as_object(object.get(o, ["spec", "values", "meshConfig"], {})),
+		as_object(object.get(o, ["spec", "meshConfig"], {})),
+	)
+}
 
-# mesh_config is the parsed `mesh` key of the `istio` ConfigMap ({} if absent
-# or empty).
+mesh_sources contains {"rank": 3, "revision": rev, "config": c, "obj": o, "key": name(o)} if {
+	some o in objects("IstiodValues.meshaudit.io")
+	rev := revision_name(object.get(o, ["spec", "revision"], ""))
+	c := as_object(object.get(o, ["spec", "meshConfig"], {}))
+}
+
+as_object(v) := v if is_object(v)
+
+else := {}
+
+# revision_name: "" for the default revision (Istio's tag "default" too).
+revision_name(r) := "" if r in {"", "default"}
+
+else := r
+
+configmap_revision(cm) := "" if name(cm) == "istio"
+
+# istio-<revision>: only a ConfigMap holding mesh config (not
+# istio-sidecar-injector, istio-ca-root-cert, ...).
+configmap_revision(cm) := revision_name(substring(name(cm), 6, -1)) if {
+	startswith(name(cm), "istio-")
+	is_string(cm.data.mesh)
+}
+
+# configmap_mesh: the parsed `mesh` key ({} when absent or empty).
+configmap_mesh(cm) := c if {
+	c := yaml.unmarshal(cm.data.mesh)
+	is_object(c)
+} else := {}
+
+# mesh_revisions: the revisions some source names ("" the default one).
+mesh_revisions := {s.revision | some s in mesh_sources; s.revision != "*"}
+
+# mesh_sources_of(rev): the sources that apply to revision rev, lowest
+# precedence first (so that object.union_n lets the higher ones win).
+mesh_sources_of(rev) := [s |
+	some k in sort({[0 - t.rank, t.key] | some t in mesh_sources; t.revision in {rev, "*"}})
+	some s in mesh_sources
+	s.revision in {rev, "*"}
+	[0 - s.rank, s.key] == k
+]
+
+# mesh_config_of(rev): the mesh config of revision rev, every source merged
+# setting by setting ({} when the input holds none).
+mesh_config_of(rev) := object.union_n([s.config | some s in mesh_sources_of(rev)])
+
+# mesh_revision: the revision whose config mesh_config is: the default
+# revision when a source names it (or only --mesh-config is given), else
+# the first revision by name.
+default mesh_revision := ""
+
+mesh_revision := r if {
+	not "" in mesh_revisions
+	count(mesh_revisions) > 0
+	r := min(mesh_revisions)
+}
+
+# has_mesh_config: the input holds a mesh config source.
+has_mesh_config if count(mesh_sources) > 0
+
+# mesh_config is the mesh config rules read (of mesh_revision; {} when the
+# input holds none). mesh_config_for(w) is that of a workload's revision.
 default mesh_config := {}
 
-mesh_config := mc if {
-	raw := mesh_configmap.data.mesh
-	mc := yaml.unmarshal(raw)
-	is_object(mc)
+mesh_config := mesh_config_of(mesh_revision) if has_mesh_config
+
+# mesh_configmap: the object holding the mesh config that decides most: the
+# highest-precedence source of mesh_revision, whatever its kind (ConfigMap,
+# IstioOperator, MeshConfig, IstiodValues); the name is kept for the rules
+# that point findings at it with lib.resource(lib.mesh_configmap).
+mesh_configmap := s.obj if {
+	srcs := mesh_sources_of(mesh_revision)
+	count(srcs) > 0
+	s := srcs[count(srcs) - 1]
 }
+
+# mesh_config_source(path): the resource of the source that decided the
+# mesh setting at path (an array, ["outboundTrafficPolicy", "mode"]), of
+# mesh_revision; undefined when no source sets it (Istio's default).
+mesh_config_source(path) := resource(s.obj) if {
+	srcs := [t | some t in mesh_sources_of(mesh_revision); object.get(t.config, path, null) != null]
+	count(srcs) > 0
+	s := srcs[count(srcs) - 1]
+}
+
+# mesh_setting_evidence(path): evidence for a finding on a mesh setting:
+# the dotted path, its value and the source that decided it.
+mesh_setting_evidence(path) := {"path": concat(".", [sprintf("%v", [p]) | some p in path]), "value": object.get(mesh_config, path, null), "resource": mesh_config_source(path)}
+
+# workload_revision(w): the control-plane revision a workload's sidecar
+# comes from: the pod's istio.io/rev label, else its namespace's (unless
+# istio-injection=enabled, which selects the default revision), else "".
+workload_revision(w) := revision_name(w.labels["istio.io/rev"]) if {
+	object.get(w.labels, "istio.io/rev", "") != ""
+} else := revision_name(l["istio.io/rev"]) if {
+	l := ns_labels(w.namespace)
+	not l["istio-injection"] == "enabled"
+	object.get(l, "istio.io/rev", "") != ""
+} else := ""
+
+# mesh_config_for(w): the mesh config of the workload's revision.
+mesh_config_for(w) := mesh_config_of(workload_revision(w))
+
+# has_mesh_config_for(w): a source of the workload's revision is in the
+# input.
+has_mesh_config_for(w) if count(mesh_sources_of(workload_revision(w))) > 0
 
 # ---- mesh-wide evidence (docs/verdicts.md) -----------------------------------
 
