@@ -337,6 +337,10 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
 		now = t
 	}
+	custom, err := evaluate.CustomPolicies(mods)
+	if err != nil {
+		return err
+	}
 	reps = make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
@@ -346,6 +350,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 			}
 			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
 		}
+		rep.CustomPolicies = custom
 		if len(excs) > 0 || selfDeclared {
 			if err := evaluate.ApplyExceptions(rep, snap, excs, selfDeclared, now); err != nil {
 				return usageErr("exceptions: %v", err)

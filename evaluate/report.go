@@ -38,6 +38,15 @@ type Report struct {
 	ParseErrors   []snapshot.ParseError `json:"parseErrors"`
 	Kinds         []snapshot.KindStatus `json:"kinds"`
 	Exceptions    []ExceptionStatus     `json:"exceptions"`
+	// CustomPolicies are the custom (--policy) modules evaluated, each
+	// with the SHA-256 of its source; absent when there are none.
+	CustomPolicies []CustomPolicy `json:"customPolicies,omitempty"`
+}
+
+// CustomPolicy is one custom Rego module of a scan.
+type CustomPolicy struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"` // "sha256:<hex>" of the source
 }
 
 // Exception statuses.
