@@ -244,6 +244,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
 	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
+	c.Flags().Bool("allow-broad-exceptions", false, "accept exceptions with a wildcard rule or control, or a selector matching every resource (refused otherwise)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
 	addMetricsFlags(c)
@@ -341,6 +342,10 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	limits := exceptions.Limits{MaxDays: params.MaxExceptionDays, AllowBroad: a.v.GetBool("allow-broad-exceptions"), Now: now}
+	if err := exceptions.Check(excs, limits); err != nil {
+		return usageErr("--exceptions %s: %v", a.v.GetString("exceptions"), err)
+	}
 	reps = make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
@@ -351,6 +356,15 @@ func (a *app) scan(ctx context.Context) (err error) {
 			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
 		}
 		rep.CustomPolicies = custom
+		if selfDeclared {
+			own, err := evaluate.SelfDeclaredExceptions(snap)
+			if err != nil {
+				return usageErr("exceptions: %v", err)
+			}
+			if err := exceptions.Check(own, limits); err != nil {
+				return usageErr("self-declared %v", err)
+			}
+		}
 		if len(excs) > 0 || selfDeclared {
 			if err := evaluate.ApplyExceptions(rep, snap, excs, selfDeclared, now); err != nil {
 				return usageErr("exceptions: %v", err)

@@ -76,6 +76,7 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 	if rep.CollectedAt != "" {
 		fmt.Fprintf(w, "collected at %s\n", rep.CollectedAt)
 	}
+	tableHeadline(w, rep)
 	s := rep.Summary
 	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)", len(rep.Findings)-s.Excepted,
 		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"])
