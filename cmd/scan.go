@@ -272,6 +272,10 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	signKey, err := a.evidenceKey() // before the scan: a bad key must not cost one
+	if err != nil {
+		return err
+	}
 	// The policies compile (one core, ~0.5 s) while the input is read.
 	type built struct {
 		mods []policies.Module
@@ -377,7 +381,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
-	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
+	if err := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey); err != nil {
 		return err
 	}
 	if err := a.writeReports(outs, reps, cat); err != nil {

@@ -62,8 +62,9 @@ const tmpPrefix = ".tmp-"
 // RemoveUnfinished removes the temporary bundles of dir whose scan has
 // ended without renaming them into place (killed, or the machine went
 // down), and returns their paths. A temporary bundle still being written
-// (its writer holds a lock on it) is left alone.
-func RemoveUnfinished(dir string) []string {
+// (its writer holds a lock on it) is left alone. With dryRun, nothing is
+// removed.
+func RemoveUnfinished(dir string, dryRun bool) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -77,7 +78,7 @@ func RemoveUnfinished(dir string) []string {
 		if !abandoned(p) {
 			continue
 		}
-		if os.RemoveAll(p) == nil {
+		if dryRun || os.RemoveAll(p) == nil {
 			removed = append(removed, p)
 		}
 	}
@@ -181,7 +182,7 @@ func Build(dir string, in Input) (string, error) {
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return "", fmt.Errorf("evidence directory: %w", err)
 	}
-	RemoveUnfinished(dir)
+	RemoveUnfinished(dir, false)
 	tmp, err := os.MkdirTemp(dir, tmpPrefix+name+"-")
 	if err != nil {
 		return "", fmt.Errorf("evidence bundle: %w", err)
@@ -232,6 +233,7 @@ func Build(dir string, in Input) (string, error) {
 	}); err != nil {
 		return "", err
 	}
+	beforeRename(tmp)
 	if err := renameNoReplace(tmp, final); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return "", fmt.Errorf("evidence bundle %s already exists: bundles are never overwritten", final)
@@ -242,6 +244,11 @@ func Build(dir string, in Input) (string, error) {
 	syncDir(dir)
 	return final, nil
 }
+
+// beforeRename is a test hook: it runs once the temporary bundle is
+// complete, just before the final rename (the fault tests kill the process
+// there).
+var beforeRename = func(string) {}
 
 type file struct {
 	path string
