@@ -176,18 +176,21 @@ func (r *fileReader) path(p string) {
 			}
 			return nil
 		}
-		if d.IsDir() || !manifestExts[strings.ToLower(filepath.Ext(fp))] {
+		if d.IsDir() {
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			st, err := os.Stat(fp)
-			if err != nil {
-				r.fail(r.display(fp), 0, "%s", errReason(err))
-				return nil
+		if reason, ok := dirLink(p, fp, d); ok {
+			if reason != "" {
+				r.fail(r.display(fp), 0, "%s", reason)
 			}
-			if st.IsDir() {
-				return nil // symlinked directories are not followed (no loops)
-			}
+			return nil
+		}
+		if !manifestExts[strings.ToLower(filepath.Ext(fp))] {
+			return nil
+		}
+		if reason := skipEntry(p, fp, d); reason != "" {
+			r.fail(r.display(fp), 0, "%s", reason)
+			return nil
 		}
 		files = append(files, fp)
 		return nil
@@ -262,9 +265,9 @@ func (r *fileReader) decodeJob(j *fileJob) {
 			j.results = []decoded{{err: fmt.Sprintf("file is %d bytes, more than the %d-byte limit; not read", st.Size(), r.opts.MaxFileBytes)}}
 			return
 		}
-		b, err := os.ReadFile(j.path)
-		if err != nil {
-			j.results = []decoded{{err: errReason(err)}}
+		b, reason := readInput(j.path, r.opts.MaxFileBytes)
+		if reason != "" {
+			j.results = []decoded{{err: reason}}
 			return
 		}
 		j.data = b
