@@ -3,9 +3,11 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -108,13 +110,47 @@ func (a *app) params() (policies.Params, error) {
 func (a *app) collect(ctx context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
-		s, err := a.collectOne(params, converter(release))
+		s, err := a.collectFiles(ctx, params, release)
 		if err != nil {
 			return nil, err
 		}
 		return []*snapshot.Snapshot{s}, nil
 	}
 	return a.collectLive(ctx, params, release)
+}
+
+// collectFiles reads -f paths or --snapshot within --timeout, and returns
+// as soon as ctx ends: reading is not interruptible (standard input that
+// never closes, a slow file system), so it runs on its own and is
+// abandoned when the run is cancelled or times out.
+func (a *app) collectFiles(ctx context.Context, params policies.Params, release bool) (*snapshot.Snapshot, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	timeout := a.v.GetDuration("timeout")
+	tctx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		tctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	type result struct {
+		s   *snapshot.Snapshot
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := a.collectOne(params, converter(release))
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-tctx.Done():
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
+		return nil, usageErr("the input was not read within --timeout %s (a stream that never ends?): nothing evaluated", timeout)
+	}
 }
 
 // converter returns a new snapshot's object converter, or nil.
@@ -381,11 +417,21 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
-	if err := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey); err != nil {
+	// A failed evidence bundle does not cost the reports: they are still
+	// written (all or none), and the exit code says which part failed.
+	evErr := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
+	if err := a.writeReports(ctx, outs, reps, cat); err != nil {
+		if evErr != nil {
+			fmt.Fprintf(a.stderr, "meshaudit: evidence bundle not written either: %v\n", evErr)
+		}
 		return err
 	}
-	if err := a.writeReports(outs, reps, cat); err != nil {
-		return err
+	if evErr != nil {
+		var ee *exitError
+		if errors.As(evErr, &ee) && ee.code == ExitUsage {
+			return evErr
+		}
+		return &exitError{code: ExitEvidence, err: fmt.Errorf("the reports were written, the evidence bundle was not: %w", evErr)}
 	}
 	var known map[string]map[string]bool
 	if prev := a.v.GetString("previous"); prev != "" {
@@ -450,40 +496,75 @@ func formatParseError(pe snapshot.ParseError) string {
 // name, writing one file per cluster.
 const ClusterPlaceholder = "{cluster}"
 
-// writeReports renders each requested format; files are written atomically
-// and stdout is written only once its report has rendered completely.
-func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
-	for _, o := range outs {
+// writeReports renders each requested format. The files of a run are
+// written together or not at all (output.WriteAll: temporary files, then
+// renames; a device or FIFO target is written in place); stdout is written
+// only once every file is, and its report has rendered completely. Two
+// outputs naming one file are a usage error.
+func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
+	var targets []output.Target
+	var toStdout *outputSpec
+	seen := map[string]string{}
+	for i, o := range outs {
 		w, err := output.Lookup(o.format)
 		if err != nil {
 			return err
 		}
+		if o.file == "" {
+			toStdout = &outs[i]
+			continue
+		}
+		add := func(name string, reps []*evaluate.Report) error {
+			key := sameFileKey(name)
+			if prev, dup := seen[key]; dup {
+				return usageErr("-o %s=%s and -o %s write the same file %s: give each output its own file", o.format, o.file, prev, name)
+			}
+			seen[key] = o.format + "=" + o.file
+			targets = append(targets, output.Target{Path: name, Render: func(dst io.Writer) error { return w(dst, reps, cat) }})
+			return nil
+		}
 		if strings.Contains(o.file, ClusterPlaceholder) {
 			for _, rep := range reps {
-				one := []*evaluate.Report{rep}
-				name := strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster))
-				if err := output.WriteFile(name, func(dst io.Writer) error { return w(dst, one, cat) }); err != nil {
+				if err := add(strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster)), []*evaluate.Report{rep}); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		render := func(dst io.Writer) error { return w(dst, reps, cat) }
-		if o.file != "" {
-			if err := output.WriteFile(o.file, render); err != nil {
-				return err
-			}
-			continue
-		}
-		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			return fmt.Errorf("render %s: %w", o.format, err)
-		}
-		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+		if err := add(o.file, reps); err != nil {
 			return err
 		}
 	}
+	if err := output.WriteAll(ctx, targets); err != nil {
+		return &exitError{code: ExitWrite, err: fmt.Errorf("reports not written (none of them): %w", err)}
+	}
+	if toStdout != nil {
+		w, _ := output.Lookup(toStdout.format)
+		var buf bytes.Buffer
+		if err := w(&buf, reps, cat); err != nil {
+			return &exitError{code: ExitWrite, err: fmt.Errorf("render %s: %w", toStdout.format, err)}
+		}
+		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+			return &exitError{code: ExitWrite, err: fmt.Errorf("write stdout: %w", err)}
+		}
+	}
 	return nil
+}
+
+// sameFileKey identifies the file a path names: its absolute, cleaned
+// path, or the device and inode of an existing file (two spellings, or a
+// link, of one file).
+func sameFileKey(name string) string {
+	if st, err := os.Stat(name); err == nil {
+		if id, ok := fileID(st); ok {
+			return id
+		}
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return filepath.Clean(name)
+	}
+	return abs
 }
 
 // safeFileName keeps a cluster name usable in a file name.
