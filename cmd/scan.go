@@ -38,6 +38,7 @@ func parseOutputs(specs []string, def string) ([]outputSpec, error) {
 	}
 	var out []outputSpec
 	stdout := 0
+	files := map[string]string{}
 	for _, s := range specs {
 		format, file, _ := strings.Cut(s, "=")
 		if _, err := output.Lookup(format); err != nil {
@@ -51,6 +52,12 @@ func parseOutputs(specs []string, def string) ([]outputSpec, error) {
 		}
 		if file == "" {
 			stdout++
+		} else if !strings.Contains(file, ClusterPlaceholder) {
+			key := sameFileKey(file)
+			if prev, dup := files[key]; dup {
+				return nil, usageErr("-o %s and -o %s write the same file: give each output its own file", prev, s)
+			}
+			files[key] = s
 		}
 		out = append(out, outputSpec{format: format, file: file})
 	}
