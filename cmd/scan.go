@@ -492,11 +492,13 @@ func (a *app) scan(ctx context.Context) (err error) {
 	return nil
 }
 
+// formatParseError is a parse error for the terminal: control characters
+// of file names (and of reasons quoting them) are escaped.
 func formatParseError(pe snapshot.ParseError) string {
 	if pe.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", pe.File, pe.Line, pe.Reason)
+		return fmt.Sprintf("%s:%d: %s", output.Printable(pe.File), pe.Line, output.Printable(pe.Reason))
 	}
-	return fmt.Sprintf("%s: %s", pe.File, pe.Reason)
+	return fmt.Sprintf("%s: %s", output.Printable(pe.File), output.Printable(pe.Reason))
 }
 
 // ClusterPlaceholder in an output file name is replaced by each cluster's
