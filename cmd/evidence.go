@@ -3,13 +3,14 @@ package cmd
 import (
 	"crypto/ed25519"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
+	"github.com/meshaudit/meshaudit/exceptions"
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -61,7 +62,7 @@ func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report,
 		return err
 	}
 	if f := a.v.GetString("exceptions"); f != "" {
-		if in.Exceptions, err = os.ReadFile(f); err != nil {
+		if in.Exceptions, err = fsutil.ReadRegular(f, exceptions.MaxFileBytes, false); err != nil {
 			return usageErr("--exceptions: %v", err)
 		}
 	}

@@ -83,3 +83,14 @@ func TestOnlyRegularFilesInsideTheTree(t *testing.T) {
 		t.Error("the device was replaced")
 	}
 }
+
+// TestSnapshotFIFORefused: --snapshot naming a FIFO is refused at once.
+func TestSnapshotFIFORefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "snap.json")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FromSnapshotFile(p, nil, "istio-system", nil); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("FIFO: %v", err)
+	}
+}
