@@ -319,6 +319,23 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// The exceptions file too: a blanket or too long-lived exception is
+	// refused before anything is collected.
+	selfDeclared := a.v.GetBool("self-declared-exceptions")
+	now := time.Now()
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		now = t
+	}
+	limits := exceptions.Limits{MaxDays: params.MaxExceptionDays, AllowBroad: a.v.GetBool("allow-broad-exceptions"), Now: now}
+	var excs []exceptions.Exception
+	if f := a.v.GetString("exceptions"); f != "" {
+		if excs, err = exceptions.Load(f); err != nil {
+			return usageErr("%v", err)
+		}
+		if err := exceptions.Check(excs, limits); err != nil {
+			return usageErr("--exceptions %s: %v", f, err)
+		}
+	}
 	// The policies compile (one core, ~0.5 s) while the input is read.
 	type built struct {
 		mods []policies.Module
@@ -374,24 +391,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 	}
 	mods, cat, eng := b.mods, b.cat, b.eng
 	eng.Deadline = a.v.GetDuration("eval-timeout")
-	var excs []exceptions.Exception
-	if f := a.v.GetString("exceptions"); f != "" {
-		if excs, err = exceptions.Load(f); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	selfDeclared := a.v.GetBool("self-declared-exceptions")
-	now := time.Now()
-	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
-		now = t
-	}
 	custom, err := evaluate.CustomPolicies(mods)
 	if err != nil {
 		return err
-	}
-	limits := exceptions.Limits{MaxDays: params.MaxExceptionDays, AllowBroad: a.v.GetBool("allow-broad-exceptions"), Now: now}
-	if err := exceptions.Check(excs, limits); err != nil {
-		return usageErr("--exceptions %s: %v", a.v.GetString("exceptions"), err)
 	}
 	reps = make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {

@@ -128,7 +128,8 @@ func writeInPlace(ctx context.Context, path string, b []byte) error {
 	var f *os.File
 	for {
 		var err error
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|syscall.O_NONBLOCK, 0)
+		// O_CREATE: a dangling symbolic link gets its target created.
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK, 0o644)
 		if err == nil {
 			break
 		}

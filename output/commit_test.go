@@ -72,6 +72,19 @@ func TestDeviceTargetsStayDevices(t *testing.T) {
 	if b, _ := os.ReadFile(file); string(b) != "a file" {
 		t.Errorf("file: %q", b)
 	}
+	// A symbolic link to a file not there yet: the link stays, its target
+	// gets the report.
+	dangling := filepath.Join(dir, "latest.json")
+	os.Symlink(filepath.Join(dir, "target.json"), dangling)
+	if err := WriteFile(dangling, text("via the link")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "target.json")); string(b) != "via the link" {
+		t.Errorf("link target: %q", b)
+	}
+	if st, _ := os.Lstat(dangling); st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link became %v", st.Mode())
+	}
 	// A FIFO without a reader is waited for only while the context lasts.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
