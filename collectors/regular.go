@@ -22,7 +22,7 @@ func skipEntry(root, p string, d fs.DirEntry) string {
 		return ""
 	}
 	if t&fs.ModeSymlink == 0 {
-		return fmt.Sprintf("not a regular file (%s): skipped", fsutil.TypeName(t))
+		return fmt.Sprintf("not a regular file (%s)", fsutil.TypeName(t))
 	}
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
@@ -36,7 +36,7 @@ func skipEntry(root, p string, d fs.DirEntry) string {
 		return errReason(err)
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Sprintf("symbolic link to a %s: skipped", fsutil.TypeName(st.Mode().Type()))
+		return fmt.Sprintf("symbolic link to a %s", fsutil.TypeName(st.Mode().Type()))
 	}
 	return ""
 }
@@ -82,7 +82,7 @@ func readInput(p string, max int64) ([]byte, string) {
 	case err == nil:
 		return b, ""
 	case errors.As(err, &nr):
-		return nil, fmt.Sprintf("not a regular file (%s): skipped", fsutil.TypeName(nr.Mode))
+		return nil, fmt.Sprintf("not a regular file (%s)", fsutil.TypeName(nr.Mode))
 	case errors.Is(err, fsutil.ErrTooLarge):
 		return nil, fmt.Sprintf("file is more than the %d-byte limit; not read", max)
 	}
