@@ -1,14 +1,16 @@
 package cmd
 
 import (
+	"crypto/ed25519"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
+	"github.com/meshaudit/meshaudit/exceptions"
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -19,14 +21,29 @@ func addEvidenceFlags(c *cobra.Command) {
 	c.Flags().String("sign-key", "", "ed25519 private key (meshaudit keygen) signing each evidence bundle's manifest")
 }
 
-// writeEvidence writes one evidence bundle per cluster when --evidence-dir
-// is given. snaps and reps are in the same order.
-func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time) error {
+// evidenceKey checks the evidence flags before anything is collected and
+// loads the signing key (nil when none).
+func (a *app) evidenceKey() (ed25519.PrivateKey, error) {
 	dir, keyFile := a.v.GetString("evidence-dir"), a.v.GetString("sign-key")
+	if keyFile == "" {
+		return nil, nil
+	}
 	if dir == "" {
-		if keyFile != "" {
-			return usageErr("--sign-key needs --evidence-dir")
-		}
+		return nil, usageErr("--sign-key needs --evidence-dir")
+	}
+	key, err := evidence.LoadPrivateKey(keyFile)
+	if err != nil {
+		return nil, usageErr("--sign-key: %v", err)
+	}
+	return key, nil
+}
+
+// writeEvidence writes one evidence bundle per cluster when --evidence-dir
+// is given, signed with key when not nil. snaps and reps are in the same
+// order.
+func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) error {
+	dir := a.v.GetString("evidence-dir")
+	if dir == "" {
 		return nil
 	}
 	in := evidence.Input{
@@ -35,20 +52,17 @@ func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report,
 		Params:       params,
 		SelfDeclared: a.v.GetBool("self-declared-exceptions"),
 		EvaluatedAt:  now,
+		Deadline:     a.v.GetDuration("eval-timeout"),
 		ToolVersion:  Version(),
 		CreatedAt:    time.Now(),
+		SignKey:      key,
 	}
 	var err error
 	if in.PolicyDigest, err = PolicyDigest(); err != nil {
 		return err
 	}
-	if keyFile != "" {
-		if in.SignKey, err = evidence.LoadPrivateKey(keyFile); err != nil {
-			return usageErr("--sign-key: %v", err)
-		}
-	}
 	if f := a.v.GetString("exceptions"); f != "" {
-		if in.Exceptions, err = os.ReadFile(f); err != nil {
+		if in.Exceptions, err = fsutil.ReadRegular(f, exceptions.MaxFileBytes, false); err != nil {
 			return usageErr("--exceptions: %v", err)
 		}
 	}

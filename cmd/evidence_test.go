@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEvidenceCommands: keygen, scan --evidence-dir --sign-key, verify
 // --pub-key, and verify failing on an edited file, end to end.
 func TestEvidenceCommands(t *testing.T) {
+	exceptionsDay(t)
 	dir := t.TempDir()
 	prefix := filepath.Join(dir, "audit")
 	if code, out, stderr := run(t, "", "keygen", "--out", prefix); code != ExitOK || !strings.Contains(out, prefix+".pub") {
@@ -44,5 +46,58 @@ func TestEvidenceCommands(t *testing.T) {
 	code, out, _ := run(t, "", "verify", bundles[0], "--pub-key", prefix+".pub")
 	if code != ExitVerifyFailed || !strings.Contains(out, "FAIL  oscal.json:") {
 		t.Fatalf("verify of an edited bundle: %d %s", code, out)
+	}
+
+	// A folder of bundles: one line per bundle, exit 1 when any fails;
+	// --latest verifies only the newest; without --pub-key, exit 1 unless
+	// --allow-unsigned.
+	time.Sleep(1100 * time.Millisecond) // the next bundle gets another name
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--evidence-dir", ev, "--sign-key", prefix+".key", "-o", "json="+filepath.Join(dir, "r2.json")); code != ExitFindings {
+		t.Fatalf("second scan: %d %s", code, stderr)
+	}
+	os.Mkdir(filepath.Join(ev, ".tmp-manifests-x-1"), 0o750)
+	code, out, _ = run(t, "", "verify", ev, "--pub-key", prefix+".pub")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitVerifyFailed || !strings.HasPrefix(lines[0], "skip  .tmp-manifests-x-1: unfinished bundle") || !strings.HasPrefix(lines[1], "FAIL  "+bundles[0]+": ") || !strings.HasPrefix(lines[len(lines)-1], "ok    ") || !strings.HasSuffix(lines[len(lines)-1], "verified (authenticated)") {
+		t.Fatalf("verify of the folder: %d\n%s", code, out)
+	}
+	if code, out, _ := run(t, "", "verify", ev, "--latest", "--pub-key", prefix+".pub"); code != ExitOK || strings.Count(out, "ok    ") != 1 || strings.Contains(out, "FAIL") {
+		t.Fatalf("verify --latest: %d %s", code, out)
+	}
+	if code, out, _ := run(t, "", "verify", ev, "--latest"); code != ExitVerifyFailed || !strings.Contains(out, "integrity only, not authenticated") {
+		t.Fatalf("verify without a key: %d %s", code, out)
+	}
+	if code, out, _ := run(t, "", "verify", ev, "--latest", "--allow-unsigned"); code != ExitOK || !strings.Contains(out, "verified (integrity only, not authenticated)") {
+		t.Fatalf("verify --allow-unsigned: %d %s", code, out)
+	}
+	// prune removes the dead temporary bundle.
+	if code, _, stderr := run(t, "", "prune", "--dir", ev, "--keep", "5"); code != ExitOK || !strings.Contains(stderr, ".tmp-manifests-x-1") {
+		t.Fatalf("prune: %d %s", code, stderr)
+	}
+	// A bad --sign-key is refused before the scan, and a failed bundle
+	// does not cost the reports (exit 4).
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--evidence-dir", ev, "--sign-key", prefix+".pub"); code != ExitUsage || !strings.Contains(stderr, "--sign-key") {
+		t.Fatalf("bad --sign-key: %d %s", code, stderr)
+	}
+	blocked := filepath.Join(dir, "blocked")
+	os.WriteFile(blocked, nil, 0o644) // a file where the evidence folder should be
+	r3 := filepath.Join(dir, "r3.json")
+	code, _, stderr = run(t, "", "scan", "-f", "examples/shop", "--evidence-dir", blocked, "-o", "json="+r3)
+	if _, err := os.Stat(r3); code != ExitEvidence || err != nil || !strings.Contains(stderr, "the reports were written, the evidence bundle was not") {
+		t.Fatalf("failed evidence: exit %d, report %v: %s", code, err, stderr)
+	}
+}
+
+// TestOutputsToOneFile: two outputs naming one file (two spellings) are a
+// usage error, and nothing is written.
+func TestOutputsToOneFile(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "r.json")
+	code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "-o", "json="+a, "-o", "sarif="+filepath.Join(dir, ".", "r.json"))
+	if code != ExitUsage || !strings.Contains(stderr, "write the same file") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(a); !os.IsNotExist(err) {
+		t.Fatalf("written anyway: %v", err)
 	}
 }

@@ -31,7 +31,12 @@ func scanWithExceptions(t *testing.T, file string, extra ...string) (int, excRep
 	return code, rep, stderr
 }
 
+// exceptionsDay pins the scan day (SOURCE_DATE_EPOCH, 2026-12-01) so that
+// the example's exception is valid whenever the tests run.
+func exceptionsDay(t *testing.T) { t.Setenv("SOURCE_DATE_EPOCH", "1796083200") }
+
 func TestExceptions(t *testing.T) {
+	exceptionsDay(t)
 	// The example's approved exception covers the talk's database bypass.
 	code, rep, _ := scanWithExceptions(t, "examples/config/exceptions.yaml", "--rules", "MESH-04")
 	if code != ExitOK {
@@ -48,7 +53,7 @@ func TestExceptions(t *testing.T) {
 	dir := t.TempDir()
 	b, _ := os.ReadFile("../examples/config/exceptions.yaml")
 	expired := filepath.Join(dir, "expired.yaml")
-	os.WriteFile(expired, []byte(strings.Replace(string(b), `expires: "2099-03-31"`, `expires: "2026-10-31"`, 1)), 0o644)
+	os.WriteFile(expired, []byte(strings.Replace(string(b), `expires: "2027-09-30"`, `expires: "2026-10-31"`, 1)), 0o644)
 	code, rep, stderr := scanWithExceptions(t, expired, "--rules", "MESH-04")
 	if code != ExitFindings || rep.Findings[0].Exception != nil {
 		t.Fatalf("expired exception still applies: exit %d %+v", code, rep)
@@ -71,9 +76,30 @@ func TestExceptions(t *testing.T) {
 	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", bad); code != ExitUsage || !strings.Contains(stderr, "entry 1 (EXC-2026-014): missing approver") {
 		t.Fatalf("malformed exceptions: exit %d %s", code, stderr)
 	}
+
+	// Blanket and long-lived exceptions are refused; broad ones pass with
+	// --allow-broad-exceptions.
+	blanket := filepath.Join(dir, "blanket.yaml")
+	os.WriteFile(blanket, []byte(strings.NewReplacer("rules: [MESH-04]", `rules: ["*"]`, "namespaces: [shop]", `namespaces: ["*"]`, "kinds: [Deployment]", `kinds: ["*"]`, "names: [payments]", `names: ["*"]`).Replace(string(b))), 0o644)
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", blanket); code != ExitUsage || !strings.Contains(stderr, `EXC-2026-014: rule pattern "*" matches every rule`) {
+		t.Fatalf("blanket exception: exit %d %s", code, stderr)
+	}
+	code, rep, _ = scanWithExceptions(t, blanket, "--allow-broad-exceptions", "--fail-on", "low")
+	if code != ExitOK || rep.Summary.Excepted != len(rep.Findings) || len(rep.Findings) < 10 {
+		t.Fatalf("--allow-broad-exceptions: exit %d, %d of %d excepted", code, rep.Summary.Excepted, len(rep.Findings))
+	}
+	long := filepath.Join(dir, "long.yaml")
+	os.WriteFile(long, []byte(strings.Replace(string(b), `expires: "2027-09-30"`, `expires: "9999-12-31"`, 1)), 0o644)
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", long, "--allow-broad-exceptions"); code != ExitUsage || !strings.Contains(stderr, "longer than params.max_exception_days (365)") {
+		t.Fatalf("9999 expiry: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", long, "--param", "max_exception_days=3000000", "--rules", "MESH-04"); code != ExitOK {
+		t.Fatalf("max_exception_days: exit %d %s", code, stderr)
+	}
 }
 
 func TestSelfDeclaredExceptionsOnlyWhenEnabled(t *testing.T) {
+	exceptionsDay(t)
 	dir := t.TempDir()
 	m := `apiVersion: v1
 kind: Pod
@@ -81,7 +107,7 @@ metadata:
   name: p
   namespace: app
   annotations:
-    meshaudit.io/exceptions: '[{"rules": ["POD-03"], "justification": "node agent", "expires": "2099-01-01"}]'
+    meshaudit.io/exceptions: '[{"rules": ["POD-03"], "justification": "node agent", "expires": "2027-06-01"}]'
 spec:
   hostPID: true
   containers: [{name: c, image: x:1}]
@@ -94,5 +120,10 @@ spec:
 	code, out, _ := run(t, "", "scan", "-f", f, "--rules", "POD-03", "--self-declared-exceptions", "-o", "json")
 	if code != ExitOK || !strings.Contains(out, `"selfDeclared": true`) {
 		t.Fatalf("self-declared: exit %d %s", code, out)
+	}
+	// A self-declared exception counts its lifetime from the scan day.
+	os.WriteFile(f, []byte(strings.Replace(m, "2027-06-01", "2036-01-01", 1)), 0o644)
+	if code, _, stderr := run(t, "", "scan", "-f", f, "--rules", "POD-03", "--self-declared-exceptions"); code != ExitUsage || !strings.Contains(stderr, "longer than params.max_exception_days") {
+		t.Fatalf("self-declared 2036 expiry: exit %d %s", code, stderr)
 	}
 }

@@ -31,11 +31,14 @@ func TestCustomPolicy(t *testing.T) {
 
 func TestBrokenCustomPolicies(t *testing.T) {
 	cases := map[string]struct{ src, want string }{
-		"syntax":          {"package meshaudit.rules.x_01\n\ndeny contains x if {\n", "x_01.rego:"},
-		"no metadata":     {"package meshaudit.rules.x_01\n", "x_01.rego:1: no package-scoped # METADATA block"},
-		"unknown control": {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: X-01\n#   severity: low\n#   controls: [ZZ-9]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.rules.x_01\n", "x_01.rego:1: custom.controls: ZZ-9 is not a NIST SP 800-53 Rev5 control"},
-		"duplicate id":    {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: MTLS-01\n#   severity: low\n#   controls: [AC-3]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.rules.mtls_01\n", "duplicate rule id MTLS-01"},
-		"network":         {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: X-01\n#   severity: low\n#   controls: [AC-3]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.rules.x_01\n\nimport rego.v1\n\ndeny contains {\"msg\": r.body} if {\n\tr := http.send({\"method\": \"GET\", \"url\": \"http://example.com\"})\n}\n", "x_01.rego:15: rego_type_error: undefined function http.send"},
+		"syntax":          {"package meshaudit.custom.rules.x_01\n\ndeny contains x if {\n", "x_01.rego:"},
+		"no metadata":     {"package meshaudit.custom.rules.x_01\n", "x_01.rego:1: no package-scoped # METADATA block"},
+		"unknown control": {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: X-01\n#   severity: low\n#   controls: [ZZ-9]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.custom.rules.x_01\n", "x_01.rego:1: custom.controls: ZZ-9 is not a NIST SP 800-53 Rev5 control"},
+		"duplicate id":    {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: MTLS-01\n#   severity: low\n#   controls: [AC-3]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.custom.rules.mtls_01\n", "duplicate rule id MTLS-01"},
+		"our library":     {"package meshaudit.lib\n\nexcluded(_) if true\n", "x_01.rego:1: package meshaudit.lib is meshaudit's own"},
+		"our rule":        {"package meshaudit.rules.mtls_01\n\ndeny := set()\n", "x_01.rego:1: package meshaudit.rules.mtls_01 is meshaudit's own"},
+		"our root":        {"package meshaudit\n\nparams := {}\n", "x_01.rego:1: package meshaudit is meshaudit's own"},
+		"network":         {"# METADATA\n# title: T\n# description: D\n# custom:\n#   id: X-01\n#   severity: low\n#   controls: [AC-3]\n#   inputs: [Pod]\n#   remediation: r\npackage meshaudit.custom.rules.x_01\n\nimport rego.v1\n\ndeny contains {\"msg\": r.body} if {\n\tr := http.send({\"method\": \"GET\", \"url\": \"http://example.com\"})\n}\n", "x_01.rego:15: rego_type_error: undefined function http.send"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -32,6 +32,9 @@ func (a *app) policySet() ([]policies.Module, *rules.Catalog, error) {
 		if err != nil {
 			return nil, nil, usageErr("%v", err)
 		}
+		if err := policies.CheckCustom(custom); err != nil {
+			return nil, nil, usageErr("policies: %v", err)
+		}
 		for _, m := range custom {
 			if !strings.HasSuffix(m.Path, "_test.rego") {
 				mods = append(mods, m)

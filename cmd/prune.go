@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/meshaudit/meshaudit/evidence"
 )
 
 func newPruneCommand(a *app) *cobra.Command {
@@ -17,8 +19,10 @@ func newPruneCommand(a *app) *cobra.Command {
 		Long: `Delete the oldest evidence bundles (the entries scan --evidence-dir writes,
 DIR/<cluster>-<timestamp>) so that at most --keep remain, per cluster name
 prefix when --cluster is given. Entries are ordered by modification time,
-newest first (names break ties). Hidden entries (".name", bundles still being
-written) and lost+found are never touched.
+newest first (names break ties). Unfinished bundles (".tmp-*") whose scan
+has ended — killed before the final rename — are removed too (they are never
+verifiable); other hidden entries, bundles still being written and
+lost+found are never touched.
 
   meshaudit prune --dir /evidence --keep 30
   meshaudit prune --dir /evidence --keep 29 --dry-run`,
@@ -65,6 +69,7 @@ func pruneBundles(dir string, keep int, cluster string, dryRun bool) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	removed := evidence.RemoveUnfinished(dir, dryRun)
 	type bundle struct {
 		name  string
 		mtime int64
@@ -92,9 +97,8 @@ func pruneBundles(dir string, keep int, cluster string, dryRun bool) ([]string, 
 		return bundles[i].name > bundles[j].name
 	})
 	if len(bundles) <= keep {
-		return nil, nil
+		return removed, nil
 	}
-	var removed []string
 	old := bundles[keep:]
 	for i := len(old) - 1; i >= 0; i-- {
 		p := filepath.Join(dir, old[i].name)

@@ -25,6 +25,11 @@ const (
 	ExitFindings   = 1 // findings at or above --fail-on
 	ExitUsage      = 2 // usage error, or nothing could be evaluated
 	ExitIncomplete = 3 // nothing at or above --fail-on, but an input was not parsed or a rule is unknown
+	// ExitEvidence: the reports were written, an evidence bundle was not.
+	ExitEvidence = 4
+	// ExitWrite: the reports could not be written (none was: the previous
+	// files are kept).
+	ExitWrite = 5
 	// ExitInterrupted: stopped by SIGINT or SIGTERM before reports were
 	// written; no report file is left half-written (128 + SIGINT).
 	ExitInterrupted = 130
@@ -36,7 +41,11 @@ const exitCodesHelp = `Exit codes:
   2  usage error, or nothing could be evaluated
   3  evaluated, nothing at or above --fail-on, but incomplete: an input
      could not be parsed, or a rule's status is unknown
-  130 interrupted (SIGINT or SIGTERM): no report was written`
+  4  the reports were written, but an evidence bundle could not be
+  5  the reports could not be written (none of them was; previous files
+     are kept)
+  130 interrupted (SIGINT or SIGTERM): no report was written; a second
+     signal ends the process at once`
 
 // exitError carries an exit code to Execute.
 type exitError struct {
@@ -65,11 +74,27 @@ type app struct {
 	stderr     io.Writer
 }
 
-// Execute runs the command line and returns the process exit code. SIGINT
-// and SIGTERM cancel the run.
+// Execute runs the command line and returns the process exit code. The
+// first SIGINT or SIGTERM cancels the run (which then ends within a second,
+// writing no report); a second one ends the process at once, exit 130.
 func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		s, ok := <-sigs
+		if !ok {
+			return
+		}
+		fmt.Fprintf(stderr, "meshaudit: %v: stopping (send it again to exit at once)\n", s)
+		cancel()
+		if s, ok = <-sigs; ok {
+			fmt.Fprintf(stderr, "meshaudit: %v again: exiting now\n", s)
+			os.Exit(ExitInterrupted)
+		}
+	}()
 	return ExecuteContext(ctx, args, stdin, stdout, stderr)
 }
 

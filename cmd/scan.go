@@ -3,9 +3,11 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +38,7 @@ func parseOutputs(specs []string, def string) ([]outputSpec, error) {
 	}
 	var out []outputSpec
 	stdout := 0
+	files := map[string]string{}
 	for _, s := range specs {
 		format, file, _ := strings.Cut(s, "=")
 		if _, err := output.Lookup(format); err != nil {
@@ -49,6 +52,12 @@ func parseOutputs(specs []string, def string) ([]outputSpec, error) {
 		}
 		if file == "" {
 			stdout++
+		} else if !strings.Contains(file, ClusterPlaceholder) {
+			key := sameFileKey(file)
+			if prev, dup := files[key]; dup {
+				return nil, usageErr("-o %s and -o %s write the same file: give each output its own file", prev, s)
+			}
+			files[key] = s
 		}
 		out = append(out, outputSpec{format: format, file: file})
 	}
@@ -108,13 +117,47 @@ func (a *app) params() (policies.Params, error) {
 func (a *app) collect(ctx context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
-		s, err := a.collectOne(params, converter(release))
+		s, err := a.collectFiles(ctx, params, release)
 		if err != nil {
 			return nil, err
 		}
 		return []*snapshot.Snapshot{s}, nil
 	}
 	return a.collectLive(ctx, params, release)
+}
+
+// collectFiles reads -f paths or --snapshot within --timeout, and returns
+// as soon as ctx ends: reading is not interruptible (standard input that
+// never closes, a slow file system), so it runs on its own and is
+// abandoned when the run is cancelled or times out.
+func (a *app) collectFiles(ctx context.Context, params policies.Params, release bool) (*snapshot.Snapshot, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	timeout := a.v.GetDuration("timeout")
+	tctx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		tctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	type result struct {
+		s   *snapshot.Snapshot
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := a.collectOne(params, converter(release))
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-tctx.Done():
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
+		return nil, usageErr("the input was not read within --timeout %s (a stream that never ends?): nothing evaluated", timeout)
+	}
 }
 
 // converter returns a new snapshot's object converter, or nil.
@@ -266,6 +309,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
 	c.Flags().Bool("fail-on-duplicates", false, "exit 1 when an object is defined twice in the input (otherwise a notice)")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
+	c.Flags().Bool("allow-broad-exceptions", false, "accept exceptions with a wildcard rule or control, or a selector matching every resource (refused otherwise)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
 	addMetricsFlags(c)
@@ -292,6 +336,27 @@ func (a *app) scan(ctx context.Context) (err error) {
 	params, err := a.params()
 	if err != nil {
 		return err
+	}
+	signKey, err := a.evidenceKey() // before the scan: a bad key must not cost one
+	if err != nil {
+		return err
+	}
+	// The exceptions file too: a blanket or too long-lived exception is
+	// refused before anything is collected.
+	selfDeclared := a.v.GetBool("self-declared-exceptions")
+	now := time.Now()
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		now = t
+	}
+	limits := exceptions.Limits{MaxDays: params.MaxExceptionDays, AllowBroad: a.v.GetBool("allow-broad-exceptions"), Now: now}
+	var excs []exceptions.Exception
+	if f := a.v.GetString("exceptions"); f != "" {
+		if excs, err = exceptions.Load(f); err != nil {
+			return usageErr("%v", err)
+		}
+		if err := exceptions.Check(excs, limits); err != nil {
+			return usageErr("--exceptions %s: %v", f, err)
+		}
 	}
 	// The policies compile (one core, ~0.5 s) while the input is read.
 	type built struct {
@@ -348,16 +413,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 	}
 	mods, cat, eng := b.mods, b.cat, b.eng
 	eng.Deadline = a.v.GetDuration("eval-timeout")
-	var excs []exceptions.Exception
-	if f := a.v.GetString("exceptions"); f != "" {
-		if excs, err = exceptions.Load(f); err != nil {
-			return usageErr("%v", err)
-		}
-	}
-	selfDeclared := a.v.GetBool("self-declared-exceptions")
-	now := time.Now()
-	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
-		now = t
+	custom, err := evaluate.CustomPolicies(mods)
+	if err != nil {
+		return err
 	}
 	reps = make([]*evaluate.Report, 0, len(snaps))
 	for _, snap := range snaps {
@@ -367,6 +425,16 @@ func (a *app) scan(ctx context.Context) (err error) {
 				return interrupted(ctx.Err())
 			}
 			return fmt.Errorf("evaluate %s: %w", snap.Cluster, err)
+		}
+		rep.CustomPolicies = custom
+		if selfDeclared {
+			own, err := evaluate.SelfDeclaredExceptions(snap)
+			if err != nil {
+				return usageErr("exceptions: %v", err)
+			}
+			if err := exceptions.Check(own, limits); err != nil {
+				return usageErr("self-declared %v", err)
+			}
 		}
 		if len(excs) > 0 || selfDeclared {
 			if err := evaluate.ApplyExceptions(rep, snap, excs, selfDeclared, now); err != nil {
@@ -380,11 +448,21 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
-	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
+	// A failed evidence bundle does not cost the reports: they are still
+	// written (all or none), and the exit code says which part failed.
+	evErr := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
+	if err := a.writeReports(ctx, outs, reps, cat); err != nil {
+		if evErr != nil {
+			fmt.Fprintf(a.stderr, "meshaudit: evidence bundle not written either: %v\n", evErr)
+		}
 		return err
 	}
-	if err := a.writeReports(outs, reps, cat); err != nil {
-		return err
+	if evErr != nil {
+		var ee *exitError
+		if errors.As(evErr, &ee) && ee.code == ExitUsage {
+			return evErr
+		}
+		return &exitError{code: ExitEvidence, err: fmt.Errorf("the reports were written, the evidence bundle was not: %w", evErr)}
 	}
 	var known map[string]map[string]bool
 	if prev := a.v.GetString("previous"); prev != "" {
@@ -478,51 +556,88 @@ func noticeSummary(ns []snapshot.Notice) string {
 	return fmt.Sprintf("%d notice(s) (%s), listed in the report; they change no verdict", len(ns), strings.Join(parts, ", "))
 }
 
+// formatParseError is a parse error for the terminal: control characters
+// of file names (and of reasons quoting them) are escaped.
 func formatParseError(pe snapshot.ParseError) string {
 	if pe.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", pe.File, pe.Line, pe.Reason)
+		return fmt.Sprintf("%s:%d: %s", output.Printable(pe.File), pe.Line, output.Printable(pe.Reason))
 	}
-	return fmt.Sprintf("%s: %s", pe.File, pe.Reason)
+	return fmt.Sprintf("%s: %s", output.Printable(pe.File), output.Printable(pe.Reason))
 }
 
 // ClusterPlaceholder in an output file name is replaced by each cluster's
 // name, writing one file per cluster.
 const ClusterPlaceholder = "{cluster}"
 
-// writeReports renders each requested format; files are written atomically
-// and stdout is written only once its report has rendered completely.
-func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
-	for _, o := range outs {
+// writeReports renders each requested format. The files of a run are
+// written together or not at all (output.WriteAll: temporary files, then
+// renames; a device or FIFO target is written in place); stdout is written
+// only once every file is, and its report has rendered completely. Two
+// outputs naming one file are a usage error.
+func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
+	var targets []output.Target
+	var toStdout *outputSpec
+	seen := map[string]string{}
+	for i, o := range outs {
 		w, err := output.Lookup(o.format)
 		if err != nil {
 			return err
 		}
+		if o.file == "" {
+			toStdout = &outs[i]
+			continue
+		}
+		add := func(name string, reps []*evaluate.Report) error {
+			key := sameFileKey(name)
+			if prev, dup := seen[key]; dup {
+				return usageErr("-o %s=%s and -o %s write the same file %s: give each output its own file", o.format, o.file, prev, name)
+			}
+			seen[key] = o.format + "=" + o.file
+			targets = append(targets, output.Target{Path: name, Render: func(dst io.Writer) error { return w(dst, reps, cat) }})
+			return nil
+		}
 		if strings.Contains(o.file, ClusterPlaceholder) {
 			for _, rep := range reps {
-				one := []*evaluate.Report{rep}
-				name := strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster))
-				if err := output.WriteFile(name, func(dst io.Writer) error { return w(dst, one, cat) }); err != nil {
+				if err := add(strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster)), []*evaluate.Report{rep}); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		render := func(dst io.Writer) error { return w(dst, reps, cat) }
-		if o.file != "" {
-			if err := output.WriteFile(o.file, render); err != nil {
-				return err
-			}
-			continue
-		}
-		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
-			return fmt.Errorf("render %s: %w", o.format, err)
-		}
-		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+		if err := add(o.file, reps); err != nil {
 			return err
 		}
 	}
+	if err := output.WriteAll(ctx, targets); err != nil {
+		return &exitError{code: ExitWrite, err: fmt.Errorf("reports not written (none of them): %w", err)}
+	}
+	if toStdout != nil {
+		w, _ := output.Lookup(toStdout.format)
+		var buf bytes.Buffer
+		if err := w(&buf, reps, cat); err != nil {
+			return &exitError{code: ExitWrite, err: fmt.Errorf("render %s: %w", toStdout.format, err)}
+		}
+		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+			return &exitError{code: ExitWrite, err: fmt.Errorf("write stdout: %w", err)}
+		}
+	}
 	return nil
+}
+
+// sameFileKey identifies the file a path names: its absolute, cleaned
+// path, or the device and inode of an existing file (two spellings, or a
+// link, of one file).
+func sameFileKey(name string) string {
+	if st, err := os.Stat(name); err == nil {
+		if id, ok := fileID(st); ok {
+			return id
+		}
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return filepath.Clean(name)
+	}
+	return abs
 }
 
 // safeFileName keeps a cluster name usable in a file name.

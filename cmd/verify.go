@@ -1,8 +1,13 @@
 package cmd
 
 import (
-	"crypto/ed25519"
+	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -10,55 +15,160 @@ import (
 )
 
 // ExitVerifyFailed: verify found an edited, missing or added file, a bad
-// signature, or a report the re-evaluation does not confirm.
+// signature, an unauthenticated bundle (without --allow-unsigned), or a
+// report the re-evaluation does not confirm.
 const ExitVerifyFailed = 1
 
 func newVerifyCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "verify DIR",
-		Short: "Verify an evidence bundle: digests, signature, and a re-evaluation of the snapshot",
-		Long: `Verify an evidence bundle written by scan --evidence-dir: the manifest's own
-digest, the ed25519 signature (with --pub-key), the SHA-256 of every file
-(and that none was added or removed), then re-evaluate the bundled snapshot
-with this binary's embedded policies — whose digest must be the recorded
-one — and the recorded settings, and compare report.json, report.sarif,
-oscal.json and summary.html with the re-evaluation.
+		Short: "Verify an evidence bundle (or each bundle of a folder): signature, digests, and a re-evaluation of the snapshot",
+		Long: `Verify an evidence bundle written by scan --evidence-dir, or every bundle of
+the --evidence-dir folder (one line per bundle; --latest: only the newest).
+
+Authentication comes first: with --pub-key, the ed25519 signature over
+manifest.json must verify before anything else of the bundle is read.
+Without --pub-key a bundle is at best "integrity only, not authenticated" —
+the manifest's self-digest proves nothing against someone who edits the
+bundle, since they recompute it — and verify exits 1 unless
+--allow-unsigned. Then the manifest's own digest, the SHA-256 of every file
+(each a regular file of bounded size; none added or removed), then the
+bundled snapshot is re-evaluated with this binary's embedded policies —
+whose digest must be the recorded one — and the recorded settings
+(parameters, rules, exceptions, evaluation deadline, custom policies, which
+run only once the bundle is authenticated or with --allow-unsigned), and
+report.json, report.sarif, oscal.json, summary.html and the manifest's
+summary are compared with the re-evaluation.
 
 Exit codes: 0 verified, 1 verification failed (each problem names the file
-and what changed), 2 usage error or unreadable bundle.`,
+and what changed; for a folder: any bundle failed), 2 usage error or
+unreadable bundle.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pub ed25519.PublicKey
-			if f, _ := cmd.Flags().GetString("pub-key"); f != "" {
+			opt := evidence.VerifyOptions{AllowUnsigned: a.v.GetBool("allow-unsigned"), ToolVersion: Version()}
+			if f := a.v.GetString("pub-key"); f != "" {
 				var err error
-				if pub, err = evidence.LoadPublicKey(f); err != nil {
+				if opt.PubKey, err = evidence.LoadPublicKey(f); err != nil {
 					return usageErr("--pub-key: %v", err)
 				}
 			}
-			digest, err := PolicyDigest()
-			if err != nil {
+			var err error
+			if opt.PolicyDigest, err = PolicyDigest(); err != nil {
 				return err
 			}
-			res, err := evidence.Verify(cmd.Context(), args[0], evidence.VerifyOptions{PubKey: pub, PolicyDigest: digest, ToolVersion: Version()})
-			if err != nil {
-				return usageErr("verify: %v", err)
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
 			}
-			for _, c := range res.Checks {
-				fmt.Fprintf(a.stdout, "ok    %s\n", c)
+			dir := args[0]
+			if _, err := os.Lstat(filepath.Join(dir, evidence.FileManifest)); err == nil {
+				return a.verifyOne(ctx, dir, opt)
 			}
-			for _, n := range res.Notes {
-				fmt.Fprintf(a.stdout, "note  %s\n", n)
-			}
-			for _, p := range res.Problems {
-				fmt.Fprintf(a.stdout, "FAIL  %s\n", p)
-			}
-			if !res.OK() {
-				return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: verification failed: %d problem(s)", args[0], len(res.Problems))}
-			}
-			fmt.Fprintf(a.stdout, "%s: verified\n", args[0])
-			return nil
+			return a.verifyFolder(ctx, dir, opt, a.v.GetBool("latest"))
 		},
 	}
 	c.Flags().String("pub-key", "", "ed25519 public key (meshaudit keygen's PREFIX.pub) the manifest must be signed with")
+	c.Flags().Bool("allow-unsigned", false, "accept a bundle verified without --pub-key (integrity only, not authenticated)")
+	c.Flags().Bool("latest", false, "with a folder of bundles: verify only the newest")
 	return c
+}
+
+// verifyOne verifies one bundle and prints every check.
+func (a *app) verifyOne(ctx context.Context, dir string, opt evidence.VerifyOptions) error {
+	res, err := evidence.Verify(ctx, dir, opt)
+	if err != nil {
+		return usageErr("verify: %v", err)
+	}
+	for _, c := range res.Checks {
+		fmt.Fprintf(a.stdout, "ok    %s\n", c)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(a.stdout, "note  %s\n", n)
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(a.stdout, "FAIL  %s\n", p)
+	}
+	if !res.OK() {
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: verification failed: %d problem(s)", dir, len(res.Problems))}
+	}
+	fmt.Fprintf(a.stdout, "%s: verified (%s)\n", dir, authText(res))
+	return nil
+}
+
+func authText(res *evidence.Result) string {
+	if res.Authenticated {
+		return "authenticated"
+	}
+	return "integrity only, not authenticated"
+}
+
+// verifyFolder verifies each bundle of an --evidence-dir folder: one line
+// per bundle (its problems below it when it fails).
+func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyOptions, latest bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return usageErr("verify: %v", err)
+	}
+	type bundle struct {
+		name  string
+		mtime time.Time
+	}
+	var bundles []bundle
+	for _, e := range entries {
+		if evidence.IsUnfinished(e.Name()) {
+			fmt.Fprintf(a.stdout, "skip  %s: unfinished bundle, never verifiable (the next scan or prune removes it)\n", e.Name())
+			continue
+		}
+		if !e.IsDir() || e.Name()[0] == '.' {
+			continue
+		}
+		st, err := os.Lstat(filepath.Join(dir, e.Name(), evidence.FileManifest))
+		if err != nil || st.Mode().Type() == fs.ModeDir {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		bundles = append(bundles, bundle{e.Name(), info.ModTime()})
+	}
+	if len(bundles) == 0 {
+		return usageErr("verify: %s is neither an evidence bundle nor a folder of bundles (no %s)", dir, evidence.FileManifest)
+	}
+	// Oldest first; --latest keeps the newest (modification time, then
+	// name: the name ends with the UTC time of the scan).
+	sort.Slice(bundles, func(i, j int) bool {
+		if !bundles[i].mtime.Equal(bundles[j].mtime) {
+			return bundles[i].mtime.Before(bundles[j].mtime)
+		}
+		return bundles[i].name < bundles[j].name
+	})
+	if latest {
+		bundles = bundles[len(bundles)-1:]
+	}
+	failed := 0
+	for _, b := range bundles {
+		p := filepath.Join(dir, b.name)
+		res, err := evidence.Verify(ctx, p, opt)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(a.stdout, "FAIL  %s: %v\n", p, err)
+		case !res.OK():
+			failed++
+			fmt.Fprintf(a.stdout, "FAIL  %s: %d problem(s)\n", p, len(res.Problems))
+			for _, pr := range res.Problems {
+				fmt.Fprintf(a.stdout, "        %s\n", pr)
+			}
+		default:
+			fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
+		}
+		if ctx.Err() != nil {
+			return interrupted(ctx.Err())
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", dir, failed, len(bundles))}
+	}
+	return nil
 }

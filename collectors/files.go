@@ -218,18 +218,18 @@ func (r *fileReader) path(p string) {
 		if d.IsDir() {
 			return t.dir(fp) // a chart is one input: its files are not walked
 		}
+		if reason, ok := dirLink(p, fp, d); ok {
+			if reason != "" {
+				r.fail(r.display(fp), 0, "%s", reason)
+			}
+			return nil
+		}
 		if !manifestExts[strings.ToLower(filepath.Ext(fp))] {
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			st, err := os.Stat(fp)
-			if err != nil {
-				r.fail(r.display(fp), 0, "%s", errReason(err))
-				return nil
-			}
-			if st.IsDir() {
-				return nil // symlinked directories are not followed (no loops)
-			}
+		if reason := skipEntry(p, fp, d); reason != "" {
+			r.fail(r.display(fp), 0, "%s", reason)
+			return nil
 		}
 		files = append(files, fp)
 		return nil
@@ -325,9 +325,9 @@ func (r *fileReader) decodeJob(j *fileJob) {
 			j.results = []decoded{{err: fmt.Sprintf("file is %d bytes, more than the %d-byte limit; not read", st.Size(), r.opts.MaxFileBytes), hard: true}}
 			return
 		}
-		b, err := os.ReadFile(j.path)
-		if err != nil {
-			j.results = []decoded{{err: errReason(err), hard: true}}
+		b, reason := readInput(j.path, r.opts.MaxFileBytes)
+		if reason != "" {
+			j.results = []decoded{{err: reason, hard: true}}
 			return
 		}
 		j.data = b

@@ -438,6 +438,7 @@ func collectKind(ctx context.Context, c *Clients, served *servedResources, k Kin
 		return st, nil
 	}
 	gvr := schema.GroupVersionResource{Group: k.Group, Version: version, Resource: k.Resource}
+	limit := timeLimit(ctx, opts.KindTimeout)
 	kctx, cancel := context.WithTimeout(ctx, opts.KindTimeout)
 	defer cancel()
 	faults := &lastFault{}
@@ -453,7 +454,7 @@ func collectKind(ctx context.Context, c *Clients, served *servedResources, k Kin
 		objs, err = listAll(kctx, c, gvr, k, opts)
 	}
 	if err != nil {
-		st.Status, st.Reason = classify(err, k, opts.KindTimeout, faults.get())
+		st.Status, st.Reason = classify(err, k, limit, faults.get())
 		return st, nil
 	}
 	if opts.Convert != nil {
@@ -472,9 +473,21 @@ func groupResource(k KindSpec) string {
 	return k.Resource + "." + k.Group
 }
 
+// timeLimit names the limit a kind's list runs under from now: its own
+// --kind-timeout, or what remains of the collection's --timeout when that
+// ends first (a 15 s --timeout is not reported as the 2 m kind timeout).
+func timeLimit(ctx context.Context, kindTimeout time.Duration) string {
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < kindTimeout {
+			return fmt.Sprintf("%s (the collection's --timeout)", left.Round(100*time.Millisecond))
+		}
+	}
+	return kindTimeout.String()
+}
+
 // classify gives a kind's status and reason from its list error; lastFault
 // is the last failed response its requests got (see faultRecorder).
-func classify(err error, k KindSpec, timeout time.Duration, lastFault string) (string, string) {
+func classify(err error, k KindSpec, timeout string, lastFault string) (string, string) {
 	switch {
 	case apierrors.IsForbidden(err):
 		return snapshot.StatusForbidden, fmt.Sprintf("list %s forbidden: %s", groupResource(k), apierrors.ReasonForError(err))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -15,7 +16,8 @@ func FromSnapshotFile(path string, in *os.File, rootNamespace string, convert fu
 	f := in
 	if path != Stdin {
 		var err error
-		if f, err = os.Open(path); err != nil {
+		// A regular file only: a FIFO would block the run.
+		if f, _, err = fsutil.OpenRegular(path, false); err != nil {
 			return nil, fmt.Errorf("read snapshot: %w", err)
 		}
 		defer f.Close()

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 )
 
 // SchemaVersion versions the JSON diff.
@@ -45,7 +46,7 @@ func ReadReports(path string) ([]*evaluate.Report, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "report.json")
 	}
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, 1<<30, false) // a FIFO would block the run
 	if err != nil {
 		return nil, err
 	}

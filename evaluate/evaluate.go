@@ -22,12 +22,22 @@ import (
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-// deniedBuiltins are built-ins a policy may not call: no network, no
-// environment, no clock-dependent or random results (reports must be
-// reproducible).
-var deniedBuiltins = map[string]bool{
-	"http.send": true, "net.lookup_ip_addr": true, "opa.runtime": true,
-	"time.now_ns": true, "rand.intn": true, "uuid.rfc4122": true,
+// Capabilities are the built-ins a policy may call: OPA's, minus every
+// one OPA's own capability metadata marks nondeterministic — network
+// (http.send, net.lookup_ip_addr), environment (opa.runtime), clock
+// (time.now_ns, io.jwt.decode_verify), randomness (rand.intn,
+// uuid.rfc4122), schemas that may be fetched — so that a report, and an
+// evidence bundle's re-evaluation, never depends on when or where it runs.
+func Capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0]
+	for _, b := range caps.Builtins {
+		if !b.Nondeterministic {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	return caps
 }
 
 // Engine is a compiled, prepared rule set. Build it once per run.
@@ -38,8 +48,8 @@ type Engine struct {
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	scope   rego.PreparedEvalQuery            // data.meshaudit.lib.scope
 	toolVer string
-	// Deadline bounds one evaluation of the rule set, and then of each rule
-	// on its own; a rule that runs past it is unknown. 0: DefaultDeadline.
+	// Deadline bounds the whole evaluation (within a few percent); a rule
+	// still running at it is unknown. 0: DefaultDeadline.
 	Deadline time.Duration
 }
 
@@ -68,15 +78,7 @@ func New(ctx context.Context, catalog *rules.Catalog, mods []policies.Module, pa
 		}
 		parsed[m.Path] = pm
 	}
-	caps := ast.CapabilitiesForThisVersion()
-	kept := caps.Builtins[:0]
-	for _, b := range caps.Builtins {
-		if !deniedBuiltins[b.Name] {
-			kept = append(kept, b)
-		}
-	}
-	caps.Builtins = kept
-	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
+	compiler := ast.NewCompiler().WithCapabilities(Capabilities()).WithEnablePrintStatements(false)
 	compiler.Compile(parsed)
 	if compiler.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
@@ -209,6 +211,13 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	if deadline <= 0 {
 		deadline = DefaultDeadline
 	}
+	// One deadline for the whole evaluation: the share queries get half of
+	// it; a share that fails or runs out falls back to its rules one by
+	// one, concurrently, within what remains — so that a runaway rule is
+	// unknown, the others are still judged, and the evaluation ends within
+	// the deadline (not twice it).
+	dctx, cancelAll := context.WithTimeout(ctx, deadline)
+	defer cancelAll()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	// The input's mesh-wide evidence (lib.scope), read once: the one
@@ -218,9 +227,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sctx, cancel := context.WithTimeout(ctx, deadline)
-		defer cancel()
-		rs, err := e.scope.Eval(sctx, rego.EvalParsedInput(val))
+		rs, err := e.scope.Eval(dctx, rego.EvalParsedInput(val))
 		if err != nil {
 			scopeErr = err
 			return
@@ -233,7 +240,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gctx, cancel := context.WithTimeout(ctx, deadline)
+			gctx, cancel := context.WithTimeout(dctx, deadline/2)
 			rs, err := g.query.Eval(gctx, rego.EvalParsedInput(val), cacheOpt(len(s.Objects)))
 			cancel()
 			if err == nil && len(rs) == 1 {
@@ -249,25 +256,29 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 			if ctx.Err() != nil {
 				return
 			}
+			var rwg sync.WaitGroup
 			for _, r := range g.rules {
-				rctx, cancel := context.WithTimeout(ctx, deadline)
-				rs, err := e.each[r.ID].Eval(rctx, rego.EvalParsedInput(val), cacheOpt(len(s.Objects)))
-				timedOut := rctx.Err() == context.DeadlineExceeded
-				cancel()
-				if ctx.Err() != nil {
-					return
-				}
-				mu.Lock()
-				switch {
-				case err != nil && timedOut:
-					evalErr[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
-				case err != nil:
-					evalErr[r.ID] = err
-				case len(rs) == 1:
-					docs[r.ID], _ = rs[0].Bindings["x"].(map[string]any)
-				}
-				mu.Unlock()
+				rwg.Add(1)
+				go func() {
+					defer rwg.Done()
+					rs, err := e.each[r.ID].Eval(dctx, rego.EvalParsedInput(val), cacheOpt(len(s.Objects)))
+					timedOut := dctx.Err() == context.DeadlineExceeded
+					if ctx.Err() != nil {
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err != nil && timedOut:
+						evalErr[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
+					case err != nil:
+						evalErr[r.ID] = err
+					case len(rs) == 1:
+						docs[r.ID], _ = rs[0].Bindings["x"].(map[string]any)
+					}
+				}()
 			}
+			rwg.Wait()
 		}()
 	}
 	wg.Wait()

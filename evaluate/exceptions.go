@@ -25,20 +25,11 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 	ix := newIndex(s)
 	all := append([]exceptions.Exception{}, list...)
 	if selfDeclared {
-		for i := range s.Objects {
-			o := &s.Objects[i]
-			md, _ := o.Object["metadata"].(map[string]any)
-			ann, _ := md["annotations"].(map[string]any)
-			v, ok := ann[exceptions.Annotation].(string)
-			if !ok {
-				continue
-			}
-			own, err := exceptions.SelfDeclared(v, s.Cluster, o.Namespace, o.Kind, o.Name)
-			if err != nil {
-				return fmt.Errorf("%s: %w", o.Ref().FQN(), err)
-			}
-			all = append(all, own...)
+		own, err := SelfDeclaredExceptions(s)
+		if err != nil {
+			return err
 		}
+		all = append(all, own...)
 	}
 	matched := make([]int, len(all))
 	for i := range rep.Findings {
@@ -90,6 +81,28 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 	rep.Controls = controls
 	rep.Summary = summarize(rep)
 	return nil
+}
+
+// SelfDeclaredExceptions reads the meshaudit.io/exceptions annotations of
+// the snapshot's objects; a malformed annotation is an error naming the
+// object.
+func SelfDeclaredExceptions(s *snapshot.Snapshot) ([]exceptions.Exception, error) {
+	var all []exceptions.Exception
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		md, _ := o.Object["metadata"].(map[string]any)
+		ann, _ := md["annotations"].(map[string]any)
+		v, ok := ann[exceptions.Annotation].(string)
+		if !ok {
+			continue
+		}
+		own, err := exceptions.SelfDeclared(v, s.Cluster, o.Namespace, o.Kind, o.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.Ref().FQN(), err)
+		}
+		all = append(all, own...)
+	}
+	return all, nil
 }
 
 func objectLabels(o *snapshot.Object) map[string]string {

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,7 +23,10 @@ import (
 	"strings"
 	"time"
 
+	opaversion "github.com/open-policy-agent/opa/v1/version"
+
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -54,6 +56,35 @@ const (
 	DirMode  os.FileMode = 0o750
 )
 
+// tmpPrefix starts the name of a bundle being written.
+const tmpPrefix = ".tmp-"
+
+// RemoveUnfinished removes the temporary bundles of dir whose scan has
+// ended without renaming them into place (killed, or the machine went
+// down), and returns their paths. A temporary bundle still being written
+// (its writer holds a lock on it) is left alone. With dryRun, nothing is
+// removed.
+func RemoveUnfinished(dir string, dryRun bool) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.IsDir() || !IsUnfinished(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if !abandoned(p) {
+			continue
+		}
+		if dryRun || os.RemoveAll(p) == nil {
+			removed = append(removed, p)
+		}
+	}
+	return removed
+}
+
 // TimeFormat is the UTC timestamp of bundle directory names.
 const TimeFormat = "20060102T150405Z"
 
@@ -62,14 +93,16 @@ const TimeFormat = "20060102T150405Z"
 // that any edited byte of an unsigned manifest is noticed too (a signature
 // is what makes it tamper-evident against a deliberate edit).
 type Manifest struct {
-	SchemaVersion string         `json:"schemaVersion"`
-	Cluster       string         `json:"cluster"`
-	CreatedAt     string         `json:"createdAt"`
-	Tool          evaluate.Tool  `json:"tool"`
-	PolicyDigest  string         `json:"policyDigest"`
-	Evaluation    Evaluation     `json:"evaluation"`
-	Files         []FileDigest   `json:"files"`
-	Summary       ManifestCounts `json:"summary"`
+	SchemaVersion string        `json:"schemaVersion"`
+	Cluster       string        `json:"cluster"`
+	CreatedAt     string        `json:"createdAt"`
+	Tool          evaluate.Tool `json:"tool"`
+	PolicyDigest  string        `json:"policyDigest"`
+	// OPAVersion evaluated the policies; verify needs the same.
+	OPAVersion string         `json:"opaVersion"`
+	Evaluation Evaluation     `json:"evaluation"`
+	Files      []FileDigest   `json:"files"`
+	Summary    ManifestCounts `json:"summary"`
 	// ManifestDigest: "sha256:<hex>", see above.
 	ManifestDigest string `json:"manifestDigest"`
 }
@@ -97,14 +130,18 @@ type Evaluation struct {
 	SelfDeclaredExceptions bool `json:"selfDeclaredExceptions"`
 	// EvaluatedAt: the time exceptions' expiry was judged at (RFC 3339).
 	EvaluatedAt string `json:"evaluatedAt"`
+	// Deadline: the evaluation time limit (--eval-timeout, a Go
+	// duration): a rule running past it is unknown, so verify uses it too.
+	Deadline string `json:"deadline"`
 	// CustomPolicies: custom (--policy) modules, bundled under policies/.
 	CustomPolicies []CustomPolicy `json:"customPolicies"`
 }
 
 // CustomPolicy is one bundled custom Rego module.
 type CustomPolicy struct {
-	File string `json:"file"` // bundle-relative
-	Path string `json:"path"` // the module path at scan time
+	File   string `json:"file"`   // bundle-relative
+	Path   string `json:"path"`   // the module path at scan time
+	SHA256 string `json:"sha256"` // "sha256:<hex>" of the source
 }
 
 // FileDigest is one file of the bundle.
@@ -124,6 +161,7 @@ type Input struct {
 	Exceptions   []byte // the exceptions file, nil when none
 	SelfDeclared bool
 	EvaluatedAt  time.Time
+	Deadline     time.Duration // the evaluation deadline; 0: evaluate.DefaultDeadline
 	ToolVersion  string
 	PolicyDigest string
 	CreatedAt    time.Time
@@ -144,10 +182,15 @@ func Build(dir string, in Input) (string, error) {
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return "", fmt.Errorf("evidence directory: %w", err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-"+name+"-")
+	RemoveUnfinished(dir, false)
+	tmp, err := os.MkdirTemp(dir, tmpPrefix+name+"-")
 	if err != nil {
 		return "", fmt.Errorf("evidence bundle: %w", err)
 	}
+	// Held until the bundle is renamed into place: a leftover temporary
+	// bundle whose lock is free is one whose scan died (RemoveUnfinished).
+	unlock := lockDir(tmp)
+	defer unlock()
 	ok := false
 	defer func() {
 		if !ok {
@@ -190,6 +233,7 @@ func Build(dir string, in Input) (string, error) {
 	}); err != nil {
 		return "", err
 	}
+	beforeRename(tmp)
 	if err := renameNoReplace(tmp, final); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return "", fmt.Errorf("evidence bundle %s already exists: bundles are never overwritten", final)
@@ -200,6 +244,11 @@ func Build(dir string, in Input) (string, error) {
 	syncDir(dir)
 	return final, nil
 }
+
+// beforeRename is a test hook: it runs once the temporary bundle is
+// complete, just before the final rename (the fault tests kill the process
+// there).
+var beforeRename = func(string) {}
 
 type file struct {
 	path string
@@ -225,7 +274,12 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	deadline := in.Deadline
+	if deadline <= 0 {
+		deadline = evaluate.DefaultDeadline
+	}
 	man := &Manifest{
+		OPAVersion:    opaversion.Version,
 		SchemaVersion: SchemaVersion,
 		Cluster:       rep.Cluster,
 		CreatedAt:     created.Format(time.RFC3339),
@@ -236,6 +290,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 			Rules:                  []string{},
 			SelfDeclaredExceptions: in.SelfDeclared,
 			EvaluatedAt:            in.EvaluatedAt.UTC().Format(time.RFC3339),
+			Deadline:               deadline.String(),
 			CustomPolicies:         []CustomPolicy{},
 		},
 		Files:   []FileDigest{},
@@ -248,13 +303,13 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 		man.Evaluation.Exceptions = FileExceptions
 		files = append(files, file{FileExceptions, in.Exceptions})
 	}
-	custom, err := customModules(in.Modules)
+	custom, err := policies.Custom(in.Modules)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i, m := range custom {
 		f := fmt.Sprintf("%s/%03d-%s", DirPolicies, i+1, SafeName(path.Base(m.Path)))
-		man.Evaluation.CustomPolicies = append(man.Evaluation.CustomPolicies, CustomPolicy{File: f, Path: m.Path})
+		man.Evaluation.CustomPolicies = append(man.Evaluation.CustomPolicies, CustomPolicy{File: f, Path: m.Path, SHA256: m.Digest()})
 		files = append(files, file{f, []byte(m.Source)})
 	}
 	derived, err := renderReports(reps, cat, man)
@@ -283,26 +338,6 @@ func renderReports(reps []*evaluate.Report, cat *rules.Catalog, man *Manifest) (
 		return nil, fmt.Errorf("%s: %w", FileSummary, err)
 	}
 	return append(out, file{FileSummary, b.Bytes()}), nil
-}
-
-// customModules are the modules that are not embedded ones.
-func customModules(mods []policies.Module) ([]policies.Module, error) {
-	emb, err := policies.Modules(false)
-	if err != nil {
-		return nil, err
-	}
-	embedded := map[string]string{}
-	for _, m := range emb {
-		embedded[m.Path] = m.Source
-	}
-	var out []policies.Module
-	for _, m := range mods {
-		if src, ok := embedded[m.Path]; ok && src == m.Source {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out, nil
 }
 
 func digestOf(p string, b []byte) FileDigest {
@@ -395,15 +430,20 @@ func SafeName(s string) string {
 	return s
 }
 
-// readSnapshot decodes the bundled snapshot.
-func readSnapshot(b []byte) (*snapshot.Snapshot, error) {
+// readSnapshot decodes the bundled snapshot, refusing more than max bytes
+// once decompressed (a gzip bomb).
+func readSnapshot(b []byte, max int64) (*snapshot.Snapshot, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(zr)
+	lr := &fsutil.LimitedReader{R: zr, N: max}
+	s, err := snapshot.Read(lr)
+	if lr.N < 0 || errors.Is(err, fsutil.ErrTooLarge) {
+		return nil, fmt.Errorf("more than %d bytes decompressed: refused", max)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return snapshot.Read(bytes.NewReader(raw))
+	return s, nil
 }

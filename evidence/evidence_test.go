@@ -67,6 +67,10 @@ func shopInput(t *testing.T) Input {
 	if rep.Summary.Excepted == 0 {
 		t.Fatal("the example exception matched nothing")
 	}
+	// As scan does: the report lists the custom policies.
+	if rep.CustomPolicies, err = evaluate.CustomPolicies(mods); err != nil || len(rep.CustomPolicies) != 1 {
+		t.Fatalf("custom policies %v: %v", rep.CustomPolicies, err)
+	}
 	return Input{Snapshot: snap, Report: rep, Catalog: cat, Modules: mods, Params: params, Exceptions: excFile,
 		EvaluatedAt: now, ToolVersion: "test", PolicyDigest: testDigest, CreatedAt: time.Date(2026, 11, 1, 12, 0, 5, 0, time.UTC)}
 }
@@ -97,7 +101,9 @@ func testKeys(t *testing.T, prefix string) (ed25519.PrivateKey, ed25519.PublicKe
 
 func verify(t *testing.T, dir string, pub ed25519.PublicKey) *Result {
 	t.Helper()
-	res, err := Verify(context.Background(), dir, VerifyOptions{PubKey: pub, PolicyDigest: testDigest, ToolVersion: "test"})
+	// Without a key, the tests accept an integrity check only
+	// (--allow-unsigned); TestNotAuthenticated checks the default.
+	res, err := Verify(context.Background(), dir, VerifyOptions{PubKey: pub, AllowUnsigned: pub == nil, PolicyDigest: testDigest, ToolVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +255,9 @@ func TestFlipAnyByte(t *testing.T) {
 			}
 			named := false
 			for _, p := range res.Problems {
-				named = named || strings.HasPrefix(p, f+":")
+				// An edited signed manifest fails its signature, which
+				// names both files.
+				named = named || strings.HasPrefix(p, f+":") || f == FileManifest && strings.HasPrefix(p, FileSignature+":") && strings.Contains(p, FileManifest)
 			}
 			if !named {
 				t.Errorf("%s: byte %d flipped, problems do not name it: %v", f, pos, res.Problems)
@@ -353,7 +361,7 @@ func TestReevaluation(t *testing.T) {
 		t.Errorf("problems do not say the finding was dropped: %v", res.Problems)
 	}
 
-	res, err = Verify(context.Background(), dir, VerifyOptions{PolicyDigest: "sha256:other", ToolVersion: "other"})
+	res, err = Verify(context.Background(), dir, VerifyOptions{AllowUnsigned: true, PolicyDigest: "sha256:other", ToolVersion: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}

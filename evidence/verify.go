@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,33 +15,62 @@ import (
 	"strings"
 	"time"
 
+	opaversion "github.com/open-policy-agent/opa/v1/version"
+
 	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/exceptions"
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
+// Limits of what verify reads: every file of a bundle is read whole, so
+// each is bounded (a hostile bundle must not exhaust memory).
+const (
+	// MaxManifestBytes bounds manifest.json.
+	MaxManifestBytes = 16 << 20
+	// maxSignatureBytes bounds manifest.sig (base64 of 64 bytes and a newline).
+	maxSignatureBytes = 1 << 10
+	// DefaultMaxFileBytes bounds every other file of a bundle.
+	DefaultMaxFileBytes = 512 << 20
+	// DefaultMaxSnapshotBytes bounds the decompressed snapshot.
+	DefaultMaxSnapshotBytes = 2 << 30
+)
+
 // VerifyOptions configure Verify.
 type VerifyOptions struct {
-	// PubKey, when set, must have signed the manifest.
+	// PubKey, when set, must have signed the manifest; nothing but the
+	// manifest and its signature is read before the signature checks.
 	PubKey ed25519.PublicKey
+	// AllowUnsigned accepts a bundle that is not authenticated (no PubKey):
+	// an integrity check only. Without it such a bundle fails. Custom
+	// policies from the bundle run only when the bundle is authenticated
+	// or AllowUnsigned is set.
+	AllowUnsigned bool
 	// PolicyDigest is the running binary's embedded policy bundle digest;
 	// the recorded one must equal it for the re-evaluation.
 	PolicyDigest string
 	// ToolVersion of the running binary (reported only).
 	ToolVersion string
+	// MaxFileBytes bounds each bundle file (0: DefaultMaxFileBytes);
+	// MaxSnapshotBytes the decompressed snapshot (0:
+	// DefaultMaxSnapshotBytes).
+	MaxFileBytes     int64
+	MaxSnapshotBytes int64
 }
 
 // Result is what Verify found.
 type Result struct {
 	Manifest *Manifest
+	// Authenticated: the manifest's signature verified with the given key.
+	Authenticated bool
 	// Checks passed, in order, for the record.
 	Checks []string
 	// Problems make the bundle fail verification; each names the file.
 	Problems []string
-	// Notes are worth reading but do not fail (an unchecked signature).
+	// Notes are worth reading but do not fail.
 	Notes []string
 }
 
@@ -54,14 +84,32 @@ func (r *Result) pass(format string, args ...any) {
 	r.Checks = append(r.Checks, fmt.Sprintf(format, args...))
 }
 
-// Verify checks a bundle: the manifest's own digest and, when signed, its
-// signature; the SHA-256 and size of every file, and that no file was added
-// or removed; then it re-evaluates the bundled snapshot with the embedded
-// policies (which must be the recorded bundle) and the recorded evaluation
-// settings, and compares the re-rendered report.json, report.sarif,
-// oscal.json and summary.html with the bundled ones. An error is returned
-// only when the bundle cannot be read at all.
+// NotAuthenticated is the note (and, without AllowUnsigned, the problem)
+// of a bundle verified without a public key.
+const NotAuthenticated = "integrity only, not authenticated: without --pub-key nothing proves who made the bundle (the manifest's self-digest proves nothing against an editor, who recomputes it)"
+
+// IsUnfinished reports whether a directory name is a bundle still being
+// written, or left behind by a scan killed before its final rename.
+func IsUnfinished(name string) bool { return strings.HasPrefix(name, tmpPrefix) }
+
+// Verify checks a bundle. Authentication first: with PubKey, the
+// signature over manifest.json must verify before anything else of the
+// bundle is read; without it the bundle is at best integrity-checked (and
+// fails unless AllowUnsigned). Then the manifest's own digest, the SHA-256
+// and size of every file (each a regular file inside the bundle, of
+// bounded size) and that no file was added or removed; then it
+// re-evaluates the bundled snapshot with the embedded policies (which must
+// be the recorded bundle) and the recorded evaluation settings, compares
+// the re-rendered report.json, report.sarif, oscal.json and summary.html
+// with the bundled ones and the manifest's summary with the re-evaluation.
+// An error is returned only when the bundle cannot be read at all.
 func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error) {
+	if opt.MaxFileBytes <= 0 {
+		opt.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if opt.MaxSnapshotBytes <= 0 {
+		opt.MaxSnapshotBytes = DefaultMaxSnapshotBytes
+	}
 	res := &Result{}
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -70,34 +118,50 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not an evidence bundle directory", dir)
 	}
-	mb, err := os.ReadFile(filepath.Join(dir, FileManifest))
+	if abs, err := filepath.Abs(dir); err == nil && IsUnfinished(filepath.Base(abs)) {
+		res.fail("%s: an unfinished bundle (its scan ended before the final rename): never verifiable; the next scan or prune removes it", filepath.Base(abs))
+		return res, nil
+	}
+	mb, err := fsutil.ReadRegular(filepath.Join(dir, FileManifest), MaxManifestBytes, true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", FileManifest, err)
 	}
 
-	// The signature, over the manifest's bytes.
-	sig, sigErr := os.ReadFile(filepath.Join(dir, FileSignature))
+	// Authentication: the signature, over the manifest's bytes.
+	sig, sigErr := fsutil.ReadRegular(filepath.Join(dir, FileSignature), maxSignatureBytes, true)
 	switch {
+	case sigErr == nil && opt.PubKey == nil:
+		res.Notes = append(res.Notes, FileSignature+": the bundle is signed; give --pub-key to authenticate it")
 	case sigErr == nil:
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(string(sig), "\n"))
 		switch {
 		case err != nil || len(raw) != ed25519.SignatureSize || base64.StdEncoding.EncodeToString(raw)+"\n" != string(sig):
 			res.fail("%s: not a base64 ed25519 signature and a newline (the file was edited)", FileSignature)
-		case opt.PubKey == nil:
-			res.Notes = append(res.Notes, FileSignature+": the bundle is signed; give --pub-key to check the signature")
+			return res, nil
 		case !ed25519.Verify(opt.PubKey, mb, raw):
-			res.fail("%s: the signature does not verify with the given public key (%s or %s was edited, or another key signed it)", FileSignature, FileManifest, FileSignature)
-		default:
-			res.pass("%s: ed25519 signature verified", FileSignature)
+			res.fail("%s: the signature does not verify with the given public key (%s or %s was edited, or another key signed it): nothing else was read", FileSignature, FileManifest, FileSignature)
+			return res, nil
 		}
-	case os.IsNotExist(sigErr):
+		res.Authenticated = true
+		res.pass("%s: ed25519 signature verified", FileSignature)
+	case errors.Is(sigErr, fs.ErrNotExist):
 		if opt.PubKey != nil {
-			res.fail("%s: missing, but a public key was given: the bundle is not signed", FileSignature)
-		} else {
-			res.Notes = append(res.Notes, "the bundle is not signed: the manifest detects edits, a signature is what makes them tamper-evident")
+			res.fail("%s: missing, but a public key was given: the bundle is not signed (or its signature was removed)", FileSignature)
+			return res, nil
 		}
 	default:
+		if opt.PubKey != nil {
+			res.fail("%s: %v", FileSignature, sigErr)
+			return res, nil
+		}
 		return nil, sigErr
+	}
+	if !res.Authenticated {
+		if opt.AllowUnsigned {
+			res.Notes = append(res.Notes, NotAuthenticated+"; accepted with --allow-unsigned")
+		} else {
+			res.fail("%s; --allow-unsigned accepts that", NotAuthenticated)
+		}
 	}
 
 	if err := checkManifestDigest(mb); err != nil {
@@ -119,7 +183,8 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 		res.pass("%s: self-digest matches", FileManifest)
 	}
 
-	// Every file listed, and only those.
+	// Every file listed, and only those; each a regular file of bounded
+	// size (a FIFO, device or link is never opened).
 	listed := map[string]FileDigest{}
 	for _, f := range man.Files {
 		listed[f.Path] = f
@@ -130,19 +195,34 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 		if err != nil {
 			return err
 		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
+		if !d.Type().IsRegular() {
+			res.fail("%s: not a regular file (%s): refused", rel, fsutil.TypeName(d.Type()))
+			return nil
+		}
 		if rel == FileManifest || rel == FileSignature {
 			return nil
 		}
-		if _, ok := listed[rel]; !ok {
+		f, ok := listed[rel]
+		if !ok {
 			extra = append(extra, rel)
 			return nil
 		}
-		b, err := os.ReadFile(p)
+		if f.Size > opt.MaxFileBytes || f.Size < 0 {
+			res.fail("%s: the manifest says %d bytes, more than the %d-byte limit: not read", rel, f.Size, opt.MaxFileBytes)
+			contents[rel] = nil
+			return nil
+		}
+		b, err := fsutil.ReadRegular(p, f.Size, true)
+		if errors.Is(err, fsutil.ErrTooLarge) {
+			res.fail("%s: larger than the manifest's %d bytes (the file was edited)", rel, f.Size)
+			contents[rel] = nil
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -161,12 +241,18 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 			res.fail("%s: listed in the manifest but missing", f.Path)
 			continue
 		}
+		if b == nil && f.Size > 0 {
+			delete(contents, f.Path) // refused above
+			continue
+		}
 		got := digestOf(f.Path, b)
 		switch {
 		case got.SHA256 != f.SHA256:
 			res.fail("%s: SHA-256 %s does not match the manifest's %s (the file was edited)", f.Path, short(got.SHA256), short(f.SHA256))
+			delete(contents, f.Path)
 		case got.Size != f.Size:
 			res.fail("%s: %d bytes, the manifest says %d", f.Path, got.Size, f.Size)
+			delete(contents, f.Path)
 		default:
 			res.pass("%s: SHA-256 matches", f.Path)
 		}
@@ -177,13 +263,21 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 		res.fail("%s: recorded policy bundle %s, this binary (meshaudit %s) embeds %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.PolicyDigest, opt.ToolVersion, opt.PolicyDigest, man.Tool.Version)
 		return res, nil
 	}
-	reevaluate(ctx, res, &man, contents)
+	if man.OPAVersion != "" && man.OPAVersion != opaversion.Version {
+		res.fail("%s: evaluated with OPA %s, this binary has OPA %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.OPAVersion, opaversion.Version, man.Tool.Version)
+		return res, nil
+	}
+	if len(man.Evaluation.CustomPolicies) > 0 && !res.Authenticated && !opt.AllowUnsigned {
+		res.fail("%s: not re-evaluated: the bundle holds %d custom polic(ies), and a bundle's custom Rego runs only once the bundle is authenticated (--pub-key) or with --allow-unsigned", FileSnapshot, len(man.Evaluation.CustomPolicies))
+		return res, nil
+	}
+	reevaluate(ctx, res, &man, contents, opt)
 	return res, nil
 }
 
 // reevaluate runs the recorded evaluation again and compares the derived
 // files.
-func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[string][]byte) {
+func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[string][]byte, opt VerifyOptions) {
 	snapBytes, ok := contents[FileSnapshot]
 	if !ok {
 		res.fail("%s: missing: nothing to re-evaluate", FileSnapshot)
@@ -200,7 +294,7 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 		res.fail("%s: evaluation.params: %v", FileManifest, err)
 		return
 	}
-	snap, err := readSnapshot(snapBytes)
+	snap, err := readSnapshot(snapBytes, opt.MaxSnapshotBytes)
 	if err != nil {
 		res.fail("%s: cannot be read: %v", FileSnapshot, err)
 		return
@@ -218,14 +312,25 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 		res.fail("embedded policies: %v", err)
 		return
 	}
+	var custom []policies.Module
 	for _, cp := range man.Evaluation.CustomPolicies {
 		src, ok := contents[cp.File]
 		if !ok {
 			res.fail("%s: missing custom policy %s", cp.File, cp.Path)
 			return
 		}
-		mods = append(mods, policies.Module{Path: cp.Path, Source: string(src)})
+		m := policies.Module{Path: cp.Path, Source: string(src)}
+		if cp.SHA256 != "" && m.Digest() != cp.SHA256 {
+			res.fail("%s: SHA-256 %s, the manifest records %s for %s", cp.File, m.Digest(), cp.SHA256, cp.Path)
+			return
+		}
+		custom = append(custom, m)
 	}
+	if err := policies.CheckCustom(custom); err != nil {
+		res.fail("%s: %v", DirPolicies, err)
+		return
+	}
+	mods = append(mods, custom...)
 	all, err := rules.Load(mods)
 	if err != nil {
 		res.fail("policies: %v", err)
@@ -257,14 +362,26 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 		res.fail("%s: evaluation.evaluatedAt: %v", FileManifest, err)
 		return
 	}
+	deadline := evaluate.DefaultDeadline
+	if man.Evaluation.Deadline != "" {
+		if deadline, err = time.ParseDuration(man.Evaluation.Deadline); err != nil || deadline <= 0 {
+			res.fail("%s: evaluation.deadline %q: not a positive duration", FileManifest, man.Evaluation.Deadline)
+			return
+		}
+	}
 	eng, err := evaluate.New(ctx, cat, mods, params, man.Tool.Version)
 	if err != nil {
 		res.fail("policies: %v", err)
 		return
 	}
+	eng.Deadline = deadline
 	rep, err := eng.Evaluate(ctx, snap)
 	if err != nil {
 		res.fail("%s: re-evaluation failed: %v", FileSnapshot, err)
+		return
+	}
+	if rep.CustomPolicies, err = evaluate.CustomPolicies(mods); err != nil {
+		res.fail("policies: %v", err)
 		return
 	}
 	if len(excs) > 0 || man.Evaluation.SelfDeclaredExceptions {
@@ -277,6 +394,11 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 	if err != nil {
 		res.fail("re-render: %v", err)
 		return
+	}
+	if d := summaryDifferences(man.Summary, countsOf(rep)); d != "" {
+		res.fail("%s: summary differs from the re-evaluation: %s", FileManifest, d)
+	} else {
+		res.pass("%s: summary matches the re-evaluation", FileManifest)
 	}
 	res.pass("%s: re-evaluated with policy bundle %s (%d rules)", FileSnapshot, man.PolicyDigest, len(cat.Rules))
 	for _, f := range derived {
@@ -346,6 +468,46 @@ func reportDifferences(recorded []byte, cur *evaluate.Report) string {
 		}
 	}
 	sort.Strings(out)
+	return strings.Join(out, "; ")
+}
+
+// countsOf is the manifest's summary of a report.
+func countsOf(rep *evaluate.Report) ManifestCounts {
+	return ManifestCounts{Complete: rep.Summary.Complete, Findings: rep.Summary.Findings, Excepted: rep.Summary.Excepted, Controls: rep.Summary.Controls}
+}
+
+// summaryDifferences compares the manifest's summary with the
+// re-evaluation's.
+func summaryDifferences(recorded, got ManifestCounts) string {
+	var out []string
+	if recorded.Complete != got.Complete {
+		out = append(out, fmt.Sprintf("complete recorded %v, re-evaluated %v", recorded.Complete, got.Complete))
+	}
+	if recorded.Excepted != got.Excepted {
+		out = append(out, fmt.Sprintf("excepted recorded %d, re-evaluated %d", recorded.Excepted, got.Excepted))
+	}
+	for _, m := range []struct {
+		name     string
+		rec, cur map[string]int
+	}{{"findings", recorded.Findings, got.Findings}, {"controls", recorded.Controls, got.Controls}} {
+		keys := map[string]bool{}
+		for k := range m.rec {
+			keys[k] = true
+		}
+		for k := range m.cur {
+			keys[k] = true
+		}
+		var ks []string
+		for k := range keys {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		for _, k := range ks {
+			if m.rec[k] != m.cur[k] {
+				out = append(out, fmt.Sprintf("%s.%s recorded %d, re-evaluated %d", m.name, k, m.rec[k], m.cur[k]))
+			}
+		}
+	}
 	return strings.Join(out, "; ")
 }
 

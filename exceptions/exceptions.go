@@ -7,13 +7,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 )
+
+// MaxFileBytes bounds an exceptions file (a regular file: a FIFO is
+// refused, never waited on).
+const MaxFileBytes = 16 << 20
 
 // APIVersion and Kind of an exceptions file.
 const (
@@ -72,7 +77,7 @@ type Subject struct {
 
 // Load reads and validates an exceptions file. Errors name the entry.
 func Load(file string) ([]Exception, error) {
-	b, err := os.ReadFile(file)
+	b, err := fsutil.ReadRegular(file, MaxFileBytes, false)
 	if err != nil {
 		return nil, fmt.Errorf("exceptions: %w", err)
 	}

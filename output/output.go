@@ -3,10 +3,9 @@
 package output
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -43,38 +42,10 @@ func Lookup(name string) (Writer, error) {
 	return w, nil
 }
 
-// WriteFile writes a report atomically: to a temporary file in the target's
-// directory, synced, then renamed over the target, so a crash never leaves a
-// half-written report.
+// WriteFile writes one report atomically: to a temporary file in the
+// target's directory, synced, then renamed over the target, so a crash
+// never leaves a half-written report; a target that is not a regular file
+// (a device, a FIFO, /dev/stdout) is written in place (WriteAll).
 func WriteFile(path string, render func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err := render(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	ok = true
-	return nil
+	return WriteAll(context.Background(), []Target{{Path: path, Render: render}})
 }

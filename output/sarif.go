@@ -195,7 +195,7 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 	for _, f := range rep.Findings {
 		loc := sarifLocation{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.FQN(), Kind: "resource"}}}
 		if f.File != "" && f.File != "<stdin>" {
-			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: f.File, URIBaseID: "%SRCROOT%"}}
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(f.File), URIBaseID: "%SRCROOT%"}}
 			if f.Line > 0 {
 				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
 			}
@@ -221,7 +221,7 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 	for _, pe := range rep.ParseErrors {
 		n := sarifNotification{Level: "error", Message: sarifText{Text: fmt.Sprintf("input not parsed: %s", pe.Reason)}}
 		if pe.File != "" && pe.File != "<stdin>" {
-			phys := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: pe.File, URIBaseID: "%SRCROOT%"}}
+			phys := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(pe.File), URIBaseID: "%SRCROOT%"}}
 			if pe.Line > 0 {
 				phys.Region = &sarifRegion{StartLine: pe.Line}
 			}

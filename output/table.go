@@ -76,6 +76,7 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 	if rep.CollectedAt != "" {
 		fmt.Fprintf(w, "collected at %s\n", rep.CollectedAt)
 	}
+	tableHeadline(w, rep)
 	s := rep.Summary
 	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)", len(rep.Findings)-s.Excepted,
 		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"])
@@ -87,9 +88,9 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 	for _, f := range rep.Findings {
 		loc := ""
 		if f.File != "" {
-			loc = f.File
+			loc = Printable(f.File)
 			if f.Line > 0 {
-				loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+				loc = fmt.Sprintf("%s:%d", loc, f.Line)
 			}
 		}
 		if e := f.Exception; e != nil {
@@ -142,11 +143,11 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 
 	var problems [][]string
 	for _, pe := range rep.ParseErrors {
-		loc := pe.File
+		loc := Printable(pe.File)
 		if pe.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", pe.File, pe.Line)
+			loc = fmt.Sprintf("%s:%d", loc, pe.Line)
 		}
-		problems = append(problems, []string{"parse error", loc, pe.Reason})
+		problems = append(problems, []string{"parse error", loc, Printable(pe.Reason)})
 	}
 	for _, k := range rep.Kinds {
 		if k.Status != "collected" {

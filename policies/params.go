@@ -101,6 +101,10 @@ type Params struct {
 	AuditLoggingConfigured *bool `json:"audit_logging_configured"`
 	// Namespaces besides the root where EnvoyFilters are allowed (CP-06).
 	AllowedEnvoyFilterNamespaces []string `json:"allowed_envoyfilter_namespaces"`
+	// Longest lifetime of an exception in days, from its created date (a
+	// self-declared one: from the scan day) to its expiry; a longer one is
+	// refused (docs/exceptions.md).
+	MaxExceptionDays int `json:"max_exception_days"`
 }
 
 // Defaults returns the default parameters.
@@ -140,6 +144,7 @@ func Defaults() Params {
 		CriticalLabel:                "meshaudit.io/critical",
 		AuditLoggingConfigured:       nil,
 		AllowedEnvoyFilterNamespaces: []string{},
+		MaxExceptionDays:             365,
 	}
 }
 
@@ -190,6 +195,9 @@ func (p Params) Validate() error {
 				return fmt.Errorf("CIDR %q: %w", c, err)
 			}
 		}
+	}
+	if p.MaxExceptionDays < 1 {
+		return fmt.Errorf("max_exception_days must be at least 1")
 	}
 	if p.MinReplicas < 1 || p.RolloutMaxUnavailable < 0 || p.RolloutMaxSurge < 0 {
 		return fmt.Errorf("min_replicas must be at least 1, rollout numbers not negative")

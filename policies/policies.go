@@ -7,11 +7,15 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 )
+
+// MaxModuleBytes bounds a custom Rego file.
+const MaxModuleBytes = 16 << 20
 
 //go:embed lib/*.rego rules/*.rego
 var files embed.FS
@@ -60,7 +64,8 @@ func LoadDir(dir string) ([]Module, error) {
 		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
 			return nil
 		}
-		b, err := os.ReadFile(p)
+		// A regular file only (a FIFO named *.rego would block the run).
+		b, err := fsutil.ReadRegular(p, MaxModuleBytes, false)
 		if err != nil {
 			return err
 		}

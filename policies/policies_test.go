@@ -69,7 +69,7 @@ func TestCustomPolicyExample(t *testing.T) {
 		}
 	}
 	passed, _ := runRegoTests(t, append(mods, custom...))
-	if passed["meshaudit.rules.team_01"] < 2 {
+	if passed["meshaudit.custom.rules.team_01"] < 2 {
 		t.Fatalf("custom example tests: %v", passed)
 	}
 }

@@ -169,7 +169,7 @@ func Embedded() (*Catalog, error) {
 }
 
 // Load decodes the rules of the given Rego modules: every module whose
-// package is under meshaudit.rules (other packages are helper libraries;
+// package is under meshaudit.rules or meshaudit.custom.rules (other packages are helper libraries;
 // _test.rego files are tests). Every rule module must carry a package
 // METADATA block with a valid custom section; anything missing, unknown or
 // invalid, and a duplicate id, is an error naming file and line.
@@ -183,7 +183,7 @@ func Load(mods []policies.Module) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", m.Path, err)
 		}
-		if !strings.HasPrefix(mod.Package.Path.String(), "data.meshaudit.rules.") {
+		if !isRulePackage(mod.Package.Path.String()) {
 			continue
 		}
 		line := mod.Package.Location.Row
@@ -207,6 +207,12 @@ func Load(mods []policies.Module) (*Catalog, error) {
 		c.byID[r.ID] = i
 	}
 	return c, nil
+}
+
+// isRulePackage: built-in rules are in meshaudit.rules.<id>, custom ones
+// in meshaudit.custom.rules.<id> (policies.CustomRulesRoot).
+func isRulePackage(pkg string) bool {
+	return strings.HasPrefix(pkg, "data.meshaudit.rules.") || strings.HasPrefix(pkg, "data."+policies.CustomRulesRoot+".")
 }
 
 func decode(path string, mod *ast.Module) (Rule, error) {
@@ -243,7 +249,11 @@ func decode(path string, mod *ast.Module) (Rule, error) {
 	if !idPattern.MatchString(r.ID) {
 		return r, fmt.Errorf("custom.id %q is not of the form AREA-NN", r.ID)
 	}
-	if want := "data.meshaudit.rules." + strings.ReplaceAll(strings.ToLower(r.ID), "-", "_"); r.Package != want {
+	root := "data.meshaudit.rules."
+	if strings.HasPrefix(r.Package, "data."+policies.CustomRulesRoot+".") {
+		root = "data." + policies.CustomRulesRoot + "."
+	}
+	if want := root + strings.ReplaceAll(strings.ToLower(r.ID), "-", "_"); r.Package != want {
 		return r, fmt.Errorf("rule %s must be in package %s, not %s", r.ID, strings.TrimPrefix(want, "data."), strings.TrimPrefix(r.Package, "data."))
 	}
 	if r.Severity, err = ParseSeverity(cu.Severity); err != nil {

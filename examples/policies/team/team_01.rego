@@ -11,7 +11,7 @@
 #   subjects: [workloads]
 #   remediation: |
 #     Add the label `example.com/team: <team>` to the workload's metadata.
-package meshaudit.rules.team_01
+package meshaudit.custom.rules.team_01
 
 import data.meshaudit.lib
 import rego.v1

@@ -1,6 +1,6 @@
-package meshaudit.rules.team_01_test
+package meshaudit.custom.rules.team_01_test
 
-import data.meshaudit.rules.team_01
+import data.meshaudit.custom.rules.team_01
 import rego.v1
 
 deploy(labels) := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "labels": labels}, "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}}}}

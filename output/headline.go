@@ -1,0 +1,33 @@
+package output
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/meshaudit/meshaudit/evaluate"
+)
+
+// tableHeadline says on top of a cluster's table what changes how its
+// findings read: the findings each exception excepts, and the custom
+// policies evaluated (with their digests).
+func tableHeadline(w io.Writer, rep *evaluate.Report) {
+	if n := rep.Summary.Excepted; n > 0 {
+		var per []string
+		applied := 0
+		for _, e := range rep.Exceptions {
+			if e.Matched > 0 && e.Status == evaluate.ExceptionApplied {
+				applied++
+				who := e.ID
+				if e.SelfDeclared {
+					who += ", self-declared"
+				}
+				per = append(per, fmt.Sprintf("%s: %d", who, e.Matched))
+			}
+		}
+		fmt.Fprintf(w, "EXCEPTED: %d finding(s) by %d exception(s) (%s)\n", n, applied, strings.Join(per, "; "))
+	}
+	for _, p := range rep.CustomPolicies {
+		fmt.Fprintf(w, "custom policy %s (%s)\n", p.Path, p.SHA256)
+	}
+}
