@@ -39,9 +39,9 @@ type Report struct {
 	// Notices: inputs skipped as not Kubernetes, duplicate definitions,
 	// objects the API server or istioctl validate would reject. They never
 	// change a verdict.
-	Notices       []snapshot.Notice     `json:"notices,omitempty"`
-	Kinds         []snapshot.KindStatus `json:"kinds"`
-	Exceptions    []ExceptionStatus     `json:"exceptions"`
+	Notices    []snapshot.Notice     `json:"notices,omitempty"`
+	Kinds      []snapshot.KindStatus `json:"kinds"`
+	Exceptions []ExceptionStatus     `json:"exceptions"`
 	// CustomPolicies are the custom (--policy) modules evaluated, each
 	// with the SHA-256 of its source; absent when there are none.
 	CustomPolicies []CustomPolicy `json:"customPolicies,omitempty"`
