@@ -247,6 +247,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
 	addMetricsFlags(c)
+	addViewFlags(c)
 	return c
 }
 
@@ -259,6 +260,18 @@ func (a *app) scan(ctx context.Context) (err error) {
 	outs, err := parseOutputs(a.list("output"), "table")
 	if err != nil {
 		return err
+	}
+	view, err := a.tableView()
+	if err != nil {
+		return err
+	}
+	var previous []*evaluate.Report
+	if prev := a.v.GetString("previous"); prev != "" {
+		if previous, err = diff.ReadReports(prev); err != nil {
+			return usageErr("--previous: %v", err)
+		}
+	} else if a.v.GetBool("fail-on-new") {
+		return usageErr("--fail-on-new needs --previous OLD.json")
 	}
 	failOn := strings.ToLower(a.v.GetString("fail-on"))
 	var threshold rules.Severity
@@ -361,18 +374,15 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
 		return err
 	}
-	if err := a.writeReports(outs, reps, cat); err != nil {
-		return err
+	view.Anchors = map[string]output.Anchor{}
+	for _, snap := range snaps {
+		view.Anchors[snap.Cluster] = output.AnchorOf(snap, params.RootNamespace)
 	}
-	var known map[string]map[string]bool
-	if prev := a.v.GetString("previous"); prev != "" {
-		old, err := diff.ReadReports(prev)
-		if err != nil {
-			return usageErr("--previous: %v", err)
-		}
-		known = diff.Known(old)
-	} else if a.v.GetBool("fail-on-new") {
-		return usageErr("--fail-on-new needs --previous OLD.json")
+	if previous != nil {
+		view.Baseline = diff.NewBaseline(previous, reps)
+	}
+	if err := a.writeReports(outs, reps, cat, view); err != nil {
+		return err
 	}
 	failOnNew := a.v.GetBool("fail-on-new")
 	findings, incomplete := 0, false
@@ -389,7 +399,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 			if failOnNew {
 				n, kind = 0, "new "
 				for _, f := range rep.Findings {
-					if f.Exception == nil && f.Severity >= threshold && !known[rep.Cluster][f.Fingerprint] {
+					if f.Exception == nil && f.Severity >= threshold && view.Baseline.State(rep.Cluster, f) == diff.StateNew {
 						n++
 					}
 				}
@@ -429,9 +439,9 @@ const ClusterPlaceholder = "{cluster}"
 
 // writeReports renders each requested format; files are written atomically
 // and stdout is written only once its report has rendered completely.
-func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
+func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, view output.Options) error {
 	for _, o := range outs {
-		w, err := output.Lookup(o.format)
+		w, err := a.forTarget(view, o.file == "").Lookup(o.format)
 		if err != nil {
 			return err
 		}
