@@ -375,8 +375,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 		return err
 	}
 	view.Anchors = map[string]output.Anchor{}
+	wd, _ := os.Getwd()
 	for _, snap := range snaps {
-		view.Anchors[snap.Cluster] = output.AnchorOf(snap, params.RootNamespace)
+		view.Anchors[snap.Cluster] = output.AnchorOf(snap, params.RootNamespace, wd)
 	}
 	if previous != nil {
 		view.Baseline = diff.NewBaseline(previous, reps)

@@ -103,12 +103,12 @@ func Compare(old, cur []*evaluate.Report) Result {
 		if c == nil {
 			c = &evaluate.Report{Cluster: n}
 		}
-		res.Clusters = append(res.Clusters, compareOne(n, o, c))
+		res.Clusters = append(res.Clusters, compareOne(n, o, c, nm[n] == nil))
 	}
 	return res
 }
 
-func compareOne(name string, o, c *evaluate.Report) Cluster {
+func compareOne(name string, o, c *evaluate.Report, gone bool) Cluster {
 	cl := Cluster{Cluster: name, New: []evaluate.Finding{}, Fixed: []evaluate.Finding{}, Updated: []evaluate.Finding{}, Controls: []ControlChange{}}
 	b := NewBaseline([]*evaluate.Report{o}, []*evaluate.Report{c})
 	for _, f := range c.Findings {
@@ -122,6 +122,9 @@ func compareOne(name string, o, c *evaluate.Report) Cluster {
 		}
 	}
 	cl.Fixed = append(cl.Fixed, b.Absent(c.Cluster)...)
+	if gone { // the cluster is not in the new run at all
+		cl.Fixed = append(cl.Fixed, o.Findings...)
+	}
 	oc := map[string]evaluate.Status{}
 	for _, ctl := range o.Controls {
 		oc[ctl.ID] = ctl.Status

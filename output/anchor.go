@@ -44,9 +44,10 @@ var rootPolicyKinds = map[string]bool{
 func RootPolicyKind(kind string) bool { return rootPolicyKinds[kind] }
 
 // AnchorOf finds, in a manifest snapshot, where findings without an object
-// belong. A live snapshot has no files: its anchor is empty and SARIF uses
-// a pseudo-artifact (see ClusterArtifact).
-func AnchorOf(s *snapshot.Snapshot, rootNamespace string) Anchor {
+// belong; workDir is the directory the collector made file names relative
+// to. A live snapshot has no files: its anchor is empty and SARIF uses a
+// pseudo-artifact (see ClusterArtifact).
+func AnchorOf(s *snapshot.Snapshot, rootNamespace, workDir string) Anchor {
 	var a Anchor
 	if s.Source.Type != snapshot.SourceManifests {
 		return a
@@ -85,6 +86,11 @@ func AnchorOf(s *snapshot.Snapshot, rootNamespace string) Anchor {
 			continue
 		}
 		clean := filepath.ToSlash(filepath.Clean(in))
+		if abs, err := filepath.Abs(in); err == nil && workDir != "" {
+			if rel, err := filepath.Rel(workDir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				clean = filepath.ToSlash(rel)
+			}
+		}
 		for _, f := range sorted {
 			if f == clean || clean == "." || strings.HasPrefix(f, clean+"/") {
 				a.First = &Location{File: f, Line: 1}
