@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,15 +107,42 @@ func (a *app) params() (policies.Params, error) {
 // per live cluster. With release, objects are converted for evaluation as
 // they are read, releasing their decoded maps (evaluate.Converter).
 func (a *app) collect(ctx context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
+	namespaces, err := a.namespaces()
+	if err != nil {
+		return nil, err
+	}
+	var snaps []*snapshot.Snapshot
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
 		s, err := a.collectOne(params, converter(release))
 		if err != nil {
 			return nil, err
 		}
-		return []*snapshot.Snapshot{s}, nil
+		snaps = []*snapshot.Snapshot{s}
+	} else if snaps, err = a.collectLive(ctx, params, release, namespaces); err != nil {
+		return nil, err
 	}
-	return a.collectLive(ctx, params, release)
+	if len(namespaces) > 0 {
+		for _, s := range snaps {
+			s.KeepNamespaces(namespaces, params.RootNamespace)
+		}
+	}
+	return snaps, nil
+}
+
+// namespaces reads -n/--namespace and -A/--all-namespaces: the namespaces
+// to limit the scan to, or none (all).
+func (a *app) namespaces() ([]string, error) {
+	var out []string
+	for _, n := range a.list("namespace") {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if a.v.GetBool("all-namespaces") && len(out) > 0 {
+		return nil, usageErr("give either -n/--namespace or -A/--all-namespaces")
+	}
+	return out, nil
 }
 
 // converter returns a new snapshot's object converter, or nil.
@@ -157,7 +185,7 @@ func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object))
 	}
 	return collectors.FromFiles(collectors.FileOptions{
 		Paths:            files,
-		Namespace:        a.v.GetString("namespace"),
+		Namespace:        a.v.GetString("default-namespace"),
 		Cluster:          cluster,
 		RootNamespace:    params.RootNamespace,
 		ToolVersion:      Version(),
@@ -186,7 +214,9 @@ func sourceDateEpoch() (time.Time, error) {
 
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
-	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none")
+	c.Flags().StringSliceP("namespace", "n", nil, "judge and report only the namespaced objects of these namespaces (repeatable or comma-separated; mesh-wide policy and mesh config are kept); default: all namespaces")
+	c.Flags().BoolP("all-namespaces", "A", false, "judge and report every namespace (the default; an error with -n)")
+	c.Flags().String("default-namespace", "default", "namespace given to namespaced objects of the manifests that have none")
 	c.Flags().Int("max-document-bytes", collectors.DefaultMaxDocumentBytes, "a larger YAML document is reported as a parse error")
 	c.Flags().Int64("max-file-bytes", collectors.DefaultMaxFileBytes, "a larger file (or stdin) is reported as a parse error, never read")
 	c.Flags().StringArray("param", nil, "organisation parameter KEY=VALUE (VALUE is YAML), over the config file's params: and MESHAUDIT_PARAMS; repeatable (docs/params.md)")

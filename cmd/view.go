@@ -57,3 +57,12 @@ func (a *app) forTarget(o output.Options, stdout bool) output.Options {
 	}
 	return o
 }
+
+// width is the width of a command's own table (rules, controls, diff):
+// unlimited with -o wide, else as forTarget settles it for standard output.
+func (a *app) width(cmd *cobra.Command) int {
+	if f, _ := cmd.Flags().GetString("output"); f == "wide" {
+		return 0
+	}
+	return a.forTarget(output.Options{}, true).Width
+}

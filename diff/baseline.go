@@ -10,7 +10,7 @@ import (
 const (
 	StateNew       = "new"       // not in the previous report (no finding with its fingerprint)
 	StateUnchanged = "unchanged" // in the previous report, as it is
-	StateUpdated   = "updated"   // same fingerprint, but its severity, controls, file or line changed
+	StateUpdated   = "updated"   // same fingerprint, but its severity, controls or line (in the same file) changed
 	StateAbsent    = "absent"    // in the previous report only: fixed
 )
 
@@ -86,9 +86,10 @@ func NewBaseline(old, cur []*evaluate.Report) *Baseline {
 }
 
 // updated: the same finding (fingerprint: rule, resource, message) whose
-// other properties changed.
+// severity, controls or line changed. A different file name alone is not
+// a change of the finding (the same tree scanned from another directory).
 func updated(o, f evaluate.Finding) bool {
-	return o.Severity != f.Severity || o.File != f.File || o.Line != f.Line || !slices.Equal(o.Controls, f.Controls)
+	return o.Severity != f.Severity || o.File == f.File && o.Line != f.Line || !slices.Equal(o.Controls, f.Controls)
 }
 
 // State is the baseline state of a finding of cluster's current report

@@ -27,7 +27,7 @@ type Cluster struct {
 	Cluster   string             `json:"cluster"`
 	New       []evaluate.Finding `json:"new"`
 	Fixed     []evaluate.Finding `json:"fixed"`
-	Updated   []evaluate.Finding `json:"updated"`   // same fingerprint; severity, controls, file or line changed
+	Updated   []evaluate.Finding `json:"updated"`   // same fingerprint; severity, controls or line (same file) changed
 	Unchanged int                `json:"unchanged"` // not counting updated ones
 	Controls  []ControlChange    `json:"controls"`  // only controls whose status changed
 }

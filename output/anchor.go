@@ -32,17 +32,6 @@ type Anchor struct {
 	First *Location
 }
 
-// rootPolicyKinds are the Istio policy kinds whose root-namespace objects
-// apply mesh-wide (docs/verdicts.md, "Mesh-wide evidence").
-var rootPolicyKinds = map[string]bool{
-	"PeerAuthentication": true, "AuthorizationPolicy": true, "RequestAuthentication": true, "Sidecar": true,
-	"Telemetry": true, "EnvoyFilter": true, "ProxyConfig": true, "WasmPlugin": true,
-}
-
-// RootPolicyKind reports whether objects of kind, in the Istio root
-// namespace, are mesh-wide policy.
-func RootPolicyKind(kind string) bool { return rootPolicyKinds[kind] }
-
 // AnchorOf finds, in a manifest snapshot, where findings without an object
 // belong; workDir is the directory the collector made file names relative
 // to. A live snapshot has no files: its anchor is empty and SARIF uses a
@@ -68,7 +57,7 @@ func AnchorOf(s *snapshot.Snapshot, rootNamespace, workDir string) Anchor {
 			files[o.File] = true
 		}
 		switch {
-		case o.Namespace == rootNamespace && rootPolicyKinds[o.Kind]:
+		case o.Namespace == rootNamespace && snapshot.RootPolicyKind(o.Kind):
 			a.Policy = earlier(a.Policy, o)
 		case o.Kind == "ConfigMap" && snapshot.IsMeshConfigMap(o.Namespace, o.Name, rootNamespace), o.Kind == "IstioOperator":
 			a.MeshConfig = earlier(a.MeshConfig, o)

@@ -224,3 +224,22 @@ func (l layout) para(w io.Writer, format string, args ...any) {
 		fmt.Fprintln(w, ln)
 	}
 }
+
+// TextTable writes a table of header and rows in the table format's style,
+// no wider than width (unlimited when width <= 0): for the commands that
+// print a table of their own (rules, controls, diff).
+func TextTable(w io.Writer, width int, header []string, rows [][]string) error {
+	if width <= 0 {
+		width = unlimited
+	}
+	return layout{width: width}.render(w, grid{header: header, rows: rows})
+}
+
+// Wrap writes free text wrapped to width (unlimited when width <= 0),
+// continuation lines indented by two spaces.
+func Wrap(w io.Writer, width int, text string) {
+	if width <= 0 {
+		width = unlimited
+	}
+	layout{width: width}.para(w, "%s", text)
+}
