@@ -236,6 +236,10 @@ func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 			sup = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: e.Justification,
 				Properties: map[string]any{"exception": e.ID, "approver": e.Approver, "ticket": e.Ticket, "expires": e.Expires, "selfDeclared": e.SelfDeclared}}}
 		}
+		props := map[string]any{"severity": f.Severity.String(), "nist-800-53": f.Controls, "resource": f.FQN()}
+		if len(f.Evidence) > 0 {
+			props["evidence"] = f.Evidence
+		}
 		return sarifResult{
 			Suppressions:        sup,
 			BaselineState:       state,
@@ -246,7 +250,7 @@ func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 			Message:             sarifText{Text: fmt.Sprintf("%s: %s", f.FQN(), f.Message)},
 			Locations:           []sarifLocation{o.locate(rep, f, r)},
 			PartialFingerprints: map[string]string{FingerprintKey: f.Fingerprint},
-			Properties:          map[string]any{"severity": f.Severity.String(), "nist-800-53": f.Controls, "resource": f.FQN()},
+			Properties:          props,
 		}
 	}
 	for _, f := range rep.Findings {

@@ -343,3 +343,29 @@ func TestJSONBaseline(t *testing.T) {
 		t.Error("baseline fields without a baseline")
 	}
 }
+
+// TestSARIFEvidence: a finding's evidence is in its result's
+// properties.evidence.
+func TestSARIFEvidence(t *testing.T) {
+	rep, cat := fixture(t)
+	rep.Findings[0].Evidence = []evaluate.Evidence{{Path: "spec.mtls.mode", Value: "PERMISSIVE", Resource: &snapshot.Ref{Kind: "PeerAuthentication", Namespace: "istio-system", Name: "default"}}}
+	raw := sarifOf(t, output.Options{}, []*evaluate.Report{rep}, cat)
+	validateSARIF(t, sarifSchema(t), raw)
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Properties struct {
+					Evidence []evaluate.Evidence
+				}
+			}
+		}
+	}
+	json.Unmarshal(raw, &log)
+	ev := log.Runs[0].Results[0].Properties.Evidence
+	if len(ev) != 1 || ev[0].Path != "spec.mtls.mode" || ev[0].Value != "PERMISSIVE" || ev[0].Resource.Name != "default" {
+		t.Errorf("evidence %+v", ev)
+	}
+	if len(log.Runs[0].Results[1].Properties.Evidence) != 0 {
+		t.Error("evidence on a finding without any")
+	}
+}
