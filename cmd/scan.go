@@ -237,10 +237,15 @@ reports.
   meshaudit scan -f deploy/ -o table -o sarif=out.sarif -o json=out.json
   helm template my-chart | meshaudit scan -f - --fail-on medium
   meshaudit scan --snapshot snap.json
-  meshaudit scan --kubeconfig ~/.kube/config --context prod
+  meshaudit scan --kubeconfig ~/.kube/config --context prod -n shop
+  meshaudit scan -f deploy/ --previous main.json --fail-on-new
 
 Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
-(at most one), -o FORMAT=FILE writes the file atomically.
+(at most one), -o FORMAT=FILE writes the file atomically. The table fits the
+terminal (else $COLUMNS, else 80 columns); -o wide shows every column unwrapped;
+--summary shows counts only. With --previous, every format marks which findings
+are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
+"absent" results for fixed findings).
 
 ` + exitCodesHelp,
 		Args: cobra.NoArgs,
@@ -272,7 +277,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	addFilterFlags(c)
 	c.Flags().Duration("eval-timeout", evaluate.DefaultDeadline, "time limit for evaluating the policies; a rule running past it is unknown")
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
-	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
+	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: every output marks new, updated and fixed findings; with --fail-on-new only new findings fail")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
@@ -307,7 +312,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	var threshold rules.Severity
 	if failOn != "none" {
 		if threshold, err = rules.ParseSeverity(failOn); err != nil {
-			return usageErr("--fail-on: %v", err)
+			return usageErr("--fail-on %q: want critical, high, medium, low or none", failOn)
 		}
 	}
 	params, err := a.params()
@@ -403,6 +408,14 @@ func (a *app) scan(ctx context.Context) (err error) {
 	}
 	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
 		return err
+	}
+	// --severity filters the reports by each finding's own severity; the
+	// evidence bundle above keeps every finding (verify re-evaluates it).
+	if sev := a.v.GetString("severity"); sev != "" {
+		min, _ := rules.ParseSeverity(strings.ToLower(sev)) // checked by filter
+		for _, rep := range reps {
+			rep.KeepSeverity(min)
+		}
 	}
 	view.Anchors = map[string]output.Anchor{}
 	wd, _ := os.Getwd()
