@@ -226,13 +226,13 @@ func addInputFlags(c *cobra.Command) {
 
 func newScanCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "scan",
+		Use:   "scan [PATH...]",
 		Short: "Scan manifests or a saved snapshot and report findings",
 		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
 kinds, helm template or kustomize build output), a saved snapshot, or — when
 neither -f nor --snapshot is given — a live cluster (kubectl's kubeconfig
 loading rules, or the in-cluster config), evaluate every rule and write
-reports.
+reports. Arguments are paths, as with -f.
 
   meshaudit scan -f deploy/ -o table -o sarif=out.sarif -o json=out.json
   helm template my-chart | meshaudit scan -f - --fail-on medium
@@ -248,8 +248,11 @@ are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
 "absent" results for fixed findings).
 
 ` + exitCodesHelp,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 { // scan PATH... is scan -f PATH... (pre-commit passes file names)
+				a.v.Set("file", append(a.list("file"), args...))
+			}
 			restore, err := a.tuneMemory(cmd)
 			if err != nil {
 				return err
