@@ -165,7 +165,8 @@ func textWidth(s string) int {
 }
 
 // wrap breaks s into lines of at most width display columns, at spaces
-// where it can, inside a word where it must. Line breaks in s are kept.
+// where it can, inside a word where it must (after its last / . : - _ , =
+// that fits, else at the width). Line breaks in s are kept.
 func wrap(s string, width int) []string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
@@ -182,6 +183,10 @@ func wrap(s string, width int) []string {
 				head := runewidth.Truncate(word, width, "")
 				if head == "" { // a character wider than the column
 					head = string([]rune(word)[:1])
+				}
+				// Break a path or a dotted name after a separator.
+				if i := strings.LastIndexAny(head, "/.:-_,="); i > 0 && i < len(head)-1 {
+					head = head[:i+1]
 				}
 				out = append(out, head)
 				word = word[len(head):]
