@@ -123,3 +123,23 @@ func TestSnapshotOutputSpelling(t *testing.T) {
 		t.Errorf("-o json: %d", code)
 	}
 }
+
+// TestSeverityFilter: --severity high keeps only findings at or above high,
+// by each finding's own severity; --fail-on's error lists every value.
+func TestSeverityFilter(t *testing.T) {
+	_, out, _ := run(t, "", "scan", "-f", "examples/shop", "-o", "json", "--severity", "high")
+	var r struct {
+		Findings []struct{ RuleID, Severity string }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Findings) == 0 {
+		t.Fatalf("%v %s", err, out)
+	}
+	for _, f := range r.Findings {
+		if f.Severity != "critical" && f.Severity != "high" {
+			t.Errorf("--severity high kept %s at %s", f.RuleID, f.Severity)
+		}
+	}
+	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--fail-on", "severe"); code != ExitUsage || !strings.Contains(stderr, "critical, high, medium, low or none") {
+		t.Errorf("--fail-on severe: %d %s", code, stderr)
+	}
+}
