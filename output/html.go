@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -47,6 +48,11 @@ type htmlCluster struct {
 	NotPassing []evaluate.RuleResult
 	Problems   []snapshot.KindStatus
 	Statuses   []evaluate.Status
+	// With a baseline (--previous): each open finding's state and the
+	// counts.
+	Compared bool
+	State    func(evaluate.Finding) string
+	Counts   diff.Counts
 }
 
 type htmlPage struct {
@@ -60,7 +66,7 @@ type htmlPage struct {
 // disk with no network. Same report and meta, same bytes. Evidence bundles
 // hold it as summary.html.
 func SummaryHTML(w io.Writer, rep *evaluate.Report, meta SummaryMeta) error {
-	return summaryPage(w, []*evaluate.Report{rep}, meta)
+	return summaryPage(w, []*evaluate.Report{rep}, meta, nil)
 }
 
 // html writes the stand-alone HTML summary (-o html): the evidence
@@ -71,16 +77,21 @@ func (o Options) html(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) er
 	if len(reps) > 0 {
 		meta.ToolVersion = reps[0].Tool.Version
 	}
-	return summaryPage(w, reps, meta)
+	return summaryPage(w, reps, meta, o.Baseline)
 }
 
-func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta) error {
+func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta, baseline *diff.Baseline) error {
 	p := htmlPage{Meta: meta}
 	var names []string
 	for i, rep := range reps {
 		c := htmlCluster{R: rep, Meta: meta, Statuses: []evaluate.Status{evaluate.StatusFail, evaluate.StatusExcepted, evaluate.StatusUnknown, evaluate.StatusPass, evaluate.StatusNotApplicable}}
 		if len(reps) > 1 {
 			c.Sfx = "-" + strconv.Itoa(i+1)
+		}
+		if baseline != nil {
+			cluster := rep.Cluster
+			c.Compared, c.Counts = true, baseline.Counts(cluster)
+			c.State = func(f evaluate.Finding) string { return baseline.State(cluster, f) }
 		}
 		idx := map[string]int{}
 		for _, ctl := range rep.Controls {
@@ -123,6 +134,7 @@ var summaryTmpl = template.Must(template.New("summary").Funcs(template.FuncMap{
 	"upper": strings.ToUpper,
 	"join":  func(s []string) string { return strings.Join(s, ", ") },
 	"count": func(m map[evaluate.Status]int, s evaluate.Status) int { return m[s] },
+	"mark":  func(state string) string { return marks[state] },
 	"scount": func(m map[string]int, s evaluate.Status) int {
 		return m[string(s)]
 	},
@@ -180,10 +192,11 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
 {{else}}<p class="muted">No control was assessed.</p>
 {{end}}
 <h2 id="findings{{.Sfx}}">Findings ({{len .Open}})</h2>
-{{if .Open}}<table>
-<thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Location</th><th>Message</th><th>Controls</th></tr></thead>
+{{if .Compared}}<p id="baseline{{.Sfx}}">Compared with the previous report: {{.Counts.New}} new, {{.Counts.Absent}} fixed, {{.Counts.Updated}} updated, {{.Counts.Unchanged}} unchanged.</p>
+{{end}}{{if .Open}}<table>
+<thead><tr>{{if .Compared}}<th>Change</th>{{end}}<th>Severity</th><th>Rule</th><th>Resource</th><th>Location</th><th>Message</th><th>Controls</th></tr></thead>
 <tbody>
-{{range .Open}}<tr data-finding="{{.Fingerprint}}"><td class="sev-{{.Severity}}">{{upper .Severity.String}}</td><td>{{.RuleID}}</td><td><code>{{.FQN}}</code></td><td>{{if .File}}<code>{{.File}}{{if .Line}}:{{.Line}}{{end}}</code>{{end}}</td><td>{{.Message}}</td><td>{{join .Controls}}</td></tr>
+{{range .Open}}<tr data-finding="{{.Fingerprint}}">{{if $.Compared}}<td data-baseline="{{call $.State .}}">{{mark (call $.State .)}}</td>{{end}}<td class="sev-{{.Severity}}">{{upper .Severity.String}}</td><td>{{.RuleID}}</td><td><code>{{.FQN}}</code></td><td>{{if .File}}<code>{{.File}}{{if .Line}}:{{.Line}}{{end}}</code>{{end}}</td><td>{{.Message}}</td><td>{{join .Controls}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p class="muted">No open finding.</p>{{end}}
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/output"
 )
@@ -27,6 +28,16 @@ func TestHTMLStandalone(t *testing.T) {
 	two := render(t, output.Options{}, "html", []*evaluate.Report{a, b}, cat)
 	if strings.Count(two, "<html") != 1 || strings.Count(two, "<h1>") != 2 || !strings.Contains(two, "<title>meshaudit report: prod-eu-1, prod-us-2</title>") {
 		t.Errorf("two clusters are not one page with two sections")
+	}
+	old, _ := fixture(t)
+	old.Findings = old.Findings[1:]
+	cmp := render(t, output.Options{Baseline: diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{a})}, "html", []*evaluate.Report{a}, cat)
+	if !strings.Contains(cmp, `<tr data-finding="fp-TEST-01-web"><td data-baseline="new">NEW</td>`) || !strings.Contains(cmp, `<tr data-finding="fp-TEST-01-prod-eu-1"><td data-baseline="unchanged"></td>`) ||
+		!strings.Contains(cmp, "Compared with the previous report: 1 new, 0 fixed, 0 updated, 2 unchanged.") {
+		t.Errorf("HTML with a baseline does not mark the new finding:\n%s", cmp)
+	}
+	if strings.Contains(one, "data-baseline") || strings.Contains(one, "Compared with") {
+		t.Error("baseline marks without a baseline")
 	}
 	ids := map[string]bool{}
 	for _, m := range regexp.MustCompile(`id="([^"]+)"`).FindAllStringSubmatch(two, -1) {

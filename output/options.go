@@ -22,8 +22,8 @@ type Options struct {
 	Summary bool
 	// Baseline, when set, compares the run with a previous report: JSON
 	// findings carry `baseline`, SARIF results `baselineState` (with
-	// `absent` results for fixed findings), the table a marker column and
-	// a new/fixed line.
+	// `absent` results for fixed findings), the table and the HTML a marker
+	// column and a new/fixed line.
 	Baseline *diff.Baseline
 	// Anchors, per cluster, say where findings without an object of their
 	// own are located in SARIF (see AnchorOf).
