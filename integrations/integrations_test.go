@@ -266,6 +266,9 @@ func TestPreCommitHook(t *testing.T) {
 		"PRE_COMMIT_HOME="+filepath.Join(t.TempDir(), "pre-commit"),
 		"GOMODCACHE="+strings.TrimSpace(string(gomodcache)), // share the module cache: no second download
 		"GOFLAGS=-buildvcs=false",
+		// try-repo commits uncommitted changes of the checkout in a shadow
+		// clone: give it an identity on machines without one.
+		"GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.com", "GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.com",
 	)
 	try := func() (string, int) {
 		cmd := exec.Command(bin, "try-repo", root(t), "meshaudit", "--all-files", "--verbose")
