@@ -5,11 +5,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
@@ -41,8 +40,8 @@ meshaudit assesses it (and by which rules) or cannot.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, _ := cmd.Flags().GetString("output")
-			if format != "table" && format != "json" {
-				return usageErr("controls: unknown output %q (want table or json)", format)
+			if format != "table" && format != "wide" && format != "json" {
+				return usageErr("controls: unknown output %q (want table, wide or json)", format)
 			}
 			baseline, _ := cmd.Flags().GetString("baseline")
 			baseline = strings.ToUpper(baseline)
@@ -66,21 +65,18 @@ meshaudit assesses it (and by which rules) or cannot.`,
 			} else {
 				fmt.Fprintf(a.stdout, "meshaudit assesses %d NIST SP 800-53 Rev5 controls\n\n", rep.Assessed)
 			}
-			t := tablewriter.NewTable(a.stdout, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowMaxWidth(60))
-			t.Header([]string{"Control", "Title", "Family", "Baselines", "Assessed by"})
+			var rows [][]string
 			for _, c := range rep.Controls {
 				by := strings.Join(c.Rules, ", ")
 				if !c.Assessed {
 					by = "—"
 				}
-				if err := t.Append([]string{c.ID, c.Title, c.Family, strings.Join(c.Baselines, ", "), by}); err != nil {
-					return err
-				}
+				rows = append(rows, []string{c.ID, c.Title, c.Family, strings.Join(c.Baselines, ", "), by})
 			}
-			return t.Render()
+			return output.TextTable(a.stdout, a.width(cmd), []string{"Control", "Title", "Family", "Baselines", "Assessed by"}, rows)
 		},
 	}
-	c.Flags().StringP("output", "o", "table", "output format: table or json")
+	c.Flags().StringP("output", "o", "table", "output format: table (fits the terminal, $COLUMNS or 80 columns), wide or json")
 	c.Flags().String("baseline", "", "list a baseline's controls and which meshaudit assesses: low, moderate or high")
 	addPolicyFlags(c)
 	return c

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,9 +29,53 @@ func TestFailOnNew(t *testing.T) {
 		os.WriteFile(filepath.Join(tree, f), b, 0o644)
 	}
 	os.WriteFile(filepath.Join(tree, "20-new.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: shop}\nspec:\n  hostPID: true\n  containers: [{name: c, image: busybox:1.36}]\n"), 0o644)
-	code, _, stderr := run(t, "", "scan", "-f", tree, "--previous", base, "--fail-on-new", "-o", "json="+filepath.Join(dir, "y.json"))
+	code, table, stderr := run(t, "", "scan", "-f", tree, "--previous", base, "--fail-on-new", "-o", "json="+filepath.Join(dir, "y.json"), "-o", "sarif="+filepath.Join(dir, "y.sarif"), "-o", "table")
 	if code != ExitFindings || !strings.Contains(stderr, "new finding(s)") {
 		t.Fatalf("new violation: exit %d %s", code, stderr)
+	}
+	// Every output says which finding is new.
+	if !regexp.MustCompile(`│ NEW +│ [A-Z]+ +│ POD-03 +│ Pod/shop/debug`).MatchString(table) || !regexp.MustCompile(`Compared with the previous report: [1-9]\d* new, 0 fixed`).MatchString(table) {
+		t.Errorf("the table does not mark the new finding:\n%s", table)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID, Baseline string
+			Resource         struct{ Name string }
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "y.json"))
+	json.Unmarshal(b, &rep)
+	states := map[string]int{}
+	for _, f := range rep.Findings {
+		states[f.Baseline]++
+		if (f.Baseline == "new") != (f.Resource.Name == "debug") {
+			t.Errorf("JSON: %s %s is %q", f.RuleID, f.Resource.Name, f.Baseline)
+		}
+	}
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				RuleID, BaselineState string
+				Message               struct{ Text string }
+			}
+		}
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, "y.sarif"))
+	json.Unmarshal(b, &sarif)
+	for _, r := range sarif.Runs[0].Results {
+		if (r.BaselineState == "new") != strings.HasPrefix(r.Message.Text, "Pod/shop/debug:") || r.BaselineState == "" {
+			t.Errorf("SARIF: %s %q is %q", r.RuleID, r.Message.Text, r.BaselineState)
+		}
+	}
+	if states["new"] == 0 || states["unchanged"] == 0 || len(sarif.Runs[0].Results) != len(rep.Findings) {
+		t.Errorf("JSON states %v; %d SARIF results for %d findings", states, len(sarif.Runs[0].Results), len(rep.Findings))
+	}
+	// diff --exit-code: 1 with new findings, 0 without.
+	if code, _, stderr := run(t, "", "diff", "--exit-code", base, filepath.Join(dir, "y.json")); code != ExitFindings || !strings.Contains(stderr, "new finding(s)") {
+		t.Errorf("diff --exit-code with new findings: exit %d %s", code, stderr)
+	}
+	if code, _, _ := run(t, "", "diff", "--exit-code", filepath.Join(dir, "y.json"), base); code != ExitOK {
+		t.Errorf("diff --exit-code with only fixed findings: exit %d", code)
 	}
 	// diff names it as new.
 	code, out, _ := run(t, "", "diff", base, filepath.Join(dir, "y.json"), "-o", "json")

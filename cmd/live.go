@@ -33,7 +33,7 @@ func addLiveFlags(c *cobra.Command) {
 // cannot be reached at all gets a snapshot whose kinds are all errors, so
 // its rules are unknown — never pass; only when no cluster can be reached
 // is it "nothing could be evaluated".
-func (a *app) collectLive(parent context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
+func (a *app) collectLive(parent context.Context, params policies.Params, release bool, namespaces []string) ([]*snapshot.Snapshot, error) {
 	kubeconfig := a.v.GetString("kubeconfig")
 	contexts := a.list("context")
 	if a.v.GetBool("all-contexts") {
@@ -70,7 +70,7 @@ func (a *app) collectLive(parent context.Context, params policies.Params, releas
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			snaps[i], errs[i] = a.collectContext(ctx, kubeconfig, name, len(contexts) == 1, params, progress, release)
+			snaps[i], errs[i] = a.collectContext(ctx, kubeconfig, name, len(contexts) == 1, params, progress, release, namespaces)
 		}()
 	}
 	wg.Wait()
@@ -96,7 +96,7 @@ func (a *app) collectLive(parent context.Context, params policies.Params, releas
 	return snaps, nil
 }
 
-func (a *app) collectContext(ctx context.Context, kubeconfig, name string, single bool, params policies.Params, progress *progress, release bool) (*snapshot.Snapshot, error) {
+func (a *app) collectContext(ctx context.Context, kubeconfig, name string, single bool, params policies.Params, progress *progress, release bool, namespaces []string) (*snapshot.Snapshot, error) {
 	cfg, ctxName, err := collectors.KubeConfig(kubeconfig, name)
 	if err != nil {
 		return nil, fmt.Errorf("context %q: %w", name, err)
@@ -119,6 +119,7 @@ func (a *app) collectContext(ctx context.Context, kubeconfig, name string, singl
 		KindTimeout:   a.v.GetDuration("kind-timeout"),
 		SecretNames:   a.v.GetBool("secret-names"),
 		Progress:      progress.Update,
+		Namespaces:    namespaces,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", cluster, err)

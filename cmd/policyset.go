@@ -17,7 +17,7 @@ func addFilterFlags(c *cobra.Command) {
 	c.Flags().StringSlice("rules", nil, "evaluate only these rule ids (comma-separated)")
 	c.Flags().StringSlice("skip-rules", nil, "do not evaluate these rule ids")
 	c.Flags().StringSlice("controls", nil, "evaluate only rules mapped to these NIST controls; a control selects its enhancements (SC-8 selects SC-8(1))")
-	c.Flags().String("severity", "", "evaluate only rules at or above this severity: critical, high, medium or low")
+	c.Flags().String("severity", "", "report only findings at or above this severity, by the finding's own severity (a rule may report findings below its own): critical, high, medium or low; rules that cannot reach it are not evaluated")
 }
 
 // policySet loads the embedded policies and every --policy directory, and

@@ -129,8 +129,12 @@ func newRootCommand(a *app) *cobra.Command {
 		Long: `meshaudit checks Kubernetes clusters that run the Istio service mesh — strict
 mTLS, documented egress, sidecar capture and bypass, authorization, network
 policy, workload hardening and HA — and maps every finding to NIST SP 800-53
-Rev5 controls. It reads manifests (pre-merge) or a saved snapshot and writes
-a table, JSON or SARIF.
+Rev5 controls. It reads manifests (pre-merge: plain YAML or JSON, helm
+template or kustomize build output), a live cluster (or several, through
+kubeconfig contexts) or a saved snapshot (meshaudit snapshot), and writes a
+table sized to the terminal, JSON, SARIF for code scanning, OSCAL assessment
+results or a self-contained HTML summary (-o FORMAT[=FILE], repeatable), and
+evidence bundles an auditor can check with meshaudit verify (--evidence-dir).
 
 Every flag can also be set in a config file (--config, default ./meshaudit.yaml
 when present; keys are the flag names) or as an environment variable

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
+
+	"github.com/meshaudit/meshaudit/output"
 )
 
 func newRulesCommand(a *app) *cobra.Command {
@@ -19,8 +19,8 @@ rule with its description and remediation. -o json for machine-readable output.`
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, _ := cmd.Flags().GetString("output")
-			if format != "table" && format != "json" {
-				return usageErr("rules: unknown output %q (want table or json)", format)
+			if format != "table" && format != "wide" && format != "json" {
+				return usageErr("rules: unknown output %q (want table, wide or json)", format)
 			}
 			_, cat, err := a.policySet()
 			if err != nil {
@@ -44,17 +44,14 @@ rule with its description and remediation. -o json for machine-readable output.`
 			if format == "json" {
 				return writeJSON(a, cat.Rules)
 			}
-			t := tablewriter.NewTable(a.stdout, tablewriter.WithHeaderAutoFormat(tw.Off))
-			t.Header([]string{"ID", "Severity", "NIST 800-53", "Title"})
+			var rows [][]string
 			for _, r := range cat.Rules {
-				if err := t.Append([]string{r.ID, r.Severity.String(), strings.Join(r.Controls, ", "), r.Title}); err != nil {
-					return err
-				}
+				rows = append(rows, []string{r.ID, r.Severity.String(), strings.Join(r.Controls, ", "), r.Title})
 			}
-			return t.Render()
+			return output.TextTable(a.stdout, a.width(cmd), []string{"ID", "Severity", "NIST 800-53", "Title"}, rows)
 		},
 	}
-	c.Flags().StringP("output", "o", "table", "output format: table or json")
+	c.Flags().StringP("output", "o", "table", "output format: table (fits the terminal, $COLUMNS or 80 columns), wide or json")
 	addPolicyFlags(c)
 	return c
 }

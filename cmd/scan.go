@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -115,15 +116,42 @@ func (a *app) params() (policies.Params, error) {
 // per live cluster. With release, objects are converted for evaluation as
 // they are read, releasing their decoded maps (evaluate.Converter).
 func (a *app) collect(ctx context.Context, params policies.Params, release bool) ([]*snapshot.Snapshot, error) {
+	namespaces, err := a.namespaces()
+	if err != nil {
+		return nil, err
+	}
+	var snaps []*snapshot.Snapshot
 	files := a.list("file")
 	if a.v.GetString("snapshot") != "" || len(files) > 0 {
 		s, err := a.collectFiles(ctx, params, release)
 		if err != nil {
 			return nil, err
 		}
-		return []*snapshot.Snapshot{s}, nil
+		snaps = []*snapshot.Snapshot{s}
+	} else if snaps, err = a.collectLive(ctx, params, release, namespaces); err != nil {
+		return nil, err
 	}
-	return a.collectLive(ctx, params, release)
+	if len(namespaces) > 0 {
+		for _, s := range snaps {
+			s.KeepNamespaces(namespaces, params.RootNamespace)
+		}
+	}
+	return snaps, nil
+}
+
+// namespaces reads -n/--namespace and -A/--all-namespaces: the namespaces
+// to limit the scan to, or none (all).
+func (a *app) namespaces() ([]string, error) {
+	var out []string
+	for _, n := range a.list("namespace") {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if a.v.GetBool("all-namespaces") && len(out) > 0 {
+		return nil, usageErr("give either -n/--namespace or -A/--all-namespaces")
+	}
+	return out, nil
 }
 
 // collectFiles reads -f paths or --snapshot within --timeout, and returns
@@ -206,14 +234,14 @@ func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object))
 		Exclude: ex,
 		Helm: collectors.HelmOptions{
 			ReleaseName: a.v.GetString("release-name"),
-			Namespace:   a.v.GetString("namespace"),
+			Namespace:   a.v.GetString("default-namespace"),
 			ValueFiles:  a.list("values"),
 			Set:         a.v.GetStringSlice("set"),
 		},
 		MeshConfigFile:   a.v.GetString("mesh-config"),
 		IstioValues:      a.list("istio-values"),
 		Paths:            files,
-		Namespace:        a.v.GetString("namespace"),
+		Namespace:        a.v.GetString("default-namespace"),
 		Cluster:          cluster,
 		RootNamespace:    params.RootNamespace,
 		ToolVersion:      Version(),
@@ -242,7 +270,9 @@ func sourceDateEpoch() (time.Time, error) {
 
 func addInputFlags(c *cobra.Command) {
 	c.Flags().StringArrayP("file", "f", nil, "manifest file, directory (recursive: .yaml .yml .json) or - for stdin; repeatable")
-	c.Flags().String("namespace", "default", "namespace of namespaced objects that have none (and release namespace of Helm charts)")
+	c.Flags().StringSliceP("namespace", "n", nil, "judge and report only the namespaced objects of these namespaces (repeatable or comma-separated; mesh-wide policy and mesh config are kept); default: all namespaces")
+	c.Flags().BoolP("all-namespaces", "A", false, "judge and report every namespace (the default; an error with -n)")
+	c.Flags().String("default-namespace", "default", "namespace given to namespaced objects of the manifests that have none (and release namespace of Helm charts)")
 	c.Flags().StringArray("exclude", nil, "skip paths below each -f directory matching GLOB (* ? [..] within a name, ** across directories; a GLOB without / matches any file or directory name); repeatable")
 	c.Flags().String("release-name", "", "release name of Helm charts found in the input (default: the chart's name)")
 	c.Flags().StringArray("values", nil, "Helm values FILE for the charts found in the input, as helm template --values; repeatable, later wins")
@@ -258,7 +288,7 @@ func addInputFlags(c *cobra.Command) {
 
 func newScanCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "scan",
+		Use:   "scan [PATH...]",
 		Short: "Scan manifests or a saved snapshot and report findings",
 		Long: `Scan Kubernetes/Istio manifests (plain YAML or JSON, multi-document, List
 kinds, helm template or kustomize build output; in a directory, Helm charts
@@ -266,19 +296,27 @@ are rendered, kustomizations built and non-Kubernetes YAML skipped with a
 notice: docs/inputs.md), a saved snapshot, or — when
 neither -f nor --snapshot is given — a live cluster (kubectl's kubeconfig
 loading rules, or the in-cluster config), evaluate every rule and write
-reports.
+reports. Arguments are paths, as with -f.
 
   meshaudit scan -f deploy/ -o table -o sarif=out.sarif -o json=out.json
   helm template my-chart | meshaudit scan -f - --fail-on medium
   meshaudit scan --snapshot snap.json
-  meshaudit scan --kubeconfig ~/.kube/config --context prod
+  meshaudit scan --kubeconfig ~/.kube/config --context prod -n shop
+  meshaudit scan -f deploy/ --previous main.json --fail-on-new
 
 Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
-(at most one), -o FORMAT=FILE writes the file atomically.
+(at most one), -o FORMAT=FILE writes the file atomically. The table fits the
+terminal (else $COLUMNS, else 80 columns); -o wide shows every column unwrapped;
+--summary shows counts only. With --previous, every format marks which findings
+are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
+"absent" results for fixed findings).
 
 ` + exitCodesHelp,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 { // scan PATH... is scan -f PATH... (pre-commit passes file names)
+				a.v.Set("file", append(a.list("file"), args...))
+			}
 			restore, err := a.tuneMemory(cmd)
 			if err != nil {
 				return err
@@ -306,13 +344,14 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	addFilterFlags(c)
 	c.Flags().Duration("eval-timeout", evaluate.DefaultDeadline, "time limit for evaluating the policies; a rule running past it is unknown")
 	c.Flags().String("exceptions", "", "exceptions file (docs/exceptions.md): excepted findings stay in reports, marked, and do not count toward --fail-on")
-	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: with --fail-on-new only new findings fail")
+	c.Flags().String("previous", "", "a previous JSON report (or bundle) to compare with: every output marks new, updated and fixed findings; with --fail-on-new only new findings fail")
 	c.Flags().Bool("fail-on-duplicates", false, "exit 1 when an object is defined twice in the input (otherwise a notice)")
 	c.Flags().Bool("fail-on-new", false, "exit 1 only for findings at or above --fail-on that are not in --previous (same fingerprint)")
 	c.Flags().Bool("allow-broad-exceptions", false, "accept exceptions with a wildcard rule or control, or a selector matching every resource (refused otherwise)")
 	c.Flags().Bool("self-declared-exceptions", false, "also honour meshaudit.io/exceptions annotations on objects (reported as self-declared)")
 	addEvidenceFlags(c)
 	addMetricsFlags(c)
+	addViewFlags(c)
 	return c
 }
 
@@ -326,11 +365,23 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	view, err := a.tableView()
+	if err != nil {
+		return err
+	}
+	var previous []*evaluate.Report
+	if prev := a.v.GetString("previous"); prev != "" {
+		if previous, err = diff.ReadReports(prev); err != nil {
+			return usageErr("--previous: %v", err)
+		}
+	} else if a.v.GetBool("fail-on-new") {
+		return usageErr("--fail-on-new needs --previous OLD.json")
+	}
 	failOn := strings.ToLower(a.v.GetString("fail-on"))
 	var threshold rules.Severity
 	if failOn != "none" {
 		if threshold, err = rules.ParseSeverity(failOn); err != nil {
-			return usageErr("--fail-on: %v", err)
+			return usageErr("--fail-on %q: want critical, high, medium, low or none", failOn)
 		}
 	}
 	params, err := a.params()
@@ -451,7 +502,23 @@ func (a *app) scan(ctx context.Context) (err error) {
 	// A failed evidence bundle does not cost the reports: they are still
 	// written (all or none), and the exit code says which part failed.
 	evErr := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
-	if err := a.writeReports(ctx, outs, reps, cat); err != nil {
+	// --severity filters the reports by each finding's own severity; the
+	// evidence bundle above keeps every finding (verify re-evaluates it).
+	if sev := a.v.GetString("severity"); sev != "" {
+		min, _ := rules.ParseSeverity(strings.ToLower(sev)) // checked by filter
+		for _, rep := range reps {
+			rep.KeepSeverity(min)
+		}
+	}
+	view.Anchors = map[string]output.Anchor{}
+	wd, _ := os.Getwd()
+	for _, snap := range snaps {
+		view.Anchors[snap.Cluster] = output.AnchorOf(snap, params.RootNamespace, wd)
+	}
+	if previous != nil {
+		view.Baseline = diff.NewBaseline(previous, reps)
+	}
+	if err := a.writeReports(ctx, outs, reps, cat, view); err != nil {
 		if evErr != nil {
 			fmt.Fprintf(a.stderr, "meshaudit: evidence bundle not written either: %v\n", evErr)
 		}
@@ -463,16 +530,6 @@ func (a *app) scan(ctx context.Context) (err error) {
 			return evErr
 		}
 		return &exitError{code: ExitEvidence, err: fmt.Errorf("the reports were written, the evidence bundle was not: %w", evErr)}
-	}
-	var known map[string]map[string]bool
-	if prev := a.v.GetString("previous"); prev != "" {
-		old, err := diff.ReadReports(prev)
-		if err != nil {
-			return usageErr("--previous: %v", err)
-		}
-		known = diff.Known(old)
-	} else if a.v.GetBool("fail-on-new") {
-		return usageErr("--fail-on-new needs --previous OLD.json")
 	}
 	failOnNew := a.v.GetBool("fail-on-new")
 	findings, incomplete := 0, false
@@ -489,7 +546,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 			if failOnNew {
 				n, kind = 0, "new "
 				for _, f := range rep.Findings {
-					if f.Exception == nil && f.Severity >= threshold && !known[rep.Cluster][f.Fingerprint] {
+					if f.Exception == nil && f.Severity >= threshold && view.Baseline.State(rep.Cluster, f) == diff.StateNew {
 						n++
 					}
 				}
@@ -574,12 +631,12 @@ const ClusterPlaceholder = "{cluster}"
 // renames; a device or FIFO target is written in place); stdout is written
 // only once every file is, and its report has rendered completely. Two
 // outputs naming one file are a usage error.
-func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
+func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, view output.Options) error {
 	var targets []output.Target
 	var toStdout *outputSpec
 	seen := map[string]string{}
 	for i, o := range outs {
-		w, err := output.Lookup(o.format)
+		w, err := a.forTarget(view, o.file == "").Lookup(o.format)
 		if err != nil {
 			return err
 		}
@@ -612,7 +669,7 @@ func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evalu
 		return &exitError{code: ExitWrite, err: fmt.Errorf("reports not written (none of them): %w", err)}
 	}
 	if toStdout != nil {
-		w, _ := output.Lookup(toStdout.format)
+		w, _ := a.forTarget(view, true).Lookup(toStdout.format)
 		var buf bytes.Buffer
 		if err := w(&buf, reps, cat); err != nil {
 			return &exitError{code: ExitWrite, err: fmt.Errorf("render %s: %w", toStdout.format, err)}

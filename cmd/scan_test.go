@@ -148,7 +148,7 @@ func TestStdinAndDeterminism(t *testing.T) {
 
 func TestNamespaceDefault(t *testing.T) {
 	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostIPC: true\n  containers: [{name: c, image: x:1}]\n"
-	_, out, _ := run(t, in, "snapshot", "-f", "-", "--namespace", "team-a")
+	_, out, _ := run(t, in, "snapshot", "-f", "-", "--default-namespace", "team-a")
 	if !strings.Contains(out, `"namespace": "team-a"`) {
 		t.Fatalf("namespace not defaulted:\n%s", out)
 	}
@@ -157,7 +157,7 @@ func TestNamespaceDefault(t *testing.T) {
 func TestSnapshotRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
-	if code, _, stderr := run(t, "", "snapshot", "-f", "testdata/cli/privileged.yaml", "-o", snap); code != ExitOK {
+	if code, _, stderr := run(t, "", "snapshot", "-f", "testdata/cli/privileged.yaml", "-o", "snapshot="+snap); code != ExitOK {
 		t.Fatalf("snapshot exit %d: %s", code, stderr)
 	}
 	_, direct, _ := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "json")

@@ -16,11 +16,17 @@ func newSnapshotCommand(a *app) *cobra.Command {
 		Use:   "snapshot",
 		Short: "Collect a snapshot (JSON) from manifests, to scan later with scan --snapshot",
 		Long: `Read manifests exactly as scan does and write the redacted snapshot as JSON
-(stdout by default, or -o FILE, written atomically). Secret data, the data of
+(stdout by default, or -o snapshot=FILE, written atomically; -o is a format in
+every command: snapshot, or its synonym json). Secret data, the data of
 ConfigMaps other than Istio's mesh ConfigMaps, env values, managedFields and
 the last-applied-configuration annotation are never written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			spec, _ := cmd.Flags().GetString("output")
+			file, err := snapshotTarget(spec)
+			if err != nil {
+				return err
+			}
 			params, err := a.params()
 			if err != nil {
 				return err
@@ -45,8 +51,7 @@ the last-applied-configuration annotation are never written.`,
 			if len(snap.Objects) == 0 {
 				return usageErr("nothing to snapshot: no Kubernetes objects in the input")
 			}
-			file, _ := cmd.Flags().GetString("output")
-			if file == "" || file == "-" {
+			if file == "" {
 				var buf bytes.Buffer
 				if err := snap.Write(&buf); err != nil {
 					return err
@@ -65,6 +70,28 @@ the last-applied-configuration annotation are never written.`,
 		},
 	}
 	addInputFlags(c)
-	c.Flags().StringP("output", "o", "", "write the snapshot to FILE (default stdout)")
+	c.Flags().StringP("output", "o", "snapshot", "format snapshot (or json, the same) to stdout, or snapshot=FILE written atomically")
 	return c
+}
+
+// snapshotTarget reads snapshot's -o: snapshot or json (the snapshot is
+// JSON), alone for stdout or =FILE. The old spelling -o FILE is an error
+// that names the new one.
+func snapshotTarget(spec string) (string, error) {
+	format, file, hasFile := strings.Cut(spec, "=")
+	switch format {
+	case "snapshot", "json":
+	default:
+		if !hasFile {
+			return "", usageErr("snapshot -o %s: -o is a format (snapshot or json); write the snapshot to a file with -o snapshot=%s", spec, spec)
+		}
+		return "", usageErr("snapshot -o %s: unknown format %q (want snapshot or json)", spec, format)
+	}
+	if hasFile && file == "" {
+		return "", usageErr("snapshot -o %s: empty file name", spec)
+	}
+	if file == "-" {
+		file = ""
+	}
+	return file, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -124,6 +125,11 @@ type LiveOptions struct {
 	// notices collects the validity notices of the objects listed (set
 	// by FromCluster).
 	notices *noticeSink
+	// Namespaces, when set (-n), limits the listing of namespaced kinds to
+	// these namespaces, plus the root namespace for the kinds mesh-wide
+	// rules read there (snapshot.MeshWide); the snapshot is then limited
+	// with Snapshot.KeepNamespaces.
+	Namespaces []string
 }
 
 // Progress reports collection progress.
@@ -551,9 +557,32 @@ func paginate(ctx context.Context, opts LiveOptions, kind string, page func(cont
 }
 
 // listAll lists every object of a kind across namespaces, page by page.
+// With opts.Namespaces, a namespaced kind is listed in those namespaces
+// only (and in the root namespace when mesh-wide rules read it there).
 func listAll(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions) ([]snapshot.Object, error) {
+	if len(opts.Namespaces) == 0 || !k.Namespaced {
+		return listIn(ctx, c, gvr, k, opts, metav1.NamespaceAll)
+	}
+	namespaces := append([]string{}, opts.Namespaces...)
+	if snapshot.MeshWide(k.Kind, opts.RootNamespace, "", opts.RootNamespace) && !slices.Contains(namespaces, opts.RootNamespace) {
+		namespaces = append(namespaces, opts.RootNamespace)
+	}
+	var all []snapshot.Object
+	for _, ns := range namespaces {
+		objs, err := listIn(ctx, c, gvr, k, opts, ns)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, objs...)
+	}
+	return all, nil
+}
+
+// listIn lists every object of a kind in one namespace (or all), page by
+// page.
+func listIn(ctx context.Context, c *Clients, gvr schema.GroupVersionResource, k KindSpec, opts LiveOptions, ns string) ([]snapshot.Object, error) {
 	return paginate(ctx, opts, k.Key(), func(cont string) ([]snapshot.Object, string, error) {
-		l, err := c.Dynamic.Resource(gvr).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
+		l, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{Limit: opts.PageSize, Continue: cont})
 		if err != nil {
 			return nil, "", err
 		}

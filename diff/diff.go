@@ -28,8 +28,9 @@ type Cluster struct {
 	Cluster   string             `json:"cluster"`
 	New       []evaluate.Finding `json:"new"`
 	Fixed     []evaluate.Finding `json:"fixed"`
-	Unchanged int                `json:"unchanged"`
-	Controls  []ControlChange    `json:"controls"` // only controls whose status changed
+	Updated   []evaluate.Finding `json:"updated"`   // same fingerprint; severity, controls or line (same file) changed
+	Unchanged int                `json:"unchanged"` // not counting updated ones
+	Controls  []ControlChange    `json:"controls"`  // only controls whose status changed
 }
 
 // ControlChange is a control whose status differs.
@@ -95,39 +96,35 @@ func Compare(old, cur []*evaluate.Report) Result {
 	}
 	sort.Strings(sorted)
 	res := Result{SchemaVersion: SchemaVersion, Clusters: []Cluster{}}
-	empty := &evaluate.Report{}
 	for _, n := range sorted {
 		o, c := om[n], nm[n]
 		if o == nil {
-			o = empty
+			o = &evaluate.Report{Cluster: n}
 		}
 		if c == nil {
-			c = empty
+			c = &evaluate.Report{Cluster: n}
 		}
-		res.Clusters = append(res.Clusters, compareOne(n, o, c))
+		res.Clusters = append(res.Clusters, compareOne(n, o, c, nm[n] == nil))
 	}
 	return res
 }
 
-func compareOne(name string, o, c *evaluate.Report) Cluster {
-	cl := Cluster{Cluster: name, New: []evaluate.Finding{}, Fixed: []evaluate.Finding{}, Controls: []ControlChange{}}
-	of := map[string]bool{}
-	for _, f := range o.Findings {
-		of[f.Fingerprint] = true
-	}
-	nf := map[string]bool{}
+func compareOne(name string, o, c *evaluate.Report, gone bool) Cluster {
+	cl := Cluster{Cluster: name, New: []evaluate.Finding{}, Fixed: []evaluate.Finding{}, Updated: []evaluate.Finding{}, Controls: []ControlChange{}}
+	b := NewBaseline([]*evaluate.Report{o}, []*evaluate.Report{c})
 	for _, f := range c.Findings {
-		nf[f.Fingerprint] = true
-		if of[f.Fingerprint] {
-			cl.Unchanged++
-		} else {
+		switch b.State(c.Cluster, f) {
+		case StateNew:
 			cl.New = append(cl.New, f)
+		case StateUpdated:
+			cl.Updated = append(cl.Updated, f)
+		default:
+			cl.Unchanged++
 		}
 	}
-	for _, f := range o.Findings {
-		if !nf[f.Fingerprint] {
-			cl.Fixed = append(cl.Fixed, f)
-		}
+	cl.Fixed = append(cl.Fixed, b.Absent(c.Cluster)...)
+	if gone { // the cluster is not in the new run at all
+		cl.Fixed = append(cl.Fixed, o.Findings...)
 	}
 	oc := map[string]evaluate.Status{}
 	for _, ctl := range o.Controls {
@@ -147,17 +144,4 @@ func compareOne(name string, o, c *evaluate.Report) Cluster {
 	}
 	sort.Slice(cl.Controls, func(i, j int) bool { return evaluate.ControlLess(cl.Controls[i].ID, cl.Controls[j].ID) })
 	return cl
-}
-
-// Known returns, per cluster, the fingerprints of the findings in old.
-func Known(old []*evaluate.Report) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	for _, r := range old {
-		m := map[string]bool{}
-		for _, f := range r.Findings {
-			m[f.Fingerprint] = true
-		}
-		out[r.Cluster] = m
-	}
-	return out
 }

@@ -35,7 +35,7 @@ import (
 //
 //	objects/s      objects collected per second of wall time
 //	snap-MB        the snapshot's size in memory (heap retained by it)
-//	json-MB        the snapshot's encoded size (meshaudit snapshot -o)
+//	json-MB        the snapshot's encoded size (meshaudit snapshot -o snapshot=FILE)
 //	peak-heap-MB   peak HeapInuse during the collection, above the heap before it
 //	peak-rss-MB    peak RSS (VmHWM, reset before the collection) above the RSS before it
 //	heap/snap, rss/snap  the peaks over the snapshot's size: the target is ≤ 2

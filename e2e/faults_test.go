@@ -746,7 +746,8 @@ func dependentReads(cat *rules.Catalog, dependent map[string]bool, kind string) 
 var tableRow = regexp.MustCompile(`^│\s*(\S[^│]*?)\s*│\s*(\S[^│]*?)\s*│`)
 
 // tableRows maps the first cell of each row of the table that follows
-// the heading line starting with heading to its second cell.
+// the heading line starting with heading (wrapped lines of the heading
+// start with two spaces) to its second cell.
 func tableRows(table, heading string) map[string]string {
 	out := map[string]string{}
 	in := false
@@ -755,7 +756,7 @@ func tableRows(table, heading string) map[string]string {
 		case strings.HasPrefix(line, heading):
 			in = true
 			continue
-		case in && line != "" && !strings.HasPrefix(line, "│") && !strings.HasPrefix(line, "┌") && !strings.HasPrefix(line, "├") && !strings.HasPrefix(line, "└"):
+		case in && line != "" && !strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "│") && !strings.HasPrefix(line, "┌") && !strings.HasPrefix(line, "├") && !strings.HasPrefix(line, "└"):
 			in = false
 		}
 		if in {

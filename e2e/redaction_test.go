@@ -135,7 +135,7 @@ func TestRedaction(t *testing.T) {
 		{"snapshot-secret-names.json", []string{"--secret-names"}},
 	} {
 		path := filepath.Join(dir, sn.name)
-		args := append([]string{"snapshot", "--kubeconfig", c.kubeconfig, "-o", path}, sn.args...)
+		args := append([]string{"snapshot", "--kubeconfig", c.kubeconfig, "-o", "snapshot=" + path}, sn.args...)
 		code, stdout, stderr := cli(t, args...)
 		if code != 0 {
 			t.Fatalf("%v exited %d; stderr:\n%s", args, code, stderr)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 )
@@ -11,18 +12,53 @@ import (
 // FleetSchemaVersion versions the JSON document of a several-cluster run.
 const FleetSchemaVersion = "meshaudit.io/fleet/v1"
 
-// JSON writes the report as documented in docs/report-schema.md
+// json writes the report as documented in docs/report-schema.md
 // (schemaVersion meshaudit.io/report/v1); several clusters' reports go into
-// one meshaudit.io/fleet/v1 document {schemaVersion, reports: [...]}.
-func JSON(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+// one meshaudit.io/fleet/v1 document {schemaVersion, reports: [...]}. With
+// a baseline, every finding carries `baseline` (new, unchanged, updated)
+// and the report `baselineCounts` and `fixedFindings`.
+func (o Options) json(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
+	docs := make([]any, len(reps))
+	for i, r := range reps {
+		docs[i] = r
+		if o.Baseline != nil {
+			docs[i] = withBaseline(r, o.Baseline)
+		}
+	}
 	if len(reps) == 1 {
-		return enc.Encode(reps[0])
+		return enc.Encode(docs[0])
 	}
 	return enc.Encode(struct {
-		SchemaVersion string             `json:"schemaVersion"`
-		Reports       []*evaluate.Report `json:"reports"`
-	}{FleetSchemaVersion, reps})
+		SchemaVersion string `json:"schemaVersion"`
+		Reports       []any  `json:"reports"`
+	}{FleetSchemaVersion, docs})
+}
+
+// baselineFinding is a finding with its baseline state.
+type baselineFinding struct {
+	evaluate.Finding
+	Baseline string `json:"baseline"`
+}
+
+// baselineReport is a report compared with a previous one; its findings
+// shadow the report's own.
+type baselineReport struct {
+	*evaluate.Report
+	Findings       []baselineFinding  `json:"findings"`
+	BaselineCounts diff.Counts        `json:"baselineCounts"`
+	FixedFindings  []evaluate.Finding `json:"fixedFindings"`
+}
+
+func withBaseline(r *evaluate.Report, b *diff.Baseline) baselineReport {
+	out := baselineReport{Report: r, Findings: make([]baselineFinding, len(r.Findings)), BaselineCounts: b.Counts(r.Cluster), FixedFindings: b.Absent(r.Cluster)}
+	for i, f := range r.Findings {
+		out.Findings[i] = baselineFinding{Finding: f, Baseline: b.State(r.Cluster, f)}
+	}
+	if out.FixedFindings == nil {
+		out.FixedFindings = []evaluate.Finding{}
+	}
+	return out
 }

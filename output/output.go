@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
@@ -15,12 +16,15 @@ import (
 // Writer renders the reports of one run (one per cluster) in one format.
 type Writer func(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error
 
-// formats is the registry of report formats.
-var formats = map[string]Writer{
-	"table": Table,
-	"json":  JSON,
-	"sarif": SARIF,
-	"oscal": OSCAL,
+// formats is the registry of report formats: each builds its writer from
+// the run's Options.
+var formats = map[string]func(Options) Writer{
+	"table": func(o Options) Writer { return o.table },
+	"wide":  func(o Options) Writer { o.Wide = true; return o.table },
+	"json":  func(o Options) Writer { return o.json },
+	"sarif": func(o Options) Writer { return o.sarif },
+	"oscal": func(Options) Writer { return OSCAL },
+	"html":  func(o Options) Writer { return o.html },
 }
 
 // Names lists the registered formats, sorted.
@@ -33,13 +37,16 @@ func Names() []string {
 	return out
 }
 
-// Lookup returns the writer of a format.
-func Lookup(name string) (Writer, error) {
-	w, ok := formats[name]
+// Lookup returns the writer of a format with default options.
+func Lookup(name string) (Writer, error) { return Options{}.Lookup(name) }
+
+// Lookup returns the writer of a format with these options.
+func (o Options) Lookup(name string) (Writer, error) {
+	mk, ok := formats[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown output format %q (want one of %v)", name, Names())
+		return nil, fmt.Errorf("unknown output format %q (want one of %s)", name, strings.Join(Names(), ", "))
 	}
-	return w, nil
+	return mk(o), nil
 }
 
 // WriteFile writes one report atomically: to a temporary file in the

@@ -74,7 +74,7 @@ func fixture(t *testing.T) (*evaluate.Report, *rules.Catalog) {
 	return rep, cat
 }
 
-var goldenFiles = map[string]string{"table": "report.txt", "json": "report.json", "sarif": "report.sarif", "oscal": "report.oscal.json"}
+var goldenFiles = map[string]string{"table": "report.txt", "wide": "report.wide.txt", "json": "report.json", "sarif": "report.sarif", "oscal": "report.oscal.json", "html": "report.html"}
 
 // TestGolden compares every format with its golden file; refresh with
 // MESHAUDIT_UPDATE_GOLDEN=1.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -101,6 +103,7 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	BaselineState       string             `json:"baselineState,omitempty"`
 	Properties          map[string]any     `json:"properties"`
 }
 
@@ -158,14 +161,16 @@ func ruleName(title string) string {
 	return b.String()
 }
 
-// SARIF writes a SARIF 2.1.0 log with one run per cluster: every rule of the
-// catalog in tool.driver.rules; one `fail` result per finding; rules that
-// were unknown or not applicable, and inputs that could not be parsed, as
-// tool execution notifications — never as results.
-func SARIF(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+// sarif writes a SARIF 2.1.0 log with one run per cluster: every rule of the
+// catalog in tool.driver.rules; one `fail` result per finding, each with a
+// physical location (see locate); rules that were unknown or not
+// applicable, and inputs that could not be parsed, as tool execution
+// notifications — never as results. With a baseline, results carry
+// baselineState and the fixed findings follow as `absent` results.
+func (o Options) sarif(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{}}
 	for _, rep := range reps {
-		log.Runs = append(log.Runs, sarifRunOf(rep, cat))
+		log.Runs = append(log.Runs, o.sarifRunOf(rep, cat))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -173,7 +178,40 @@ func SARIF(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
 	return enc.Encode(log)
 }
 
-func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
+// locate gives a finding its SARIF location: the logical location always;
+// the physical one is the finding's file and line; for a finding with no
+// file, where its missing object belongs (Anchor: the root namespace's
+// policies for root-namespace rules, the mesh config for mesh-config rules,
+// else the first input file at line 1); for an object from a live cluster
+// or standard input, or a scan with no input file at all, the
+// pseudo-artifact cluster/<cluster>/<Kind>/<namespace>/<name> at line 1.
+func (o Options) locate(rep *evaluate.Report, f evaluate.Finding, r rules.Rule) sarifLocation {
+	loc := sarifLocation{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.FQN(), Kind: "resource"}}}
+	at := func(file string, line int, base string) {
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(file), URIBaseID: base}, Region: &sarifRegion{StartLine: max(line, 1)}}
+	}
+	if inFile(f.File) {
+		at(f.File, f.Line, "%SRCROOT%")
+		return loc
+	}
+	if f.File == "" {
+		a := o.Anchors[rep.Cluster]
+		order := []*Location{a.Policy, a.MeshConfig, a.First}
+		if slices.Contains(r.Requires, rules.RequiresMeshConfig) {
+			order = []*Location{a.MeshConfig, a.Policy, a.First}
+		}
+		for _, l := range order {
+			if l != nil {
+				at(l.File, l.Line, "%SRCROOT%")
+				return loc
+			}
+		}
+	}
+	at(ClusterArtifact(rep.Cluster, f.FQN()), 1, "")
+	return loc
+}
+
+func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 	index := map[string]int{}
 	driver := sarifDriver{Name: "meshaudit", Version: rep.Tool.Version, InformationURI: infoURI, Rules: []sarifRule{}}
 	for i, r := range cat.Rules {
@@ -192,30 +230,43 @@ func sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 		})
 	}
 	results := []sarifResult{}
-	for _, f := range rep.Findings {
-		loc := sarifLocation{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.FQN(), Kind: "resource"}}}
-		if f.File != "" && f.File != "<stdin>" {
-			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(f.File), URIBaseID: "%SRCROOT%"}}
-			if f.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
-			}
-		}
+	result := func(f evaluate.Finding, state string) sarifResult {
+		r, _ := cat.Get(f.RuleID)
 		var sup []sarifSuppression
 		if e := f.Exception; e != nil {
 			sup = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: e.Justification,
 				Properties: map[string]any{"exception": e.ID, "approver": e.Approver, "ticket": e.Ticket, "expires": e.Expires, "selfDeclared": e.SelfDeclared}}}
 		}
-		results = append(results, sarifResult{
+		props := map[string]any{"severity": f.Severity.String(), "nist-800-53": f.Controls, "resource": f.FQN()}
+		if len(f.Evidence) > 0 {
+			props["evidence"] = f.Evidence
+		}
+		return sarifResult{
 			Suppressions:        sup,
+			BaselineState:       state,
 			RuleID:              f.RuleID,
 			RuleIndex:           index[f.RuleID],
 			Kind:                "fail",
 			Level:               sarifLevel(f.Severity),
 			Message:             sarifText{Text: fmt.Sprintf("%s: %s", f.FQN(), f.Message)},
-			Locations:           []sarifLocation{loc},
+			Locations:           []sarifLocation{o.locate(rep, f, r)},
 			PartialFingerprints: map[string]string{FingerprintKey: f.Fingerprint},
-			Properties:          map[string]any{"severity": f.Severity.String(), "nist-800-53": f.Controls, "resource": f.FQN()},
-		})
+			Properties:          props,
+		}
+	}
+	for _, f := range rep.Findings {
+		state := ""
+		if o.Baseline != nil {
+			state = o.Baseline.State(rep.Cluster, f)
+		}
+		results = append(results, result(f, state))
+	}
+	if o.Baseline != nil {
+		for _, f := range o.Baseline.Absent(rep.Cluster) {
+			if _, ok := index[f.RuleID]; ok {
+				results = append(results, result(f, diff.StateAbsent))
+			}
+		}
 	}
 	notes := []sarifNotification{}
 	for _, pe := range rep.ParseErrors {

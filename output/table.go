@@ -6,34 +6,42 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
-// Table writes a human-readable report per cluster: findings grouped by
+// table writes a human-readable report per cluster: findings grouped by
 // severity and rule, the per-control summary, rules that could not be
 // judged, and the inputs that could not be parsed; with several clusters, a
-// fleet summary (controls × clusters) follows.
-func Table(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+// fleet summary (controls × clusters) follows. No line is wider than
+// Options.Width (80 by default): long cells are wrapped. -o wide shows
+// every column (file and line apart, NIST controls, a control's rules) at
+// its natural width. With Summary, counts only.
+func (o Options) table(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+	l := layout{width: o.Width, color: o.Color}
+	switch {
+	case o.Wide:
+		l.width = unlimited
+	case l.width <= 0:
+		l.width = DefaultWidth
+	}
 	for i, rep := range reps {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		if err := tableOf(w, rep); err != nil {
+		if err := o.tableOf(w, l, rep); err != nil {
 			return err
 		}
 	}
 	if len(reps) > 1 {
-		return fleetTable(w, reps)
+		return fleetTable(w, l, reps)
 	}
 	return nil
 }
 
 // fleetTable: one row per control, one column per cluster.
-func fleetTable(w io.Writer, reps []*evaluate.Report) error {
+func fleetTable(w io.Writer, l layout, reps []*evaluate.Report) error {
 	status := map[string]map[string]evaluate.Status{}
 	var ids []string
 	for _, rep := range reps {
@@ -64,65 +72,84 @@ func fleetTable(w io.Writer, reps []*evaluate.Report) error {
 		rows = append(rows, row)
 	}
 	fmt.Fprintf(w, "\nFleet: %d clusters\n", len(reps))
-	return render(w, header, rows, false)
+	return l.render(w, grid{header: header, rows: rows, style: func(r, c int) string {
+		if c == 0 {
+			return ""
+		}
+		return statusColor(rows[r][c])
+	}})
 }
 
-func tableOf(w io.Writer, rep *evaluate.Report) error {
+// ANSI SGR codes by severity and status.
+var (
+	severityColors = map[string]string{"CRITICAL": "1;31", "HIGH": "31", "MEDIUM": "33", "LOW": "36"}
+	statusColors   = map[string]string{"FAIL": "31", "PASS": "32", "UNKNOWN": "33", "EXCEPTED": "35", "NOT APPLICABLE": "2"}
+)
+
+func statusColor(s string) string { return statusColors[s] }
+
+func location(file string, line int) string {
+	file = Printable(file)
+	if file != "" && line > 0 {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return file
+}
+
+// marks are the table's baseline markers (the unchanged have none).
+var marks = map[string]string{diff.StateNew: "NEW", diff.StateUpdated: "UPDATED"}
+
+func (o Options) tableOf(w io.Writer, l layout, rep *evaluate.Report) error {
 	src := rep.Source.Type
 	if len(rep.Source.Inputs) > 0 {
 		src += ": " + strings.Join(rep.Source.Inputs, ", ")
 	}
-	fmt.Fprintf(w, "meshaudit %s: cluster %q (%s)\n", rep.Tool.Version, rep.Cluster, src)
+	l.para(w, "meshaudit %s: cluster %q (%s)", rep.Tool.Version, rep.Cluster, src)
 	if rep.CollectedAt != "" {
-		fmt.Fprintf(w, "collected at %s\n", rep.CollectedAt)
+		l.para(w, "collected at %s", rep.CollectedAt)
 	}
 	tableHeadline(w, rep)
 	s := rep.Summary
-	fmt.Fprintf(w, "\nFindings: %d (critical %d, high %d, medium %d, low %d)", len(rep.Findings)-s.Excepted,
-		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"])
-	if s.Excepted > 0 {
-		fmt.Fprintf(w, ", %d excepted", s.Excepted)
-	}
 	fmt.Fprintln(w)
-	var rows, excepted [][]string
-	for _, f := range rep.Findings {
-		loc := ""
-		if f.File != "" {
-			loc = Printable(f.File)
-			if f.Line > 0 {
-				loc = fmt.Sprintf("%s:%d", loc, f.Line)
-			}
-		}
-		if e := f.Exception; e != nil {
-			who := e.Approver
-			if e.SelfDeclared {
-				who = "self-declared"
-			}
-			excepted = append(excepted, []string{f.RuleID, f.FQN(), f.Message, fmt.Sprintf("%s (%s, %s, until %s): %s", e.ID, who, e.Ticket, e.Expires, e.Justification)})
-			continue
-		}
-		rows = append(rows, []string{strings.ToUpper(f.Severity.String()), f.RuleID, f.FQN(), loc, f.Message, strings.Join(f.Controls, ", ")})
+	excepted := fmt.Sprintf("%d excepted", s.Excepted)
+	if s.Excepted == 0 {
+		excepted = ""
 	}
-	if len(rows) > 0 {
-		if err := render(w, []string{"Severity", "Rule", "Resource", "Location", "Message", "NIST 800-53"}, rows, true); err != nil {
-			return err
-		}
+	l.para(w, "Findings: %d (critical %d, high %d, medium %d, low %d)%s", len(rep.Findings)-s.Excepted,
+		s.Findings["critical"], s.Findings["high"], s.Findings["medium"], s.Findings["low"], prefixIf(", ", excepted))
+	if o.Baseline != nil {
+		n := o.Baseline.Counts(rep.Cluster)
+		l.para(w, "Compared with the previous report: %d new, %d fixed, %d updated, %d unchanged", n.New, n.Absent, n.Updated, n.Unchanged)
 	}
-	if len(excepted) > 0 {
-		fmt.Fprintf(w, "\nExcepted findings: %d (kept in the record; not counted toward --fail-on)\n", len(excepted))
-		if err := render(w, []string{"Rule", "Resource", "Message", "Exception"}, excepted, false); err != nil {
-			return err
-		}
+	if o.Summary {
+		return o.summaryOf(w, l, rep)
+	}
+	if err := o.findingsTable(w, l, rep); err != nil {
+		return err
 	}
 
-	fmt.Fprintf(w, "\nNIST SP 800-53 controls: %d (fail %d, unknown %d, excepted %d, pass %d, not applicable %d)\n", len(rep.Controls),
+	fmt.Fprintln(w)
+	l.para(w, "NIST SP 800-53 controls: %d (fail %d, unknown %d, excepted %d, pass %d, not applicable %d)", len(rep.Controls),
 		s.Controls["fail"], s.Controls["unknown"], s.Controls["excepted"], s.Controls["pass"], s.Controls["not_applicable"])
 	if len(rep.Controls) > 0 {
+		header := []string{"Control", "Status", "Title", "Failed"}
+		if o.Wide {
+			header = []string{"Control", "Status", "Title", "Rules", "Failed"}
+		}
 		rows := make([][]string, 0, len(rep.Controls))
 		for _, c := range rep.Controls {
-			rows = append(rows, []string{c.ID, statusText(c.Status), c.Title, strings.Join(c.Rules, ", "), strings.Join(c.Failed, ", ")})
+			row := []string{c.ID, statusText(c.Status), c.Title, strings.Join(c.Failed, ", ")}
+			if o.Wide {
+				row = []string{c.ID, statusText(c.Status), c.Title, strings.Join(c.Rules, ", "), strings.Join(c.Failed, ", ")}
+			}
+			rows = append(rows, row)
 		}
-		if err := render(w, []string{"Control", "Status", "Title", "Rules", "Failed"}, rows, false); err != nil {
+		if err := l.render(w, grid{header: header, rows: rows, style: func(r, c int) string {
+			if c == 1 {
+				return statusColor(rows[r][1])
+			}
+			return ""
+		}}); err != nil {
 			return err
 		}
 	}
@@ -133,30 +160,25 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 			open = append(open, []string{r.ID, statusText(r.Status), r.Reason})
 		}
 	}
-	fmt.Fprintf(w, "\nRules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d, excepted %d)\n", len(rep.Rules),
+	fmt.Fprintln(w)
+	l.para(w, "Rules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d, excepted %d)", len(rep.Rules),
 		s.Rules["fail"], s.Rules["pass"], s.Rules["unknown"], s.Rules["not_applicable"], s.Rules["excepted"])
 	if len(open) > 0 {
-		if err := render(w, []string{"Rule", "Status", "Reason"}, open, false); err != nil {
+		if err := l.render(w, grid{header: []string{"Rule", "Status", "Reason"}, rows: open, style: func(r, c int) string {
+			if c == 1 {
+				return statusColor(open[r][1])
+			}
+			return ""
+		}}); err != nil {
 			return err
 		}
 	}
 
-	var problems [][]string
-	for _, pe := range rep.ParseErrors {
-		loc := Printable(pe.File)
-		if pe.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", loc, pe.Line)
-		}
-		problems = append(problems, []string{"parse error", loc, Printable(pe.Reason)})
-	}
-	for _, k := range rep.Kinds {
-		if k.Status != "collected" {
-			problems = append(problems, []string{k.Status, k.Kind, k.Reason})
-		}
-	}
+	problems := collectionProblems(rep)
 	if len(problems) > 0 {
-		fmt.Fprintf(w, "\nCollection problems: %d\n", len(problems))
-		if err := render(w, []string{"Problem", "Input", "Reason"}, problems, false); err != nil {
+		fmt.Fprintln(w)
+		l.para(w, "Collection problems: %d", len(problems))
+		if err := l.render(w, grid{header: []string{"Problem", "Input", "Reason"}, rows: problems}); err != nil {
 			return err
 		}
 	}
@@ -167,42 +189,243 @@ func tableOf(w io.Writer, rep *evaluate.Report) error {
 			if n.Field != "" {
 				msg = n.Field + ": " + msg
 			}
-			rows = append(rows, []string{n.Kind, n.Location(), n.Object, msg})
+			rows = append(rows, []string{n.Kind, Printable(n.Location()), n.Object, Printable(msg)})
 		}
-		fmt.Fprintf(w, "\nNotices: %d (they change no verdict)\n", len(rows))
-		if err := render(w, []string{"Notice", "Input", "Object", "Message"}, rows, false); err != nil {
+		fmt.Fprintln(w)
+		l.para(w, "Notices: %d (they change no verdict)", len(rows))
+		if err := l.render(w, grid{header: []string{"Notice", "Input", "Object", "Message"}, rows: rows}); err != nil {
 			return err
 		}
 	}
-	for _, warn := range s.Warnings {
-		fmt.Fprintf(w, "\nWARNING: %s", warn)
+	o.footer(w, l, rep)
+	return nil
+}
+
+func prefixIf(p, s string) string {
+	if s == "" {
+		return ""
 	}
-	if len(s.Warnings) > 0 {
+	return p + s
+}
+
+// findingsTable: open findings (with a baseline marker column when
+// comparing), fixed findings, excepted findings.
+func (o Options) findingsTable(w io.Writer, l layout, rep *evaluate.Report) error {
+	var header []string
+	if o.Baseline != nil {
+		header = append(header, "Change")
+	}
+	first := len(header)
+	if o.Wide {
+		header = append(header, "Severity", "Rule", "Resource", "Location", "Message", "NIST 800-53")
+	} else {
+		header = append(header, "Severity", "Rule", "Resource, location", "Message")
+	}
+	row := func(f evaluate.Finding) []string {
+		sev := strings.ToUpper(f.Severity.String())
+		if o.Wide {
+			return []string{sev, f.RuleID, f.FQN(), location(f.File, f.Line), f.Message, strings.Join(f.Controls, ", ")}
+		}
+		res := f.FQN()
+		if loc := location(f.File, f.Line); loc != "" {
+			res += "\n" + loc
+		}
+		return []string{sev, f.RuleID, res, f.Message}
+	}
+	var rows, excepted [][]string
+	for _, f := range rep.Findings {
+		if e := f.Exception; e != nil {
+			who := e.Approver
+			if e.SelfDeclared {
+				who = "self-declared"
+			}
+			excepted = append(excepted, []string{f.RuleID, f.FQN(), f.Message, fmt.Sprintf("%s (%s, %s, until %s): %s", e.ID, who, e.Ticket, e.Expires, e.Justification)})
+			continue
+		}
+		r := row(f)
+		if o.Baseline != nil {
+			r = append([]string{marks[o.Baseline.State(rep.Cluster, f)]}, r...)
+		}
+		rows = append(rows, r)
+	}
+	style := func(rows [][]string) func(r, c int) string {
+		return func(r, c int) string {
+			switch c - first {
+			case -1:
+				if rows[r][c] != "" {
+					return "1;33"
+				}
+			case 0:
+				return severityColors[rows[r][c]]
+			}
+			return ""
+		}
+	}
+	if len(rows) > 0 {
+		// Merged: a severity (and a rule) repeated on the rows below it is
+		// shown once; with a marker column, rows do not merge.
+		merge := 2
+		if o.Baseline != nil {
+			merge = 0
+		}
+		if err := l.render(w, grid{header: header, rows: rows, merge: merge, style: style(rows)}); err != nil {
+			return err
+		}
+	}
+	if o.Baseline != nil {
+		if fixed := o.Baseline.Absent(rep.Cluster); len(fixed) > 0 {
+			fmt.Fprintln(w)
+			l.para(w, "Fixed since the previous report: %d", len(fixed))
+			var rows [][]string
+			for _, f := range fixed {
+				rows = append(rows, append([]string{"FIXED"}, row(f)...))
+			}
+			if err := l.render(w, grid{header: header, rows: rows, style: style(rows)}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(excepted) > 0 {
 		fmt.Fprintln(w)
+		l.para(w, "Excepted findings: %d (kept in the record; not counted toward --fail-on)", len(excepted))
+		if err := l.render(w, grid{header: []string{"Rule", "Resource", "Message", "Exception"}, rows: excepted}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func collectionProblems(rep *evaluate.Report) [][]string {
+	var problems [][]string
+	for _, pe := range rep.ParseErrors {
+		problems = append(problems, []string{"parse error", location(pe.File, pe.Line), Printable(pe.Reason)})
+	}
+	for _, k := range rep.Kinds {
+		if k.Status != "collected" {
+			problems = append(problems, []string{k.Status, k.Kind, k.Reason})
+		}
+	}
+	return problems
+}
+
+func (o Options) footer(w io.Writer, l layout, rep *evaluate.Report) {
+	s := rep.Summary
+	for _, warn := range s.Warnings {
+		fmt.Fprintln(w)
+		l.para(w, "WARNING: %s", warn)
 	}
 	if !s.Complete {
-		fmt.Fprintf(w, "\nINCOMPLETE: %s\n", strings.Join(s.Incomplete, "; "))
+		fmt.Fprintln(w)
+		l.para(w, "INCOMPLETE: %s", strings.Join(s.Incomplete, "; "))
 	}
+}
+
+// summaryOf: counts per severity, per control status and per namespace,
+// no rows of findings (--summary).
+func (o Options) summaryOf(w io.Writer, l layout, rep *evaluate.Report) error {
+	s := rep.Summary
+	sevs := []rules.Severity{rules.SeverityCritical, rules.SeverityHigh, rules.SeverityMedium, rules.SeverityLow}
+	type counts struct{ open, excepted, new map[rules.Severity]int }
+	byNS := map[string]*counts{}
+	var nsOrder []string
+	total := counts{map[rules.Severity]int{}, map[rules.Severity]int{}, map[rules.Severity]int{}}
+	for _, f := range rep.Findings {
+		ns := f.Resource.Namespace
+		switch {
+		case f.Resource.Kind == "Mesh":
+			ns = "(mesh-wide)"
+		case ns == "" && f.Resource.Kind == "Namespace":
+			ns = f.Resource.Name
+		case ns == "":
+			ns = "(cluster-scoped)"
+		}
+		c := byNS[ns]
+		if c == nil {
+			c = &counts{map[rules.Severity]int{}, map[rules.Severity]int{}, map[rules.Severity]int{}}
+			byNS[ns] = c
+			nsOrder = append(nsOrder, ns)
+		}
+		for _, t := range []*counts{c, &total} {
+			if f.Exception != nil {
+				t.excepted[f.Severity]++
+			} else {
+				t.open[f.Severity]++
+				if o.Baseline != nil && o.Baseline.State(rep.Cluster, f) == diff.StateNew {
+					t.new[f.Severity]++
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	header := []string{"Severity", "Open", "Excepted"}
+	if o.Baseline != nil {
+		header = append(header, "New")
+	}
+	var rows [][]string
+	for _, sev := range sevs {
+		r := []string{strings.ToUpper(sev.String()), fmt.Sprint(total.open[sev]), fmt.Sprint(total.excepted[sev])}
+		if o.Baseline != nil {
+			r = append(r, fmt.Sprint(total.new[sev]))
+		}
+		rows = append(rows, r)
+	}
+	if err := l.render(w, grid{header: header, rows: rows, style: func(r, c int) string {
+		if c == 0 {
+			return severityColors[rows[r][0]]
+		}
+		return ""
+	}}); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w)
+	l.para(w, "NIST SP 800-53 controls: %d", len(rep.Controls))
+	statuses := []evaluate.Status{evaluate.StatusFail, evaluate.StatusUnknown, evaluate.StatusExcepted, evaluate.StatusPass, evaluate.StatusNotApplicable}
+	var crow [][]string
+	for _, st := range statuses {
+		crow = append(crow, []string{statusText(st), fmt.Sprint(s.Controls[string(st)])})
+	}
+	if err := l.render(w, grid{header: []string{"Status", "Controls"}, rows: crow, style: func(r, c int) string {
+		if c == 0 {
+			return statusColor(crow[r][0])
+		}
+		return ""
+	}}); err != nil {
+		return err
+	}
+
+	if len(nsOrder) > 0 {
+		sort.Strings(nsOrder)
+		fmt.Fprintln(w)
+		l.para(w, "Findings by namespace: %d", len(nsOrder))
+		var nrows [][]string
+		for _, ns := range nsOrder {
+			c := byNS[ns]
+			r := []string{ns}
+			ex := 0
+			for _, sev := range sevs {
+				r = append(r, fmt.Sprint(c.open[sev]))
+				ex += c.excepted[sev]
+			}
+			nrows = append(nrows, append(r, fmt.Sprint(ex)))
+		}
+		if err := l.render(w, grid{header: []string{"Namespace", "Critical", "High", "Medium", "Low", "Excepted"}, rows: nrows}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	l.para(w, "Rules: %d evaluated (fail %d, pass %d, unknown %d, not applicable %d, excepted %d)", len(rep.Rules),
+		s.Rules["fail"], s.Rules["pass"], s.Rules["unknown"], s.Rules["not_applicable"], s.Rules["excepted"])
+	if p := collectionProblems(rep); len(p) > 0 {
+		l.para(w, "Collection problems: %d (the full table lists them)", len(p))
+		if n := len(rep.Notices); n > 0 {
+			l.para(w, "Notices: %d (they change no verdict; the full table lists them)", n)
+		}
+	}
+	o.footer(w, l, rep)
 	return nil
 }
 
 func statusText(s evaluate.Status) string {
 	return strings.ToUpper(strings.ReplaceAll(string(s), "_", " "))
-}
-
-func render(w io.Writer, header []string, rows [][]string, merge bool) error {
-	opts := []tablewriter.Option{
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNormal),
-		tablewriter.WithRowMaxWidth(60),
-	}
-	if merge {
-		opts = append(opts, tablewriter.WithRowMergeMode(tw.MergeHierarchical))
-	}
-	t := tablewriter.NewTable(w, opts...)
-	t.Header(header)
-	if err := t.Bulk(rows); err != nil {
-		return err
-	}
-	return t.Render()
 }

@@ -5,7 +5,7 @@
 #   isolation for RBAC, NetworkPolicy, Pod Security admission, quotas and
 #   Istio policy. Reported: workloads in `default` (shared by everything
 #   deployed without a namespace; a manifest without metadata.namespace is
-#   placed in the scan's --namespace, "default" unless set), in `kube-*`
+#   placed in the scan's --default-namespace, "default" unless set), in `kube-*`
 #   namespaces (reserved for Kubernetes' own components) and in the Istio
 #   root namespace (mesh-wide policy and the mesh CA's keys live there).
 #   Istio's own workloads are not reported: istiod, gateways, istio-cni-node
@@ -91,7 +91,7 @@ istio_component(w) if {
 
 manifest_note := "" if {
 	lib.live
-} else := " (a manifest without metadata.namespace is placed in the scan's --namespace, \"default\" unless set)"
+} else := " (a manifest without metadata.namespace is placed in the scan's --default-namespace, \"default\" unless set)"
 
 why(n) := sprintf("is in namespace \"default\", shared by everything deployed without a namespace%s; move it to a dedicated application namespace", [manifest_note]) if {
 	n == "default"

@@ -39,7 +39,7 @@ test_default_live_fails if {
 
 test_default_manifests_mentions_namespace_flag if {
 	strip(pod_10.deny) == {{
-		"msg": "workload is in namespace \"default\", shared by everything deployed without a namespace (a manifest without metadata.namespace is placed in the scan's --namespace, \"default\" unless set); move it to a dedicated application namespace",
+		"msg": "workload is in namespace \"default\", shared by everything deployed without a namespace (a manifest without metadata.namespace is placed in the scan's --default-namespace, \"default\" unless set); move it to a dedicated application namespace",
 		"resource": res("default", "web"),
 	}} with input as manifests({"Deployment": [deploy("default", "web", {})]})
 }
