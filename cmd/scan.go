@@ -170,6 +170,22 @@ func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object))
 	}), nil
 }
 
+// oscalOptions configure -o oscal: --oscal-version; the evaluation's
+// start (a result's start when the snapshot has no collection time); the
+// time written (now, or SOURCE_DATE_EPOCH: reproducible pre-merge
+// reports); the policy digest and the evidence bundles of this scan.
+func (a *app) oscalOptions(started time.Time, bundles []output.OSCALBundle) (output.OSCALOptions, error) {
+	generated := time.Now()
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		generated = t
+	}
+	digest, err := PolicyDigest()
+	if err != nil {
+		return output.OSCALOptions{}, err
+	}
+	return output.OSCALOptions{Version: a.v.GetString("oscal-version"), Generated: generated, Started: started, PolicyDigest: digest, Bundles: bundles}, nil
+}
+
 // sourceDateEpoch honours SOURCE_DATE_EPOCH for the collection time of
 // manifest snapshots (which otherwise have none).
 func sourceDateEpoch() (time.Time, error) {
@@ -236,6 +252,7 @@ Formats: ` + strings.Join(output.Names(), ", ") + `. -o FORMAT writes to stdout
 	c.Flags().String("cpu-profile", "", "write a Go CPU profile of the scan to FILE (go tool pprof)")
 	_ = c.Flags().MarkHidden("cpu-profile")
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
+	c.Flags().String("oscal-version", output.DefaultOSCALVersion, "OSCAL version of -o oscal and of the evidence bundle's oscal.json: "+strings.Join(output.OSCALVersions(), " or "))
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
 	addPolicyFlags(c)
@@ -266,6 +283,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 		if threshold, err = rules.ParseSeverity(failOn); err != nil {
 			return usageErr("--fail-on: %v", err)
 		}
+	}
+	if err := output.CheckOSCALVersion(a.v.GetString("oscal-version")); err != nil {
+		return usageErr("--oscal-version: %v", err)
 	}
 	params, err := a.params()
 	if err != nil {
@@ -358,10 +378,15 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return interrupted(err)
 	}
-	if err := a.writeEvidence(snaps, reps, cat, mods, params, now); err != nil {
+	bundles, err := a.writeEvidence(snaps, reps, cat, mods, params, now)
+	if err != nil {
 		return err
 	}
-	if err := a.writeReports(outs, reps, cat); err != nil {
+	oscal, err := a.oscalOptions(now, bundles)
+	if err != nil {
+		return err
+	}
+	if err := a.writeReports(outs, reps, cat, oscal); err != nil {
 		return err
 	}
 	var known map[string]map[string]bool
@@ -429,11 +454,14 @@ const ClusterPlaceholder = "{cluster}"
 
 // writeReports renders each requested format; files are written atomically
 // and stdout is written only once its report has rendered completely.
-func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog) error {
+func (a *app) writeReports(outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, oscal output.OSCALOptions) error {
 	for _, o := range outs {
 		w, err := output.Lookup(o.format)
 		if err != nil {
 			return err
+		}
+		if o.format == "oscal" {
+			w = output.OSCALWith(oscal)
 		}
 		if strings.Contains(o.file, ClusterPlaceholder) {
 			for _, rep := range reps {
