@@ -438,6 +438,12 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) o
 			Collected: start,
 			Remarks:   rr.Reason,
 		}
+		if rr.Judged != nil {
+			obs.Props = addProps(obs.Props, props("judged", strconv.Itoa(*rr.Judged)))
+		} else {
+			obs.Props = addProps(obs.Props, &[]oscal.Property{{Name: "judged", Value: "not-reported", Ns: OSCALNamespace,
+				Remarks: "A custom rule without a judged set: it passes when an object of its subject kinds is in the input."}})
+		}
 		if rr.Status == evaluate.StatusFail || rr.Status == evaluate.StatusExcepted {
 			obs.Types = &[]string{"finding"}
 		}

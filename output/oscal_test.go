@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,8 +167,18 @@ func TestOSCALValid(t *testing.T) {
 			if n := len(res["observations"].([]any)); n != len(real.Rules) {
 				t.Errorf("%d observations for %d rules", n, len(real.Rules))
 			}
+			judged := map[string]string{}
+			for _, rr := range real.Rules {
+				judged[rr.ID] = "not-reported"
+				if rr.Judged != nil {
+					judged[rr.ID] = strconv.Itoa(*rr.Judged)
+				}
+			}
 			passes := 0
 			for _, o := range observations(res) {
+				if got, want := prop(o, "judged"), judged[prop(o, "rule-id")]; got != want {
+					t.Errorf("%s: judged %q, want %q", prop(o, "rule-id"), got, want)
+				}
 				if prop(o, "rule-status") == "pass" {
 					passes++
 					if len(o["subjects"].([]any)) == 0 {
