@@ -2,7 +2,11 @@ package cmd
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +15,7 @@ import (
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/internal/fsutil"
+	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -39,12 +44,12 @@ func (a *app) evidenceKey() (ed25519.PrivateKey, error) {
 }
 
 // writeEvidence writes one evidence bundle per cluster when --evidence-dir
-// is given, signed with key when not nil. snaps and reps are in the same
-// order.
-func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) error {
+// is given, signed with key when not nil, and returns them for the OSCAL
+// report. snaps and reps are in the same order.
+func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) ([]output.OSCALBundle, error) {
 	dir := a.v.GetString("evidence-dir")
 	if dir == "" {
-		return nil
+		return nil, nil
 	}
 	in := evidence.Input{
 		Catalog:      cat,
@@ -56,23 +61,31 @@ func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report,
 		ToolVersion:  Version(),
 		CreatedAt:    time.Now(),
 		SignKey:      key,
+		OSCALVersion: a.v.GetString("oscal-version"),
 	}
 	var err error
 	if in.PolicyDigest, err = PolicyDigest(); err != nil {
-		return err
+		return nil, err
 	}
 	if f := a.v.GetString("exceptions"); f != "" {
 		if in.Exceptions, err = fsutil.ReadRegular(f, exceptions.MaxFileBytes, false); err != nil {
-			return usageErr("--exceptions: %v", err)
+			return nil, usageErr("--exceptions: %v", err)
 		}
 	}
+	var bundles []output.OSCALBundle
 	for i, rep := range reps {
 		in.Snapshot, in.Report = snaps[i], rep
 		path, err := evidence.Build(dir, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Fprintf(a.stderr, "meshaudit: evidence bundle %s\n", path)
+		man, err := os.ReadFile(filepath.Join(path, evidence.FileManifest))
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(man)
+		bundles = append(bundles, output.OSCALBundle{Cluster: rep.Cluster, Path: path, ManifestSHA256: hex.EncodeToString(sum[:])})
 	}
-	return nil
+	return bundles, nil
 }

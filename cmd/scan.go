@@ -254,6 +254,22 @@ func (a *app) collectOne(params policies.Params, convert func(*snapshot.Object))
 	}), nil
 }
 
+// oscalOptions configure -o oscal: --oscal-version; the evaluation's
+// start (a result's start when the snapshot has no collection time); the
+// time written (now, or SOURCE_DATE_EPOCH: reproducible pre-merge
+// reports); the policy digest and the evidence bundles of this scan.
+func (a *app) oscalOptions(started time.Time, bundles []output.OSCALBundle) (output.OSCALOptions, error) {
+	generated := time.Now()
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		generated = t
+	}
+	digest, err := PolicyDigest()
+	if err != nil {
+		return output.OSCALOptions{}, err
+	}
+	return output.OSCALOptions{Version: a.v.GetString("oscal-version"), Generated: generated, Started: started, PolicyDigest: digest, Bundles: bundles}, nil
+}
+
 // sourceDateEpoch honours SOURCE_DATE_EPOCH for the collection time of
 // manifest snapshots (which otherwise have none).
 func sourceDateEpoch() (time.Time, error) {
@@ -338,6 +354,7 @@ are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
 	c.Flags().String("cpu-profile", "", "write a Go CPU profile of the scan to FILE (go tool pprof)")
 	_ = c.Flags().MarkHidden("cpu-profile")
 	c.Flags().StringArrayP("output", "o", nil, "report FORMAT or FORMAT=FILE; repeatable (default table)")
+	c.Flags().String("oscal-version", output.DefaultOSCALVersion, "OSCAL version of -o oscal and of the evidence bundle's oscal.json: "+strings.Join(output.OSCALVersions(), " or "))
 	c.Flags().String("fail-on", "high", "exit 1 when a finding is at or above: critical, high, medium, low or none")
 	c.Flags().String("snapshot", "", "evaluate a saved snapshot (from meshaudit snapshot) instead of -f")
 	addPolicyFlags(c)
@@ -383,6 +400,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 		if threshold, err = rules.ParseSeverity(failOn); err != nil {
 			return usageErr("--fail-on %q: want critical, high, medium, low or none", failOn)
 		}
+	}
+	if err := output.CheckOSCALVersion(a.v.GetString("oscal-version")); err != nil {
+		return usageErr("--oscal-version: %v", err)
 	}
 	params, err := a.params()
 	if err != nil {
@@ -501,7 +521,11 @@ func (a *app) scan(ctx context.Context) (err error) {
 	}
 	// A failed evidence bundle does not cost the reports: they are still
 	// written (all or none), and the exit code says which part failed.
-	evErr := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
+	bundles, evErr := a.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
+	oscal, err := a.oscalOptions(now, bundles)
+	if err != nil {
+		return err
+	}
 	// --severity filters the reports by each finding's own severity; the
 	// evidence bundle above keeps every finding (verify re-evaluates it).
 	if sev := a.v.GetString("severity"); sev != "" {
@@ -518,7 +542,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if previous != nil {
 		view.Baseline = diff.NewBaseline(previous, reps)
 	}
-	if err := a.writeReports(ctx, outs, reps, cat, view); err != nil {
+	if err := a.writeReports(ctx, outs, reps, cat, view, oscal); err != nil {
 		if evErr != nil {
 			fmt.Fprintf(a.stderr, "meshaudit: evidence bundle not written either: %v\n", evErr)
 		}
@@ -631,7 +655,7 @@ const ClusterPlaceholder = "{cluster}"
 // renames; a device or FIFO target is written in place); stdout is written
 // only once every file is, and its report has rendered completely. Two
 // outputs naming one file are a usage error.
-func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, view output.Options) error {
+func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, view output.Options, oscal output.OSCALOptions) error {
 	var targets []output.Target
 	var toStdout *outputSpec
 	seen := map[string]string{}
@@ -639,6 +663,9 @@ func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evalu
 		w, err := a.forTarget(view, o.file == "").Lookup(o.format)
 		if err != nil {
 			return err
+		}
+		if o.format == "oscal" {
+			w = output.OSCALWith(oscal)
 		}
 		if o.file == "" {
 			toStdout = &outs[i]
@@ -670,6 +697,9 @@ func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evalu
 	}
 	if toStdout != nil {
 		w, _ := a.forTarget(view, true).Lookup(toStdout.format)
+		if toStdout.format == "oscal" {
+			w = output.OSCALWith(oscal)
+		}
 		var buf bytes.Buffer
 		if err := w(&buf, reps, cat); err != nil {
 			return &exitError{code: ExitWrite, err: fmt.Errorf("render %s: %w", toStdout.format, err)}

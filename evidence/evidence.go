@@ -135,6 +135,8 @@ type Evaluation struct {
 	Deadline string `json:"deadline"`
 	// CustomPolicies: custom (--policy) modules, bundled under policies/.
 	CustomPolicies []CustomPolicy `json:"customPolicies"`
+	// OSCALVersion: the OSCAL version of oscal.json (--oscal-version).
+	OSCALVersion string `json:"oscalVersion"`
 }
 
 // CustomPolicy is one bundled custom Rego module.
@@ -166,6 +168,8 @@ type Input struct {
 	PolicyDigest string
 	CreatedAt    time.Time
 	SignKey      ed25519.PrivateKey // nil: unsigned
+	// OSCALVersion of oscal.json; "" is output.DefaultOSCALVersion.
+	OSCALVersion string
 }
 
 // Build writes a new bundle directory under dir, named
@@ -270,6 +274,10 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 		return nil, nil, err
 	}
 	files = append(files, file{FileSnapshot, snap.Bytes()})
+	oscalVersion := in.OSCALVersion
+	if oscalVersion == "" {
+		oscalVersion = output.DefaultOSCALVersion
+	}
 	params, err := json.Marshal(in.Params)
 	if err != nil {
 		return nil, nil, err
@@ -292,6 +300,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 			EvaluatedAt:            in.EvaluatedAt.UTC().Format(time.RFC3339),
 			Deadline:               deadline.String(),
 			CustomPolicies:         []CustomPolicy{},
+			OSCALVersion:           oscalVersion,
 		},
 		Files:   []FileDigest{},
 		Summary: ManifestCounts{Complete: rep.Summary.Complete, Findings: rep.Summary.Findings, Excepted: rep.Summary.Excepted, Controls: rep.Summary.Controls},
@@ -312,7 +321,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 		man.Evaluation.CustomPolicies = append(man.Evaluation.CustomPolicies, CustomPolicy{File: f, Path: m.Path, SHA256: m.Digest()})
 		files = append(files, file{f, []byte(m.Source)})
 	}
-	derived, err := renderReports(reps, cat, man)
+	derived, err := renderReports(reps, cat, man, snap.Bytes())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -320,13 +329,35 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 }
 
 // renderReports renders the files derived from the report; verify renders
-// them again from the re-evaluated report and compares bytes.
-func renderReports(reps []*evaluate.Report, cat *rules.Catalog, man *Manifest) ([]file, error) {
+// them again from the re-evaluated report and compares bytes. oscal.json
+// takes its times from the manifest (last-modified and end: createdAt;
+// start: the snapshot's collection time, else evaluatedAt) and names the
+// snapshot's SHA-256.
+func renderReports(reps []*evaluate.Report, cat *rules.Catalog, man *Manifest, snapshotGz []byte) ([]file, error) {
+	if err := output.CheckOSCALVersion(man.Evaluation.OSCALVersion); err != nil {
+		return nil, fmt.Errorf("%s: evaluation.oscalVersion: %w", FileManifest, err)
+	}
+	created, err := time.Parse(time.RFC3339, man.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: createdAt: %w", FileManifest, err)
+	}
+	evaluated, err := time.Parse(time.RFC3339, man.Evaluation.EvaluatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: evaluation.evaluatedAt: %w", FileManifest, err)
+	}
+	snapSum := sha256.Sum256(snapshotGz)
+	oscal := output.OSCALWith(output.OSCALOptions{
+		Version:        man.Evaluation.OSCALVersion,
+		Generated:      created,
+		Started:        evaluated,
+		PolicyDigest:   man.PolicyDigest,
+		SnapshotDigest: hex.EncodeToString(snapSum[:]),
+	})
 	var out []file
 	for _, f := range []struct {
 		name  string
 		write output.Writer
-	}{{FileReport, output.JSON}, {FileSARIF, output.SARIF}, {FileOSCAL, output.OSCAL}} {
+	}{{FileReport, output.JSON}, {FileSARIF, output.SARIF}, {FileOSCAL, oscal}} {
 		var b bytes.Buffer
 		if err := f.write(&b, reps, cat); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)

@@ -390,7 +390,7 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 			return
 		}
 	}
-	derived, err := renderReports([]*evaluate.Report{rep}, cat, man)
+	derived, err := renderReports([]*evaluate.Report{rep}, cat, man, snapBytes)
 	if err != nil {
 		res.fail("re-render: %v", err)
 		return

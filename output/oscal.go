@@ -1,16 +1,21 @@
 package output
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	oscal113 "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
+	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-2-2"
 	"github.com/google/uuid"
 
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -18,8 +23,26 @@ import (
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-// OSCALVersion is the OSCAL version of the assessment results.
-const OSCALVersion = "1.1.3"
+// OSCAL versions meshaudit writes (--oscal-version).
+const (
+	OSCALVersion122 = oscal.Version    // "1.2.2", the default
+	OSCALVersion113 = oscal113.Version // "1.1.3"
+	// DefaultOSCALVersion is written unless another is asked for.
+	DefaultOSCALVersion = OSCALVersion122
+)
+
+// OSCALVersions lists the OSCAL versions meshaudit writes, the default
+// first.
+func OSCALVersions() []string { return []string{OSCALVersion122, OSCALVersion113} }
+
+// CheckOSCALVersion accepts a version meshaudit writes ("" is the default).
+func CheckOSCALVersion(v string) error {
+	switch v {
+	case "", OSCALVersion122, OSCALVersion113:
+		return nil
+	}
+	return fmt.Errorf("OSCAL version %q: want one of %s", v, strings.Join(OSCALVersions(), ", "))
+}
 
 // OSCALNamespace qualifies meshaudit's own OSCAL property names.
 const OSCALNamespace = "https://meshaudit.io/ns/oscal"
@@ -27,20 +50,97 @@ const OSCALNamespace = "https://meshaudit.io/ns/oscal"
 // oscalNS is the namespace of meshaudit's deterministic (version 5) UUIDs.
 var oscalNS = uuid.MustParse("6f1c3a52-4e0b-5d7a-9c2e-3b8d1f0a7e64")
 
-// oscalEpoch stands in for a collection time when a report has none
-// (manifest scans without SOURCE_DATE_EPOCH), keeping the output
-// deterministic.
-const oscalEpoch = "1970-01-01T00:00:00Z"
+// OSCALOptions are what an OSCAL document needs besides the reports: the
+// version, the scan's times and what identifies the assessment.
+type OSCALOptions struct {
+	// Version: OSCALVersion122 (the default, also for "") or
+	// OSCALVersion113.
+	Version string
+	// Generated is when the document is written: metadata last-modified
+	// and every result's end. Zero: the time of rendering.
+	Generated time.Time
+	// Started is when the scan began: a result's start when its report has
+	// no collection time (manifest scans). Zero: Generated.
+	Started time.Time
+	// PolicyDigest identifies the embedded policy bundle (meshaudit
+	// version prints it).
+	PolicyDigest string
+	// Bundles are the evidence bundles written by the same scan, one per
+	// cluster.
+	Bundles []OSCALBundle
+	// SnapshotDigest: when the document is an evidence bundle's
+	// oscal.json, the SHA-256 (hex) of the bundle's snapshot.json.gz.
+	SnapshotDigest string
+}
 
-// OSCAL writes an OSCAL 1.1.3 assessment-results document: one result per
-// cluster (docs/evidence.md describes the mapping). UUIDs are version 5,
-// derived from content, so an unchanged cluster gives an unchanged document.
+// OSCALBundle is an evidence bundle of one cluster.
+type OSCALBundle struct {
+	Cluster string
+	Path    string // the bundle directory
+	// ManifestSHA256 is the SHA-256 (hex) of the bundle's manifest.json,
+	// which lists the SHA-256 of every other file of the bundle.
+	ManifestSHA256 string
+}
+
+// OSCAL writes an OSCAL 1.2.2 assessment-results document with the time
+// of rendering (OSCALWith sets the version, times and digests).
 func OSCAL(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
-	doc := oscalDocument(reps, cat)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(map[string]any{"assessment-results": doc})
+	return OSCALWith(OSCALOptions{})(w, reps, cat)
+}
+
+// OSCALWith returns a writer of an OSCAL assessment-results document: one
+// result per cluster (docs/evidence.md describes the mapping). The
+// document is built with go-oscal's typed models of the chosen version.
+// UUIDs are version 5, derived from content without times, so an
+// unchanged cluster gives unchanged UUIDs.
+func OSCALWith(opt OSCALOptions) Writer {
+	return func(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+		if err := CheckOSCALVersion(opt.Version); err != nil {
+			return err
+		}
+		o := opt
+		if o.Generated.IsZero() {
+			o.Generated = time.Now()
+		}
+		if o.Started.IsZero() {
+			o.Started = o.Generated
+		}
+		doc, err := oscalDocument(reps, cat, o)
+		if err != nil {
+			return err
+		}
+		models := &oscal.OscalModels{AssessmentResults: doc}
+		var out any = models
+		if o.Version == OSCALVersion113 {
+			old, err := oscalDowngrade(models)
+			if err != nil {
+				return err
+			}
+			out = old
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+}
+
+// oscalDowngrade turns the 1.2.2 model into go-oscal's 1.1.3 model. The
+// parts of 1.2.2 meshaudit writes exist unchanged in 1.1.3; a field that
+// does not is an error, never dropped.
+func oscalDowngrade(doc *oscal.OscalModels) (*oscal113.OscalModels, error) {
+	doc.AssessmentResults.Metadata.OscalVersion = OSCALVersion113
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var old oscal113.OscalModels
+	if err := dec.Decode(&old); err != nil {
+		return nil, fmt.Errorf("OSCAL %s: %w", OSCALVersion113, err)
+	}
+	return &old, nil
 }
 
 // oscalUUID is a version 5 UUID of the parts.
@@ -57,340 +157,257 @@ func OSCALControlID(id string) string {
 	return id
 }
 
-type oscalProp struct {
-	Name    string `json:"name"`
-	Value   string `json:"value"`
-	NS      string `json:"ns,omitempty"`
-	Class   string `json:"class,omitempty"`
-	Remarks string `json:"remarks,omitempty"`
-}
-
-// prop is a meshaudit-namespaced property; empty values are dropped (OSCAL
-// strings are non-empty and trimmed).
-func props(kv ...string) []oscalProp {
-	var out []oscalProp
+// props are meshaudit-namespaced properties; empty values are dropped
+// (OSCAL strings are non-empty and trimmed). Nil when none is left.
+func props(kv ...string) *[]oscal.Property {
+	var out []oscal.Property
 	for i := 0; i+1 < len(kv); i += 2 {
 		if v := oscalString(kv[i+1]); v != "" {
-			out = append(out, oscalProp{Name: kv[i], Value: v, NS: OSCALNamespace})
+			out = append(out, oscal.Property{Name: kv[i], Value: v, Ns: OSCALNamespace})
 		}
 	}
-	return out
+	return list(out)
+}
+
+// list is a pointer to a non-empty slice, else nil (go-oscal's optional
+// arrays).
+func list[T any](s []T) *[]T {
+	if len(s) == 0 {
+		return nil
+	}
+	return &s
+}
+
+// addProps appends properties to an optional list.
+func addProps(to *[]oscal.Property, more *[]oscal.Property) *[]oscal.Property {
+	if more == nil {
+		return to
+	}
+	if to == nil {
+		return more
+	}
+	s := append(*to, *more...)
+	return &s
 }
 
 // oscalString makes a value acceptable as an OSCAL string: one line,
 // trimmed.
 func oscalString(s string) string {
-	return strings.TrimSpace(strings.Join(strings.Fields(s), " "))
+	return strings.Join(strings.Fields(s), " ")
 }
 
-type oscalSubject struct {
-	SubjectUUID string      `json:"subject-uuid"`
-	Type        string      `json:"type"`
-	Title       string      `json:"title,omitempty"`
-	Props       []oscalProp `json:"props,omitempty"`
+// clipString shortens a one-line string to n runes.
+func clipString(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n])) + "…"
 }
 
-type oscalEvidence struct {
-	Href        string      `json:"href,omitempty"`
-	Description string      `json:"description"`
-	Props       []oscalProp `json:"props,omitempty"`
-	Remarks     string      `json:"remarks,omitempty"`
+// oscalTime is a time as OSCAL writes it: UTC, whole seconds.
+func oscalTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// oscalTimes are the instants of one document; zero in the timeless build
+// that the content UUIDs are derived from.
+type oscalTimes struct {
+	generated time.Time
+	started   time.Time
 }
 
-type oscalActor struct {
-	Type      string `json:"type"`
-	ActorUUID string `json:"actor-uuid"`
-}
-
-type oscalOrigin struct {
-	Actors []oscalActor `json:"actors"`
-}
-
-type oscalObservation struct {
-	UUID             string          `json:"uuid"`
-	Title            string          `json:"title"`
-	Description      string          `json:"description"`
-	Props            []oscalProp     `json:"props,omitempty"`
-	Methods          []string        `json:"methods"`
-	Types            []string        `json:"types,omitempty"`
-	Origins          []oscalOrigin   `json:"origins"`
-	Subjects         []oscalSubject  `json:"subjects,omitempty"`
-	RelevantEvidence []oscalEvidence `json:"relevant-evidence"`
-	Collected        string          `json:"collected"`
-	Remarks          string          `json:"remarks,omitempty"`
-}
-
-type oscalStatus struct {
-	State   string `json:"state"`
-	Reason  string `json:"reason,omitempty"`
-	Remarks string `json:"remarks,omitempty"`
-}
-
-type oscalTarget struct {
-	Type        string      `json:"type"`
-	TargetID    string      `json:"target-id"`
-	Title       string      `json:"title,omitempty"`
-	Description string      `json:"description,omitempty"`
-	Props       []oscalProp `json:"props,omitempty"`
-	Status      oscalStatus `json:"status"`
-}
-
-type oscalRelObs struct {
-	ObservationUUID string `json:"observation-uuid"`
-}
-
-type oscalRelRisk struct {
-	RiskUUID string `json:"risk-uuid"`
-}
-
-type oscalFinding struct {
-	UUID                string         `json:"uuid"`
-	Title               string         `json:"title"`
-	Description         string         `json:"description"`
-	Props               []oscalProp    `json:"props,omitempty"`
-	Origins             []oscalOrigin  `json:"origins"`
-	Target              oscalTarget    `json:"target"`
-	RelatedObservations []oscalRelObs  `json:"related-observations,omitempty"`
-	RelatedRisks        []oscalRelRisk `json:"related-risks,omitempty"`
-	Remarks             string         `json:"remarks,omitempty"`
-}
-
-type oscalRiskLogEntry struct {
-	UUID         string `json:"uuid"`
-	Title        string `json:"title"`
-	Description  string `json:"description"`
-	Start        string `json:"start"`
-	End          string `json:"end,omitempty"`
-	StatusChange string `json:"status-change"`
-}
-
-type oscalRisk struct {
-	UUID        string        `json:"uuid"`
-	Title       string        `json:"title"`
-	Description string        `json:"description"`
-	Statement   string        `json:"statement"`
-	Props       []oscalProp   `json:"props,omitempty"`
-	Status      string        `json:"status"`
-	Origins     []oscalOrigin `json:"origins"`
-	Deadline    string        `json:"deadline,omitempty"`
-	RiskLog     *struct {
-		Entries []oscalRiskLogEntry `json:"entries"`
-	} `json:"risk-log,omitempty"`
-	RelatedObservations []oscalRelObs `json:"related-observations,omitempty"`
-}
-
-type oscalComponent struct {
-	UUID        string      `json:"uuid"`
-	Type        string      `json:"type"`
-	Title       string      `json:"title"`
-	Description string      `json:"description"`
-	Props       []oscalProp `json:"props,omitempty"`
-	Status      struct {
-		State string `json:"state"`
-	} `json:"status"`
-}
-
-type oscalImplemented struct {
-	ComponentUUID string `json:"component-uuid"`
-}
-
-type oscalInventoryItem struct {
-	UUID                  string             `json:"uuid"`
-	Description           string             `json:"description"`
-	Props                 []oscalProp        `json:"props,omitempty"`
-	ImplementedComponents []oscalImplemented `json:"implemented-components,omitempty"`
-}
-
-type oscalLocalDefs struct {
-	Components     []oscalComponent     `json:"components,omitempty"`
-	InventoryItems []oscalInventoryItem `json:"inventory-items,omitempty"`
-}
-
-type oscalControlRef struct {
-	ControlID string `json:"control-id"`
-}
-
-type oscalControlSelection struct {
-	Description     string            `json:"description,omitempty"`
-	IncludeControls []oscalControlRef `json:"include-controls,omitempty"`
-}
-
-type oscalReviewed struct {
-	Description       string                  `json:"description,omitempty"`
-	ControlSelections []oscalControlSelection `json:"control-selections"`
-}
-
-type oscalResult struct {
-	UUID             string             `json:"uuid"`
-	Title            string             `json:"title"`
-	Description      string             `json:"description"`
-	Start            string             `json:"start"`
-	End              string             `json:"end"`
-	Props            []oscalProp        `json:"props,omitempty"`
-	LocalDefinitions oscalLocalDefs     `json:"local-definitions"`
-	ReviewedControls oscalReviewed      `json:"reviewed-controls"`
-	Observations     []oscalObservation `json:"observations,omitempty"`
-	Risks            []oscalRisk        `json:"risks,omitempty"`
-	Findings         []oscalFinding     `json:"findings,omitempty"`
-	Remarks          string             `json:"remarks,omitempty"`
-}
-
-type oscalMetadata struct {
-	Title        string      `json:"title"`
-	LastModified string      `json:"last-modified"`
-	Version      string      `json:"version"`
-	OSCALVersion string      `json:"oscal-version"`
-	Props        []oscalProp `json:"props,omitempty"`
-	Remarks      string      `json:"remarks,omitempty"`
-}
-
-type oscalLink struct {
-	Href string `json:"href"`
-	Rel  string `json:"rel,omitempty"`
-}
-
-type oscalResource struct {
-	UUID        string      `json:"uuid"`
-	Title       string      `json:"title"`
-	Description string      `json:"description"`
-	Props       []oscalProp `json:"props,omitempty"`
-	Rlinks      []oscalLink `json:"rlinks"`
-}
-
-type oscalAssessmentResults struct {
-	UUID       string        `json:"uuid"`
-	Metadata   oscalMetadata `json:"metadata"`
-	ImportAP   oscalLink     `json:"import-ap"`
-	Results    []oscalResult `json:"results"`
-	BackMatter struct {
-		Resources []oscalResource `json:"resources"`
-	} `json:"back-matter"`
-}
-
-// oscalTime is the report's collection time in OSCAL's date-time form, or
-// the epoch when it has none.
-func oscalTime(rep *evaluate.Report) string {
+// result: start is the snapshot's collection time, else the scan's start;
+// end is when the document is generated (never before start).
+func (t oscalTimes) result(rep *evaluate.Report) (start, end time.Time) {
+	if t.generated.IsZero() {
+		return time.Time{}, time.Time{}
+	}
+	start = t.started
 	if rep.CollectedAt != "" {
-		if t, err := time.Parse(time.RFC3339, rep.CollectedAt); err == nil {
-			return t.UTC().Format(time.RFC3339)
+		if c, err := time.Parse(time.RFC3339, rep.CollectedAt); err == nil {
+			start = c
 		}
 	}
-	return oscalEpoch
-}
-
-// OSCALAssessmentPlanUUID identifies meshaudit's assessment plan (the rule
-// catalog) in back-matter; import-ap points at it.
-func oscalPlanUUID(cat *rules.Catalog) string {
-	ids := make([]string, 0, len(cat.Rules))
-	for _, r := range cat.Rules {
-		ids = append(ids, r.ID)
+	start, end = oscalTime(start), oscalTime(t.generated)
+	if end.Before(start) {
+		end = start
 	}
-	return oscalUUID("assessment-plan", strings.Join(ids, ","))
+	return start, end
 }
 
-// oscalDocument builds the document twice: without timestamps, to derive
-// the document's and results' UUIDs from content alone (an unchanged
-// cluster scanned again gives the same UUIDs), then with them.
-func oscalDocument(reps []*evaluate.Report, cat *rules.Catalog) oscalAssessmentResults {
-	timeless := oscalBuild(reps, cat, false)
-	doc := oscalBuild(reps, cat, true)
+// oscalDocument builds the document twice: without times and run-specific
+// digests, to derive the document's and results' UUIDs from content alone
+// (an unchanged cluster scanned again gives the same UUIDs), then in full.
+func oscalDocument(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions) (*oscal.AssessmentResults, error) {
+	timeless := oscalBuild(reps, cat, OSCALOptions{Version: opt.Version, PolicyDigest: opt.PolicyDigest}, oscalTimes{})
+	doc := oscalBuild(reps, cat, opt, oscalTimes{generated: opt.Generated, started: opt.Started})
 	for i := range doc.Results {
-		sum := sha256.Sum256(mustJSON(timeless.Results[i]))
+		b, err := json.Marshal(timeless.Results[i])
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
 		doc.Results[i].UUID = oscalUUID("result", reps[i].Cluster, hex.EncodeToString(sum[:]))
 	}
-	sum := sha256.Sum256(mustJSON(timeless))
+	b, err := json.Marshal(timeless)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
 	doc.UUID = oscalUUID("assessment-results", hex.EncodeToString(sum[:]))
-	return doc
+	return doc, nil
 }
 
-func oscalBuild(reps []*evaluate.Report, cat *rules.Catalog, withTimes bool) oscalAssessmentResults {
-	var doc oscalAssessmentResults
-	version, lastModified := "dev", oscalEpoch
+func oscalBuild(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions, times oscalTimes) *oscal.AssessmentResults {
+	version := "dev"
 	clusters := make([]string, 0, len(reps))
+	results := make([]oscal.Result, 0, len(reps))
 	for _, rep := range reps {
 		if rep.Tool.Version != "" {
 			version = rep.Tool.Version
 		}
-		start := oscalTime(rep)
-		if start > lastModified {
-			lastModified = start
-		}
-		if !withTimes {
-			start = ""
-		}
 		clusters = append(clusters, rep.Cluster)
-		doc.Results = append(doc.Results, oscalResultOf(rep, cat, start))
+		results = append(results, oscalResultOf(rep, cat, times))
 	}
-	if !withTimes {
-		lastModified = ""
+	assessment := oscalAssessment(reps, cat, opt, version)
+	var lastModified time.Time
+	if !times.generated.IsZero() {
+		lastModified = oscalTime(times.generated)
 	}
-	plan := oscalPlanUUID(cat)
-	doc.Metadata = oscalMetadata{
-		Title:        "meshaudit assessment results: " + strings.Join(clusters, ", "),
-		LastModified: lastModified,
-		Version:      version,
-		OSCALVersion: OSCALVersion,
-		Props:        props("tool", "meshaudit", "tool-version", version),
+	ver := opt.Version
+	if ver == "" {
+		ver = DefaultOSCALVersion
 	}
-	doc.ImportAP = oscalLink{Href: "#" + plan}
-	doc.BackMatter.Resources = []oscalResource{{
-		UUID:        plan,
-		Title:       "meshaudit assessment plan",
-		Description: "The meshaudit rule catalog: every rule, the NIST SP 800-53 Rev5 controls it bears on, and how it is evaluated over a redacted cluster snapshot.",
-		Props:       props("rule-count", strconv.Itoa(len(cat.Rules))),
-		Rlinks:      []oscalLink{{Href: infoURI + "/blob/main/docs/rules.md"}},
-	}}
-	return doc
+	return &oscal.AssessmentResults{
+		Metadata: oscal.Metadata{
+			Title:        "meshaudit assessment results: " + strings.Join(clusters, ", "),
+			LastModified: lastModified,
+			Version:      version,
+			OscalVersion: ver,
+			Props:        props("tool", "meshaudit", "tool-version", version, "policy-digest", opt.PolicyDigest),
+		},
+		ImportAp: oscal.ImportAp{Href: "#" + assessment.UUID},
+		Results:  results,
+		BackMatter: &oscal.BackMatter{
+			Resources: &[]oscal.Resource{assessment},
+		},
+	}
 }
 
-func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, start string) oscalResult {
+// oscalAssessment is the back-matter resource import-ap points at: what
+// the assessment was. meshaudit writes no assessment plan; this resource
+// says, in its place, that the assessment was an automated scan, by which
+// tool and policies, and which evidence bundle holds it.
+func oscalAssessment(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions, version string) oscal.Resource {
+	ids := make([]string, 0, len(cat.Rules))
+	for _, r := range cat.Rules {
+		ids = append(ids, r.ID)
+	}
+	p := props("assessment-type", "automated-scan", "tool", "meshaudit", "tool-version", version,
+		"policy-digest", opt.PolicyDigest, "rule-count", strconv.Itoa(len(cat.Rules)), "rules", strings.Join(ids, ", "))
+	desc := fmt.Sprintf("An automated scan, not a plan written by an assessor: meshaudit %s evaluated %d Rego rules (its rule catalog", version, len(cat.Rules))
+	if opt.PolicyDigest != "" {
+		desc += ", policy bundle " + opt.PolicyDigest
+	}
+	desc += ") over a redacted snapshot of each cluster and rolled the results up per NIST SP 800-53 Rev5 control. No assessment plan document exists; this resource describes the assessment in its place."
+	rlinks := []oscal.ResourceLink{{Href: infoURI + "/blob/main/docs/rules.md", MediaType: "text/markdown"}}
+	var remarks []string
+	if opt.SnapshotDigest != "" {
+		p = addProps(p, props("snapshot-sha256", opt.SnapshotDigest))
+		rlinks = append(rlinks, oscal.ResourceLink{Href: "snapshot.json.gz", MediaType: "application/gzip",
+			Hashes: &[]oscal.Hash{{Algorithm: "SHA-256", Value: opt.SnapshotDigest}}})
+		remarks = append(remarks, "This document is part of a meshaudit evidence bundle: snapshot.json.gz beside it is the snapshot judged, and manifest.json lists the SHA-256 of every file (`meshaudit verify` re-evaluates the snapshot and compares).")
+	}
+	inDoc := map[string]bool{}
+	for _, r := range reps {
+		inDoc[r.Cluster] = true
+	}
+	for _, b := range opt.Bundles {
+		if !inDoc[b.Cluster] {
+			continue
+		}
+		p = addProps(p, &[]oscal.Property{{Name: "evidence-bundle-manifest-sha256", Value: b.ManifestSHA256, Ns: OSCALNamespace, Remarks: "Evidence bundle of cluster " + b.Cluster + ": " + b.Path}})
+		rlinks = append(rlinks, oscal.ResourceLink{Href: (&url.URL{Path: b.Path + "/manifest.json"}).String(), MediaType: "application/json",
+			Hashes: &[]oscal.Hash{{Algorithm: "SHA-256", Value: b.ManifestSHA256}}})
+		remarks = append(remarks, fmt.Sprintf("The evidence bundle of cluster %s is %s; the SHA-256 of its manifest.json is %s.", b.Cluster, b.Path, b.ManifestSHA256))
+	}
+	return oscal.Resource{
+		UUID:        oscalUUID("assessment", version, opt.PolicyDigest, strings.Join(ids, ",")),
+		Title:       "meshaudit automated assessment",
+		Description: desc,
+		Props:       p,
+		Rlinks:      &rlinks,
+		Remarks:     strings.Join(remarks, "\n\n"),
+	}
+}
+
+// inventory collects the inventory items of one result: every resource a
+// finding names or its evidence points at (mesh-wide findings name the
+// cluster component instead).
+type inventory struct {
+	cluster, clusterUUID string
+	items                map[string]*oscal.InventoryItem
+}
+
+// refKey identifies an object across API versions (evidence may name an
+// object without its apiVersion).
+func refKey(r snapshot.Ref) string { return r.FQN() }
+
+func (inv *inventory) add(r snapshot.Ref, file string, line int) string {
+	key := refKey(r)
+	if it, ok := inv.items[key]; ok {
+		if file != "" && (it.Props == nil || !hasProp(*it.Props, "file")) {
+			it.Props = addProps(it.Props, props("file", file, "line", lineString(line)))
+		}
+		if r.APIVersion != "" && (it.Props == nil || !hasProp(*it.Props, "api-version")) {
+			it.Props = addProps(props("api-version", r.APIVersion), it.Props)
+		}
+		return it.UUID
+	}
+	it := &oscal.InventoryItem{
+		UUID:                  oscalUUID("inventory-item", inv.cluster, key),
+		Description:           "Kubernetes " + r.FQN(),
+		Props:                 props("api-version", r.APIVersion, "kind", r.Kind, "namespace", r.Namespace, "name", r.Name, "file", file, "line", lineString(line)),
+		ImplementedComponents: &[]oscal.ImplementedComponent{{ComponentUuid: inv.clusterUUID}},
+	}
+	inv.items[key] = it
+	return it.UUID
+}
+
+func hasProp(ps []oscal.Property, name string) bool {
+	for _, p := range ps {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) oscal.Result {
 	cl := rep.Cluster
 	clusterUUID := oscalUUID("component", cl)
 	toolUUID := oscalUUID("tool", "meshaudit", rep.Tool.Version)
-	origins := []oscalOrigin{{Actors: []oscalActor{{Type: "tool", ActorUUID: toolUUID}}}}
+	origins := &[]oscal.Origin{{Actors: []oscal.OriginActor{{Type: "tool", ActorUuid: toolUUID}}}}
+	start, end := times.result(rep)
 
-	res := oscalResult{
+	res := oscal.Result{
 		Title:       "meshaudit scan of cluster " + cl,
 		Description: fmt.Sprintf("Automated assessment of the Kubernetes/Istio cluster %q (source: %s) against NIST SP 800-53 Rev5 controls by meshaudit %s.", cl, rep.Source.Type, rep.Tool.Version),
 		Start:       start,
-		End:         start,
 		Props: props("cluster", cl, "source-type", rep.Source.Type, "source-inputs", strings.Join(rep.Source.Inputs, ", "),
-			"complete", strconv.FormatBool(rep.Summary.Complete)),
+			"collected-at", rep.CollectedAt, "complete", strconv.FormatBool(rep.Summary.Complete)),
 	}
-	cluster := oscalComponent{UUID: clusterUUID, Type: "this-system", Title: "Kubernetes cluster " + cl,
-		Description: "The Kubernetes cluster (and its Istio service mesh) assessed, as captured in meshaudit's redacted snapshot.",
-		Props:       props("cluster", cl)}
-	cluster.Status.State = "operational"
-	tool := oscalComponent{UUID: toolUUID, Type: "software", Title: "meshaudit",
-		Description: "meshaudit, the compliance scanner that evaluated the snapshot with its embedded Rego policies.",
-		Props:       props("tool-version", rep.Tool.Version)}
-	tool.Status.State = "operational"
-	res.LocalDefinitions.Components = []oscalComponent{cluster, tool}
-
-	// Inventory items: every resource a finding names (mesh-wide findings
-	// name the cluster component instead).
-	itemUUID := map[string]string{}
-	for _, f := range rep.Findings {
-		if f.Resource.Kind == "Mesh" {
-			continue
-		}
-		key := f.Resource.APIVersion + "|" + f.FQN()
-		if _, ok := itemUUID[key]; ok {
-			continue
-		}
-		u := oscalUUID("inventory-item", cl, key)
-		itemUUID[key] = u
-		res.LocalDefinitions.InventoryItems = append(res.LocalDefinitions.InventoryItems, oscalInventoryItem{
-			UUID:        u,
-			Description: "Kubernetes " + f.FQN(),
-			Props: props("api-version", f.Resource.APIVersion, "kind", f.Resource.Kind, "namespace", f.Resource.Namespace, "name", f.Resource.Name,
-				"file", f.File, "line", lineString(f.Line)),
-			ImplementedComponents: []oscalImplemented{{ComponentUUID: clusterUUID}},
-		})
+	if !end.IsZero() {
+		res.End = &end
 	}
-	sort.Slice(res.LocalDefinitions.InventoryItems, func(i, j int) bool {
-		return res.LocalDefinitions.InventoryItems[i].UUID < res.LocalDefinitions.InventoryItems[j].UUID
-	})
+	components := []oscal.SystemComponent{
+		{UUID: clusterUUID, Type: "this-system", Title: "Kubernetes cluster " + cl,
+			Description: "The Kubernetes cluster (and its Istio service mesh) assessed, as captured in meshaudit's redacted snapshot.",
+			Props:       props("cluster", cl), Status: oscal.SystemComponentStatus{State: "operational"}},
+		{UUID: toolUUID, Type: "software", Title: "meshaudit",
+			Description: "meshaudit, the compliance scanner that evaluated the snapshot with its embedded Rego policies.",
+			Props:       props("tool-version", rep.Tool.Version), Status: oscal.SystemComponentStatus{State: "operational"}},
+	}
+	inv := &inventory{cluster: cl, clusterUUID: clusterUUID, items: map[string]*oscal.InventoryItem{}}
 
 	kindCount := map[string]snapshot.KindStatus{}
 	for _, k := range rep.Kinds {
@@ -404,11 +421,13 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, start string) oscal
 	// One observation per rule evaluated.
 	obsUUID := map[string]string{}
 	riskUUIDs := map[string][]string{} // rule id → risks of its excepted findings
+	var observations []oscal.Observation
+	var risks []oscal.Risk
 	for _, rr := range rep.Rules {
 		u := oscalUUID("observation", cl, rr.ID)
 		obsUUID[rr.ID] = u
 		rule, _ := cat.Get(rr.ID)
-		obs := oscalObservation{
+		obs := oscal.Observation{
 			UUID:        u,
 			Title:       rr.ID + ": " + rr.Title,
 			Description: oscalDescription(rule.Description, rr.Title),
@@ -419,94 +438,173 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, start string) oscal
 			Collected: start,
 			Remarks:   rr.Reason,
 		}
-		if rr.Status == evaluate.StatusFail || rr.Status == evaluate.StatusExcepted {
-			obs.Types = []string{"finding"}
+		if rr.Judged != nil {
+			obs.Props = addProps(obs.Props, props("judged", strconv.Itoa(*rr.Judged)))
+		} else {
+			obs.Props = addProps(obs.Props, &[]oscal.Property{{Name: "judged", Value: "not-reported", Ns: OSCALNamespace,
+				Remarks: "A custom rule without a judged set: it passes when an object of its subject kinds is in the input."}})
 		}
-		obs.RelevantEvidence = append(obs.RelevantEvidence, oscalEvidence{
-			Description: fmt.Sprintf("meshaudit rule %s evaluated over the cluster snapshot: %s", rr.ID, strings.ReplaceAll(string(rr.Status), "_", " ")),
+		if rr.Status == evaluate.StatusFail || rr.Status == evaluate.StatusExcepted {
+			obs.Types = &[]string{"finding"}
+		}
+		evidence := []oscal.RelevantEvidence{{
+			Description: fmt.Sprintf("meshaudit rule %s evaluated over the cluster snapshot: %s", rr.ID, statusWords(rr.Status)),
 			Props:       props("rule-id", rr.ID, "rule-status", string(rr.Status)),
 			Remarks:     rr.Reason,
-		})
+		}}
+		var subjects []oscal.SubjectReference
 		seen := map[string]bool{}
 		for _, f := range byRule[rr.ID] {
-			subj := oscalSubject{SubjectUUID: clusterUUID, Type: "component", Title: f.FQN()}
+			subj := oscal.SubjectReference{SubjectUuid: clusterUUID, Type: "component", Title: f.FQN()}
 			if f.Resource.Kind != "Mesh" {
-				subj = oscalSubject{SubjectUUID: itemUUID[f.Resource.APIVersion+"|"+f.FQN()], Type: "inventory-item", Title: f.FQN()}
+				subj = oscal.SubjectReference{SubjectUuid: inv.add(f.Resource, f.File, f.Line), Type: "inventory-item", Title: f.FQN()}
 			}
-			if !seen[subj.SubjectUUID] {
-				seen[subj.SubjectUUID] = true
-				obs.Subjects = append(obs.Subjects, subj)
+			if !seen[subj.SubjectUuid] {
+				seen[subj.SubjectUuid] = true
+				subjects = append(subjects, subj)
 			}
-			ev := oscalEvidence{
+			ev := oscal.RelevantEvidence{
+				Href:        fileHref(f.File, f.Line),
 				Description: f.FQN() + ": " + f.Message,
 				Props: props("rule-id", f.RuleID, "fingerprint", f.Fingerprint, "severity", f.Severity.String(),
-					"file", f.File, "line", lineString(f.Line), "result", "fail"),
+					"resource", f.FQN(), "file", f.File, "line", lineString(f.Line), "result", "fail"),
 			}
 			if f.Exception != nil {
-				ev.Props = append(ev.Props, props("exception-id", f.Exception.ID)...)
+				ev.Props = addProps(ev.Props, props("exception-id", f.Exception.ID))
 				ev.Remarks = "Excepted: " + f.Exception.Justification
 				ru := oscalUUID("risk", cl, f.Fingerprint)
 				riskUUIDs[rr.ID] = append(riskUUIDs[rr.ID], ru)
-				res.Risks = append(res.Risks, oscalExceptionRisk(ru, f, u, origins, start))
+				risks = append(risks, oscalExceptionRisk(ru, f, u, origins, start))
 			}
-			obs.RelevantEvidence = append(obs.RelevantEvidence, ev)
+			evidence = append(evidence, ev)
+			for _, e := range f.Evidence {
+				evidence = append(evidence, oscalFact(f, e, inv))
+			}
 		}
-		if len(obs.Subjects) == 0 {
+		if len(subjects) == 0 {
 			// Pass (or not-applicable/unknown) evidence: the cluster, with
 			// the kinds the rule read.
-			subj := oscalSubject{SubjectUUID: clusterUUID, Type: "component", Title: "Kubernetes cluster " + cl}
+			subj := oscal.SubjectReference{SubjectUuid: clusterUUID, Type: "component", Title: "Kubernetes cluster " + cl}
 			for _, k := range rule.Inputs {
 				ks, ok := kindCount[k]
 				v := k + " (not in the snapshot)"
 				if ok {
 					v = fmt.Sprintf("%s (%s, %d)", k, ks.Status, ks.Count)
 				}
-				subj.Props = append(subj.Props, props("evaluated-kind", v)...)
+				subj.Props = addProps(subj.Props, props("evaluated-kind", v))
 			}
-			obs.Subjects = []oscalSubject{subj}
+			subjects = []oscal.SubjectReference{subj}
 		}
-		res.Observations = append(res.Observations, obs)
+		obs.Subjects = &subjects
+		obs.RelevantEvidence = &evidence
+		observations = append(observations, obs)
 	}
 
 	// Reviewed controls and one finding per control.
-	sel := oscalControlSelection{Description: "Every NIST SP 800-53 Rev5 control a rule of this scan bears on."}
+	sel := oscal.AssessedControls{Description: "Every NIST SP 800-53 Rev5 control a rule of this scan bears on."}
+	var include []oscal.AssessedControlsSelectControlById
+	var findings []oscal.Finding
 	for _, c := range rep.Controls {
 		oid := OSCALControlID(c.ID)
-		sel.IncludeControls = append(sel.IncludeControls, oscalControlRef{ControlID: oid})
-		state, reason, remarks := oscalControlStatus(c)
-		fd := oscalFinding{
+		include = append(include, oscal.AssessedControlsSelectControlById{ControlId: oid})
+		fd := oscal.Finding{
 			UUID:        oscalUUID("finding", cl, c.ID),
 			Title:       c.ID + " " + c.Title,
-			Description: fmt.Sprintf("%s (%s) is %s in cluster %s, judged by rules %s.", c.ID, c.Family, strings.ReplaceAll(string(c.Status), "_", " "), cl, strings.Join(c.Rules, ", ")),
+			Description: fmt.Sprintf("%s (%s) is %s in cluster %s, judged by rules %s.", c.ID, c.Family, statusWords(c.Status), cl, strings.Join(c.Rules, ", ")),
 			Props: props("control-status", string(c.Status), "family", c.Family, "baselines", strings.Join(c.Baselines, ", "),
 				"failed-rules", strings.Join(c.Failed, ", "), "unknown-rules", strings.Join(c.Unknown, ", ")),
 			Origins: origins,
-			Target: oscalTarget{
+			Target: oscal.FindingTarget{
 				Type:     "objective-id",
-				TargetID: oid + "_obj",
+				TargetId: oid + "_obj",
 				Title:    c.ID + " " + c.Title,
-				Status:   oscalStatus{State: state, Reason: reason, Remarks: remarks},
+				Props:    props("control-status", string(c.Status)),
+				Status:   oscalControlStatus(c),
 			},
 		}
+		var rel []oscal.RelatedObservation
+		var relRisks []oscal.AssociatedRisk
 		for _, r := range c.Rules {
 			if u, ok := obsUUID[r]; ok {
-				fd.RelatedObservations = append(fd.RelatedObservations, oscalRelObs{ObservationUUID: u})
+				rel = append(rel, oscal.RelatedObservation{ObservationUuid: u})
 			}
 			for _, ru := range riskUUIDs[r] {
-				fd.RelatedRisks = append(fd.RelatedRisks, oscalRelRisk{RiskUUID: ru})
+				relRisks = append(relRisks, oscal.AssociatedRisk{RiskUuid: ru})
 			}
 		}
-		res.Findings = append(res.Findings, fd)
+		fd.RelatedObservations, fd.RelatedRisks = list(rel), list(relRisks)
+		findings = append(findings, fd)
 	}
-	if len(sel.IncludeControls) == 0 {
+	if len(include) == 0 {
 		sel.Description = "No control was assessed."
 	}
-	res.ReviewedControls = oscalReviewed{
+	sel.IncludeControls = list(include)
+	res.ReviewedControls = oscal.ReviewedControls{
 		Description:       "Controls assessed by meshaudit's automated rules.",
-		ControlSelections: []oscalControlSelection{sel},
+		ControlSelections: []oscal.AssessedControls{sel},
 	}
+
+	items := make([]oscal.InventoryItem, 0, len(inv.items))
+	for _, it := range inv.items {
+		items = append(items, *it)
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].UUID < items[j].UUID })
+	res.LocalDefinitions = &oscal.LocalDefinitions{Components: &components, InventoryItems: list(items)}
+	res.Observations, res.Risks, res.Findings = list(observations), list(risks), list(findings)
 	res.Remarks = oscalProblems(rep)
 	return res
+}
+
+// oscalFact is one fact that decided a finding, as relevant evidence: the
+// object, the field path and the value found.
+func oscalFact(f evaluate.Finding, e evaluate.Evidence, inv *inventory) oscal.RelevantEvidence {
+	holder, href := f.Resource, fileHref(f.File, f.Line)
+	if e.Resource != nil && refKey(*e.Resource) != refKey(f.Resource) {
+		holder, href = *e.Resource, ""
+	}
+	fact := oscalString(e.Path) + " is not set"
+	value := ""
+	if e.Value != nil {
+		value = factValue(e.Value)
+		fact = oscalString(e.Path) + " = " + value
+	}
+	p := props("rule-id", f.RuleID, "fingerprint", f.Fingerprint, "resource", holder.FQN(), "field-path", e.Path, "value", value)
+	if holder.Kind != "Mesh" {
+		p = addProps(p, props("inventory-item", inv.add(holder, "", 0)))
+	}
+	return oscal.RelevantEvidence{
+		Href:        href,
+		Description: clipString(fact, 400) + " of " + holder.FQN(),
+		Props:       p,
+		Remarks:     "Decided finding " + f.Fingerprint + " of rule " + f.RuleID + " on " + f.FQN() + ".",
+	}
+}
+
+// factValue renders an evidence value on one line: a string as it is,
+// anything else as compact JSON.
+func factValue(v any) string {
+	if s, ok := v.(string); ok {
+		return oscalString(s)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return oscalString(fmt.Sprint(v))
+	}
+	return oscalString(b.String())
+}
+
+// fileHref is a relative URI reference to a finding's file and line.
+func fileHref(file string, line int) string {
+	if file == "" || file == "-" {
+		return ""
+	}
+	u := url.URL{Path: file}
+	if line > 0 {
+		u.Fragment = "L" + strconv.Itoa(line)
+	}
+	return u.String()
 }
 
 func lineString(n int) string {
@@ -523,35 +621,41 @@ func oscalDescription(desc, title string) string {
 	return title
 }
 
+func statusWords(s evaluate.Status) string { return strings.ReplaceAll(string(s), "_", " ") }
+
 // oscalControlStatus maps a control roll-up onto OSCAL's objective status.
-// Only OSCAL's two states exist: pass is satisfied; fail, unknown and
-// excepted are not-satisfied (an excepted control carries approved
-// deviations as risks); not-applicable is satisfied with reason "other"
-// (no rule found anything of its scope to judge). The meshaudit status
-// is always in the control-status property.
-func oscalControlStatus(c evaluate.ControlResult) (state, reason, remarks string) {
+// OSCAL has two states, and only PASS is satisfied: fail, excepted,
+// unknown and not applicable are all not-satisfied. The reason is "pass"
+// or "fail" for a control judged either way and "other" for a control
+// that was not judged (unknown, not applicable); meshaudit's own status is
+// always in the target's and the finding's control-status property.
+// Not applicable is not written as implementation-status
+// "not-applicable": that would state that the control does not apply to
+// the system, while meshaudit only knows the input held nothing its rules
+// could judge.
+func oscalControlStatus(c evaluate.ControlResult) oscal.ObjectiveStatus {
 	switch c.Status {
 	case evaluate.StatusPass:
-		return "satisfied", "pass", ""
+		return oscal.ObjectiveStatus{State: "satisfied", Reason: "pass", Remarks: "At least one mapped rule passed on evidence in the input, and none failed or is unknown."}
 	case evaluate.StatusFail:
-		return "not-satisfied", "fail", "Failed rules: " + strings.Join(c.Failed, ", ") + "."
+		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail", Remarks: "Failed rules: " + strings.Join(c.Failed, ", ") + "."}
 	case evaluate.StatusExcepted:
-		return "not-satisfied", "fail", "Every failure is covered by an approved exception (deviation-approved risks): " + strings.Join(c.Rules, ", ") + "."
+		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail", Remarks: "Excepted: every failure is covered by an approved exception (deviation-approved risks): " + strings.Join(c.Rules, ", ") + "."}
 	case evaluate.StatusUnknown:
-		return "not-satisfied", "other", "Could not be determined: rules " + strings.Join(c.Unknown, ", ") + " are unknown (input not collected or evaluation error)."
+		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other", Remarks: "Unknown: not determined, rules " + strings.Join(c.Unknown, ", ") + " could not be evaluated (input not collected or evaluation error)."}
 	default:
-		return "satisfied", "other", "Not applicable: nothing in the snapshot is in the scope of its rules."
+		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other", Remarks: "Not applicable: no subject of its rules was judged (nothing in the input to judge). Not assessed, so not satisfied."}
 	}
 }
 
 // oscalExceptionRisk records an excepted finding as an approved deviation.
-func oscalExceptionRisk(u string, f evaluate.Finding, obs string, origins []oscalOrigin, start string) oscalRisk {
+func oscalExceptionRisk(u string, f evaluate.Finding, obs string, origins *[]oscal.Origin, start time.Time) oscal.Risk {
 	e := f.Exception
 	kind := "Exception"
 	if e.SelfDeclared {
 		kind = "Self-declared exception"
 	}
-	r := oscalRisk{
+	r := oscal.Risk{
 		UUID:        u,
 		Title:       fmt.Sprintf("%s %s accepts %s on %s", kind, e.ID, f.RuleID, f.FQN()),
 		Description: fmt.Sprintf("%s: %s. Accepted by %s: %s (approver: %s; ticket: %s; expires: %s).", f.FQN(), f.Message, e.ID, e.Justification, orNone(e.Approver), orNone(e.Ticket), e.Expires),
@@ -560,14 +664,13 @@ func oscalExceptionRisk(u string, f evaluate.Finding, obs string, origins []osca
 			"self-declared", strconv.FormatBool(e.SelfDeclared), "rule-id", f.RuleID, "fingerprint", f.Fingerprint, "severity", f.Severity.String()),
 		Status:              "deviation-approved",
 		Origins:             origins,
-		RelatedObservations: []oscalRelObs{{ObservationUUID: obs}},
+		RelatedObservations: &[]oscal.RelatedObservation{{ObservationUuid: obs}},
 	}
 	if t, err := time.Parse("2006-01-02", e.Expires); err == nil {
-		r.Deadline = t.Add(24*time.Hour - time.Second).Format(time.RFC3339)
+		d := t.Add(24*time.Hour - time.Second)
+		r.Deadline = &d
 	}
-	r.RiskLog = &struct {
-		Entries []oscalRiskLogEntry `json:"entries"`
-	}{Entries: []oscalRiskLogEntry{{
+	r.RiskLog = &oscal.RiskLog{Entries: []oscal.RiskLogEntry{{
 		UUID:         oscalUUID("risk-log", u, e.ID),
 		Title:        "Deviation approved by exception " + e.ID,
 		Description:  e.Justification,
@@ -606,12 +709,4 @@ func oscalProblems(rep *evaluate.Report) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
