@@ -338,6 +338,16 @@ func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope
 		res.Status, res.Reason = StatusUnknown, "evaluation error: "+evalErr.Error()
 		return res
 	}
+	judged := -1 // the rule reports no judged set
+	if v, ok := doc["judged"]; ok {
+		n, err := judgedCount(v)
+		if err != nil {
+			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+			return res
+		}
+		judged = n
+		res.Judged = &n
+	}
 	outOfScope := ""
 	if s.Source.Type == snapshot.SourceManifests && len(r.Requires) > 0 {
 		if scopeErr != nil {
@@ -392,14 +402,8 @@ func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope
 		res.Status, res.Reason = StatusNotApplicable, reason
 		return res
 	}
-	if v, ok := doc["judged"]; ok {
-		n, err := judgedCount(v)
-		if err != nil {
-			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
-			return res
-		}
-		res.Judged = &n
-		if n == 0 {
+	if judged >= 0 {
+		if judged == 0 {
 			res.Status, res.Reason = StatusNotApplicable, noneJudged(r)
 			return res
 		}

@@ -87,6 +87,36 @@ func TestScenarios(t *testing.T) {
 				if r.Status == evaluate.StatusUnknown {
 					t.Errorf("rule %s unknown: %s", r.ID, r.Reason)
 				}
+				// docs/verdicts.md: every built-in rule reports what it
+				// judged, and a pass needs a judged subject.
+				if r.Judged == nil {
+					t.Errorf("rule %s reports no judged set", r.ID)
+				} else if r.Status == evaluate.StatusPass && *r.Judged == 0 {
+					t.Errorf("rule %s passes without a judged subject", r.ID)
+				}
+			}
+			// Every finding carries the evidence that decided it.
+			for _, f := range rep.Findings {
+				if len(f.Evidence) == 0 {
+					t.Errorf("finding without evidence: %s %s: %s", f.RuleID, f.FQN(), f.Message)
+				}
+			}
+			// A control is PASS only on a rule that passed.
+			st := map[string]evaluate.Status{}
+			for _, r := range rep.Rules {
+				st[r.ID] = r.Status
+			}
+			for _, c := range rep.Controls {
+				if c.Status != evaluate.StatusPass {
+					continue
+				}
+				passed := false
+				for _, id := range c.Rules {
+					passed = passed || st[id] == evaluate.StatusPass
+				}
+				if !passed {
+					t.Errorf("control %s is PASS without a passing rule", c.ID)
+				}
 			}
 		})
 	}
