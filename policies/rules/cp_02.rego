@@ -350,7 +350,8 @@ judged contains lib.resource(d) if {
 	some d in istiods
 }
 
-not_applicable contains "no injected proxy with a versioned image and no namespace enrolled in a revision: nothing to compare with istiod" if {
+not_applicable contains "only a live scan can tell which proxy versions run against istiod: no injected proxy with a versioned image and no namespace enrolled in a revision is in the input" if {
+	not lib.live
 	count(istiods) > 0
 	count(judged) == 0
 }

@@ -264,7 +264,7 @@ not_applicable contains sprintf("only a live scan can tell how many nodes egress
 	not replicas(w)
 }
 
-not_applicable contains sprintf("no egress gateway workload (pods labelled %s) in the input; it is deployed and judged elsewhere", [labels_text]) if {
+not_applicable contains sprintf("only a live scan can tell whether an egress gateway is deployed: no egress gateway workload (pods labelled %s) is in the input (it may be deployed and judged elsewhere)", [labels_text]) if {
 	not lib.live
 	count(egress_labels) > 0
 	count(egress_gateways) == 0

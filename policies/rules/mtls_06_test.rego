@@ -122,7 +122,7 @@ test_stricter_parameter_flags_defaults if {
 }
 
 test_nothing_to_judge_not_applicable if {
-	mtls_06.not_applicable == {"no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL in the input"} with input as files({"Deployment": [deploy({})]})
+	mtls_06.not_applicable == {"only a live scan can tell the workload certificate lifetimes: no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL is in the input"} with input as files({"Deployment": [deploy({})]})
 }
 
 # ---- verdict: judged and evidence ------------------------------------------------

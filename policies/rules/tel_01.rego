@@ -273,7 +273,7 @@ judged contains w.resource if {
 	count(selecting(w)) > 0
 }
 
-not_applicable contains "neither a mesh config source nor any Telemetry is in the input" if {
+not_applicable contains "only a live scan can tell whether access logging is on mesh-wide: neither a mesh config source nor any Telemetry is in the input" if {
 	count(judged) == 0
 	not mc_known
 	count(lib.objects("Telemetry")) == 0

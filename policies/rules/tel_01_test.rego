@@ -144,7 +144,7 @@ test_conflicting_workload_selectors_fail if {
 }
 
 test_not_applicable_without_mesh_config_or_telemetry if {
-	tel_01.not_applicable == {"neither a mesh config source nor any Telemetry is in the input"} with input as inp("manifests", {"Deployment": []})
+	tel_01.not_applicable == {"only a live scan can tell whether access logging is on mesh-wide: neither a mesh config source nor any Telemetry is in the input"} with input as inp("manifests", {"Deployment": []})
 	count(tel_01.judged) == 0 with input as inp("manifests", {"Deployment": []})
 	count(tel_01.deny) == 0 with input as inp("manifests", {"Deployment": []})
 }

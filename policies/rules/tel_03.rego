@@ -315,6 +315,13 @@ port_evidence(w, port) := {"path": lib.annotation_path(w, "prometheus.io/port"),
 # with certificates.
 judged contains mesh_subject if lib.mesh_config_known
 
+# A manifest scan without a mesh config source cannot tell whether metrics
+# merging is on (Istio's default, or the mesh config's enablePrometheusMerge).
+not_applicable contains "only a live scan can tell whether metrics merging is on: the input holds no mesh config source (the mesh ConfigMap, an IstioOperator, --mesh-config)" if {
+	not lib.mesh_config_known
+	count(judged) == 0
+}
+
 judged contains w.resource if {
 	some w in subjects
 	scraped(w)

@@ -144,7 +144,7 @@ test_pod_merge_off_app_repo_not_judged if {
 	count(tel_03.deny) == 0 with input as inp("manifests", objs)
 	not tel_03.unknown with input as inp("manifests", objs)
 	count(tel_03.judged) == 0 with input as inp("manifests", objs)
-	tel_03.not_applicable == {"razee/api turns off metrics merging (prometheus.istio.io/merge-metrics \"false\"); whether Prometheus scrapes it with Istio certificates is not in the input: neither a mesh config source nor a Prometheus with proxyMetadata.OUTPUT_CERTS"} with input as inp("manifests", objs)
+	tel_03.not_applicable == {"only a live scan can tell whether metrics merging is on: the input holds no mesh config source (the mesh ConfigMap, an IstioOperator, --mesh-config)", "razee/api turns off metrics merging (prometheus.istio.io/merge-metrics \"false\"); whether Prometheus scrapes it with Istio certificates is not in the input: neither a mesh config source nor a Prometheus with proxyMetadata.OUTPUT_CERTS"} with input as inp("manifests", objs)
 }
 
 # An implied namespace counts as not enrolled: its workloads are not judged
