@@ -11,7 +11,7 @@ import (
 // tableHeadline says on top of a cluster's table what changes how its
 // findings read: the findings each exception excepts, and the custom
 // policies evaluated (with their digests).
-func tableHeadline(w io.Writer, rep *evaluate.Report) {
+func tableHeadline(w io.Writer, l layout, rep *evaluate.Report) {
 	if n := rep.Summary.Excepted; n > 0 {
 		var per []string
 		applied := 0
@@ -25,9 +25,9 @@ func tableHeadline(w io.Writer, rep *evaluate.Report) {
 				per = append(per, fmt.Sprintf("%s: %d", who, e.Matched))
 			}
 		}
-		fmt.Fprintf(w, "EXCEPTED: %d finding(s) by %d exception(s) (%s)\n", n, applied, strings.Join(per, "; "))
+		l.para(w, "EXCEPTED: %d finding(s) by %d exception(s) (%s)", n, applied, strings.Join(per, "; "))
 	}
 	for _, p := range rep.CustomPolicies {
-		fmt.Fprintf(w, "custom policy %s (%s)\n", p.Path, p.SHA256)
+		l.para(w, "custom policy %s (%s)", Printable(p.Path), p.SHA256)
 	}
 }

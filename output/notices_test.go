@@ -22,8 +22,14 @@ func TestNotices(t *testing.T) {
 		{Kind: snapshot.NoticeValidity, File: "istio/pa.yaml", Line: 7, Object: "PeerAuthentication/shop/default", Field: "spec.mtsl", Message: `unknown field "mtsl"`},
 	}
 	reps := []*evaluate.Report{rep}
+	// -o wide: nothing wrapped, so each location reads whole (the default
+	// table wraps cells to the terminal's width).
+	wide, err := output.Options{}.Lookup("wide")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var table bytes.Buffer
-	if err := output.Table(&table, reps, cat); err != nil {
+	if err := wide(&table, reps, cat); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Notices: 3 (they change no verdict)", ".github/workflows/ci.yaml", "istio/reviews-v2.yaml:1", "istio/pa.yaml:7", `spec.mtsl: unknown field "mtsl"`} {

@@ -108,7 +108,7 @@ func (o Options) tableOf(w io.Writer, l layout, rep *evaluate.Report) error {
 	if rep.CollectedAt != "" {
 		l.para(w, "collected at %s", rep.CollectedAt)
 	}
-	tableHeadline(w, rep)
+	tableHeadline(w, l, rep)
 	s := rep.Summary
 	fmt.Fprintln(w)
 	excepted := fmt.Sprintf("%d excepted", s.Excepted)
