@@ -245,7 +245,7 @@ func Build(dir string, in Input) (string, error) {
 		return "", fmt.Errorf("evidence bundle: %w", err)
 	}
 	ok = true
-	syncDir(dir)
+	fsutil.SyncDir(dir)
 	return final, nil
 }
 
@@ -436,13 +436,6 @@ func writeSynced(p string, b []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // SafeName keeps a cluster or file name usable as one path element.

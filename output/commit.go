@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/meshaudit/meshaudit/internal/fsutil"
 )
 
 // Target is one file a run writes.
@@ -83,7 +85,7 @@ func WriteAll(ctx context.Context, targets []Target) error {
 			}
 			return fmt.Errorf("write %s: %w", p.path, err)
 		}
-		syncDir(filepath.Dir(p.path))
+		fsutil.SyncDir(filepath.Dir(p.path))
 	}
 	for _, p := range ps {
 		if p.buf == nil {
@@ -149,11 +151,4 @@ func writeInPlace(ctx context.Context, path string, b []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

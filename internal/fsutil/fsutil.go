@@ -124,3 +124,12 @@ func (l *LimitedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// SyncDir flushes a directory's entries (a rename into it) to disk, on a
+// best-effort basis: a file system that cannot sync a directory is no error.
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
