@@ -237,7 +237,11 @@ restricted(d, port) if {
 
 # ---- findings --------------------------------------------------------------
 
-deny contains {
+# One finding per istiod listing every open plaintext port.
+deny contains f if some f in lib.findings_per_subject(problems)
+
+problems contains {
+	"order": 1,
 	"msg": sprintf("istiod %s/%s serves unauthenticated debug endpoints on plaintext port 8080 (%s) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d), substring(state, 6, -1)]),
 	"resource": lib.resource(d),
 	"evidence": [debug_evidence(d), np_lookup(d, 8080)],
@@ -255,7 +259,8 @@ unknown contains sprintf("istiod %s/%s sets ENABLE_DEBUG_ON_HTTP but %s, and no 
 	not restricted(d, 8080)
 }
 
-deny contains {
+problems contains {
+	"order": 0,
 	"msg": sprintf("istiod %s/%s serves plaintext xDS on port 15010 (no --grpcAddr=\"\" argument) and no NetworkPolicy restricts that port", [lib.ns(d), lib.name(d)]),
 	"resource": lib.resource(d),
 	"evidence": [{"path": sprintf("%s.args", [discovery_path(d)]), "value": args(d)}, np_lookup(d, 15010)],
