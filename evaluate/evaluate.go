@@ -771,12 +771,11 @@ type index struct {
 	byRef      map[string]*snapshot.Object // key/ns/name
 	byKindName map[string]*snapshot.Object // Kind/ns/name (first, when the group is not given)
 	firstInNS  map[string]*snapshot.Object
-	namespaces map[string]bool
 	kinds      map[string]int
 }
 
 func newIndex(s *snapshot.Snapshot) *index {
-	ix := &index{byRef: map[string]*snapshot.Object{}, byKindName: map[string]*snapshot.Object{}, firstInNS: map[string]*snapshot.Object{}, namespaces: map[string]bool{}, kinds: map[string]int{}}
+	ix := &index{byRef: map[string]*snapshot.Object{}, byKindName: map[string]*snapshot.Object{}, firstInNS: map[string]*snapshot.Object{}, kinds: map[string]int{}}
 	for i := range s.Objects {
 		o := &s.Objects[i]
 		ix.byRef[o.Key()+"/"+o.Namespace+"/"+o.Name] = o
@@ -789,17 +788,12 @@ func newIndex(s *snapshot.Snapshot) *index {
 			ns = o.Name
 		}
 		if ns != "" {
-			ix.namespaces[ns] = true
 			if f := ix.firstInNS[ns]; f == nil || o.File < f.File || (o.File == f.File && o.Line < f.Line) {
 				ix.firstInNS[ns] = o
 			}
 		}
 	}
 	return ix
-}
-
-func (ix *index) has(r snapshot.Ref) bool {
-	return ix.byRef[snapshot.Key(snapshot.GroupOf(r.APIVersion), r.Kind)+"/"+r.Namespace+"/"+r.Name] != nil
 }
 
 // locate finds the object a finding is about; an implied Namespace (no

@@ -269,7 +269,6 @@ mesh_policy_known if has_mesh_evidence
 scope := {
 	"mesh_config": has_mesh_config_bool,
 	"mesh_evidence": has_mesh_evidence_bool,
-	"implied_namespaces": implied_namespaces,
 }
 
 default has_mesh_config_bool := false
@@ -461,8 +460,6 @@ implied(n) if {
 	n in namespaces
 	not namespace_objects[n]
 }
-
-implied_namespaces := {n | some n in namespaces; implied(n)}
 
 # ns_labels(n): the labels of namespace n: its Namespace object's, else those
 # stated in params.namespace_labels, else none.
