@@ -5,9 +5,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/spf13/cobra"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/rules"
 )
@@ -129,6 +130,6 @@ func coverage(cat *rules.Catalog, baseline string) (*coverageReport, error) {
 			}
 		}
 	}
-	sort.Slice(rep.Controls, func(i, j int) bool { return evaluate.ControlLess(rep.Controls[i].ID, rep.Controls[j].ID) })
+	sort.Slice(rep.Controls, func(i, j int) bool { return report.ControlLess(rep.Controls[i].ID, rep.Controls[j].ID) })
 	return rep, nil
 }

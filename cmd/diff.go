@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/output"
 )
 
@@ -72,7 +73,7 @@ func diffTable(a *app, width int, res diff.Result) error {
 		output.Wrap(a.stdout, width, fmt.Sprintf("cluster %q: %d new, %d fixed, %d updated, %d unchanged findings; %d control status changes",
 			cl.Cluster, len(cl.New), len(cl.Fixed), len(cl.Updated), cl.Unchanged, len(cl.Controls)))
 		var rows [][]string
-		add := func(change string, fs []evaluate.Finding) {
+		add := func(change string, fs []report.Finding) {
 			for _, f := range fs {
 				rows = append(rows, []string{change, strings.ToUpper(f.Severity.String()), f.RuleID, f.FQN(), f.Message})
 			}

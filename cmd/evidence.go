@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/spf13/cobra"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/internal/fsutil"
@@ -46,7 +47,7 @@ func (a *app) evidenceKey() (ed25519.PrivateKey, error) {
 // writeEvidence writes one evidence bundle per cluster when --evidence-dir
 // is given, signed with key when not nil, and returns them for the OSCAL
 // report. snaps and reps are in the same order.
-func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*evaluate.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) ([]output.OSCALBundle, error) {
+func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*report.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) ([]output.OSCALBundle, error) {
 	dir := a.v.GetString("evidence-dir")
 	if dir == "" {
 		return nil, nil

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/spf13/cobra"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/metrics"
 	"github.com/meshaudit/meshaudit/output"
 )
@@ -37,7 +38,7 @@ func addMetricsFlags(c *cobra.Command) {
 // Failing to write or push metrics is reported on stderr and never hides
 // the scan's verdict: exit 1 (findings) and 3 (incomplete) stay, and an
 // otherwise clean run (exit 0) exits 3, because its metrics are missing.
-func (a *app) emitMetrics(start time.Time, reps *[]*evaluate.Report, errp *error) {
+func (a *app) emitMetrics(start time.Time, reps *[]*report.Report, errp *error) {
 	file, gateway := a.v.GetString("metrics-file"), a.v.GetString("pushgateway")
 	if (file == "" && gateway == "") || len(*reps) == 0 {
 		return

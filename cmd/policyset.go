@@ -3,6 +3,8 @@ package cmd
 import (
 	"strings"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/policies"
@@ -41,7 +43,7 @@ func (a *app) policySet() ([]policies.Module, *rules.Catalog, error) {
 			}
 		}
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		return nil, nil, usageErr("policies: %v", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"sigs.k8s.io/yaml"
@@ -373,7 +375,7 @@ are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
 }
 
 func (a *app) scan(ctx context.Context) (err error) {
-	var reps []*evaluate.Report
+	var reps []*report.Report
 	defer a.emitMetrics(time.Now(), &reps, &err) // --metrics-file, --pushgateway (cmd/metrics.go)
 	if ctx == nil {
 		ctx = context.Background()
@@ -386,7 +388,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	var previous []*evaluate.Report
+	var previous []*report.Report
 	if prev := a.v.GetString("previous"); prev != "" {
 		if previous, err = diff.ReadReports(prev); err != nil {
 			return usageErr("--previous: %v", err)
@@ -488,7 +490,7 @@ func (a *app) scan(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	reps = make([]*evaluate.Report, 0, len(snaps))
+	reps = make([]*report.Report, 0, len(snaps))
 	for _, snap := range snaps {
 		rep, err := eng.Evaluate(ctx, snap)
 		if err != nil {
@@ -655,7 +657,7 @@ const ClusterPlaceholder = "{cluster}"
 // renames; a device or FIFO target is written in place); stdout is written
 // only once every file is, and its report has rendered completely. Two
 // outputs naming one file are a usage error.
-func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evaluate.Report, cat *rules.Catalog, view output.Options, oscal output.OSCALOptions) error {
+func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*report.Report, cat *rules.Catalog, view output.Options, oscal output.OSCALOptions) error {
 	var targets []output.Target
 	var toStdout *outputSpec
 	seen := map[string]string{}
@@ -671,7 +673,7 @@ func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evalu
 			toStdout = &outs[i]
 			continue
 		}
-		add := func(name string, reps []*evaluate.Report) error {
+		add := func(name string, reps []*report.Report) error {
 			key := sameFileKey(name)
 			if prev, dup := seen[key]; dup {
 				return usageErr("-o %s=%s and -o %s write the same file %s: give each output its own file", o.format, o.file, prev, name)
@@ -682,7 +684,7 @@ func (a *app) writeReports(ctx context.Context, outs []outputSpec, reps []*evalu
 		}
 		if strings.Contains(o.file, ClusterPlaceholder) {
 			for _, rep := range reps {
-				if err := add(strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster)), []*evaluate.Report{rep}); err != nil {
+				if err := add(strings.ReplaceAll(o.file, ClusterPlaceholder, safeFileName(rep.Cluster)), []*report.Report{rep}); err != nil {
 					return err
 				}
 			}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 )
 
 func podSpec(cj object) any { return get(cj.raw, "spec", "jobTemplate", "spec", "template", "spec") }
@@ -162,12 +162,12 @@ func TestChartSidecarVariants(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		istio map[string]any
-		want  evaluate.Status
+		want  report.Status
 	}{
-		{"defaults", nil, evaluate.StatusPass},
-		{"classic sidecar, hold", map[string]any{"nativeSidecar": false}, evaluate.StatusPass},
-		{"classic sidecar, binary only", map[string]any{"nativeSidecar": false, "holdApplicationUntilProxyStarts": false}, evaluate.StatusPass},
-		{"not injected", map[string]any{"inject": false}, evaluate.StatusFail},
+		{"defaults", nil, report.StatusPass},
+		{"classic sidecar, hold", map[string]any{"nativeSidecar": false}, report.StatusPass},
+		{"classic sidecar, binary only", map[string]any{"nativeSidecar": false, "holdApplicationUntilProxyStarts": false}, report.StatusPass},
+		{"not injected", map[string]any{"inject": false}, report.StatusFail},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vals := map[string]any{}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/exceptions"
@@ -24,7 +26,7 @@ import (
 const meshContext = "testdata/mesh-context.yaml"
 
 type dogfoodResult struct {
-	rep  *evaluate.Report
+	rep  *report.Report
 	snap *snapshot.Snapshot
 }
 
@@ -111,7 +113,7 @@ func TestDogfood(t *testing.T) {
 				t.Errorf("warning: %s", w)
 			}
 			for _, rr := range r.rep.Rules {
-				if rr.Status == evaluate.StatusUnknown {
+				if rr.Status == report.StatusUnknown {
 					t.Errorf("rule %s unknown: %s", rr.ID, rr.Reason)
 				}
 			}

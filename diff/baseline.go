@@ -3,7 +3,7 @@ package diff
 import (
 	"slices"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 )
 
 // Baseline states of a finding, as SARIF 2.1.0 defines result.baselineState.
@@ -23,7 +23,7 @@ type Baseline struct {
 
 type clusterBaseline struct {
 	state  map[string]string
-	absent []evaluate.Finding
+	absent []report.Finding
 	counts Counts
 }
 
@@ -36,16 +36,16 @@ type Counts struct {
 }
 
 // NewBaseline compares cur with old.
-func NewBaseline(old, cur []*evaluate.Report) *Baseline {
+func NewBaseline(old, cur []*report.Report) *Baseline {
 	b := &Baseline{clusters: map[string]*clusterBaseline{}}
-	prev := map[string]*evaluate.Report{}
+	prev := map[string]*report.Report{}
 	for _, r := range old {
 		prev[r.Cluster] = r
 	}
 	for _, r := range cur {
 		cb := &clusterBaseline{state: map[string]string{}}
 		b.clusters[r.Cluster] = cb
-		was := map[string]evaluate.Finding{}
+		was := map[string]report.Finding{}
 		if o := prev[r.Cluster]; o != nil {
 			for _, f := range o.Findings {
 				was[f.Fingerprint] = f
@@ -71,7 +71,7 @@ func NewBaseline(old, cur []*evaluate.Report) *Baseline {
 		// judged again: not when it was left out (--rules) or is unknown.
 		judged := map[string]bool{}
 		for _, rr := range r.Rules {
-			judged[rr.ID] = rr.Status != evaluate.StatusUnknown
+			judged[rr.ID] = rr.Status != report.StatusUnknown
 		}
 		if o := prev[r.Cluster]; o != nil {
 			for _, f := range o.Findings {
@@ -88,13 +88,13 @@ func NewBaseline(old, cur []*evaluate.Report) *Baseline {
 // updated: the same finding (fingerprint: rule, resource, message) whose
 // severity, controls or line changed. A different file name alone is not
 // a change of the finding (the same tree scanned from another directory).
-func updated(o, f evaluate.Finding) bool {
+func updated(o, f report.Finding) bool {
 	return o.Severity != f.Severity || o.File == f.File && o.Line != f.Line || !slices.Equal(o.Controls, f.Controls)
 }
 
 // State is the baseline state of a finding of cluster's current report
 // ("" without a baseline).
-func (b *Baseline) State(cluster string, f evaluate.Finding) string {
+func (b *Baseline) State(cluster string, f report.Finding) string {
 	if b == nil {
 		return ""
 	}
@@ -109,7 +109,7 @@ func (b *Baseline) State(cluster string, f evaluate.Finding) string {
 // Absent lists the findings of the previous report that cluster's current
 // report no longer has although their rule was judged again (fixed), in the
 // previous report's order.
-func (b *Baseline) Absent(cluster string) []evaluate.Finding {
+func (b *Baseline) Absent(cluster string) []report.Finding {
 	if b == nil {
 		return nil
 	}

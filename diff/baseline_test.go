@@ -4,31 +4,31 @@ import (
 	"testing"
 
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-func report(cluster string, fs ...evaluate.Finding) *evaluate.Report {
-	r := &evaluate.Report{Cluster: cluster, Findings: fs}
+func mkReport(cluster string, fs ...report.Finding) *report.Report {
+	r := &report.Report{Cluster: cluster, Findings: fs}
 	seen := map[string]bool{}
 	for _, f := range fs {
 		if !seen[f.RuleID] {
 			seen[f.RuleID] = true
-			r.Rules = append(r.Rules, evaluate.RuleResult{ID: f.RuleID, Status: evaluate.StatusFail})
+			r.Rules = append(r.Rules, report.RuleResult{ID: f.RuleID, Status: report.StatusFail})
 		}
 	}
 	return r
 }
 
-func finding(rule, name string, line int) evaluate.Finding {
-	return evaluate.Finding{RuleID: rule, Severity: rules.SeverityHigh, Resource: snapshot.Ref{Kind: "Pod", Namespace: "ns", Name: name}, File: "f.yaml", Line: line, Fingerprint: rule + "/" + name}
+func finding(rule, name string, line int) report.Finding {
+	return report.Finding{RuleID: rule, Severity: rules.SeverityHigh, Resource: snapshot.Ref{Kind: "Pod", Namespace: "ns", Name: name}, File: "f.yaml", Line: line, Fingerprint: rule + "/" + name}
 }
 
 func TestBaselineStates(t *testing.T) {
-	old := report("c", finding("R1", "a", 1), finding("R1", "b", 5), finding("R1", "gone", 9), finding("R2", "other", 1))
-	cur := report("c", finding("R1", "a", 1), finding("R1", "b", 6), finding("R1", "new", 3))
-	b := diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{cur})
+	old := mkReport("c", finding("R1", "a", 1), finding("R1", "b", 5), finding("R1", "gone", 9), finding("R2", "other", 1))
+	cur := mkReport("c", finding("R1", "a", 1), finding("R1", "b", 6), finding("R1", "new", 3))
+	b := diff.NewBaseline([]*report.Report{old}, []*report.Report{cur})
 	for name, want := range map[string]string{"a": diff.StateUnchanged, "b": diff.StateUpdated, "new": diff.StateNew} {
 		if got := b.State("c", finding("R1", name, 0)); got != want {
 			t.Errorf("%s: %s, want %s", name, got, want)
@@ -42,7 +42,7 @@ func TestBaselineStates(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 	// A cluster the previous run did not have: everything new.
-	other := diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{report("d", finding("R1", "a", 1))})
+	other := diff.NewBaseline([]*report.Report{old}, []*report.Report{mkReport("d", finding("R1", "a", 1))})
 	if other.State("d", finding("R1", "a", 1)) != diff.StateNew || len(other.Absent("d")) != 0 {
 		t.Error("a new cluster's findings are not new")
 	}
@@ -55,8 +55,8 @@ func TestBaselineStates(t *testing.T) {
 // TestCompareUsesBaseline: the diff command's comparison and the scan's
 // baseline agree, and a cluster only in the old run has every finding fixed.
 func TestCompareUsesBaseline(t *testing.T) {
-	old := []*evaluate.Report{report("c", finding("R1", "a", 1), finding("R1", "b", 5)), report("gone", finding("R1", "x", 1))}
-	cur := []*evaluate.Report{report("c", finding("R1", "a", 1), finding("R1", "b", 6), finding("R1", "n", 2))}
+	old := []*report.Report{mkReport("c", finding("R1", "a", 1), finding("R1", "b", 5)), mkReport("gone", finding("R1", "x", 1))}
+	cur := []*report.Report{mkReport("c", finding("R1", "a", 1), finding("R1", "b", 6), finding("R1", "n", 2))}
 	res := diff.Compare(old, cur)
 	if len(res.Clusters) != 2 {
 		t.Fatalf("%+v", res)

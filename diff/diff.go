@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/internal/fsutil"
 )
 
@@ -25,25 +26,25 @@ type Result struct {
 
 // Cluster is the comparison of one cluster's reports.
 type Cluster struct {
-	Cluster   string             `json:"cluster"`
-	New       []evaluate.Finding `json:"new"`
-	Fixed     []evaluate.Finding `json:"fixed"`
-	Updated   []evaluate.Finding `json:"updated"`   // same fingerprint; severity, controls or line (same file) changed
-	Unchanged int                `json:"unchanged"` // not counting updated ones
-	Controls  []ControlChange    `json:"controls"`  // only controls whose status changed
+	Cluster   string           `json:"cluster"`
+	New       []report.Finding `json:"new"`
+	Fixed     []report.Finding `json:"fixed"`
+	Updated   []report.Finding `json:"updated"`   // same fingerprint; severity, controls or line (same file) changed
+	Unchanged int              `json:"unchanged"` // not counting updated ones
+	Controls  []ControlChange  `json:"controls"`  // only controls whose status changed
 }
 
 // ControlChange is a control whose status differs.
 type ControlChange struct {
-	ID  string          `json:"id"`
-	Old evaluate.Status `json:"old"` // "" when the control was not assessed
-	New evaluate.Status `json:"new"`
+	ID  string        `json:"id"`
+	Old report.Status `json:"old"` // "" when the control was not assessed
+	New report.Status `json:"new"`
 }
 
 // ReadReports reads a JSON report (meshaudit.io/report/v1), a fleet
 // document (meshaudit.io/fleet/v1), or an evidence bundle directory (its
 // report.json).
-func ReadReports(path string) ([]*evaluate.Report, error) {
+func ReadReports(path string) ([]*report.Report, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "report.json")
 	}
@@ -52,8 +53,8 @@ func ReadReports(path string) ([]*evaluate.Report, error) {
 		return nil, err
 	}
 	var head struct {
-		SchemaVersion string             `json:"schemaVersion"`
-		Reports       []*evaluate.Report `json:"reports"`
+		SchemaVersion string           `json:"schemaVersion"`
+		Reports       []*report.Report `json:"reports"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -61,22 +62,22 @@ func ReadReports(path string) ([]*evaluate.Report, error) {
 	switch head.SchemaVersion {
 	case "meshaudit.io/fleet/v1":
 		return head.Reports, nil
-	case evaluate.ReportSchemaVersion:
-		var r evaluate.Report
+	case report.ReportSchemaVersion:
+		var r report.Report
 		dec := json.NewDecoder(bytes.NewReader(b))
 		if err := dec.Decode(&r); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return []*evaluate.Report{&r}, nil
+		return []*report.Report{&r}, nil
 	}
 	return nil, fmt.Errorf("%s: not a meshaudit JSON report (schemaVersion %q)", path, head.SchemaVersion)
 }
 
 // Compare compares old and new reports cluster by cluster (a cluster only
 // in new has every finding new; only in old, every finding fixed).
-func Compare(old, cur []*evaluate.Report) Result {
-	byName := func(rs []*evaluate.Report) map[string]*evaluate.Report {
-		m := map[string]*evaluate.Report{}
+func Compare(old, cur []*report.Report) Result {
+	byName := func(rs []*report.Report) map[string]*report.Report {
+		m := map[string]*report.Report{}
 		for _, r := range rs {
 			m[r.Cluster] = r
 		}
@@ -99,19 +100,19 @@ func Compare(old, cur []*evaluate.Report) Result {
 	for _, n := range sorted {
 		o, c := om[n], nm[n]
 		if o == nil {
-			o = &evaluate.Report{Cluster: n}
+			o = &report.Report{Cluster: n}
 		}
 		if c == nil {
-			c = &evaluate.Report{Cluster: n}
+			c = &report.Report{Cluster: n}
 		}
 		res.Clusters = append(res.Clusters, compareOne(n, o, c, nm[n] == nil))
 	}
 	return res
 }
 
-func compareOne(name string, o, c *evaluate.Report, gone bool) Cluster {
-	cl := Cluster{Cluster: name, New: []evaluate.Finding{}, Fixed: []evaluate.Finding{}, Updated: []evaluate.Finding{}, Controls: []ControlChange{}}
-	b := NewBaseline([]*evaluate.Report{o}, []*evaluate.Report{c})
+func compareOne(name string, o, c *report.Report, gone bool) Cluster {
+	cl := Cluster{Cluster: name, New: []report.Finding{}, Fixed: []report.Finding{}, Updated: []report.Finding{}, Controls: []ControlChange{}}
+	b := NewBaseline([]*report.Report{o}, []*report.Report{c})
 	for _, f := range c.Findings {
 		switch b.State(c.Cluster, f) {
 		case StateNew:
@@ -126,7 +127,7 @@ func compareOne(name string, o, c *evaluate.Report, gone bool) Cluster {
 	if gone { // the cluster is not in the new run at all
 		cl.Fixed = append(cl.Fixed, o.Findings...)
 	}
-	oc := map[string]evaluate.Status{}
+	oc := map[string]report.Status{}
 	for _, ctl := range o.Controls {
 		oc[ctl.ID] = ctl.Status
 	}
@@ -142,6 +143,6 @@ func compareOne(name string, o, c *evaluate.Report, gone bool) Cluster {
 			cl.Controls = append(cl.Controls, ControlChange{ID: ctl.ID, Old: ctl.Status})
 		}
 	}
-	sort.Slice(cl.Controls, func(i, j int) bool { return evaluate.ControlLess(cl.Controls[i].ID, cl.Controls[j].ID) })
+	sort.Slice(cl.Controls, func(i, j int) bool { return report.ControlLess(cl.Controls[i].ID, cl.Controls[j].ID) })
 	return cl
 }

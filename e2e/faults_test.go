@@ -17,12 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/internal/testutil"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -252,7 +253,7 @@ type faultScan struct {
 	code    int
 	stderr  string
 	elapsed time.Duration
-	report  *evaluate.Report
+	report  *report.Report
 	json    []byte
 	sarif   []byte
 	table   []byte
@@ -325,7 +326,7 @@ func TestFaults(t *testing.T) {
 	if base.code != 0 && base.code != 3 {
 		t.Fatalf("fault-free scan exited %d; stderr:\n%s", base.code, base.stderr)
 	}
-	baseRules := map[string]evaluate.RuleResult{}
+	baseRules := map[string]report.RuleResult{}
 	for _, r := range base.report.Rules {
 		baseRules[r.ID] = r
 	}
@@ -609,7 +610,7 @@ func checkFaultedKinds(t *testing.T, s *faultScan, down map[string][2]string) {
 // the JSON report, a SARIF error notification (never a result) and the
 // table, and no control holding one passes; every other rule has its
 // fault-free status.
-func checkUnknownEverywhere(t *testing.T, cat *rules.Catalog, baseRules map[string]evaluate.RuleResult, s *faultScan, down map[string][2]string) {
+func checkUnknownEverywhere(t *testing.T, cat *rules.Catalog, baseRules map[string]report.RuleResult, s *faultScan, down map[string][2]string) {
 	t.Helper()
 	dependent := map[string]bool{}
 	for _, r := range cat.Rules {
@@ -627,7 +628,7 @@ func checkUnknownEverywhere(t *testing.T, cat *rules.Catalog, baseRules map[stri
 	// JSON.
 	for _, r := range s.report.Rules {
 		switch {
-		case dependent[r.ID] && r.Status != evaluate.StatusUnknown:
+		case dependent[r.ID] && r.Status != report.StatusUnknown:
 			t.Errorf("JSON: rule %s is %s, want unknown (it reads a kind not fully collected)", r.ID, r.Status)
 		case dependent[r.ID] && !strings.Contains(r.Reason, "input not collected"):
 			t.Errorf("JSON: rule %s unknown with reason %q, want it to name the input not collected", r.ID, r.Reason)
@@ -647,7 +648,7 @@ func checkUnknownEverywhere(t *testing.T, cat *rules.Catalog, baseRules map[stri
 				ctlHas[c.ID] = true
 			}
 		}
-		if ctlHas[c.ID] && c.Status != evaluate.StatusUnknown && c.Status != evaluate.StatusFail {
+		if ctlHas[c.ID] && c.Status != report.StatusUnknown && c.Status != report.StatusFail {
 			t.Errorf("JSON: control %s is %s but holds a rule that is unknown", c.ID, c.Status)
 		}
 	}

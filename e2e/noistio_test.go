@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/meshaudit/meshaudit/collectors"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -80,7 +81,7 @@ func TestNoIstio(t *testing.T) {
 			t.Errorf("catalog: %s reads no Istio kind", id)
 		}
 	}
-	meshFinding := map[string]evaluate.Finding{}
+	meshFinding := map[string]report.Finding{}
 	for _, f := range rep.Findings {
 		if strings.Contains(f.Message, notInstalled) {
 			meshFinding[f.RuleID] = f
@@ -93,7 +94,7 @@ func TestNoIstio(t *testing.T) {
 			}
 			continue
 		}
-		if r.Status != evaluate.StatusFail || !strings.Contains(r.Reason, notInstalled) {
+		if r.Status != report.StatusFail || !strings.Contains(r.Reason, notInstalled) {
 			t.Errorf("rule %s: %s (%s), want fail with %q", r.ID, r.Status, r.Reason, notInstalled)
 		}
 		f, ok := meshFinding[r.ID]
@@ -107,7 +108,7 @@ func TestNoIstio(t *testing.T) {
 	}
 	// The workload rules still judge the workloads.
 	for _, r := range rep.Rules {
-		if r.Status == evaluate.StatusUnknown {
+		if r.Status == report.StatusUnknown {
 			t.Errorf("rule %s unknown: %s", r.ID, r.Reason)
 		}
 	}

@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -159,7 +160,7 @@ func onServerObject(p string, dropped map[string]bool) bool {
 }
 
 // comparePairs asserts two reports have the same finding pairs.
-func comparePairs(t *testing.T, aName string, a *evaluate.Report, bName string, b *evaluate.Report) {
+func comparePairs(t *testing.T, aName string, a *report.Report, bName string, b *report.Report) {
 	t.Helper()
 	pa, pb := pairs(a.Findings), pairs(b.Findings)
 	ma, mb := messages(a.Findings), messages(b.Findings)
@@ -189,22 +190,22 @@ var knownFileOnly = map[string]string{
 // egress gateway, issued certificates, ...; a live cluster holds it or
 // lacks it), and, when serverObject is given, findings on objects the
 // server had before the fixtures were applied.
-func compareLiveFile(t *testing.T, liveName string, live, file *evaluate.Report, serverObject func(pair string) bool) {
+func compareLiveFile(t *testing.T, liveName string, live, file *report.Report, serverObject func(pair string) bool) {
 	t.Helper()
 	lp, fp := pairs(live.Findings), pairs(file.Findings)
 	lm, fm := messages(live.Findings), messages(file.Findings)
-	fileRule := map[string]evaluate.RuleResult{}
+	fileRule := map[string]report.RuleResult{}
 	for _, r := range file.Rules {
 		fileRule[r.ID] = r
 	}
-	liveRule := map[string]evaluate.RuleResult{}
+	liveRule := map[string]report.RuleResult{}
 	for _, r := range live.Rules {
 		liveRule[r.ID] = r
 		f := fileRule[r.ID]
-		if r.Status != evaluate.StatusUnknown {
+		if r.Status != report.StatusUnknown {
 			continue
 		}
-		if f.Status == evaluate.StatusNotApplicable {
+		if f.Status == report.StatusNotApplicable {
 			t.Logf("%s: rule %s unknown (%s); file scan: not applicable (%s)", liveName, r.ID, r.Reason, f.Reason)
 			continue
 		}
@@ -228,7 +229,7 @@ func compareLiveFile(t *testing.T, liveName string, live, file *evaluate.Report,
 			continue
 		}
 		id, _, _ := strings.Cut(p, " ")
-		if r := fileRule[id]; r.Status == evaluate.StatusNotApplicable {
+		if r := fileRule[id]; r.Status == report.StatusNotApplicable {
 			liveOnly++
 			t.Logf("%s judges what the file scan left to the cluster: %s (%s); file scan: %s not applicable (%s)", liveName, p, strings.Join(lm[p], " | "), id, r.Reason)
 			continue
@@ -256,9 +257,9 @@ const meshScopePrefix = "the input holds no mesh"
 // assertStatusParity: a file scan and a live scan of the same objects give
 // every rule the same verdict (docs/verdicts.md, "Parity"), except the
 // rules a manifest scan leaves to a live one, whose file reason says so.
-func assertStatusParity(t *testing.T, live, file *evaluate.Report) {
+func assertStatusParity(t *testing.T, live, file *report.Report) {
 	t.Helper()
-	fs := map[string]evaluate.RuleResult{}
+	fs := map[string]report.RuleResult{}
 	for _, r := range file.Rules {
 		fs[r.ID] = r
 	}
@@ -271,11 +272,11 @@ func assertStatusParity(t *testing.T, live, file *evaluate.Report) {
 		if f.Status == r.Status {
 			continue
 		}
-		if f.Status == evaluate.StatusNotApplicable && strings.Contains(f.Reason, liveOnlyPrefix) {
+		if f.Status == report.StatusNotApplicable && strings.Contains(f.Reason, liveOnlyPrefix) {
 			t.Logf("rule %s (live-only fact): live %s (%s), file %s (%s)", r.ID, r.Status, r.Reason, f.Status, f.Reason)
 			continue
 		}
-		if f.Status == evaluate.StatusNotApplicable && strings.HasPrefix(f.Reason, meshScopePrefix) {
+		if f.Status == report.StatusNotApplicable && strings.HasPrefix(f.Reason, meshScopePrefix) {
 			t.Logf("rule %s (mesh-wide scope: the files hold no mesh-wide evidence, the cluster's absence is evidence): live %s (%s), file %s (%s)", r.ID, r.Status, r.Reason, f.Status, f.Reason)
 			continue
 		}

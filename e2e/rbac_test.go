@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -197,13 +198,13 @@ func TestLimitedUser(t *testing.T) {
 	}
 	for _, r := range rep.Rules {
 		switch {
-		case needs[r.ID] && r.Status != evaluate.StatusUnknown:
+		case needs[r.ID] && r.Status != report.StatusUnknown:
 			t.Errorf("rule %s is %s, want unknown (it reads a forbidden kind)", r.ID, r.Status)
 		case needs[r.ID]:
 			if !strings.Contains(r.Reason, "forbidden") {
 				t.Errorf("rule %s unknown with reason %q, want it to say forbidden", r.ID, r.Reason)
 			}
-		case r.Status == evaluate.StatusUnknown:
+		case r.Status == report.StatusUnknown:
 			t.Errorf("rule %s unknown (%s) but reads no forbidden kind", r.ID, r.Reason)
 		}
 	}

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
+	"github.com/meshaudit/meshaudit/report"
+
 	"k8s.io/client-go/rest"
 
 	"github.com/meshaudit/meshaudit/collectors"
@@ -33,7 +37,7 @@ var (
 func engine(t *testing.T) (*evaluate.Engine, *rules.Catalog) {
 	t.Helper()
 	engineOnce.Do(func() {
-		if catalogVal, engineErr = rules.Embedded(); engineErr != nil {
+		if catalogVal, engineErr = catalog.Embedded(); engineErr != nil {
 			return
 		}
 		mods, err := policies.Modules(false)
@@ -54,7 +58,7 @@ func engine(t *testing.T) (*evaluate.Engine, *rules.Catalog) {
 	return engineVal, catalogVal
 }
 
-func evaluateSnap(t *testing.T, s *snapshot.Snapshot) *evaluate.Report {
+func evaluateSnap(t *testing.T, s *snapshot.Snapshot) *report.Report {
 	t.Helper()
 	eng, _ := engine(t)
 	rep, err := eng.Evaluate(context.Background(), s)
@@ -95,7 +99,7 @@ func fileSnapshot(t *testing.T, paths ...string) *snapshot.Snapshot {
 
 // pair is a finding's identity across live and file scans: rule id and
 // Kind ns/name (as in testdata/scenarios/*/expected.txt).
-func pair(f evaluate.Finding) string {
+func pair(f report.Finding) string {
 	name := f.Resource.Name
 	if f.Resource.Namespace != "" {
 		name = f.Resource.Namespace + "/" + name
@@ -103,7 +107,7 @@ func pair(f evaluate.Finding) string {
 	return fmt.Sprintf("%s %s %s", f.RuleID, f.Resource.Kind, name)
 }
 
-func pairs(fs []evaluate.Finding) map[string]bool {
+func pairs(fs []report.Finding) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range fs {
 		out[pair(f)] = true
@@ -112,7 +116,7 @@ func pairs(fs []evaluate.Finding) map[string]bool {
 }
 
 // messages of a report's findings, by pair, for failure details.
-func messages(fs []evaluate.Finding) map[string][]string {
+func messages(fs []report.Finding) map[string][]string {
 	out := map[string][]string{}
 	for _, f := range fs {
 		out[pair(f)] = append(out[pair(f)], f.Message)
@@ -170,13 +174,13 @@ func checkAllCollected(t *testing.T, kinds []snapshot.KindStatus) {
 	}
 }
 
-func readReport(t *testing.T, path string) *evaluate.Report {
+func readReport(t *testing.T, path string) *report.Report {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep evaluate.Report
+	var rep report.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
 )
 
 // TestNondeterministicBuiltinsDenied: every built-in OPA marks
@@ -57,7 +58,7 @@ deny contains {"msg": "x", "resource": {"kind": "Pod", "name": "p"}} if {
 }
 `
 	mods = append(mods, policies.Module{Path: "team/jwt_01.rego", Source: src})
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}

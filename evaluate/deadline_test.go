@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -46,7 +50,7 @@ func TestDeadlineHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	mods = append(mods, policies.Module{Path: "team/spin_01.rego", Source: spinRule})
-	all, err := rules.Load(mods)
+	all, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +73,11 @@ func TestDeadlineHonoured(t *testing.T) {
 	for _, r := range rep.Rules {
 		switch r.ID {
 		case "SPIN-01":
-			if r.Status != StatusUnknown || !strings.Contains(r.Reason, "evaluation deadline of 3s exceeded") {
+			if r.Status != report.StatusUnknown || !strings.Contains(r.Reason, "evaluation deadline of 3s exceeded") {
 				t.Errorf("SPIN-01: %s %s", r.Status, r.Reason)
 			}
 		default:
-			if r.Status == StatusUnknown {
+			if r.Status == report.StatusUnknown {
 				t.Errorf("%s unknown beside a runaway rule: %s", r.ID, r.Reason)
 			}
 		}

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -188,14 +191,14 @@ func resultRules(c *ast.Compiler) map[string]map[string]bool {
 }
 
 type rawFinding struct {
-	Msg      string        `json:"msg"`
-	Resource *snapshot.Ref `json:"resource"`
-	Severity string        `json:"severity"`
-	Evidence []Evidence    `json:"evidence"`
+	Msg      string            `json:"msg"`
+	Resource *snapshot.Ref     `json:"resource"`
+	Severity string            `json:"severity"`
+	Evidence []report.Evidence `json:"evidence"`
 }
 
 // Evaluate runs every rule over the snapshot.
-func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, error) {
+func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*report.Report, error) {
 	val, err := inputValue(s)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
@@ -286,17 +289,17 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 		return nil, err // the run itself was cancelled
 	}
 
-	rep := &Report{
-		SchemaVersion: ReportSchemaVersion,
-		Tool:          Tool{Name: "meshaudit", Version: e.toolVer},
+	rep := &report.Report{
+		SchemaVersion: report.ReportSchemaVersion,
+		Tool:          report.Tool{Name: "meshaudit", Version: e.toolVer},
 		Cluster:       s.Cluster,
 		Source:        s.Source,
 		CollectedAt:   s.CollectedAt,
-		Findings:      []Finding{},
+		Findings:      []report.Finding{},
 		ParseErrors:   s.ParseErrors,
 		Notices:       s.Notices,
 		Kinds:         s.Kinds,
-		Exceptions:    []ExceptionStatus{},
+		Exceptions:    []report.ExceptionStatus{},
 	}
 	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
@@ -307,7 +310,7 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 	if err != nil {
 		return nil, err
 	}
-	rep.Summary = summarize(rep)
+	rep.Summary = report.Summarize(rep)
 	return rep, nil
 }
 
@@ -319,30 +322,30 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*Report, e
 // judged on evidence (the rule's judged set); a mesh-wide rule whose source
 // is absent from a manifest scan keeps only its findings on objects of the
 // input and is otherwise not applicable.
-func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope, scopeErr error, noMesh string, doc map[string]any, evalErr error, findings *[]Finding) RuleResult {
-	res := RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
+func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope, scopeErr error, noMesh string, doc map[string]any, evalErr error, findings *[]report.Finding) report.RuleResult {
+	res := report.RuleResult{ID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls}
 	if noMesh != "" && readsIstio(r) {
 		// A cluster without a mesh does not meet these controls by
 		// mesh: every rule reading Istio's kinds fails, saying why.
-		f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Resource: snapshot.Ref{Kind: "Mesh", Name: s.Cluster}, Message: noMesh}
+		f := report.Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Resource: snapshot.Ref{Kind: "Mesh", Name: s.Cluster}, Message: noMesh}
 		f.Fingerprint = fingerprint(f)
-		res.Status, res.Reason, res.Findings = StatusFail, noMesh, 1
+		res.Status, res.Reason, res.Findings = report.StatusFail, noMesh, 1
 		*findings = append(*findings, f)
 		return res
 	}
 	if reason := notCollected(s, r); reason != "" {
-		res.Status, res.Reason = StatusUnknown, reason
+		res.Status, res.Reason = report.StatusUnknown, reason
 		return res
 	}
 	if evalErr != nil {
-		res.Status, res.Reason = StatusUnknown, "evaluation error: "+evalErr.Error()
+		res.Status, res.Reason = report.StatusUnknown, "evaluation error: "+evalErr.Error()
 		return res
 	}
 	judged := -1 // the rule reports no judged set
 	if v, ok := doc["judged"]; ok {
 		n, err := judgedCount(v)
 		if err != nil {
-			res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+			res.Status, res.Reason = report.StatusUnknown, "invalid policy result: "+err.Error()
 			return res
 		}
 		judged = n
@@ -351,14 +354,14 @@ func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope
 	outOfScope := ""
 	if s.Source.Type == snapshot.SourceManifests && len(r.Requires) > 0 {
 		if scopeErr != nil {
-			res.Status, res.Reason = StatusUnknown, "evaluation error: mesh-wide scope: "+scopeErr.Error()
+			res.Status, res.Reason = report.StatusUnknown, "evaluation error: mesh-wide scope: "+scopeErr.Error()
 			return res
 		}
 		outOfScope = sc.missing(r, e.params.RootNamespace)
 	}
 	fs, err := decodeFindings(r, doc["deny"], ix, s.Cluster)
 	if err != nil {
-		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		res.Status, res.Reason = report.StatusUnknown, "invalid policy result: "+err.Error()
 		return res
 	}
 	if outOfScope != "" {
@@ -375,48 +378,48 @@ func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, sc scope
 		fs = kept
 	}
 	if len(fs) > 0 {
-		res.Status, res.Findings = StatusFail, len(fs)
+		res.Status, res.Findings = report.StatusFail, len(fs)
 		*findings = append(*findings, fs...)
 		return res
 	}
 	if outOfScope != "" {
-		res.Status, res.Reason = StatusNotApplicable, outOfScope
+		res.Status, res.Reason = report.StatusNotApplicable, outOfScope
 		return res
 	}
 	if reason, err := reasons(doc, "unknown"); err != nil {
-		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		res.Status, res.Reason = report.StatusUnknown, "invalid policy result: "+err.Error()
 		return res
 	} else if reason != "" {
-		res.Status, res.Reason = StatusUnknown, reason
+		res.Status, res.Reason = report.StatusUnknown, reason
 		if s.Source.Type == snapshot.SourceManifests {
 			// The input is what was given: a fact it does not hold is
 			// not a failure to read it.
-			res.Status, res.Reason = StatusNotApplicable, "the input does not hold what decides it: "+reason
+			res.Status, res.Reason = report.StatusNotApplicable, "the input does not hold what decides it: "+reason
 		}
 		return res
 	}
 	if reason, err := reasons(doc, "not_applicable"); err != nil {
-		res.Status, res.Reason = StatusUnknown, "invalid policy result: "+err.Error()
+		res.Status, res.Reason = report.StatusUnknown, "invalid policy result: "+err.Error()
 		return res
 	} else if reason != "" {
-		res.Status, res.Reason = StatusNotApplicable, reason
+		res.Status, res.Reason = report.StatusNotApplicable, reason
 		return res
 	}
 	if judged >= 0 {
 		if judged == 0 {
-			res.Status, res.Reason = StatusNotApplicable, noneJudged(r)
+			res.Status, res.Reason = report.StatusNotApplicable, noneJudged(r)
 			return res
 		}
-		res.Status = StatusPass
+		res.Status = report.StatusPass
 		return res
 	}
 	// A rule that does not report what it judged (a custom policy written
 	// before judged existed): its declared subject kinds stand in.
 	if reason := noSubjects(ix, r); reason != "" {
-		res.Status, res.Reason = StatusNotApplicable, reason
+		res.Status, res.Reason = report.StatusNotApplicable, reason
 		return res
 	}
-	res.Status = StatusPass
+	res.Status = report.StatusPass
 	return res
 }
 
@@ -546,7 +549,7 @@ func noSubjects(ix *index, r rules.Rule) string {
 	return "no " + strings.Join(r.Subjects, ", ") + " in the input"
 }
 
-func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, error) {
+func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]report.Finding, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -554,7 +557,7 @@ func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, 
 	if !ok {
 		return nil, fmt.Errorf("%s.deny is %T, want a set", r.Package, v)
 	}
-	out := make([]Finding, 0, len(list))
+	out := make([]report.Finding, 0, len(list))
 	for _, item := range list {
 		b, err := json.Marshal(item)
 		if err != nil {
@@ -569,7 +572,7 @@ func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]Finding, 
 		if strings.TrimSpace(rf.Msg) == "" {
 			return nil, fmt.Errorf("finding %s: msg is required", b)
 		}
-		f := Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Message: rf.Msg}
+		f := report.Finding{RuleID: r.ID, Title: r.Title, Severity: r.Severity, Controls: r.Controls, Message: rf.Msg}
 		for _, ev := range rf.Evidence {
 			if strings.TrimSpace(ev.Path) == "" {
 				return nil, fmt.Errorf("finding %s: evidence needs a path", b)
@@ -634,12 +637,12 @@ func reasons(doc map[string]any, key string) (string, error) {
 
 // fingerprint identifies a finding across runs: rule, resource and message,
 // never time or order.
-func fingerprint(f Finding) string {
+func fingerprint(f report.Finding) string {
 	h := sha256.Sum256([]byte(f.RuleID + "\x00" + snapshot.GroupOf(f.Resource.APIVersion) + "\x00" + f.Resource.FQN() + "\x00" + f.Message))
 	return hex.EncodeToString(h[:16])
 }
 
-func sortFindings(fs []Finding) {
+func sortFindings(fs []report.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
 		if a.Severity != b.Severity {
@@ -658,8 +661,8 @@ func sortFindings(fs []Finding) {
 // rollUpResults derives each control's status from its rules: fail if any failed,
 // else unknown if any is unknown, else excepted if any failed only on
 // excepted findings, else pass if any passed, else not applicable.
-func rollUpResults(results []RuleResult) ([]ControlResult, error) {
-	byID := map[string]*ControlResult{}
+func rollUpResults(results []report.RuleResult) ([]report.ControlResult, error) {
+	byID := map[string]*report.ControlResult{}
 	for _, res := range results {
 		for _, id := range res.Controls {
 			c := byID[id]
@@ -671,99 +674,36 @@ func rollUpResults(results []RuleResult) ([]ControlResult, error) {
 				if !ok {
 					return nil, fmt.Errorf("rule %s: unknown control %s", res.ID, id)
 				}
-				c = &ControlResult{ID: id, Title: ctl.Title, Family: ctl.Family, Baselines: ctl.Baselines, Rules: []string{}, Failed: []string{}, Unknown: []string{}, Status: StatusNotApplicable}
+				c = &report.ControlResult{ID: id, Title: ctl.Title, Family: ctl.Family, Baselines: ctl.Baselines, Rules: []string{}, Failed: []string{}, Unknown: []string{}, Status: report.StatusNotApplicable}
 				byID[id] = c
 			}
 			c.Rules = append(c.Rules, res.ID)
 			switch res.Status {
-			case StatusFail:
+			case report.StatusFail:
 				c.Failed = append(c.Failed, res.ID)
-				c.Status = StatusFail
-			case StatusUnknown:
+				c.Status = report.StatusFail
+			case report.StatusUnknown:
 				c.Unknown = append(c.Unknown, res.ID)
-				if c.Status != StatusFail {
-					c.Status = StatusUnknown
+				if c.Status != report.StatusFail {
+					c.Status = report.StatusUnknown
 				}
-			case StatusExcepted:
-				if c.Status == StatusPass || c.Status == StatusNotApplicable {
-					c.Status = StatusExcepted
+			case report.StatusExcepted:
+				if c.Status == report.StatusPass || c.Status == report.StatusNotApplicable {
+					c.Status = report.StatusExcepted
 				}
-			case StatusPass:
-				if c.Status == StatusNotApplicable {
-					c.Status = StatusPass
+			case report.StatusPass:
+				if c.Status == report.StatusNotApplicable {
+					c.Status = report.StatusPass
 				}
 			}
 		}
 	}
-	out := make([]ControlResult, 0, len(byID))
+	out := make([]report.ControlResult, 0, len(byID))
 	for _, c := range byID {
 		out = append(out, *c)
 	}
-	sort.Slice(out, func(i, j int) bool { return ControlLess(out[i].ID, out[j].ID) })
+	sort.Slice(out, func(i, j int) bool { return report.ControlLess(out[i].ID, out[j].ID) })
 	return out, nil
-}
-
-// ControlLess orders control ids naturally: AC-3 < AC-17 < AC-17(2).
-func ControlLess(a, b string) bool {
-	fa, na, ea := splitControl(a)
-	fb, nb, eb := splitControl(b)
-	if fa != fb {
-		return fa < fb
-	}
-	if na != nb {
-		return na < nb
-	}
-	return ea < eb
-}
-
-func splitControl(id string) (fam string, num, enh int) {
-	fam, rest, _ := strings.Cut(id, "-")
-	base, e, _ := strings.Cut(rest, "(")
-	fmt.Sscanf(base, "%d", &num)
-	if e != "" {
-		fmt.Sscanf(strings.TrimSuffix(e, ")"), "%d", &enh)
-	}
-	return fam, num, enh
-}
-
-func summarize(rep *Report) Summary {
-	s := Summary{Complete: true, Incomplete: []string{}, Warnings: []string{}, Findings: map[string]int{}, Rules: map[string]int{}, Controls: map[string]int{}}
-	for _, sev := range []rules.Severity{rules.SeverityCritical, rules.SeverityHigh, rules.SeverityMedium, rules.SeverityLow} {
-		s.Findings[sev.String()] = 0
-	}
-	for _, st := range []Status{StatusPass, StatusFail, StatusNotApplicable, StatusUnknown, StatusExcepted} {
-		s.Rules[string(st)] = 0
-		s.Controls[string(st)] = 0
-	}
-	for _, f := range rep.Findings {
-		if f.Exception != nil {
-			s.Excepted++
-			continue
-		}
-		s.Findings[f.Severity.String()]++
-	}
-	for _, e := range rep.Exceptions {
-		switch e.Status {
-		case ExceptionExpired:
-			s.Warnings = append(s.Warnings, fmt.Sprintf("exception %s expired on %s and no longer applies", e.ID, e.Expires))
-		case ExceptionStale:
-			s.Warnings = append(s.Warnings, fmt.Sprintf("exception %s matched no finding (stale)", e.ID))
-		}
-	}
-	for _, r := range rep.Rules {
-		s.Rules[string(r.Status)]++
-		if r.Status == StatusUnknown {
-			s.Incomplete = append(s.Incomplete, fmt.Sprintf("rule %s is unknown: %s", r.ID, r.Reason))
-		}
-	}
-	for _, c := range rep.Controls {
-		s.Controls[string(c.Status)]++
-	}
-	if n := len(rep.ParseErrors); n > 0 {
-		s.Incomplete = append([]string{fmt.Sprintf("%d input(s) could not be parsed", n)}, s.Incomplete...)
-	}
-	s.Complete = len(s.Incomplete) == 0
-	return s
 }
 
 // index answers lookups on the snapshot's objects.
@@ -814,7 +754,7 @@ func (ix *index) locate(r snapshot.Ref) *snapshot.Object {
 
 // NewEmbedded builds an engine over meshaudit's embedded rule set.
 func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string) (*Engine, *rules.Catalog, error) {
-	cat, err := rules.Embedded()
+	cat, err := catalog.Embedded()
 	if err != nil {
 		return nil, nil, err
 	}

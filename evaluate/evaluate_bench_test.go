@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/open-policy-agent/opa/v1/profiler"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/meshaudit/meshaudit/internal/gen"
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -23,7 +26,7 @@ func benchEngine(tb testing.TB) *Engine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -36,7 +39,7 @@ func benchEngine(tb testing.TB) *Engine {
 
 // checkPlanted fails when the finding counts of the planted rules differ from
 // the generator's.
-func checkPlanted(tb testing.TB, rep *Report, c *gen.Cluster) {
+func checkPlanted(tb testing.TB, rep *report.Report, c *gen.Cluster) {
 	tb.Helper()
 	got := map[string]int{}
 	for _, f := range rep.Findings {
@@ -69,7 +72,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		s := c.Snapshot("bench")
 		b.Run(gen.SizeName(n), func(b *testing.B) {
 			b.ReportAllocs()
-			var rep *Report
+			var rep *report.Report
 			for b.Loop() {
 				var err error
 				if rep, err = e.Evaluate(context.Background(), s); err != nil {

@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -20,7 +24,7 @@ func module(id, extra, body string) policies.Module {
 
 func engine(t *testing.T, mods ...policies.Module) (*evaluate.Engine, *rules.Catalog) {
 	t.Helper()
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +55,7 @@ func pod(ns, name string, spec map[string]any) snapshot.Object {
 		Object: map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": ns}, "spec": spec}}
 }
 
-func status(t *testing.T, rep *evaluate.Report, id string) evaluate.RuleResult {
+func status(t *testing.T, rep *report.Report, id string) report.RuleResult {
 	t.Helper()
 	for _, r := range rep.Rules {
 		if r.ID == id {
@@ -59,7 +63,7 @@ func status(t *testing.T, rep *evaluate.Report, id string) evaluate.RuleResult {
 		}
 	}
 	t.Fatalf("rule %s not in report", id)
-	return evaluate.RuleResult{}
+	return report.RuleResult{}
 }
 
 const findPods = `deny contains {"msg": sprintf("pod %s", [p.metadata.name]), "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": p.metadata.namespace, "name": p.metadata.name}} if {
@@ -79,11 +83,11 @@ func TestFailingRuleIsUnknownOthersStillRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusFail || r.Findings != 2 {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusFail || r.Findings != 2 {
 		t.Errorf("T-01: %+v", r)
 	}
 	for _, id := range []string{"T-02", "T-03"} {
-		if r := status(t, rep, id); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "evaluation error") {
+		if r := status(t, rep, id); r.Status != report.StatusUnknown || !strings.Contains(r.Reason, "evaluation error") {
 			t.Errorf("%s: %+v", id, r)
 		}
 	}
@@ -111,7 +115,7 @@ func TestStatuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]evaluate.Status{"T-01": evaluate.StatusFail, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusNotApplicable, "T-04": evaluate.StatusUnknown, "T-05": evaluate.StatusFail}
+	want := map[string]report.Status{"T-01": report.StatusFail, "T-02": report.StatusNotApplicable, "T-03": report.StatusNotApplicable, "T-04": report.StatusUnknown, "T-05": report.StatusFail}
 	for id, st := range want {
 		if r := status(t, rep, id); r.Status != st {
 			t.Errorf("%s: %s (%s), want %s", id, r.Status, r.Reason, st)
@@ -126,13 +130,13 @@ func TestStatuses(t *testing.T) {
 	// An object that merely lives in the root namespace is no mesh-wide
 	// evidence; the mesh config is, and T-02 is judged.
 	rep, _ = e.Evaluate(ctx, snap("manifests", pod("a", "one", nil), pod("istio-system", "x", nil)))
-	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusNotApplicable {
+	if r := status(t, rep, "T-02"); r.Status != report.StatusNotApplicable {
 		t.Errorf("T-02 with an unrelated root object: %+v", r)
 	}
 	meshCM := snapshot.Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: "istio-system", Name: "istio", File: "m.yaml", Line: 1,
 		Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "istio", "namespace": "istio-system"}, "data": map[string]any{"mesh": "{}"}}}
 	rep, _ = e.Evaluate(ctx, snap("manifests", pod("a", "one", nil), meshCM))
-	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusFail {
+	if r := status(t, rep, "T-02"); r.Status != report.StatusFail {
 		t.Errorf("T-02 with the mesh config: %+v", r)
 	}
 	// A live snapshot whose Pods were forbidden: rules reading Pods are
@@ -140,16 +144,16 @@ func TestStatuses(t *testing.T) {
 	s := snap("cluster")
 	s.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusForbidden, Reason: "pods is forbidden"}, {Kind: "Gateway", Status: snapshot.StatusAbsent}, {Kind: "PeerAuthentication", Status: snapshot.StatusCollected}}
 	rep, _ = e.Evaluate(ctx, s)
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "forbidden") {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusUnknown || !strings.Contains(r.Reason, "forbidden") {
 		t.Errorf("T-01 forbidden: %+v", r)
 	}
-	if r := status(t, rep, "T-03"); r.Status != evaluate.StatusNotApplicable {
+	if r := status(t, rep, "T-03"); r.Status != report.StatusNotApplicable {
 		t.Errorf("T-03 absent kind: %+v", r)
 	}
-	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusFail {
+	if r := status(t, rep, "T-02"); r.Status != report.StatusFail {
 		t.Errorf("T-02 live: %+v", r)
 	}
-	if len(rep.Controls) != 1 || rep.Controls[0].Status != evaluate.StatusFail {
+	if len(rep.Controls) != 1 || rep.Controls[0].Status != report.StatusFail {
 		t.Errorf("controls %+v", rep.Controls)
 	}
 }
@@ -162,7 +166,7 @@ func TestRollUp(t *testing.T) {
 	s := snap("cluster")
 	s.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusCollected}, {Kind: "Service", Status: snapshot.StatusError, Reason: "timeout"}}
 	rep, _ := e.Evaluate(context.Background(), s)
-	if c := rep.Controls[0]; c.Status != evaluate.StatusUnknown || len(c.Unknown) != 1 {
+	if c := rep.Controls[0]; c.Status != report.StatusUnknown || len(c.Unknown) != 1 {
 		t.Errorf("pass + unknown must roll up to unknown: %+v", c)
 	}
 }
@@ -179,13 +183,13 @@ func TestRuleSaysUnknownOrNotApplicable(t *testing.T) {
 	live := snap("cluster", pod("a", "one", nil))
 	live.Kinds = []snapshot.KindStatus{{Kind: "Pod", Status: snapshot.StatusCollected}}
 	rep, _ := e.Evaluate(context.Background(), live)
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusUnknown || r.Reason != "audit logging cannot be seen from cluster objects" {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusUnknown || r.Reason != "audit logging cannot be seen from cluster objects" {
 		t.Errorf("live T-01: %+v", r)
 	}
 	// Manifests: the input is what was given; a fact it does not hold makes
 	// the rule not applicable, with the rule's reason.
 	rep, _ = e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
-	want := map[string]evaluate.Status{"T-01": evaluate.StatusNotApplicable, "T-02": evaluate.StatusNotApplicable, "T-03": evaluate.StatusFail, "T-04": evaluate.StatusUnknown}
+	want := map[string]report.Status{"T-01": report.StatusNotApplicable, "T-02": report.StatusNotApplicable, "T-03": report.StatusFail, "T-04": report.StatusUnknown}
 	for id, st := range want {
 		if r := status(t, rep, id); r.Status != st {
 			t.Errorf("%s: %s (%s), want %s", id, r.Status, r.Reason, st)
@@ -216,10 +220,10 @@ func TestRunawayPolicyIsUnknown(t *testing.T) {
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("deadline not enforced: %s", time.Since(start))
 	}
-	if r := status(t, rep, "T-02"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "deadline") {
+	if r := status(t, rep, "T-02"); r.Status != report.StatusUnknown || !strings.Contains(r.Reason, "deadline") {
 		t.Errorf("T-02: %+v", r)
 	}
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusFail {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusFail {
 		t.Errorf("T-01: %+v", r)
 	}
 }
@@ -234,16 +238,16 @@ func TestPassNeedsJudgedSubject(t *testing.T) {
 		module("T-04", "#   inputs: [Pod]\n#   subjects: [Pod]\n", `deny contains {"msg": "x"} if false`+"\n"),
 	)
 	rep, _ := e.Evaluate(context.Background(), snap("manifests", pod("a", "one", nil)))
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusNotApplicable || r.Judged == nil || *r.Judged != 0 || !strings.Contains(r.Reason, "no subject (Pod)") {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusNotApplicable || r.Judged == nil || *r.Judged != 0 || !strings.Contains(r.Reason, "no subject (Pod)") {
 		t.Errorf("nothing judged must not pass: %+v", r)
 	}
-	if r := status(t, rep, "T-04"); r.Status != evaluate.StatusPass || r.Judged != nil {
+	if r := status(t, rep, "T-04"); r.Status != report.StatusPass || r.Judged != nil {
 		t.Errorf("a rule without judged keeps the subjects contract: %+v", r)
 	}
-	if r := status(t, rep, "T-03"); r.Status != evaluate.StatusUnknown || !strings.Contains(r.Reason, "evidence needs a path") {
+	if r := status(t, rep, "T-03"); r.Status != report.StatusUnknown || !strings.Contains(r.Reason, "evidence needs a path") {
 		t.Errorf("evidence without a path: %+v", r)
 	}
-	var got []evaluate.Evidence
+	var got []report.Evidence
 	for _, f := range rep.Findings {
 		if f.RuleID == "T-02" {
 			got = f.Evidence
@@ -253,7 +257,7 @@ func TestPassNeedsJudgedSubject(t *testing.T) {
 		t.Errorf("evidence %+v", got)
 	}
 	rep, _ = e.Evaluate(context.Background(), snap("manifests", pod("meshed", "one", nil), pod("meshed", "two", nil)))
-	if r := status(t, rep, "T-01"); r.Status != evaluate.StatusPass || r.Judged == nil || *r.Judged != 2 {
+	if r := status(t, rep, "T-01"); r.Status != report.StatusPass || r.Judged == nil || *r.Judged != 2 {
 		t.Errorf("judged subjects pass: %+v", r)
 	}
 }

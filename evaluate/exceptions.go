@@ -5,6 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -15,7 +17,7 @@ import (
 // control roll-up and the summary. With selfDeclared, exceptions in objects'
 // meshaudit.io/exceptions annotations are read too (always labelled
 // self-declared); a malformed annotation is an error naming the object.
-func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Exception, selfDeclared bool, now time.Time) error {
+func ApplyExceptions(rep *report.Report, s *snapshot.Snapshot, list []exceptions.Exception, selfDeclared bool, now time.Time) error {
 	for i := range s.Objects {
 		if s.Objects[i].Object == nil {
 			// Labels and annotations are gone: matching would be wrong.
@@ -43,20 +45,20 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 				continue
 			}
 			matched[j]++
-			f.Exception = &AppliedException{ID: e.ID, Justification: e.Justification, Approver: e.Approver, Ticket: e.Ticket, Expires: e.Expires, SelfDeclared: e.SelfDeclared}
+			f.Exception = &report.AppliedException{ID: e.ID, Justification: e.Justification, Approver: e.Approver, Ticket: e.Ticket, Expires: e.Expires, SelfDeclared: e.SelfDeclared}
 			break
 		}
 	}
-	rep.Exceptions = []ExceptionStatus{}
+	rep.Exceptions = []report.ExceptionStatus{}
 	for j, e := range all {
-		st := ExceptionStatus{ID: e.ID, Matched: matched[j], Expires: e.Expires, SelfDeclared: e.SelfDeclared}
+		st := report.ExceptionStatus{ID: e.ID, Matched: matched[j], Expires: e.Expires, SelfDeclared: e.SelfDeclared}
 		switch {
 		case e.Expired(now):
-			st.Status = ExceptionExpired
+			st.Status = report.ExceptionExpired
 		case matched[j] == 0:
-			st.Status = ExceptionStale
+			st.Status = report.ExceptionStale
 		default:
-			st.Status = ExceptionApplied
+			st.Status = report.ExceptionApplied
 		}
 		rep.Exceptions = append(rep.Exceptions, st)
 	}
@@ -70,8 +72,8 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 	}
 	for i := range rep.Rules {
 		r := &rep.Rules[i]
-		if r.Status == StatusFail && open[r.ID] == 0 {
-			r.Status, r.Reason = StatusExcepted, "every finding is covered by an exception"
+		if r.Status == report.StatusFail && open[r.ID] == 0 {
+			r.Status, r.Reason = report.StatusExcepted, "every finding is covered by an exception"
 		}
 	}
 	controls, err := rollUpResults(rep.Rules)
@@ -79,7 +81,7 @@ func ApplyExceptions(rep *Report, s *snapshot.Snapshot, list []exceptions.Except
 		return err
 	}
 	rep.Controls = controls
-	rep.Summary = summarize(rep)
+	rep.Summary = report.Summarize(rep)
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
@@ -84,14 +86,14 @@ func TestScenarios(t *testing.T) {
 				}
 			}
 			for _, r := range rep.Rules {
-				if r.Status == evaluate.StatusUnknown {
+				if r.Status == report.StatusUnknown {
 					t.Errorf("rule %s unknown: %s", r.ID, r.Reason)
 				}
 				// docs/verdicts.md: every built-in rule reports what it
 				// judged, and a pass needs a judged subject.
 				if r.Judged == nil {
 					t.Errorf("rule %s reports no judged set", r.ID)
-				} else if r.Status == evaluate.StatusPass && *r.Judged == 0 {
+				} else if r.Status == report.StatusPass && *r.Judged == 0 {
 					t.Errorf("rule %s passes without a judged subject", r.ID)
 				}
 			}
@@ -102,17 +104,17 @@ func TestScenarios(t *testing.T) {
 				}
 			}
 			// A control is PASS only on a rule that passed.
-			st := map[string]evaluate.Status{}
+			st := map[string]report.Status{}
 			for _, r := range rep.Rules {
 				st[r.ID] = r.Status
 			}
 			for _, c := range rep.Controls {
-				if c.Status != evaluate.StatusPass {
+				if c.Status != report.StatusPass {
 					continue
 				}
 				passed := false
 				for _, id := range c.Rules {
-					passed = passed || st[id] == evaluate.StatusPass
+					passed = passed || st[id] == report.StatusPass
 				}
 				if !passed {
 					t.Errorf("control %s is PASS without a passing rule", c.ID)

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
@@ -260,7 +263,7 @@ func TestDeadlineRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	mods = append(mods, policies.Module{Path: "team/slow_01.rego", Source: slowRule})
-	all, err := rules.Load(mods)
+	all, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +278,7 @@ func TestDeadlineRecorded(t *testing.T) {
 	if in.Report, err = eng.Evaluate(ctx, in.Snapshot); err != nil {
 		t.Fatal(err)
 	}
-	if in.Report.Rules[0].Status != evaluate.StatusUnknown {
+	if in.Report.Rules[0].Status != report.StatusUnknown {
 		t.Fatalf("SLOW-01 within 100ms: %s", in.Report.Rules[0].Status)
 	}
 	in.Report.CustomPolicies, _ = evaluate.CustomPolicies(mods)

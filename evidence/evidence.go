@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	opaversion "github.com/open-policy-agent/opa/v1/version"
 
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -93,11 +95,11 @@ const TimeFormat = "20060102T150405Z"
 // that any edited byte of an unsigned manifest is noticed too (a signature
 // is what makes it tamper-evident against a deliberate edit).
 type Manifest struct {
-	SchemaVersion string        `json:"schemaVersion"`
-	Cluster       string        `json:"cluster"`
-	CreatedAt     string        `json:"createdAt"`
-	Tool          evaluate.Tool `json:"tool"`
-	PolicyDigest  string        `json:"policyDigest"`
+	SchemaVersion string      `json:"schemaVersion"`
+	Cluster       string      `json:"cluster"`
+	CreatedAt     string      `json:"createdAt"`
+	Tool          report.Tool `json:"tool"`
+	PolicyDigest  string      `json:"policyDigest"`
 	// OPAVersion evaluated the policies; verify needs the same.
 	OPAVersion string         `json:"opaVersion"`
 	Evaluation Evaluation     `json:"evaluation"`
@@ -156,7 +158,7 @@ type FileDigest struct {
 // Input is everything a bundle is made of.
 type Input struct {
 	Snapshot     *snapshot.Snapshot
-	Report       *evaluate.Report
+	Report       *report.Report
 	Catalog      *rules.Catalog
 	Modules      []policies.Module // every module evaluated (embedded and custom)
 	Params       policies.Params
@@ -263,7 +265,7 @@ type file struct {
 // manifest without its file list.
 func render(in Input, created time.Time) ([]file, *Manifest, error) {
 	rep, cat := in.Report, in.Catalog
-	reps := []*evaluate.Report{rep}
+	reps := []*report.Report{rep}
 	var files []file
 	var snap bytes.Buffer
 	zw := gzip.NewWriter(&snap) // no name, no mtime: deterministic
@@ -291,7 +293,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 		SchemaVersion: SchemaVersion,
 		Cluster:       rep.Cluster,
 		CreatedAt:     created.Format(time.RFC3339),
-		Tool:          evaluate.Tool{Name: "meshaudit", Version: in.ToolVersion},
+		Tool:          report.Tool{Name: "meshaudit", Version: in.ToolVersion},
 		PolicyDigest:  in.PolicyDigest,
 		Evaluation: Evaluation{
 			Params:                 params,
@@ -333,7 +335,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 // takes its times from the manifest (last-modified and end: createdAt;
 // start: the snapshot's collection time, else evaluatedAt) and names the
 // snapshot's SHA-256.
-func renderReports(reps []*evaluate.Report, cat *rules.Catalog, man *Manifest, snapshotGz []byte) ([]file, error) {
+func renderReports(reps []*report.Report, cat *rules.Catalog, man *Manifest, snapshotGz []byte) ([]file, error) {
 	if err := output.CheckOSCALVersion(man.Evaluation.OSCALVersion); err != nil {
 		return nil, fmt.Errorf("%s: evaluation.oscalVersion: %w", FileManifest, err)
 	}

@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
 )
 
 const testDigest = "sha256:test-policy-digest"
@@ -40,7 +42,7 @@ func shopInput(t *testing.T) Input {
 			mods = append(mods, m)
 		}
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +327,7 @@ func TestReevaluation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep evaluate.Report
+	var rep report.Report
 	rb, _ := os.ReadFile(filepath.Join(dir, FileReport))
 	json.Unmarshal(rb, &rep)
 	dropped := rep.Findings[0]

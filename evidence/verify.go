@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	opaversion "github.com/open-policy-agent/opa/v1/version"
 
 	"github.com/meshaudit/meshaudit/diff"
@@ -331,7 +334,7 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 		return
 	}
 	mods = append(mods, custom...)
-	all, err := rules.Load(mods)
+	all, err := catalog.Load(mods)
 	if err != nil {
 		res.fail("policies: %v", err)
 		return
@@ -390,7 +393,7 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 			return
 		}
 	}
-	derived, err := renderReports([]*evaluate.Report{rep}, cat, man, snapBytes)
+	derived, err := renderReports([]*report.Report{rep}, cat, man, snapBytes)
 	if err != nil {
 		res.fail("re-render: %v", err)
 		return
@@ -422,13 +425,13 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 
 // reportDifferences explains how a recorded report.json differs from the
 // re-evaluated report: findings, rule and control statuses.
-func reportDifferences(recorded []byte, cur *evaluate.Report) string {
-	var old evaluate.Report
+func reportDifferences(recorded []byte, cur *report.Report) string {
+	var old report.Report
 	if err := json.Unmarshal(recorded, &old); err != nil {
 		return "not a valid JSON report: " + err.Error()
 	}
 	var out []string
-	c := diff.Compare([]*evaluate.Report{&old}, []*evaluate.Report{cur})
+	c := diff.Compare([]*report.Report{&old}, []*report.Report{cur})
 	for _, cl := range c.Clusters {
 		for _, f := range cl.New {
 			out = append(out, fmt.Sprintf("finding missing from the record: %s %s (%s)", f.RuleID, f.FQN(), f.Message))
@@ -440,7 +443,7 @@ func reportDifferences(recorded []byte, cur *evaluate.Report) string {
 			out = append(out, fmt.Sprintf("control %s recorded %q, re-evaluated %q", ch.ID, ch.Old, ch.New))
 		}
 	}
-	rules := map[string]evaluate.RuleResult{}
+	rules := map[string]report.RuleResult{}
 	for _, r := range cur.Rules {
 		rules[r.ID] = r
 	}
@@ -451,7 +454,7 @@ func reportDifferences(recorded []byte, cur *evaluate.Report) string {
 			out = append(out, fmt.Sprintf("rule %s recorded %q, re-evaluated %q", r.ID, r.Status, now.Status))
 		}
 	}
-	oldF := map[string]evaluate.Finding{}
+	oldF := map[string]report.Finding{}
 	for _, f := range old.Findings {
 		oldF[f.Fingerprint] = f
 	}
@@ -472,7 +475,7 @@ func reportDifferences(recorded []byte, cur *evaluate.Report) string {
 }
 
 // countsOf is the manifest's summary of a report.
-func countsOf(rep *evaluate.Report) ManifestCounts {
+func countsOf(rep *report.Report) ManifestCounts {
 	return ManifestCounts{Complete: rep.Summary.Complete, Findings: rep.Summary.Findings, Excepted: rep.Summary.Excepted, Controls: rep.Summary.Controls}
 }
 

@@ -18,13 +18,14 @@ import (
 	"sort"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -54,14 +55,14 @@ const (
 // Statuses every rule and control metric is exported for (a state set:
 // 1 for the current status, 0 for the others).
 var (
-	RuleStatuses = []evaluate.Status{evaluate.StatusPass, evaluate.StatusFail, evaluate.StatusExcepted, evaluate.StatusNotApplicable, evaluate.StatusUnknown}
+	RuleStatuses = []report.Status{report.StatusPass, report.StatusFail, report.StatusExcepted, report.StatusNotApplicable, report.StatusUnknown}
 	KindStatuses = []string{snapshot.StatusCollected, snapshot.StatusAbsent, snapshot.StatusForbidden, snapshot.StatusError}
 )
 
 // Run is what the metrics say about one scan run besides its reports.
 type Run struct {
 	// Reports, one per cluster.
-	Reports []*evaluate.Report
+	Reports []*report.Report
 	// Duration of the whole run (collection of every cluster, evaluation,
 	// reports), the same for each cluster of a multi-cluster run.
 	Duration time.Duration
@@ -80,7 +81,7 @@ type Run struct {
 // the Pushgateway's grouping label names the cluster. carried adds
 // meshaudit_last_success_timestamp_seconds for clusters that did not
 // succeed in this run (from a previous metrics file), by cluster.
-func Registry(run Run, reps []*evaluate.Report, withCluster bool, carried map[string]float64) (*prometheus.Registry, error) {
+func Registry(run Run, reps []*report.Report, withCluster bool, carried map[string]float64) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	labels := func(l ...string) []string {
 		if withCluster {
@@ -131,11 +132,11 @@ func Registry(run Run, reps []*evaluate.Report, withCluster bool, carried map[st
 			}
 			findings.WithLabelValues(c(f.RuleID, f.Severity.String(), state)...).Inc()
 		}
-		rc := map[evaluate.Status]int{}
+		rc := map[report.Status]int{}
 		for _, r := range rep.Rules {
 			rc[r.Status]++
 		}
-		cc := map[evaluate.Status]int{}
+		cc := map[report.Status]int{}
 		for _, ctl := range rep.Controls {
 			cc[ctl.Status]++
 			for _, st := range RuleStatuses {
@@ -258,11 +259,11 @@ func (p Pusher) Push(ctx context.Context, run Run) error {
 	if client == nil {
 		client = &http.Client{Timeout: p.Timeout}
 	}
-	reps := append([]*evaluate.Report(nil), run.Reports...)
+	reps := append([]*report.Report(nil), run.Reports...)
 	sort.SliceStable(reps, func(i, j int) bool { return reps[i].Cluster < reps[j].Cluster })
 	var errs []error
 	for _, rep := range reps {
-		reg, err := Registry(run, []*evaluate.Report{rep}, false, nil)
+		reg, err := Registry(run, []*report.Report{rep}, false, nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -12,17 +12,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/rules"
 )
 
 func testRun(succeeded bool) Run {
-	rep := &evaluate.Report{
+	rep := &report.Report{
 		Cluster:  "a/b",
-		Rules:    []evaluate.RuleResult{{ID: "POD-01", Severity: rules.SeverityHigh, Status: evaluate.StatusFail}},
-		Findings: []evaluate.Finding{{RuleID: "POD-01", Severity: rules.SeverityHigh}, {RuleID: "POD-01", Severity: rules.SeverityHigh, Exception: &evaluate.AppliedException{ID: "X"}}},
+		Rules:    []report.RuleResult{{ID: "POD-01", Severity: rules.SeverityHigh, Status: report.StatusFail}},
+		Findings: []report.Finding{{RuleID: "POD-01", Severity: rules.SeverityHigh}, {RuleID: "POD-01", Severity: rules.SeverityHigh, Exception: &report.AppliedException{ID: "X"}}},
 	}
-	return Run{Reports: []*evaluate.Report{rep}, Duration: 1500 * time.Millisecond, Finished: time.Unix(1700000000, 0),
+	return Run{Reports: []*report.Report{rep}, Duration: 1500 * time.Millisecond, Finished: time.Unix(1700000000, 0),
 		Succeeded: map[string]bool{"a/b": succeeded}, Version: "v1", PolicyDigest: "sha256:x"}
 }
 

@@ -5,18 +5,18 @@ import (
 	"io"
 	"strings"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 )
 
 // tableHeadline says on top of a cluster's table what changes how its
 // findings read: the findings each exception excepts, and the custom
 // policies evaluated (with their digests).
-func tableHeadline(w io.Writer, l layout, rep *evaluate.Report) {
+func tableHeadline(w io.Writer, l layout, rep *report.Report) {
 	if n := rep.Summary.Excepted; n > 0 {
 		var per []string
 		applied := 0
 		for _, e := range rep.Exceptions {
-			if e.Matched > 0 && e.Status == evaluate.ExceptionApplied {
+			if e.Matched > 0 && e.Status == report.ExceptionApplied {
 				applied++
 				who := e.ID
 				if e.SelfDeclared {

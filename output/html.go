@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -34,24 +35,24 @@ func (m SummaryMeta) Heading() string {
 
 type htmlFamily struct {
 	Name     string
-	Controls []evaluate.ControlResult
-	Counts   map[evaluate.Status]int
+	Controls []report.ControlResult
+	Counts   map[report.Status]int
 }
 
 type htmlCluster struct {
-	R          *evaluate.Report
+	R          *report.Report
 	Meta       SummaryMeta
 	Sfx        string // suffix of element ids, unique per cluster
 	Families   []htmlFamily
-	Open       []evaluate.Finding
-	Excepted   []evaluate.Finding
-	NotPassing []evaluate.RuleResult
+	Open       []report.Finding
+	Excepted   []report.Finding
+	NotPassing []report.RuleResult
 	Problems   []snapshot.KindStatus
-	Statuses   []evaluate.Status
+	Statuses   []report.Status
 	// With a baseline (--previous): each open finding's state and the
 	// counts.
 	Compared bool
-	State    func(evaluate.Finding) string
+	State    func(report.Finding) string
 	Counts   diff.Counts
 }
 
@@ -65,14 +66,14 @@ type htmlPage struct {
 // report: inline CSS, no script, no external resource, so it opens from
 // disk with no network. Same report and meta, same bytes. Evidence bundles
 // hold it as summary.html.
-func SummaryHTML(w io.Writer, rep *evaluate.Report, meta SummaryMeta) error {
-	return summaryPage(w, []*evaluate.Report{rep}, meta, nil)
+func SummaryHTML(w io.Writer, rep *report.Report, meta SummaryMeta) error {
+	return summaryPage(w, []*report.Report{rep}, meta, nil)
 }
 
 // html writes the stand-alone HTML summary (-o html): the evidence
 // bundle's summary.html without the bundle's parts, one section per
 // cluster.
-func (o Options) html(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+func (o Options) html(w io.Writer, reps []*report.Report, _ *rules.Catalog) error {
 	meta := SummaryMeta{}
 	if len(reps) > 0 {
 		meta.ToolVersion = reps[0].Tool.Version
@@ -80,18 +81,18 @@ func (o Options) html(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) er
 	return summaryPage(w, reps, meta, o.Baseline)
 }
 
-func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta, baseline *diff.Baseline) error {
+func summaryPage(w io.Writer, reps []*report.Report, meta SummaryMeta, baseline *diff.Baseline) error {
 	p := htmlPage{Meta: meta}
 	var names []string
 	for i, rep := range reps {
-		c := htmlCluster{R: rep, Meta: meta, Statuses: []evaluate.Status{evaluate.StatusFail, evaluate.StatusExcepted, evaluate.StatusUnknown, evaluate.StatusPass, evaluate.StatusNotApplicable}}
+		c := htmlCluster{R: rep, Meta: meta, Statuses: []report.Status{report.StatusFail, report.StatusExcepted, report.StatusUnknown, report.StatusPass, report.StatusNotApplicable}}
 		if len(reps) > 1 {
 			c.Sfx = "-" + strconv.Itoa(i+1)
 		}
 		if baseline != nil {
 			cluster := rep.Cluster
 			c.Compared, c.Counts = true, baseline.Counts(cluster)
-			c.State = func(f evaluate.Finding) string { return baseline.State(cluster, f) }
+			c.State = func(f report.Finding) string { return baseline.State(cluster, f) }
 		}
 		idx := map[string]int{}
 		for _, ctl := range rep.Controls {
@@ -99,7 +100,7 @@ func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta, baselin
 			if !ok {
 				j = len(c.Families)
 				idx[ctl.Family] = j
-				c.Families = append(c.Families, htmlFamily{Name: ctl.Family, Counts: map[evaluate.Status]int{}})
+				c.Families = append(c.Families, htmlFamily{Name: ctl.Family, Counts: map[report.Status]int{}})
 			}
 			c.Families[j].Controls = append(c.Families[j].Controls, ctl)
 			c.Families[j].Counts[ctl.Status]++
@@ -113,7 +114,7 @@ func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta, baselin
 			}
 		}
 		for _, r := range rep.Rules {
-			if r.Status == evaluate.StatusUnknown || r.Status == evaluate.StatusNotApplicable {
+			if r.Status == report.StatusUnknown || r.Status == report.StatusNotApplicable {
 				c.NotPassing = append(c.NotPassing, r)
 			}
 		}
@@ -130,12 +131,12 @@ func summaryPage(w io.Writer, reps []*evaluate.Report, meta SummaryMeta, baselin
 }
 
 var summaryTmpl = template.Must(template.New("summary").Funcs(template.FuncMap{
-	"label": func(s evaluate.Status) string { return strings.ToUpper(strings.ReplaceAll(string(s), "_", " ")) },
+	"label": func(s report.Status) string { return strings.ToUpper(strings.ReplaceAll(string(s), "_", " ")) },
 	"upper": strings.ToUpper,
 	"join":  func(s []string) string { return strings.Join(s, ", ") },
-	"count": func(m map[evaluate.Status]int, s evaluate.Status) int { return m[s] },
+	"count": func(m map[report.Status]int, s report.Status) int { return m[s] },
 	"mark":  func(state string) string { return marks[state] },
-	"scount": func(m map[string]int, s evaluate.Status) int {
+	"scount": func(m map[string]int, s report.Status) int {
 		return m[string(s)]
 	},
 }).Parse(`<!DOCTYPE html>

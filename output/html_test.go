@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/output"
 )
 
@@ -16,7 +17,7 @@ func TestHTMLStandalone(t *testing.T) {
 	a, cat := fixture(t)
 	b, _ := fixture(t)
 	b.Cluster = "prod-us-2"
-	one := render(t, output.Options{}, "html", []*evaluate.Report{a}, cat)
+	one := render(t, output.Options{}, "html", []*report.Report{a}, cat)
 	for _, bad := range []string{"Bundle created", "manifest.json", "meshaudit evidence"} {
 		if strings.Contains(one, bad) {
 			t.Errorf("stand-alone HTML mentions %q", bad)
@@ -25,13 +26,13 @@ func TestHTMLStandalone(t *testing.T) {
 	if !strings.Contains(one, "<h1>meshaudit report — cluster prod-eu-1</h1>") || !strings.Contains(one, `data-finding="fp-TEST-01-web"`) {
 		t.Errorf("stand-alone HTML:\n%s", one)
 	}
-	two := render(t, output.Options{}, "html", []*evaluate.Report{a, b}, cat)
+	two := render(t, output.Options{}, "html", []*report.Report{a, b}, cat)
 	if strings.Count(two, "<html") != 1 || strings.Count(two, "<h1>") != 2 || !strings.Contains(two, "<title>meshaudit report: prod-eu-1, prod-us-2</title>") {
 		t.Errorf("two clusters are not one page with two sections")
 	}
 	old, _ := fixture(t)
 	old.Findings = old.Findings[1:]
-	cmp := render(t, output.Options{Baseline: diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{a})}, "html", []*evaluate.Report{a}, cat)
+	cmp := render(t, output.Options{Baseline: diff.NewBaseline([]*report.Report{old}, []*report.Report{a})}, "html", []*report.Report{a}, cat)
 	if !strings.Contains(cmp, `<tr data-finding="fp-TEST-01-web"><td data-baseline="new">NEW</td>`) || !strings.Contains(cmp, `<tr data-finding="fp-TEST-01-prod-eu-1"><td data-baseline="unchanged"></td>`) ||
 		!strings.Contains(cmp, "Compared with the previous report: 1 new, 0 fixed, 0 updated, 2 unchanged.") {
 		t.Errorf("HTML with a baseline does not mark the new finding:\n%s", cmp)

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
@@ -17,7 +18,7 @@ const FleetSchemaVersion = "meshaudit.io/fleet/v1"
 // one meshaudit.io/fleet/v1 document {schemaVersion, reports: [...]}. With
 // a baseline, every finding carries `baseline` (new, unchanged, updated)
 // and the report `baselineCounts` and `fixedFindings`.
-func (o Options) json(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+func (o Options) json(w io.Writer, reps []*report.Report, _ *rules.Catalog) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -39,26 +40,26 @@ func (o Options) json(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) er
 
 // baselineFinding is a finding with its baseline state.
 type baselineFinding struct {
-	evaluate.Finding
+	report.Finding
 	Baseline string `json:"baseline"`
 }
 
 // baselineReport is a report compared with a previous one; its findings
 // shadow the report's own.
 type baselineReport struct {
-	*evaluate.Report
-	Findings       []baselineFinding  `json:"findings"`
-	BaselineCounts diff.Counts        `json:"baselineCounts"`
-	FixedFindings  []evaluate.Finding `json:"fixedFindings"`
+	*report.Report
+	Findings       []baselineFinding `json:"findings"`
+	BaselineCounts diff.Counts       `json:"baselineCounts"`
+	FixedFindings  []report.Finding  `json:"fixedFindings"`
 }
 
-func withBaseline(r *evaluate.Report, b *diff.Baseline) baselineReport {
+func withBaseline(r *report.Report, b *diff.Baseline) baselineReport {
 	out := baselineReport{Report: r, Findings: make([]baselineFinding, len(r.Findings)), BaselineCounts: b.Counts(r.Cluster), FixedFindings: b.Absent(r.Cluster)}
 	for i, f := range r.Findings {
 		out.Findings[i] = baselineFinding{Finding: f, Baseline: b.State(r.Cluster, f)}
 	}
 	if out.FixedFindings == nil {
-		out.FixedFindings = []evaluate.Finding{}
+		out.FixedFindings = []report.Finding{}
 	}
 	return out
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -21,7 +22,7 @@ func TestNotices(t *testing.T) {
 		{Kind: snapshot.NoticeDuplicate, File: "istio/reviews-v2.yaml", Line: 1, Object: "VirtualService/shop/reviews", Message: "defined twice: at istio/reviews-v1.yaml:2 and here; this later definition is judged"},
 		{Kind: snapshot.NoticeValidity, File: "istio/pa.yaml", Line: 7, Object: "PeerAuthentication/shop/default", Field: "spec.mtsl", Message: `unknown field "mtsl"`},
 	}
-	reps := []*evaluate.Report{rep}
+	reps := []*report.Report{rep}
 	// -o wide: nothing wrapped, so each location reads whole (the default
 	// table wraps cells to the terminal's width).
 	wide, err := output.Options{}.Lookup("wide")

@@ -3,8 +3,9 @@ package output
 import (
 	"io"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
@@ -36,12 +37,12 @@ const DefaultWidth = 80
 
 // JSON, SARIF and Table render with default options (no baseline, no
 // anchors, 80 columns, no colour).
-func JSON(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+func JSON(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 	return Options{}.json(w, reps, cat)
 }
-func SARIF(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+func SARIF(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 	return Options{}.sarif(w, reps, cat)
 }
-func Table(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+func Table(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 	return Options{}.table(w, reps, cat)
 }

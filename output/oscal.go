@@ -14,11 +14,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	oscal113 "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-2-2"
 	"github.com/google/uuid"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -84,7 +85,7 @@ type OSCALBundle struct {
 
 // OSCAL writes an OSCAL 1.2.2 assessment-results document with the time
 // of rendering (OSCALWith sets the version, times and digests).
-func OSCAL(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+func OSCAL(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 	return OSCALWith(OSCALOptions{})(w, reps, cat)
 }
 
@@ -94,7 +95,7 @@ func OSCAL(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
 // UUIDs are version 5, derived from content without times, so an
 // unchanged cluster gives unchanged UUIDs.
 func OSCALWith(opt OSCALOptions) Writer {
-	return func(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+	return func(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 		if err := CheckOSCALVersion(opt.Version); err != nil {
 			return err
 		}
@@ -217,7 +218,7 @@ type oscalTimes struct {
 
 // result: start is the snapshot's collection time, else the scan's start;
 // end is when the document is generated (never before start).
-func (t oscalTimes) result(rep *evaluate.Report) (start, end time.Time) {
+func (t oscalTimes) result(rep *report.Report) (start, end time.Time) {
 	if t.generated.IsZero() {
 		return time.Time{}, time.Time{}
 	}
@@ -237,7 +238,7 @@ func (t oscalTimes) result(rep *evaluate.Report) (start, end time.Time) {
 // oscalDocument builds the document twice: without times and run-specific
 // digests, to derive the document's and results' UUIDs from content alone
 // (an unchanged cluster scanned again gives the same UUIDs), then in full.
-func oscalDocument(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions) (*oscal.AssessmentResults, error) {
+func oscalDocument(reps []*report.Report, cat *rules.Catalog, opt OSCALOptions) (*oscal.AssessmentResults, error) {
 	timeless := oscalBuild(reps, cat, OSCALOptions{Version: opt.Version, PolicyDigest: opt.PolicyDigest}, oscalTimes{})
 	doc := oscalBuild(reps, cat, opt, oscalTimes{generated: opt.Generated, started: opt.Started})
 	for i := range doc.Results {
@@ -257,7 +258,7 @@ func oscalDocument(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions
 	return doc, nil
 }
 
-func oscalBuild(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions, times oscalTimes) *oscal.AssessmentResults {
+func oscalBuild(reps []*report.Report, cat *rules.Catalog, opt OSCALOptions, times oscalTimes) *oscal.AssessmentResults {
 	version := "dev"
 	clusters := make([]string, 0, len(reps))
 	results := make([]oscal.Result, 0, len(reps))
@@ -297,7 +298,7 @@ func oscalBuild(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions, t
 // the assessment was. meshaudit writes no assessment plan; this resource
 // says, in its place, that the assessment was an automated scan, by which
 // tool and policies, and which evidence bundle holds it.
-func oscalAssessment(reps []*evaluate.Report, cat *rules.Catalog, opt OSCALOptions, version string) oscal.Resource {
+func oscalAssessment(reps []*report.Report, cat *rules.Catalog, opt OSCALOptions, version string) oscal.Resource {
 	ids := make([]string, 0, len(cat.Rules))
 	for _, r := range cat.Rules {
 		ids = append(ids, r.ID)
@@ -382,7 +383,7 @@ func hasProp(ps []oscal.Property, name string) bool {
 	return false
 }
 
-func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) oscal.Result {
+func oscalResultOf(rep *report.Report, cat *rules.Catalog, times oscalTimes) oscal.Result {
 	cl := rep.Cluster
 	clusterUUID := oscalUUID("component", cl)
 	toolUUID := oscalUUID("tool", "meshaudit", rep.Tool.Version)
@@ -413,7 +414,7 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) o
 	for _, k := range rep.Kinds {
 		kindCount[k.Kind] = k
 	}
-	byRule := map[string][]evaluate.Finding{}
+	byRule := map[string][]report.Finding{}
 	for _, f := range rep.Findings {
 		byRule[f.RuleID] = append(byRule[f.RuleID], f)
 	}
@@ -444,7 +445,7 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) o
 			obs.Props = addProps(obs.Props, &[]oscal.Property{{Name: "judged", Value: "not-reported", Ns: OSCALNamespace,
 				Remarks: "A custom rule without a judged set: it passes when an object of its subject kinds is in the input."}})
 		}
-		if rr.Status == evaluate.StatusFail || rr.Status == evaluate.StatusExcepted {
+		if rr.Status == report.StatusFail || rr.Status == report.StatusExcepted {
 			obs.Types = &[]string{"finding"}
 		}
 		evidence := []oscal.RelevantEvidence{{
@@ -557,7 +558,7 @@ func oscalResultOf(rep *evaluate.Report, cat *rules.Catalog, times oscalTimes) o
 
 // oscalFact is one fact that decided a finding, as relevant evidence: the
 // object, the field path and the value found.
-func oscalFact(f evaluate.Finding, e evaluate.Evidence, inv *inventory) oscal.RelevantEvidence {
+func oscalFact(f report.Finding, e report.Evidence, inv *inventory) oscal.RelevantEvidence {
 	holder, href := f.Resource, fileHref(f.File, f.Line)
 	if e.Resource != nil && refKey(*e.Resource) != refKey(f.Resource) {
 		holder, href = *e.Resource, ""
@@ -621,7 +622,7 @@ func oscalDescription(desc, title string) string {
 	return title
 }
 
-func statusWords(s evaluate.Status) string { return strings.ReplaceAll(string(s), "_", " ") }
+func statusWords(s report.Status) string { return strings.ReplaceAll(string(s), "_", " ") }
 
 // oscalControlStatus maps a control roll-up onto OSCAL's objective status.
 // OSCAL has two states, and only PASS is satisfied: fail, excepted,
@@ -633,15 +634,15 @@ func statusWords(s evaluate.Status) string { return strings.ReplaceAll(string(s)
 // "not-applicable": that would state that the control does not apply to
 // the system, while meshaudit only knows the input held nothing its rules
 // could judge.
-func oscalControlStatus(c evaluate.ControlResult) oscal.ObjectiveStatus {
+func oscalControlStatus(c report.ControlResult) oscal.ObjectiveStatus {
 	switch c.Status {
-	case evaluate.StatusPass:
+	case report.StatusPass:
 		return oscal.ObjectiveStatus{State: "satisfied", Reason: "pass", Remarks: "At least one mapped rule passed on evidence in the input, and none failed or is unknown."}
-	case evaluate.StatusFail:
+	case report.StatusFail:
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail", Remarks: "Failed rules: " + strings.Join(c.Failed, ", ") + "."}
-	case evaluate.StatusExcepted:
+	case report.StatusExcepted:
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail", Remarks: "Excepted: every failure is covered by an approved exception (deviation-approved risks): " + strings.Join(c.Rules, ", ") + "."}
-	case evaluate.StatusUnknown:
+	case report.StatusUnknown:
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other", Remarks: "Unknown: not determined, rules " + strings.Join(c.Unknown, ", ") + " could not be evaluated (input not collected or evaluation error)."}
 	default:
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other", Remarks: "Not applicable: no subject of its rules was judged (nothing in the input to judge). Not assessed, so not satisfied."}
@@ -649,7 +650,7 @@ func oscalControlStatus(c evaluate.ControlResult) oscal.ObjectiveStatus {
 }
 
 // oscalExceptionRisk records an excepted finding as an approved deviation.
-func oscalExceptionRisk(u string, f evaluate.Finding, obs string, origins *[]oscal.Origin, start time.Time) oscal.Risk {
+func oscalExceptionRisk(u string, f report.Finding, obs string, origins *[]oscal.Origin, start time.Time) oscal.Risk {
 	e := f.Exception
 	kind := "Exception"
 	if e.SelfDeclared {
@@ -688,7 +689,7 @@ func orNone(s string) string {
 }
 
 // oscalProblems lists what made the scan incomplete or worth a warning.
-func oscalProblems(rep *evaluate.Report) string {
+func oscalProblems(rep *report.Report) string {
 	var b strings.Builder
 	for _, s := range rep.Summary.Incomplete {
 		fmt.Fprintf(&b, "- Incomplete: %s\n", s)

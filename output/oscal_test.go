@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/defenseunicorns/go-oscal/src/pkg/validation"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -72,7 +74,7 @@ func validateOSCAL(t *testing.T, version string, b []byte) map[string]any {
 	return m["assessment-results"].(map[string]any)
 }
 
-func renderOSCAL(t *testing.T, opt output.OSCALOptions, reps []*evaluate.Report, cat *rules.Catalog) []byte {
+func renderOSCAL(t *testing.T, opt output.OSCALOptions, reps []*report.Report, cat *rules.Catalog) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := output.OSCALWith(opt)(&buf, reps, cat); err != nil {
@@ -81,12 +83,12 @@ func renderOSCAL(t *testing.T, opt output.OSCALOptions, reps []*evaluate.Report,
 	return buf.Bytes()
 }
 
-func shopReport(t *testing.T) (*evaluate.Report, *rules.Catalog) {
+func shopReport(t *testing.T) (*report.Report, *rules.Catalog) {
 	return scanReport(t, "../examples/shop")
 }
 
 // scanReport evaluates manifests with the embedded policies.
-func scanReport(t *testing.T, paths ...string) (*evaluate.Report, *rules.Catalog) {
+func scanReport(t *testing.T, paths ...string) (*report.Report, *rules.Catalog) {
 	t.Helper()
 	snap := collectors.FromFiles(collectors.FileOptions{Paths: paths, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
 	eng, real, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
@@ -102,13 +104,13 @@ func scanReport(t *testing.T, paths ...string) (*evaluate.Report, *rules.Catalog
 
 // withEvidence adds the facts that decided the fixture's findings: one on
 // the finding's own object, one on another object, one field not set.
-func withEvidence(rep *evaluate.Report) *evaluate.Report {
-	rep.Findings[0].Evidence = []evaluate.Evidence{
+func withEvidence(rep *report.Report) *report.Report {
+	rep.Findings[0].Evidence = []report.Evidence{
 		{Path: "spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]", Value: "false"},
 		{Path: "spec.mtls.mode", Value: "PERMISSIVE", Resource: &snapshot.Ref{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication", Namespace: "istio-system", Name: "default"}},
 	}
-	rep.Findings[1].Evidence = []evaluate.Evidence{{Path: "PeerAuthentication in the root namespace istio-system"}}
-	rep.Findings[2].Evidence = []evaluate.Evidence{{Path: "spec.template.metadata.annotations", Value: map[string]any{"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.0.0.0/8"}}}
+	rep.Findings[1].Evidence = []report.Evidence{{Path: "PeerAuthentication in the root namespace istio-system"}}
+	rep.Findings[2].Evidence = []report.Evidence{{Path: "spec.template.metadata.annotations", Value: map[string]any{"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.0.0.0/8"}}}
 	return rep
 }
 
@@ -142,7 +144,7 @@ func TestOSCALValid(t *testing.T) {
 			withEvidence(rep)
 			opt := goldenOSCAL
 			opt.Version = version
-			ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{rep}, cat))
+			ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{rep}, cat))
 			res := ar["results"].([]any)[0].(map[string]any)
 			if n := len(res["observations"].([]any)); n != len(rep.Rules) {
 				t.Errorf("%d observations for %d rules", n, len(rep.Rules))
@@ -159,7 +161,7 @@ func TestOSCALValid(t *testing.T) {
 			// Several clusters: one result each, distinct UUIDs.
 			b, _ := fixture(t)
 			b.Cluster = "prod-us-2"
-			ar = validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{rep, b}, cat))
+			ar = validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{rep, b}, cat))
 			rs := ar["results"].([]any)
 			if len(rs) != 2 || rs[0].(map[string]any)["uuid"] == rs[1].(map[string]any)["uuid"] {
 				t.Fatalf("fleet results: %d", len(rs))
@@ -167,7 +169,7 @@ func TestOSCALValid(t *testing.T) {
 
 			// A real scan, with pass evidence.
 			real, rcat := shopReport(t)
-			ar = validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{real}, rcat))
+			ar = validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{real}, rcat))
 			res = ar["results"].([]any)[0].(map[string]any)
 			if n := len(res["observations"].([]any)); n != len(real.Rules) {
 				t.Errorf("%d observations for %d rules", n, len(real.Rules))
@@ -207,13 +209,13 @@ func TestOSCALOnlyPassIsSatisfied(t *testing.T) {
 	// The fixture has fail, unknown and not applicable controls; add pass
 	// and excepted ones.
 	rep.Controls = append(rep.Controls,
-		evaluate.ControlResult{ID: "AC-3", Title: "Access Enforcement", Family: "Access Control", Status: evaluate.StatusPass, Rules: []string{"TEST-04"}, Failed: []string{}, Unknown: []string{}},
-		evaluate.ControlResult{ID: "CM-7", Title: "Least Functionality", Family: "Configuration Management", Status: evaluate.StatusExcepted, Rules: []string{"TEST-04"}, Failed: []string{}, Unknown: []string{}})
-	seen := map[evaluate.Status]bool{}
+		report.ControlResult{ID: "AC-3", Title: "Access Enforcement", Family: "Access Control", Status: report.StatusPass, Rules: []string{"TEST-04"}, Failed: []string{}, Unknown: []string{}},
+		report.ControlResult{ID: "CM-7", Title: "Least Functionality", Family: "Configuration Management", Status: report.StatusExcepted, Rules: []string{"TEST-04"}, Failed: []string{}, Unknown: []string{}})
+	seen := map[report.Status]bool{}
 	for _, c := range rep.Controls {
 		seen[c.Status] = true
 	}
-	for _, s := range []evaluate.Status{evaluate.StatusPass, evaluate.StatusFail, evaluate.StatusExcepted, evaluate.StatusUnknown, evaluate.StatusNotApplicable} {
+	for _, s := range []report.Status{report.StatusPass, report.StatusFail, report.StatusExcepted, report.StatusUnknown, report.StatusNotApplicable} {
 		if !seen[s] {
 			t.Fatalf("no %s control in the test input", s)
 		}
@@ -224,7 +226,7 @@ func TestOSCALOnlyPassIsSatisfied(t *testing.T) {
 	bookinfo, bcat := scanReport(t, "../testdata/scenarios/bookinfo/10-bookinfo.yaml")
 	na := 0
 	for _, c := range bookinfo.Controls {
-		if c.Status == evaluate.StatusNotApplicable {
+		if c.Status == report.StatusNotApplicable {
 			na++
 		}
 	}
@@ -235,11 +237,11 @@ func TestOSCALOnlyPassIsSatisfied(t *testing.T) {
 		opt := goldenOSCAL
 		opt.Version = version
 		for _, in := range []struct {
-			rep *evaluate.Report
+			rep *report.Report
 			cat *rules.Catalog
 		}{{rep, cat}, {real, rcat}, {bookinfo, bcat}} {
-			ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{in.rep}, in.cat))
-			status := map[string]evaluate.Status{}
+			ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{in.rep}, in.cat))
+			status := map[string]report.Status{}
 			for _, c := range in.rep.Controls {
 				status[output.OSCALControlID(c.ID)+"_obj"] = c.Status
 			}
@@ -251,14 +253,14 @@ func TestOSCALOnlyPassIsSatisfied(t *testing.T) {
 				tg := x.(map[string]any)["target"].(map[string]any)
 				st := tg["status"].(map[string]any)
 				want := status[tg["target-id"].(string)]
-				if (st["state"] == "satisfied") != (want == evaluate.StatusPass) {
+				if (st["state"] == "satisfied") != (want == report.StatusPass) {
 					t.Errorf("%s %s: state %v for meshaudit status %s", version, tg["target-id"], st["state"], want)
 				}
 				if prop(tg, "control-status") != string(want) {
 					t.Errorf("%s: target control-status %q, want %q", tg["target-id"], prop(tg, "control-status"), want)
 				}
-				wantReason := map[evaluate.Status]string{evaluate.StatusPass: "pass", evaluate.StatusFail: "fail", evaluate.StatusExcepted: "fail",
-					evaluate.StatusUnknown: "other", evaluate.StatusNotApplicable: "other"}[want]
+				wantReason := map[report.Status]string{report.StatusPass: "pass", report.StatusFail: "fail", report.StatusExcepted: "fail",
+					report.StatusUnknown: "other", report.StatusNotApplicable: "other"}[want]
 				if st["reason"] != wantReason {
 					t.Errorf("%s (%s): reason %v, want %s", tg["target-id"], want, st["reason"], wantReason)
 				}
@@ -283,26 +285,26 @@ func TestOSCALTimes(t *testing.T) {
 			res["observations"].([]any)[0].(map[string]any)["collected"].(string)
 	}
 	// A manifest scan (no collection time): the scan's start.
-	lm, start, end, coll := times(renderOSCAL(t, goldenOSCAL, []*evaluate.Report{rep}, cat))
+	lm, start, end, coll := times(renderOSCAL(t, goldenOSCAL, []*report.Report{rep}, cat))
 	if lm != "2026-12-03T20:15:07Z" || end != lm || start != "2026-12-03T20:15:02Z" || coll != start {
 		t.Errorf("manifest scan: last-modified %s, start %s, end %s, collected %s", lm, start, end, coll)
 	}
 	// A live scan or saved snapshot: its collection time.
 	rep.CollectedAt = "2026-12-03T19:59:30Z"
-	lm, start, end, coll = times(renderOSCAL(t, goldenOSCAL, []*evaluate.Report{rep}, cat))
+	lm, start, end, coll = times(renderOSCAL(t, goldenOSCAL, []*report.Report{rep}, cat))
 	if lm != "2026-12-03T20:15:07Z" || end != lm || start != "2026-12-03T19:59:30Z" || coll != start {
 		t.Errorf("collected snapshot: last-modified %s, start %s, end %s, collected %s", lm, start, end, coll)
 	}
 	// End is never before start.
 	rep.CollectedAt = "2026-12-04T08:00:00Z"
-	_, start, end, _ = times(renderOSCAL(t, goldenOSCAL, []*evaluate.Report{rep}, cat))
+	_, start, end, _ = times(renderOSCAL(t, goldenOSCAL, []*report.Report{rep}, cat))
 	if end != start {
 		t.Errorf("collected after generation: start %s, end %s", start, end)
 	}
 	// No time given: now.
 	rep.CollectedAt = ""
 	before := time.Now().UTC().Truncate(time.Second)
-	lm, start, end, _ = times(renderOSCAL(t, output.OSCALOptions{}, []*evaluate.Report{rep}, cat))
+	lm, start, end, _ = times(renderOSCAL(t, output.OSCALOptions{}, []*report.Report{rep}, cat))
 	after := time.Now().UTC()
 	for _, s := range []string{lm, start, end} {
 		ts, err := time.Parse(time.RFC3339, s)
@@ -312,7 +314,7 @@ func TestOSCALTimes(t *testing.T) {
 	}
 	// 1970 when asked (SOURCE_DATE_EPOCH=0).
 	epoch := time.Unix(0, 0)
-	lm, start, end, _ = times(renderOSCAL(t, output.OSCALOptions{Generated: epoch, Started: epoch}, []*evaluate.Report{rep}, cat))
+	lm, start, end, _ = times(renderOSCAL(t, output.OSCALOptions{Generated: epoch, Started: epoch}, []*report.Report{rep}, cat))
 	if lm != "1970-01-01T00:00:00Z" || start != lm || end != lm {
 		t.Errorf("epoch asked: %s %s %s", lm, start, end)
 	}
@@ -333,7 +335,7 @@ func TestOSCALImportAP(t *testing.T) {
 	opt.SnapshotDigest = strings.Repeat("ef", 32)
 	for _, version := range output.OSCALVersions() {
 		opt.Version = version
-		ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{rep, b}, cat))
+		ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{rep, b}, cat))
 		href := ar["import-ap"].(map[string]any)["href"].(string)
 		if !strings.HasPrefix(href, "#") {
 			t.Fatalf("import-ap %q is not a reference into the document", href)
@@ -383,7 +385,7 @@ func TestOSCALEvidence(t *testing.T) {
 	for _, version := range output.OSCALVersions() {
 		opt := goldenOSCAL
 		opt.Version = version
-		ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*evaluate.Report{rep}, cat))
+		ar := validateOSCAL(t, version, renderOSCAL(t, opt, []*report.Report{rep}, cat))
 		res := ar["results"].([]any)[0].(map[string]any)
 		byRule := map[string][]map[string]any{}
 		for _, o := range observations(res) {
@@ -457,8 +459,8 @@ func TestOSCALDeterministic(t *testing.T) {
 	for _, version := range output.OSCALVersions() {
 		opt := goldenOSCAL
 		opt.Version = version
-		first := renderOSCAL(t, opt, []*evaluate.Report{rep}, cat)
-		if again := renderOSCAL(t, opt, []*evaluate.Report{rep}, cat); !bytes.Equal(first, again) {
+		first := renderOSCAL(t, opt, []*report.Report{rep}, cat)
+		if again := renderOSCAL(t, opt, []*report.Report{rep}, cat); !bytes.Equal(first, again) {
 			t.Fatalf("%s: same input, different bytes:\n%s", version, testutil.FirstDiff(string(first), string(again)))
 		}
 		doc := func(b []byte) map[string]any {
@@ -470,12 +472,12 @@ func TestOSCALDeterministic(t *testing.T) {
 		later := opt
 		later.Generated, later.Started = later.Generated.Add(time.Hour), later.Started.Add(time.Hour)
 		later.Bundles = []output.OSCALBundle{{Cluster: rep.Cluster, Path: "b", ManifestSHA256: strings.Repeat("0", 64)}}
-		if d := doc(renderOSCAL(t, later, []*evaluate.Report{rep}, cat)); d["uuid"] != a["uuid"] {
+		if d := doc(renderOSCAL(t, later, []*report.Report{rep}, cat)); d["uuid"] != a["uuid"] {
 			t.Error("new times or a bundle changed the document UUID")
 		}
 		saved := rep.Findings[0].Message
 		rep.Findings[0].Message = "changed"
-		c := doc(renderOSCAL(t, opt, []*evaluate.Report{rep}, cat))
+		c := doc(renderOSCAL(t, opt, []*report.Report{rep}, cat))
 		rep.Findings[0].Message = saved
 		if a["uuid"] == c["uuid"] {
 			t.Error("document UUID did not change with the content")
@@ -498,7 +500,7 @@ func TestOSCALGolden113(t *testing.T) {
 	opt := goldenOSCAL
 	opt.Version = output.OSCALVersion113
 	opt.Bundles = []output.OSCALBundle{{Cluster: rep.Cluster, Path: "evidence/prod-eu-1-20261203T201507Z", ManifestSHA256: strings.Repeat("ab", 32)}}
-	got := renderOSCAL(t, opt, []*evaluate.Report{rep}, cat)
+	got := renderOSCAL(t, opt, []*report.Report{rep}, cat)
 	validateOSCAL(t, output.OSCALVersion113, got)
 	path := filepath.Join("..", "testdata", "golden", "report.oscal-1.1.3.json")
 	if os.Getenv("MESHAUDIT_UPDATE_GOLDEN") != "" {
@@ -518,7 +520,7 @@ func TestOSCALGolden113(t *testing.T) {
 func TestOSCALVersionRejected(t *testing.T) {
 	rep, cat := fixture(t)
 	var buf bytes.Buffer
-	if err := output.OSCALWith(output.OSCALOptions{Version: "1.0.4"})(&buf, []*evaluate.Report{rep}, cat); err == nil || buf.Len() != 0 {
+	if err := output.OSCALWith(output.OSCALOptions{Version: "1.0.4"})(&buf, []*report.Report{rep}, cat); err == nil || buf.Len() != 0 {
 		t.Fatalf("version 1.0.4: err %v, %d bytes written", err, buf.Len())
 	}
 }

@@ -9,12 +9,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/rules"
 )
 
 // Writer renders the reports of one run (one per cluster) in one format.
-type Writer func(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error
+type Writer func(w io.Writer, reps []*report.Report, cat *rules.Catalog) error
 
 // formats is the registry of report formats: each builds its writer from
 // the run's Options.

@@ -6,6 +6,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/internal/gen"
 	"github.com/meshaudit/meshaudit/output"
@@ -17,13 +20,13 @@ import (
 // findings to n/1000 times as many (distinct resources), so that rendering
 // is measured on a report of the size a cluster of n objects yields without
 // evaluating n objects.
-func benchReport(b *testing.B, n int) (*evaluate.Report, *rules.Catalog) {
+func benchReport(b *testing.B, n int) (*report.Report, *rules.Catalog) {
 	b.Helper()
 	mods, err := policies.Modules(false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +40,7 @@ func benchReport(b *testing.B, n int) (*evaluate.Report, *rules.Catalog) {
 		b.Fatal(err)
 	}
 	base := rep.Findings
-	out := make([]evaluate.Finding, 0, len(base)*(n/1000))
+	out := make([]report.Finding, 0, len(base)*(n/1000))
 	for k := 0; k < n/1000; k++ {
 		for _, f := range base {
 			if k > 0 {
@@ -64,7 +67,7 @@ func BenchmarkOutput(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s", gen.SizeName(n), format), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := w(io.Discard, []*evaluate.Report{rep}, cat); err != nil {
+					if err := w(io.Discard, []*report.Report{rep}, cat); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshaudit/meshaudit/collectors"
@@ -24,49 +27,49 @@ import (
 // fixture is a small, fixed catalog and report that exercise every part of
 // every format: findings with and without a file, a lowered severity, a
 // not-applicable and an unknown rule, a parse error and a forbidden kind.
-func fixture(t *testing.T) (*evaluate.Report, *rules.Catalog) {
+func fixture(t *testing.T) (*report.Report, *rules.Catalog) {
 	t.Helper()
 	mod := func(id, sev, controls string) policies.Module {
 		pkg := strings.ReplaceAll(strings.ToLower(id), "-", "_")
 		return policies.Module{Path: "rules/" + pkg + ".rego", Source: "# METADATA\n# title: Rule " + id + "\n# description: Checks " + id + ".\n# custom:\n#   id: " + id +
 			"\n#   severity: " + sev + "\n#   controls: [" + controls + "]\n#   inputs: [Pod]\n#   remediation: Fix " + id + ".\npackage meshaudit.rules." + pkg + "\n"}
 	}
-	cat, err := rules.Load([]policies.Module{mod("TEST-01", "critical", "SC-8(1), IA-9"), mod("TEST-02", "high", "AC-4"), mod("TEST-03", "low", "CM-6"), mod("TEST-04", "medium", "AC-4")})
+	cat, err := catalog.Load([]policies.Module{mod("TEST-01", "critical", "SC-8(1), IA-9"), mod("TEST-02", "high", "AC-4"), mod("TEST-03", "low", "CM-6"), mod("TEST-04", "medium", "AC-4")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := func(id string, sev rules.Severity, controls []string, ref snapshot.Ref, msg, file string, line int) evaluate.Finding {
-		return evaluate.Finding{RuleID: id, Title: "Rule " + id, Severity: sev, Controls: controls, Resource: ref, Message: msg, File: file, Line: line, Fingerprint: "fp-" + id + "-" + ref.Name}
+	f := func(id string, sev rules.Severity, controls []string, ref snapshot.Ref, msg, file string, line int) report.Finding {
+		return report.Finding{RuleID: id, Title: "Rule " + id, Severity: sev, Controls: controls, Resource: ref, Message: msg, File: file, Line: line, Fingerprint: "fp-" + id + "-" + ref.Name}
 	}
-	rep := &evaluate.Report{
-		SchemaVersion: evaluate.ReportSchemaVersion,
-		Tool:          evaluate.Tool{Name: "meshaudit", Version: "v0.0.0-test"},
+	rep := &report.Report{
+		SchemaVersion: report.ReportSchemaVersion,
+		Tool:          report.Tool{Name: "meshaudit", Version: "v0.0.0-test"},
 		Cluster:       "prod-eu-1",
 		Source:        snapshot.Source{Type: "manifests", Inputs: []string{"deploy/"}},
-		Findings: []evaluate.Finding{
+		Findings: []report.Finding{
 			f("TEST-01", rules.SeverityCritical, []string{"SC-8(1)", "IA-9"}, snapshot.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, "port 8080 is PERMISSIVE", "deploy/web.yaml", 12),
 			f("TEST-01", rules.SeverityMedium, []string{"SC-8(1)", "IA-9"}, snapshot.Ref{Kind: "Mesh", Name: "prod-eu-1"}, "no mesh-wide policy", "", 0),
 		},
-		Rules: []evaluate.RuleResult{
-			{ID: "TEST-01", Title: "Rule TEST-01", Severity: rules.SeverityCritical, Controls: []string{"SC-8(1)", "IA-9"}, Status: evaluate.StatusFail, Findings: 2},
-			{ID: "TEST-02", Title: "Rule TEST-02", Severity: rules.SeverityHigh, Controls: []string{"AC-4"}, Status: evaluate.StatusUnknown, Reason: "input not collected: Pod (forbidden: RBAC)"},
-			{ID: "TEST-03", Title: "Rule TEST-03", Severity: rules.SeverityLow, Controls: []string{"CM-6"}, Status: evaluate.StatusNotApplicable, Reason: "no Pod in the input"},
-			{ID: "TEST-04", Title: "Rule TEST-04", Severity: rules.SeverityMedium, Controls: []string{"AC-4"}, Status: evaluate.StatusPass},
+		Rules: []report.RuleResult{
+			{ID: "TEST-01", Title: "Rule TEST-01", Severity: rules.SeverityCritical, Controls: []string{"SC-8(1)", "IA-9"}, Status: report.StatusFail, Findings: 2},
+			{ID: "TEST-02", Title: "Rule TEST-02", Severity: rules.SeverityHigh, Controls: []string{"AC-4"}, Status: report.StatusUnknown, Reason: "input not collected: Pod (forbidden: RBAC)"},
+			{ID: "TEST-03", Title: "Rule TEST-03", Severity: rules.SeverityLow, Controls: []string{"CM-6"}, Status: report.StatusNotApplicable, Reason: "no Pod in the input"},
+			{ID: "TEST-04", Title: "Rule TEST-04", Severity: rules.SeverityMedium, Controls: []string{"AC-4"}, Status: report.StatusPass},
 		},
-		Controls: []evaluate.ControlResult{
-			{ID: "AC-4", Title: "Information Flow Enforcement", Family: "Access Control", Baselines: []string{"MODERATE", "HIGH"}, Status: evaluate.StatusUnknown, Rules: []string{"TEST-02", "TEST-04"}, Failed: []string{}, Unknown: []string{"TEST-02"}},
-			{ID: "CM-6", Title: "Configuration Settings", Family: "Configuration Management", Baselines: []string{"LOW", "MODERATE", "HIGH"}, Status: evaluate.StatusNotApplicable, Rules: []string{"TEST-03"}, Failed: []string{}, Unknown: []string{}},
-			{ID: "IA-9", Title: "Service Identification and Authentication", Family: "Identification and Authentication", Baselines: []string{}, Status: evaluate.StatusFail, Rules: []string{"TEST-01"}, Failed: []string{"TEST-01"}, Unknown: []string{}},
-			{ID: "SC-8(1)", Title: "Cryptographic Protection", Family: "System and Communications Protection", Baselines: []string{"MODERATE", "HIGH"}, Status: evaluate.StatusFail, Rules: []string{"TEST-01"}, Failed: []string{"TEST-01"}, Unknown: []string{}},
+		Controls: []report.ControlResult{
+			{ID: "AC-4", Title: "Information Flow Enforcement", Family: "Access Control", Baselines: []string{"MODERATE", "HIGH"}, Status: report.StatusUnknown, Rules: []string{"TEST-02", "TEST-04"}, Failed: []string{}, Unknown: []string{"TEST-02"}},
+			{ID: "CM-6", Title: "Configuration Settings", Family: "Configuration Management", Baselines: []string{"LOW", "MODERATE", "HIGH"}, Status: report.StatusNotApplicable, Rules: []string{"TEST-03"}, Failed: []string{}, Unknown: []string{}},
+			{ID: "IA-9", Title: "Service Identification and Authentication", Family: "Identification and Authentication", Baselines: []string{}, Status: report.StatusFail, Rules: []string{"TEST-01"}, Failed: []string{"TEST-01"}, Unknown: []string{}},
+			{ID: "SC-8(1)", Title: "Cryptographic Protection", Family: "System and Communications Protection", Baselines: []string{"MODERATE", "HIGH"}, Status: report.StatusFail, Rules: []string{"TEST-01"}, Failed: []string{"TEST-01"}, Unknown: []string{}},
 		},
 		ParseErrors: []snapshot.ParseError{{File: "deploy/broken.yaml", Line: 7, Reason: "invalid YAML: yaml: line 7: mapping values are not allowed in this context"}},
 		Kinds:       []snapshot.KindStatus{{Kind: "Deployment", Status: "collected", Count: 1}, {Kind: "Pod", Status: "forbidden", Reason: "RBAC"}},
-		Exceptions:  []evaluate.ExceptionStatus{{ID: "EXC-7", Status: evaluate.ExceptionApplied, Matched: 1, Expires: "2027-01-31"}, {ID: "EXC-9", Status: evaluate.ExceptionExpired, Expires: "2026-01-31"}},
+		Exceptions:  []report.ExceptionStatus{{ID: "EXC-7", Status: report.ExceptionApplied, Matched: 1, Expires: "2027-01-31"}, {ID: "EXC-9", Status: report.ExceptionExpired, Expires: "2026-01-31"}},
 	}
 	rep.Findings = append(rep.Findings, f("TEST-04", rules.SeverityMedium, []string{"AC-4"}, snapshot.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "db", Name: "client"}, "excludeOutboundIPRanges bypasses the mesh", "deploy/db.yaml", 3))
-	rep.Findings[2].Exception = &evaluate.AppliedException{ID: "EXC-7", Justification: "latency-critical database client (talk)", Approver: "ciso@example.com", Ticket: "SEC-42", Expires: "2027-01-31"}
-	rep.Rules[3].Status, rep.Rules[3].Findings, rep.Rules[3].Reason = evaluate.StatusExcepted, 1, "every finding is covered by an exception"
-	rep.Summary = evaluate.Summary{Complete: false, Incomplete: []string{"1 input(s) could not be parsed", "rule TEST-02 is unknown: input not collected: Pod (forbidden: RBAC)"},
+	rep.Findings[2].Exception = &report.AppliedException{ID: "EXC-7", Justification: "latency-critical database client (talk)", Approver: "ciso@example.com", Ticket: "SEC-42", Expires: "2027-01-31"}
+	rep.Rules[3].Status, rep.Rules[3].Findings, rep.Rules[3].Reason = report.StatusExcepted, 1, "every finding is covered by an exception"
+	rep.Summary = report.Summary{Complete: false, Incomplete: []string{"1 input(s) could not be parsed", "rule TEST-02 is unknown: input not collected: Pod (forbidden: RBAC)"},
 		Warnings: []string{"exception EXC-9 expired on 2026-01-31 and no longer applies"}, Excepted: 1,
 		Findings: map[string]int{"critical": 1, "high": 0, "medium": 1, "low": 0},
 		Rules:    map[string]int{"pass": 0, "fail": 1, "not_applicable": 1, "unknown": 1, "excepted": 1},
@@ -91,7 +94,7 @@ func TestGolden(t *testing.T) {
 				w = output.OSCALWith(goldenOSCAL) // fixed times
 			}
 			var buf bytes.Buffer
-			if err := w(&buf, []*evaluate.Report{rep}, cat); err != nil {
+			if err := w(&buf, []*report.Report{rep}, cat); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("..", "testdata", "golden", file)
@@ -107,7 +110,7 @@ func TestGolden(t *testing.T) {
 			}
 			// Rendering twice gives the same bytes.
 			var again bytes.Buffer
-			w(&again, []*evaluate.Report{rep}, cat)
+			w(&again, []*report.Report{rep}, cat)
 			if !bytes.Equal(again.Bytes(), buf.Bytes()) {
 				t.Fatal("second rendering differs")
 			}
@@ -178,7 +181,7 @@ func TestSARIFValid(t *testing.T) {
 	s := sarifSchema(t)
 	rep, cat := fixture(t)
 	var buf bytes.Buffer
-	if err := output.SARIF(&buf, []*evaluate.Report{rep}, cat); err != nil {
+	if err := output.SARIF(&buf, []*report.Report{rep}, cat); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, s, buf.Bytes())
@@ -193,7 +196,7 @@ func TestSARIFValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf.Reset()
-	if err := output.SARIF(&buf, []*evaluate.Report{r2}, real); err != nil {
+	if err := output.SARIF(&buf, []*report.Report{r2}, real); err != nil {
 		t.Fatal(err)
 	}
 	m := validateSARIF(t, s, buf.Bytes())
@@ -260,8 +263,8 @@ func TestFleet(t *testing.T) {
 	a, cat := fixture(t)
 	b, _ := fixture(t)
 	b.Cluster = "prod-us-2"
-	b.Controls[0].Status = evaluate.StatusPass
-	reps := []*evaluate.Report{a, b}
+	b.Controls[0].Status = report.StatusPass
+	reps := []*report.Report{a, b}
 	var buf bytes.Buffer
 	if err := output.SARIF(&buf, reps, cat); err != nil {
 		t.Fatal(err)

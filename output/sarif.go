@@ -7,8 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -167,7 +168,7 @@ func ruleName(title string) string {
 // applicable, and inputs that could not be parsed, as tool execution
 // notifications — never as results. With a baseline, results carry
 // baselineState and the fixed findings follow as `absent` results.
-func (o Options) sarif(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog) error {
+func (o Options) sarif(w io.Writer, reps []*report.Report, cat *rules.Catalog) error {
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{}}
 	for _, rep := range reps {
 		log.Runs = append(log.Runs, o.sarifRunOf(rep, cat))
@@ -185,7 +186,7 @@ func (o Options) sarif(w io.Writer, reps []*evaluate.Report, cat *rules.Catalog)
 // else the first input file at line 1); for an object from a live cluster
 // or standard input, or a scan with no input file at all, the
 // pseudo-artifact cluster/<cluster>/<Kind>/<namespace>/<name> at line 1.
-func (o Options) locate(rep *evaluate.Report, f evaluate.Finding, r rules.Rule) sarifLocation {
+func (o Options) locate(rep *report.Report, f report.Finding, r rules.Rule) sarifLocation {
 	loc := sarifLocation{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.FQN(), Kind: "resource"}}}
 	at := func(file string, line int, base string) {
 		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(file), URIBaseID: base}, Region: &sarifRegion{StartLine: max(line, 1)}}
@@ -211,7 +212,7 @@ func (o Options) locate(rep *evaluate.Report, f evaluate.Finding, r rules.Rule) 
 	return loc
 }
 
-func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
+func (o Options) sarifRunOf(rep *report.Report, cat *rules.Catalog) sarifRun {
 	index := map[string]int{}
 	driver := sarifDriver{Name: "meshaudit", Version: rep.Tool.Version, InformationURI: infoURI, Rules: []sarifRule{}}
 	for i, r := range cat.Rules {
@@ -230,7 +231,7 @@ func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 		})
 	}
 	results := []sarifResult{}
-	result := func(f evaluate.Finding, state string) sarifResult {
+	result := func(f report.Finding, state string) sarifResult {
 		r, _ := cat.Get(f.RuleID)
 		var sup []sarifSuppression
 		if e := f.Exception; e != nil {
@@ -308,11 +309,11 @@ func (o Options) sarifRunOf(rep *evaluate.Report, cat *rules.Catalog) sarifRun {
 		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: warn}})
 	}
 	for _, r := range rep.Rules {
-		if r.Status != evaluate.StatusUnknown && r.Status != evaluate.StatusNotApplicable {
+		if r.Status != report.StatusUnknown && r.Status != report.StatusNotApplicable {
 			continue
 		}
 		level := "note"
-		if r.Status == evaluate.StatusUnknown {
+		if r.Status == report.StatusUnknown {
 			level = "error"
 		}
 		notes = append(notes, sarifNotification{

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshaudit/meshaudit/collectors"
@@ -140,7 +142,7 @@ func githubSchema(t *testing.T) *jsonschema.Schema {
 	return s
 }
 
-func sarifOf(t *testing.T, o output.Options, reps []*evaluate.Report, cat *rules.Catalog) []byte {
+func sarifOf(t *testing.T, o output.Options, reps []*report.Report, cat *rules.Catalog) []byte {
 	t.Helper()
 	return []byte(render(t, o, "sarif", reps, cat))
 }
@@ -190,7 +192,7 @@ func TestSARIFMeshFindingLocated(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dir string
-	scan := func(dir string, paths ...string) (*evaluate.Report, *snapshot.Snapshot) {
+	scan := func(dir string, paths ...string) (*report.Report, *snapshot.Snapshot) {
 		snap := collectors.FromFiles(collectors.FileOptions{Paths: paths, WorkDir: dir, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
 		rep, err := eng.Evaluate(context.Background(), snap)
 		if err != nil {
@@ -198,9 +200,9 @@ func TestSARIFMeshFindingLocated(t *testing.T) {
 		}
 		return rep, snap
 	}
-	located := func(rep *evaluate.Report, snap *snapshot.Snapshot) (string, int) {
+	located := func(rep *report.Report, snap *snapshot.Snapshot) (string, int) {
 		o := output.Options{Anchors: map[string]output.Anchor{rep.Cluster: output.AnchorOf(snap, "istio-system", dir)}}
-		return resultAt(t, githubAccepts(t, sarifOf(t, o, []*evaluate.Report{rep}, cat)), "Mesh/manifests")
+		return resultAt(t, githubAccepts(t, sarifOf(t, o, []*report.Report{rep}, cat)), "Mesh/manifests")
 	}
 
 	dir = t.TempDir()
@@ -239,7 +241,7 @@ spec: {}
 	rep.Findings[1].Resource.Name = "manifests"
 	_, fcat := fixture(t)
 	o := output.Options{Anchors: map[string]output.Anchor{"manifests": output.AnchorOf(snap, "istio-system", dir)}}
-	if uri, line := resultAt(t, githubAccepts(t, sarifOf(t, o, []*evaluate.Report{rep}, fcat)), "Mesh/manifests"); !strings.HasSuffix(uri, "b/web.yaml") || line != 1 {
+	if uri, line := resultAt(t, githubAccepts(t, sarifOf(t, o, []*report.Report{rep}, fcat)), "Mesh/manifests"); !strings.HasSuffix(uri, "b/web.yaml") || line != 1 {
 		t.Errorf("located at %s:%d, want the first input file (b/web.yaml:1)", uri, line)
 	}
 
@@ -249,7 +251,7 @@ spec: {}
 	for i := range rep.Findings {
 		rep.Findings[i].File, rep.Findings[i].Line = "", 0
 	}
-	results := githubAccepts(t, sarifOf(t, output.Options{}, []*evaluate.Report{rep}, fcat))
+	results := githubAccepts(t, sarifOf(t, output.Options{}, []*report.Report{rep}, fcat))
 	if uri, line := resultAt(t, results, "Mesh/prod-eu-1"); uri != "cluster/prod-eu-1/Mesh/prod-eu-1" || line != 1 {
 		t.Errorf("live mesh finding at %s:%d", uri, line)
 	}
@@ -265,10 +267,10 @@ spec: {}
 // baseline, is accepted by GitHub's checks.
 func TestSARIFGitHubShop(t *testing.T) {
 	rep, cat := scanShop(t)
-	githubAccepts(t, sarifOf(t, output.Options{}, []*evaluate.Report{rep}, cat))
+	githubAccepts(t, sarifOf(t, output.Options{}, []*report.Report{rep}, cat))
 	old := *rep
-	old.Findings = append([]evaluate.Finding{}, rep.Findings[1:]...)
-	githubAccepts(t, sarifOf(t, output.Options{Baseline: diff.NewBaseline([]*evaluate.Report{&old}, []*evaluate.Report{rep})}, []*evaluate.Report{rep}, cat))
+	old.Findings = append([]report.Finding{}, rep.Findings[1:]...)
+	githubAccepts(t, sarifOf(t, output.Options{Baseline: diff.NewBaseline([]*report.Report{&old}, []*report.Report{rep})}, []*report.Report{rep}, cat))
 }
 
 // TestSARIFBaseline: baselineState on every result with a baseline (new,
@@ -276,12 +278,12 @@ func TestSARIFGitHubShop(t *testing.T) {
 func TestSARIFBaseline(t *testing.T) {
 	rep, cat := fixture(t)
 	old, _ := fixture(t)
-	old.Findings = append([]evaluate.Finding{}, old.Findings[1:]...)
+	old.Findings = append([]report.Finding{}, old.Findings[1:]...)
 	old.Findings[0].Severity = rules.SeverityLow // same fingerprint, changed: updated
 	gone := old.Findings[0]
 	gone.Fingerprint, gone.Message = "fp-gone", "fixed since"
 	old.Findings = append(old.Findings, gone)
-	b := diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{rep})
+	b := diff.NewBaseline([]*report.Report{old}, []*report.Report{rep})
 	var log struct {
 		Runs []struct {
 			Results []struct {
@@ -290,7 +292,7 @@ func TestSARIFBaseline(t *testing.T) {
 			}
 		}
 	}
-	raw := sarifOf(t, output.Options{Baseline: b}, []*evaluate.Report{rep}, cat)
+	raw := sarifOf(t, output.Options{Baseline: b}, []*report.Report{rep}, cat)
 	validateSARIF(t, sarifSchema(t), raw)
 	json.Unmarshal(raw, &log)
 	got := map[string]string{}
@@ -307,11 +309,11 @@ func TestSARIFBaseline(t *testing.T) {
 		}
 	}
 	// A finding of a rule not judged this time is not absent.
-	rep.Rules[0].Status = evaluate.StatusUnknown
-	if n := len(diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{rep}).Absent(rep.Cluster)); n != 0 {
+	rep.Rules[0].Status = report.StatusUnknown
+	if n := len(diff.NewBaseline([]*report.Report{old}, []*report.Report{rep}).Absent(rep.Cluster)); n != 0 {
 		t.Errorf("%d absent findings of an unknown rule", n)
 	}
-	if strings.Contains(string(sarifOf(t, output.Options{}, []*evaluate.Report{rep}, cat)), "baselineState") {
+	if strings.Contains(string(sarifOf(t, output.Options{}, []*report.Report{rep}, cat)), "baselineState") {
 		t.Error("baselineState without a baseline")
 	}
 }
@@ -327,9 +329,9 @@ func TestJSONBaseline(t *testing.T) {
 			RuleID, Fingerprint, Baseline string
 		}
 		BaselineCounts diff.Counts
-		FixedFindings  []evaluate.Finding
+		FixedFindings  []report.Finding
 	}
-	out := render(t, output.Options{Baseline: diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{rep})}, "json", []*evaluate.Report{rep}, cat)
+	out := render(t, output.Options{Baseline: diff.NewBaseline([]*report.Report{old}, []*report.Report{rep})}, "json", []*report.Report{rep}, cat)
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +341,7 @@ func TestJSONBaseline(t *testing.T) {
 	if doc.BaselineCounts != (diff.Counts{New: 1, Unchanged: 2}) || doc.FixedFindings == nil || len(doc.FixedFindings) != 0 {
 		t.Errorf("counts %+v, fixed %v", doc.BaselineCounts, doc.FixedFindings)
 	}
-	if plain := render(t, output.Options{}, "json", []*evaluate.Report{rep}, cat); strings.Contains(plain, `"baseline"`) || strings.Contains(plain, "baselineCounts") {
+	if plain := render(t, output.Options{}, "json", []*report.Report{rep}, cat); strings.Contains(plain, `"baseline"`) || strings.Contains(plain, "baselineCounts") {
 		t.Error("baseline fields without a baseline")
 	}
 }
@@ -348,14 +350,14 @@ func TestJSONBaseline(t *testing.T) {
 // properties.evidence.
 func TestSARIFEvidence(t *testing.T) {
 	rep, cat := fixture(t)
-	rep.Findings[0].Evidence = []evaluate.Evidence{{Path: "spec.mtls.mode", Value: "PERMISSIVE", Resource: &snapshot.Ref{Kind: "PeerAuthentication", Namespace: "istio-system", Name: "default"}}}
-	raw := sarifOf(t, output.Options{}, []*evaluate.Report{rep}, cat)
+	rep.Findings[0].Evidence = []report.Evidence{{Path: "spec.mtls.mode", Value: "PERMISSIVE", Resource: &snapshot.Ref{Kind: "PeerAuthentication", Namespace: "istio-system", Name: "default"}}}
+	raw := sarifOf(t, output.Options{}, []*report.Report{rep}, cat)
 	validateSARIF(t, sarifSchema(t), raw)
 	var log struct {
 		Runs []struct {
 			Results []struct {
 				Properties struct {
-					Evidence []evaluate.Evidence
+					Evidence []report.Evidence
 				}
 			}
 		}

@@ -6,8 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
@@ -18,7 +19,7 @@ import (
 // Options.Width (80 by default): long cells are wrapped. -o wide shows
 // every column (file and line apart, NIST controls, a control's rules) at
 // its natural width. With Summary, counts only.
-func (o Options) table(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) error {
+func (o Options) table(w io.Writer, reps []*report.Report, _ *rules.Catalog) error {
 	l := layout{width: o.Width, color: o.Color}
 	switch {
 	case o.Wide:
@@ -41,19 +42,19 @@ func (o Options) table(w io.Writer, reps []*evaluate.Report, _ *rules.Catalog) e
 }
 
 // fleetTable: one row per control, one column per cluster.
-func fleetTable(w io.Writer, l layout, reps []*evaluate.Report) error {
-	status := map[string]map[string]evaluate.Status{}
+func fleetTable(w io.Writer, l layout, reps []*report.Report) error {
+	status := map[string]map[string]report.Status{}
 	var ids []string
 	for _, rep := range reps {
 		for _, c := range rep.Controls {
 			if status[c.ID] == nil {
-				status[c.ID] = map[string]evaluate.Status{}
+				status[c.ID] = map[string]report.Status{}
 				ids = append(ids, c.ID)
 			}
 			status[c.ID][rep.Cluster] = c.Status
 		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return evaluate.ControlLess(ids[i], ids[j]) })
+	sort.Slice(ids, func(i, j int) bool { return report.ControlLess(ids[i], ids[j]) })
 	header := []string{"Control"}
 	for _, rep := range reps {
 		header = append(header, rep.Cluster)
@@ -99,7 +100,7 @@ func location(file string, line int) string {
 // marks are the table's baseline markers (the unchanged have none).
 var marks = map[string]string{diff.StateNew: "NEW", diff.StateUpdated: "UPDATED"}
 
-func (o Options) tableOf(w io.Writer, l layout, rep *evaluate.Report) error {
+func (o Options) tableOf(w io.Writer, l layout, rep *report.Report) error {
 	src := rep.Source.Type
 	if len(rep.Source.Inputs) > 0 {
 		src += ": " + strings.Join(rep.Source.Inputs, ", ")
@@ -156,7 +157,7 @@ func (o Options) tableOf(w io.Writer, l layout, rep *evaluate.Report) error {
 
 	var open [][]string
 	for _, r := range rep.Rules {
-		if r.Status == evaluate.StatusUnknown || r.Status == evaluate.StatusNotApplicable {
+		if r.Status == report.StatusUnknown || r.Status == report.StatusNotApplicable {
 			open = append(open, []string{r.ID, statusText(r.Status), r.Reason})
 		}
 	}
@@ -210,7 +211,7 @@ func prefixIf(p, s string) string {
 
 // findingsTable: open findings (with a baseline marker column when
 // comparing), fixed findings, excepted findings.
-func (o Options) findingsTable(w io.Writer, l layout, rep *evaluate.Report) error {
+func (o Options) findingsTable(w io.Writer, l layout, rep *report.Report) error {
 	var header []string
 	if o.Baseline != nil {
 		header = append(header, "Change")
@@ -221,7 +222,7 @@ func (o Options) findingsTable(w io.Writer, l layout, rep *evaluate.Report) erro
 	} else {
 		header = append(header, "Severity", "Rule", "Resource, location", "Message")
 	}
-	row := func(f evaluate.Finding) []string {
+	row := func(f report.Finding) []string {
 		sev := strings.ToUpper(f.Severity.String())
 		if o.Wide {
 			return []string{sev, f.RuleID, f.FQN(), location(f.File, f.Line), f.Message, strings.Join(f.Controls, ", ")}
@@ -295,7 +296,7 @@ func (o Options) findingsTable(w io.Writer, l layout, rep *evaluate.Report) erro
 	return nil
 }
 
-func collectionProblems(rep *evaluate.Report) [][]string {
+func collectionProblems(rep *report.Report) [][]string {
 	var problems [][]string
 	for _, pe := range rep.ParseErrors {
 		problems = append(problems, []string{"parse error", location(pe.File, pe.Line), Printable(pe.Reason)})
@@ -308,7 +309,7 @@ func collectionProblems(rep *evaluate.Report) [][]string {
 	return problems
 }
 
-func (o Options) footer(w io.Writer, l layout, rep *evaluate.Report) {
+func (o Options) footer(w io.Writer, l layout, rep *report.Report) {
 	s := rep.Summary
 	for _, warn := range s.Warnings {
 		fmt.Fprintln(w)
@@ -322,7 +323,7 @@ func (o Options) footer(w io.Writer, l layout, rep *evaluate.Report) {
 
 // summaryOf: counts per severity, per control status and per namespace,
 // no rows of findings (--summary).
-func (o Options) summaryOf(w io.Writer, l layout, rep *evaluate.Report) error {
+func (o Options) summaryOf(w io.Writer, l layout, rep *report.Report) error {
 	s := rep.Summary
 	sevs := []rules.Severity{rules.SeverityCritical, rules.SeverityHigh, rules.SeverityMedium, rules.SeverityLow}
 	type counts struct{ open, excepted, new map[rules.Severity]int }
@@ -380,7 +381,7 @@ func (o Options) summaryOf(w io.Writer, l layout, rep *evaluate.Report) error {
 
 	fmt.Fprintln(w)
 	l.para(w, "NIST SP 800-53 controls: %d", len(rep.Controls))
-	statuses := []evaluate.Status{evaluate.StatusFail, evaluate.StatusUnknown, evaluate.StatusExcepted, evaluate.StatusPass, evaluate.StatusNotApplicable}
+	statuses := []report.Status{report.StatusFail, report.StatusUnknown, report.StatusExcepted, report.StatusPass, report.StatusNotApplicable}
 	var crow [][]string
 	for _, st := range statuses {
 		crow = append(crow, []string{statusText(st), fmt.Sprint(s.Controls[string(st)])})
@@ -426,6 +427,6 @@ func (o Options) summaryOf(w io.Writer, l layout, rep *evaluate.Report) error {
 	return nil
 }
 
-func statusText(s evaluate.Status) string {
+func statusText(s report.Status) string {
 	return strings.ToUpper(strings.ReplaceAll(string(s), "_", " "))
 }

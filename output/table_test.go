@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/mattn/go-runewidth"
 
 	"github.com/meshaudit/meshaudit/collectors"
@@ -30,7 +32,7 @@ func widest(s string) (int, string) {
 	return w, line
 }
 
-func render(t *testing.T, o output.Options, format string, reps []*evaluate.Report, cat *rules.Catalog) string {
+func render(t *testing.T, o output.Options, format string, reps []*report.Report, cat *rules.Catalog) string {
 	t.Helper()
 	w, err := o.Lookup(format)
 	if err != nil {
@@ -43,7 +45,7 @@ func render(t *testing.T, o output.Options, format string, reps []*evaluate.Repo
 	return buf.String()
 }
 
-func scanShop(t *testing.T) (*evaluate.Report, *rules.Catalog) {
+func scanShop(t *testing.T) (*report.Report, *rules.Catalog) {
 	t.Helper()
 	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{"../examples/shop"}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
 	eng, cat, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
@@ -67,7 +69,7 @@ func TestTableFitsWidth(t *testing.T) {
 	old.Findings = old.Findings[1:]
 	for _, c := range []struct {
 		name string
-		rep  *evaluate.Report
+		rep  *report.Report
 		cat  *rules.Catalog
 	}{{"fixture", fix, fcat}, {"shop", shop, scat}} {
 		for _, width := range []int{0, 80, 60, 40} {
@@ -79,15 +81,15 @@ func TestTableFitsWidth(t *testing.T) {
 				{Width: width},
 				{Width: width, Color: true},
 				{Width: width, Summary: true},
-				{Width: width, Baseline: diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{c.rep})},
+				{Width: width, Baseline: diff.NewBaseline([]*report.Report{old}, []*report.Report{c.rep})},
 			} {
-				out := render(t, o, "table", []*evaluate.Report{c.rep, c.rep}, c.cat)
+				out := render(t, o, "table", []*report.Report{c.rep, c.rep}, c.cat)
 				if n, line := widest(out); n > limit {
 					t.Errorf("%s at width %d (%+v): a line is %d wide:\n%s", c.name, width, o, n, line)
 				}
 			}
 		}
-		wide := render(t, output.Options{}, "wide", []*evaluate.Report{c.rep}, c.cat)
+		wide := render(t, output.Options{}, "wide", []*report.Report{c.rep}, c.cat)
 		if n, _ := widest(wide); n <= output.DefaultWidth {
 			t.Errorf("%s: -o wide is only %d wide", c.name, n)
 		}
@@ -97,7 +99,7 @@ func TestTableFitsWidth(t *testing.T) {
 	}
 	// Every message of the shop is in the table, whole once the wrapping
 	// is undone.
-	out := render(t, output.Options{Width: 80}, "table", []*evaluate.Report{shop}, scat)
+	out := render(t, output.Options{Width: 80}, "table", []*report.Report{shop}, scat)
 	var cells []string
 	for _, l := range strings.Split(out, "\n") {
 		if f := strings.Split(l, "│"); len(f) == 6 {
@@ -114,11 +116,11 @@ func TestTableFitsWidth(t *testing.T) {
 
 func TestTableColour(t *testing.T) {
 	rep, cat := fixture(t)
-	plain := render(t, output.Options{}, "table", []*evaluate.Report{rep}, cat)
+	plain := render(t, output.Options{}, "table", []*report.Report{rep}, cat)
 	if ansi.MatchString(plain) {
 		t.Error("colour without Color")
 	}
-	col := render(t, output.Options{Color: true}, "table", []*evaluate.Report{rep}, cat)
+	col := render(t, output.Options{Color: true}, "table", []*report.Report{rep}, cat)
 	for _, want := range []string{"\x1b[1;31mCRITICAL\x1b[0m", "\x1b[33mMEDIUM\x1b[0m", "\x1b[31mFAIL\x1b[0m", "\x1b[33mUNKNOWN\x1b[0m"} {
 		if !strings.Contains(col, want) {
 			t.Errorf("no %q in the coloured table", want)
@@ -131,7 +133,7 @@ func TestTableColour(t *testing.T) {
 
 func TestTableSummary(t *testing.T) {
 	rep, cat := fixture(t)
-	out := render(t, output.Options{Summary: true}, "table", []*evaluate.Report{rep}, cat)
+	out := render(t, output.Options{Summary: true}, "table", []*report.Report{rep}, cat)
 	for _, want := range []string{"│ CRITICAL │ 1    │ 0        │", "│ MEDIUM   │ 1    │ 1        │", "│ FAIL           │ 2        │", "│ NOT APPLICABLE │ 1        │",
 		"Findings by namespace: 3", "│ (mesh-wide) │ 0        │ 0    │ 1      │ 0   │ 0        │", "│ db          │ 0        │ 0    │ 0      │ 0   │ 1        │", "│ shop        │ 1        │"} {
 		if !strings.Contains(out, want) {
@@ -148,13 +150,13 @@ func TestTableSummary(t *testing.T) {
 func TestTableBaseline(t *testing.T) {
 	rep, cat := fixture(t)
 	old, _ := fixture(t)
-	old.Findings = append([]evaluate.Finding{}, old.Findings[1:]...)
+	old.Findings = append([]report.Finding{}, old.Findings[1:]...)
 	gone := old.Findings[0]
 	gone.Fingerprint, gone.Message = "fp-gone", "an old problem, since fixed"
 	old.Findings = append(old.Findings, gone)
 	old.Findings[0].Line = 99 // the mesh finding moved: updated
-	b := diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{rep})
-	out := render(t, output.Options{Baseline: b}, "table", []*evaluate.Report{rep}, cat)
+	b := diff.NewBaseline([]*report.Report{old}, []*report.Report{rep})
+	out := render(t, output.Options{Baseline: b}, "table", []*report.Report{rep}, cat)
 	for _, want := range []string{
 		"Compared with the previous report: 1 new, 1 fixed, 1 updated, 1 unchanged",
 		"│ NEW     │ CRITICAL │ TEST-01 │ Deployment/shop/web",

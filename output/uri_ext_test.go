@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -19,13 +20,13 @@ func TestNamesInReports(t *testing.T) {
 	rep.ParseErrors = []snapshot.ParseError{{File: "x/\x1b[2Jevil.yaml", Line: 1, Reason: "invalid YAML"}}
 	rep.Findings[0].File = "my dir/\x1b]0;title\x07.yaml"
 	var tb, sb bytes.Buffer
-	if err := output.Table(&tb, []*evaluate.Report{rep}, cat); err != nil {
+	if err := output.Table(&tb, []*report.Report{rep}, cat); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(tb.String(), "\x1b\x07") {
 		t.Error("the table holds a raw control character")
 	}
-	if err := output.SARIF(&sb, []*evaluate.Report{rep}, cat); err != nil {
+	if err := output.SARIF(&sb, []*report.Report{rep}, cat); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

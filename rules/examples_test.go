@@ -6,10 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshaudit/meshaudit/report"
+
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/rules/catalog"
 )
 
 // TestExamples evaluates every rule's documented examples: the failing
@@ -18,7 +21,7 @@ import (
 // cannot show one (MESHAUDIT_EXAMPLES_PARTIAL=1 relaxes this while they are
 // being written).
 func TestExamples(t *testing.T) {
-	cat, err := rules.Embedded()
+	cat, err := catalog.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +45,8 @@ func TestExamples(t *testing.T) {
 			}
 			for _, c := range []struct {
 				name, src string
-				want      evaluate.Status
-			}{{"fail", r.Examples.Fail, evaluate.StatusFail}, {"pass", r.Examples.Pass, evaluate.StatusPass}} {
+				want      report.Status
+			}{{"fail", r.Examples.Fail, report.StatusFail}, {"pass", r.Examples.Pass, report.StatusPass}} {
 				if c.src == "" {
 					continue // explained by examples.note
 				}

@@ -1,19 +1,13 @@
-// Package rules is meshaudit's rule catalog, decoded strictly from the
-// `# METADATA` annotations of the Rego policies; nothing about a rule is
-// restated in Go.
+// Package rules holds meshaudit's rule catalog types, severities and the
+// NIST SP 800-53 control table. It has no OPA dependency: the catalog is
+// decoded from the policies' `# METADATA` annotations by rules/catalog;
+// nothing about a rule is restated in Go.
 package rules
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
-
-	"github.com/open-policy-agent/opa/v1/ast"
-
-	"github.com/meshaudit/meshaudit/policies"
 )
 
 // Severity of a rule or finding. The zero value is invalid.
@@ -114,24 +108,6 @@ type Examples struct {
 	Note string `json:"note,omitempty"`
 }
 
-// custom is the strict shape of `# METADATA custom:`.
-type custom struct {
-	ID          string   `json:"id"`
-	Severity    string   `json:"severity"`
-	Controls    []string `json:"controls"`
-	Remediation string   `json:"remediation"`
-	Inputs      []string `json:"inputs"`
-	Subjects    []string `json:"subjects"`
-	Requires    []string `json:"requires"`
-	Examples    Examples `json:"examples"`
-}
-
-var (
-	idPattern      = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]{2,}$`)
-	controlPattern = regexp.MustCompile(`^[A-Z]{2}-[0-9]+(\([0-9]+\))?$`)
-	kindPattern    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*(\.[a-z0-9.-]+)?$`)
-)
-
 // Catalog is the set of rules, sorted by id.
 type Catalog struct {
 	Rules []Rule
@@ -159,185 +135,13 @@ func (c *Catalog) Get(id string) (Rule, bool) {
 	return c.Rules[i], true
 }
 
-// Embedded decodes the catalog of the embedded policies.
-func Embedded() (*Catalog, error) {
-	mods, err := policies.Modules(false)
-	if err != nil {
-		return nil, fmt.Errorf("read embedded policies: %w", err)
-	}
-	return Load(mods)
-}
-
-// Load decodes the rules of the given Rego modules: every module whose
-// package is under meshaudit.rules or meshaudit.custom.rules (other packages are helper libraries;
-// _test.rego files are tests). Every rule module must carry a package
-// METADATA block with a valid custom section; anything missing, unknown or
-// invalid, and a duplicate id, is an error naming file and line.
-func Load(mods []policies.Module) (*Catalog, error) {
-	c := &Catalog{byID: map[string]int{}}
-	for _, m := range mods {
-		if strings.HasSuffix(m.Path, "_test.rego") {
-			continue
-		}
-		mod, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", m.Path, err)
-		}
-		if !isRulePackage(mod.Package.Path.String()) {
-			continue
-		}
-		line := mod.Package.Location.Row
-		for _, a := range mod.Annotations {
-			if a.Scope == "package" && a.Location != nil {
-				line = a.Location.Row
-			}
-		}
-		r, err := decode(m.Path, mod)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", m.Path, line, err)
-		}
-		if i, dup := c.byID[r.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate rule id %s (also in %s)", m.Path, line, r.ID, c.Rules[i].File)
-		}
-		c.byID[r.ID] = len(c.Rules)
-		c.Rules = append(c.Rules, r)
-	}
+// NewCatalog returns the catalog of rs, sorted by id. Ids must be unique
+// (rules/catalog reports a duplicate with its file and line).
+func NewCatalog(rs []Rule) *Catalog {
+	c := &Catalog{Rules: rs, byID: make(map[string]int, len(rs))}
 	sort.Slice(c.Rules, func(i, j int) bool { return c.Rules[i].ID < c.Rules[j].ID })
 	for i, r := range c.Rules {
 		c.byID[r.ID] = i
 	}
-	return c, nil
-}
-
-// isRulePackage: built-in rules are in meshaudit.rules.<id>, custom ones
-// in meshaudit.custom.rules.<id> (policies.CustomRulesRoot).
-func isRulePackage(pkg string) bool {
-	return strings.HasPrefix(pkg, "data.meshaudit.rules.") || strings.HasPrefix(pkg, "data."+policies.CustomRulesRoot+".")
-}
-
-func decode(path string, mod *ast.Module) (Rule, error) {
-	var pkgAnn *ast.Annotations
-	for _, a := range mod.Annotations {
-		if a.Scope == "package" {
-			pkgAnn = a
-		}
-	}
-	if pkgAnn == nil {
-		return Rule{}, fmt.Errorf("no package-scoped # METADATA block")
-	}
-	raw, err := json.Marshal(pkgAnn.Custom)
-	if err != nil {
-		return Rule{}, fmt.Errorf("metadata custom: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var cu custom
-	if err := dec.Decode(&cu); err != nil {
-		return Rule{}, fmt.Errorf("metadata custom: %w", err)
-	}
-	r := Rule{
-		ID:          cu.ID,
-		Title:       strings.TrimSpace(pkgAnn.Title),
-		Description: strings.TrimSpace(pkgAnn.Description),
-		Controls:    cu.Controls,
-		Remediation: strings.TrimSpace(cu.Remediation),
-		Requires:    cu.Requires,
-		Examples:    cu.Examples,
-		Package:     mod.Package.Path.String(),
-		File:        path,
-	}
-	if !idPattern.MatchString(r.ID) {
-		return r, fmt.Errorf("custom.id %q is not of the form AREA-NN", r.ID)
-	}
-	root := "data.meshaudit.rules."
-	if strings.HasPrefix(r.Package, "data."+policies.CustomRulesRoot+".") {
-		root = "data." + policies.CustomRulesRoot + "."
-	}
-	if want := root + strings.ReplaceAll(strings.ToLower(r.ID), "-", "_"); r.Package != want {
-		return r, fmt.Errorf("rule %s must be in package %s, not %s", r.ID, strings.TrimPrefix(want, "data."), strings.TrimPrefix(r.Package, "data."))
-	}
-	if r.Severity, err = ParseSeverity(cu.Severity); err != nil {
-		return r, fmt.Errorf("custom.severity: %w", err)
-	}
-	if r.Title == "" {
-		return r, fmt.Errorf("title is required")
-	}
-	if r.Description == "" {
-		return r, fmt.Errorf("description is required")
-	}
-	if r.Remediation == "" {
-		return r, fmt.Errorf("custom.remediation is required")
-	}
-	if len(r.Controls) == 0 {
-		return r, fmt.Errorf("custom.controls: at least one NIST SP 800-53 control is required")
-	}
-	for _, id := range r.Controls {
-		if !controlPattern.MatchString(id) {
-			return r, fmt.Errorf("custom.controls: %q is not of the form SC-8 or SC-8(1)", id)
-		}
-		ctl, ok, err := NISTControl(id)
-		if err != nil {
-			return r, err
-		}
-		if !ok {
-			return r, fmt.Errorf("custom.controls: %s is not a NIST SP 800-53 Rev5 control", id)
-		}
-		if ctl.Withdrawn {
-			return r, fmt.Errorf("custom.controls: %s is withdrawn in NIST SP 800-53 Rev5", id)
-		}
-	}
-	if r.Inputs, err = kinds("inputs", cu.Inputs); err != nil {
-		return r, err
-	}
-	if len(r.Inputs) == 0 {
-		return r, fmt.Errorf("custom.inputs: list every kind the rule reads")
-	}
-	if r.Subjects, err = kinds("subjects", cu.Subjects); err != nil {
-		return r, err
-	}
-	for _, q := range r.Requires {
-		if q != RequiresRootNamespace && q != RequiresMeshConfig && q != RequiresIstio {
-			return r, fmt.Errorf("custom.requires: unknown %q (want %s, %s or %s)", q, RequiresRootNamespace, RequiresMeshConfig, RequiresIstio)
-		}
-	}
-	if r.Requires == nil {
-		r.Requires = []string{}
-	}
-	// Mesh config lives in a ConfigMap: a rule requiring it reads ConfigMaps.
-	if has(r.Requires, RequiresMeshConfig) && !has(r.Inputs, "ConfigMap") {
-		r.Inputs = append(r.Inputs, "ConfigMap")
-		sort.Strings(r.Inputs)
-	}
-	return r, nil
-}
-
-func kinds(field string, in []string) ([]string, error) {
-	set := map[string]bool{}
-	for _, k := range in {
-		if k == "workloads" {
-			for _, w := range WorkloadKinds {
-				set[w] = true
-			}
-			continue
-		}
-		if !kindPattern.MatchString(k) {
-			return nil, fmt.Errorf("custom.%s: %q is not a kind key (Kind or Kind.group) or `workloads`", field, k)
-		}
-		set[k] = true
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func has(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return c
 }

@@ -1,8 +1,12 @@
-// Package evaluate runs the compiled rule set over a snapshot and rolls the
-// results up per NIST SP 800-53 control.
-package evaluate
+// Package report holds the result of a scan: the types every output
+// format, the diff, the metrics and the evidence bundles read. It has no
+// OPA dependency (evaluate fills it; docs/report-schema.md describes it).
+package report
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -164,4 +168,27 @@ func (r *Report) CountAtOrAbove(min rules.Severity) int {
 		}
 	}
 	return n
+}
+
+// ControlLess orders control ids naturally: AC-3 < AC-17 < AC-17(2).
+func ControlLess(a, b string) bool {
+	fa, na, ea := splitControl(a)
+	fb, nb, eb := splitControl(b)
+	if fa != fb {
+		return fa < fb
+	}
+	if na != nb {
+		return na < nb
+	}
+	return ea < eb
+}
+
+func splitControl(id string) (fam string, num, enh int) {
+	fam, rest, _ := strings.Cut(id, "-")
+	base, e, _ := strings.Cut(rest, "(")
+	fmt.Sscanf(base, "%d", &num)
+	if e != "" {
+		fmt.Sscanf(strings.TrimSuffix(e, ")"), "%d", &enh)
+	}
+	return fam, num, enh
 }
