@@ -44,37 +44,44 @@ func Embedded() (*rules.Catalog, error) {
 	return Load(mods)
 }
 
-// Load decodes the rules of the given Rego modules: every module whose
-// package is under meshaudit.rules or meshaudit.custom.rules (other packages are helper libraries;
-// _test.rego files are tests). Every rule module must carry a package
-// METADATA block with a valid custom section; anything missing, unknown or
-// invalid, and a duplicate id, is an error naming file and line.
+// Load decodes the rules of the given Rego modules (see LoadModules),
+// parsing them first; a caller that also builds an engine parses them once
+// with policies.Parse and passes the result to both (evaluate.NewParsed).
 func Load(mods []policies.Module) (*rules.Catalog, error) {
+	parsed, err := policies.Parse(mods)
+	if err != nil {
+		return nil, err
+	}
+	return LoadModules(parsed)
+}
+
+// LoadModules decodes the rules of already-parsed Rego modules (parsed with
+// policies.Parse: annotations processed): every module whose package is
+// under meshaudit.rules or meshaudit.custom.rules (other packages are
+// helper libraries). Every rule module must carry a package METADATA block
+// with a valid custom section; anything missing, unknown or invalid, and a
+// duplicate id, is an error naming file and line. The modules are only
+// read.
+func LoadModules(mods []*ast.Module) (*rules.Catalog, error) {
 	var out []rules.Rule
 	byID := map[string]int{}
-	for _, m := range mods {
-		if strings.HasSuffix(m.Path, "_test.rego") {
-			continue
-		}
-		mod, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", m.Path, err)
-		}
+	for _, mod := range mods {
 		if !isRulePackage(mod.Package.Path.String()) {
 			continue
 		}
+		path := mod.Package.Location.File
 		line := mod.Package.Location.Row
 		for _, a := range mod.Annotations {
 			if a.Scope == "package" && a.Location != nil {
 				line = a.Location.Row
 			}
 		}
-		r, err := decode(m.Path, mod)
+		r, err := decode(path, mod)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", m.Path, line, err)
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
 		if i, dup := byID[r.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate rule id %s (also in %s)", m.Path, line, r.ID, out[i].File)
+			return nil, fmt.Errorf("%s:%d: duplicate rule id %s (also in %s)", path, line, r.ID, out[i].File)
 		}
 		byID[r.ID] = len(out)
 		out = append(out, r)
