@@ -17,7 +17,7 @@ import (
 // from.
 type input struct {
 	doc   ast.Object
-	keys  []string                // kind keys, in the snapshot's order
+	keys  []string               // kind keys, in the snapshot's order
 	lists map[string][]*ast.Term // kind key → its objects
 	// fallbacks are the facts derive left to lib.rego, and why.
 	fallbacks []fallback
