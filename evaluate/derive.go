@@ -347,8 +347,9 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 	// pod template's metadata and spec.
 	var workloads []*ast.Term
 	if !left[factWorkloads] {
-	objects:
+	kinds:
 		for _, k := range workloadKinds {
+		objects:
 			for i, t := range lists[k] {
 				m := metas[t]
 				if m == nil || m.ns == nil {
@@ -372,12 +373,12 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 				tm, ok := tmpl.Value.(ast.Object)
 				if !ok {
 					leave(factWorkloads, describe(k, i, m)+": its pod template is not an object")
-					break objects
+					break kinds
 				}
 				meta, ok := getOr(tm, "metadata", ast.ObjectTerm()).Value.(ast.Object)
 				if !ok {
 					leave(factWorkloads, describe(k, i, m)+": its pod template's metadata is not an object")
-					break objects
+					break kinds
 				}
 				apiVersion := o.Get(ast.StringTerm("apiVersion"))
 				if m.name == nil || apiVersion == nil {
@@ -432,6 +433,9 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 // ({} when its path is not there), the Pod itself; ok false for any other
 // kind.
 func podTemplate(t, kind *ast.Term) (*ast.Term, bool) {
+	if kind == nil {
+		return nil, false
+	}
 	k, _ := kind.Value.(ast.String)
 	var path []string
 	switch k {

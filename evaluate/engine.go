@@ -50,6 +50,9 @@ type Engine struct {
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	scope   rego.PreparedEvalQuery            // data.meshaudit.lib.scope
 	toolVer string
+	// regoOnly leaves every library fact to Rego (no input.derived): the
+	// reference the tests hold the Go-derived evaluation equal to.
+	regoOnly bool
 	// Deadline bounds the whole evaluation (within a few percent); a rule
 	// still running at it is unknown. 0: DefaultDeadline.
 	Deadline time.Duration
@@ -255,7 +258,7 @@ func cacheOpt(objects int) rego.EvalOption {
 
 // Evaluate runs every rule over the snapshot.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*report.Report, error) {
-	val, err := inputValue(s)
+	val, err := inputValueOf(s, !e.regoOnly)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}

@@ -27,7 +27,11 @@ type input struct {
 // ({cluster, source: the source type, objects: {kind key: [objects]},
 // kinds: {kind key: collection status}, derived: see derive}).
 func inputValue(s *snapshot.Snapshot) (ast.Value, error) {
-	in, err := buildInput(s, true)
+	return inputValueOf(s, true)
+}
+
+func inputValueOf(s *snapshot.Snapshot, derived bool) (ast.Value, error) {
+	in, err := buildInput(s, derived)
 	if err != nil {
 		return nil, err
 	}

@@ -17,9 +17,9 @@ import (
 // defines it, and the findings decoded from its deny set.
 
 type rawFinding struct {
-	Msg      string        `json:"msg"`
-	Resource *snapshot.Ref `json:"resource"`
-	Severity string        `json:"severity"`
+	Msg      string            `json:"msg"`
+	Resource *snapshot.Ref     `json:"resource"`
+	Severity string            `json:"severity"`
 	Evidence []report.Evidence `json:"evidence"`
 }
 
