@@ -5,6 +5,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/rules/catalog"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/policies"
@@ -25,17 +26,24 @@ func addFilterFlags(c *cobra.Command) {
 // policySet loads the embedded policies and every --policy directory, and
 // decodes the catalog (custom rules must follow the same contract).
 func (a *app) policySet() ([]policies.Module, *rules.Catalog, error) {
+	mods, _, cat, err := a.parsedPolicySet()
+	return mods, cat, err
+}
+
+// parsedPolicySet is policySet with the modules parsed, once, for both the
+// catalog and the engine (evaluate.NewParsed).
+func (a *app) parsedPolicySet() ([]policies.Module, []*ast.Module, *rules.Catalog, error) {
 	mods, err := policies.Modules(false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, dir := range a.list("policy") {
 		custom, err := policies.LoadDir(dir)
 		if err != nil {
-			return nil, nil, usageErr("%v", err)
+			return nil, nil, nil, usageErr("%v", err)
 		}
 		if err := policies.CheckCustom(custom); err != nil {
-			return nil, nil, usageErr("policies: %v", err)
+			return nil, nil, nil, usageErr("policies: %v", err)
 		}
 		for _, m := range custom {
 			if !strings.HasSuffix(m.Path, "_test.rego") {
@@ -43,11 +51,15 @@ func (a *app) policySet() ([]policies.Module, *rules.Catalog, error) {
 			}
 		}
 	}
-	cat, err := catalog.Load(mods)
+	parsed, err := policies.Parse(mods)
 	if err != nil {
-		return nil, nil, usageErr("policies: %v", err)
+		return nil, nil, nil, usageErr("policies: %v", err)
 	}
-	return mods, cat, nil
+	cat, err := catalog.LoadModules(parsed)
+	if err != nil {
+		return nil, nil, nil, usageErr("policies: %v", err)
+	}
+	return mods, parsed, cat, nil
 }
 
 // filter applies --rules, --skip-rules, --controls and --severity. An id or

@@ -15,6 +15,7 @@ import (
 
 	"github.com/meshaudit/meshaudit/report"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"sigs.k8s.io/yaml"
@@ -433,10 +434,11 @@ func (a *app) scan(ctx context.Context) (err error) {
 	}
 	// The policies compile (one core, ~0.5 s) while the input is read.
 	type built struct {
-		mods []policies.Module
-		cat  *rules.Catalog
-		eng  *evaluate.Engine
-		err  error
+		mods   []policies.Module
+		parsed []*ast.Module
+		cat    *rules.Catalog
+		eng    *evaluate.Engine
+		err    error
 	}
 	engc := make(chan built, 1)
 	cctx, cancelCompile := context.WithCancel(ctx)
@@ -444,9 +446,9 @@ func (a *app) scan(ctx context.Context) (err error) {
 	go func() {
 		var b built
 		var all *rules.Catalog
-		if b.mods, all, b.err = a.policySet(); b.err == nil {
+		if b.mods, b.parsed, all, b.err = a.parsedPolicySet(); b.err == nil {
 			if b.cat, b.err = a.filter(all); b.err == nil {
-				b.eng, b.err = evaluate.New(cctx, b.cat, b.mods, params, Version())
+				b.eng, b.err = evaluate.NewParsed(cctx, b.cat, b.parsed, params, Version())
 			}
 		}
 		engc <- b

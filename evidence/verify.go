@@ -334,7 +334,12 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 		return
 	}
 	mods = append(mods, custom...)
-	all, err := catalog.Load(mods)
+	parsed, err := policies.Parse(mods)
+	if err != nil {
+		res.fail("policies: %v", err)
+		return
+	}
+	all, err := catalog.LoadModules(parsed)
 	if err != nil {
 		res.fail("policies: %v", err)
 		return
@@ -372,7 +377,7 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 			return
 		}
 	}
-	eng, err := evaluate.New(ctx, cat, mods, params, man.Tool.Version)
+	eng, err := evaluate.NewParsed(ctx, cat, parsed, params, man.Tool.Version)
 	if err != nil {
 		res.fail("policies: %v", err)
 		return
