@@ -341,26 +341,23 @@ func mutate(rnd *rand.Rand, o map[string]any, s *snapshot.Snapshot) string {
 		return r
 	}
 	refs, _ := md["ownerReferences"].([]any)
+	set := func(m map[string]any, key, label string) string {
+		v := odd()
+		m[key] = v
+		return fmt.Sprintf("%s = %v", label, v)
+	}
 	switch rnd.IntN(16) {
 	case 0:
-		v := odd()
-		o["metadata"] = v
-		return fmt.Sprintf("metadata = %v", v)
+		return set(o, "metadata", "metadata")
 	case 1:
 		delete(o, "metadata")
 		return "no metadata"
 	case 2:
-		v := odd()
-		md["name"] = v
-		return fmt.Sprintf("metadata.name = %v", v)
+		return set(md, "name", "metadata.name")
 	case 3:
-		v := odd()
-		md["namespace"] = v
-		return fmt.Sprintf("metadata.namespace = %v", v)
+		return set(md, "namespace", "metadata.namespace")
 	case 4:
-		v := odd()
-		md["ownerReferences"] = v
-		return fmt.Sprintf("metadata.ownerReferences = %v", v)
+		return set(md, "ownerReferences", "metadata.ownerReferences")
 	case 5:
 		v := odd()
 		md["ownerReferences"] = append(refs, v)
@@ -387,9 +384,7 @@ func mutate(rnd *rand.Rand, o map[string]any, s *snapshot.Snapshot) string {
 		md["ownerReferences"] = map[string]any{"a": ref(true)}
 		return "ownerReferences an object"
 	case 11:
-		v := odd()
-		o["spec"] = v
-		return fmt.Sprintf("spec = %v", v)
+		return set(o, "spec", "spec")
 	case 12:
 		spec, _ := o["spec"].(map[string]any)
 		if spec == nil {
