@@ -11,8 +11,8 @@ deploy(n, template) := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata
 
 # null metadata, labels, annotations and spec are read as empty, never a
 # built-in error.
-test_safe_workloads_null_safe if {
-	ws := lib.safe_workloads with input as inp({"Deployment": [
+test_workloads_null_safe if {
+	ws := lib.workloads with input as inp({"Deployment": [
 		deploy("a", {"metadata": null, "spec": {"containers": []}}),
 		object.union(deploy("b", {"metadata": {"labels": null, "annotations": null}, "spec": null}), {"metadata": {"name": "api"}}),
 	]})

@@ -82,12 +82,6 @@ package meshaudit.rules.pod_11
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
 moving_tags := {"latest", "stable", "main", "master", "edge", "nightly", "dev", "develop", "snapshot", "canary"}
 
 approved := lib.params.approved_registries
@@ -187,7 +181,7 @@ judgeable(x) := img if {
 }
 
 candidates contains w if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -206,7 +200,7 @@ not_applicable contains "every app container image in scope is a build-tool plac
 }
 
 container_problems(w) := [{
-	"text": sprintf("%s %q image %q: %s", [kind_label[x.kind], x.c.name, img, concat("; ", p)]),
+	"text": sprintf("%s %q image %q: %s", [lib.container_kind_labels[x.kind], x.c.name, img, concat("; ", p)]),
 	"evidence": {"path": sprintf("%s.image", [lib.container_path(w, x)]), "value": img},
 } |
 	some x in lib.app_containers(w)
