@@ -48,14 +48,7 @@ package meshaudit.rules.mesh_01
 import data.meshaudit.lib
 import rego.v1
 
-# namespaces: every application namespace the input holds or implies
-# (lib.namespaces: a namespace no object shows is never a subject).
-namespaces contains n if {
-	some n in lib.namespaces
-	lib.app_ns(n)
-}
-
-judged contains lib.namespace_resource(n) if some n in namespaces
+judged contains lib.namespace_resource(n) if some n in lib.app_namespaces
 
 # evidence(n, keys): the labels that decided, deduplicated (an implied
 # namespace without a params entry has one lookup for all of them).
@@ -71,14 +64,14 @@ has_rev(l) if object.get(l, "istio.io/rev", "") != ""
 
 # ---- revisions known from the input ----------------------------------------
 
-istiods contains d if {
+root_istiods contains d if {
 	some d in lib.objects("Deployment")
 	lib.ns(d) == lib.root_ns
 	lib.labels(d).app == "istiod"
 }
 
 # An istiod without an istio.io/rev label is the default revision.
-revisions contains object.get(lib.labels(d), "istio.io/rev", "default") if some d in istiods
+revisions contains object.get(lib.labels(d), "istio.io/rev", "default") if some d in root_istiods
 
 revision_exists(r) if r in revisions
 
@@ -99,7 +92,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, enrol_keys),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	not has_rev(l)
@@ -112,7 +105,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "disabled"
 	not has_rev(l)
@@ -125,7 +118,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	not v in {"enabled", "disabled"}
@@ -141,7 +134,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "enabled"
 	has_rev(l)
@@ -153,7 +146,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	v != "enabled"
@@ -168,8 +161,8 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio.io/rev"]),
 } if {
-	count(istiods) > 0
-	some n in namespaces
+	count(root_istiods) > 0
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	rev := l["istio.io/rev"]

@@ -91,17 +91,6 @@ import rego.v1
 
 # ---- injection semantics (Istio's webhooks and injector) --------------------
 
-# The injector reads the sidecar.istio.io/inject label, else the annotation;
-# y/yes/true/on inject, empty uses the namespace default, anything else
-# (false, no, off, ...) disables injection.
-inject_source(w) := "label" if {
-	"sidecar.istio.io/inject" in object.keys(w.labels)
-} else := "annotation"
-
-inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
-	inject_source(w) == "label"
-} else := w.annotations["sidecar.istio.io/inject"]
-
 # sidecar_expected: some injector webhook selects the pod and the injector
 # does not refuse it.
 sidecar_expected(w) if {
@@ -145,34 +134,25 @@ pod_has_proxy(p) if {
 
 # ---- findings -------------------------------------------------------------------
 
-subjects contains w if {
-	some w in lib.workloads
-	lib.app_ns(w.namespace)
-}
-
 # judged: every workload of an application namespace (an implied namespace
 # counts as not enrolled unless params.namespace_labels says otherwise).
-judged contains w.resource if some w in subjects
+judged contains w.resource if some w in lib.app_workloads
 
 overrides(w) := sprintf(", overriding annotation %q", [w.annotations["sidecar.istio.io/inject"]]) if {
-	inject_source(w) == "label"
+	lib.inject_source(w) == "label"
 	w.annotations["sidecar.istio.io/inject"] != w.labels["sidecar.istio.io/inject"]
 } else := ""
-
-inject_path(w) := lib.label_path(w, "sidecar.istio.io/inject") if {
-	inject_source(w) == "label"
-} else := lib.annotation_path(w, "sidecar.istio.io/inject")
 
 ns_evidence(n) := [e | some e in {lib.ns_label_evidence_of(n, k) | some k in ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"]}]
 
 container_names(spec) := [c.name | some kind in ["initContainers", "containers"]; some c in object.get(spec, kind, [])]
 
 deny contains {
-	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh; remove it (or record an approved exception)", [inject_source(w), inject_raw(w), overrides(w)]),
+	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh; remove it (or record an approved exception)", [lib.inject_source(w), lib.inject_raw(w), overrides(w)]),
 	"resource": w.resource,
-	"evidence": [{"path": inject_path(w), "value": inject_raw(w)}],
+	"evidence": [{"path": lib.inject_path(w), "value": lib.inject_raw(w)}],
 } if {
-	some w in subjects
+	some w in lib.app_workloads
 	lib.opted_out(w)
 	not ambient_captured(w)
 }
@@ -182,7 +162,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": ns_evidence(w.namespace),
 } if {
-	some w in subjects
+	some w in lib.app_workloads
 	not lib.opted_out(w)
 	not covered(w)
 }
@@ -197,7 +177,7 @@ deny contains {
 	],
 } if {
 	lib.live
-	some w in subjects
+	some w in lib.app_workloads
 	w.kind == "Pod"
 	sidecar_expected(w)
 	missing := [m |
@@ -218,7 +198,7 @@ deny contains {
 	"evidence": [{"path": "spec.containers", "value": container_names(p.spec), "resource": lib.resource(p)} | some p in bare],
 } if {
 	lib.live
-	some w in subjects
+	some w in lib.app_workloads
 	w.kind != "Pod"
 	sidecar_expected(w)
 	bare := sort([p | some p in lib.pods_of(w); not pod_has_proxy(p)])
