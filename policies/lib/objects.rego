@@ -358,3 +358,21 @@ port_number(p) := n if {
 	is_string(p.port)
 	regex.match(`^[0-9]+$`, p.port)
 }
+
+# np_protocol(p): the protocol of a NetworkPolicy ports entry (TCP when
+# unset).
+np_protocol(p) := object.get(as_object(p), "protocol", "TCP")
+
+# np_port_text(p): a ports entry for a message: 8080/TCP, 8000-8100/TCP or
+# "all UDP ports".
+np_port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, np_protocol(p)]) if {
+	object.get(p, "port", null) != null
+	object.get(p, "endPort", null) != null
+} else := sprintf("%v/%s", [p.port, np_protocol(p)]) if {
+	object.get(p, "port", null) != null
+} else := sprintf("all %s ports", [np_protocol(p)])
+
+# np_ports_text(r): the ports of a NetworkPolicy rule for a message.
+np_ports_text(r) := "all ports" if count(rule_ports(r)) == 0
+
+else := sprintf("ports %s", [concat(", ", [np_port_text(as_object(p)) | some p in rule_ports(r)])])

@@ -123,19 +123,6 @@ exempt_rule(r) if {
 	}
 }
 
-port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, proto(p)]) if {
-	object.get(p, "port", null) != null
-	object.get(p, "endPort", null) != null
-} else := sprintf("%v/%s", [p.port, proto(p)]) if {
-	object.get(p, "port", null) != null
-} else := sprintf("all %s ports", [proto(p)])
-
-proto(p) := object.get(lib.as_object(p), "protocol", "TCP")
-
-ports_text(r) := "all ports" if count(lib.rule_ports(r)) == 0
-
-else := sprintf("ports %s", [concat(", ", [port_text(lib.as_object(p)) | some p in lib.rule_ports(r)])])
-
 # ---- peers ---------------------------------------------------------------------
 
 to(r) := lib.as_array(object.get(r, "to", []))
@@ -209,12 +196,12 @@ egress_policies contains np if {
 # problems_by_np: policy resource -> {[rule index, peer index, text,
 # evidence]} (lib.group: one finding per policy, built once).
 problems_by_np := lib.group(array.concat(
-	[[lib.resource(np), [i, -1, sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s", [i, lib.ns_name(np), metadata_ip, ports_text(r)]), {"path": sprintf("spec.egress[%d]", [i]), "value": r}]] |
+	[[lib.resource(np), [i, -1, sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s", [i, lib.ns_name(np), metadata_ip, lib.np_ports_text(r)]), {"path": sprintf("spec.egress[%d]", [i]), "value": r}]] |
 		some [np, i, r] in egress_rules
 		count(to(r)) == 0
 		not exempt_rule(r)
 	],
-	[[lib.resource(np), [i, j, sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s", [i, lib.ns_name(np), b.cidr, except_text(b), ports_text(r), concat(", ", why)]), {"path": sprintf("spec.egress[%d].to[%d].ipBlock", [i, j]), "value": b}]] |
+	[[lib.resource(np), [i, j, sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s", [i, lib.ns_name(np), b.cidr, except_text(b), lib.np_ports_text(r), concat(", ", why)]), {"path": sprintf("spec.egress[%d].to[%d].ipBlock", [i, j]), "value": b}]] |
 		some [np, i, r, b, j] in ip_blocks
 		why := reasons(b)
 		count(why) > 0

@@ -110,19 +110,6 @@ gateway_policy(np) if {
 
 # ---- ports ------------------------------------------------------------------------
 
-proto(p) := object.get(p, "protocol", "TCP")
-
-port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, proto(p)]) if {
-	object.get(p, "port", null) != null
-	object.get(p, "endPort", null) != null
-} else := sprintf("%v/%s", [p.port, proto(p)]) if {
-	object.get(p, "port", null) != null
-} else := sprintf("all %s ports", [proto(p)])
-
-ports_text(r) := "all ports" if count(lib.rule_ports(r)) == 0
-
-else := sprintf("ports %s", [concat(", ", [port_text(lib.as_object(p)) | some p in lib.rule_ports(r)])])
-
 metrics_port(p) if {
 	n := lib.port_number(p)
 	n in metrics_ports
@@ -178,13 +165,13 @@ problems_by_np := lib.group([pair |
 	some pair in list
 ])
 
-no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, lib.ns_name(np), ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
+no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, lib.ns_name(np), lib.np_ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	count(from(r)) == 0
 ]
 
-whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, lib.ns_name(np), peer.ipBlock.cidr, ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
+whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, lib.ns_name(np), peer.ipBlock.cidr, lib.np_ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	some j, peer in from(r)
@@ -221,7 +208,7 @@ judged contains lib.resource(np) if some np in ingress_policies
 
 monitoring_ports_text(r, _) := "all ports" if count(lib.rule_ports(r)) == 0
 
-monitoring_ports_text(r, extra) := sprintf("ports %s", [concat(", ", [port_text(p) | some p in extra])]) if {
+monitoring_ports_text(r, extra) := sprintf("ports %s", [concat(", ", [lib.np_port_text(p) | some p in extra])]) if {
 	count(lib.rule_ports(r)) > 0
 	count(extra) > 0
 }
