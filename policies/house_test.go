@@ -32,7 +32,8 @@ func (h helper) String() string {
 	return fmt.Sprintf("%s:%d: %s/%d", h.module, h.row, h.name, h.arity)
 }
 
-// helpers compiles the non-test modules and returns their helpers. A
+// helpers compiles the non-test modules (with tests, every module) and
+// returns their helpers. A
 // helper's body is normalised so that two copies of one helper compare
 // equal whatever they are called and whichever package holds them: the
 // compiler resolves every reference to a full data path and renames local
@@ -42,11 +43,11 @@ func (h helper) String() string {
 // that helper's own normalised body's digest, so that `failed := {p.resource
 // | some p in problems}` is not a copy of the same line in another rule
 // whose `problems` differ, while a copy that calls copies matches.
-func helpers(t *testing.T, mods []Module) []helper {
+func helpers(t *testing.T, mods []Module, tests bool) []helper {
 	t.Helper()
 	parsed := map[string]*ast.Module{}
 	for _, m := range mods {
-		if strings.HasSuffix(m.Path, "_test.rego") {
+		if !tests && strings.HasSuffix(m.Path, "_test.rego") {
 			continue
 		}
 		pm, err := ast.ParseModuleWithOpts(m.Path, m.Source, ast.ParserOptions{RegoVersion: ast.RegoV1})
@@ -178,7 +179,7 @@ func TestOneLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := helpers(t, mods)
+	hs := helpers(t, mods, false)
 	libNames := map[string]helper{}
 	bodies := map[string][]helper{}
 	for _, h := range hs {
@@ -234,6 +235,34 @@ func TestOneLibrary(t *testing.T) {
 				where = append(where, h.module)
 			}
 			t.Logf("name %s in %d rules: %s", n, len(byName[n]), strings.Join(where, " "))
+		}
+	}
+}
+
+// TestOneTestLibrary: no test module keeps a private copy of a fixture of
+// the shared test library (lib/testlib_test.rego, package
+// meshaudit.testlib), by body, whatever it is called.
+func TestOneTestLibrary(t *testing.T) {
+	mods, err := Modules(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := helpers(t, mods, true)
+	shared := map[string]helper{}
+	for _, h := range hs {
+		if h.pkg == "data.meshaudit.testlib" {
+			shared[h.body] = h
+		}
+	}
+	if len(shared) == 0 {
+		t.Fatal("no fixtures in package meshaudit.testlib")
+	}
+	for _, h := range hs {
+		if h.pkg == "data.meshaudit.testlib" || strings.HasPrefix(h.name, "test_") {
+			continue
+		}
+		if s, ok := shared[h.body]; ok {
+			t.Errorf("%s is a copy of testlib.%s: import data.meshaudit.testlib and use it", h, s.name)
 		}
 	}
 }
