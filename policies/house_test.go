@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -166,6 +167,11 @@ func (n *normaliser) normalise(r *ast.Rule, pkg string) string {
 	return x.(*ast.Rule).String()
 }
 
+// numericConstant matches the normalised body of a number or boolean
+// constant (`max_hops := 3`): two rules may well mean different things by
+// the same number, so such constants are not compared.
+var numericConstant = regexp.MustCompile(`^H := (-?[0-9][0-9.e+-]*|true|false) if \{ true \}\n$`)
+
 type transformer func(any) (any, error)
 
 func (f transformer) Transform(v any) (any, error) { return f(v) }
@@ -186,7 +192,9 @@ func TestOneLibrary(t *testing.T) {
 		if strings.HasPrefix(h.module, "lib/") {
 			libNames[h.name] = h
 		}
-		bodies[h.body] = append(bodies[h.body], h)
+		if !numericConstant.MatchString(h.body) {
+			bodies[h.body] = append(bodies[h.body], h)
+		}
 	}
 	inventory := os.Getenv("MESHAUDIT_HELPERS") != ""
 	bad := 0
