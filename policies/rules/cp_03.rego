@@ -119,9 +119,7 @@ import data.meshaudit.lib
 import rego.v1
 
 role(d) := "istiod" if {
-	lib.labels(d).app == "istiod"
-} else := "istiod" if {
-	lib.template_labels(d).app == "istiod"
+	lib.istiod(d)
 } else := "gateway" if {
 	some sel in lib.params.gateway_labels
 	count(sel) > 0
