@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/viper"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // run executes the CLI from the repository root (so recorded paths are
@@ -270,13 +270,8 @@ func TestScanMemorySettingsRestored(t *testing.T) {
 		}
 		debug.SetGCPercent(prevGC)
 	}
-	a := &app{v: viper.New()}
-	c := newScanCommand(a)
-	if err := a.loadConfig(c); err != nil {
-		t.Fatal(err)
-	}
 	t.Setenv("GOMEMLIMIT", "3GiB")
-	restore, err := a.tuneMemory(c)
+	restore, err := scanner.TuneMemory(scanner.DefaultMemoryLimit, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,10 +279,7 @@ func TestScanMemorySettingsRestored(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT set, the default limit replaced it: %d", got)
 	}
 	restore()
-	if err := c.Flags().Set("memory-limit", "512Mi"); err != nil {
-		t.Fatal(err)
-	}
-	if restore, err = a.tuneMemory(c); err != nil {
+	if restore, err = scanner.TuneMemory("512Mi", true); err != nil {
 		t.Fatal(err)
 	}
 	if got := debug.SetMemoryLimit(-1); got != 512<<20 {
