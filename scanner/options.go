@@ -16,6 +16,9 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 
+	"github.com/meshaudit/meshaudit/collectors"
+	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/rules"
 )
 
@@ -214,4 +217,46 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// Defaults are the options of a scan nobody configured: the command line's
+// flag defaults.
+func Defaults() Options {
+	return Options{
+		Input: InputOptions{
+			DefaultNamespace: "default",
+			MaxDocumentBytes: collectors.DefaultMaxDocumentBytes,
+			MaxFileBytes:     collectors.DefaultMaxFileBytes,
+			Timeout:          10 * time.Minute,
+			Live: LiveOptions{
+				QPS:                20,
+				Burst:              40,
+				PageSize:           500,
+				Concurrency:        4,
+				ClusterConcurrency: 4,
+				KindTimeout:        2 * time.Minute,
+			},
+		},
+		OSCALVersion:       output.DefaultOSCALVersion,
+		FailOn:             FailOn(rules.SeverityHigh),
+		EvalTimeout:        evaluate.DefaultDeadline,
+		PushgatewayTimeout: 30 * time.Second,
+		View:               ViewOptions{Color: "auto"},
+		Proxy: ProxyOptions{
+			Wait:        ProxyAuto,
+			Quit:        ProxyAuto,
+			ReadyURL:    DefaultProxyReadyURL,
+			QuitURL:     DefaultProxyQuitURL,
+			WaitTimeout: 2 * time.Minute,
+		},
+		MemoryLimit: DefaultMemoryLimit,
+	}
+}
+
+// String is the threshold as --fail-on spells it.
+func (f FailOn) String() string {
+	if f == 0 {
+		return "none"
+	}
+	return rules.Severity(f).String()
 }

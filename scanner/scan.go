@@ -56,6 +56,9 @@ func Run(ctx context.Context, o Options, s Streams) (*Result, error) {
 	return r.res, err
 }
 
+// newEngine compiles the policies (tests share engines across runs).
+var newEngine = evaluate.NewParsed
+
 // run is one scan in progress.
 type run struct {
 	o   Options
@@ -123,7 +126,7 @@ func (r *run) scan(ctx context.Context) (err error) {
 		var all *rules.Catalog
 		if b.mods, b.parsed, all, b.err = loadParsed(o.Select.PolicyDirs); b.err == nil {
 			if b.cat, b.err = o.Select.Filter(all); b.err == nil {
-				b.eng, b.err = evaluate.NewParsed(cctx, b.cat, b.parsed, params, o.ToolVersion)
+				b.eng, b.err = newEngine(cctx, b.cat, b.parsed, params, o.ToolVersion)
 			}
 		}
 		engc <- b
