@@ -30,6 +30,26 @@ const (
 	Interrupted
 )
 
+func (k Kind) String() string {
+	switch k {
+	case 0:
+		return "ok"
+	case Usage:
+		return "usage"
+	case Findings:
+		return "findings"
+	case Incomplete:
+		return "incomplete"
+	case EvidenceFailed:
+		return "evidence failed"
+	case WriteFailed:
+		return "write failed"
+	case Interrupted:
+		return "interrupted"
+	}
+	return fmt.Sprintf("kind %d", int(k))
+}
+
 // Error is an error of a given Kind.
 type Error struct {
 	Kind Kind
