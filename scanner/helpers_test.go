@@ -189,3 +189,12 @@ func scanCLI(t *testing.T, stdin string, args ...string) (kind Kind, stdout, std
 	}
 	return kind, out.String(), errb.String()
 }
+
+func digest(t *testing.T) string {
+	t.Helper()
+	d, err := PolicyDigest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -157,6 +157,9 @@ func (r *run) scan(ctx context.Context) (err error) {
 	}
 	b := <-engc
 	if b.err != nil {
+		if KindOf(b.err) == 0 { // a custom policy that does not compile
+			return &Error{Kind: Usage, Err: b.err}
+		}
 		return b.err
 	}
 	mods, cat, eng := b.mods, b.cat, b.eng
