@@ -16,6 +16,9 @@ const SidecarStatusEnv = scanner.SidecarStatusEnv
 // ClusterPlaceholder: see scanner.ClusterPlaceholder.
 const ClusterPlaceholder = scanner.ClusterPlaceholder
 
+// runScan runs the scan (tests capture the options instead).
+var runScan = scanner.Run
+
 func newScanCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan [PATH...]",
@@ -50,7 +53,7 @@ are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
 			}
 			// scan PATH... is scan -f PATH... (pre-commit passes file names)
 			opts.Input.Files = append(opts.Input.Files, args...)
-			_, err = scanner.Run(cmd.Context(), opts, a.streams())
+			_, err = runScan(cmd.Context(), opts, a.streams())
 			return err
 		},
 	}

@@ -2,11 +2,17 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // run executes the CLI from the repository root (so recorded paths are
@@ -71,27 +77,55 @@ func TestNamespaceDefault(t *testing.T) {
 	}
 }
 
+// scanOptions runs `meshaudit ARGS...` up to the scan and returns the
+// typed options the command line filled (flags, environment, config file),
+// or the exit code when it stopped before.
+func scanOptions(t *testing.T, args ...string) (scanner.Options, int, string) {
+	t.Helper()
+	var got scanner.Options
+	runScan = func(_ context.Context, o scanner.Options, _ scanner.Streams) (*scanner.Result, error) {
+		got = o
+		return nil, nil
+	}
+	defer func() { runScan = scanner.Run }()
+	code, _, stderr := run(t, "", args...)
+	return got, code, stderr
+}
+
+// TestConfigFileAndEnv: flags over environment over config file, lists
+// from YAML lists and comma-separated variables, positional paths after
+// -f; an unknown config key or parameter is a usage error naming it.
 func TestConfigFileAndEnv(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "meshaudit.yaml")
-	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
-		t.Fatalf("config fail-on none: exit %d: %s", code, stderr)
+	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\nrules: [MTLS-01]\neval-timeout: 90s\n"), 0o644)
+	o, code, stderr := scanOptions(t, "scan", "--config", cfg, "extra.yaml")
+	if code != ExitOK || o.FailOn != 0 || strings.Join(o.Input.Files, ",") != "testdata/cli/privileged.yaml,extra.yaml" ||
+		strings.Join(o.Select.Rules, ",") != "MTLS-01" || o.EvalTimeout != 90*time.Second || o.ToolVersion != Version() {
+		t.Fatalf("config file: exit %d %s\n%+v", code, stderr, o)
 	}
 	t.Setenv("MESHAUDIT_FAIL_ON", "critical")
-	if code, _, _ := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitFindings {
-		t.Fatalf("env MESHAUDIT_FAIL_ON=critical must override the config file: exit %d", code)
+	t.Setenv("MESHAUDIT_SKIP_RULES", "POD-03, POD-01")
+	t.Setenv("MESHAUDIT_SET", "a=1 b={x,y}")
+	if o, _, _ = scanOptions(t, "scan", "--config", cfg); o.FailOn != scanner.FailOn(rules.SeverityCritical) ||
+		strings.Join(o.Select.SkipRules, "|") != "POD-03|POD-01" || strings.Join(o.Input.Set, "|") != "a=1|b={x,y}" {
+		t.Fatalf("environment over the config file: %+v", o)
 	}
-	if code, _, _ := run(t, "", "scan", "--config", cfg, "--fail-on", "none", "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
-		t.Fatalf("flag must override env: exit %d", code)
+	if o, _, _ = scanOptions(t, "scan", "--config", cfg, "--fail-on", "none", "--memory-limit", "2Gi"); o.FailOn != 0 || !o.MemoryLimitSet || o.MemoryLimit != "2Gi" {
+		t.Fatalf("flag over environment: %+v", o)
+	}
+	if _, code, stderr = scanOptions(t, "scan", "--config", cfg, "--fail-on", "urgent"); code != ExitUsage || !strings.Contains(stderr, `--fail-on "urgent": want critical, high, medium, low or none`) {
+		t.Fatalf("bad --fail-on: exit %d: %s", code, stderr)
 	}
 	os.WriteFile(cfg, []byte("fail-on: none\nfial-on: low\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "fial-on") {
+	if _, code, stderr := scanOptions(t, "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "fial-on") {
 		t.Fatalf("unknown config key: exit %d: %s", code, stderr)
 	}
-	os.WriteFile(cfg, []byte("params:\n  root_namespce: x\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "root_namespce") {
-		t.Fatalf("unknown param: exit %d: %s", code, stderr)
+	// The real thing once: the config file's fail-on decides the exit code.
+	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\n"), 0o644)
+	t.Setenv("MESHAUDIT_FAIL_ON", "")
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
+		t.Fatalf("config fail-on none: exit %d: %s", code, stderr)
 	}
 }
 
@@ -127,7 +161,31 @@ func TestParamsLayers(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "meshaudit.yaml")
 	// The talk's etcd PASSTHROUGH egress is allowlisted by the organisation.
-	os.WriteFile(cfg, []byte("params:\n  allowed_passthrough_hosts: [\"nothing.example\"]\n"), 0o644)
+	os.WriteFile(cfg, []byte("params:\n  allowed_passthrough_hosts: [\"nothing.example\"]\n  max_exception_days: 30\n"), 0o644)
+	hosts := func(args ...string) (policies.Params, string) {
+		t.Helper()
+		o, code, stderr := scanOptions(t, append([]string{"scan", "--config", cfg, "-f", "x.yaml"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		p, err := o.Input.Params.Params()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, strings.Join(p.AllowedPassthroughHosts, ",")
+	}
+	if p, h := hosts(); h != "nothing.example" || p.MaxExceptionDays != 30 {
+		t.Fatalf("config params: %s %d", h, p.MaxExceptionDays)
+	}
+	t.Setenv("MESHAUDIT_PARAMS", `{"allowed_passthrough_hosts": ["etcd-*"]}`)
+	if p, h := hosts(); h != "etcd-*" || p.MaxExceptionDays != 30 {
+		t.Fatalf("MESHAUDIT_PARAMS is a layer over the config file's params: %s %d", h, p.MaxExceptionDays)
+	}
+	if _, h := hosts("--param", `allowed_passthrough_hosts=["etcd-*.us-south.containers.cloud.ibm.com"]`); h != "etcd-*.us-south.containers.cloud.ibm.com" {
+		t.Fatalf("--param over MESHAUDIT_PARAMS: %s", h)
+	}
+	t.Setenv("MESHAUDIT_PARAMS", "")
+	// The real thing: an allowlisted PASSTHROUGH is no finding.
 	count := func(args ...string) int {
 		t.Helper()
 		code, out, stderr := run(t, "", append([]string{"scan", "--config", cfg, "-f", "testdata/scenarios/talk-ibm", "--rules", "ING-01", "-o", "json", "--fail-on", "none"}, args...)...)
@@ -144,11 +202,11 @@ func TestParamsLayers(t *testing.T) {
 	if n := count("--param", `allowed_passthrough_hosts=["etcd-*.us-south.containers.cloud.ibm.com"]`); n != 0 {
 		t.Fatalf("--param allowlist: %d findings", n)
 	}
-	t.Setenv("MESHAUDIT_PARAMS", `{"allowed_passthrough_hosts": ["etcd-*"]}`)
-	if n := count(); n != 0 {
-		t.Fatalf("MESHAUDIT_PARAMS allowlist: %d findings", n)
-	}
 	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--param", "min_replica=3"); code != ExitUsage || !strings.Contains(stderr, "min_replica") {
 		t.Fatalf("unknown --param: %d %s", code, stderr)
+	}
+	os.WriteFile(cfg, []byte("params:\n  root_namespce: x\n"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "root_namespce") {
+		t.Fatalf("unknown param: exit %d: %s", code, stderr)
 	}
 }
