@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -17,13 +17,13 @@ import (
 // fixed ones. (The comparison itself: the diff package's tests.)
 func TestDiffCommand(t *testing.T) {
 	dir := t.TempDir()
-	finding := func(name string) evaluate.Finding {
-		return evaluate.Finding{RuleID: "POD-03", Severity: rules.SeverityHigh, Controls: []string{"AC-6"},
+	finding := func(name string) report.Finding {
+		return report.Finding{RuleID: "POD-03", Severity: rules.SeverityHigh, Controls: []string{"AC-6"},
 			Resource: snapshot.Ref{Kind: "Pod", Namespace: "shop", Name: name}, Fingerprint: "fp-" + name}
 	}
-	write := func(name string, fs ...evaluate.Finding) string {
-		rep := evaluate.Report{SchemaVersion: evaluate.ReportSchemaVersion, Cluster: "manifests", Findings: fs,
-			Rules: []evaluate.RuleResult{{ID: "POD-03", Severity: rules.SeverityHigh, Status: evaluate.StatusFail}}}
+	write := func(name string, fs ...report.Finding) string {
+		rep := report.Report{SchemaVersion: report.ReportSchemaVersion, Cluster: "manifests", Findings: fs,
+			Rules: []report.RuleResult{{ID: "POD-03", Severity: rules.SeverityHigh, Status: report.StatusFail}}}
 		b, err := json.Marshal(rep)
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +36,7 @@ func TestDiffCommand(t *testing.T) {
 	}
 	base := write("base.json", finding("web"))
 	excepted := finding("legacy")
-	excepted.Exception = &evaluate.AppliedException{ID: "EXC-1", Justification: "j", Expires: "2099-01-01"}
+	excepted.Exception = &report.AppliedException{ID: "EXC-1", Justification: "j", Expires: "2099-01-01"}
 	head := write("head.json", finding("web"), finding("debug"), excepted)
 	onlyExcepted := write("excepted.json", finding("web"), excepted)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/internal/gen"
 	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/rules/catalog"
 )
 
 // rootNamespace is the Istio root namespace deploy/rbac.yaml and the
@@ -181,7 +182,7 @@ func places(t *testing.T) []place {
 // Otherwise a new rule would go silently unknown in every live scan (its
 // kind "not collected" or forbidden) and untested at scale.
 func TestInputsCollected(t *testing.T) {
-	cat, err := rules.Embedded()
+	cat, err := catalog.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}

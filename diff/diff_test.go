@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"github.com/meshaudit/meshaudit/diff"
-	"github.com/meshaudit/meshaudit/evaluate"
+	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
 // fps lists the fingerprints of findings, in order.
-func fps(fs []evaluate.Finding) []string {
+func fps(fs []report.Finding) []string {
 	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.Fingerprint)
@@ -24,13 +24,13 @@ func fps(fs []evaluate.Finding) []string {
 	return out
 }
 
-func withControls(r *evaluate.Report, cs ...evaluate.ControlResult) *evaluate.Report {
+func withControls(r *report.Report, cs ...report.ControlResult) *report.Report {
 	r.Controls = cs
 	return r
 }
 
-func control(id string, st evaluate.Status) evaluate.ControlResult {
-	return evaluate.ControlResult{ID: id, Status: st}
+func control(id string, st report.Status) report.ControlResult {
+	return report.ControlResult{ID: id, Status: st}
 }
 
 // TestCompareStates: every finding of the new report is new, updated or
@@ -43,7 +43,7 @@ func TestCompareStates(t *testing.T) {
 	ctl := finding("R1", "ctl", 3)
 	ctl.Controls = []string{"SC-8"}
 	renamed := finding("R1", "renamed", 3)
-	old := report("c", keep, moved, sev, ctl, finding("R1", "fixed", 1))
+	old := mkReport("c", keep, moved, sev, ctl, finding("R1", "fixed", 1))
 	old.Findings = append(old.Findings, renamed)
 
 	moved2 := moved
@@ -56,9 +56,9 @@ func TestCompareStates(t *testing.T) {
 	keep2.Message, keep2.Title = "reworded", "retitled" // the fingerprint decides, not the text
 	renamed2 := renamed
 	renamed2.File, renamed2.Line = "elsewhere/f.yaml", 40 // another checkout: not a change
-	cur := report("c", keep2, moved2, sev2, ctl2, renamed2, finding("R1", "added", 2))
+	cur := mkReport("c", keep2, moved2, sev2, ctl2, renamed2, finding("R1", "added", 2))
 
-	res := diff.Compare([]*evaluate.Report{old}, []*evaluate.Report{cur})
+	res := diff.Compare([]*report.Report{old}, []*report.Report{cur})
 	if res.SchemaVersion != diff.SchemaVersion || len(res.Clusters) != 1 {
 		t.Fatalf("%+v", res)
 	}
@@ -80,7 +80,7 @@ func TestCompareStates(t *testing.T) {
 		t.Errorf("updated findings not the current ones: %+v", c.Updated)
 	}
 	// The scan's baseline marks agree with the diff.
-	b := diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{cur})
+	b := diff.NewBaseline([]*report.Report{old}, []*report.Report{cur})
 	want := map[string]string{"R1/keep": diff.StateUnchanged, "R1/renamed": diff.StateUnchanged, "R1/moved": diff.StateUpdated,
 		"R1/sev": diff.StateUpdated, "R1/ctl": diff.StateUpdated, "R1/added": diff.StateNew}
 	for _, f := range cur.Findings {
@@ -100,7 +100,7 @@ func TestFingerprintIsIdentity(t *testing.T) {
 	a := finding("R1", "x", 1)
 	b := a
 	b.Fingerprint = "R1/x/other-message"
-	res := diff.Compare([]*evaluate.Report{report("c", a)}, []*evaluate.Report{report("c", b)})
+	res := diff.Compare([]*report.Report{mkReport("c", a)}, []*report.Report{mkReport("c", b)})
 	c := res.Clusters[0]
 	if len(c.New) != 1 || len(c.Fixed) != 1 || c.Unchanged != 0 {
 		t.Errorf("%+v", c)
@@ -109,7 +109,7 @@ func TestFingerprintIsIdentity(t *testing.T) {
 	// meshaudit) still compare consistently: both sides equal.
 	e := finding("R1", "y", 1)
 	e.Fingerprint = ""
-	res = diff.Compare([]*evaluate.Report{report("c", e)}, []*evaluate.Report{report("c", e)})
+	res = diff.Compare([]*report.Report{mkReport("c", e)}, []*report.Report{mkReport("c", e)})
 	if c := res.Clusters[0]; c.Unchanged != 1 || len(c.New)+len(c.Fixed)+len(c.Updated) != 0 {
 		t.Errorf("empty fingerprints: %+v", c)
 	}
@@ -119,14 +119,14 @@ func TestFingerprintIsIdentity(t *testing.T) {
 // was judged again — not when the rule was left out of the new run
 // (--rules, --skip-rules) or is unknown there (a kind not collected).
 func TestFixedOnlyWhenJudged(t *testing.T) {
-	old := report("c", finding("R1", "a", 1), finding("R2", "b", 1), finding("R3", "c", 1), finding("R4", "d", 1))
-	cur := &evaluate.Report{Cluster: "c", Rules: []evaluate.RuleResult{
-		{ID: "R1", Status: evaluate.StatusPass},
-		{ID: "R2", Status: evaluate.StatusUnknown},
-		{ID: "R3", Status: evaluate.StatusNotApplicable},
+	old := mkReport("c", finding("R1", "a", 1), finding("R2", "b", 1), finding("R3", "c", 1), finding("R4", "d", 1))
+	cur := &report.Report{Cluster: "c", Rules: []report.RuleResult{
+		{ID: "R1", Status: report.StatusPass},
+		{ID: "R2", Status: report.StatusUnknown},
+		{ID: "R3", Status: report.StatusNotApplicable},
 		// R4: not evaluated at all
 	}}
-	c := diff.Compare([]*evaluate.Report{old}, []*evaluate.Report{cur}).Clusters[0]
+	c := diff.Compare([]*report.Report{old}, []*report.Report{cur}).Clusters[0]
 	if got := fps(c.Fixed); !reflect.DeepEqual(got, []string{"R1/a", "R3/c"}) {
 		t.Errorf("fixed %v, want R1 (passes now) and R3 (not applicable now)", got)
 	}
@@ -137,13 +137,13 @@ func TestFixedOnlyWhenJudged(t *testing.T) {
 // changed from "not assessed"; one only in the old run has every finding
 // fixed and every control changed to "not assessed".
 func TestCompareClusters(t *testing.T) {
-	old := []*evaluate.Report{
-		withControls(report("zeta", finding("R1", "z", 1)), control("SC-8", evaluate.StatusFail)),
-		withControls(report("both", finding("R1", "b", 1)), control("SC-8", evaluate.StatusFail), control("AC-3", evaluate.StatusPass)),
+	old := []*report.Report{
+		withControls(mkReport("zeta", finding("R1", "z", 1)), control("SC-8", report.StatusFail)),
+		withControls(mkReport("both", finding("R1", "b", 1)), control("SC-8", report.StatusFail), control("AC-3", report.StatusPass)),
 	}
-	cur := []*evaluate.Report{
-		withControls(report("alpha", finding("R1", "a", 1)), control("AC-3", evaluate.StatusFail)),
-		withControls(report("both"), control("SC-8(1)", evaluate.StatusPass), control("SC-8", evaluate.StatusPass), control("AC-3", evaluate.StatusPass)),
+	cur := []*report.Report{
+		withControls(mkReport("alpha", finding("R1", "a", 1)), control("AC-3", report.StatusFail)),
+		withControls(mkReport("both"), control("SC-8(1)", report.StatusPass), control("SC-8", report.StatusPass), control("AC-3", report.StatusPass)),
 	}
 	res := diff.Compare(old, cur)
 	var names []string
@@ -154,10 +154,10 @@ func TestCompareClusters(t *testing.T) {
 		t.Fatalf("clusters %v", names)
 	}
 	alpha, both, zeta := res.Clusters[0], res.Clusters[1], res.Clusters[2]
-	if len(alpha.New) != 1 || len(alpha.Fixed) != 0 || !reflect.DeepEqual(alpha.Controls, []diff.ControlChange{{ID: "AC-3", Old: "", New: evaluate.StatusFail}}) {
+	if len(alpha.New) != 1 || len(alpha.Fixed) != 0 || !reflect.DeepEqual(alpha.Controls, []diff.ControlChange{{ID: "AC-3", Old: "", New: report.StatusFail}}) {
 		t.Errorf("alpha %+v", alpha)
 	}
-	if len(zeta.Fixed) != 1 || len(zeta.New) != 0 || !reflect.DeepEqual(zeta.Controls, []diff.ControlChange{{ID: "SC-8", Old: evaluate.StatusFail, New: ""}}) {
+	if len(zeta.Fixed) != 1 || len(zeta.New) != 0 || !reflect.DeepEqual(zeta.Controls, []diff.ControlChange{{ID: "SC-8", Old: report.StatusFail, New: ""}}) {
 		t.Errorf("zeta %+v", zeta)
 	}
 	// both: R1 was not judged in the new run (its report has no rules), so
@@ -165,7 +165,7 @@ func TestCompareClusters(t *testing.T) {
 	if len(both.Fixed) != 0 {
 		t.Errorf("both: fixed %v although R1 was not judged", fps(both.Fixed))
 	}
-	want := []diff.ControlChange{{ID: "SC-8", Old: evaluate.StatusFail, New: evaluate.StatusPass}, {ID: "SC-8(1)", Old: "", New: evaluate.StatusPass}}
+	want := []diff.ControlChange{{ID: "SC-8", Old: report.StatusFail, New: report.StatusPass}, {ID: "SC-8(1)", Old: "", New: report.StatusPass}}
 	if !reflect.DeepEqual(both.Controls, want) {
 		t.Errorf("both controls %+v, want %+v", both.Controls, want)
 	}
@@ -176,10 +176,10 @@ func TestCompareClusters(t *testing.T) {
 func TestCompareEmpty(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		old, cur []*evaluate.Report
+		old, cur []*report.Report
 	}{
 		{"no reports", nil, nil},
-		{"empty reports", []*evaluate.Report{{Cluster: "c"}}, []*evaluate.Report{{Cluster: "c"}}},
+		{"empty reports", []*report.Report{{Cluster: "c"}}, []*report.Report{{Cluster: "c"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := diff.Compare(tc.old, tc.cur)
@@ -201,7 +201,7 @@ func TestCompareEmpty(t *testing.T) {
 
 // severities gives the rule results a severity, as every real report has
 // (the zero severity does not encode).
-func severities(r *evaluate.Report) *evaluate.Report {
+func severities(r *report.Report) *report.Report {
 	for i := range r.Rules {
 		r.Rules[i].Severity = rules.SeverityHigh
 	}
@@ -225,10 +225,10 @@ func writeFile(t *testing.T, path string, v any) string {
 // round trip exactly.
 func TestReadReports(t *testing.T) {
 	dir := t.TempDir()
-	rep := report("prod", finding("R1", "a", 4), finding("R2", "b", 7))
-	rep.SchemaVersion = evaluate.ReportSchemaVersion
+	rep := mkReport("prod", finding("R1", "a", 4), finding("R2", "b", 7))
+	rep.SchemaVersion = report.ReportSchemaVersion
 	rep.Findings[0].Resource.Kind = "Deployment"
-	rep.Findings[0].Evidence = []evaluate.Evidence{{Path: "spec.x", Value: "y"}}
+	rep.Findings[0].Evidence = []report.Evidence{{Path: "spec.x", Value: "y"}}
 	severities(rep)
 	single := writeFile(t, filepath.Join(dir, "r.json"), rep)
 
@@ -239,12 +239,12 @@ func TestReadReports(t *testing.T) {
 	if !reflect.DeepEqual(got[0].Findings, rep.Findings) || got[0].Cluster != "prod" {
 		t.Errorf("round trip changed the findings:\n%+v\n%+v", got[0].Findings, rep.Findings)
 	}
-	if res := diff.Compare([]*evaluate.Report{rep}, got); res.Clusters[0].Unchanged != 2 {
+	if res := diff.Compare([]*report.Report{rep}, got); res.Clusters[0].Unchanged != 2 {
 		t.Errorf("a report compared with itself read back: %+v", res.Clusters[0])
 	}
 
-	other := severities(report("staging", finding("R1", "c", 1)))
-	fleet := writeFile(t, filepath.Join(dir, "fleet.json"), map[string]any{"schemaVersion": "meshaudit.io/fleet/v1", "reports": []*evaluate.Report{rep, other}})
+	other := severities(mkReport("staging", finding("R1", "c", 1)))
+	fleet := writeFile(t, filepath.Join(dir, "fleet.json"), map[string]any{"schemaVersion": "meshaudit.io/fleet/v1", "reports": []*report.Report{rep, other}})
 	got, err = diff.ReadReports(fleet)
 	if err != nil || len(got) != 2 || got[0].Cluster != "prod" || got[1].Cluster != "staging" {
 		t.Fatalf("fleet: %v %v", got, err)
@@ -312,8 +312,8 @@ func TestReadReportsErrors(t *testing.T) {
 // nothing absent; states asked for an unknown cluster are new; counts of an
 // unknown cluster are zero.
 func TestBaselineEdges(t *testing.T) {
-	cur := report("c", finding("R1", "a", 1))
-	b := diff.NewBaseline(nil, []*evaluate.Report{cur})
+	cur := mkReport("c", finding("R1", "a", 1))
+	b := diff.NewBaseline(nil, []*report.Report{cur})
 	if b.State("c", cur.Findings[0]) != diff.StateNew || len(b.Absent("c")) != 0 {
 		t.Error("empty baseline")
 	}
@@ -322,9 +322,9 @@ func TestBaselineEdges(t *testing.T) {
 	}
 	// A previous report with findings and an empty new run of the same
 	// cluster, its rules judged: everything absent, in the old order.
-	old := report("c", finding("R1", "b", 1), finding("R1", "a", 1))
-	empty := &evaluate.Report{Cluster: "c", Rules: []evaluate.RuleResult{{ID: "R1", Status: evaluate.StatusPass}}}
-	b = diff.NewBaseline([]*evaluate.Report{old}, []*evaluate.Report{empty})
+	old := mkReport("c", finding("R1", "b", 1), finding("R1", "a", 1))
+	empty := &report.Report{Cluster: "c", Rules: []report.RuleResult{{ID: "R1", Status: report.StatusPass}}}
+	b = diff.NewBaseline([]*report.Report{old}, []*report.Report{empty})
 	if got := fps(b.Absent("c")); !reflect.DeepEqual(got, []string{"R1/b", "R1/a"}) {
 		t.Errorf("absent %v", got)
 	}

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshaudit/meshaudit/evidence"
 	"time"
+
+	"github.com/meshaudit/meshaudit/evidence"
 )
 
 // oscalDoc reads an OSCAL file's assessment-results.
