@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/go-viper/mapstructure/v2"
 
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -40,13 +42,13 @@ func TestMain(m *testing.M) {
 	compile := newEngine
 	var mu sync.Mutex
 	cache := map[string]*evaluate.Engine{}
-	newEngine = func(ctx context.Context, cat *rules.Catalog, mods []policies.Module, params policies.Params, version string) (*evaluate.Engine, error) {
+	newEngine = func(ctx context.Context, cat *rules.Catalog, mods []*ast.Module, params policies.Params, version string) (*evaluate.Engine, error) {
 		h := sha256.New()
 		for _, r := range cat.Rules {
 			fmt.Fprintf(h, "rule %s\x00", r.ID)
 		}
 		for _, m := range mods {
-			fmt.Fprintf(h, "%s\x00%d\x00%s", m.Path, len(m.Source), m.Source)
+			fmt.Fprintf(h, "%s\x00%s\x00", m.Package.Location.File, m.String())
 		}
 		data, err := params.Data()
 		if err != nil {
