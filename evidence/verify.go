@@ -304,7 +304,6 @@ func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string)
 	return res, contents, nil
 }
 
-
 // reevaluate runs the recorded evaluation again and compares the derived
 // files.
 func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[string][]byte, opt VerifyOptions) {

@@ -106,6 +106,7 @@ start() {
 	# Create the bucket with Object Lock enabled (SigV4 by curl).
 	code=$(curl -s -o "$dir/mb.out" -w '%{http_code}' -X PUT \
 		--aws-sigv4 "aws:amz:${REGION}:s3" --user "${access}:${secret}" \
+		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
 		-H "x-amz-bucket-object-lock-enabled: true" "$url/$BUCKET")
 	if [[ "$code" != 200 ]]; then
 		cat "$dir/mb.out" >&2
