@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,10 +23,13 @@ const ExitVerifyFailed = 1
 
 func newVerifyCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "verify DIR",
+		Use:   "verify DIR|s3://BUCKET/PREFIX[/BUNDLE]",
 		Short: "Verify an evidence bundle (or each bundle of a folder): signature, digests, and a re-evaluation of the snapshot",
 		Long: `Verify an evidence bundle written by scan --evidence-dir, or every bundle of
 the --evidence-dir folder (one line per bundle; --latest: only the newest).
+An s3://BUCKET/PREFIX/BUNDLE URL verifies a bundle scan wrote to object
+storage, s3://BUCKET/PREFIX every bundle under the prefix (endpoint and
+credentials from the AWS_* variables, as scan reads them).
 
 Authentication comes first: with --pub-key, the ed25519 signature over
 manifest.json must verify before anything else of the bundle is read.
@@ -62,6 +66,9 @@ unreadable bundle.`,
 				ctx = context.Background()
 			}
 			dir := args[0]
+			if evidence.IsS3URL(dir) {
+				return a.verifyS3(ctx, dir, opt, a.v.GetBool("latest"))
+			}
 			if _, err := os.Lstat(filepath.Join(dir, evidence.FileManifest)); err == nil {
 				return a.verifyOne(ctx, dir, opt)
 			}
@@ -77,6 +84,87 @@ unreadable bundle.`,
 // verifyOne verifies one bundle and prints every check.
 func (a *app) verifyOne(ctx context.Context, dir string, opt evidence.VerifyOptions) error {
 	res, err := evidence.Verify(ctx, dir, opt)
+	return a.printVerified(dir, res, err)
+}
+
+// verifyS3 verifies the bundle at an s3:// URL, or every bundle under it.
+func (a *app) verifyS3(ctx context.Context, url string, opt evidence.VerifyOptions, latest bool) error {
+	loc, err := evidence.ParseS3URL(url)
+	if err != nil {
+		return usageErr("verify: %v", err)
+	}
+	client, err := evidence.NewS3Client(evidence.S3ClientOptions{})
+	if err != nil {
+		return usageErr("verify: %v", err)
+	}
+	one, err := evidence.HasS3Manifest(ctx, client, loc)
+	if err != nil {
+		return usageErr("verify: %s: %v", url, err)
+	}
+	if one {
+		res, err := evidence.VerifySource(ctx, evidence.S3Source{Client: client, S3Location: loc}, opt)
+		return a.printVerified(url, res, err)
+	}
+	names, incomplete, err := evidence.S3Bundles(ctx, client, loc)
+	if err != nil {
+		return usageErr("verify: %v", err)
+	}
+	for _, n := range incomplete {
+		fmt.Fprintf(a.stdout, "skip  %s: no %s: an upload that failed or is still running, never verifiable\n", loc.URL(n), evidence.FileManifest)
+	}
+	if len(names) == 0 {
+		return usageErr("verify: %s is neither an evidence bundle nor a prefix of bundles (no %s)", url, evidence.FileManifest)
+	}
+	// Names end with the UTC time of the scan: oldest first by time.
+	sort.SliceStable(names, func(i, j int) bool { return bundleTime(names[i]) < bundleTime(names[j]) })
+	if latest {
+		names = names[len(names)-1:]
+	}
+	failed := 0
+	for _, n := range names {
+		bl := evidence.S3Location{Bucket: loc.Bucket, Prefix: loc.Key(n)}
+		res, err := evidence.VerifySource(ctx, evidence.S3Source{Client: client, S3Location: bl}, opt)
+		if !a.printFolderLine(bl.URL(), res, err) {
+			failed++
+		}
+		if ctx.Err() != nil {
+			return scanner.InterruptedError(ctx.Err())
+		}
+	}
+	if failed > 0 {
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", url, failed, len(names))}
+	}
+	return nil
+}
+
+// bundleTime is the UTC time a bundle name ends with (<cluster>-<time>).
+func bundleTime(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
+// printFolderLine prints one bundle's line of a folder's verification and
+// reports whether it verified.
+func (a *app) printFolderLine(p string, res *evidence.Result, err error) bool {
+	switch {
+	case err != nil:
+		fmt.Fprintf(a.stdout, "FAIL  %s: %v\n", p, err)
+	case !res.OK():
+		fmt.Fprintf(a.stdout, "FAIL  %s: %d problem(s)\n", p, len(res.Problems))
+		for _, pr := range res.Problems {
+			fmt.Fprintf(a.stdout, "        %s\n", pr)
+		}
+	default:
+		fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
+		return true
+	}
+	return false
+}
+
+// printVerified prints every check of one bundle's verification.
+func (a *app) printVerified(dir string, res *evidence.Result, err error) error {
 	if err != nil {
 		return usageErr("verify: %v", err)
 	}
@@ -151,18 +239,8 @@ func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyO
 	for _, b := range bundles {
 		p := filepath.Join(dir, b.name)
 		res, err := evidence.Verify(ctx, p, opt)
-		switch {
-		case err != nil:
+		if !a.printFolderLine(p, res, err) {
 			failed++
-			fmt.Fprintf(a.stdout, "FAIL  %s: %v\n", p, err)
-		case !res.OK():
-			failed++
-			fmt.Fprintf(a.stdout, "FAIL  %s: %d problem(s)\n", p, len(res.Problems))
-			for _, pr := range res.Problems {
-				fmt.Fprintf(a.stdout, "        %s\n", pr)
-			}
-		default:
-			fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
 		}
 		if ctx.Err() != nil {
 			return scanner.InterruptedError(ctx.Err())

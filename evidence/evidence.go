@@ -183,19 +183,27 @@ type Input struct {
 // existing bundle of that name is an error. The bundle is written in a
 // temporary directory beside it and renamed into place.
 func Build(dir string, in Input) (string, error) {
-	return BuildTo(context.Background(), DirStore(dir), in)
+	w, err := BuildTo(context.Background(), DirStore(dir), in)
+	return w.Location, err
+}
+
+// Written is a bundle BuildTo wrote.
+type Written struct {
+	Location string // a path or an s3:// URL
+	// ManifestSHA256 is the SHA-256 (hex) of its manifest.json.
+	ManifestSHA256 string
 }
 
 // BuildTo renders a bundle and writes it to a store (a local folder, an
 // object store) under <cluster>-<UTC timestamp>, and returns its location.
 // The store writes every file, then the signature, then the manifest
 // last, and never overwrites a bundle.
-func BuildTo(ctx context.Context, st Store, in Input) (string, error) {
+func BuildTo(ctx context.Context, st Store, in Input) (Written, error) {
 	created := in.CreatedAt.UTC()
 	name := BundleName(in.Report.Cluster, created)
 	files, man, err := render(in, created)
 	if err != nil {
-		return "", err
+		return Written{}, err
 	}
 	for _, f := range files {
 		man.Files = append(man.Files, digestOf(f.Path, f.Data))
@@ -203,14 +211,19 @@ func BuildTo(ctx context.Context, st Store, in Input) (string, error) {
 	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
 	mb, err := encodeManifest(man)
 	if err != nil {
-		return "", err
+		return Written{}, err
 	}
 	if in.SignKey != nil {
 		sig := ed25519.Sign(in.SignKey, mb)
 		files = append(files, File{FileSignature, []byte(base64.StdEncoding.EncodeToString(sig) + "\n")})
 	}
 	files = append(files, File{FileManifest, mb})
-	return st.WriteBundle(ctx, name, files)
+	loc, err := st.WriteBundle(ctx, name, files)
+	if err != nil {
+		return Written{}, err
+	}
+	sum := sha256.Sum256(mb)
+	return Written{Location: loc, ManifestSHA256: hex.EncodeToString(sum[:])}, nil
 }
 
 // BundleName is a bundle's name: <cluster>-<UTC time of its creation>.

@@ -287,3 +287,53 @@ func (s S3Source) List(ctx context.Context) ([]Entry, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// S3Bundles lists the bundles directly under a location: the names of
+// the PREFIX/<name>/ that hold a manifest.json (complete), and of those
+// that hold objects but no manifest (incomplete: an upload that failed or
+// is still running), each sorted.
+func S3Bundles(ctx context.Context, c *minio.Client, loc S3Location) (complete, incomplete []string, err error) {
+	dir := loc.Key()
+	if dir != "" {
+		dir += "/"
+	}
+	seen := map[string]bool{}
+	for obj := range c.ListObjects(ctx, loc.Bucket, minio.ListObjectsOptions{Prefix: dir, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, nil, fmt.Errorf("%s: list: %w", loc.URL(), obj.Err)
+		}
+		name, rest, ok := strings.Cut(strings.TrimPrefix(obj.Key, dir), "/")
+		if !ok || name == "" {
+			continue // an object beside the bundles
+		}
+		if _, ok := seen[name]; !ok {
+			seen[name] = false
+		}
+		if rest == FileManifest {
+			seen[name] = true
+		}
+	}
+	for n, ok := range seen {
+		if ok {
+			complete = append(complete, n)
+		} else {
+			incomplete = append(incomplete, n)
+		}
+	}
+	sort.Strings(complete)
+	sort.Strings(incomplete)
+	return complete, incomplete, nil
+}
+
+// HasS3Manifest reports whether loc is itself a bundle (holds
+// manifest.json).
+func HasS3Manifest(ctx context.Context, c *minio.Client, loc S3Location) (bool, error) {
+	_, err := c.StatObject(ctx, loc.Bucket, loc.Key(FileManifest), minio.StatObjectOptions{})
+	if err == nil {
+		return true, nil
+	}
+	if r := minio.ToErrorResponse(err); r.Code == "NoSuchKey" || r.StatusCode == http.StatusNotFound {
+		return false, nil
+	}
+	return false, err
+}

@@ -79,11 +79,11 @@ func TestS3Bundle(t *testing.T) {
 	in.SignKey = priv
 	st := &S3Store{Client: c, S3Location: S3Location{Bucket: srv.Bucket, Prefix: "fleet/eu"}, RetainDays: 7}
 	before := time.Now()
-	loc, err := BuildTo(ctx, st, in)
+	w, err := BuildTo(ctx, st, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "s3://" + srv.Bucket + "/fleet/eu/manifests-20261101T120005Z"; loc != want {
+	if loc, want := w.Location, "s3://"+srv.Bucket+"/fleet/eu/manifests-20261101T120005Z"; loc != want {
 		t.Fatalf("location %s, want %s", loc, want)
 	}
 	if len(st.Notes) != 0 {
@@ -169,14 +169,14 @@ func TestS3NoObjectLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &S3Store{Client: c, S3Location: S3Location{Bucket: "plain"}, RetainDays: 30}
-	loc, err := BuildTo(ctx, st, shopInput(t))
+	w, err := BuildTo(ctx, st, shopInput(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(st.Notes) != 1 || !strings.Contains(st.Notes[0], "does not have Object Lock enabled") {
 		t.Errorf("notes %v, want one saying retention was not set", st.Notes)
 	}
-	if loc != "s3://plain/manifests-20261101T120005Z" {
+	if loc := w.Location; loc != "s3://plain/manifests-20261101T120005Z" {
 		t.Errorf("location %s", loc)
 	}
 	if mode, _ := retention(t, c, "plain", "manifests-20261101T120005Z/"+FileManifest); mode != "" {
