@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,6 +77,8 @@ type Result struct {
 	Problems []string
 	// Notes are worth reading but do not fail.
 	Notes []string
+	// ManifestSHA256 is the SHA-256 (hex) of manifest.json as read.
+	ManifestSHA256 string
 	// stopped: a problem ended the check before the files were read.
 	stopped bool
 }
@@ -177,6 +181,8 @@ func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", FileManifest, err)
 	}
+	msum := sha256.Sum256(mb)
+	res.ManifestSHA256 = hex.EncodeToString(msum[:])
 	stop := func() (*Result, map[string][]byte, error) {
 		res.stopped = true
 		return res, nil, nil

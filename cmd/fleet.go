@@ -1,0 +1,156 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshaudit/meshaudit/evidence"
+	"github.com/meshaudit/meshaudit/fleet"
+	"github.com/meshaudit/meshaudit/output"
+)
+
+func newFleetCommand(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "fleet --from s3://BUCKET/PREFIX|DIR",
+		Short: "Roll the evidence bundles of many clusters up: controls × clusters, findings per rule, changes, stale clusters",
+		Long: `Read every evidence bundle under an S3 prefix or in a local evidence folder
+(scan --evidence-dir) concurrently, authenticate each (--pub-key) and check
+the SHA-256 of every file; a bundle that fails is named and left out (exit
+1). The latest verified bundle of each cluster gives the fleet roll-up:
+controls × clusters (pass / fail / excepted / unknown / not applicable),
+open findings per rule and cluster, what changed since each cluster's
+previous verified bundle (new and fixed findings, control statuses), and
+clusters whose latest bundle is older than --max-age. meshaudit verify
+re-evaluates a single bundle; fleet does not.
+
+  meshaudit fleet --from s3://meshaudit-evidence/prod --pub-key audit.pub --max-age 26h
+  meshaudit fleet --from /evidence --pub-key audit.pub -o oscal --out-file fleet.json
+
+Exit codes: 0 every bundle verified, 1 a bundle failed verification (left
+out of the roll-up), 2 usage error or nothing could be read.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return a.fleet(ctx)
+		},
+	}
+	c.Flags().String("from", "", "the bundles: s3://BUCKET/PREFIX or a local evidence folder")
+	c.Flags().String("pub-key", "", "ed25519 public key (meshaudit keygen's PREFIX.pub) every bundle must be signed with")
+	c.Flags().Bool("allow-unsigned", false, "take bundles without --pub-key (integrity only, not authenticated)")
+	c.Flags().String("since", "", "read only bundles created at or after this time (RFC 3339, or a date YYYY-MM-DD, UTC)")
+	c.Flags().String("max-age", "", "a cluster whose latest bundle is older than this is stale (a Go duration such as 26h, or days: 7d)")
+	c.Flags().StringP("output", "o", "table", "output format: "+strings.Join(fleet.Formats, ", "))
+	c.Flags().String("out-file", "", "write the report to this file (atomically) instead of stdout")
+	c.Flags().Int("concurrency", 0, "bundles read at once (0: 4 per core)")
+	return c
+}
+
+// parseDays accepts a Go duration or N days ("7d").
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q: want a positive number of days (7d) or a Go duration (26h)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a positive Go duration (26h) or days (7d)", s)
+	}
+	return d, nil
+}
+
+func (a *app) fleet(ctx context.Context) error {
+	from := a.v.GetString("from")
+	if from == "" {
+		return usageErr("fleet: --from s3://BUCKET/PREFIX or DIR is required")
+	}
+	format := a.v.GetString("output")
+	if !slices.Contains(fleet.Formats, format) {
+		return usageErr("fleet: -o %q: want one of %s", format, strings.Join(fleet.Formats, ", "))
+	}
+	opt := fleet.Options{AllowUnsigned: a.v.GetBool("allow-unsigned"), Concurrency: a.v.GetInt("concurrency")}
+	if f := a.v.GetString("pub-key"); f != "" {
+		var err error
+		if opt.PubKey, err = evidence.LoadPublicKey(f); err != nil {
+			return usageErr("--pub-key: %v", err)
+		}
+	}
+	if s := a.v.GetString("since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", s); err != nil {
+				return usageErr("--since %q: want RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01)", s)
+			}
+		}
+		opt.Since = t
+	}
+	if s := a.v.GetString("max-age"); s != "" {
+		d, err := parseDays(s)
+		if err != nil {
+			return usageErr("--max-age %v", err)
+		}
+		opt.MaxAge = d
+	}
+	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+		opt.Now = t
+	}
+	var bundles []fleet.Bundle
+	var incomplete []string
+	var err error
+	if evidence.IsS3URL(from) {
+		loc, perr := evidence.ParseS3URL(from)
+		if perr != nil {
+			return usageErr("fleet: --from: %v", perr)
+		}
+		client, cerr := evidence.NewS3Client(evidence.S3ClientOptions{})
+		if cerr != nil {
+			return usageErr("fleet: %v", cerr)
+		}
+		bundles, incomplete, err = fleet.ListS3(ctx, client, loc)
+	} else {
+		bundles, incomplete, err = fleet.ListDir(from)
+	}
+	if err != nil {
+		return usageErr("fleet: %v", err)
+	}
+	if len(bundles) == 0 {
+		return usageErr("fleet: no evidence bundle under %s", from)
+	}
+	rep, err := fleet.Roll(ctx, from, bundles, incomplete, opt)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(ctx.Err())
+		}
+		return err
+	}
+	render := func(w io.Writer) error { return fleet.Write(w, format, rep) }
+	if f := a.v.GetString("out-file"); f != "" {
+		if err := output.WriteAll(ctx, []output.Target{{Path: f, Render: render}}); err != nil {
+			return &exitError{code: ExitWrite, err: fmt.Errorf("fleet: %w", err)}
+		}
+	} else if err := render(a.stdout); err != nil {
+		return err
+	}
+	if n := len(rep.Failed); n > 0 {
+		for _, f := range rep.Failed {
+			fmt.Fprintf(a.stderr, "meshaudit: fleet: %s failed verification and is left out: %s\n", f.Bundle, strings.Join(f.Problems, "; "))
+		}
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("fleet: %d bundle(s) failed verification and are left out", n)}
+	}
+	if len(rep.Clusters) == 0 {
+		fmt.Fprintln(a.stderr, "meshaudit: fleet: no verified bundle to roll up")
+	}
+	return nil
+}
