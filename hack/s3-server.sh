@@ -18,6 +18,7 @@
 # stderr; stdout carries only the path (bin) or the export lines (start).
 #
 # Env: MESHAUDIT_E2E_CACHE  base cache folder (default: $HOME/.cache/meshaudit-e2e)
+#      MESHAUDIT_S3_SERVER_BIN  a versitygw binary to start instead of building one
 #      MESHAUDIT_S3_BUCKET  bucket to create (default: meshaudit-evidence)
 set -euo pipefail
 
@@ -65,7 +66,8 @@ start() {
 	if [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
 		die "already running in $dir (pid $(cat "$dir/pid")): stop it first"
 	fi
-	bin=$(build | tail -1)
+	bin=${MESHAUDIT_S3_SERVER_BIN:-}
+	[[ -n "$bin" ]] || bin=$(build | tail -1)
 	# The posix backend keeps metadata (object lock, retention, versions)
 	# in user extended attributes: refuse a filesystem without them.
 	mkdir -p -- "$dir/data" "$dir/versions"
