@@ -23,8 +23,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
+	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -121,9 +121,9 @@ type FindingRef struct {
 
 // ControlChange is a control whose status changed.
 type ControlChange struct {
-	ID  string          `json:"id"`
-	Old evaluate.Status `json:"old"`
-	New evaluate.Status `json:"new"`
+	ID  string        `json:"id"`
+	Old report.Status `json:"old"`
+	New report.Status `json:"new"`
 }
 
 // ControlRow is one control across the clusters.
@@ -132,8 +132,8 @@ type ControlRow struct {
 	Title  string `json:"title"`
 	Family string `json:"family"`
 	// Status per cluster (absent: the cluster's bundle did not evaluate it).
-	Clusters map[string]evaluate.Status `json:"clusters"`
-	Counts   map[string]int             `json:"counts"` // by status
+	Clusters map[string]report.Status `json:"clusters"`
+	Counts   map[string]int           `json:"counts"` // by status
 }
 
 // RuleRow is one rule's open findings per cluster.
@@ -323,7 +323,7 @@ feed:
 		for _, ct := range latest.rep.Controls {
 			row := ctrlRows[ct.ID]
 			if row == nil {
-				row = &ControlRow{ID: ct.ID, Title: ct.Title, Family: ct.Family, Clusters: map[string]evaluate.Status{}, Counts: map[string]int{}}
+				row = &ControlRow{ID: ct.ID, Title: ct.Title, Family: ct.Family, Clusters: map[string]report.Status{}, Counts: map[string]int{}}
 				ctrlRows[ct.ID] = row
 			}
 			row.Clusters[c.Name] = ct.Status
@@ -363,7 +363,7 @@ feed:
 	for _, row := range ctrlRows {
 		rep.Controls = append(rep.Controls, *row)
 	}
-	sort.Slice(rep.Controls, func(i, j int) bool { return evaluate.ControlLess(rep.Controls[i].ID, rep.Controls[j].ID) })
+	sort.Slice(rep.Controls, func(i, j int) bool { return report.ControlLess(rep.Controls[i].ID, rep.Controls[j].ID) })
 	for _, row := range ruleRows {
 		rep.Rules = append(rep.Rules, *row)
 	}
@@ -398,16 +398,16 @@ feed:
 }
 
 // statusOrder: the worse status wins a fleet's control.
-var statusOrder = map[evaluate.Status]int{
-	evaluate.StatusFail: 5, evaluate.StatusUnknown: 4, evaluate.StatusExcepted: 3,
-	evaluate.StatusNotApplicable: 2, evaluate.StatusPass: 1,
+var statusOrder = map[report.Status]int{
+	report.StatusFail: 5, report.StatusUnknown: 4, report.StatusExcepted: 3,
+	report.StatusNotApplicable: 2, report.StatusPass: 1,
 }
 
 // Worst is a control's fleet-wide status: fail over unknown over excepted
 // over not applicable over pass. A control is PASS only where it passed on
 // every cluster that evaluated it.
-func Worst(byCluster map[string]evaluate.Status) evaluate.Status {
-	var w evaluate.Status
+func Worst(byCluster map[string]report.Status) report.Status {
+	var w report.Status
 	for _, s := range byCluster {
 		if statusOrder[s] > statusOrder[w] {
 			w = s
@@ -456,10 +456,10 @@ type lite struct {
 		Status   string `json:"status"`
 	} `json:"rules"`
 	Controls []struct {
-		ID     string          `json:"id"`
-		Title  string          `json:"title"`
-		Family string          `json:"family"`
-		Status evaluate.Status `json:"status"`
+		ID     string        `json:"id"`
+		Title  string        `json:"title"`
+		Family string        `json:"family"`
+		Status report.Status `json:"status"`
 	} `json:"controls"`
 }
 
@@ -561,7 +561,7 @@ func clusterOf(latest, previous *checked, n int, now time.Time, maxAge time.Dura
 	}
 	sort.Slice(ch.New, less(ch.New))
 	sort.Slice(ch.Fixed, less(ch.Fixed))
-	old := map[string]evaluate.Status{}
+	old := map[string]report.Status{}
 	for _, ct := range p.Controls {
 		old[ct.ID] = ct.Status
 	}
@@ -577,7 +577,7 @@ func clusterOf(latest, previous *checked, n int, now time.Time, maxAge time.Dura
 			ch.Controls = append(ch.Controls, ControlChange{ID: id, Old: o})
 		}
 	}
-	sort.Slice(ch.Controls, func(i, j int) bool { return evaluate.ControlLess(ch.Controls[i].ID, ch.Controls[j].ID) })
+	sort.Slice(ch.Controls, func(i, j int) bool { return report.ControlLess(ch.Controls[i].ID, ch.Controls[j].ID) })
 	c.Changes = ch
 	return c
 }

@@ -18,7 +18,8 @@ import (
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
 )
 
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -33,7 +34,7 @@ func input(t *testing.T, c string) evidence.Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestRoll(t *testing.T) {
 	// and one more (fixed since).
 	prev := a
 	r := *a.Report
-	r.Findings = append([]evaluate.Finding{}, a.Report.Findings[1:]...)
+	r.Findings = append([]report.Finding{}, a.Report.Findings[1:]...)
 	extra := a.Report.Findings[0]
 	extra.Fingerprint = "fixed-since"
 	r.Findings = append(r.Findings, extra)

@@ -16,9 +16,9 @@ import (
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-2-2"
 	"github.com/google/uuid"
 
-	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/report"
 )
 
 // Formats of the fleet report.
@@ -48,7 +48,7 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(rep)
 }
 
-var statusCols = []evaluate.Status{evaluate.StatusFail, evaluate.StatusUnknown, evaluate.StatusExcepted, evaluate.StatusNotApplicable, evaluate.StatusPass}
+var statusCols = []report.Status{report.StatusFail, report.StatusUnknown, report.StatusExcepted, report.StatusNotApplicable, report.StatusPass}
 
 // WriteTable writes the terminal view: one line per cluster, one per
 // control (how many clusters in each status, the failing ones named), the
@@ -84,7 +84,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 		for _, s := range statusCols {
 			fmt.Fprintf(tw, "\t%d", row.Counts[string(s)])
 		}
-		fmt.Fprintf(tw, "\t%s\n", clip(clustersWith(row.Clusters, evaluate.StatusFail), 5))
+		fmt.Fprintf(tw, "\t%s\n", clip(clustersWith(row.Clusters, report.StatusFail), 5))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "RULE\tSEVERITY\tOPEN FINDINGS\tCLUSTERS\tMOST")
@@ -109,7 +109,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	return nil
 }
 
-func clustersWith(m map[string]evaluate.Status, s evaluate.Status) []string {
+func clustersWith(m map[string]report.Status, s report.Status) []string {
 	var out []string
 	for c, st := range m {
 		if st == s {
@@ -151,7 +151,7 @@ func clip(s []string, n int) string {
 }
 
 var htmlPage = template.Must(template.New("fleet").Funcs(template.FuncMap{
-	"status": func(m map[string]evaluate.Status, c string) string { return string(m[c]) },
+	"status": func(m map[string]report.Status, c string) string { return string(m[c]) },
 	"worst":  Worst,
 	"count":  func(m map[string]int, c string) int { return m[c] },
 	"open": func(m map[string]int) int {
@@ -213,11 +213,11 @@ func prop(name, value string) oscal.Property {
 }
 
 // controlState: only PASS is satisfied (docs/evidence.md, "OSCAL mapping").
-func controlState(s evaluate.Status) oscal.ObjectiveStatus {
+func controlState(s report.Status) oscal.ObjectiveStatus {
 	switch s {
-	case evaluate.StatusPass:
+	case report.StatusPass:
 		return oscal.ObjectiveStatus{State: "satisfied", Reason: "pass"}
-	case evaluate.StatusFail, evaluate.StatusExcepted:
+	case report.StatusFail, report.StatusExcepted:
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail"}
 	}
 	return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other"}

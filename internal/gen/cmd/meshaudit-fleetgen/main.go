@@ -30,7 +30,8 @@ import (
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/internal/gen"
 	"github.com/meshaudit/meshaudit/policies"
-	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules/catalog"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -62,7 +63,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	cat, err := rules.Load(mods)
+	cat, err := catalog.Load(mods)
 	if err != nil {
 		fail(err)
 	}
@@ -77,7 +78,7 @@ func main() {
 	start := time.Now()
 	type base struct {
 		snap *snapshot.Snapshot
-		rep  *evaluate.Report
+		rep  *report.Report
 	}
 	var bs []base
 	for b := 0; b < *bases; b++ {
@@ -130,12 +131,12 @@ func main() {
 // rename gives a base cluster another name: the snapshot's and report's
 // cluster, and the mesh-wide findings whose resource is the cluster, with
 // the fingerprint evaluate gives them (evaluate.fingerprint).
-func rename(s *snapshot.Snapshot, r *evaluate.Report, name string) (*snapshot.Snapshot, *evaluate.Report) {
+func rename(s *snapshot.Snapshot, r *report.Report, name string) (*snapshot.Snapshot, *report.Report) {
 	s2 := *s
 	s2.Cluster = name
 	r2 := *r
 	r2.Cluster = name
-	r2.Findings = append([]evaluate.Finding{}, r.Findings...)
+	r2.Findings = append([]report.Finding{}, r.Findings...)
 	for i, f := range r2.Findings {
 		if f.Resource.Kind == "Mesh" && f.Resource.Name == s.Cluster {
 			f.Resource.Name = name
