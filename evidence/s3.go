@@ -262,6 +262,25 @@ func (s S3Source) Read(ctx context.Context, p string, max int64) ([]byte, error)
 	return b, nil
 }
 
+// Open implements Source.
+func (s S3Source) Open(ctx context.Context, p string, max int64) (io.ReadCloser, error) {
+	key := s.Key(p)
+	obj, err := s.Client.GetObject(ctx, s.Bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, s3Err(key, err)
+	}
+	st, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, s3Err(key, err)
+	}
+	if st.Size > max {
+		obj.Close()
+		return nil, fmt.Errorf("%s: %d bytes: %w of %d bytes", s.URL(p), st.Size, fsutil.ErrTooLarge, max)
+	}
+	return obj, nil
+}
+
 func s3Err(key string, err error) error {
 	if r := minio.ToErrorResponse(err); r.Code == "NoSuchKey" || r.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("%s: %w", key, fs.ErrNotExist)

@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 
@@ -17,6 +19,9 @@ type Source interface {
 	// most max bytes: fsutil.ErrTooLarge beyond, fs.ErrNotExist when
 	// absent, fsutil.ErrNotRegular for what is not a regular file.
 	Read(ctx context.Context, path string, max int64) ([]byte, error)
+	// Open opens one file for a streamed read, on the same terms as Read
+	// (a file larger than max may fail here or when read past max).
+	Open(ctx context.Context, path string, max int64) (io.ReadCloser, error)
 	// List returns every file of the bundle, directories left out.
 	List(ctx context.Context) ([]Entry, error)
 }
@@ -35,6 +40,19 @@ func (d DirSource) String() string { return string(d) }
 // Read implements Source: a regular file only, never through a link.
 func (d DirSource) Read(_ context.Context, p string, max int64) ([]byte, error) {
 	return fsutil.ReadRegular(filepath.Join(string(d), filepath.FromSlash(p)), max, true)
+}
+
+// Open implements Source: a regular file only, never through a link.
+func (d DirSource) Open(_ context.Context, p string, max int64) (io.ReadCloser, error) {
+	f, st, err := fsutil.OpenRegular(filepath.Join(string(d), filepath.FromSlash(p)), true)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > max {
+		f.Close()
+		return nil, fmt.Errorf("%s: %d bytes: %w of %d bytes", p, st.Size(), fsutil.ErrTooLarge, max)
+	}
+	return f, nil
 }
 
 // List implements Source.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -171,6 +172,25 @@ func CheckDigests(ctx context.Context, src Source, opt VerifyOptions, keep ...st
 	return check(ctx, src, opt, func(p string) bool { return want[p] })
 }
 
+// hashFile streams one file of a bundle through SHA-256: at most max
+// bytes (fsutil.ErrTooLarge beyond).
+func hashFile(ctx context.Context, src Source, p string, max int64) (FileDigest, error) {
+	r, err := src.Open(ctx, p, max)
+	if err != nil {
+		return FileDigest{}, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(r, max+1))
+	if err != nil {
+		return FileDigest{}, err
+	}
+	if n > max {
+		return FileDigest{}, fmt.Errorf("%s: more than %d bytes: %w", p, max, fsutil.ErrTooLarge)
+	}
+	return FileDigest{Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
 // check is CheckDigests; keep nil keeps every file.
 func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string) bool) (*Result, map[string][]byte, error) {
 	if opt.MaxFileBytes <= 0 {
@@ -284,7 +304,16 @@ func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string)
 			res.fail("%s: the manifest says %d bytes, more than the %d-byte limit: not read", f.Path, f.Size, opt.MaxFileBytes)
 			continue
 		}
-		b, err := src.Read(ctx, f.Path, f.Size)
+		var b []byte
+		var got FileDigest
+		kept := keep == nil || keep(f.Path)
+		if kept {
+			if b, err = src.Read(ctx, f.Path, f.Size); err == nil {
+				got = digestOf(f.Path, b)
+			}
+		} else {
+			got, err = hashFile(ctx, src, f.Path, f.Size) // streamed: nothing kept
+		}
 		switch {
 		case errors.Is(err, fsutil.ErrTooLarge):
 			res.fail("%s: larger than the manifest's %d bytes (the file was edited)", f.Path, f.Size)
@@ -294,7 +323,6 @@ func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string)
 		case err != nil:
 			return nil, nil, err
 		}
-		got := digestOf(f.Path, b)
 		switch {
 		case got.SHA256 != f.SHA256:
 			res.fail("%s: SHA-256 %s does not match the manifest's %s (the file was edited)", f.Path, short(got.SHA256), short(f.SHA256))
@@ -302,7 +330,7 @@ func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string)
 			res.fail("%s: %d bytes, the manifest says %d", f.Path, got.Size, f.Size)
 		default:
 			res.pass("%s: SHA-256 matches", f.Path)
-			if keep == nil || keep(f.Path) {
+			if kept {
 				contents[f.Path] = b
 			}
 		}
