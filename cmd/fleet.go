@@ -14,6 +14,7 @@ import (
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/fleet"
 	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 func newFleetCommand(a *app) *cobra.Command {
@@ -103,7 +104,7 @@ func (a *app) fleet(ctx context.Context) error {
 		}
 		opt.MaxAge = d
 	}
-	if t, err := sourceDateEpoch(); err == nil && !t.IsZero() {
+	if t, err := scanner.SourceDateEpoch(); err == nil && !t.IsZero() {
 		opt.Now = t
 	}
 	var bundles []fleet.Bundle
@@ -131,7 +132,7 @@ func (a *app) fleet(ctx context.Context) error {
 	rep, err := fleet.Roll(ctx, from, bundles, incomplete, opt)
 	if err != nil {
 		if ctx.Err() != nil {
-			return interrupted(ctx.Err())
+			return scanner.InterruptedError(ctx.Err())
 		}
 		return err
 	}
