@@ -3,12 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,84 +59,21 @@ unreadable bundle.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			dir := args[0]
-			if evidence.IsS3URL(dir) {
-				return a.verifyS3(ctx, dir, opt, a.v.GetBool("latest"))
+			t, err := evidence.OpenTarget(ctx, args[0], a.v.GetBool("latest"))
+			if err != nil {
+				return usageErr("verify: %v", err)
 			}
-			if _, err := os.Lstat(filepath.Join(dir, evidence.FileManifest)); err == nil {
-				return a.verifyOne(ctx, dir, opt)
+			if t.Single {
+				res, err := t.Bundles[0].Verify(ctx, opt)
+				return a.printVerified(t.Bundles[0].Name, res, err)
 			}
-			return a.verifyFolder(ctx, dir, opt, a.v.GetBool("latest"))
+			return a.verifyAll(ctx, args[0], t, opt)
 		},
 	}
 	c.Flags().String("pub-key", "", "ed25519 public key (meshaudit keygen's PREFIX.pub) the manifest must be signed with")
 	c.Flags().Bool("allow-unsigned", false, "accept a bundle verified without --pub-key (integrity only, not authenticated)")
 	c.Flags().Bool("latest", false, "with a folder of bundles: verify only the newest")
 	return c
-}
-
-// verifyOne verifies one bundle and prints every check.
-func (a *app) verifyOne(ctx context.Context, dir string, opt evidence.VerifyOptions) error {
-	res, err := evidence.Verify(ctx, dir, opt)
-	return a.printVerified(dir, res, err)
-}
-
-// verifyS3 verifies the bundle at an s3:// URL, or every bundle under it.
-func (a *app) verifyS3(ctx context.Context, url string, opt evidence.VerifyOptions, latest bool) error {
-	loc, err := evidence.ParseS3URL(url)
-	if err != nil {
-		return usageErr("verify: %v", err)
-	}
-	client, err := evidence.NewS3Client(evidence.S3ClientOptions{})
-	if err != nil {
-		return usageErr("verify: %v", err)
-	}
-	one, err := evidence.HasS3Manifest(ctx, client, loc)
-	if err != nil {
-		return usageErr("verify: %s: %v", url, err)
-	}
-	if one {
-		res, err := evidence.VerifySource(ctx, evidence.S3Source{Client: client, S3Location: loc}, opt)
-		return a.printVerified(url, res, err)
-	}
-	names, incomplete, err := evidence.S3Bundles(ctx, client, loc)
-	if err != nil {
-		return usageErr("verify: %v", err)
-	}
-	for _, n := range incomplete {
-		fmt.Fprintf(a.stdout, "skip  %s: no %s: an upload that failed or is still running, never verifiable\n", loc.URL(n), evidence.FileManifest)
-	}
-	if len(names) == 0 {
-		return usageErr("verify: %s is neither an evidence bundle nor a prefix of bundles (no %s)", url, evidence.FileManifest)
-	}
-	// Names end with the UTC time of the scan: oldest first by time.
-	sort.SliceStable(names, func(i, j int) bool { return bundleTime(names[i]) < bundleTime(names[j]) })
-	if latest {
-		names = names[len(names)-1:]
-	}
-	failed := 0
-	for _, n := range names {
-		bl := evidence.S3Location{Bucket: loc.Bucket, Prefix: loc.Key(n)}
-		res, err := evidence.VerifySource(ctx, evidence.S3Source{Client: client, S3Location: bl}, opt)
-		if !a.printFolderLine(bl.URL(), res, err) {
-			failed++
-		}
-		if ctx.Err() != nil {
-			return scanner.InterruptedError(ctx.Err())
-		}
-	}
-	if failed > 0 {
-		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", url, failed, len(names))}
-	}
-	return nil
-}
-
-// bundleTime is the UTC time a bundle name ends with (<cluster>-<time>).
-func bundleTime(name string) string {
-	if i := strings.LastIndexByte(name, '-'); i >= 0 {
-		return name[i+1:]
-	}
-	return ""
 }
 
 // printFolderLine prints one bundle's line of a folder's verification and
@@ -191,55 +122,16 @@ func authText(res *evidence.Result) string {
 	return "integrity only, not authenticated"
 }
 
-// verifyFolder verifies each bundle of an --evidence-dir folder: one line
-// per bundle (its problems below it when it fails).
-func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyOptions, latest bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return usageErr("verify: %v", err)
-	}
-	type bundle struct {
-		name  string
-		mtime time.Time
-	}
-	var bundles []bundle
-	for _, e := range entries {
-		if evidence.IsUnfinished(e.Name()) {
-			fmt.Fprintf(a.stdout, "skip  %s: unfinished bundle, never verifiable (the next scan or prune removes it)\n", e.Name())
-			continue
-		}
-		if !e.IsDir() || e.Name()[0] == '.' {
-			continue
-		}
-		st, err := os.Lstat(filepath.Join(dir, e.Name(), evidence.FileManifest))
-		if err != nil || st.Mode().Type() == fs.ModeDir {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		bundles = append(bundles, bundle{e.Name(), info.ModTime()})
-	}
-	if len(bundles) == 0 {
-		return usageErr("verify: %s is neither an evidence bundle nor a folder of bundles (no %s)", dir, evidence.FileManifest)
-	}
-	// Oldest first; --latest keeps the newest (modification time, then
-	// name: the name ends with the UTC time of the scan).
-	sort.Slice(bundles, func(i, j int) bool {
-		if !bundles[i].mtime.Equal(bundles[j].mtime) {
-			return bundles[i].mtime.Before(bundles[j].mtime)
-		}
-		return bundles[i].name < bundles[j].name
-	})
-	if latest {
-		bundles = bundles[len(bundles)-1:]
+// verifyAll verifies each bundle of a folder or s3:// prefix: one line per
+// bundle (its problems below it when it fails).
+func (a *app) verifyAll(ctx context.Context, arg string, t *evidence.Target, opt evidence.VerifyOptions) error {
+	for _, s := range t.Skipped {
+		fmt.Fprintf(a.stdout, "skip  %s\n", s)
 	}
 	failed := 0
-	for _, b := range bundles {
-		p := filepath.Join(dir, b.name)
-		res, err := evidence.Verify(ctx, p, opt)
-		if !a.printFolderLine(p, res, err) {
+	for _, b := range t.Bundles {
+		res, err := b.Verify(ctx, opt)
+		if !a.printFolderLine(b.Name, res, err) {
 			failed++
 		}
 		if ctx.Err() != nil {
@@ -247,7 +139,7 @@ func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyO
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", dir, failed, len(bundles))}
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", arg, failed, len(t.Bundles))}
 	}
 	return nil
 }
