@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,22 +54,6 @@ out of the roll-up), 2 usage error or nothing could be read.`,
 	return c
 }
 
-// parseDays accepts a Go duration or N days ("7d").
-func parseDays(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("%q: want a positive number of days (7d) or a Go duration (26h)", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q: want a positive Go duration (26h) or days (7d)", s)
-	}
-	return d, nil
-}
-
 func (a *app) fleet(ctx context.Context) error {
 	from := a.v.GetString("from")
 	if from == "" {
@@ -88,41 +70,21 @@ func (a *app) fleet(ctx context.Context) error {
 			return usageErr("--pub-key: %v", err)
 		}
 	}
+	var err error
 	if s := a.v.GetString("since"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			if t, err = time.Parse("2006-01-02", s); err != nil {
-				return usageErr("--since %q: want RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01)", s)
-			}
+		if opt.Since, err = fleet.ParseSince(s); err != nil {
+			return usageErr("%v", err)
 		}
-		opt.Since = t
 	}
 	if s := a.v.GetString("max-age"); s != "" {
-		d, err := parseDays(s)
-		if err != nil {
-			return usageErr("--max-age %v", err)
+		if opt.MaxAge, err = fleet.ParseMaxAge(s); err != nil {
+			return usageErr("%v", err)
 		}
-		opt.MaxAge = d
 	}
 	if t, err := scanner.SourceDateEpoch(); err == nil && !t.IsZero() {
 		opt.Now = t
 	}
-	var bundles []fleet.Bundle
-	var incomplete []string
-	var err error
-	if evidence.IsS3URL(from) {
-		loc, perr := evidence.ParseS3URL(from)
-		if perr != nil {
-			return usageErr("fleet: --from: %v", perr)
-		}
-		client, cerr := evidence.NewS3Client(evidence.S3ClientOptions{})
-		if cerr != nil {
-			return usageErr("fleet: %v", cerr)
-		}
-		bundles, incomplete, err = fleet.ListS3(ctx, client, loc)
-	} else {
-		bundles, incomplete, err = fleet.ListDir(from)
-	}
+	bundles, incomplete, err := fleet.List(ctx, from)
 	if err != nil {
 		return usageErr("fleet: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -584,3 +585,48 @@ func clusterOf(latest, previous *checked, n int, now time.Time, maxAge time.Dura
 
 // ErrFailed: some bundle did not verify (the roll-up leaves it out).
 var ErrFailed = errors.New("bundles failed verification")
+
+// List reads the bundle names under from: an s3://BUCKET/PREFIX (endpoint
+// and credentials from the AWS_* variables) or a local evidence folder.
+// incomplete names uploads or writes without a manifest.
+func List(ctx context.Context, from string) (bundles []Bundle, incomplete []string, err error) {
+	if !evidence.IsS3URL(from) {
+		return ListDir(from)
+	}
+	loc, err := evidence.ParseS3URL(from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from: %w", err)
+	}
+	client, err := evidence.NewS3Client(evidence.S3ClientOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ListS3(ctx, client, loc)
+}
+
+// ParseSince reads --since: RFC 3339, or a date (UTC midnight).
+func ParseSince(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if t, err = time.Parse("2006-01-02", s); err != nil {
+			return time.Time{}, fmt.Errorf("--since %q: want RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01)", s)
+		}
+	}
+	return t, nil
+}
+
+// ParseMaxAge reads --max-age: a Go duration or N days ("7d").
+func ParseMaxAge(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("--max-age %q: want a positive number of days (7d) or a Go duration (26h)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--max-age %q: want a positive Go duration (26h) or days (7d)", s)
+	}
+	return d, nil
+}
