@@ -2,6 +2,7 @@ package output
 
 import (
 	"io"
+	"time"
 
 	"github.com/meshaudit/meshaudit/report"
 
@@ -29,6 +30,10 @@ type Options struct {
 	// Anchors, per cluster, say where findings without an object of their
 	// own are located in SARIF (see AnchorOf).
 	Anchors map[string]Anchor
+	// Time of the scan, for the formats that state it of reports without
+	// a collection time (openreports, policyreports: results' timestamp);
+	// SOURCE_DATE_EPOCH pins it.
+	Time time.Time
 }
 
 // DefaultWidth is the table width when neither a terminal nor COLUMNS

@@ -26,6 +26,9 @@ var formats = map[string]func(Options) Writer{
 	"sarif": func(o Options) Writer { return o.sarif },
 	"oscal": func(Options) Writer { return OSCAL },
 	"html":  func(o Options) Writer { return o.html },
+	// docs/openreports.md
+	"openreports":   func(o Options) Writer { return o.openReports },
+	"policyreports": func(o Options) Writer { return o.policyReports },
 }
 
 // Names lists the registered formats, sorted.

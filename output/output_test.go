@@ -77,7 +77,7 @@ func fixture(t *testing.T) (*report.Report, *rules.Catalog) {
 	return rep, cat
 }
 
-var goldenFiles = map[string]string{"table": "report.txt", "wide": "report.wide.txt", "json": "report.json", "sarif": "report.sarif", "oscal": "report.oscal.json", "html": "report.html"}
+var goldenFiles = map[string]string{"table": "report.txt", "wide": "report.wide.txt", "json": "report.json", "sarif": "report.sarif", "oscal": "report.oscal.json", "html": "report.html", "openreports": "report.openreports.yaml", "policyreports": "report.policyreports.yaml"}
 
 // TestGolden compares every format with its golden file; refresh with
 // MESHAUDIT_UPDATE_GOLDEN=1.
