@@ -147,3 +147,73 @@ func TestChartRBACLeastPrivilege(t *testing.T) {
 		}
 	}
 }
+
+// TestChartWritesOnlyReports: across every Role and ClusterRole the chart
+// renders, the only verbs beyond get and list are create, patch and delete
+// on reports and clusterreports of openreports.io (reports.enabled, the
+// default), in one rule bound to the chart's ServiceAccount; with
+// reports.enabled false there is no write verb at all. No wildcard
+// anywhere, no watch, no update, no escalate/bind/impersonate.
+func TestChartWritesOnlyReports(t *testing.T) {
+	readOnly := map[string]bool{"get": true, "list": true}
+	reportsRule := rule{APIGroups: []string{"openreports.io"}, Resources: []string{"reports", "clusterreports"}, Verbs: []string{"get", "list", "create", "patch", "delete"}}
+	for _, enabled := range []bool{true, false} {
+		objs := decode(t, render(t, map[string]any{"reports": map[string]any{"enabled": enabled}}))
+		var writers []rule
+		roles := 0
+		for _, o := range objs {
+			if o.Kind != "Role" && o.Kind != "ClusterRole" {
+				continue
+			}
+			roles++
+			for _, r := range rulesOf(t, o) {
+				for _, s := range append(append(append([]string{}, r.APIGroups...), r.Resources...), r.Verbs...) {
+					if strings.Contains(s, "*") {
+						t.Errorf("reports.enabled=%v: %s %s has a wildcard: %+v", enabled, o.Kind, o.name(), r)
+					}
+				}
+				write := false
+				for _, v := range r.Verbs {
+					if !readOnly[v] {
+						write = true
+					}
+				}
+				if write {
+					writers = append(writers, r)
+					if o.Kind != "ClusterRole" || o.name() != "meshaudit-reports" {
+						t.Errorf("reports.enabled=%v: %s %s grants %v", enabled, o.Kind, o.name(), r)
+					}
+				}
+			}
+		}
+		if roles < 2 {
+			t.Fatalf("reports.enabled=%v: %d roles rendered", enabled, roles)
+		}
+		switch {
+		case enabled && (len(writers) != 1 || !reflect.DeepEqual(writers[0], reportsRule)):
+			t.Errorf("reports.enabled: write rules %+v, want exactly %+v", writers, reportsRule)
+		case !enabled && len(writers) != 0:
+			t.Errorf("reports.enabled=false: write rules %+v", writers)
+		}
+		var binding *object
+		for i, o := range objs {
+			if o.Kind == "ClusterRoleBinding" && o.name() == "meshaudit-reports" {
+				binding = &objs[i]
+			}
+		}
+		if enabled != (binding != nil) {
+			t.Fatalf("reports.enabled=%v: binding meshaudit-reports rendered: %v", enabled, binding != nil)
+		}
+		if binding != nil {
+			subj := get(binding.raw, "subjects")
+			if n := len(subj.([]any)); n != 1 || get(subj, 0, "kind") != "ServiceAccount" || get(subj, 0, "name") != "meshaudit" || get(subj, 0, "namespace") != releaseNamespace ||
+				get(binding.raw, "roleRef", "name") != "meshaudit-reports" || get(binding.raw, "roleRef", "kind") != "ClusterRole" {
+				t.Errorf("binding %v", binding.raw)
+			}
+		}
+		args := strings.Join(strs(get(find(t, objs, "CronJob", "meshaudit").raw, "spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "args")), " ")
+		if strings.Contains(args, "--write-reports") != enabled {
+			t.Errorf("reports.enabled=%v: scanner args %s", enabled, args)
+		}
+	}
+}
