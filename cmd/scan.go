@@ -91,6 +91,7 @@ are new (table: a Change column; JSON: "baseline"; SARIF: baselineState, with
 	f.Duration("pushgateway-timeout", d.PushgatewayTimeout, "time limit for each push to the Pushgateway")
 	f.String("color", d.View.Color, "colour the table by severity and status: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always or never")
 	f.Bool("summary", false, "table: counts only (per severity, control status and namespace), no finding rows")
+	f.Bool("write-reports", false, "live scans: server-side apply the OpenReports Report of each namespace and the ClusterReport to the scanned cluster (as -o openreports), deleting meshaudit's stale ones; a failure exits 3 (docs/openreports.md)")
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/meshaudit/meshaudit/collectors"
 	"github.com/meshaudit/meshaudit/evaluate"
@@ -29,6 +30,9 @@ type collector struct {
 	version string
 	io      Streams
 	release bool
+	// configs, when set, receives each live cluster's REST config by
+	// cluster name (--write-reports writes to it).
+	configs *sync.Map
 }
 
 func (c collector) collect(ctx context.Context) ([]*snapshot.Snapshot, error) {

@@ -107,6 +107,9 @@ func (c collector) collectContext(ctx context.Context, kubeconfig, name string, 
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", cluster, err)
 	}
+	if c.configs != nil {
+		c.configs.Store(cluster, cfg)
+	}
 	return s, nil
 }
 

@@ -51,6 +51,10 @@ type Options struct {
 	Pushgateway        string        `mapstructure:"pushgateway"`
 	PushgatewayTimeout time.Duration `mapstructure:"pushgateway-timeout"`
 
+	// WriteReports: apply each live cluster's OpenReports to it
+	// (docs/openreports.md); a failure makes a clean run Incomplete.
+	WriteReports bool `mapstructure:"write-reports"`
+
 	View  ViewOptions  `mapstructure:",squash"`
 	Proxy ProxyOptions `mapstructure:",squash"`
 

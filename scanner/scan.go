@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -64,6 +65,8 @@ type run struct {
 	o   Options
 	io  Streams
 	res *Result
+	// configs: each live cluster's REST config (--write-reports).
+	configs sync.Map
 }
 
 func (r *run) scan(ctx context.Context) (err error) {
@@ -75,6 +78,9 @@ func (r *run) scan(ctx context.Context) (err error) {
 	}
 	view, err := o.View.options()
 	if err != nil {
+		return err
+	}
+	if err := o.checkWriteReports(); err != nil {
 		return err
 	}
 	var previous []*report.Report
@@ -136,7 +142,7 @@ func (r *run) scan(ctx context.Context) (err error) {
 	// evaluation, and they are converted for evaluation as they are read,
 	// releasing their decoded maps.
 	release := o.Exceptions == "" && !o.SelfDeclaredExceptions && o.EvidenceDir == ""
-	c := collector{in: o.Input, params: params, version: o.ToolVersion, io: r.io, release: release}
+	c := collector{in: o.Input, params: params, version: o.ToolVersion, io: r.io, release: release, configs: &r.configs}
 	snaps, err := c.collect(ctx)
 	if err != nil {
 		return err
@@ -216,6 +222,7 @@ func (r *run) scan(ctx context.Context) (err error) {
 			rep.KeepSeverity(min)
 		}
 	}
+	view.Time = now
 	view.Anchors = map[string]output.Anchor{}
 	wd, _ := os.Getwd()
 	for _, snap := range snaps {
@@ -230,13 +237,24 @@ func (r *run) scan(ctx context.Context) (err error) {
 		}
 		return err
 	}
+	// --write-reports: after the files, so that a cluster refusing the
+	// writes costs none of them; Incomplete below unless something worse.
+	namespaces, _ := c.namespaces()
+	pubErr := r.publishReports(ctx, reps, now, namespaces)
+	if pubErr != nil {
+		fmt.Fprintf(r.io.Stderr, "meshaudit: %v\n", pubErr)
+	}
 	if evErr != nil {
 		if KindOf(evErr) == Usage {
 			return evErr
 		}
 		return &Error{Kind: EvidenceFailed, Err: fmt.Errorf("the reports were written, the evidence bundle was not: %w", evErr)}
 	}
-	return r.verdict(reps, threshold, view.Baseline)
+	err = r.verdict(reps, threshold, view.Baseline)
+	if pubErr != nil && (err == nil || KindOf(err) == Incomplete) {
+		return &Error{Kind: Incomplete, Err: fmt.Errorf("reports not written to the cluster: %w", pubErr)}
+	}
+	return err
 }
 
 func evaluable(snaps []*snapshot.Snapshot) bool {
