@@ -299,6 +299,9 @@ func (w *Writer) retry(ctx context.Context, op func(context.Context) error) erro
 // Transient reports whether a request may succeed when retried: server
 // timeouts, 429, 500, 503, conflicts and broken or refused connections.
 func Transient(err error) bool {
+	if apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(err.Error(), "request is too large") {
+		return false // etcd's limit, reported as a 500: the same request fails again
+	}
 	return apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) ||
 		apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsConflict(err) ||
 		utilnet.IsConnectionReset(err) || utilnet.IsConnectionRefused(err) || utilnet.IsProbableEOF(err)
