@@ -145,6 +145,7 @@ const manifestsHeader = `# The Helm chart deploy/helm/meshaudit rendered with it
 # (release "meshaudit", namespace "meshaudit"), for clusters without Helm:
 #   kubectl create namespace meshaudit
 #   kubectl label namespace meshaudit istio-injection=enabled
+#   kubectl apply --server-side -f deploy/crds/   # OpenReports CRDs (reports.enabled)
 #   kubectl apply -f deploy/manifests/meshaudit.yaml
 # Generated: do not edit. Refresh with MESHAUDIT_UPDATE_GOLDEN=1 go test ./deploy/
 `

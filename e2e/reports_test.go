@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/meshaudit/meshaudit/openreports"
@@ -330,6 +332,10 @@ func TestWriteReports(t *testing.T) {
 			t.Errorf("%s: field managers %v, want meshaudit/Apply only", name, managers)
 		}
 	}
+	// What kubectl get reports -A shows: the server's Table, whose Fail
+	// column counts the namespace's open findings.
+	checkReportsTable(t, c, want)
+
 	// -o openreports printed the very objects that were applied.
 	b, err := os.ReadFile(orOut)
 	if err != nil {
@@ -545,4 +551,66 @@ func TestWriteReportsLarge(t *testing.T) {
 	if strings.Join(left, ",") != "Report reports-huge/meshaudit" || len(out.Deleted) < 2 {
 		t.Errorf("after shrinking: reports %v, deleted %v", left, out.Deleted)
 	}
+}
+
+// checkReportsTable fetches the reports as kubectl get reports -A does (a
+// server-side Table, the CRD's printer columns) and checks each row's Fail
+// column against the scan's open findings of that namespace.
+func checkReportsTable(t *testing.T, c *cluster, want map[string][]string) {
+	t.Helper()
+	hc, err := rest.HTTPClientFor(c.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(c.cfg.Host, "/")+"/apis/openreports.io/v1alpha1/reports?labelSelector="+openreports.ManagedByLabel+"%3D"+openreports.ManagedBy, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var table metav1.Table
+	if err := json.NewDecoder(resp.Body).Decode(&table); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reports as a Table: %d %v", resp.StatusCode, err)
+	}
+	var cols []string
+	var shown []int // the columns kubectl shows without -o wide
+	fail := -1
+	for i, col := range table.ColumnDefinitions {
+		if col.Priority == 0 {
+			cols = append(cols, strings.ToUpper(col.Name))
+			shown = append(shown, i)
+		}
+		if col.Name == "Fail" {
+			fail = i
+		}
+	}
+	if strings.Join(cols, " ") != "NAME PASS FAIL WARN ERROR SKIP AGE" {
+		t.Errorf("kubectl get reports columns %v", cols)
+	}
+	var lines []string
+	for _, row := range table.Rows {
+		var meta metav1.PartialObjectMetadata
+		if err := json.Unmarshal(row.Object.Raw, &meta); err != nil {
+			t.Fatal(err)
+		}
+		fails := 0
+		for _, k := range want[meta.Namespace] {
+			if strings.HasPrefix(k, "fail ") {
+				fails++
+			}
+		}
+		if fail < 0 || fmt.Sprint(row.Cells[fail]) != fmt.Sprint(fails) {
+			t.Errorf("kubectl get reports -n %s: Fail column %d of %v, want %d", meta.Namespace, fail, row.Cells, fails)
+		}
+		line := fmt.Sprintf("%-12s", meta.Namespace)
+		for _, i := range shown {
+			line += fmt.Sprintf(" %-10v", row.Cells[i])
+		}
+		lines = append(lines, line)
+	}
+	t.Logf("kubectl get reports -A:\nNAMESPACE    %s\n%s", strings.Join(cols, "       "), strings.Join(lines, "\n"))
 }
