@@ -13,7 +13,10 @@
 #   `namespace_labels` states, else none, so it counts as not enrolled and
 #   the message says it was implied. A namespace the input neither holds nor
 #   implies is never judged. Every finding carries the labels that decided it
-#   (or the lookup that found no Namespace object) as evidence.
+#   (or the lookup that found no Namespace object) as evidence. A namespace
+#   that is not enrolled is reported here once, on the namespace (the
+#   subject that can fix it): MESH-02 does not repeat it for each workload
+#   that neither opts in nor out.
 # custom:
 #   id: MESH-01
 #   severity: high
@@ -95,7 +98,7 @@ revision_exists(r) if {
 
 # No enrolment label at all.
 deny contains {
-	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n, lib.ns_note(n)]),
+	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, enrol_keys),
 } if {
@@ -108,7 +111,7 @@ deny contains {
 
 # Injection switched off.
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar", [n, lib.ns_note(n)]),
+	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar; set istio-injection=enabled (or record an approved exception for a namespace that must stay out of the mesh)", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
@@ -121,7 +124,7 @@ deny contains {
 
 # A value the injector webhooks do not match (only "enabled" selects).
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, lib.ns_note(n), v]),
+	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar; set istio-injection=enabled", [n, lib.ns_note(n), v]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
@@ -137,7 +140,7 @@ deny contains {
 # revisioned webhooks require istio-injection to be absent, so the
 # istio-injection label decides.
 deny contains {
-	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, lib.ns_note(n), rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q; remove istio-injection to use revision %q", [n, lib.ns_note(n), rev, rev, rev]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
@@ -149,7 +152,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, lib.ns_note(n), v, rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar; remove the istio-injection label", [n, lib.ns_note(n), v, rev, rev]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
@@ -164,7 +167,7 @@ deny contains {
 # Revision without istiod: only claimed when the input holds istiod
 # Deployments (a manifest scan of an application usually does not).
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
+	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s; name an installed revision or revision tag", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio.io/rev"]),
 } if {

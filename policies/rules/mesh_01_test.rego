@@ -33,7 +33,7 @@ test_revision_without_istiod_in_input_passes if {
 
 test_missing_label_fails if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
+		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"team": "a"})]})
 }
@@ -45,28 +45,28 @@ test_ambient_none_fails if {
 
 test_disabled_fails if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar",
+		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar; set istio-injection=enabled (or record an approved exception for a namespace that must stay out of the mesh)",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled"})]})
 }
 
 test_other_value_fails if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar",
+		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar; set istio-injection=enabled",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "true"})]})
 }
 
 test_conflict_enabled_and_rev_fails if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"; remove istio-injection to use revision \"canary\"",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "enabled", "istio.io/rev": "canary"})]})
 }
 
 test_conflict_disabled_and_rev_fails_once if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar",
+		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar; remove the istio-injection label",
 		"resource": nsres("app"),
 	}} with input as inp({"Namespace": [ns("app", {"istio-injection": "disabled", "istio.io/rev": "canary"})]})
 }
@@ -75,7 +75,7 @@ istiod(rev) := deploy("istio-system", sprintf("istiod-%s", [rev]), {"app": "isti
 
 test_revision_without_istiod_fails if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23",
+		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23; name an installed revision or revision tag",
 		"resource": nsres("app"),
 	}} with input as inp({
 		"Namespace": [ns("app", {"istio.io/rev": "1-21"})],
@@ -127,7 +127,7 @@ test_revision_tag_to_missing_revision_fails if {
 
 test_implied_namespace_reported_once if {
 	strip(mesh_01.deny) == {{
-		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
+		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods",
 		"resource": nsres("shop"),
 	}} with input as inp({"Deployment": [deploy("shop", "a", {}), deploy("shop", "b", {})]})
 }
@@ -160,7 +160,7 @@ test_live_same_logic if {
 test_evidence_and_judged if {
 	i := inp({"Namespace": [ns("shop", {"istio-injection": "enabled", "istio.io/rev": "canary"}), ns("ok", {"istio-injection": "enabled"})]})
 	mesh_01.deny == {{
-		"msg": "namespace \"shop\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"msg": "namespace \"shop\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"; remove istio-injection to use revision \"canary\"",
 		"resource": nsres("shop"),
 		"evidence": [
 			{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"},
