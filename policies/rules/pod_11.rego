@@ -10,8 +10,9 @@
 #   conventionally moving tags (stable, main, master, edge, nightly, dev,
 #   develop, snapshot, canary) change under the same name, so what runs is
 #   not what was reviewed and a registry compromise reaches the cluster on
-#   the next pull. Version tags such as `1.4.2` are accepted as immutable by
-#   convention: whether a registry enforces tag immutability is not visible
+#   the next pull. A tag without any digit (`alpine`, `slim`, `lts`) names a
+#   variant, not a version, and moves the same way. Version tags such as
+#   `1.4.2` are accepted as immutable by convention: whether a registry enforces tag immutability is not visible
 #   from cluster objects; digests are the stronger pin. Image `auto` (filled
 #   in by Istio's gateway injection) and Istio's injected containers are not
 #   judged, nor are build-tool placeholders, which the tool replaces at
@@ -146,6 +147,10 @@ pin_problems(img) := [] if {
 } else := [sprintf("tag %q moves (pin by digest or an immutable version tag)", [t])] if {
 	t := tag(img)
 	lower(t) in moving_tags
+} else := [sprintf("tag %q names no version, so it moves with every push of that variant (pin by digest or an immutable version tag)", [t])] if {
+	t := tag(img)
+	t != ""
+	not regex.match(`[0-9]`, t)
 } else := [] if {
 	t := tag(img)
 	t != ""

@@ -245,3 +245,16 @@ test_only_placeholders_not_applicable if {
 	some r in pod_11.not_applicable with input as i
 	contains(r, "build-tool placeholder")
 }
+
+# A tag with no digit names a variant (redis:alpine), not a version: it
+# moves like latest. Any tag with a version number is accepted.
+test_variant_tag_without_version_fails if {
+	run("redis:alpine") == {{
+		"msg": "container \"app\" image \"redis:alpine\": tag \"alpine\" names no version, so it moves with every push of that variant (pin by digest or an immutable version tag)",
+		"resource": res,
+	}}
+	count(run("redis:7.2-alpine")) == 0
+	count(run("node:lts-bookworm")) == 1
+	count(run("node:20-bookworm-slim")) == 0
+	count(run(concat("@", ["redis:alpine", digest]))) == 0
+}
