@@ -256,7 +256,12 @@ deny contains {
 
 not_applicable contains "no workload in an application namespace of the input" if count(subjects) == 0
 
-not_applicable contains sprintf("every workload in scope is left to its namespace: namespaces %s are not enrolled and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection", [concat(", ", sort({sprintf("%q", [w.namespace]) | some w in subjects}))]) if {
+not_applicable contains sprintf("every workload in scope is left to its namespace: %s and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection", [left_namespaces]) if {
 	count(subjects) > 0
 	count(judged) == 0
 }
+
+left_namespaces := sprintf("namespace %s is not enrolled", [ns[0]]) if {
+	ns := sort({sprintf("%q", [w.namespace]) | some w in subjects})
+	count(ns) == 1
+} else := sprintf("namespaces %s are not enrolled", [concat(", ", sort({sprintf("%q", [w.namespace]) | some w in subjects}))])

@@ -76,7 +76,7 @@ test_implied_namespace_not_enrolled_left_to_mesh_01 if {
 	i := inp({"Deployment": [deploy("shop", "web", {}, {}), deploy("shop", "api", {}, {})]})
 	count(mesh_02.deny) == 0 with input as i
 	count(mesh_02.judged) == 0 with input as i
-	mesh_02.not_applicable == {"every workload in scope is left to its namespace: namespaces \"shop\" are not enrolled and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection"} with input as i
+	mesh_02.not_applicable == {"every workload in scope is left to its namespace: namespace \"shop\" is not enrolled and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection"} with input as i
 }
 
 test_no_workload_not_applicable if {
