@@ -177,6 +177,10 @@ annotation_opt_in(w) if {
 	not covered(w)
 }
 
+label_place(w) := "pod label" if w.kind == "Pod"
+
+else := "pod template label"
+
 # judged: every workload of an application namespace whose injection the
 # workload or an enrolled namespace decides.
 judged contains w.resource if {
@@ -208,7 +212,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("sidecar.istio.io/inject annotation %q does not opt the workload in: namespace %q%s has no injection label, and there Istio's injector selects pods by the sidecar.istio.io/inject label only, so it runs without a sidecar; set sidecar.istio.io/inject: \"true\" as a pod template label (or enrol the namespace)", [w.annotations["sidecar.istio.io/inject"], w.namespace, lib.ns_note(w.namespace)]),
+	"msg": sprintf("sidecar.istio.io/inject annotation %q does not opt the workload in: namespace %q%s has no injection label, and there Istio's injector selects pods by the sidecar.istio.io/inject label only, so it runs without a sidecar; set sidecar.istio.io/inject: \"true\" as a %s (or enrol the namespace)", [w.annotations["sidecar.istio.io/inject"], w.namespace, lib.ns_note(w.namespace), label_place(w)]),
 	"resource": w.resource,
 	"evidence": array.concat([{"path": lib.annotation_path(w, "sidecar.istio.io/inject"), "value": w.annotations["sidecar.istio.io/inject"]}], ns_evidence(w.namespace)),
 } if {
