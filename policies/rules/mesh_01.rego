@@ -12,7 +12,9 @@
 #   the input) is implied (docs/verdicts.md): its labels are those
 #   `namespace_labels` states, else none, so it counts as not enrolled and
 #   the message says it was implied. A namespace the input neither holds nor
-#   implies is never judged. Every finding carries the labels that decided it
+#   implies is never judged, nor is one whose workloads in the input all run
+#   on the host network (node agents): Istio never injects hostNetwork pods,
+#   so enrolling it would change nothing. Every finding carries the labels that decided it
 #   (or the lookup that found no Namespace object) as evidence. A namespace
 #   that is not enrolled is reported here once, on the namespace (the
 #   subject that can fix it): MESH-02 does not repeat it for each workload
@@ -56,7 +58,20 @@ import rego.v1
 namespaces contains n if {
 	some n in lib.namespaces
 	lib.app_ns(n)
+	not host_network_only(n)
 }
+
+# host_network_only(n): the input holds workloads in n and every one runs on
+# the host network (node agents: node-exporter, log collectors). Istio never
+# injects a hostNetwork pod, so enrolling the namespace would change nothing
+# (and MESH-06 would then report each pod): not judged.
+network_by_ns := lib.group([[w.namespace, network(w)] | some w in lib.workloads])
+
+network(w) := "host" if lib.host_network(w)
+
+else := "pod"
+
+host_network_only(n) if object.get(network_by_ns, n, set()) == {"host"}
 
 judged contains lib.namespace_resource(n) if some n in namespaces
 
@@ -180,4 +195,18 @@ deny contains {
 	not revision_exists(rev)
 }
 
-not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if {
+	count(judged) == 0
+	not some_host_network_only
+}
+
+some_host_network_only if {
+	some n in lib.namespaces
+	lib.app_ns(n)
+	host_network_only(n)
+}
+
+not_applicable contains sprintf("the application namespaces of the input (%s) run only hostNetwork workloads, which Istio never injects: enrolling them would change nothing", [concat(", ", sort([sprintf("%q", [n]) | some n in lib.namespaces; lib.app_ns(n); host_network_only(n)]))]) if {
+	count(judged) == 0
+	some_host_network_only
+}

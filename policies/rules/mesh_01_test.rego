@@ -185,3 +185,20 @@ test_no_namespace_from_cluster_scoped_or_root_objects if {
 	count(mesh_01.deny) == 0 with input as i
 	count(mesh_01.judged) == 0 with input as i
 }
+
+# A namespace whose workloads all run on the host network (a node agent):
+# Istio never injects them, so enrolling it changes nothing; not judged. A
+# namespace mixing hostNetwork and other workloads is judged.
+test_host_network_only_namespace_not_judged if {
+	agent := {
+		"apiVersion": "apps/v1", "kind": "DaemonSet",
+		"metadata": {"name": "node-exporter", "namespace": "monitoring"},
+		"spec": {"template": {"metadata": {"labels": {"app": "node-exporter"}}, "spec": {"hostNetwork": true, "containers": [{"name": "e", "image": "e:1"}]}}},
+	}
+	i := inp({"Namespace": [ns("monitoring", {})], "DaemonSet": [agent]})
+	count(mesh_01.deny) == 0 with input as i
+	count(mesh_01.judged) == 0 with input as i
+	mesh_01.not_applicable == {"the application namespaces of the input (\"monitoring\") run only hostNetwork workloads, which Istio never injects: enrolling them would change nothing"} with input as i
+	i2 := inp({"Namespace": [ns("monitoring", {})], "DaemonSet": [agent], "Deployment": [deploy("monitoring", "prometheus", {})]})
+	count(mesh_01.deny) == 1 with input as i2
+}
