@@ -155,7 +155,7 @@ bad_ciphers(section) := sort({c |
 	not upper(c) in allowed_ciphers
 })
 
-problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}]] if {
+problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites: remove them", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}]] if {
 	not fixed_crypto
 	some section in sections
 	bad := bad_ciphers(section)
@@ -163,7 +163,7 @@ problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s
 }
 
 deny contains {
-	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites", [concat(", ", bad)]),
+	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites; set meshConfig.tlsDefaults.cipherSuites to the allowed suites", [concat(", ", bad)]),
 	"resource": subject,
 	"severity": "medium",
 	"evidence": [{"path": path("tlsDefaults.cipherSuites")}],
