@@ -209,3 +209,56 @@ func sorted(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestPlaceholderNotices: a skaffold artifact name in the manifests is not
+// judged by POD-11, and the report's notice says so at the object's file
+// and line, naming the declaration it matched (file, line, field); the
+// notice changes no verdict.
+func TestPlaceholderNotices(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "testdata", "precision", "microservices-demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, _, err := evaluate.NewEmbedded(context.Background(), policies.Defaults(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := collectors.FromFiles(collectors.FileOptions{Paths: []string{dir}, WorkDir: dir, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
+	rep, err := eng.Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, n := range rep.Notices {
+		if n.Kind != "placeholder" || n.Object != "Deployment/default/emailservice" {
+			continue
+		}
+		found = true
+		want := `POD-11: container "server" image "emailservice" is not judged: it is a skaffold build artifact (skaffold.yaml:25 build.artifacts[0].image)`
+		if n.Message != want || n.File != "kubernetes-manifests/emailservice.yaml" || n.Line != 15 || n.Field != "spec.template.spec.containers[0].image" {
+			t.Errorf("notice %+v, want message %q at kubernetes-manifests/emailservice.yaml:15", n, want)
+		}
+	}
+	if !found {
+		t.Errorf("no placeholder notice for emailservice: %+v", rep.Notices)
+	}
+	for _, f := range rep.Findings {
+		if f.RuleID == "POD-11" && f.Resource.Name == "emailservice" {
+			t.Errorf("placeholder judged: %s", f.Message)
+		}
+	}
+	// The snapshot, not the parameter, carried the placeholder: without
+	// skaffold.yaml the same manifest pulls latest.
+	snap2 := collectors.FromFiles(collectors.FileOptions{Paths: []string{filepath.Join(dir, "kubernetes-manifests", "emailservice.yaml")}, Namespace: "default", Cluster: "manifests", RootNamespace: "istio-system", ToolVersion: "test"})
+	rep2, err := eng.Evaluate(context.Background(), snap2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := false
+	for _, f := range rep2.Findings {
+		judged = judged || f.RuleID == "POD-11"
+	}
+	if !judged {
+		t.Error("without skaffold.yaml, image emailservice should pull latest (POD-11)")
+	}
+}
