@@ -2,25 +2,18 @@ package collectors
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
+// writeTree writes files (path relative to a new directory: content).
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for p, body := range files {
-		fp := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(fp, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		write(t, dir, p, body)
 	}
 	return dir
 }

@@ -4,9 +4,11 @@
 package snapshot
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -260,30 +262,11 @@ func (s *Snapshot) Sort() {
 // SortPlaceholders orders placeholders by image, file, line and field, and
 // drops exact repeats (one kustomization read by two overlays).
 func SortPlaceholders(ps []ImagePlaceholder) []ImagePlaceholder {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.Image != b.Image {
-			return a.Image < b.Image
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Tool != b.Tool {
-			return a.Tool < b.Tool
-		}
-		return a.Field < b.Field
+	slices.SortStableFunc(ps, func(a, b ImagePlaceholder) int {
+		return cmp.Or(cmp.Compare(a.Image, b.Image), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Tool, b.Tool), cmp.Compare(a.Field, b.Field))
 	})
-	out := ps[:0]
-	for _, p := range ps {
-		if len(out) > 0 && p == out[len(out)-1] {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
+	return slices.Compact(ps)
 }
 
 // SortNotices orders notices by file, line, kind, object and message.
