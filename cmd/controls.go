@@ -2,33 +2,13 @@ package cmd
 
 import (
 	"fmt"
-	"sort"
 	"strings"
-
-	"github.com/meshaudit/meshaudit/report"
 
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/output"
-	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/scanner"
 )
-
-// controlCoverage is one NIST control and the rules that assess it.
-type controlCoverage struct {
-	ID        string   `json:"id"`
-	Title     string   `json:"title"`
-	Family    string   `json:"family"`
-	Baselines []string `json:"baselines"`
-	Assessed  bool     `json:"assessed"`
-	Rules     []string `json:"rules"`
-}
-
-type coverageReport struct {
-	Baseline    string            `json:"baseline,omitempty"`
-	Controls    []controlCoverage `json:"controls"`
-	Assessed    int               `json:"assessed"`
-	NotAssessed int               `json:"notAssessed"`
-}
 
 func newControlsCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
@@ -53,7 +33,7 @@ meshaudit assesses it (and by which rules) or cannot.`,
 			if err != nil {
 				return err
 			}
-			rep, err := coverage(cat, baseline)
+			rep, err := scanner.Coverage(cat, baseline)
 			if err != nil {
 				return err
 			}
@@ -81,55 +61,4 @@ meshaudit assesses it (and by which rules) or cannot.`,
 	c.Flags().String("baseline", "", "list a baseline's controls and which meshaudit assesses: low, moderate or high")
 	addPolicyFlags(c)
 	return c
-}
-
-// coverage maps rules to controls; with a baseline, it lists all of the
-// baseline's controls, assessed or not.
-func coverage(cat *rules.Catalog, baseline string) (*coverageReport, error) {
-	byControl := map[string][]string{}
-	for _, r := range cat.Rules {
-		for _, id := range r.Controls {
-			byControl[id] = append(byControl[id], r.ID)
-		}
-	}
-	rep := &coverageReport{Baseline: baseline, Controls: []controlCoverage{}}
-	add := func(ctl rules.Control) {
-		ids := byControl[ctl.ID]
-		sort.Strings(ids)
-		if ids == nil {
-			ids = []string{}
-		}
-		rep.Controls = append(rep.Controls, controlCoverage{ID: ctl.ID, Title: ctl.Title, Family: ctl.Family, Baselines: ctl.Baselines, Assessed: len(ids) > 0, Rules: ids})
-		if len(ids) > 0 {
-			rep.Assessed++
-		} else {
-			rep.NotAssessed++
-		}
-	}
-	if baseline == "" {
-		for id := range byControl {
-			ctl, ok, err := rules.NISTControl(id)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, fmt.Errorf("unknown control %s", id)
-			}
-			add(ctl)
-		}
-	} else {
-		all, err := rules.NISTControls()
-		if err != nil {
-			return nil, err
-		}
-		for _, ctl := range all {
-			for _, b := range ctl.Baselines {
-				if b == baseline {
-					add(ctl)
-				}
-			}
-		}
-	}
-	sort.Slice(rep.Controls, func(i, j int) bool { return report.ControlLess(rep.Controls[i].ID, rep.Controls[j].ID) })
-	return rep, nil
 }

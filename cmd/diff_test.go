@@ -4,104 +4,67 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/meshaudit/meshaudit/report"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-// TestFailOnNew: a pre-merge check that fails only on findings the change
-// introduces.
-func TestFailOnNew(t *testing.T) {
+// TestDiffCommand: diff's contract — its JSON names new findings, and
+// --exit-code exits 1 for new findings (excepted ones aside), 0 with only
+// fixed ones. (The comparison itself: the diff package's tests.)
+func TestDiffCommand(t *testing.T) {
 	dir := t.TempDir()
-	base := filepath.Join(dir, "base.json")
-	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "-o", "json="+base); code != ExitFindings {
-		t.Fatalf("baseline: %d %s", code, stderr)
+	finding := func(name string) report.Finding {
+		return report.Finding{RuleID: "POD-03", Severity: rules.SeverityHigh, Controls: []string{"AC-6"},
+			Resource: snapshot.Ref{Kind: "Pod", Namespace: "shop", Name: name}, Fingerprint: "fp-" + name}
 	}
-	// Unchanged tree: passes.
-	if code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--previous", base, "--fail-on-new", "-o", "json="+filepath.Join(dir, "x.json")); code != ExitOK {
-		t.Fatalf("unchanged tree: exit %d %s", code, stderr)
-	}
-	// One new violation: fails, naming it.
-	tree := filepath.Join(dir, "tree")
-	os.MkdirAll(tree, 0o755)
-	for _, f := range []string{"00-istio-system.yaml", "10-shop.yaml"} {
-		b, _ := os.ReadFile(filepath.Join("..", "examples", "shop", f))
-		os.WriteFile(filepath.Join(tree, f), b, 0o644)
-	}
-	os.WriteFile(filepath.Join(tree, "20-new.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: shop}\nspec:\n  hostPID: true\n  containers: [{name: c, image: busybox:1.36}]\n"), 0o644)
-	code, table, stderr := run(t, "", "scan", "-f", tree, "--previous", base, "--fail-on-new", "-o", "json="+filepath.Join(dir, "y.json"), "-o", "sarif="+filepath.Join(dir, "y.sarif"), "-o", "table")
-	if code != ExitFindings || !strings.Contains(stderr, "new finding(s)") {
-		t.Fatalf("new violation: exit %d %s", code, stderr)
-	}
-	// Every output says which finding is new.
-	if !regexp.MustCompile(`│ NEW +│ [A-Z]+ +│ POD-03 +│ Pod/shop/debug`).MatchString(table) || !regexp.MustCompile(`Compared with the previous report: [1-9]\d* new, 0 fixed`).MatchString(table) {
-		t.Errorf("the table does not mark the new finding:\n%s", table)
-	}
-	var rep struct {
-		Findings []struct {
-			RuleID, Baseline string
-			Resource         struct{ Name string }
+	write := func(name string, fs ...report.Finding) string {
+		rep := report.Report{SchemaVersion: report.ReportSchemaVersion, Cluster: "manifests", Findings: fs,
+			Rules: []report.RuleResult{{ID: "POD-03", Severity: rules.SeverityHigh, Status: report.StatusFail}}}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, "y.json"))
-	json.Unmarshal(b, &rep)
-	states := map[string]int{}
-	for _, f := range rep.Findings {
-		states[f.Baseline]++
-		if (f.Baseline == "new") != (f.Resource.Name == "debug") {
-			t.Errorf("JSON: %s %s is %q", f.RuleID, f.Resource.Name, f.Baseline)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return p
 	}
-	var sarif struct {
-		Runs []struct {
-			Results []struct {
-				RuleID, BaselineState string
-				Message               struct{ Text string }
-			}
-		}
+	base := write("base.json", finding("web"))
+	excepted := finding("legacy")
+	excepted.Exception = &report.AppliedException{ID: "EXC-1", Justification: "j", Expires: "2099-01-01"}
+	head := write("head.json", finding("web"), finding("debug"), excepted)
+	onlyExcepted := write("excepted.json", finding("web"), excepted)
+
+	if code, _, stderr := run(t, "", "diff", "--exit-code", base, head); code != ExitFindings || !strings.Contains(stderr, "1 new finding(s)") {
+		t.Errorf("diff --exit-code with a new finding: exit %d %s", code, stderr)
 	}
-	b, _ = os.ReadFile(filepath.Join(dir, "y.sarif"))
-	json.Unmarshal(b, &sarif)
-	for _, r := range sarif.Runs[0].Results {
-		if (r.BaselineState == "new") != strings.HasPrefix(r.Message.Text, "Pod/shop/debug:") || r.BaselineState == "" {
-			t.Errorf("SARIF: %s %q is %q", r.RuleID, r.Message.Text, r.BaselineState)
-		}
-	}
-	if states["new"] == 0 || states["unchanged"] == 0 || len(sarif.Runs[0].Results) != len(rep.Findings) {
-		t.Errorf("JSON states %v; %d SARIF results for %d findings", states, len(sarif.Runs[0].Results), len(rep.Findings))
-	}
-	// diff --exit-code: 1 with new findings, 0 without.
-	if code, _, stderr := run(t, "", "diff", "--exit-code", base, filepath.Join(dir, "y.json")); code != ExitFindings || !strings.Contains(stderr, "new finding(s)") {
-		t.Errorf("diff --exit-code with new findings: exit %d %s", code, stderr)
-	}
-	if code, _, _ := run(t, "", "diff", "--exit-code", filepath.Join(dir, "y.json"), base); code != ExitOK {
+	if code, _, _ := run(t, "", "diff", "--exit-code", head, base); code != ExitOK {
 		t.Errorf("diff --exit-code with only fixed findings: exit %d", code)
 	}
-	// diff names it as new.
-	code, out, _ := run(t, "", "diff", base, filepath.Join(dir, "y.json"), "-o", "json")
+	if code, _, _ := run(t, "", "diff", "--exit-code", base, onlyExcepted); code != ExitOK {
+		t.Errorf("diff --exit-code with only an excepted new finding: exit %d", code)
+	}
+	code, out, _ := run(t, "", "diff", base, head, "-o", "json")
 	var res struct {
 		Clusters []struct {
 			New []struct {
-				RuleID   string
 				Resource struct{ Name string }
 			}
-			Fixed     []any
 			Unchanged int
 		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Clusters) != 1 {
-		t.Fatalf("diff: %d %s", code, out)
+	if code != ExitOK || json.Unmarshal([]byte(out), &res) != nil || len(res.Clusters) != 1 || len(res.Clusters[0].New) != 2 || res.Clusters[0].Unchanged != 1 {
+		t.Fatalf("diff -o json: exit %d\n%s", code, out)
 	}
-	found := false
-	for _, f := range res.Clusters[0].New {
-		if f.RuleID == "POD-03" && f.Resource.Name == "debug" {
-			found = true
-		}
+	if code, out, _ := run(t, "", "diff", base, head); code != ExitOK || !strings.Contains(out, "2 new, 0 fixed, 0 updated, 1 unchanged") || !strings.Contains(out, "NEW") {
+		t.Errorf("diff table: exit %d\n%s", code, out)
 	}
-	if !found || res.Clusters[0].Unchanged == 0 {
-		t.Fatalf("diff did not report the new POD-03 finding: %s", out)
-	}
-	if code, _, _ := run(t, "", "scan", "-f", "examples/shop", "--fail-on-new"); code != ExitUsage {
-		t.Fatalf("--fail-on-new without --previous: exit %d", code)
+	if code, _, _ := run(t, "", "diff", base, filepath.Join(dir, "missing.json")); code != ExitUsage {
+		t.Errorf("missing report: exit %d", code)
 	}
 }

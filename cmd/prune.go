@@ -2,10 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -39,17 +35,24 @@ lost+found are never touched.
 }
 
 func (a *app) prune() error {
-	dir := a.v.GetString("dir")
-	if dir == "" {
+	var o struct {
+		Dir     string `mapstructure:"dir"`
+		Keep    int    `mapstructure:"keep"`
+		Cluster string `mapstructure:"cluster"`
+		DryRun  bool   `mapstructure:"dry-run"`
+	}
+	if err := a.decode(&o); err != nil {
+		return err
+	}
+	if o.Dir == "" {
 		return usageErr("prune: --dir is required")
 	}
-	keep := a.v.GetInt("keep")
-	if keep < 0 {
-		return usageErr("prune: --keep %d: want 0 or more", keep)
+	if o.Keep < 0 {
+		return usageErr("prune: --keep %d: want 0 or more", o.Keep)
 	}
-	removed, err := pruneBundles(dir, keep, a.v.GetString("cluster"), a.v.GetBool("dry-run"))
+	removed, err := evidence.Prune(o.Dir, o.Keep, o.Cluster, o.DryRun)
 	verb := "deleted"
-	if a.v.GetBool("dry-run") {
+	if o.DryRun {
 		verb = "would delete"
 	}
 	for _, r := range removed {
@@ -59,55 +62,4 @@ func (a *app) prune() error {
 		return fmt.Errorf("prune: %w", err)
 	}
 	return nil
-}
-
-// pruneBundles deletes all but the keep newest entries of dir (those whose
-// name starts with cluster+"-" when cluster is set) and returns the paths
-// deleted, oldest first.
-func pruneBundles(dir string, keep int, cluster string, dryRun bool) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	removed := evidence.RemoveUnfinished(dir, dryRun)
-	type bundle struct {
-		name  string
-		mtime int64
-	}
-	var bundles []bundle
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || n == "lost+found" {
-			continue
-		}
-		if cluster != "" && !strings.HasPrefix(n, cluster+"-") {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue // gone meanwhile
-		}
-		bundles = append(bundles, bundle{n, fi.ModTime().UnixNano()})
-	}
-	// Newest first; equal times: the greater name (a later timestamp) first.
-	sort.Slice(bundles, func(i, j int) bool {
-		if bundles[i].mtime != bundles[j].mtime {
-			return bundles[i].mtime > bundles[j].mtime
-		}
-		return bundles[i].name > bundles[j].name
-	})
-	if len(bundles) <= keep {
-		return removed, nil
-	}
-	old := bundles[keep:]
-	for i := len(old) - 1; i >= 0; i-- {
-		p := filepath.Join(dir, old[i].name)
-		if !dryRun {
-			if err := os.RemoveAll(p); err != nil {
-				return removed, err
-			}
-		}
-		removed = append(removed, p)
-	}
-	return removed, nil
 }

@@ -4,6 +4,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // Exit codes.
@@ -47,7 +50,8 @@ const exitCodesHelp = `Exit codes:
   130 interrupted (SIGINT or SIGTERM): no report was written; a second
      signal ends the process at once`
 
-// exitError carries an exit code to Execute.
+// exitError carries an exit code of a command's own (verify, diff) to
+// Execute; the scan's errors carry a scanner.Kind (exitCode).
 type exitError struct {
 	code int
 	err  error
@@ -56,22 +60,44 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-func interrupted(err error) error {
-	return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted (%v): no report written", err)}
+var usageErr = scanner.UsageError
+
+// exitCode maps an error to the process exit code: a command's own
+// exitError, a scanner.Error by its kind; anything else — what cobra
+// rejected (unknown flag, bad args), an internal failure — is a usage
+// error.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	switch scanner.KindOf(err) {
+	case scanner.Findings:
+		return ExitFindings
+	case scanner.Incomplete:
+		return ExitIncomplete
+	case scanner.EvidenceFailed:
+		return ExitEvidence
+	case scanner.WriteFailed:
+		return ExitWrite
+	case scanner.Interrupted:
+		return ExitInterrupted
+	}
+	return ExitUsage
 }
 
-func usageErr(format string, args ...any) error {
-	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
-}
-
-// app holds what every command shares: one viper instance (no globals) and
-// the standard streams.
+// app holds what every command shares: one viper instance (no globals),
+// the config file's params: map, and the standard streams.
 type app struct {
-	v          *viper.Viper
-	configFile string // the config file read, if any
-	stdin      io.Reader
-	stdout     io.Writer
-	stderr     io.Writer
+	v            *viper.Viper
+	configParams map[string]any // the config file's params:, if any
+	stdin        io.Reader
+	stdout       io.Writer
+	stderr       io.Writer
+}
+
+func (a *app) streams() scanner.Streams {
+	return scanner.Streams{Stdin: a.stdin, Stdout: a.stdout, Stderr: a.stderr}
 }
 
 // Execute runs the command line and returns the process exit code. The
@@ -110,16 +136,11 @@ func ExecuteContext(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.code != ExitFindings && ee.code != ExitIncomplete {
-			fmt.Fprintln(stderr, "meshaudit:", ee.err)
-		}
-		return ee.code
+	code := exitCode(err)
+	if code != ExitFindings && code != ExitIncomplete {
+		fmt.Fprintln(stderr, "meshaudit:", err)
 	}
-	// Anything cobra rejected (unknown flag, bad args) is a usage error.
-	fmt.Fprintln(stderr, "meshaudit:", err)
-	return ExitUsage
+	return code
 }
 
 func newRootCommand(a *app) *cobra.Command {
@@ -183,10 +204,21 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 		}
 		return nil
 	}
-	v.SetConfigFile(path)
-	v.SetConfigType("yaml")
-	a.configFile = path
-	if err := v.ReadInConfig(); err != nil {
+	// Read once; params: is taken from the file alone (MESHAUDIT_PARAMS is
+	// a layer over it, not a replacement: scanner.ParamLayers).
+	b, err := os.ReadFile(path)
+	if err == nil {
+		v.SetConfigType("yaml")
+		err = v.ReadConfig(bytes.NewReader(b))
+	}
+	if err == nil {
+		fv := viper.New()
+		fv.SetConfigType("yaml")
+		if err = fv.ReadConfig(bytes.NewReader(b)); err == nil {
+			a.configParams = fv.GetStringMap("params")
+		}
+	}
+	if err != nil {
 		return usageErr("config file %s: %v", path, err)
 	}
 	// Keys of every command are allowed (one file configures them all).
@@ -219,32 +251,17 @@ func topKeys(v *viper.Viper) []string {
 	return out
 }
 
-// list reads a repeatable setting: a flag array, a YAML list, or a
-// comma-separated environment variable.
-func (a *app) list(key string) []string {
-	switch t := a.v.Get(key).(type) {
-	case nil:
-		return nil
-	case string:
-		if t == "" {
-			return nil
-		}
-		var out []string
-		for _, p := range strings.Split(t, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	case []string:
-		return t
-	case []any:
-		out := make([]string, 0, len(t))
-		for _, x := range t {
-			out = append(out, fmt.Sprint(x))
-		}
-		return out
-	default:
-		return []string{fmt.Sprint(t)}
+// decode fills a command's typed options from viper (flags over
+// environment over config file; keys are the flag names); the
+// organisation parameters are layered apart (scanner.ParamLayers).
+func (a *app) decode(opts any) error {
+	err := a.v.Unmarshal(opts, viper.DecodeHook(scanner.DecodeHook()))
+	var se *scanner.Error
+	if errors.As(err, &se) {
+		return se
 	}
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	return nil
 }

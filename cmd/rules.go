@@ -8,6 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 func newRulesCommand(a *app) *cobra.Command {
@@ -61,4 +64,15 @@ func writeJSON(a *app, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// policySet loads the embedded policies and every --policy directory.
+func (a *app) policySet() ([]policies.Module, *rules.Catalog, error) {
+	var o struct {
+		Dirs []string `mapstructure:"policy"`
+	}
+	if err := a.decode(&o); err != nil {
+		return nil, nil, err
+	}
+	return scanner.LoadPolicies(o.Dirs)
 }

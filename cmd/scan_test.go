@@ -2,14 +2,17 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/spf13/viper"
+	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/rules"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // run executes the CLI from the repository root (so recorded paths are
@@ -66,86 +69,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestMalformedFileNamedWithLine(t *testing.T) {
-	code, out, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "-o", "json")
-	if code != ExitIncomplete {
-		t.Fatalf("exit %d; stderr %s", code, stderr)
-	}
-	if !strings.Contains(stderr, "testdata/cli/bad.yaml:15: invalid YAML") {
-		t.Errorf("stderr does not name file and line:\n%s", stderr)
-	}
-	var rep struct {
-		Summary     struct{ Complete bool }
-		ParseErrors []struct {
-			File string
-			Line int
-		}
-		Kinds []struct {
-			Kind  string
-			Count int
-		}
-	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Summary.Complete || len(rep.ParseErrors) != 1 || rep.ParseErrors[0].File != "testdata/cli/bad.yaml" || rep.ParseErrors[0].Line != 15 {
-		t.Fatalf("report: %+v", rep)
-	}
-	// The good document of the bad file was still scanned.
-	found := false
-	for _, k := range rep.Kinds {
-		if k.Kind == "ConfigMap" {
-			found = k.Count == 1
-		}
-	}
-	if !found {
-		t.Errorf("the good ConfigMap before the broken document was not scanned: %+v", rep.Kinds)
-	}
-}
-
-func TestSeveralOutputsInOneRun(t *testing.T) {
-	dir := t.TempDir()
-	sarif, js := filepath.Join(dir, "out.sarif"), filepath.Join(dir, "out.json")
-	code, out, stderr := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "table", "-o", "sarif="+sarif, "-o", "json="+js)
-	if code != ExitFindings {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if !strings.Contains(out, "POD-03") || !strings.Contains(out, "NIST SP 800-53 controls") {
-		t.Errorf("table on stdout:\n%s", out)
-	}
-	for _, f := range []string{sarif, js} {
-		b, err := os.ReadFile(f)
-		if err != nil || !json.Valid(b) {
-			t.Errorf("%s: %v", f, err)
-		}
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("temporary files left behind: %v", entries)
-	}
-}
-
-func TestStdinAndDeterminism(t *testing.T) {
-	in, err := os.ReadFile("../testdata/cli/privileged.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var outs []string
-	for i := 0; i < 3; i++ {
-		code, out, _ := run(t, string(in), "scan", "-f", "-", "-o", "sarif")
-		if code != ExitFindings {
-			t.Fatalf("exit %d", code)
-		}
-		outs = append(outs, out)
-	}
-	if outs[0] != outs[1] || outs[1] != outs[2] {
-		t.Fatal("same input gave different SARIF")
-	}
-	if strings.Contains(outs[0], `"uri": "<stdin>"`) {
-		t.Error("stdin must not be a SARIF artifact location")
-	}
-}
-
 func TestNamespaceDefault(t *testing.T) {
 	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostIPC: true\n  containers: [{name: c, image: x:1}]\n"
 	_, out, _ := run(t, in, "snapshot", "-f", "-", "--default-namespace", "team-a")
@@ -154,43 +77,55 @@ func TestNamespaceDefault(t *testing.T) {
 	}
 }
 
-func TestSnapshotRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	snap := filepath.Join(dir, "snap.json")
-	if code, _, stderr := run(t, "", "snapshot", "-f", "testdata/cli/privileged.yaml", "-o", "snapshot="+snap); code != ExitOK {
-		t.Fatalf("snapshot exit %d: %s", code, stderr)
+// scanOptions runs `meshaudit ARGS...` up to the scan and returns the
+// typed options the command line filled (flags, environment, config file),
+// or the exit code when it stopped before.
+func scanOptions(t *testing.T, args ...string) (scanner.Options, int, string) {
+	t.Helper()
+	var got scanner.Options
+	runScan = func(_ context.Context, o scanner.Options, _ scanner.Streams) (*scanner.Result, error) {
+		got = o
+		return nil, nil
 	}
-	_, direct, _ := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "json")
-	code, fromSnap, stderr := run(t, "", "scan", "--snapshot", snap, "-o", "json")
-	if code != ExitFindings {
-		t.Fatalf("scan --snapshot exit %d: %s", code, stderr)
-	}
-	if direct != fromSnap {
-		t.Fatal("scanning the snapshot gave a different report than scanning the manifests")
-	}
+	defer func() { runScan = scanner.Run }()
+	code, _, stderr := run(t, "", args...)
+	return got, code, stderr
 }
 
+// TestConfigFileAndEnv: flags over environment over config file, lists
+// from YAML lists and comma-separated variables, positional paths after
+// -f; an unknown config key or parameter is a usage error naming it.
 func TestConfigFileAndEnv(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "meshaudit.yaml")
-	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
-		t.Fatalf("config fail-on none: exit %d: %s", code, stderr)
+	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\nrules: [MTLS-01]\neval-timeout: 90s\n"), 0o644)
+	o, code, stderr := scanOptions(t, "scan", "--config", cfg, "extra.yaml")
+	if code != ExitOK || o.FailOn != 0 || strings.Join(o.Input.Files, ",") != "testdata/cli/privileged.yaml,extra.yaml" ||
+		strings.Join(o.Select.Rules, ",") != "MTLS-01" || o.EvalTimeout != 90*time.Second || o.ToolVersion != Version() {
+		t.Fatalf("config file: exit %d %s\n%+v", code, stderr, o)
 	}
 	t.Setenv("MESHAUDIT_FAIL_ON", "critical")
-	if code, _, _ := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitFindings {
-		t.Fatalf("env MESHAUDIT_FAIL_ON=critical must override the config file: exit %d", code)
+	t.Setenv("MESHAUDIT_SKIP_RULES", "POD-03, POD-01")
+	t.Setenv("MESHAUDIT_SET", "a=1 b={x,y}")
+	if o, _, _ = scanOptions(t, "scan", "--config", cfg); o.FailOn != scanner.FailOn(rules.SeverityCritical) ||
+		strings.Join(o.Select.SkipRules, "|") != "POD-03|POD-01" || strings.Join(o.Input.Set, "|") != "a=1|b={x,y}" {
+		t.Fatalf("environment over the config file: %+v", o)
 	}
-	if code, _, _ := run(t, "", "scan", "--config", cfg, "--fail-on", "none", "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
-		t.Fatalf("flag must override env: exit %d", code)
+	if o, _, _ = scanOptions(t, "scan", "--config", cfg, "--fail-on", "none", "--memory-limit", "2Gi"); o.FailOn != 0 || !o.MemoryLimitSet || o.MemoryLimit != "2Gi" {
+		t.Fatalf("flag over environment: %+v", o)
+	}
+	if _, code, stderr = scanOptions(t, "scan", "--config", cfg, "--fail-on", "urgent"); code != ExitUsage || !strings.Contains(stderr, `--fail-on "urgent": want critical, high, medium, low or none`) {
+		t.Fatalf("bad --fail-on: exit %d: %s", code, stderr)
 	}
 	os.WriteFile(cfg, []byte("fail-on: none\nfial-on: low\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "fial-on") {
+	if _, code, stderr := scanOptions(t, "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "fial-on") {
 		t.Fatalf("unknown config key: exit %d: %s", code, stderr)
 	}
-	os.WriteFile(cfg, []byte("params:\n  root_namespce: x\n"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "root_namespce") {
-		t.Fatalf("unknown param: exit %d: %s", code, stderr)
+	// The real thing once: the config file's fail-on decides the exit code.
+	os.WriteFile(cfg, []byte("fail-on: none\nfile:\n  - testdata/cli/privileged.yaml\n"), 0o644)
+	t.Setenv("MESHAUDIT_FAIL_ON", "")
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-o", "json="+filepath.Join(dir, "r.json")); code != ExitOK {
+		t.Fatalf("config fail-on none: exit %d: %s", code, stderr)
 	}
 }
 
@@ -226,7 +161,31 @@ func TestParamsLayers(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "meshaudit.yaml")
 	// The talk's etcd PASSTHROUGH egress is allowlisted by the organisation.
-	os.WriteFile(cfg, []byte("params:\n  allowed_passthrough_hosts: [\"nothing.example\"]\n"), 0o644)
+	os.WriteFile(cfg, []byte("params:\n  allowed_passthrough_hosts: [\"nothing.example\"]\n  max_exception_days: 30\n"), 0o644)
+	hosts := func(args ...string) (policies.Params, string) {
+		t.Helper()
+		o, code, stderr := scanOptions(t, append([]string{"scan", "--config", cfg, "-f", "x.yaml"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		p, err := o.Input.Params.Params()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, strings.Join(p.AllowedPassthroughHosts, ",")
+	}
+	if p, h := hosts(); h != "nothing.example" || p.MaxExceptionDays != 30 {
+		t.Fatalf("config params: %s %d", h, p.MaxExceptionDays)
+	}
+	t.Setenv("MESHAUDIT_PARAMS", `{"allowed_passthrough_hosts": ["etcd-*"]}`)
+	if p, h := hosts(); h != "etcd-*" || p.MaxExceptionDays != 30 {
+		t.Fatalf("MESHAUDIT_PARAMS is a layer over the config file's params: %s %d", h, p.MaxExceptionDays)
+	}
+	if _, h := hosts("--param", `allowed_passthrough_hosts=["etcd-*.us-south.containers.cloud.ibm.com"]`); h != "etcd-*.us-south.containers.cloud.ibm.com" {
+		t.Fatalf("--param over MESHAUDIT_PARAMS: %s", h)
+	}
+	t.Setenv("MESHAUDIT_PARAMS", "")
+	// The real thing: an allowlisted PASSTHROUGH is no finding.
 	count := func(args ...string) int {
 		t.Helper()
 		code, out, stderr := run(t, "", append([]string{"scan", "--config", cfg, "-f", "testdata/scenarios/talk-ibm", "--rules", "ING-01", "-o", "json", "--fail-on", "none"}, args...)...)
@@ -243,65 +202,11 @@ func TestParamsLayers(t *testing.T) {
 	if n := count("--param", `allowed_passthrough_hosts=["etcd-*.us-south.containers.cloud.ibm.com"]`); n != 0 {
 		t.Fatalf("--param allowlist: %d findings", n)
 	}
-	t.Setenv("MESHAUDIT_PARAMS", `{"allowed_passthrough_hosts": ["etcd-*"]}`)
-	if n := count(); n != 0 {
-		t.Fatalf("MESHAUDIT_PARAMS allowlist: %d findings", n)
-	}
 	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--param", "min_replica=3"); code != ExitUsage || !strings.Contains(stderr, "min_replica") {
 		t.Fatalf("unknown --param: %d %s", code, stderr)
 	}
-}
-
-// A scan sets its GC target and soft memory limit for its own duration
-// only, and GOMEMLIMIT wins over the default limit.
-func TestScanMemorySettingsRestored(t *testing.T) {
-	prevLimit := debug.SetMemoryLimit(-1)
-	prevGC := debug.SetGCPercent(-1)
-	debug.SetGCPercent(prevGC)
-	for _, args := range [][]string{{"--memory-limit", "2Gi"}, {"--memory-limit", "0"}, nil} {
-		if code, _, stderr := run(t, "", append([]string{"scan", "-f", "testdata/cli/good.yaml", "--fail-on", "none", "-o", "json"}, args...)...); code != ExitOK {
-			t.Fatalf("scan %v: exit %d: %s", args, code, stderr)
-		}
-		if got := debug.SetMemoryLimit(-1); got != prevLimit {
-			t.Fatalf("scan %v left the memory limit at %d, was %d", args, got, prevLimit)
-		}
-		if got := debug.SetGCPercent(-1); got != prevGC {
-			t.Fatalf("scan %v left GOGC at %d, was %d", args, got, prevGC)
-		}
-		debug.SetGCPercent(prevGC)
-	}
-	a := &app{v: viper.New()}
-	c := newScanCommand(a)
-	if err := a.loadConfig(c); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOMEMLIMIT", "3GiB")
-	restore, err := a.tuneMemory(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := debug.SetMemoryLimit(-1); got != prevLimit {
-		t.Errorf("with GOMEMLIMIT set, the default limit replaced it: %d", got)
-	}
-	restore()
-	if err := c.Flags().Set("memory-limit", "512Mi"); err != nil {
-		t.Fatal(err)
-	}
-	if restore, err = a.tuneMemory(c); err != nil {
-		t.Fatal(err)
-	}
-	if got := debug.SetMemoryLimit(-1); got != 512<<20 {
-		t.Errorf("an explicit --memory-limit 512Mi gave %d", got)
-	}
-	restore()
-}
-
-func TestScanCPUProfile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "cpu.pprof")
-	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--fail-on", "none", "-o", "json", "--cpu-profile", p); code != ExitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if st, err := os.Stat(p); err != nil || st.Size() == 0 {
-		t.Fatalf("no CPU profile written: %v", err)
+	os.WriteFile(cfg, []byte("params:\n  root_namespce: x\n"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "--config", cfg, "-f", "testdata/cli/good.yaml"); code != ExitUsage || !strings.Contains(stderr, "root_namespce") {
+		t.Fatalf("unknown param: exit %d: %s", code, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/output"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 func newSnapshotCommand(a *app) *cobra.Command {
@@ -27,13 +28,18 @@ the last-applied-configuration annotation are never written.`,
 			if err != nil {
 				return err
 			}
-			params, err := a.params()
+			var in scanner.InputOptions
+			if err := a.decode(&in); err != nil {
+				return err
+			}
+			a.paramLayers(&in.Params)
+			params, err := in.Params.Params()
 			if err != nil {
 				return err
 			}
-			snaps, err := a.collect(cmd.Context(), params, false)
+			snaps, err := scanner.Collect(cmd.Context(), in, params, Version(), a.streams())
 			if cerr := cmd.Context().Err(); cerr != nil {
-				return interrupted(cerr)
+				return scanner.InterruptedError(cerr)
 			}
 			if err != nil {
 				return err
@@ -43,9 +49,9 @@ the last-applied-configuration annotation are never written.`,
 			}
 			snap := snaps[0]
 			for _, pe := range snap.ParseErrors {
-				fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", formatParseError(pe))
+				fmt.Fprintf(a.stderr, "meshaudit: skipped %s\n", scanner.FormatParseError(pe))
 			}
-			if line := noticeSummary(snap.Notices); line != "" {
+			if line := scanner.NoticeSummary(snap.Notices); line != "" {
 				fmt.Fprintf(a.stderr, "meshaudit: %s\n", strings.Replace(line, "listed in the report", "kept in the snapshot", 1))
 			}
 			if len(snap.Objects) == 0 {
@@ -64,7 +70,7 @@ the last-applied-configuration annotation are never written.`,
 				return err
 			}
 			if len(snap.ParseErrors) > 0 {
-				return &exitError{code: ExitIncomplete, err: fmt.Errorf("%d input(s) could not be parsed", len(snap.ParseErrors))}
+				return &scanner.Error{Kind: scanner.Incomplete, Err: fmt.Errorf("%d input(s) could not be parsed", len(snap.ParseErrors))}
 			}
 			return nil
 		},

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshaudit/meshaudit/evidence"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // ExitVerifyFailed: verify found an edited, missing or added file, a bad
@@ -164,7 +165,7 @@ func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyO
 			fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
 		}
 		if ctx.Err() != nil {
-			return interrupted(ctx.Err())
+			return scanner.InterruptedError(ctx.Err())
 		}
 	}
 	if failed > 0 {

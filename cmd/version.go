@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -10,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/scanner"
 )
 
 // version is set at build time with -ldflags "-X github.com/meshaudit/meshaudit/cmd.version=v1.2.3".
@@ -28,19 +26,9 @@ func Version() string {
 	return "dev"
 }
 
-// PolicyDigest is the SHA-256 of the embedded policy bundle (paths and
-// sources of every non-test Rego file, in order).
-func PolicyDigest() (string, error) {
-	mods, err := policies.Modules(false)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, m := range mods {
-		fmt.Fprintf(h, "%s\x00%d\x00%s", m.Path, len(m.Source), m.Source)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
+// PolicyDigest is the SHA-256 of the embedded policy bundle
+// (scanner.PolicyDigest).
+func PolicyDigest() (string, error) { return scanner.PolicyDigest() }
 
 func newVersionCommand(a *app) *cobra.Command {
 	c := &cobra.Command{

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -122,6 +120,11 @@ type LiveOptions struct {
 	// Convert, when set, is called on each object once redacted, from the
 	// listing goroutines, page by page (see FileOptions.Convert).
 	Convert func(*snapshot.Object)
+	// Listing, when set, is called as the listing starts, and the function
+	// it returns as it ends: a hint for the process's memory policy
+	// (scanner.ListingGC lowers the GC target meanwhile). The collector
+	// never changes the garbage collector's settings itself.
+	Listing func() (done func())
 	// notices collects the validity notices of the objects listed (set
 	// by FromCluster).
 	notices *noticeSink
@@ -170,7 +173,9 @@ func (o *LiveOptions) defaults() {
 // ctx bounds the whole collection.
 func FromCluster(ctx context.Context, c *Clients, opts LiveOptions) (*snapshot.Snapshot, error) {
 	opts.defaults()
-	defer tightGC()()
+	if opts.Listing != nil {
+		defer opts.Listing()()
+	}
 	// client-go logs what it retries or fails to read (a body cut short...)
 	// through the context's logger, else klog's global one on stderr: the
 	// collector records those errors in the kind statuses instead.
@@ -710,40 +715,4 @@ func liveObject(gvr schema.GroupVersionResource, k KindSpec, obj map[string]any,
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	return snapshot.Object{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, Object: obj}
-}
-
-// collectGCPercent is the garbage collector's target while listing. The
-// collector mostly waits on the API server, so collecting more often costs
-// idle CPU; with Go's default (100) the heap peaks near twice what the
-// snapshot keeps, plus the page being decoded.
-const collectGCPercent = 30
-
-var gcState struct {
-	sync.Mutex
-	users, prev int
-}
-
-// tightGC lowers the GC target (never raises it, never turns a GOGC=off
-// back on, and leaves a GOGC from the environment alone) while at least one collection runs, and returns the function
-// that restores it.
-func tightGC() (restore func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {} // the user's setting stands
-	}
-	gcState.Lock()
-	defer gcState.Unlock()
-	if gcState.users == 0 {
-		gcState.prev = debug.SetGCPercent(collectGCPercent)
-		if gcState.prev < 0 || gcState.prev < collectGCPercent {
-			debug.SetGCPercent(gcState.prev)
-		}
-	}
-	gcState.users++
-	return func() {
-		gcState.Lock()
-		defer gcState.Unlock()
-		if gcState.users--; gcState.users == 0 {
-			debug.SetGCPercent(gcState.prev)
-		}
-	}
 }

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/meshaudit/meshaudit/collectors"
+	"github.com/meshaudit/meshaudit/scanner"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -201,6 +202,7 @@ func benchLiveCollect(b *testing.B, n int) {
 			t0 := time.Now()
 			s, err := collectors.FromCluster(context.Background(), clients, collectors.LiveOptions{
 				Cluster: "bench", RootNamespace: rootNamespace, ToolVersion: "bench", KindTimeout: 5 * time.Minute,
+				Listing: scanner.ListingGC, // the scan's memory policy while listing
 			})
 			elapsed := time.Since(t0)
 			b.StopTimer()

@@ -18,7 +18,8 @@
 // RequestAuthentication, default-deny and allow NetworkPolicies, Sidecar,
 // ServiceEntry routed through the egress gateway (VirtualService), Role,
 // RoleBinding, LimitRange, ResourceQuota, and in some namespaces a
-// CronJob, a WorkloadEntry, a Telemetry or an HTTPRoute.
+// CronJob (and the completed Job it owns), a WorkloadEntry, a Telemetry, an
+// HTTPRoute or an Ingress served by Istio (ingressClassName istio).
 //
 // One namespace in ten is not enrolled in the mesh (no injection label, no
 // sidecars); one in ten is enrolled by revision label (istio.io/rev).
@@ -618,8 +619,12 @@ func (b *builder) appNamespace(i int) {
 		c := appContainer("report", fmt.Sprintf("registry.example.com/%s/report@sha256:%064x", teams[i%len(teams)], b.rnd.Uint64()), 9090, false)
 		t := podTemplate("report", "report", nil, m{"sidecar.istio.io/nativeSidecar": "true"}, l{c})
 		t["spec"].(m)["restartPolicy"] = "OnFailure"
-		b.add(obj("batch/v1", "CronJob", b.meta("nightly-report", ns, nil, nil), m{"spec": m{"schedule": "0 2 * * *", "concurrencyPolicy": "Forbid",
+		cj := b.add(obj("batch/v1", "CronJob", b.meta("nightly-report", ns, nil, nil), m{"spec": m{"schedule": "0 2 * * *", "concurrencyPolicy": "Forbid",
 			"jobTemplate": m{"spec": m{"backoffLimit": num(2), "template": t}}}}))
+		// Its last run: a completed Job it owns.
+		jmd := b.meta("nightly-report-29400000", ns, m{"app": "report"}, nil)
+		jmd["ownerReferences"] = ownerRef("batch/v1", "CronJob", "nightly-report", cj["metadata"].(m)["uid"].(string))
+		b.add(obj("batch/v1", "Job", jmd, m{"spec": m{"backoffLimit": num(2), "template": deepCopy(t)}, "status": m{"succeeded": num(1)}}))
 	}
 	if i%7 == 0 {
 		b.add(obj("networking.istio.io/v1", "WorkloadEntry", b.meta("legacy-vm", ns, nil, nil), m{"spec": m{"address": fmt.Sprintf("192.168.%d.%d", i%256, 10), "labels": m{"app": "legacy"}, "serviceAccount": "api"}}))
@@ -629,6 +634,9 @@ func (b *builder) appNamespace(i int) {
 			"parentRefs": l{m{"name": "api-gateway", "namespace": "istio-system"}}, "hostnames": l{"api.example.com"},
 			"rules": l{m{"matches": l{m{"path": m{"type": "PathPrefix", "value": "/" + ns}}}, "backendRefs": l{m{"name": "api", "port": num(80)}}}}}}))
 		b.add(obj("telemetry.istio.io/v1", "Telemetry", b.meta("tracing", ns, nil, nil), m{"spec": m{"tracing": l{m{"randomSamplingPercentage": num(1)}}}}))
+		b.add(obj("networking.k8s.io/v1", "Ingress", b.meta("public", ns, nil, nil), m{"spec": m{"ingressClassName": "istio",
+			"rules": l{m{"host": ns + ".example.com", "http": m{"paths": l{m{"path": "/", "pathType": "Prefix",
+				"backend": m{"service": m{"name": "api", "port": m{"number": num(80)}}}}}}}}}}))
 	}
 }
 

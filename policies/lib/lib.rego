@@ -375,24 +375,31 @@ pod_template(obj) := t if {
 pod_template(obj) := obj if obj.kind == "Pod"
 
 # workloads: one entry per owning workload (or bare pod), with its pod
-# template's metadata and spec.
+# template's metadata and spec. A null field counts as absent, as the
+# collectors read it (snapshot.DropNulls: `metadata:` with nothing under it
+# is no metadata), so rules need no null-safe copy of their own.
 workloads := input.derived.workloads if input.derived.workloads
 else := {w |
 	some k in workload_kinds
 	some obj in objects(k)
 	not owned(obj)
-	t := pod_template(obj)
-	meta := object.get(t, "metadata", {})
+	t := non_null(pod_template(obj), {})
+	meta := non_null(object.get(t, "metadata", {}), {})
 	w := {
 		"obj": obj,
 		"kind": obj.kind,
 		"namespace": ns(obj),
 		"resource": resource(obj),
-		"labels": object.get(meta, "labels", {}),
-		"annotations": object.get(meta, "annotations", {}),
-		"spec": object.get(t, "spec", {}),
+		"labels": non_null(object.get(meta, "labels", {}), {}),
+		"annotations": non_null(object.get(meta, "annotations", {}), {}),
+		"spec": non_null(object.get(t, "spec", {}), {}),
 	}
 }
+
+# non_null(v, d): v, or d when v is null.
+non_null(null, d) := d
+
+non_null(v, _) := v if v != null
 
 istio_container_names := {"istio-proxy", "istio-init", "istio-validation"}
 
@@ -672,8 +679,9 @@ no_selector(pa) if count(pa.spec.selector.matchLabels) == 0
 
 ts(pa) := object.get(pa.metadata, "creationTimestamp", "")
 
-# oldest picks the PeerAuthentication created first (then by name) from a
-# non-empty list; deterministic even for objects with equal keys.
+# oldest picks the object (a PeerAuthentication, a Sidecar, a Telemetry)
+# created first, then by name, from a non-empty list; deterministic even
+# for objects with equal keys.
 oldest(list) := pa if {
 	first := min({[ts(p), name(p)] | some p in list})
 	pa := [p | some p in list; [ts(p), name(p)] == first][0]

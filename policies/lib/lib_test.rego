@@ -1,11 +1,10 @@
 package meshaudit.lib_test
 
 import data.meshaudit.lib
+import data.meshaudit.testlib
 import rego.v1
 
 # ---- builders ----------------------------------------------------------------
-
-inp(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
 
 pa(ns, name, mode, ts) := {
 	"apiVersion": "security.istio.io/v1",
@@ -16,15 +15,13 @@ pa(ns, name, mode, ts) := {
 
 pa_sel(ns, name, mode, ts, sel) := object.union(pa(ns, name, mode, ts), {"spec": {"selector": {"matchLabels": sel}}})
 
-pa_ref(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "namespace": ns, "name": name}
-
 # A workload entry as lib.workloads builds it.
 wl(ns, lbls) := {"namespace": ns, "labels": lbls, "annotations": {}, "spec": {}}
 
 web := wl("app", {"app": "web"})
 
 mode(w, port, pas) := m if {
-	m := lib.effective_mode(w, port) with input as inp({"PeerAuthentication": pas})
+	m := lib.effective_mode(w, port) with input as testlib.live({"PeerAuthentication": pas})
 }
 
 # ---- EffMode -----------------------------------------------------------------
@@ -34,14 +31,14 @@ test_no_policy_is_default_permissive if {
 }
 
 test_mesh_policy_applies if {
-	mode(web, 8080, [pa("istio-system", "default", "STRICT", "")]) == ["STRICT", pa_ref("istio-system", "default")]
+	mode(web, 8080, [pa("istio-system", "default", "STRICT", "")]) == ["STRICT", testlib.peer_auth_ref("istio-system", "default")]
 }
 
 test_namespace_beats_mesh if {
 	mode(web, 8080, [
 		pa("istio-system", "default", "STRICT", ""),
 		pa("app", "ns", "PERMISSIVE", ""),
-	]) == ["PERMISSIVE", pa_ref("app", "ns")]
+	]) == ["PERMISSIVE", testlib.peer_auth_ref("app", "ns")]
 }
 
 test_workload_beats_namespace if {
@@ -49,7 +46,7 @@ test_workload_beats_namespace if {
 		pa("istio-system", "default", "PERMISSIVE", ""),
 		pa("app", "ns", "PERMISSIVE", ""),
 		pa_sel("app", "wl", "STRICT", "", {"app": "web"}),
-	]) == ["STRICT", pa_ref("app", "wl")]
+	]) == ["STRICT", testlib.peer_auth_ref("app", "wl")]
 }
 
 test_workload_selector_must_match if {
@@ -57,7 +54,7 @@ test_workload_selector_must_match if {
 		pa("app", "ns", "DISABLE", ""),
 		pa_sel("app", "other", "STRICT", "", {"app": "other"}),
 		pa_sel("other-ns", "same-labels", "STRICT", "", {"app": "web"}),
-	]) == ["DISABLE", pa_ref("app", "ns")]
+	]) == ["DISABLE", testlib.peer_auth_ref("app", "ns")]
 }
 
 test_unset_falls_through if {
@@ -65,11 +62,11 @@ test_unset_falls_through if {
 		pa("istio-system", "default", "STRICT", ""),
 		pa("app", "ns", "UNSET", ""),
 		pa_sel("app", "wl", "UNSET", "", {"app": "web"}),
-	]) == ["STRICT", pa_ref("istio-system", "default")]
+	]) == ["STRICT", testlib.peer_auth_ref("istio-system", "default")]
 
 	# a policy without mtls at all is UNSET too
 	no_mtls := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "ns", "namespace": "app"}, "spec": {}}
-	mode(web, 8080, [pa("istio-system", "default", "DISABLE", ""), no_mtls]) == ["DISABLE", pa_ref("istio-system", "default")]
+	mode(web, 8080, [pa("istio-system", "default", "DISABLE", ""), no_mtls]) == ["DISABLE", testlib.peer_auth_ref("istio-system", "default")]
 
 	# everything UNSET: Istio's default
 	mode(web, 8080, [pa("istio-system", "default", "UNSET", "")]) == ["PERMISSIVE", null]
@@ -81,20 +78,20 @@ test_oldest_wins_at_every_level if {
 	mode(web, 8080, [
 		pa("istio-system", "a-new", "STRICT", new),
 		pa("istio-system", "z-old", "DISABLE", old),
-	]) == ["DISABLE", pa_ref("istio-system", "z-old")]
+	]) == ["DISABLE", testlib.peer_auth_ref("istio-system", "z-old")]
 	mode(web, 8080, [
 		pa("app", "a-new", "STRICT", new),
 		pa("app", "z-old", "PERMISSIVE", old),
-	]) == ["PERMISSIVE", pa_ref("app", "z-old")]
+	]) == ["PERMISSIVE", testlib.peer_auth_ref("app", "z-old")]
 	mode(web, 8080, [
 		pa_sel("app", "a-new", "STRICT", new, {"app": "web"}),
 		pa_sel("app", "z-old", "DISABLE", old, {}),
 		pa_sel("app", "y-old", "DISABLE", old, {"app": "web"}),
-	]) == ["DISABLE", pa_ref("app", "y-old")]
+	]) == ["DISABLE", testlib.peer_auth_ref("app", "y-old")]
 }
 
 test_equal_timestamps_pick_by_name if {
-	lib.mesh_pa.metadata.name == "a" with input as inp({"PeerAuthentication": [
+	lib.mesh_pa.metadata.name == "a" with input as testlib.live({"PeerAuthentication": [
 		pa("istio-system", "b", "STRICT", ""),
 		pa("istio-system", "a", "STRICT", ""),
 	]})
@@ -117,14 +114,14 @@ test_root_selector_policy_is_ignored if {
 		pa_sel("istio-system", "gw", "STRICT", "", {"app": "gw"}),
 		pa_sel("istio-system", "web", "STRICT", "", {"app": "web"}),
 	]
-	mode(root_wl, 8080, pas) == ["PERMISSIVE", pa_ref("istio-system", "default")]
-	mode(web, 8080, pas) == ["PERMISSIVE", pa_ref("istio-system", "default")]
-	count(lib.mesh_pas) == 1 with input as inp({"PeerAuthentication": pas})
+	mode(root_wl, 8080, pas) == ["PERMISSIVE", testlib.peer_auth_ref("istio-system", "default")]
+	mode(web, 8080, pas) == ["PERMISSIVE", testlib.peer_auth_ref("istio-system", "default")]
+	count(lib.mesh_pas) == 1 with input as testlib.live({"PeerAuthentication": pas})
 }
 
 test_empty_selector_is_namespace_wide if {
-	mode(web, 8080, [pa_sel("app", "ns", "DISABLE", "", {})]) == ["DISABLE", pa_ref("app", "ns")]
-	count(lib.mesh_pas) == 1 with input as inp({"PeerAuthentication": [pa_sel("istio-system", "m", "STRICT", "", {})]})
+	mode(web, 8080, [pa_sel("app", "ns", "DISABLE", "", {})]) == ["DISABLE", testlib.peer_auth_ref("app", "ns")]
+	count(lib.mesh_pas) == 1 with input as testlib.live({"PeerAuthentication": [pa_sel("istio-system", "m", "STRICT", "", {})]})
 }
 
 port_pa := object.union(pa_sel("app", "wl", "STRICT", "", {"app": "web"}), {"spec": {"portLevelMtls": {
@@ -133,22 +130,22 @@ port_pa := object.union(pa_sel("app", "wl", "STRICT", "", {"app": "web"}), {"spe
 }}})
 
 test_port_level_overrides_per_port if {
-	mode(web, 9090, [port_pa]) == ["PERMISSIVE", pa_ref("app", "wl")]
-	mode(web, 8080, [port_pa]) == ["STRICT", pa_ref("app", "wl")]
-	lib.workload_mode(web) == ["STRICT", pa_ref("app", "wl")] with input as inp({"PeerAuthentication": [port_pa]})
+	mode(web, 9090, [port_pa]) == ["PERMISSIVE", testlib.peer_auth_ref("app", "wl")]
+	mode(web, 8080, [port_pa]) == ["STRICT", testlib.peer_auth_ref("app", "wl")]
+	lib.workload_mode(web) == ["STRICT", testlib.peer_auth_ref("app", "wl")] with input as testlib.live({"PeerAuthentication": [port_pa]})
 }
 
 test_port_level_unset_inherits_workload_mode if {
-	mode(web, 9091, [port_pa]) == ["STRICT", pa_ref("app", "wl")]
+	mode(web, 9091, [port_pa]) == ["STRICT", testlib.peer_auth_ref("app", "wl")]
 
 	# workload mode UNSET: the port inherits the namespace mode
 	p := object.union(port_pa, {"spec": {"mtls": {"mode": "UNSET"}}})
-	mode(web, 9091, [pa("app", "ns", "DISABLE", ""), p]) == ["DISABLE", pa_ref("app", "ns")]
+	mode(web, 9091, [pa("app", "ns", "DISABLE", ""), p]) == ["DISABLE", testlib.peer_auth_ref("app", "ns")]
 }
 
 test_port_level_ignored_without_selector if {
 	p := object.union(pa("app", "ns", "STRICT", ""), {"spec": {"portLevelMtls": {"9090": {"mode": "DISABLE"}}}})
-	mode(web, 9090, [p]) == ["STRICT", pa_ref("app", "ns")]
+	mode(web, 9090, [p]) == ["STRICT", testlib.peer_auth_ref("app", "ns")]
 }
 
 # ---- workloads ----------------------------------------------------------------
@@ -172,7 +169,7 @@ pod := {
 }
 
 names(objs) := ns if {
-	ws := lib.workloads with input as inp(objs)
+	ws := lib.workloads with input as testlib.live(objs)
 	ns := {[w.kind, w.resource.name] | some w in ws}
 }
 
@@ -203,7 +200,7 @@ cronjob := {
 }
 
 test_cronjob_template_extracted if {
-	ws := lib.workloads with input as inp({"CronJob": [cronjob]})
+	ws := lib.workloads with input as testlib.live({"CronJob": [cronjob]})
 	count(ws) == 1
 	some w in ws
 	w.kind == "CronJob"
@@ -251,19 +248,17 @@ test_gateway_auto_image_proxy_excluded if {
 
 # ---- mesh membership ----------------------------------------------------------
 
-namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
-
 nss := [
-	namespace("on", {"istio-injection": "enabled"}),
-	namespace("rev", {"istio.io/rev": "canary"}),
-	namespace("off", {"istio-injection": "disabled"}),
-	namespace("plain", {}),
-	namespace("amb", {"istio.io/dataplane-mode": "ambient"}),
+	testlib.namespace("on", {"istio-injection": "enabled"}),
+	testlib.namespace("rev", {"istio.io/rev": "canary"}),
+	testlib.namespace("off", {"istio-injection": "disabled"}),
+	testlib.namespace("plain", {}),
+	testlib.namespace("amb", {"istio.io/dataplane-mode": "ambient"}),
 ]
 
 pw(ns, lbls, anns) := {"namespace": ns, "labels": lbls, "annotations": anns, "spec": {}}
 
-is_meshed(w) if lib.meshed(w) with input as inp({"Namespace": nss})
+is_meshed(w) if lib.meshed(w) with input as testlib.live({"Namespace": nss})
 
 inject := "sidecar.istio.io/inject"
 
@@ -328,8 +323,8 @@ test_gateway_detection if {
 
 test_mesh_config_parsed if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "enableAutoMtls: false\nrootNamespace: istio-system\n"}}
-	lib.mesh_config == {"enableAutoMtls": false, "rootNamespace": "istio-system"} with input as inp({"ConfigMap": [cm]})
-	lib.mesh_config == {} with input as inp({})
+	lib.mesh_config == {"enableAutoMtls": false, "rootNamespace": "istio-system"} with input as testlib.live({"ConfigMap": [cm]})
+	lib.mesh_config == {} with input as testlib.live({})
 }
 
 test_scope if {
@@ -353,20 +348,20 @@ test_group_indexes_pairs if {
 
 test_namespace_objects_by_name if {
 	n := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app", "labels": {"istio-injection": "enabled"}}}
-	objs := lib.namespace_objects with input as inp({"Namespace": [n]})
+	objs := lib.namespace_objects with input as testlib.live({"Namespace": [n]})
 	objs == {"app": n}
-	lib.ns_labels("app") == {"istio-injection": "enabled"} with input as inp({"Namespace": [n]})
+	lib.ns_labels("app") == {"istio-injection": "enabled"} with input as testlib.live({"Namespace": [n]})
 }
 
 test_owner_refs_and_workload_objects if {
 	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [pod]}
-	refs := lib.owner_refs with input as inp(objs)
+	refs := lib.owner_refs with input as testlib.live(objs)
 	refs == {
 		["ReplicaSet", "app", "web-7d"]: {{"kind": "Deployment", "name": "web", "controller": true}},
 		["Pod", "app", "web-7d-x"]: {{"kind": "ReplicaSet", "name": "web-7d", "controller": true}},
 	}
-	lib.workload_objects("ReplicaSet", "app", "web-7d") == {rs} with input as inp(objs)
-	lib.workload_objects("ReplicaSet", "app", "nope") == set() with input as inp(objs)
+	lib.workload_objects("ReplicaSet", "app", "web-7d") == {rs} with input as testlib.live(objs)
+	lib.workload_objects("ReplicaSet", "app", "nope") == set() with input as testlib.live(objs)
 }
 
 wl_entry(obj) := w if {
@@ -376,10 +371,10 @@ wl_entry(obj) := w if {
 
 test_pods_of_follows_two_controller_links if {
 	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [pod]}
-	lib.pods_of(wl_entry(deploy)) == {pod} with input as inp(objs)
+	lib.pods_of(wl_entry(deploy)) == {pod} with input as testlib.live(objs)
 
 	# owner absent: the pod belongs to the ReplicaSet
-	lib.pods_of(wl_entry(rs)) == {pod} with input as inp({"ReplicaSet": [rs], "Pod": [pod]})
+	lib.pods_of(wl_entry(rs)) == {pod} with input as testlib.live({"ReplicaSet": [rs], "Pod": [pod]})
 
 	# the Job's pods belong to the CronJob
 	job := {
@@ -388,14 +383,14 @@ test_pods_of_follows_two_controller_links if {
 		"spec": cronjob.spec.jobTemplate.spec,
 	}
 	jp := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nightly-1-a", "namespace": "app", "ownerReferences": [{"kind": "Job", "name": "nightly-1", "controller": true}]}, "spec": {}}
-	lib.pods_of(wl_entry(cronjob)) == {jp} with input as inp({"CronJob": [cronjob], "Job": [job], "Pod": [jp]})
+	lib.pods_of(wl_entry(cronjob)) == {jp} with input as testlib.live({"CronJob": [cronjob], "Job": [job], "Pod": [jp]})
 }
 
 test_pods_of_ignores_other_namespaces_and_non_controllers if {
 	elsewhere := object.union(pod, {"metadata": {"namespace": "other"}})
 	loose := object.union(pod, {"metadata": {"name": "loose", "ownerReferences": [{"kind": "ReplicaSet", "name": "web-7d"}]}})
 	objs := {"Deployment": [deploy], "ReplicaSet": [rs], "Pod": [elsewhere, loose]}
-	lib.pods_of(wl_entry(deploy)) == set() with input as inp(objs)
+	lib.pods_of(wl_entry(deploy)) == set() with input as testlib.live(objs)
 }
 
 test_label_selector_matches if {
@@ -416,37 +411,35 @@ test_label_selector_matches if {
 	not lib.label_selector_matches({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "Exists"}]}, l)
 }
 
-ns_obj(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
-
 sc(ns, lbls, ann, spec) := {"namespace": ns, "labels": lbls, "annotations": ann, "spec": spec}
 
 test_sidecar if {
 	nss := {"Namespace": [
-		ns_obj("on", {"istio-injection": "enabled"}),
-		ns_obj("rev", {"istio.io/rev": "1-30"}),
-		ns_obj("off", {"istio-injection": "disabled"}),
-		ns_obj("amb", {"istio.io/dataplane-mode": "ambient"}),
+		testlib.namespace("on", {"istio-injection": "enabled"}),
+		testlib.namespace("rev", {"istio.io/rev": "1-30"}),
+		testlib.namespace("off", {"istio-injection": "disabled"}),
+		testlib.namespace("amb", {"istio.io/dataplane-mode": "ambient"}),
 	]}
-	lib.sidecar(sc("on", {}, {}, {})) with input as inp(nss)
-	lib.sidecar(sc("rev", {}, {}, {})) with input as inp(nss)
-	not lib.sidecar(sc("on", {"sidecar.istio.io/inject": "false"}, {}, {})) with input as inp(nss)
-	not lib.sidecar(sc("off", {}, {}, {})) with input as inp(nss)
-	not lib.sidecar(sc("off", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as inp(nss)
+	lib.sidecar(sc("on", {}, {}, {})) with input as testlib.live(nss)
+	lib.sidecar(sc("rev", {}, {}, {})) with input as testlib.live(nss)
+	not lib.sidecar(sc("on", {"sidecar.istio.io/inject": "false"}, {}, {})) with input as testlib.live(nss)
+	not lib.sidecar(sc("off", {}, {}, {})) with input as testlib.live(nss)
+	not lib.sidecar(sc("off", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as testlib.live(nss)
 
 	# ambient capture is not a sidecar
-	not lib.sidecar(sc("amb", {}, {}, {})) with input as inp(nss)
+	not lib.sidecar(sc("amb", {}, {}, {})) with input as testlib.live(nss)
 
 	# object selectors in unlabelled (or unknown) namespaces
-	lib.sidecar(sc("amb", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as inp(nss)
-	lib.sidecar(sc("unknown", {"istio.io/rev": "1-30"}, {}, {})) with input as inp(nss)
-	not lib.sidecar(sc("unknown", {"istio.io/rev": "1-30", "sidecar.istio.io/inject": "false"}, {}, {})) with input as inp(nss)
+	lib.sidecar(sc("amb", {"sidecar.istio.io/inject": "true"}, {}, {})) with input as testlib.live(nss)
+	lib.sidecar(sc("unknown", {"istio.io/rev": "1-30"}, {}, {})) with input as testlib.live(nss)
+	not lib.sidecar(sc("unknown", {"istio.io/rev": "1-30", "sidecar.istio.io/inject": "false"}, {}, {})) with input as testlib.live(nss)
 
 	# already injected, or an explicit istio-proxy container
-	lib.sidecar(sc("off", {}, {"sidecar.istio.io/status": "{}"}, {})) with input as inp(nss)
-	lib.sidecar(sc("off", {}, {}, {"containers": [{"name": "istio-proxy"}]})) with input as inp(nss)
+	lib.sidecar(sc("off", {}, {"sidecar.istio.io/status": "{}"}, {})) with input as testlib.live(nss)
+	lib.sidecar(sc("off", {}, {}, {"containers": [{"name": "istio-proxy"}]})) with input as testlib.live(nss)
 
 	# host-network pods are not excluded here (callers check host_network)
-	lib.sidecar(sc("on", {}, {}, {"hostNetwork": true})) with input as inp(nss)
+	lib.sidecar(sc("on", {}, {}, {"hostNetwork": true})) with input as testlib.live(nss)
 }
 
 test_collected_reads_kind_status if {
@@ -471,7 +464,7 @@ test_derived_documents_are_read if {
 		"owner_refs": {"o": {"r"}},
 		"pods_by_owner": {"p": {"q"}},
 	}
-	i := object.union(inp({}), {"derived": d})
+	i := object.union(testlib.live({}), {"derived": d})
 	lib.namespaces == {"from-go"} with input as i
 	lib.present == {["Deployment", "n", "d"]} with input as i
 	lib.workloads == {"w"} with input as i
@@ -481,7 +474,7 @@ test_derived_documents_are_read if {
 }
 
 test_derived_absent_falls_back_to_rego if {
-	i := inp({"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}]})
+	i := testlib.live({"Namespace": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}]})
 	lib.namespaces == {"a"} with input as i
 	count(lib.workloads) == 0 with input as i
 }

@@ -1,37 +1,8 @@
-# meshaudit rule library, MESH-*, NP-* and POD-* helpers: a null-safe set
-# of workloads and the evidence of a namespace label (docs/verdicts.md).
+# meshaudit rule library, MESH-*, NP-* and POD-* helpers: the evidence of a
+# namespace label (docs/verdicts.md).
 package meshaudit.lib
 
 import rego.v1
-
-# as_obj(x): x when it is an object, else {}.
-as_obj(x) := x if is_object(x)
-
-else := {}
-
-# safe_workloads: lib.workloads' entries (same shape and owner filtering),
-# built null-safe: a pod template with `metadata: null` (an empty
-# `metadata:` line in YAML, which Kubernetes accepts) or a null
-# labels/annotations/spec makes lib.workloads a built-in type error, which
-# the engine's strict built-in errors turn into an unknown rule. Built once
-# per query and shared by the POD-* rules.
-safe_workloads := {w |
-	some k in workload_kinds
-	some obj in objects(k)
-	not owned(obj)
-	t := pod_template(obj)
-	is_object(t)
-	meta := as_obj(object.get(t, "metadata", {}))
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": ns(obj),
-		"resource": resource(obj),
-		"labels": as_obj(object.get(meta, "labels", {})),
-		"annotations": as_obj(object.get(meta, "annotations", {})),
-		"spec": as_obj(object.get(t, "spec", {})),
-	}
-}
 
 # ns_label_evidence(n, key): the evidence entry for label `key` of namespace
 # n: the label of its Namespace object, else the entry of

@@ -65,9 +65,7 @@ import rego.v1
 
 policies := lib.objects("AuthorizationPolicy")
 
-no_selector(ap) if count(object.get(ap.spec, ["selector", "matchLabels"], {})) == 0
-
-dry_run(ap) if lib.truthy(object.get(lib.annotations(ap), "istio.io/dry-run", "false"))
+selectorless(ap) if count(object.get(ap.spec, ["selector", "matchLabels"], {})) == 0
 
 # allow_nothing: applies to the whole namespace and allows nothing.
 allow_nothing(ap) if {
@@ -77,8 +75,8 @@ allow_nothing(ap) if {
 	not spec.provider
 	not spec.targetRef
 	count(object.get(spec, "targetRefs", [])) == 0
-	no_selector(ap)
-	not dry_run(ap)
+	selectorless(ap)
+	not lib.dry_run(ap)
 }
 
 # default_deny_namespaces: namespaces with an allow-nothing policy (built
@@ -133,16 +131,14 @@ deny contains {
 
 ns_list(ns) := concat(", ", [sprintf("%q%s", [n, lib.ns_note(n)]) | some n in sort(ns)])
 
-app_namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}
-
-not_applicable contains sprintf("no namespace in the mesh in the input: namespaces %s are not enrolled in the mesh and run no meshed workload", [ns_list(app_namespaces)]) if {
+not_applicable contains sprintf("no namespace in the mesh in the input: namespaces %s are not enrolled in the mesh and run no meshed workload", [ns_list(lib.app_namespaces)]) if {
 	count(mesh_namespaces) == 0
-	count(app_namespaces) > 0
+	count(lib.app_namespaces) > 0
 	count(judged) == 0
 }
 
 not_applicable contains "no namespace in the mesh in the input: it holds no app namespace" if {
-	count(app_namespaces) == 0
+	count(lib.app_namespaces) == 0
 	count(judged) == 0
 }
 

@@ -58,8 +58,6 @@ package meshaudit.rules.authz_02
 import data.meshaudit.lib
 import rego.v1
 
-allow_policy(ap) if upper(object.get(ap.spec, "action", "ALLOW")) == "ALLOW"
-
 wildcard_keys := {"principals", "namespaces"}
 
 # any_source: a from entry that matches every peer (empty, or only
@@ -121,7 +119,7 @@ deny contains {
 	"evidence": rule_evidence(ap, i),
 } if {
 	some ap in policies
-	allow_policy(ap)
+	lib.allow_policy(ap)
 	idx := [j | some j, r in object.get(ap.spec, "rules", []); catch_all(r)]
 	count(idx) > 0
 	i := min(idx)

@@ -1,6 +1,7 @@
 package meshaudit.rules.authz_02_test
 
 import data.meshaudit.rules.authz_02
+import data.meshaudit.testlib
 import rego.v1
 
 ap(name, spec) := {
@@ -14,25 +15,22 @@ res(name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy
 
 inp(list) := {"cluster": "c1", "source": "manifests", "objects": {"AuthorizationPolicy": list}}
 
-# plain: the findings without their evidence (asserted in tests of their own).
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_empty_rule_fails if {
-	plain(authz_02.deny) == {{
+	testlib.strip(authz_02.deny) == {{
 		"msg": "action ALLOW with rules[0] matching every request: it has no from, to or when conditions",
 		"resource": res("allow-all"),
 	}} with input as inp([ap("allow-all", {"action": "ALLOW", "rules": [{}]})])
 }
 
 test_unset_action_empty_rule_fails if {
-	plain(authz_02.deny) == {{
+	testlib.strip(authz_02.deny) == {{
 		"msg": "action unset (ALLOW) with rules[1] matching every request: it has no from, to or when conditions",
 		"resource": res("p"),
 	}} with input as inp([ap("p", {"rules": [{"to": [{"operation": {"methods": ["GET"]}}]}, {"from": [], "to": [], "when": []}]})])
 }
 
 test_wildcard_principals_fails if {
-	plain(authz_02.deny) == {{
+	testlib.strip(authz_02.deny) == {{
 		"msg": "action ALLOW with rules[0] matching every request: its only constraint is source.principals [\"*\"]",
 		"resource": res("any-peer"),
 	}} with input as inp([ap("any-peer", {"action": "ALLOW", "rules": [{"from": [{"source": {"principals": ["*"]}}]}]})])
@@ -50,7 +48,7 @@ test_one_wildcard_source_among_many_fails if {
 		{"source": {"namespaces": ["*"]}},
 		{"source": {"principals": ["*"]}},
 	]}]})
-	d := plain(authz_02.deny) with input as inp([p])
+	d := testlib.strip(authz_02.deny) with input as inp([p])
 	d == {{
 		"msg": "action unset (ALLOW) with rules[0] matching every request: its only constraint is source.namespaces [\"*\"]",
 		"resource": res("p"),

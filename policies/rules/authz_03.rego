@@ -85,40 +85,29 @@ package meshaudit.rules.authz_03
 import data.meshaudit.lib
 import rego.v1
 
-policies := [ap |
-	some ap in lib.objects("AuthorizationPolicy")
-	lib.in_scope(lib.ns(ap))
-]
-
-allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW"
-
-rules(ap) := object.get(ap, ["spec", "rules"], [])
-
 # negated(ap): [field, path, value] of each not* field the policy uses.
 negated(ap) := ({[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, fr in object.get(r, "from", [])
 	some k, v in object.get(fr, "source", {})
 	startswith(k, "not")
 	count(v) > 0
 } | {[sprintf("to.operation.%s", [k]), sprintf("spec.rules[%d].to[%d].operation.%s", [i, j, k]), v] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, t in object.get(r, "to", [])
 	some k, v in object.get(t, "operation", {})
 	startswith(k, "not")
 	count(v) > 0
 }) | {[sprintf("when[%s].notValues", [object.get(c, "key", "?")]), sprintf("spec.rules[%d].when[%d].notValues", [i, j]), c.notValues] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, c in object.get(r, "when", [])
 	count(object.get(c, "notValues", [])) > 0
 }
 
-evidence_of(fields) := [{"path": p, "value": v} | some [_, p, v] in sort(fields)]
-
 # negation_problem(ap): [text, evidence] when an ALLOW policy matches by
 # negation.
-negation_problem(ap) := [sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort({f | some [f, _, _] in fields}))]), evidence_of(fields)] if {
-	allow_policy(ap)
+negation_problem(ap) := [sprintf("ALLOW policy matches by negation (%s): every request not in the excluded list is allowed, so use positive matching in ALLOW policies and keep negation for DENY", [concat(", ", sort({f | some [f, _, _] in fields}))]), lib.fields_evidence(fields)] if {
+	lib.allow_policy(ap)
 	fields := negated(ap)
 	count(fields) > 0
 }
@@ -126,8 +115,6 @@ negation_problem(ap) := [sprintf("ALLOW policy matches by negation (%s): every r
 # ---- path normalization ---------------------------------------------------------
 
 safe_normalizations := {"MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"}
-
-mesh_known if lib.mesh_config_known
 
 normalization := upper(n) if {
 	n := lib.mesh_config.pathNormalization.normalization
@@ -141,7 +128,7 @@ normalization_desc := sprintf("pathNormalization is %s", [normalization]) if {
 # path_fields(ap): [field, path, value] of each paths/notPaths the policy
 # matches on.
 path_fields(ap) := {[sprintf("to.operation.%s", [k]), sprintf("spec.rules[%d].to[%d].operation.%s", [i, j, k]), t.operation[k]] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, t in object.get(r, "to", [])
 	some k in ["paths", "notPaths"]
 	count(object.get(t, ["operation", k], [])) > 0
@@ -162,8 +149,8 @@ normalization_value := {"value": lib.mesh_config.pathNormalization.normalization
 
 # normalization_problem(ap): [text, evidence] when the policy matches on
 # paths the mesh config does not normalize safely.
-normalization_problem(ap) := [sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort({f | some [f, _, _] in fields})), normalization_desc]), array.concat(evidence_of(fields), [normalization_evidence])] if {
-	mesh_known
+normalization_problem(ap) := [sprintf("policy matches on %s but MeshConfig %s, which does not merge slashes: a variant such as //admin or an encoded path is matched unnormalized; set MERGE_SLASHES or DECODE_AND_MERGE_SLASHES", [concat(" and ", sort({f | some [f, _, _] in fields})), normalization_desc]), array.concat(lib.fields_evidence(fields), [normalization_evidence])] if {
+	lib.mesh_config_known
 	not normalization in safe_normalizations
 	fields := path_fields(ap)
 	count(fields) > 0
@@ -175,7 +162,7 @@ deny contains {
 	"resource": lib.resource(ap),
 	"evidence": [e | some [_, es] in problems; some e in es],
 } if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	problems := array.concat([pr | pr := negation_problem(ap)], [pr | pr := normalization_problem(ap)])
 	count(problems) > 0
 }
@@ -184,23 +171,23 @@ deny contains {
 # match on no path, and policies matching on paths when the mesh config is
 # known.
 judged contains lib.resource(ap) if {
-	some ap in policies
-	allow_policy(ap)
+	some ap in lib.scoped_authorization_policies
+	lib.allow_policy(ap)
 }
 
 judged contains lib.resource(ap) if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	count(path_fields(ap)) == 0
 }
 
 judged contains lib.resource(ap) if {
-	mesh_known
-	some ap in policies
+	lib.mesh_config_known
+	some ap in lib.scoped_authorization_policies
 }
 
-not_applicable contains sprintf("the AuthorizationPolicies of the input (%s) are not ALLOW policies and match on paths, whose safety depends on the mesh config's pathNormalization, which the input does not hold (ConfigMap %s/istio)", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in policies])), lib.root_ns]) if {
-	count(policies) > 0
+not_applicable contains sprintf("the AuthorizationPolicies of the input (%s) are not ALLOW policies and match on paths, whose safety depends on the mesh config's pathNormalization, which the input does not hold (ConfigMap %s/istio)", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in lib.scoped_authorization_policies])), lib.root_ns]) if {
+	count(lib.scoped_authorization_policies) > 0
 	count(judged) == 0
 }
 
-not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(lib.scoped_authorization_policies) == 0

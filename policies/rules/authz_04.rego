@@ -143,13 +143,6 @@ package meshaudit.rules.authz_04
 import data.meshaudit.lib
 import rego.v1
 
-policies := [ap |
-	some ap in lib.objects("AuthorizationPolicy")
-	lib.in_scope(lib.ns(ap))
-]
-
-rules(ap) := object.get(ap, ["spec", "rules"], [])
-
 mtls_source_fields := {"principals", "notPrincipals", "namespaces", "notNamespaces"}
 
 mtls_condition_keys := {"source.principal", "source.namespace"}
@@ -157,41 +150,29 @@ mtls_condition_keys := {"source.principal", "source.namespace"}
 # mtls_fields(ap): [field, path, value] of each mTLS-only field the policy
 # uses.
 mtls_fields(ap) := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].from[%d].source.%s", [i, j, k]), v] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, fr in object.get(r, "from", [])
 	some k, v in object.get(fr, "source", {})
 	k in mtls_source_fields
 	count(v) > 0
 } | {[sprintf("when %s", [c.key]), sprintf("spec.rules[%d].when[%d].key", [i, j]), c.key] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	some j, c in object.get(r, "when", [])
 	c.key in mtls_condition_keys
 }
 
 field_names(fields) := concat(", ", sort({f | some [f, _, _] in fields}))
 
-field_evidence(fields) := [{"path": p, "value": v} | some [_, p, v] in sort(fields)]
-
 # ---- which workloads a policy selects --------------------------------------------
-
-# workloads_by_ns: namespace -> its workloads, grouped once as a complete
-# object (a lookup into a partial rule re-evaluates it on every call).
-workloads_by_ns := lib.group([[w.namespace, w] | some w in lib.workloads])
-
-selector(ap) := object.get(ap, ["spec", "selector", "matchLabels"], {})
-
-targeted(ap) if ap.spec.targetRef
-
-targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
 candidates(ap) := {w | some w in lib.workloads} if lib.ns(ap) == lib.root_ns
 
-else := object.get(workloads_by_ns, lib.ns(ap), set())
+else := object.get(lib.workloads_by_ns, lib.ns(ap), set())
 
 selected(ap) := {w |
-	not targeted(ap)
+	not lib.targeted(ap)
 	some w in candidates(ap)
-	lib.selects(selector(ap), w.labels)
+	lib.selects(lib.match_labels(ap), w.labels)
 	lib.in_scope(w.namespace)
 	lib.meshed(w)
 	not lib.gateway(w)
@@ -199,49 +180,27 @@ selected(ap) := {w |
 
 # ---- the workload's mode (as MTLS-02) ------------------------------------------
 
-# decided(res): the mode's source is in the input (a PeerAuthentication), or
-# is Istio's default (null) and the mesh-wide policy is known.
-decided(res) if res != null
-
-decided(null) if lib.mesh_policy_known
-
-weak_modes := {"PERMISSIVE", "DISABLE"}
-
 source(null) := "Istio's default: no PeerAuthentication sets a mode"
 
 source(res) := sprintf("set by PeerAuthentication %s/%s", [res.namespace, res.name]) if res != null
 
-wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name])
+mode_evidence(w, null) := {"path": sprintf("PeerAuthentication setting a mode for %s in namespace %q or mesh-wide in root namespace %q", [lib.workload_name(w), w.namespace, lib.root_ns]), "value": 0}
 
-# pa_of(w, res): the PeerAuthentication object whose resource is res.
-pa_of(w, res) := pa if {
-	pa := lib.workload_pa(w.namespace, w.labels)
-	lib.resource(pa) == res
-} else := pa if {
-	pa := lib.namespace_pa(w.namespace)
-	lib.resource(pa) == res
-} else := pa if {
-	pa := lib.mesh_pa
-	lib.resource(pa) == res
-}
-
-mode_evidence(w, null) := {"path": sprintf("PeerAuthentication setting a mode for %s in namespace %q or mesh-wide in root namespace %q", [wname(w), w.namespace, lib.root_ns]), "value": 0}
-
-mode_evidence(w, res) := {"path": "spec.mtls.mode", "value": pa_of(w, res).spec.mtls.mode, "resource": res} if res != null
+mode_evidence(w, res) := {"path": "spec.mtls.mode", "value": lib.deciding_pa(w, res).spec.mtls.mode, "resource": res} if res != null
 
 # weak_port_list(w): the declared ports that portLevelMtls makes weak.
 weak_port_list(w) := [sprintf("%v", [p]) |
 	some p in sort(lib.container_ports(w))
-	lib.port_mode(w, p) in weak_modes
+	lib.port_mode(w, p) in lib.weak_modes
 ]
 
 # weakness(w): [why plaintext reaches the workload, evidence], undefined
 # when it does not (or the input does not decide it).
-weakness(w) := [sprintf("%s is %s (%s)", [wname(w), mode, source(res)]), [mode_evidence(w, res)]] if {
+weakness(w) := [sprintf("%s is %s (%s)", [lib.workload_name(w), mode, source(res)]), [mode_evidence(w, res)]] if {
 	[mode, res] := lib.workload_mode(w)
-	mode in weak_modes
-	decided(res)
-} else := [sprintf("port(s) %s of %s are not STRICT (portLevelMtls of PeerAuthentication %s/%s)", [concat(", ", ports), wname(w), res.namespace, res.name]), [{"path": sprintf("spec.portLevelMtls[%q].mode", [p]), "value": pa.spec.portLevelMtls[p].mode, "resource": res} | some p in ports]] if {
+	mode in lib.weak_modes
+	lib.mode_decided(res)
+} else := [sprintf("port(s) %s of %s are not STRICT (portLevelMtls of PeerAuthentication %s/%s)", [concat(", ", ports), lib.workload_name(w), res.namespace, res.name]), [{"path": sprintf("spec.portLevelMtls[%q].mode", [p]), "value": pa.spec.portLevelMtls[p].mode, "resource": res} | some p in ports]] if {
 	pa := lib.workload_pa(w.namespace, w.labels)
 	res := lib.resource(pa)
 	ports := weak_port_list(w)
@@ -249,20 +208,20 @@ weakness(w) := [sprintf("%s is %s (%s)", [wname(w), mode, source(res)]), [mode_e
 }
 
 # mode_decided(w): the input decides whether plaintext reaches w.
-mode_decided(w) if {
+workload_decided(w) if {
 	[_, res] := lib.workload_mode(w)
-	decided(res)
+	lib.mode_decided(res)
 }
 
-mode_decided(w) if count(weak_port_list(w)) > 0
+workload_decided(w) if count(weak_port_list(w)) > 0
 
 # One finding per policy, naming every selected workload plaintext reaches.
 deny contains {
 	"msg": sprintf("policy matches on mTLS-only %s but %s, so plaintext requests carry no peer identity and bypass these conditions", [field_names(fields), concat("; ", [why | some [why, _] in weak])]),
 	"resource": lib.resource(ap),
-	"evidence": array.concat(field_evidence(fields), [e | some [_, ev] in weak; some e in ev]),
+	"evidence": array.concat(lib.fields_evidence(fields), [e | some [_, ev] in weak; some e in ev]),
 } if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	fields := mtls_fields(ap)
 	count(fields) > 0
 	weak := sort([[why, ev] | some w in selected(ap); [why, ev] := weakness(w)])
@@ -272,20 +231,20 @@ deny contains {
 # judged: identity-based policies selecting a meshed workload whose mode the
 # input decides; ALLOW policies without mTLS-only fields (the IP rule).
 judged contains lib.resource(ap) if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	count(mtls_fields(ap)) > 0
 	some w in selected(ap)
-	mode_decided(w)
+	workload_decided(w)
 }
 
 judged contains lib.resource(ap) if {
-	some ap in policies
-	allow_policy(ap)
+	some ap in lib.scoped_authorization_policies
+	lib.allow_policy(ap)
 	count(mtls_fields(ap)) == 0
 }
 
 identity_policies := {sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) |
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	count(mtls_fields(ap)) > 0
 }
 
@@ -297,8 +256,6 @@ not_applicable contains sprintf("the identity-based AuthorizationPolicies of the
 # ---- ALLOW by IP only ------------------------------------------------------------------
 
 ip_keys := {"ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"}
-
-allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW"
 
 ip_only(fr) if {
 	src := object.get(fr, "source", {})
@@ -318,7 +275,7 @@ ip_keys_of(r, i) := {[sprintf("from.source.%s", [k]), sprintf("spec.rules[%d].fr
 # ip_rules(ap): [text, evidence] of each ALLOW rule identifying callers only
 # by IP address.
 ip_rules(ap) := [[sprintf("rules[%d] (%s)", [i, concat(", ", sort({k | some [k, _, _] in keys}))]), [{"path": p, "value": v} | some [_, p, v] in sort(keys)]] |
-	some i, r in rules(ap)
+	some i, r in lib.authz_rules(ap)
 	keys := ip_keys_of(r, i)
 	count(keys) > 0
 ]
@@ -330,16 +287,16 @@ deny contains {
 	"severity": "medium",
 	"evidence": [e | some [_, es] in found; some e in es],
 } if {
-	some ap in policies
-	allow_policy(ap)
+	some ap in lib.scoped_authorization_policies
+	lib.allow_policy(ap)
 	found := ip_rules(ap)
 	count(found) > 0
 }
 
-not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(lib.scoped_authorization_policies) == 0
 
 not_applicable contains "no AuthorizationPolicy of the input matches on an mTLS-only field or is an ALLOW policy" if {
-	count(policies) > 0
+	count(lib.scoped_authorization_policies) > 0
 	count(identity_policies) == 0
 	count(judged) == 0
 }

@@ -56,8 +56,6 @@ package meshaudit.rules.authz_05
 import data.meshaudit.lib
 import rego.v1
 
-allow_policy(ap) if upper(object.get(ap, ["spec", "action"], "ALLOW")) == "ALLOW"
-
 # principal_ns: the exact namespace a principal value names
 # (<trust-domain>/ns/<namespace>/sa/<sa>), undefined when it has none.
 principal_ns(v) := m[1] if {
@@ -92,7 +90,7 @@ values(ap) := {[sprintf("from.source.%s", [k]), k, v, sprintf("spec.rules[%d].fr
 allow_policies contains ap if {
 	some ap in lib.objects("AuthorizationPolicy")
 	lib.in_scope(lib.ns(ap))
-	allow_policy(ap)
+	lib.allow_policy(ap)
 }
 
 # judged: every ALLOW policy, on itself.

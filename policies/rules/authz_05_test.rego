@@ -1,63 +1,55 @@
 package meshaudit.rules.authz_05_test
 
 import data.meshaudit.rules.authz_05
+import data.meshaudit.testlib
 import rego.v1
-
-ap(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
-
-res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "namespace": ns, "name": name}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
 
 from(src) := {"rules": [{"from": [{"source": src}]}]}
 
-# plain: the findings without their evidence (asserted in tests of their own).
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_namespace_wildcards_fail if {
-	p := ap("app", "p", from({"namespaces": ["*", "prod-*", "billing"]}))
-	plain(authz_05.deny) == {{
+	p := testlib.authz_policy("app", "p", from({"namespaces": ["*", "prod-*", "billing"]}))
+	testlib.strip(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.namespaces \"*\", \"prod-*\"; list cross-namespace callers exactly",
-		"resource": res("app", "p"),
-	}} with input as inp({"AuthorizationPolicy": [p]})
+		"resource": testlib.authz_policy_ref("app", "p"),
+	}} with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 test_principal_wildcards_fail if {
-	p := ap("app", "p", from({"principals": ["cluster.local/ns/other/*", "*/sa/web", "cluster.local/ns/app/sa/*", "cluster.local/ns/billing/sa/api"]}))
-	plain(authz_05.deny) == {{
+	p := testlib.authz_policy("app", "p", from({"principals": ["cluster.local/ns/other/*", "*/sa/web", "cluster.local/ns/app/sa/*", "cluster.local/ns/billing/sa/api"]}))
+	testlib.strip(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.principals \"*/sa/web\", \"cluster.local/ns/other/*\"; list cross-namespace callers exactly",
-		"resource": res("app", "p"),
-	}} with input as inp({"AuthorizationPolicy": [p]})
+		"resource": testlib.authz_policy_ref("app", "p"),
+	}} with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 test_own_namespace_wildcard_passes if {
-	p := ap("app", "p", from({"principals": ["cluster.local/ns/app/sa/*", "*/ns/app/sa/web"], "namespaces": ["app", "billing"]}))
-	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "p", from({"principals": ["cluster.local/ns/app/sa/*", "*/ns/app/sa/web"], "namespaces": ["app", "billing"]}))
+	count(authz_05.deny) == 0 with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 test_conditions_fail if {
-	p := ap("app", "p", {"rules": [{"when": [{"key": "source.namespace", "values": ["team-*"]}, {"key": "request.headers[x]", "values": ["*"]}]}]})
-	plain(authz_05.deny) == {{
+	p := testlib.authz_policy("app", "p", {"rules": [{"when": [{"key": "source.namespace", "values": ["team-*"]}, {"key": "request.headers[x]", "values": ["*"]}]}]})
+	testlib.strip(authz_05.deny) == {{
 		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": when source.namespace \"team-*\"; list cross-namespace callers exactly",
-		"resource": res("app", "p"),
-	}} with input as inp({"AuthorizationPolicy": [p]})
+		"resource": testlib.authz_policy_ref("app", "p"),
+	}} with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 test_deny_policy_passes if {
-	p := ap("app", "p", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
-	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "p", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
+	count(authz_05.deny) == 0 with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 test_excluded_namespace_ignored if {
-	p := ap("kube-system", "p", from({"namespaces": ["*"]}))
-	count(authz_05.deny) == 0 with input as inp({"AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("kube-system", "p", from({"namespaces": ["*"]}))
+	count(authz_05.deny) == 0 with input as testlib.inp({"AuthorizationPolicy": [p]})
 }
 
 # ---- verdict: judged and evidence ------------------------------------------------
 
 test_evidence_values if {
-	p := ap("app", "p", from({"namespaces": ["billing", "prod-*", "*"]}))
-	some f in authz_05.deny with input as inp({"AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "p", from({"namespaces": ["billing", "prod-*", "*"]}))
+	some f in authz_05.deny with input as testlib.inp({"AuthorizationPolicy": [p]})
 	f.evidence == [
 		{"path": "spec.rules[0].from[0].source.namespaces[2]", "value": "*"},
 		{"path": "spec.rules[0].from[0].source.namespaces[1]", "value": "prod-*"},
@@ -65,9 +57,9 @@ test_evidence_values if {
 }
 
 test_judged_allow_policies if {
-	a := ap("app", "a", from({"namespaces": ["billing"]}))
-	d := ap("app", "d", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
-	authz_05.judged == {res("app", "a")} with input as inp({"AuthorizationPolicy": [a, d]})
+	a := testlib.authz_policy("app", "a", from({"namespaces": ["billing"]}))
+	d := testlib.authz_policy("app", "d", object.union(from({"namespaces": ["*"]}), {"action": "DENY"}))
+	authz_05.judged == {testlib.authz_policy_ref("app", "a")} with input as testlib.inp({"AuthorizationPolicy": [a, d]})
 }
 
 test_no_subject_not_applicable if {
@@ -78,10 +70,10 @@ test_no_subject_not_applicable if {
 
 # One finding per policy, listing every field with wildcards.
 test_one_finding_per_policy if {
-	p := ap("app", "p", {"rules": [{"from": [{"source": {"namespaces": ["*"], "principals": ["*/sa/web"]}}]}]})
-	d := plain(authz_05.deny) with input as inp({"AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "p", {"rules": [{"from": [{"source": {"namespaces": ["*"], "principals": ["*/sa/web"]}}]}]})
+	d := testlib.strip(authz_05.deny) with input as testlib.inp({"AuthorizationPolicy": [p]})
 	d == {{
 		"msg": "ALLOW policy admits callers by wildcard outside namespace \"app\": from.source.namespaces \"*\"; from.source.principals \"*/sa/web\"; list cross-namespace callers exactly",
-		"resource": res("app", "p"),
+		"resource": testlib.authz_policy_ref("app", "p"),
 	}}
 }

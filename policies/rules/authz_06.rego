@@ -84,11 +84,7 @@ package meshaudit.rules.authz_06
 import data.meshaudit.lib
 import rego.v1
 
-selector(o) := object.get(o, ["spec", "selector", "matchLabels"], {})
-
 target_refs(o) := {r | some r in object.get(o, ["spec", "targetRefs"], [])} | {r | r := o.spec.targetRef}
-
-dry_run(ap) if lib.truthy(object.get(lib.annotations(ap), "istio.io/dry-run", "false"))
 
 action(ap) := upper(object.get(ap, ["spec", "action"], "ALLOW"))
 
@@ -109,7 +105,7 @@ requires_token(ap) if {
 
 enforcing := [ap |
 	some ap in lib.objects("AuthorizationPolicy")
-	not dry_run(ap)
+	not lib.dry_run(ap)
 	requires_token(ap)
 ]
 
@@ -122,7 +118,7 @@ applies_in(ap, _) if lib.ns(ap) == lib.root_ns
 
 # namespace-wide (no selector, no targetRefs)
 wide(o) if {
-	count(selector(o)) == 0
+	count(lib.match_labels(o)) == 0
 	count(target_refs(o)) == 0
 }
 
@@ -140,9 +136,9 @@ covers(ap, ra) if {
 covers(ap, ra) if {
 	count(target_refs(ra)) == 0
 	count(target_refs(ap)) == 0
-	count(selector(ap)) > 0
+	count(lib.match_labels(ap)) > 0
 	applies_in(ap, lib.ns(ra))
-	lib.selects(selector(ap), selector(ra))
+	lib.selects(lib.match_labels(ap), lib.match_labels(ra))
 }
 
 covers(ap, ra) if {
@@ -158,7 +154,7 @@ covers(ap, ra) if {
 # workload_list (cheaper than sets of whole workloads).
 workload_list := [w | some w in lib.workloads]
 
-workloads_by_ns := lib.group([[w.namespace, i] | some i, w in workload_list])
+workload_indices_by_ns := lib.group([[w.namespace, i] | some i, w in workload_list])
 
 enforcing_by_ns := lib.group([[lib.ns(ap), ap] | some ap in enforcing])
 
@@ -168,21 +164,21 @@ candidates(n) := object.get(enforcing_by_ns, n, set()) | object.get(enforcing_by
 
 ra_workloads(ra) := {w |
 	count(target_refs(ra)) == 0
-	some i in object.get(workloads_by_ns, lib.ns(ra), set())
+	some i in object.get(workload_indices_by_ns, lib.ns(ra), set())
 	w := workload_list[i]
-	lib.selects(selector(ra), w.labels)
+	lib.selects(lib.match_labels(ra), w.labels)
 } if lib.ns(ra) != lib.root_ns
 
 ra_workloads(ra) := {w |
 	count(target_refs(ra)) == 0
 	some w in lib.workloads
-	lib.selects(selector(ra), w.labels)
+	lib.selects(lib.match_labels(ra), w.labels)
 } if lib.ns(ra) == lib.root_ns
 
 ap_selects(ap, w) if {
 	count(target_refs(ap)) == 0
 	applies_in(ap, w.namespace)
-	lib.selects(selector(ap), w.labels)
+	lib.selects(lib.match_labels(ap), w.labels)
 }
 
 covered_by_workloads(ra) if {
@@ -203,8 +199,8 @@ covered(ra) if covered_by_workloads(ra)
 
 scope_desc(ra) := sprintf("targetRefs %s", [concat(", ", sort([sprintf("%s/%s", [object.get(r, "kind", "?"), object.get(r, "name", "?")]) | some r in target_refs(ra)]))]) if {
 	count(target_refs(ra)) > 0
-} else := sprintf("selector %s", [json.marshal(selector(ra))]) if {
-	count(selector(ra)) > 0
+} else := sprintf("selector %s", [json.marshal(lib.match_labels(ra))]) if {
+	count(lib.match_labels(ra)) > 0
 } else := "the whole mesh" if {
 	lib.ns(ra) == lib.root_ns
 } else := sprintf("namespace %q", [lib.ns(ra)])
@@ -218,8 +214,8 @@ scope_evidence(ra) := {"path": "spec.targetRefs", "value": ra.spec.targetRefs} i
 	count(object.get(ra, ["spec", "targetRefs"], [])) > 0
 } else := {"path": "spec.targetRef", "value": ra.spec.targetRef} if {
 	ra.spec.targetRef
-} else := {"path": "spec.selector.matchLabels", "value": selector(ra)} if {
-	count(selector(ra)) > 0
+} else := {"path": "spec.selector.matchLabels", "value": lib.match_labels(ra)} if {
+	count(lib.match_labels(ra)) > 0
 } else := {"path": "spec.selector"}
 
 deny contains {

@@ -1,32 +1,14 @@
 package meshaudit.rules.authz_06_test
 
 import data.meshaudit.rules.authz_06
+import data.meshaudit.testlib
 import rego.v1
 
 ra(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "metadata": {"name": name, "namespace": ns}, "spec": spec}
 
-ap(ns, name, spec) := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
-
 ra_res(ns, name) := {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "namespace": ns, "name": name}
 
-deploy(ns, name, lbls) := {
-	"apiVersion": "apps/v1",
-	"kind": "Deployment",
-	"metadata": {"name": name, "namespace": ns},
-	"spec": {"template": {"metadata": {"labels": lbls}, "spec": {"containers": [{"name": "app", "image": "r/app:1"}]}}},
-}
-
-# inp: a manifest scan holding mesh-wide evidence (a root-namespace
-# PeerAuthentication), so the root's AuthorizationPolicies are known.
-root_pa := {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "STRICT"}}}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": object.union({"PeerAuthentication": [root_pa]}, objs)}
-
-# bare: a manifest scan without mesh-wide evidence.
-bare(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-# plain: the findings without their evidence (asserted in tests of their own).
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+inp(objs) := {"cluster": "c1", "source": "manifests", "objects": object.union({"PeerAuthentication": [testlib.root_strict_pa]}, objs)}
 
 jwt := {"jwtRules": [{"issuer": "https://issuer.example"}]}
 
@@ -39,77 +21,77 @@ deny_tokenless := {"action": "DENY", "rules": [{"from": [{"source": {"notRequest
 msg(scope) := sprintf("no AuthorizationPolicy requiring a token (ALLOW with from.source.requestPrincipals, or DENY with notRequestPrincipals [\"*\"]) applies to %s, so requests without a JWT are accepted", [scope])
 
 test_ra_alone_fails if {
-	plain(authz_06.deny) == {{
+	testlib.strip(authz_06.deny) == {{
 		"msg": msg(`selector {"app":"web","tier":"front"}`),
 		"resource": ra_res("app", "web-jwt"),
 	}} with input as inp({"RequestAuthentication": [web_ra]})
 }
 
 test_same_selector_allow_passes if {
-	p := ap("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
+	p := testlib.authz_policy("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
 	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
 }
 
 test_subset_selector_deny_passes if {
-	p := ap("app", "deny-tokenless", object.union(deny_tokenless, {"selector": {"matchLabels": {"app": "web"}}}))
+	p := testlib.authz_policy("app", "deny-tokenless", object.union(deny_tokenless, {"selector": {"matchLabels": {"app": "web"}}}))
 	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
 }
 
 test_namespace_wide_policy_passes if {
-	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [testlib.authz_policy("app", "deny-tokenless", deny_tokenless)]})
 }
 
 test_root_policy_passes if {
-	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("istio-system", "deny-tokenless", deny_tokenless)]})
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [testlib.authz_policy("istio-system", "deny-tokenless", deny_tokenless)]})
 }
 
 test_other_namespace_policy_fails if {
-	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [ap("other", "deny-tokenless", deny_tokenless)]})
+	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [testlib.authz_policy("other", "deny-tokenless", deny_tokenless)]})
 }
 
 test_narrower_policy_fails if {
-	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front", "v": "2"}}}))
+	p := testlib.authz_policy("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front", "v": "2"}}}))
 	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
 }
 
 test_dry_run_policy_does_not_count if {
-	p := object.union(ap("app", "deny-tokenless", deny_tokenless), {"metadata": {"annotations": {"istio.io/dry-run": "true"}}})
+	p := object.union(testlib.authz_policy("app", "deny-tokenless", deny_tokenless), {"metadata": {"annotations": {"istio.io/dry-run": "true"}}})
 	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
 }
 
 test_policy_not_requiring_token_fails if {
-	p := ap("app", "p", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"]}}]}]})
-	d := ap("app", "d", {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["iss/sub"]}}]}]})
+	p := testlib.authz_policy("app", "p", {"rules": [{"from": [{"source": {"principals": ["cluster.local/ns/app/sa/x"]}}]}]})
+	d := testlib.authz_policy("app", "d", {"action": "DENY", "rules": [{"from": [{"source": {"notRequestPrincipals": ["iss/sub"]}}]}]})
 	count(authz_06.deny) == 1 with input as inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p, d]})
 }
 
 # Different selectors that select the same workloads in the input.
 test_covered_by_workloads_passes if {
 	r := ra("app", "r", object.union(jwt, {"selector": {"matchLabels": {"app": "web"}}}))
-	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"tier": "front"}}}))
+	p := testlib.authz_policy("app", "p", object.union(require_any, {"selector": {"matchLabels": {"tier": "front"}}}))
 	count(authz_06.deny) == 0 with input as inp({
 		"RequestAuthentication": [r],
 		"AuthorizationPolicy": [p],
-		"Deployment": [deploy("app", "web", {"app": "web", "tier": "front"})],
+		"Deployment": [testlib.deployment("app", "web", {"app": "web", "tier": "front"})],
 	})
 }
 
 test_namespace_ra_needs_wide_policy if {
 	r := ra("app", "r", jwt)
-	p := ap("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web"}}}))
-	plain(authz_06.deny) == {{"msg": msg(`namespace "app"`), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "p", object.union(require_any, {"selector": {"matchLabels": {"app": "web"}}}))
+	testlib.strip(authz_06.deny) == {{"msg": msg(`namespace "app"`), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [p]})
 }
 
 test_mesh_ra if {
 	r := ra("istio-system", "r", jwt)
-	plain(authz_06.deny) == {{"msg": msg("the whole mesh"), "resource": ra_res("istio-system", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "deny-tokenless", deny_tokenless)]})
+	testlib.strip(authz_06.deny) == {{"msg": msg("the whole mesh"), "resource": ra_res("istio-system", "r")}} with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [testlib.authz_policy("app", "deny-tokenless", deny_tokenless)]})
 }
 
 test_target_refs if {
 	refs := {"targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "edge"}]}
 	r := ra("app", "r", object.union(jwt, refs))
-	plain(authz_06.deny) == {{"msg": msg("targetRefs Gateway/edge"), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r]})
-	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [ap("app", "p", object.union(deny_tokenless, refs))]})
+	testlib.strip(authz_06.deny) == {{"msg": msg("targetRefs Gateway/edge"), "resource": ra_res("app", "r")}} with input as inp({"RequestAuthentication": [r]})
+	count(authz_06.deny) == 0 with input as inp({"RequestAuthentication": [r], "AuthorizationPolicy": [testlib.authz_policy("app", "p", object.union(deny_tokenless, refs))]})
 }
 
 # ---- verdict: judged, evidence, mesh-wide guard ---------------------------------
@@ -125,7 +107,7 @@ test_evidence if {
 # Without mesh-wide evidence an uncovered RequestAuthentication is not
 # judged (a root-namespace policy kept elsewhere may cover it).
 test_without_mesh_evidence_not_judged if {
-	i := bare({"RequestAuthentication": [web_ra]})
+	i := testlib.inp({"RequestAuthentication": [web_ra]})
 	count(authz_06.deny) == 0 with input as i
 	count(authz_06.judged) == 0 with input as i
 	authz_06.not_applicable == {"no AuthorizationPolicy of the input requires a token for RequestAuthentications app/web-jwt, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in root namespace \"istio-system\"), so a mesh-wide policy there that covers them is not ruled out"} with input as i
@@ -133,8 +115,8 @@ test_without_mesh_evidence_not_judged if {
 
 # ... a covered one is judged (pass) even so.
 test_covered_judged_without_mesh_evidence if {
-	p := ap("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
-	i := bare({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
+	p := testlib.authz_policy("app", "require-jwt", object.union(require_any, {"selector": {"matchLabels": {"app": "web", "tier": "front"}}}))
+	i := testlib.inp({"RequestAuthentication": [web_ra], "AuthorizationPolicy": [p]})
 	authz_06.judged == {ra_res("app", "web-jwt")} with input as i
 	count(authz_06.not_applicable) == 0 with input as i
 }

@@ -78,12 +78,7 @@ package meshaudit.rules.authz_07
 import data.meshaudit.lib
 import rego.v1
 
-policies := [ap |
-	some ap in lib.objects("AuthorizationPolicy")
-	lib.in_scope(lib.ns(ap))
-]
-
-dry_run(ap) := v if {
+dry_run_value(ap) := v if {
 	v := lib.annotations(ap)["istio.io/dry-run"]
 	lib.truthy(v)
 }
@@ -93,8 +88,8 @@ deny contains {
 	"resource": lib.resource(ap),
 	"evidence": [{"path": "metadata.annotations[\"istio.io/dry-run\"]", "value": v}],
 } if {
-	some ap in policies
-	v := dry_run(ap)
+	some ap in lib.scoped_authorization_policies
+	v := dry_run_value(ap)
 }
 
 # ---- selector matching nothing ------------------------------------------------------
@@ -105,10 +100,6 @@ deny contains {
 workload_labels_by_ns := lib.group([[w.namespace, w.labels] | some w in lib.workloads])
 
 selector(ap) := ap.spec.selector.matchLabels
-
-targeted(ap) if ap.spec.targetRef
-
-targeted(ap) if count(object.get(ap, ["spec", "targetRefs"], [])) > 0
 
 # workloads_known(ap): the input holds the workloads the selector could
 # match. A live scan holds every workload.
@@ -149,7 +140,7 @@ deny contains {
 		{"path": sprintf("workload with these pod labels in %s", [where(ap)]), "value": 0},
 	],
 } if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	selector_checked(ap)
 	not matches(ap)
 }
@@ -158,35 +149,35 @@ deny contains {
 # workloads it could select.
 selector_checked(ap) if {
 	count(object.get(ap, ["spec", "selector", "matchLabels"], {})) > 0
-	not targeted(ap)
+	not lib.targeted(ap)
 	workloads_known(ap)
 }
 
 # judged: policies whose selector is checked, that have none (or bind by
 # targetRefs), or that are in dry-run.
 judged contains lib.resource(ap) if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	selector_checked(ap)
 }
 
 judged contains lib.resource(ap) if {
-	some ap in policies
+	some ap in lib.scoped_authorization_policies
 	count(object.get(ap, ["spec", "selector", "matchLabels"], {})) == 0
 }
 
 judged contains lib.resource(ap) if {
-	some ap in policies
-	targeted(ap)
+	some ap in lib.scoped_authorization_policies
+	lib.targeted(ap)
 }
 
 judged contains lib.resource(ap) if {
-	some ap in policies
-	dry_run(ap)
+	some ap in lib.scoped_authorization_policies
+	dry_run_value(ap)
 }
 
-not_applicable contains sprintf("the selectors of AuthorizationPolicies %s cannot be checked: the input holds no workload of the namespaces they can select", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in policies]))]) if {
-	count(policies) > 0
+not_applicable contains sprintf("the selectors of AuthorizationPolicies %s cannot be checked: the input holds no workload of the namespaces they can select", [concat(", ", sort([sprintf("%s/%s", [lib.ns(ap), lib.name(ap)]) | some ap in lib.scoped_authorization_policies]))]) if {
+	count(lib.scoped_authorization_policies) > 0
 	count(judged) == 0
 }
 
-not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(policies) == 0
+not_applicable contains "no AuthorizationPolicy in the input (outside excluded namespaces)" if count(lib.scoped_authorization_policies) == 0

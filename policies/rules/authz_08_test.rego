@@ -2,6 +2,7 @@ package meshaudit.rules.authz_08_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.authz_08
+import data.meshaudit.testlib
 import rego.v1
 
 rbac := "rbac.authorization.k8s.io/v1"
@@ -24,89 +25,82 @@ group(n) := {"kind": "Group", "name": n, "apiGroup": "rbac.authorization.k8s.io"
 
 sa(ns, n) := {"kind": "ServiceAccount", "name": n, "namespace": ns}
 
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
-
-manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-# plain: the findings without their evidence (asserted in tests of their own).
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 ap_writer := cr("ap-writer", [{"apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies", "peerauthentications"], "verbs": ["get", "list", "patch", "update"]}])
 
 test_cluster_binding_to_user_fails if {
-	plain(authz_08.deny) == {{
+	testlib.strip(authz_08.deny) == {{
 		"msg": "ClusterRole ap-writer grants patch/update on authorizationpolicies.security.istio.io, peerauthentications.security.istio.io to User alice, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": crb_res("devs"),
-	}} with input as live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("devs", "ap-writer", [user("alice"), group("system:masters")])]})
+	}} with input as testlib.live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("devs", "ap-writer", [user("alice"), group("system:masters")])]})
 }
 
 test_wildcards_resolved if {
 	r := role("app", "all", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
-	plain(authz_08.deny) == {{
+	testlib.strip(authz_08.deny) == {{
 		"msg": "Role all grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io in namespace \"app\" to Group app-team, ServiceAccount ci/deployer, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": rb_res("app", "team"),
-	}} with input as live({"Role": [r], "RoleBinding": [rb("app", "team", "Role", "all", [group("app-team"), sa("ci", "deployer")])]})
+	}} with input as testlib.live({"Role": [r], "RoleBinding": [rb("app", "team", "Role", "all", [group("app-team"), sa("ci", "deployer")])]})
 }
 
 test_read_only_passes if {
 	r := cr("reader", [{"apiGroups": ["security.istio.io", "networking.istio.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}])
-	count(authz_08.deny) == 0 with input as live({"ClusterRole": [r], "ClusterRoleBinding": [crb("r", "reader", [group("everyone")])]})
+	count(authz_08.deny) == 0 with input as testlib.live({"ClusterRole": [r], "ClusterRoleBinding": [crb("r", "reader", [group("everyone")])]})
 }
 
 test_other_resources_pass if {
 	r := cr("vs", [{"apiGroups": ["networking.istio.io"], "resources": ["virtualservices", "destinationrules"], "verbs": ["*"]}])
-	count(authz_08.deny) == 0 with input as live({"ClusterRole": [r], "ClusterRoleBinding": [crb("vs", "vs", [group("devs")])]})
+	count(authz_08.deny) == 0 with input as testlib.live({"ClusterRole": [r], "ClusterRoleBinding": [crb("vs", "vs", [group("devs")])]})
 }
 
 test_platform_and_istio_subjects_pass if {
 	subjects := [group("platform-admins"), sa("istio-system", "istiod"), sa("istio-system", "istiod-1-22"), user("system:serviceaccount:kube-system:generic-garbage-collector"), sa("ops", "gitops")]
-	count(authz_08.deny) == 0 with input as live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("ok", "ap-writer", subjects)]})
+	count(authz_08.deny) == 0 with input as testlib.live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("ok", "ap-writer", subjects)]})
 		with data.meshaudit.params as object.union(lib.params, {"platform_subjects": ["Group:platform-admins", "ServiceAccount:ops/gitops"]})
 }
 
 test_cluster_admin_not_in_input if {
-	plain(authz_08.deny) == {{
+	testlib.strip(authz_08.deny) == {{
 		"msg": "ClusterRole cluster-admin grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io to Group system:authenticated, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": crb_res("oops"),
-	}} with input as manifests({"ClusterRoleBinding": [crb("oops", "cluster-admin", [group("system:authenticated")])]})
+	}} with input as testlib.inp({"ClusterRoleBinding": [crb("oops", "cluster-admin", [group("system:authenticated")])]})
 }
 
 test_aggregated_role if {
 	agg := object.union(cr("mesh-edit", []), {"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"mesh/aggregate": "true"}}]}})
 	part := object.union(cr("part", [{"apiGroups": ["networking.istio.io"], "resources": ["envoyfilters"], "verbs": ["create"]}]), {"metadata": {"labels": {"mesh/aggregate": "true"}}})
-	plain(authz_08.deny) == {{
+	testlib.strip(authz_08.deny) == {{
 		"msg": "ClusterRole mesh-edit grants create on envoyfilters.networking.istio.io in namespace \"app\" to User bob, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": rb_res("app", "b"),
-	}} with input as manifests({"ClusterRole": [agg, part], "RoleBinding": [rb("app", "b", "ClusterRole", "mesh-edit", [user("bob")])]})
+	}} with input as testlib.inp({"ClusterRole": [agg, part], "RoleBinding": [rb("app", "b", "ClusterRole", "mesh-edit", [user("bob")])]})
 }
 
 test_builtin_edit_aggregates_labelled_roles if {
 	part := object.union(cr("istio-edit", [{"apiGroups": ["networking.istio.io"], "resources": ["sidecars"], "verbs": ["delete"]}]), {"metadata": {"labels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}})
-	count(authz_08.deny) == 1 with input as manifests({"ClusterRole": [part], "RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
-	count(authz_08.deny) == 0 with input as manifests({"RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
-	count(authz_08.not_applicable) == 0 with input as manifests({"RoleBinding": [rb("app", "e", "ClusterRole", "view", [user("bob")])]})
+	count(authz_08.deny) == 1 with input as testlib.inp({"ClusterRole": [part], "RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
+	count(authz_08.deny) == 0 with input as testlib.inp({"RoleBinding": [rb("app", "e", "ClusterRole", "edit", [user("bob")])]})
+	count(authz_08.not_applicable) == 0 with input as testlib.inp({"RoleBinding": [rb("app", "e", "ClusterRole", "view", [user("bob")])]})
 }
 
 # A binding to a role not in the input is not judged in a manifest scan
 # (not applicable when nothing else is); live, the role does not exist.
 test_manifest_missing_role_not_judged if {
-	i := manifests({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
+	i := testlib.inp({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
 	count(authz_08.judged) == 0 with input as i
 	authz_08.not_applicable == {"the roles the bindings of the input refer to are not in the input: RoleBinding b in namespace \"app\" binds Role custom"} with input as i
-	l := live({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
+	l := testlib.live({"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])]})
 	authz_08.judged == {{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "namespace": "app", "name": "b"}} with input as l
 }
 
 test_excluded_namespace_rolebinding_ignored if {
 	r := role("kube-system", "all", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
-	count(authz_08.deny) == 0 with input as live({"Role": [r], "RoleBinding": [rb("kube-system", "x", "Role", "all", [user("bob")])]})
+	count(authz_08.deny) == 0 with input as testlib.live({"Role": [r], "RoleBinding": [rb("kube-system", "x", "Role", "all", [user("bob")])]})
 }
 
 # ---- verdict: judged and evidence ------------------------------------------------
 
 test_evidence if {
 	b := crb("writers", "ap-writer", [group("system:masters"), user("alice")])
-	some f in authz_08.deny with input as manifests({"ClusterRole": [ap_writer], "ClusterRoleBinding": [b]})
+	some f in authz_08.deny with input as testlib.inp({"ClusterRole": [ap_writer], "ClusterRoleBinding": [b]})
 	f.evidence == [
 		{"path": "roleRef", "value": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "ap-writer"}},
 		{"path": "subjects[1]", "value": user("alice")},
@@ -116,7 +110,7 @@ test_evidence if {
 # Judged: bindings whose role is known, and bindings of platform subjects
 # only (whatever the role).
 test_judged if {
-	i := manifests({
+	i := testlib.inp({
 		"ClusterRole": [ap_writer],
 		"ClusterRoleBinding": [crb("writers", "ap-writer", [user("alice")]), crb("masters", "missing", [group("system:masters")])],
 		"RoleBinding": [rb("app", "b", "Role", "custom", [user("bob")])],

@@ -84,16 +84,6 @@ package meshaudit.rules.cp_01
 import data.meshaudit.lib
 import rego.v1
 
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
-
-istiods contains d if {
-	some d in lib.objects("Deployment")
-	lib.in_scope(lib.ns(d))
-	istiod(d)
-}
-
 containers(d) := object.get(d, ["spec", "template", "spec", "containers"], [])
 
 # The discovery container, else the only container: [index, image].
@@ -106,18 +96,9 @@ image(d) := image_at(d)[1]
 
 image_evidence(d) := {"path": sprintf("spec.template.spec.containers[%d].image", [image_at(d)[0]]), "value": image(d)}
 
-# tag: the tag of an image reference ("" when none), digest dropped.
-tag(img) := t if {
-	ref := split(img, "@")[0]
-	parts := split(ref, "/")
-	last := parts[count(parts) - 1]
-	contains(last, ":")
-	t := split(last, ":")[1]
-} else := ""
-
 # minor: "1.31" from "1.31.2", "1.31.2-distroless", "v1.31.0-debug".
 minor(img) := sprintf("%s.%s", [m[1], m[2]]) if {
-	m := regex.find_all_string_submatch_n(`^v?([0-9]+)\.([0-9]+)(\.|-|_|$)`, tag(img), 1)[0]
+	m := regex.find_all_string_submatch_n(`^v?([0-9]+)\.([0-9]+)(\.|-|_|$)`, lib.image_tag(img), 1)[0]
 }
 
 supported := {v | some v in lib.params.supported_istio_versions}
@@ -127,7 +108,7 @@ deny contains {
 	"resource": lib.resource(d),
 	"evidence": [image_evidence(d)],
 } if {
-	some d in istiods
+	some d in lib.istiods
 	img := image(d)
 	v := minor(img)
 	not v in supported
@@ -135,32 +116,32 @@ deny contains {
 
 # judged: every istiod whose image maps to a version.
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	minor(image(d))
 }
 
 unknown contains sprintf("istiod %s/%s image %s is pinned by digest only, so its Istio version is unknown: add the version tag (name:tag@digest)", [lib.ns(d), lib.name(d), img]) if {
-	some d in istiods
+	some d in lib.istiods
 	img := image(d)
-	tag(img) == ""
+	lib.image_tag(img) == ""
 	contains(img, "@")
 }
 
 unknown contains sprintf("istiod %s/%s image %s has no version tag, so its Istio version is unknown", [lib.ns(d), lib.name(d), img]) if {
-	some d in istiods
+	some d in lib.istiods
 	img := image(d)
 	not minor(img)
 	not digest_only(img)
 }
 
 unknown contains sprintf("istiod %s/%s has no discovery container, so its image and version are unknown", [lib.ns(d), lib.name(d)]) if {
-	some d in istiods
+	some d in lib.istiods
 	not image(d)
 }
 
 digest_only(img) if {
-	tag(img) == ""
+	lib.image_tag(img) == ""
 	contains(img, "@")
 }
 
-not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0
+not_applicable contains "no istiod Deployment in the input" if count(lib.istiods) == 0

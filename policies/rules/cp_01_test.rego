@@ -1,10 +1,8 @@
 package meshaudit.rules.cp_01_test
 
 import data.meshaudit.rules.cp_01
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 istiod(image) := {
 	"apiVersion": "apps/v1",
@@ -12,8 +10,6 @@ istiod(image) := {
 	"metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}},
 	"spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
 }
-
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}
 
 inp(image) := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [istiod(image)]}}
 
@@ -32,9 +28,9 @@ test_tag_and_digest_uses_tag if {
 }
 
 test_unsupported_fails if {
-	strip(cp_01.deny) == {{
+	testlib.strip(cp_01.deny) == {{
 		"msg": "istiod image docker.io/istio/pilot:1.27.3 is Istio 1.27, not in the supported versions 1.30, 1.31, 1.32",
-		"resource": res,
+		"resource": testlib.deployment_ref("istio-system", "istiod"),
 	}} with input as inp("docker.io/istio/pilot:1.27.3")
 }
 

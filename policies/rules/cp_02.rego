@@ -102,16 +102,6 @@ import rego.v1
 
 # ---- istiod revisions ------------------------------------------------------
 
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
-
-istiods contains d if {
-	some d in lib.objects("Deployment")
-	lib.in_scope(lib.ns(d))
-	istiod(d)
-}
-
 revision(d) := r if {
 	r := lib.labels(d)["istio.io/rev"]
 	r != ""
@@ -125,24 +115,15 @@ istiod_image(d) := c.image if {
 	c.name == "discovery"
 }
 
-# version: "1.31.2" from "docker.io/istio/pilot:1.31.2-distroless".
-tag(img) := t if {
-	ref := split(img, "@")[0]
-	parts := split(ref, "/")
-	last := parts[count(parts) - 1]
-	contains(last, ":")
-	t := split(last, ":")[1]
-} else := ""
-
 version(img) := m[1] if {
-	m := regex.find_all_string_submatch_n(`^v?([0-9]+\.[0-9]+(\.[0-9]+)?)`, tag(img), 1)[0]
+	m := regex.find_all_string_submatch_n(`^v?([0-9]+\.[0-9]+(\.[0-9]+)?)`, lib.image_tag(img), 1)[0]
 }
 
 minor(v) := concat(".", array.slice(split(v, "."), 0, 2))
 
-revisions := {revision(d) | some d in istiods}
+revisions := {revision(d) | some d in lib.istiods}
 
-rev_versions := lib.group([[revision(d), version(istiod_image(d))] | some d in istiods])
+rev_versions := lib.group([[revision(d), version(istiod_image(d))] | some d in lib.istiods])
 
 # Revision tags: injector webhooks labelled istio.io/tag=<tag> and
 # istio.io/rev=<revision>.
@@ -219,7 +200,7 @@ proxies := {object.union(k, {"evidence": sort(evs)[0]}) |
 }
 
 istiod_evidence(rev) := [{"path": sprintf("spec.template.spec.containers[%d].image", [i]), "value": c.image, "resource": lib.resource(d)} |
-	some d in istiods
+	some d in lib.istiods
 	revision(d) == rev
 	some i, c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	c.name == "discovery"
@@ -247,13 +228,13 @@ deny contains {
 	"resource": x.resource,
 	"evidence": [x.evidence, {"path": sprintf("istiod Deployment of revision %s", [x.revision]), "value": 0}],
 } if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some x in proxies
 	not x.revision in revisions
 }
 
 unknown contains sprintf("istio-proxy image %s of %s %s/%s has no version tag, so its skew is unknown", [x.image, x.resource.kind, x.resource.namespace, x.resource.name]) if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some x in proxies
 	not version(x.image)
 }
@@ -267,7 +248,7 @@ deny contains {
 	"resource": lib.resource(n),
 	"evidence": [{"path": "metadata.labels[\"istio.io/rev\"]", "value": rev}, {"path": sprintf("istiod Deployment of revision %s", [resolve(rev)]), "value": 0}],
 } if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some n in lib.objects("Namespace")
 	lib.in_scope(lib.name(n))
 	rev := ns_rev(n)
@@ -282,7 +263,7 @@ deny contains {
 	"resource": lib.resource(n),
 	"evidence": [{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"}, {"path": "istiod Deployment of revision default (or revision tag default)", "value": 0}],
 } if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some n in lib.objects("Namespace")
 	lib.in_scope(lib.name(n))
 	injection_enabled(n)
@@ -315,31 +296,31 @@ deny contains {
 	"evidence": [{"path": sprintf("Namespace, pod or revision tag using revision %s", [rev]), "value": 0}],
 } if {
 	lib.live
-	some d in istiods
+	some d in lib.istiods
 	rev := revision(d)
 	not rev in used
 }
 
-not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0
+not_applicable contains "no istiod Deployment in the input" if count(lib.istiods) == 0
 
 # judged (only with an istiod in the input): every proxy whose version and
 # revision can be compared, every namespace selecting a revision, and, in a
 # live scan, every istiod (orphan revisions).
 judged contains x.resource if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some x in proxies
 	version(x.image)
 }
 
 judged contains lib.resource(n) if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some n in lib.objects("Namespace")
 	lib.in_scope(lib.name(n))
 	ns_rev(n) != ""
 }
 
 judged contains lib.resource(n) if {
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	some n in lib.objects("Namespace")
 	lib.in_scope(lib.name(n))
 	injection_enabled(n)
@@ -347,11 +328,11 @@ judged contains lib.resource(n) if {
 
 judged contains lib.resource(d) if {
 	lib.live
-	some d in istiods
+	some d in lib.istiods
 }
 
 not_applicable contains "only a live scan can tell which proxy versions run against istiod: no injected proxy with a versioned image and no namespace enrolled in a revision is in the input" if {
 	not lib.live
-	count(istiods) > 0
+	count(lib.istiods) > 0
 	count(judged) == 0
 }

@@ -1,10 +1,8 @@
 package meshaudit.rules.cp_02_test
 
 import data.meshaudit.rules.cp_02
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 istiod(name, rev, image) := {
 	"apiVersion": "apps/v1",
@@ -12,8 +10,6 @@ istiod(name, rev, image) := {
 	"metadata": {"name": name, "namespace": "istio-system", "labels": {"app": "istiod", "istio.io/rev": rev}},
 	"spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
 }
-
-ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 web := {
 	"apiVersion": "apps/v1",
@@ -41,57 +37,53 @@ pod(name, rev, image) := {
 	"spec": {"containers": [{"name": "app", "image": "app:1"}, {"name": "istio-proxy", "image": image}]},
 }
 
-web_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"}
-
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
-
 base(pods) := {
-	"Namespace": [ns("app", {"istio-injection": "enabled"})],
+	"Namespace": [testlib.namespace("app", {"istio-injection": "enabled"})],
 	"Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2"), web],
 	"ReplicaSet": [web_rs],
 	"Pod": pods,
 }
 
 test_matching_versions_pass if {
-	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2-distroless")]))
+	inp := testlib.live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2-distroless")]))
 	count(cp_02.deny) == 0 with input as inp
 	count(cp_02.unknown) == 0 with input as inp
-	cp_02.judged == {web_res, {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}, {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp
+	cp_02.judged == {testlib.deployment_ref("app", "web"), {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}, {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp
 }
 
 test_minor_skew_reported_once_on_owner if {
-	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
-	strip(cp_02.deny) == {{
+	inp := testlib.live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
+	testlib.strip(cp_02.deny) == {{
 		"msg": "istio-proxy image docker.io/istio/proxyv2:1.30.1 runs Istio 1.30.1 but istiod revision default runs 1.31.2",
-		"resource": web_res,
+		"resource": testlib.deployment_ref("app", "web"),
 		"severity": "medium",
 	}} with input as inp
 }
 
 test_patch_skew_low if {
-	some f in cp_02.deny with input as live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.0")]))
+	some f in cp_02.deny with input as testlib.live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.31.0")]))
 	f.severity == "low"
 }
 
 test_revision_without_istiod if {
-	strip(cp_02.deny) == {{
+	testlib.strip(cp_02.deny) == {{
 		"msg": "istio-proxy was injected by revision canary, which has no istiod Deployment",
-		"resource": web_res,
-	}} with input as live(base([pod("web-1", "canary", "docker.io/istio/proxyv2:1.31.2")]))
+		"resource": testlib.deployment_ref("app", "web"),
+	}} with input as testlib.live(base([pod("web-1", "canary", "docker.io/istio/proxyv2:1.31.2")]))
 }
 
 test_untagged_proxy_unknown if {
-	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2@sha256:abcd")]))
+	inp := testlib.live(base([pod("web-1", "default", "docker.io/istio/proxyv2@sha256:abcd")]))
 	count(cp_02.deny) == 0 with input as inp
 	cp_02.unknown == {"istio-proxy image docker.io/istio/proxyv2@sha256:abcd of Deployment app/web has no version tag, so its skew is unknown"} with input as inp
 }
 
 test_namespace_missing_revision if {
-	objs := object.union(base([]), {"Namespace": [ns("app", {"istio-injection": "enabled"}), ns("shop", {"istio.io/rev": "1-29"})]})
-	strip(cp_02.deny) == {{
+	objs := object.union(base([]), {"Namespace": [testlib.namespace("app", {"istio-injection": "enabled"}), testlib.namespace("shop", {"istio.io/rev": "1-29"})]})
+	testlib.strip(cp_02.deny) == {{
 		"msg": "namespace shop selects revision 1-29 (istio.io/rev), but no istiod of that revision exists",
 		"resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "shop"},
-	}} with input as live(objs)
+	}} with input as testlib.live(objs)
 }
 
 test_revision_tag_resolves if {
@@ -101,11 +93,11 @@ test_revision_tag_resolves if {
 		"metadata": {"name": "istio-revision-tag-prod", "labels": {"istio.io/tag": "prod", "istio.io/rev": "1-31"}},
 	}
 	objs := {
-		"Namespace": [ns("app", {"istio.io/rev": "prod"})],
+		"Namespace": [testlib.namespace("app", {"istio.io/rev": "prod"})],
 		"Deployment": [istiod("istiod-1-31", "1-31", "istio/pilot:1.31.2")],
 		"MutatingWebhookConfiguration": [tag],
 	}
-	count(cp_02.deny) == 0 with input as live(objs)
+	count(cp_02.deny) == 0 with input as testlib.live(objs)
 }
 
 test_orphan_revision_live if {
@@ -114,10 +106,10 @@ test_orphan_revision_live if {
 		istiod("istiod-old", "1-29", "docker.io/istio/pilot:1.29.4"),
 		web,
 	]})
-	strip(cp_02.deny) == {{
+	testlib.strip(cp_02.deny) == {{
 		"msg": "istiod revision 1-29 (istio-system/istiod-old) is used by no namespace, pod or revision tag",
 		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod-old"},
-	}} with input as live(objs)
+	}} with input as testlib.live(objs)
 }
 
 test_orphan_not_judged_in_manifests if {
@@ -150,11 +142,11 @@ test_gateway_auto_image_ignored if {
 }
 
 test_no_istiod_not_applicable if {
-	cp_02.not_applicable == {"no istiod Deployment in the input"} with input as live({"Pod": [pod("web-1", "default", "istio/proxyv2:1.20.0")]})
+	cp_02.not_applicable == {"no istiod Deployment in the input"} with input as testlib.live({"Pod": [pod("web-1", "default", "istio/proxyv2:1.20.0")]})
 }
 
 test_evidence if {
-	inp := live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
+	inp := testlib.live(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), pod("web-2", "default", "docker.io/istio/proxyv2:1.30.1")]))
 	d := cp_02.deny with input as inp
 	count(d) == 1
 	some f in d
@@ -162,16 +154,16 @@ test_evidence if {
 		{"path": "spec.containers[1].image", "value": "docker.io/istio/proxyv2:1.30.1", "resource": {"apiVersion": "v1", "kind": "Pod", "namespace": "app", "name": "web-1"}},
 		{"path": "spec.template.spec.containers[0].image", "value": "docker.io/istio/pilot:1.31.2", "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}},
 	]
-	web_res in cp_02.judged with input as inp
+	testlib.deployment_ref("app", "web") in cp_02.judged with input as inp
 }
 
 # istio-injection=enabled uses the default revision: judged, and reported
 # when neither a default istiod nor a default revision tag exists.
 test_injection_enabled_needs_default_revision if {
-	objs := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod-1-31", "1-31", "docker.io/istio/pilot:1.31.2")]}
+	objs := {"Namespace": [testlib.namespace("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod-1-31", "1-31", "docker.io/istio/pilot:1.31.2")]}
 	inp := {"cluster": "c1", "source": "manifests", "objects": objs}
 	{f.msg | some f in cp_02.deny} == {"namespace app enables injection (istio-injection=enabled), which uses the default revision, but no istiod of revision default and no default revision tag exists"} with input as inp
-	objs2 := {"Namespace": [ns("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2")]}
+	objs2 := {"Namespace": [testlib.namespace("app", {"istio-injection": "enabled"})], "Deployment": [istiod("istiod", "default", "docker.io/istio/pilot:1.31.2")]}
 	inp2 := {"cluster": "c1", "source": "manifests", "objects": objs2}
 	count(cp_02.deny) == 0 with input as inp2
 	cp_02.judged == {{"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp2

@@ -118,16 +118,12 @@ package meshaudit.rules.cp_03
 import data.meshaudit.lib
 import rego.v1
 
-tmpl_labels(d) := object.get(d, ["spec", "template", "metadata", "labels"], {})
-
 role(d) := "istiod" if {
-	lib.labels(d).app == "istiod"
-} else := "istiod" if {
-	tmpl_labels(d).app == "istiod"
+	lib.istiod(d)
 } else := "gateway" if {
 	some sel in lib.params.gateway_labels
 	count(sel) > 0
-	lib.selects(sel, object.union(lib.labels(d), tmpl_labels(d)))
+	lib.selects(sel, object.union(lib.labels(d), lib.template_labels(d)))
 } else := "gateway" if {
 	"gateway.istio.io/managed" in object.keys(lib.labels(d))
 }
@@ -147,33 +143,29 @@ hpas := lib.group([[[lib.ns(h), h.spec.scaleTargetRef.name], h] |
 	object.get(h.spec.scaleTargetRef, "kind", "") == "Deployment"
 ])
 
-min_replicas := lib.params.min_replicas
-
 problems contains {
 	"resource": lib.resource(d),
-	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, min_replicas]),
+	"msg": sprintf("%s is scaled by HorizontalPodAutoscaler %s with minReplicas %d, want at least %d", [what(d), lib.name(h), n, lib.params.min_replicas]),
 	"evidence": [{"path": "spec.minReplicas", "value": n, "resource": lib.resource(h)}],
 } if {
 	some d in subjects
 	some h in object.get(hpas, [[lib.ns(d), lib.name(d)]], set())
 	n := object.get(h.spec, "minReplicas", 1)
-	n < min_replicas
+	n < lib.params.min_replicas
 }
 
 problems contains {
 	"resource": lib.resource(d),
-	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, min_replicas]),
+	"msg": sprintf("%s runs %d replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least %d", [what(d), n, lib.params.min_replicas]),
 	"evidence": [replicas_evidence(d), {"path": sprintf("HorizontalPodAutoscaler targeting Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
 	count(object.get(hpas, [[lib.ns(d), lib.name(d)]], set())) == 0
 	n := object.get(d.spec, "replicas", 1)
-	n < min_replicas
+	n < lib.params.min_replicas
 }
 
 # ---- PodDisruptionBudget ---------------------------------------------------
-
-pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
 
 # A PDB with an empty selector selects every pod of its namespace, one
 # without a selector none (policy/v1).
@@ -188,12 +180,12 @@ problems contains {
 	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
-	lbls := tmpl_labels(d)
+	lbls := lib.template_labels(d)
 	not any_pdb(lib.ns(d), lbls)
 }
 
 any_pdb(n, lbls) if {
-	some p in object.get(pdbs_by_ns, n, set())
+	some p in object.get(lib.pdbs_by_ns, n, set())
 	pdb_selects(p, lbls)
 }
 

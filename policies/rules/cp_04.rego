@@ -101,20 +101,6 @@ package meshaudit.rules.cp_04
 import data.meshaudit.lib
 import rego.v1
 
-redacted := "<redacted by meshaudit>"
-
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if tmpl_labels(d).app == "istiod"
-
-tmpl_labels(d) := object.get(d, ["spec", "template", "metadata", "labels"], {})
-
-istiods contains d if {
-	some d in lib.objects("Deployment")
-	lib.in_scope(lib.ns(d))
-	istiod(d)
-}
-
 discovery(d) := c if {
 	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	c.name == "discovery"
@@ -143,7 +129,7 @@ env_entry(d, n) := e if {
 debug_state(d) := "closed" if {
 	lower(env_entry(d, "ENABLE_DEBUG_ON_HTTP").value) == "false"
 } else := "unknown: its value is redacted in snapshots" if {
-	env_entry(d, "ENABLE_DEBUG_ON_HTTP").value == redacted
+	env_entry(d, "ENABLE_DEBUG_ON_HTTP").value == lib.redacted
 } else := "unknown: its value comes from valueFrom" if {
 	e := env_entry(d, "ENABLE_DEBUG_ON_HTTP")
 	not "value" in object.keys(e)
@@ -165,8 +151,6 @@ grpc_closed(d) if {
 }
 
 # ---- NetworkPolicy ---------------------------------------------------------
-
-nps_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("NetworkPolicy")])
 
 np_selects(p, lbls) if {
 	sel := object.get(p.spec, "podSelector", {})
@@ -223,8 +207,8 @@ opened(p, d, port) if {
 }
 
 selecting(d) := [p |
-	some p in object.get(nps_by_ns, lib.ns(d), set())
-	np_selects(p, tmpl_labels(d))
+	some p in object.get(lib.network_policies_by_ns, lib.ns(d), set())
+	np_selects(p, lib.template_labels(d))
 ]
 
 restricted(d, port) if {
@@ -246,14 +230,14 @@ problems contains {
 	"resource": lib.resource(d),
 	"evidence": [debug_evidence(d), np_lookup(d, 8080)],
 } if {
-	some d in istiods
+	some d in lib.istiods
 	state := debug_state(d)
 	startswith(state, "open: ")
 	not restricted(d, 8080)
 }
 
 unknown contains sprintf("istiod %s/%s sets ENABLE_DEBUG_ON_HTTP but %s, and no NetworkPolicy restricts port 8080", [lib.ns(d), lib.name(d), substring(state, 9, -1)]) if {
-	some d in istiods
+	some d in lib.istiods
 	state := debug_state(d)
 	startswith(state, "unknown: ")
 	not restricted(d, 8080)
@@ -265,7 +249,7 @@ problems contains {
 	"resource": lib.resource(d),
 	"evidence": [{"path": sprintf("%s.args", [discovery_path(d)]), "value": args(d)}, np_lookup(d, 15010)],
 } if {
-	some d in istiods
+	some d in lib.istiods
 	not grpc_closed(d)
 	not restricted(d, 15010)
 }
@@ -273,13 +257,13 @@ problems contains {
 # judged: every istiod whose debug port state is known (or restricted by a
 # NetworkPolicy either way).
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	not startswith(debug_state(d), "unknown: ")
 }
 
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	restricted(d, 8080)
 }
 
-not_applicable contains "no istiod Deployment in the input" if count(istiods) == 0
+not_applicable contains "no istiod Deployment in the input" if count(lib.istiods) == 0

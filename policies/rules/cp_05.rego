@@ -96,14 +96,10 @@ deny contains {
 	some [v, i, wh] in ignoring
 }
 
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
-
 live_istiods contains d if {
 	lib.live
 	some d in lib.objects("Deployment")
-	istiod(d)
+	lib.istiod(d)
 }
 
 deny contains {

@@ -85,8 +85,6 @@ filters contains f if {
 	lib.in_scope(lib.ns(f))
 }
 
-ref(f) := sprintf("%s/%s", [lib.ns(f), lib.name(f)])
-
 scoped(f) if count(object.get(f.spec, ["workloadSelector", "labels"], {})) > 0
 
 scoped(f) if count(object.get(f.spec, "targetRefs", [])) > 0
@@ -98,7 +96,7 @@ reach(f) := "every proxy of the mesh (it is in the root namespace)" if {
 } else := sprintf("every proxy of namespace %s", [lib.ns(f)])
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s has no workloadSelector or targetRefs, so it patches %s", [ref(f), reach(f)]),
+	"msg": sprintf("EnvoyFilter %s has no workloadSelector or targetRefs, so it patches %s", [lib.ns_name(f), reach(f)]),
 	"resource": lib.resource(f),
 	"evidence": [{"path": "spec.workloadSelector"}, {"path": "spec.targetRefs"}],
 } if {
@@ -109,7 +107,7 @@ deny contains {
 allowed_ns := {n | some n in lib.params.allowed_envoyfilter_namespaces}
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s is in namespace %s, which is neither the root namespace %s nor in the allowed EnvoyFilter namespaces", [ref(f), lib.ns(f), lib.root_ns]),
+	"msg": sprintf("EnvoyFilter %s is in namespace %s, which is neither the root namespace %s nor in the allowed EnvoyFilter namespaces", [lib.ns_name(f), lib.ns(f), lib.root_ns]),
 	"resource": lib.resource(f),
 	"evidence": [{"path": "metadata.namespace", "value": lib.ns(f)}, {"path": "params.allowed_envoyfilter_namespaces", "value": sort(allowed_ns)}],
 } if {
@@ -131,7 +129,7 @@ relative_ops := {"INSERT_BEFORE", "INSERT_AFTER", "REPLACE"}
 route_kinds := {"ROUTE_CONFIGURATION", "HTTP_ROUTE"}
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s patch %d uses the relative operation %s without a priority%s, so it may not be applied (istioctl analyze %s)", [ref(f), i, op(p), upgrade_note(p), code(p)]),
+	"msg": sprintf("EnvoyFilter %s patch %d uses the relative operation %s without a priority%s, so it may not be applied (istioctl analyze %s)", [lib.ns_name(f), i, op(p), upgrade_note(p), code(p)]),
 	"resource": lib.resource(f),
 	"severity": "low",
 	"evidence": [{"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": op(p)}, {"path": "spec.priority"}],
@@ -153,7 +151,7 @@ code(p) := "IST0155" if {
 } else := "IST0151"
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s patch %d uses REPLACE on %s; REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER (istioctl analyze IST0152)", [ref(f), i, apply_to(p)]),
+	"msg": sprintf("EnvoyFilter %s patch %d uses REPLACE on %s; REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER (istioctl analyze IST0152)", [lib.ns_name(f), i, apply_to(p)]),
 	"resource": lib.resource(f),
 	"evidence": [{"path": sprintf("spec.configPatches[%d].applyTo", [i]), "value": apply_to(p)}, {"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": "REPLACE"}],
 } if {
@@ -164,7 +162,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s patch %d uses %s on %s, which Istio ignores (istioctl analyze %s)", [ref(f), i, op(p), apply_to(p), c]),
+	"msg": sprintf("EnvoyFilter %s patch %d uses %s on %s, which Istio ignores (istioctl analyze %s)", [lib.ns_name(f), i, op(p), apply_to(p), c]),
 	"resource": lib.resource(f),
 	"evidence": [{"path": sprintf("spec.configPatches[%d].applyTo", [i]), "value": apply_to(p)}, {"path": sprintf("spec.configPatches[%d].patch.operation", [i]), "value": op(p)}],
 } if {
@@ -175,7 +173,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("EnvoyFilter %s uses the removed field spec.%s, which current Istio ignores", [ref(f), field]),
+	"msg": sprintf("EnvoyFilter %s uses the removed field spec.%s, which current Istio ignores", [lib.ns_name(f), field]),
 	"resource": lib.resource(f),
 	"evidence": [{"path": sprintf("spec.%s", [field]), "value": f.spec[field]}],
 } if {

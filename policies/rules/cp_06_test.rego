@@ -2,10 +2,8 @@ package meshaudit.rules.cp_06_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.cp_06
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 ef(ns, name, spec) := {
 	"apiVersion": "networking.istio.io/v1alpha3",
@@ -20,10 +18,8 @@ sel := {"workloadSelector": {"labels": {"app": "web"}}}
 
 add_patch := {"applyTo": "HTTP_FILTER", "patch": {"operation": "INSERT_FIRST", "value": {"name": "lua"}}}
 
-files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-deny_for(f) := strip(d) if {
-	d := cp_06.deny with input as files({"EnvoyFilter": [f]})
+deny_for(f) := testlib.strip(d) if {
+	d := cp_06.deny with input as testlib.inp({"EnvoyFilter": [f]})
 }
 
 test_scoped_root_filter_passes if {
@@ -50,10 +46,10 @@ test_app_namespace_not_allowlisted if {
 
 test_app_namespace_allowlisted_but_unscoped if {
 	p := object.union(lib.params, {"allowed_envoyfilter_namespaces": ["app"]})
-	strip(cp_06.deny) == {{
+	testlib.strip(cp_06.deny) == {{
 		"msg": "EnvoyFilter app/lua has no workloadSelector or targetRefs, so it patches every proxy of namespace app",
 		"resource": eres("app", "lua"),
-	}} with input as files({"EnvoyFilter": [ef("app", "lua", {"configPatches": [add_patch]})]}) with data.meshaudit.params as p
+	}} with input as testlib.inp({"EnvoyFilter": [ef("app", "lua", {"configPatches": [add_patch]})]}) with data.meshaudit.params as p
 }
 
 test_relative_operation_without_priority_low if {
@@ -107,7 +103,7 @@ test_excluded_namespace_skipped if {
 
 test_evidence if {
 	f := ef("istio-system", "lua", {"workloadSelector": {"labels": {"app": "web"}}, "configPatches": [{"applyTo": "HTTP_FILTER", "patch": {"operation": "INSERT_BEFORE"}}]})
-	inp := files({"EnvoyFilter": [f]})
+	inp := testlib.inp({"EnvoyFilter": [f]})
 	{x.evidence | some x in cp_06.deny} == {[
 		{"path": "spec.configPatches[0].patch.operation", "value": "INSERT_BEFORE"},
 		{"path": "spec.priority"},

@@ -66,8 +66,6 @@ package meshaudit.rules.cp_07
 import data.meshaudit.lib
 import rego.v1
 
-root := lib.root_ns
-
 # ---- roles -----------------------------------------------------------------
 
 # (complete objects, built once: a partial rule looked up by key re-runs
@@ -133,7 +131,7 @@ role_of(b) := [sprintf("ClusterRole %s", [b.roleRef.name]), builtin_reads[b.role
 
 bindings contains b if {
 	some b in lib.objects("RoleBinding")
-	lib.ns(b) == root
+	lib.ns(b) == lib.root_ns
 }
 
 bindings contains b if some b in lib.objects("ClusterRoleBinding")
@@ -148,7 +146,7 @@ subject_text(b, s) := sprintf("ServiceAccount:%s/%s", [sa_ns(b, s), s.name]) if 
 
 istio_sa(b, s) if {
 	s.kind == "ServiceAccount"
-	sa_ns(b, s) == root
+	sa_ns(b, s) == lib.root_ns
 	some p in ["istiod", "istio-"]
 	startswith(s.name, p)
 }
@@ -172,9 +170,9 @@ allowed(b, s) if {
 
 allowed(b, s) if subject_text(b, s) in lib.params.platform_subjects
 
-scope(b) := sprintf("in %s", [root]) if {
+binding_scope(b) := sprintf("in %s", [lib.root_ns]) if {
 	b.kind == "RoleBinding"
-} else := sprintf("in every namespace, %s included", [root])
+} else := sprintf("in every namespace, %s included", [lib.root_ns])
 
 role_evidence(b) := {"path": "rules", "resource": lib.resource(r)} if {
 	b.roleRef.kind == "Role"
@@ -185,7 +183,7 @@ role_evidence(b) := {"path": "rules", "resource": lib.resource(r)} if {
 } else := {"path": "roleRef.name", "value": b.roleRef.name}
 
 deny contains {
-	"msg": sprintf("%s %s lets %s %s secrets %s (%s); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)", [b.kind, bref(b), subject_text(b, s), concat(", ", sort(verbs)), scope(b), desc]),
+	"msg": sprintf("%s %s lets %s %s secrets %s (%s); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)", [b.kind, bref(b), subject_text(b, s), concat(", ", sort(verbs)), binding_scope(b), desc]),
 	"resource": lib.resource(b),
 	"evidence": [{"path": sprintf("subjects[%d]", [i]), "value": s}, {"path": "roleRef", "value": b.roleRef}, role_evidence(b)],
 } if {
@@ -212,7 +210,7 @@ role_known(_) if lib.live
 
 istiod_sa(b, s) if {
 	s.kind == "ServiceAccount"
-	sa_ns(b, s) == root
+	sa_ns(b, s) == lib.root_ns
 	startswith(s.name, "istiod")
 }
 
@@ -221,7 +219,7 @@ istio_role(name) if startswith(name, "istiod")
 istio_role(name) if startswith(name, "istio-reader-")
 
 deny contains {
-	"msg": sprintf("%s %s gives istiod's ServiceAccount %s/%s the %s %s, beyond Istio's own roles", [b.kind, bref(b), root, s.name, b.roleRef.kind, b.roleRef.name]),
+	"msg": sprintf("%s %s gives istiod's ServiceAccount %s/%s the %s %s, beyond Istio's own roles", [b.kind, bref(b), lib.root_ns, s.name, b.roleRef.kind, b.roleRef.name]),
 	"resource": lib.resource(b),
 	"evidence": [{"path": sprintf("subjects[%d]", [i]), "value": s}, {"path": "roleRef", "value": b.roleRef}],
 } if {
@@ -252,7 +250,7 @@ judged contains lib.resource(b) if {
 	istiod_sa(b, s)
 }
 
-not_applicable contains sprintf("only a live scan can tell what the roles of the input's bindings grant (%s): the input does not hold them, so whether they give access to the Secrets of %s is not in it", [concat(", ", sort([sprintf("%s %s -> %s %s", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name]) | some b in bindings; not default_binding(b); not role_known(b)])), root]) if {
+not_applicable contains sprintf("only a live scan can tell what the roles of the input's bindings grant (%s): the input does not hold them, so whether they give access to the Secrets of %s is not in it", [concat(", ", sort([sprintf("%s %s -> %s %s", [b.kind, bref(b), b.roleRef.kind, b.roleRef.name]) | some b in bindings; not default_binding(b); not role_known(b)])), lib.root_ns]) if {
 	count(judged) == 0
 	some b in bindings
 	not default_binding(b)

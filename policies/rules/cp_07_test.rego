@@ -2,10 +2,8 @@ package meshaudit.rules.cp_07_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.cp_07
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 role(ns, name, rules) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name, "namespace": ns}, "rules": rules}
 
@@ -35,20 +33,18 @@ secret_reader := [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get",
 
 alice := {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}
 
-files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 test_role_in_root_fails if {
-	strip(cp_07.deny) == {{
+	testlib.strip(cp_07.deny) == {{
 		"msg": "RoleBinding istio-system/read-secrets lets User:alice get, list secrets in istio-system (Role istio-system/secret-reader); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": rbres("istio-system", "read-secrets"),
-	}} with input as files({
+	}} with input as testlib.inp({
 		"Role": [role("istio-system", "secret-reader", secret_reader)],
 		"RoleBinding": [rb("istio-system", "read-secrets", "Role", "secret-reader", [alice])],
 	})
 }
 
 test_role_in_other_namespace_ignored if {
-	count(cp_07.deny) == 0 with input as files({
+	count(cp_07.deny) == 0 with input as testlib.inp({
 		"Role": [role("app", "secret-reader", secret_reader)],
 		"RoleBinding": [rb("app", "read-secrets", "Role", "secret-reader", [alice])],
 	})
@@ -57,10 +53,10 @@ test_role_in_other_namespace_ignored if {
 test_wildcards_resolved_cluster_wide if {
 	wild := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
 	grp := {"kind": "Group", "name": "developers", "apiGroup": "rbac.authorization.k8s.io"}
-	strip(cp_07.deny) == {{
+	testlib.strip(cp_07.deny) == {{
 		"msg": "ClusterRoleBinding devs-admin lets Group:developers get, list, watch secrets in every namespace, istio-system included (ClusterRole everything); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": crbres("devs-admin"),
-	}} with input as files({"ClusterRole": [crole("everything", wild)], "ClusterRoleBinding": [crb("devs-admin", "everything", [grp])]})
+	}} with input as testlib.inp({"ClusterRole": [crole("everything", wild)], "ClusterRoleBinding": [crb("devs-admin", "everything", [grp])]})
 }
 
 test_non_read_verbs_and_other_resources_pass if {
@@ -69,7 +65,7 @@ test_non_read_verbs_and_other_resources_pass if {
 		{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["*"]},
 		{"apiGroups": ["apps"], "resources": ["*"], "verbs": ["get"]},
 	]
-	count(cp_07.deny) == 0 with input as files({
+	count(cp_07.deny) == 0 with input as testlib.inp({
 		"Role": [role("istio-system", "r", rules)],
 		"RoleBinding": [rb("istio-system", "b", "Role", "r", [alice])],
 	})
@@ -78,8 +74,8 @@ test_non_read_verbs_and_other_resources_pass if {
 test_resource_names_other_secrets_pass if {
 	rules := [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["gateway-cert"], "verbs": ["get"]}]
 	ca := [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["cacerts"], "verbs": ["get"]}]
-	count(cp_07.deny) == 0 with input as files({"Role": [role("istio-system", "r", rules)], "RoleBinding": [rb("istio-system", "b", "Role", "r", [alice])]})
-	count(cp_07.deny) == 1 with input as files({"Role": [role("istio-system", "r", ca)], "RoleBinding": [rb("istio-system", "b", "Role", "r", [alice])]})
+	count(cp_07.deny) == 0 with input as testlib.inp({"Role": [role("istio-system", "r", rules)], "RoleBinding": [rb("istio-system", "b", "Role", "r", [alice])]})
+	count(cp_07.deny) == 1 with input as testlib.inp({"Role": [role("istio-system", "r", ca)], "RoleBinding": [rb("istio-system", "b", "Role", "r", [alice])]})
 }
 
 test_allowed_subjects_pass if {
@@ -91,19 +87,19 @@ test_allowed_subjects_pass if {
 		{"kind": "User", "name": "platform-admin"},
 	]
 	p := object.union(lib.params, {"platform_subjects": ["User:platform-admin"]})
-	inp := files({"ClusterRole": [crole("istio-reader-cr", secret_reader)], "ClusterRoleBinding": [crb("b", "istio-reader-cr", subjects)]})
+	inp := testlib.inp({"ClusterRole": [crole("istio-reader-cr", secret_reader)], "ClusterRoleBinding": [crb("b", "istio-reader-cr", subjects)]})
 	count(cp_07.deny) == 0 with input as inp with data.meshaudit.params as p
 }
 
 test_istio_named_sa_elsewhere_not_allowed if {
 	s := {"kind": "ServiceAccount", "name": "istiod", "namespace": "app"}
-	count(cp_07.deny) == 1 with input as files({"ClusterRole": [crole("cr", secret_reader)], "ClusterRoleBinding": [crb("b", "cr", [s])]})
+	count(cp_07.deny) == 1 with input as testlib.inp({"ClusterRole": [crole("cr", secret_reader)], "ClusterRoleBinding": [crb("b", "cr", [s])]})
 }
 
 test_platform_service_account_subject if {
 	s := {"kind": "ServiceAccount", "name": "argocd", "namespace": "argocd"}
 	p := object.union(lib.params, {"platform_subjects": ["ServiceAccount:argocd/argocd"]})
-	inp := files({"RoleBinding": [rb("istio-system", "argo", "ClusterRole", "admin", [s])]})
+	inp := testlib.inp({"RoleBinding": [rb("istio-system", "argo", "ClusterRole", "admin", [s])]})
 	count(cp_07.deny) == 1 with input as inp
 	count(cp_07.deny) == 0 with input as inp with data.meshaudit.params as p
 }
@@ -111,16 +107,16 @@ test_platform_service_account_subject if {
 test_builtin_cluster_roles_without_objects if {
 	edit := rb("istio-system", "edit", "ClusterRole", "edit", [alice])
 	view := rb("istio-system", "view", "ClusterRole", "view", [alice])
-	strip(cp_07.deny) == {{
+	testlib.strip(cp_07.deny) == {{
 		"msg": "RoleBinding istio-system/edit lets User:alice get, list, watch secrets in istio-system (ClusterRole edit); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": rbres("istio-system", "edit"),
-	}} with input as files({"RoleBinding": [edit, view]})
+	}} with input as testlib.inp({"RoleBinding": [edit, view]})
 }
 
 # A manifest scan that does not hold the role leaves the binding unjudged
 # (never unknown); in a live scan the role does not exist: nothing granted.
 test_missing_role_not_judged if {
-	inp := files({"RoleBinding": [rb("istio-system", "b", "Role", "gone", [alice])]})
+	inp := testlib.inp({"RoleBinding": [rb("istio-system", "b", "Role", "gone", [alice])]})
 	count(cp_07.deny) == 0 with input as inp
 	not cp_07.unknown with input as inp
 	count(cp_07.judged) == 0 with input as inp
@@ -132,7 +128,7 @@ test_missing_role_not_judged if {
 
 test_evidence if {
 	r := role("istio-system", "reader", secret_reader)
-	inp := files({"Role": [r], "RoleBinding": [rb("istio-system", "b", "Role", "reader", [alice])]})
+	inp := testlib.inp({"Role": [r], "RoleBinding": [rb("istio-system", "b", "Role", "reader", [alice])]})
 	{f.evidence | some f in cp_07.deny} == {[
 		{"path": "subjects[0]", "value": alice},
 		{"path": "roleRef", "value": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}},
@@ -144,17 +140,17 @@ test_evidence if {
 test_kubernetes_default_bindings_skipped if {
 	b := json.patch(crb("system:controller:namespace-controller", "system:controller:namespace-controller", [{"kind": "ServiceAccount", "name": "namespace-controller", "namespace": "kube-system"}]), [{"op": "add", "path": "/metadata/labels", "value": {"kubernetes.io/bootstrapping": "rbac-defaults"}}])
 	r := crole("system:controller:namespace-controller", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "delete"]}])
-	count(cp_07.deny) == 0 with input as files({"ClusterRole": [r], "ClusterRoleBinding": [b]})
+	count(cp_07.deny) == 0 with input as testlib.inp({"ClusterRole": [r], "ClusterRoleBinding": [b]})
 }
 
 test_istiod_broadened if {
 	sa := {"kind": "ServiceAccount", "name": "istiod", "namespace": "istio-system"}
-	inp := files({"ClusterRoleBinding": [
+	inp := testlib.inp({"ClusterRoleBinding": [
 		crb("istiod-clusterrole-istio-system", "istiod-clusterrole-istio-system", [sa]),
 		crb("istio-reader-clusterrole-istio-system", "istio-reader-clusterrole-istio-system", [sa]),
 		crb("istiod-extra", "cluster-admin", [sa]),
 	]})
-	strip(cp_07.deny) == {{
+	testlib.strip(cp_07.deny) == {{
 		"msg": "ClusterRoleBinding istiod-extra gives istiod's ServiceAccount istio-system/istiod the ClusterRole cluster-admin, beyond Istio's own roles",
 		"resource": crbres("istiod-extra"),
 	}} with input as inp
@@ -162,7 +158,7 @@ test_istiod_broadened if {
 
 test_istiod_role_in_root_allowed if {
 	sa := {"kind": "ServiceAccount", "name": "istiod", "namespace": "istio-system"}
-	count(cp_07.deny) == 0 with input as files({
+	count(cp_07.deny) == 0 with input as testlib.inp({
 		"Role": [role("istio-system", "istiod", secret_reader)],
 		"RoleBinding": [rb("istio-system", "istiod", "Role", "istiod", [sa])],
 	})

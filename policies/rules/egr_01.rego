@@ -53,11 +53,6 @@ package meshaudit.rules.egr_01
 import data.meshaudit.lib
 import rego.v1
 
-# mesh_subject: the istio ConfigMap when the input has it, else the mesh.
-mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
-
-else := lib.mesh_resource
-
 mode_path := "data.mesh: outboundTrafficPolicy.mode" if lib.mesh_configmap
 
 else := "meshConfig.outboundTrafficPolicy.mode"
@@ -72,7 +67,7 @@ mesh_mode := upper(sprintf("%v", [m])) if {
 
 deny contains {
 	"msg": "mesh config does not set outboundTrafficPolicy.mode, so Istio defaults to ALLOW_ANY and sidecars forward traffic to any external host: set outboundTrafficPolicy.mode REGISTRY_ONLY in the mesh config",
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [{"path": mode_path}],
 } if {
 	lib.mesh_config_known
@@ -81,17 +76,12 @@ deny contains {
 
 deny contains {
 	"msg": sprintf("mesh config sets outboundTrafficPolicy.mode %s: set it to REGISTRY_ONLY", [mesh_mode]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [{"path": mode_path, "value": lib.mesh_config.outboundTrafficPolicy.mode}],
 } if {
 	lib.mesh_config_known
 	not mesh_mode in {"", "REGISTRY_ONLY"}
 }
-
-sidecars := [sc |
-	some sc in lib.objects("Sidecar")
-	lib.in_scope(lib.ns(sc))
-]
 
 sidecar_mode(sc) := upper(sprintf("%v", [sc.spec.outboundTrafficPolicy.mode]))
 
@@ -108,17 +98,17 @@ deny contains {
 	"resource": lib.resource(sc),
 	"evidence": [{"path": "spec.outboundTrafficPolicy.mode", "value": sc.spec.outboundTrafficPolicy.mode}],
 } if {
-	some sc in sidecars
+	some sc in lib.scoped_sidecars
 	sidecar_mode(sc) == "ALLOW_ANY"
 }
 
 # judged: the mesh config when it is known, and every Sidecar (one that
 # does not set ALLOW_ANY passes on its own setting).
-judged contains mesh_subject if lib.mesh_config_known
+judged contains lib.mesh_config_subject if lib.mesh_config_known
 
-judged contains lib.resource(sc) if some sc in sidecars
+judged contains lib.resource(sc) if some sc in lib.scoped_sidecars
 
 not_applicable contains "the mesh config is not known (no mesh config in the input) and the input holds no Sidecar" if {
 	not lib.mesh_config_known
-	count(sidecars) == 0
+	count(lib.scoped_sidecars) == 0
 }

@@ -94,33 +94,7 @@ package meshaudit.rules.egr_02
 import data.meshaudit.lib
 import rego.v1
 
-default egress_labels := {}
-
-egress_labels := l if {
-	l := lib.params.egress_gateway_labels
-	is_object(l)
-}
-
-labels_text := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in egress_labels]))
-
-min_replicas := lib.params.min_replicas
-
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-egress_gateways contains w if {
-	count(egress_labels) > 0
-	some w in lib.workloads
-	lib.in_scope(w.namespace)
-	lib.selects(egress_labels, w.labels)
-}
-
-wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
+labels_text := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in lib.egress_gateway_labels]))
 
 # ---- replicas ------------------------------------------------------------------------
 
@@ -128,7 +102,7 @@ hpas_by_ns := lib.group([[lib.ns(h), h] | some h in lib.objects("HorizontalPodAu
 
 hpas(w) := [h |
 	some h in object.get(hpas_by_ns, w.namespace, set())
-	ref := obj_or_empty(object.get(obj_or_empty(object.get(h, "spec", {})), "scaleTargetRef", {}))
+	ref := lib.as_object(object.get(lib.as_object(object.get(h, "spec", {})), "scaleTargetRef", {}))
 	ref.kind == w.kind
 	ref.name == lib.name(w.obj)
 ]
@@ -162,35 +136,33 @@ replicas(w) := [n, sprintf("minReplicas of HorizontalPodAutoscaler %s/%s", [lib.
 
 # ---- PodDisruptionBudgets -----------------------------------------------------------------
 
-pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
-
 pdb_selects(p, l) if {
-	sel := object.get(obj_or_empty(object.get(p, "spec", {})), "selector", null)
+	sel := object.get(lib.as_object(object.get(p, "spec", {})), "selector", null)
 	is_object(sel)
 	lib.label_selector_matches(sel, l)
 }
 
 has_pdb(w) if {
-	some p in object.get(pdbs_by_ns, w.namespace, set())
+	some p in object.get(lib.pdbs_by_ns, w.namespace, set())
 	pdb_selects(p, w.labels)
 }
 
 # ---- references to an egress gateway not in the input -----------------------------------
 
 referring contains sprintf("Gateway %s/%s", [lib.ns(gw), lib.name(gw)]) if {
-	count(egress_labels) > 0
+	count(lib.egress_gateway_labels) > 0
 	some gw in lib.objects("Gateway")
-	sel := object.get(obj_or_empty(object.get(gw, "spec", {})), "selector", {})
+	sel := object.get(lib.as_object(object.get(gw, "spec", {})), "selector", {})
 	is_object(sel)
 	count(sel) > 0
-	lib.selects(egress_labels, sel)
+	lib.selects(lib.egress_gateway_labels, sel)
 }
 
 referring contains sprintf("VirtualService %s/%s", [lib.ns(vs), lib.name(vs)]) if {
 	some vs in lib.objects("VirtualService")
 	some kind in ["http", "tls", "tcp"]
-	some r in list_or_empty(object.get(obj_or_empty(object.get(vs, "spec", {})), kind, []))
-	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
+	some r in lib.as_array(object.get(lib.as_object(object.get(vs, "spec", {})), kind, []))
+	some d in lib.as_array(object.get(lib.as_object(r), "route", []))
 	host := d.destination.host
 	is_string(host)
 	startswith(lower(host), "istio-egressgateway")
@@ -199,22 +171,22 @@ referring contains sprintf("VirtualService %s/%s", [lib.ns(vs), lib.name(vs)]) i
 # ---- findings ----------------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("no egress gateway: no workload's pods carry the egress gateway labels %s, so external traffic has no controlled exit point: deploy one (at least %d replicas, with a PodDisruptionBudget)", [labels_text, min_replicas]),
+	"msg": sprintf("no egress gateway: no workload's pods carry the egress gateway labels %s, so external traffic has no controlled exit point: deploy one (at least %d replicas, with a PodDisruptionBudget)", [labels_text, lib.params.min_replicas]),
 	"resource": lib.mesh_resource,
 	"evidence": [{"path": sprintf("workload whose pods carry labels %s", [labels_text]), "value": 0}],
 } if {
 	lib.live
-	count(egress_labels) > 0
-	count(egress_gateways) == 0
+	count(lib.egress_gateway_labels) > 0
+	count(lib.egress_gateways) == 0
 }
 
 pod_labels_text(w) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in w.labels]))
 
 # problems(w): [text, evidence] of each problem of egress gateway w.
 problems(w) := array.concat(
-	[[sprintf("egress gateway runs %d replica(s) (%s), fewer than the required %d: run at least %d (spec.replicas or an HPA's minReplicas)", [n, src, min_replicas, min_replicas]), ev] |
+	[[sprintf("egress gateway runs %d replica(s) (%s), fewer than the required %d: run at least %d (spec.replicas or an HPA's minReplicas)", [n, src, lib.params.min_replicas, lib.params.min_replicas]), ev] |
 		[n, src, ev] := replicas(w)
-		n < min_replicas
+		n < lib.params.min_replicas
 	],
 	[[sprintf("no PodDisruptionBudget in namespace %q selects the egress gateway pods (labels %s), so a node drain may evict every replica at once: add one (minAvailable 1 or maxUnavailable 1) selecting them", [w.namespace, pod_labels_text(w)]), {"path": sprintf("PodDisruptionBudget in namespace %q selecting labels %s", [w.namespace, pod_labels_text(w)]), "value": 0}] |
 		not has_pdb(w)
@@ -226,7 +198,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [p[1] | some p in ps],
 } if {
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	ps := problems(w)
 	count(ps) > 0
 }
@@ -237,43 +209,43 @@ deny contains {
 # node count is only in a live cluster's status), and the mesh in a live
 # scan without any egress gateway.
 judged contains w.resource if {
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	replicas(w)
 }
 
 judged contains lib.mesh_resource if {
 	lib.live
-	count(egress_labels) > 0
-	count(egress_gateways) == 0
+	count(lib.egress_gateway_labels) > 0
+	count(lib.egress_gateways) == 0
 }
 
 unknown contains "params.egress_gateway_labels is empty: egress gateway pods cannot be identified" if {
-	count(egress_labels) == 0
+	count(lib.egress_gateway_labels) == 0
 }
 
-unknown contains sprintf("egress gateway %s is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)", [wname(w)]) if {
+unknown contains sprintf("egress gateway %s is a DaemonSet whose number of nodes is not in the input (no status.desiredNumberScheduled)", [lib.workload_name(w)]) if {
 	lib.live
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	not replicas(w)
 }
 
-not_applicable contains sprintf("only a live scan can tell how many nodes egress gateway %s runs on (a DaemonSet's status.desiredNumberScheduled)", [wname(w)]) if {
+not_applicable contains sprintf("only a live scan can tell how many nodes egress gateway %s runs on (a DaemonSet's status.desiredNumberScheduled)", [lib.workload_name(w)]) if {
 	not lib.live
 	count(judged) == 0
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	not replicas(w)
 }
 
 not_applicable contains sprintf("only a live scan can tell whether an egress gateway is deployed: no egress gateway workload (pods labelled %s) is in the input (it may be deployed and judged elsewhere)", [labels_text]) if {
 	not lib.live
-	count(egress_labels) > 0
-	count(egress_gateways) == 0
+	count(lib.egress_gateway_labels) > 0
+	count(lib.egress_gateways) == 0
 	count(referring) == 0
 }
 
 not_applicable contains sprintf("no egress gateway workload (pods labelled %s) in the input, although %s refer to one: it is deployed elsewhere, so judge its replicas and PodDisruptionBudget with a live scan or a scan of its manifests", [labels_text, concat(", ", sort(referring))]) if {
 	not lib.live
-	count(egress_labels) > 0
-	count(egress_gateways) == 0
+	count(lib.egress_gateway_labels) > 0
+	count(lib.egress_gateways) == 0
 	count(referring) > 0
 }

@@ -159,13 +159,6 @@ package meshaudit.rules.egr_03
 import data.meshaudit.lib
 import rego.v1
 
-default egress_labels := {}
-
-egress_labels := l if {
-	l := lib.params.egress_gateway_labels
-	is_object(l)
-}
-
 external(se) if upper(object.get(se.spec, "location", "MESH_EXTERNAL")) != "MESH_INTERNAL"
 
 external_entries := [se |
@@ -177,14 +170,14 @@ external_entries := [se |
 # ---- the egress gateway ----------------------------------------------------------
 
 egress_selector(sel) if {
-	count(egress_labels) > 0
+	count(lib.egress_gateway_labels) > 0
 	is_object(sel)
 	count(sel) > 0
-	lib.selects(egress_labels, sel)
+	lib.selects(lib.egress_gateway_labels, sel)
 }
 
 egress_selector(sel) if {
-	count(egress_labels) > 0
+	count(lib.egress_gateway_labels) > 0
 	is_object(sel)
 	count(sel) > 0
 	some l in egress_workload_labels
@@ -193,12 +186,12 @@ egress_selector(sel) if {
 
 egress_workload_labels := {w.labels |
 	some w in lib.workloads
-	lib.selects(egress_labels, w.labels)
+	lib.selects(lib.egress_gateway_labels, w.labels)
 }
 
 egress_gateway(gw) if egress_selector(object.get(gw.spec, "selector", {}))
 
-egress_gateways := [gw | some gw in lib.objects("Gateway"); egress_gateway(gw)]
+egress_gateway_objects := [gw | some gw in lib.objects("Gateway"); egress_gateway(gw)]
 
 # egress_service(h, vs_ns): a route destination host (as a client dials it
 # from the VirtualService's namespace) is the egress gateway Service.
@@ -271,7 +264,7 @@ mesh_to_egress(host) if {
 
 # gateways_by_host: egress Gateways by (normalised) server host.
 gateways_by_host := lib.group([[lib.ns_host(h)[1], gw] |
-	some gw in egress_gateways
+	some gw in egress_gateway_objects
 	some s in object.get(gw.spec, "servers", [])
 	some h in object.get(s, "hosts", [])
 ])
@@ -297,7 +290,7 @@ bound_to(vs, gw) if {
 }
 
 bound_hosts := {[gw, h] |
-	some gw in egress_gateways
+	some gw in egress_gateway_objects
 	some vs in virtual_services
 	bound_to(vs, gw)
 	some h in vs_hosts(vs)
@@ -311,10 +304,6 @@ gateway_vs(host) if {
 
 # ---- references to Gateways the input does not hold (manifests) ---------------------
 
-gateway_refs := {[lib.ns(gw), lib.name(gw)] | some gw in lib.objects("Gateway")}
-
-gateway_namespaces := {lib.ns(gw) | some gw in lib.objects("Gateway")}
-
 # elsewhere_hosts: hosts of VirtualServices bound to a Gateway that lives
 # in a namespace of which the input holds no Gateway (manifests): the
 # gateway side of those hosts is deployed, and judged, elsewhere.
@@ -324,8 +313,8 @@ elsewhere_hosts := {h |
 	some g in vs_gateways(vs)
 	g != "mesh"
 	[n, nm] := gateway_ref(g, vs)
-	not [n, nm] in gateway_refs
-	not n in gateway_namespaces
+	not [n, nm] in lib.gateway_refs
+	not n in lib.gateway_namespaces
 	some h in vs_hosts(vs)
 }
 
@@ -337,7 +326,7 @@ gateway_elsewhere(host) if {
 
 # ---- findings ----------------------------------------------------------------------
 
-egress_labels_text := concat(",", [sprintf("%s=%s", [k, v]) | some k, v in egress_labels]) if count(egress_labels) > 0
+egress_labels_text := concat(",", [sprintf("%s=%s", [k, v]) | some k, v in lib.egress_gateway_labels]) if count(lib.egress_gateway_labels) > 0
 
 else := "egress gateway pods (parameter egress_gateway_labels is empty)"
 

@@ -2,6 +2,7 @@ package meshaudit.rules.egr_03_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.egr_03
+import data.meshaudit.testlib
 import rego.v1
 
 egw_svc := "istio-egressgateway.istio-system.svc.cluster.local"
@@ -49,14 +50,10 @@ egress_vs(host) := vs("istio-system", "direct-through-egress", {
 
 egress_gw(hosts) := gateway("istio-system", "egress", {"istio": "egressgateway"}, hosts)
 
-findings(d) := {object.remove(f, ["evidence"]) | some f in d}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 all_missing := "missing a VirtualService on gateway mesh that routes it to the egress gateway Service; a Gateway selecting istio=egressgateway with a server for it and a VirtualService bound to that Gateway"
 
 test_egress_task_pattern_passes if {
-	count(egr_03.deny) == 0 with input as inp({
+	count(egr_03.deny) == 0 with input as testlib.inp({
 		"ServiceEntry": [se("cnn", ["edition.cnn.com"])],
 		"Gateway": [egress_gw(["edition.cnn.com"])],
 		"VirtualService": [egress_vs("edition.cnn.com")],
@@ -64,19 +61,19 @@ test_egress_task_pattern_passes if {
 }
 
 test_no_routing_fails if {
-	findings(egr_03.deny) == {{
+	testlib.strip(egr_03.deny) == {{
 		"msg": sprintf("external host \"edition.cnn.com\" is not routed through the egress gateway: %s", [all_missing]),
 		"resource": se_res("cnn"),
-	}} with input as inp({"ServiceEntry": [se("cnn", ["edition.cnn.com"])]})
+	}} with input as testlib.inp({"ServiceEntry": [se("cnn", ["edition.cnn.com"])]})
 }
 
 test_one_finding_per_host if {
-	d := egr_03.deny with input as inp({
+	d := egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("multi", ["a.example.com", "b.example.com"])],
 		"Gateway": [egress_gw(["a.example.com"])],
 		"VirtualService": [egress_vs("a.example.com")],
 	})
-	findings(d) == {{
+	testlib.strip(d) == {{
 		"msg": sprintf("external host \"b.example.com\" is not routed through the egress gateway: %s", [all_missing]),
 		"resource": se_res("multi"),
 	}}
@@ -84,21 +81,21 @@ test_one_finding_per_host if {
 
 test_mesh_internal_skipped if {
 	s := object.union(se("internal", ["db.corp.internal"]), {"spec": {"location": "MESH_INTERNAL"}})
-	count(egr_03.deny) == 0 with input as inp({"ServiceEntry": [s]})
+	count(egr_03.deny) == 0 with input as testlib.inp({"ServiceEntry": [s]})
 }
 
 # location defaults to MESH_EXTERNAL.
 test_location_unset_is_external if {
 	s := object.remove(se("ext", ["api.example.com"]), ["spec"])
 	s2 := object.union(s, {"spec": {"hosts": ["api.example.com"]}})
-	count(egr_03.deny) == 1 with input as inp({"ServiceEntry": [s2]})
+	count(egr_03.deny) == 1 with input as testlib.inp({"ServiceEntry": [s2]})
 }
 
 test_gateway_without_bound_vs_fails if {
-	findings(egr_03.deny) == {{
+	testlib.strip(egr_03.deny) == {{
 		"msg": "external host \"api.example.com\" is not routed through the egress gateway: missing a VirtualService on gateway mesh that routes it to the egress gateway Service; a VirtualService bound to egress Gateway istio-system/egress for it",
 		"resource": se_res("api"),
-	}} with input as inp({
+	}} with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["api.example.com"])],
 	})
@@ -108,10 +105,10 @@ test_gateway_without_bound_vs_fails if {
 test_mesh_vs_not_to_egress_fails if {
 	direct := vs("app", "direct", {"hosts": ["api.example.com"], "tls": [tls_route(["mesh"], ["api.example.com"], "api.example.com")]})
 	gwvs := vs("istio-system", "gw", {"hosts": ["api.example.com"], "gateways": ["egress"], "tls": [tls_route([], ["api.example.com"], "api.example.com")]})
-	findings(egr_03.deny) == {{
+	testlib.strip(egr_03.deny) == {{
 		"msg": "external host \"api.example.com\" is not routed through the egress gateway: missing a VirtualService on gateway mesh that routes it to the egress gateway Service",
 		"resource": se_res("api"),
-	}} with input as inp({
+	}} with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["api.example.com"])],
 		"VirtualService": [direct, gwvs],
@@ -123,7 +120,7 @@ test_mesh_vs_not_to_egress_fails if {
 test_split_virtual_services_pass if {
 	mesh_vs := vs("app", "to-egress", {"hosts": ["api.example.com"], "http": [{"route": [{"destination": {"host": "istio-egressgateway.istio-system"}}]}]})
 	gwvs := vs("istio-system", "from-egress", {"hosts": ["api.example.com"], "gateways": ["egress"], "http": [{"route": [{"destination": {"host": "api.example.com"}}]}]})
-	count(egr_03.deny) == 0 with input as inp({
+	count(egr_03.deny) == 0 with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["./api.example.com"])],
 		"VirtualService": [mesh_vs, gwvs],
@@ -134,7 +131,7 @@ test_split_virtual_services_pass if {
 test_short_gateway_name_other_namespace_fails if {
 	mesh_vs := vs("app", "to-egress", {"hosts": ["api.example.com"], "http": [{"route": [{"destination": {"host": egw_svc}}]}]})
 	gwvs := vs("app", "from-egress", {"hosts": ["api.example.com"], "gateways": ["egress"], "http": [{"route": [{"destination": {"host": "api.example.com"}}]}]})
-	some f in egr_03.deny with input as inp({
+	some f in egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["api.example.com"])],
 		"VirtualService": [mesh_vs, gwvs],
@@ -149,7 +146,7 @@ test_vs_without_mesh_gateway_fails if {
 		"gateways": ["istio-system/egress"],
 		"tls": [tls_route([], ["api.example.com"], egw_svc)],
 	})
-	some f in egr_03.deny with input as inp({
+	some f in egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["api.example.com"])],
 		"VirtualService": [v],
@@ -164,7 +161,7 @@ test_route_matched_to_gateway_only_fails if {
 		"gateways": ["mesh", "istio-system/egress"],
 		"tls": [tls_route(["istio-system/egress"], ["api.example.com"], egw_svc)],
 	})
-	some f in egr_03.deny with input as inp({
+	some f in egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [egress_gw(["api.example.com"])],
 		"VirtualService": [v],
@@ -175,7 +172,7 @@ test_route_matched_to_gateway_only_fails if {
 test_ingress_gateway_does_not_count if {
 	ingress := gateway("istio-system", "ingress", {"istio": "ingressgateway"}, ["api.example.com"])
 	v := object.union(egress_vs("api.example.com"), {"spec": {"gateways": ["mesh", "istio-system/ingress"]}})
-	some f in egr_03.deny with input as inp({
+	some f in egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [ingress],
 		"VirtualService": [v],
@@ -184,7 +181,7 @@ test_ingress_gateway_does_not_count if {
 }
 
 test_wildcards_cover_hosts if {
-	count(egr_03.deny) == 0 with input as inp({
+	count(egr_03.deny) == 0 with input as testlib.inp({
 		"ServiceEntry": [se("w", ["*.example.com", "api.example.com"])],
 		"Gateway": [egress_gw(["*.example.com"])],
 		"VirtualService": [egress_vs("*.example.com")],
@@ -193,7 +190,7 @@ test_wildcards_cover_hosts if {
 
 # A narrower VirtualService host does not cover a wildcard ServiceEntry host.
 test_narrow_vs_does_not_cover_wildcard if {
-	d := egr_03.deny with input as inp({
+	d := egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("w", ["*.example.com"])],
 		"Gateway": [egress_gw(["*.example.com"])],
 		"VirtualService": [egress_vs("api.example.com")],
@@ -218,7 +215,7 @@ test_custom_egress_service_and_selector_pass if {
 		"gateways": ["mesh", "gw"],
 		"tls": [tls_route(["mesh"], ["api.example.com"], "egress.egress.svc.cluster.local"), tls_route(["gw"], ["api.example.com"], "api.example.com")],
 	})
-	count(egr_03.deny) == 0 with input as inp({
+	count(egr_03.deny) == 0 with input as testlib.inp({
 		"ServiceEntry": [se("api", ["api.example.com"])],
 		"Gateway": [gw],
 		"VirtualService": [v],
@@ -231,8 +228,8 @@ test_egress_labels_parameter if {
 	gw := gateway("istio-system", "egress", {"app": "corp-egress"}, ["api.example.com"])
 	v := object.union(egress_vs("api.example.com"), {"spec": {"gateways": ["mesh", "istio-system/egress"]}})
 	objs := {"ServiceEntry": [se("api", ["api.example.com"])], "Gateway": [gw], "VirtualService": [v]}
-	count(egr_03.deny) == 1 with input as inp(objs)
-	count(egr_03.deny) == 0 with input as inp(objs)
+	count(egr_03.deny) == 1 with input as testlib.inp(objs)
+	count(egr_03.deny) == 0 with input as testlib.inp(objs)
 		with data.meshaudit.params as object.union(object.remove(lib.params, ["egress_gateway_labels"]), {"egress_gateway_labels": {"app": "corp-egress"}})
 }
 
@@ -277,23 +274,23 @@ talk_objects := {
 }
 
 test_talk_etcd_pattern_passes if {
-	count(egr_03.deny) == 0 with input as inp(talk_objects)
+	count(egr_03.deny) == 0 with input as testlib.inp(talk_objects)
 }
 
 test_talk_etcd_without_mesh_route_fails if {
 	objs := json.patch(talk_objects, [{"op": "replace", "path": "/VirtualService/0/spec/gateways", "value": ["egress-etcd"]}])
 
 	# one finding on the ServiceEntry, naming the three hosts (issue 14)
-	findings(egr_03.deny) == {{
+	testlib.strip(egr_03.deny) == {{
 		"msg": "external hosts \"etcd-1-1.us-south.c1.cloud.example.com\", \"etcd-1-2.us-south.c1.cloud.example.com\", \"etcd-1-3.us-south.c1.cloud.example.com\" are not routed through the egress gateway: missing a VirtualService on gateway mesh that routes it to the egress gateway Service",
 		"resource": {"apiVersion": "networking.istio.io/v1alpha3", "kind": "ServiceEntry", "namespace": "armada", "name": "etcd"},
-	}} with input as inp(objs)
+	}} with input as testlib.inp(objs)
 }
 
 # No egress gateway labels configured: nothing counts as the egress gateway.
 test_empty_egress_labels if {
 	objs := {"ServiceEntry": [se("cnn", ["edition.cnn.com"])], "Gateway": [egress_gw(["edition.cnn.com"])], "VirtualService": [egress_vs("edition.cnn.com")]}
-	some f in egr_03.deny with input as inp(objs)
+	some f in egr_03.deny with input as testlib.inp(objs)
 		with data.meshaudit.params as object.union(object.remove(lib.params, ["egress_gateway_labels"]), {"egress_gateway_labels": null})
 	f.msg == "external host \"edition.cnn.com\" is not routed through the egress gateway: missing a Gateway selecting egress gateway pods (parameter egress_gateway_labels is empty) with a server for it and a VirtualService bound to that Gateway"
 }
@@ -301,7 +298,7 @@ test_empty_egress_labels if {
 # ---- evidence, judged, case, references to Gateways elsewhere ----------------------
 
 test_evidence if {
-	some f in egr_03.deny with input as inp({"ServiceEntry": [se("cnn", ["edition.cnn.com"])]})
+	some f in egr_03.deny with input as testlib.inp({"ServiceEntry": [se("cnn", ["edition.cnn.com"])]})
 	f.evidence == [
 		{"path": "spec.hosts[0]", "value": "edition.cnn.com"},
 		{"path": "VirtualService on gateways [mesh] routing \"edition.cnn.com\" to the egress gateway Service", "value": 0},
@@ -310,11 +307,11 @@ test_evidence if {
 }
 
 test_hosts_lacking_different_items_in_one_finding if {
-	d := egr_03.deny with input as inp({
+	d := egr_03.deny with input as testlib.inp({
 		"ServiceEntry": [se("multi", ["a.example.com", "b.example.com"])],
 		"Gateway": [egress_gw(["a.example.com"])],
 	})
-	findings(d) == {{
+	testlib.strip(d) == {{
 		"msg": sprintf("external host \"b.example.com\" is not routed through the egress gateway: %s. external host \"a.example.com\" is not routed through the egress gateway: missing a VirtualService on gateway mesh that routes it to the egress gateway Service; a VirtualService bound to egress Gateway istio-system/egress for it", [all_missing]),
 		"resource": se_res("multi"),
 	}}
@@ -322,12 +319,12 @@ test_hosts_lacking_different_items_in_one_finding if {
 
 test_judged if {
 	objs := {"ServiceEntry": [se("cnn", ["edition.cnn.com"])], "Gateway": [egress_gw(["edition.cnn.com"])], "VirtualService": [egress_vs("edition.cnn.com")]}
-	egr_03.judged == {se_res("cnn")} with input as inp(objs)
-	egr_03.not_applicable == {"no external ServiceEntry (location MESH_EXTERNAL, the default) in the input"} with input as inp({"Gateway": [egress_gw(["x.example.com"])]})
+	egr_03.judged == {se_res("cnn")} with input as testlib.inp(objs)
+	egr_03.not_applicable == {"no external ServiceEntry (location MESH_EXTERNAL, the default) in the input"} with input as testlib.inp({"Gateway": [egress_gw(["x.example.com"])]})
 }
 
 test_hosts_case_insensitive if {
-	count(egr_03.deny) == 0 with input as inp({
+	count(egr_03.deny) == 0 with input as testlib.inp({
 		"ServiceEntry": [se("cnn", ["Edition.CNN.com"])],
 		"Gateway": [egress_gw(["edition.cnn.com"])],
 		"VirtualService": [egress_vs("EDITION.cnn.com")],
@@ -344,10 +341,10 @@ test_gateway_elsewhere_not_judged if {
 		"tls": [tls_route(["mesh"], ["edition.cnn.com"], "istio-egressgateway.istio-system"), tls_route(["istio-system/egress"], ["edition.cnn.com"], "edition.cnn.com")],
 	})
 	objs := {"ServiceEntry": [se("cnn", ["edition.cnn.com"])], "VirtualService": [v]}
-	count(egr_03.deny) == 0 with input as inp(objs)
-	count(egr_03.judged) == 0 with input as inp(objs)
-	count(egr_03.not_applicable) == 1 with input as inp(objs)
+	count(egr_03.deny) == 0 with input as testlib.inp(objs)
+	count(egr_03.judged) == 0 with input as testlib.inp(objs)
+	count(egr_03.not_applicable) == 1 with input as testlib.inp(objs)
 
 	# a live scan read every Gateway: missing is missing
-	count(egr_03.deny) == 1 with input as object.union(inp(objs), {"source": "cluster"})
+	count(egr_03.deny) == 1 with input as object.union(testlib.inp(objs), {"source": "cluster"})
 }

@@ -66,24 +66,22 @@ package meshaudit.rules.egr_04
 import data.meshaudit.lib
 import rego.v1
 
-entries := [se | some se in lib.objects("ServiceEntry"); lib.in_scope(lib.ns(se))]
-
 # problems contains [entry index, order, text, evidence] for each problem.
 problems contains [i, [1, j], "host \"*\" matches every external host: list the exact hosts", [{"path": sprintf("spec.hosts[%d]", [j]), "value": "*"}]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	some j, h in object.get(se.spec, "hosts", [])
 	h == "*"
 }
 
 problems contains [i, [2, j], sprintf("host %q is a broad wildcard: name at least two labels after \"*.\"", [h]), [{"path": sprintf("spec.hosts[%d]", [j]), "value": h}]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	some j, h in object.get(se.spec, "hosts", [])
 	startswith(h, "*.")
 	count([l | some l in split(substring(h, 2, -1), "."); l != ""]) < 2
 }
 
 problems contains [i, [3, 0], sprintf("no ports are listed for hosts %v: list the ports they are reached on", [object.get(se.spec, "hosts", [])]), [{"path": "spec.ports"}]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	count(object.get(se.spec, "ports", [])) == 0
 }
 
@@ -99,13 +97,13 @@ export_unset(se) if count(object.get(se.spec, "exportTo", [])) == 0
 
 problems contains [i, [4, 0], "exportTo is unset, so the entry is exported to every namespace: set exportTo to [\".\"] or the namespaces that need it", [{"path": "spec.exportTo"}]] if {
 	lib.mesh_config_known
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	export_unset(se)
 	"*" in mesh_default_export_to
 }
 
 problems contains [i, [5, 0], "exportTo contains \"*\", so the entry is exported to every namespace: list only the namespaces that need it", [{"path": "spec.exportTo", "value": se.spec.exportTo}]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	"*" in object.get(se.spec, "exportTo", [])
 }
 
@@ -115,7 +113,7 @@ doc_annotations := [
 ]
 
 problems contains [i, [6, k], sprintf("%s annotation %q is missing: add it", [what, key]), [{"path": sprintf("metadata.annotations[%q]", [key])}]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	some k, [what, key] in doc_annotations
 	trim_space(sprintf("%v", [object.get(lib.annotations(se), key, "")])) == ""
 }
@@ -136,7 +134,7 @@ problems contains [i, [7, j], sprintf("%s with TCP port %v and no addresses matc
 	object.union({"path": sprintf("spec.ports[%d].protocol", [j])}, {"value": v | v := p.protocol}),
 	{"path": "spec.addresses"},
 ]] if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	upper(object.get(se.spec, "resolution", "NONE")) == "NONE"
 	no_addresses(se)
 	some j, p in object.get(se.spec, "ports", [])
@@ -147,7 +145,7 @@ by_entry := lib.group([[i, [order, text, ev]] | some [i, order, text, ev] in pro
 
 deny contains {
 	"msg": concat("; ", [x[1] | some x in ps]),
-	"resource": lib.resource(entries[i]),
+	"resource": lib.resource(lib.scoped_service_entries[i]),
 	"evidence": [e | some x in ps; some e in x[2]],
 } if {
 	some i, group in by_entry
@@ -157,23 +155,23 @@ deny contains {
 # judged: every in-scope entry, except one whose only open question is what
 # its unset exportTo means while the mesh config is not known.
 judged contains lib.resource(se) if {
-	some i, se in entries
+	some i, se in lib.scoped_service_entries
 	object.get(by_entry, i, null) != null
 }
 
 judged contains lib.resource(se) if {
-	some se in entries
+	some se in lib.scoped_service_entries
 	not export_unset(se)
 }
 
 judged contains lib.resource(se) if {
 	lib.mesh_config_known
-	some se in entries
+	some se in lib.scoped_service_entries
 }
 
-not_applicable contains "no ServiceEntry in the input" if count(entries) == 0
+not_applicable contains "no ServiceEntry in the input" if count(lib.scoped_service_entries) == 0
 
 not_applicable contains "the ServiceEntries of the input leave exportTo unset, and what that means depends on the mesh config's defaultServiceExportTo, which is not in the input" if {
-	count(entries) > 0
+	count(lib.scoped_service_entries) > 0
 	count(judged) == 0
 }

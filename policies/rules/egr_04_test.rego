@@ -2,6 +2,7 @@ package meshaudit.rules.egr_04_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.egr_04
+import data.meshaudit.testlib
 import rego.v1
 
 documented := {"meshaudit.io/owner": "team-payments", "meshaudit.io/justification": "card processor API"}
@@ -31,8 +32,6 @@ msgs(d) := {f.msg | some f in d}
 # problems(d): the problems listed by the findings' messages.
 problems(d) := {p | some f in d; some p in split(f.msg, "; ")}
 
-findings(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 live(list) := {"cluster": "c1", "source": "cluster", "objects": {"ServiceEntry": list}}
 
 test_documented_narrow_entry_passes if {
@@ -44,11 +43,11 @@ test_two_label_wildcard_passes if {
 }
 
 test_star_host_fails if {
-	findings(egr_04.deny) == {{"msg": "host \"*\" matches every external host: list the exact hosts", "resource": res("any")}} with input as inp([se("any", object.union(good_spec, {"hosts": ["*"]}))])
+	testlib.strip(egr_04.deny) == {{"msg": "host \"*\" matches every external host: list the exact hosts", "resource": res("any")}} with input as inp([se("any", object.union(good_spec, {"hosts": ["*"]}))])
 }
 
 test_broad_wildcard_fails if {
-	findings(egr_04.deny) == {{
+	testlib.strip(egr_04.deny) == {{
 		"msg": "host \"*.com\" is a broad wildcard: name at least two labels after \"*.\"",
 		"resource": res("com"),
 	}} with input as inp([se("com", object.union(good_spec, {"hosts": ["api.stripe.com", "*.com"]}))])
@@ -56,12 +55,12 @@ test_broad_wildcard_fails if {
 
 test_no_ports_fails if {
 	spec := object.remove(good_spec, ["ports"])
-	findings(egr_04.deny) == {{"msg": "no ports are listed for hosts [\"api.stripe.com\"]: list the ports they are reached on", "resource": res("noports")}} with input as inp([se("noports", spec)])
+	testlib.strip(egr_04.deny) == {{"msg": "no ports are listed for hosts [\"api.stripe.com\"]: list the ports they are reached on", "resource": res("noports")}} with input as inp([se("noports", spec)])
 }
 
 test_export_to_unset_fails if {
 	spec := object.remove(good_spec, ["exportTo"])
-	findings(egr_04.deny) == {{"msg": "exportTo is unset, so the entry is exported to every namespace: set exportTo to [\".\"] or the namespaces that need it", "resource": res("e")}} with input as live([se("e", spec)])
+	testlib.strip(egr_04.deny) == {{"msg": "exportTo is unset, so the entry is exported to every namespace: set exportTo to [\".\"] or the namespaces that need it", "resource": res("e")}} with input as live([se("e", spec)])
 
 	# a manifest scan without the mesh config cannot tell what unset means:
 	# no finding, and the entry is not judged
@@ -72,7 +71,7 @@ test_export_to_unset_fails if {
 
 test_export_to_star_fails if {
 	spec := object.union(good_spec, {"exportTo": [".", "*"]})
-	findings(egr_04.deny) == {{"msg": "exportTo contains \"*\", so the entry is exported to every namespace: list only the namespaces that need it", "resource": res("e")}} with input as inp([se("e", spec)])
+	testlib.strip(egr_04.deny) == {{"msg": "exportTo contains \"*\", so the entry is exported to every namespace: list only the namespaces that need it", "resource": res("e")}} with input as inp([se("e", spec)])
 }
 
 # MeshConfig defaultServiceExportTo decides what an unset exportTo means.
@@ -83,7 +82,7 @@ test_export_to_unset_with_mesh_default_dot_passes if {
 }
 
 test_missing_annotations_fail if {
-	findings(egr_04.deny) == {
+	testlib.strip(egr_04.deny) == {
 		{"msg": "owner annotation \"meshaudit.io/owner\" is missing: add it; justification annotation \"meshaudit.io/justification\" is missing: add it", "resource": res("e")},
 	} with input as inp([se_ann("e", good_spec, {"meshaudit.io/owner": " "})])
 }
@@ -96,7 +95,7 @@ test_custom_annotation_names if {
 
 test_resolution_none_tcp_without_addresses_fails if {
 	spec := object.union(good_spec, {"resolution": "NONE", "ports": [{"number": 5432, "name": "pg", "protocol": "TCP"}]})
-	findings(egr_04.deny) == {{
+	testlib.strip(egr_04.deny) == {{
 		"msg": "resolution NONE with TCP port 5432 and no addresses matches any IP on that port: set addresses or resolution DNS",
 		"resource": res("pg"),
 	}} with input as inp([se("pg", spec)])
@@ -105,7 +104,7 @@ test_resolution_none_tcp_without_addresses_fails if {
 # resolution defaults to NONE and an unset port protocol counts as TCP (IST0134).
 test_resolution_unset_protocol_unset_fails if {
 	spec := object.union(object.remove(good_spec, ["resolution"]), {"ports": [{"number": 6379, "name": "redis"}]})
-	findings(egr_04.deny) == {{
+	testlib.strip(egr_04.deny) == {{
 		"msg": "resolution unset (NONE) with TCP port 6379 and no addresses matches any IP on that port: set addresses or resolution DNS",
 		"resource": res("r"),
 	}} with input as inp([se("r", spec)])

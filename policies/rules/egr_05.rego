@@ -111,19 +111,7 @@ package meshaudit.rules.egr_05
 import data.meshaudit.lib
 import rego.v1
 
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-spec(o) := obj_or_empty(object.get(o, "spec", {}))
-
 origination_modes := {"SIMPLE", "MUTUAL"}
-
-http_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
 
 plaintext_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB", "TCP", "MONGO", ""}
 
@@ -131,16 +119,14 @@ tls_ports := {443, 465, 636, 853, 989, 990, 993, 995, 2376, 5671, 6443, 8443, 94
 
 # ---- ServiceEntries and hosts (lib/hosts.rego) -------------------------------------
 
-external_se(se) if upper(object.get(spec(se), "location", "MESH_EXTERNAL")) != "MESH_INTERNAL"
+external_se(se) if upper(object.get(lib.spec(se), "location", "MESH_EXTERNAL")) != "MESH_INTERNAL"
 
-entries := [se | some se in lib.objects("ServiceEntry"); lib.in_scope(lib.ns(se))]
-
-external_entries := [se | some se in entries; external_se(se)]
+external_entries := [se | some se in lib.scoped_service_entries; external_se(se)]
 
 # se_hosts(se): the entry's hosts, normalised.
-se_hosts(se) := {lib.host_normalize(h, lib.ns(se)) | some h in list_or_empty(object.get(spec(se), "hosts", [])); is_string(h)}
+se_hosts(se) := {lib.host_normalize(h, lib.ns(se)) | some h in lib.as_array(object.get(lib.spec(se), "hosts", [])); is_string(h)}
 
-internal_hosts := {h | some se in entries; not external_se(se); some h in se_hosts(se)}
+internal_hosts := {h | some se in lib.scoped_service_entries; not external_se(se); some h in se_hosts(se)}
 
 external_hosts := {h | some se in external_entries; some h in se_hosts(se)}
 
@@ -183,14 +169,14 @@ se_patterns := [[pat, se] |
 
 sans_by_pattern := lib.group([[x[0], san] |
 	some x in se_patterns
-	some san in list_or_empty(object.get(spec(x[1]), "subjectAltNames", []))
+	some san in lib.as_array(object.get(lib.spec(x[1]), "subjectAltNames", []))
 ])
 
 se_sans(h) := object.get(sans_by_pattern, h, set())
 
-protocols_by_pattern := lib.group([[x[0], upper(object.get(obj_or_empty(p), "protocol", ""))] |
+protocols_by_pattern := lib.group([[x[0], upper(object.get(lib.as_object(p), "protocol", ""))] |
 	some x in se_patterns
-	some p in list_or_empty(object.get(spec(x[1]), "ports", []))
+	some p in lib.as_array(object.get(lib.spec(x[1]), "ports", []))
 ])
 
 se_protocols(h) := object.get(protocols_by_pattern, h, set())
@@ -199,7 +185,7 @@ http_only(h) if {
 	ps := se_protocols(h)
 	count(ps) > 0
 	every p in ps {
-		p in http_protocols
+		p in lib.http_protocols
 	}
 }
 
@@ -211,50 +197,46 @@ else := "portLevelSettings"
 
 # tls_settings(dr): [where, tls, port or null, path of the tls block].
 tls_settings(dr) := array.concat(
-	array.concat(top_level(dr), port_level(spec(dr), "", "spec")),
+	array.concat(top_level(dr), port_level(lib.spec(dr), "", "spec")),
 	[x |
-		some i, sub in list_or_empty(object.get(spec(dr), "subsets", []))
-		ss := obj_or_empty(sub)
-		tp := obj_or_empty(object.get(ss, "trafficPolicy", {}))
+		some i, sub in lib.as_array(object.get(lib.spec(dr), "subsets", []))
+		ss := lib.as_object(sub)
+		tp := lib.as_object(object.get(ss, "trafficPolicy", {}))
 		prefix := sprintf("subset %v ", [object.get(ss, "name", "")])
 		spath := sprintf("spec.subsets[%d]", [i])
 		some x in array.concat(
-			[[concat("", [prefix, "trafficPolicy"]), t, null, concat("", [spath, ".trafficPolicy.tls"])] | t := obj_or_empty(object.get(tp, "tls", null)); count(t) > 0],
+			[[concat("", [prefix, "trafficPolicy"]), t, null, concat("", [spath, ".trafficPolicy.tls"])] | t := lib.as_object(object.get(tp, "tls", null)); count(t) > 0],
 			port_level(ss, prefix, spath),
 		)
 	],
 )
 
 top_level(dr) := [["trafficPolicy", t, null, "spec.trafficPolicy.tls"] |
-	t := obj_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "tls", null))
+	t := lib.as_object(object.get(lib.as_object(object.get(lib.spec(dr), "trafficPolicy", {})), "tls", null))
 	count(t) > 0
 ]
 
-port_level(holder, prefix, hpath) := [[concat("", [prefix, port_label(ps)]), t, object.get(obj_or_empty(object.get(ps, "port", {})), "number", null), sprintf("%s.trafficPolicy.portLevelSettings[%d].tls", [hpath, i])] |
-	tp := obj_or_empty(object.get(holder, "trafficPolicy", {}))
-	some i, ps0 in list_or_empty(object.get(tp, "portLevelSettings", []))
-	ps := obj_or_empty(ps0)
-	t := obj_or_empty(object.get(ps, "tls", null))
+port_level(holder, prefix, hpath) := [[concat("", [prefix, port_label(ps)]), t, object.get(lib.as_object(object.get(ps, "port", {})), "number", null), sprintf("%s.trafficPolicy.portLevelSettings[%d].tls", [hpath, i])] |
+	tp := lib.as_object(object.get(holder, "trafficPolicy", {}))
+	some i, ps0 in lib.as_array(object.get(tp, "portLevelSettings", []))
+	ps := lib.as_object(ps0)
+	t := lib.as_object(object.get(ps, "tls", null))
 	count(t) > 0
 ]
-
-mode(t) := upper(object.get(t, "mode", "DISABLE"))
 
 rules := [dr | some dr in lib.objects("DestinationRule"); lib.in_scope(lib.ns(dr))]
 
 # dr_host(dr): the rule's host, normalised; raw_host: as written.
-dr_host(dr) := lib.host_normalize(spec(dr).host, lib.ns(dr))
+dr_host(dr) := lib.host_normalize(lib.spec(dr).host, lib.ns(dr))
 
-raw_host(dr) := spec(dr).host
-
-dr_name(dr) := sprintf("%s/%s", [lib.ns(dr), lib.name(dr)])
+raw_host(dr) := lib.spec(dr).host
 
 originations contains [dr, where, t, path] if {
 	some dr in rules
 	h := dr_host(dr)
 	external_host(h)
 	some [where, t, _, path] in tls_settings(dr)
-	mode(t) in origination_modes
+	lib.tls_mode(t) in origination_modes
 }
 
 set_value(t, k) if {
@@ -295,7 +277,7 @@ field_names(x) := [x] if x != "caCertificates or credentialName"
 mode_evidence(t, path) := {"path": concat("", [path, ".mode"]), "value": t.mode}
 
 finding contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q with insecureSkipVerify: true, so the server's certificate is not verified: remove insecureSkipVerify and set caCertificates (or credentialName), sni and subjectAltNames", [where, dr_name(dr), mode(t), raw_host(dr)]),
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q with insecureSkipVerify: true, so the server's certificate is not verified: remove insecureSkipVerify and set caCertificates (or credentialName), sni and subjectAltNames", [where, lib.ns_name(dr), lib.tls_mode(t), raw_host(dr)]),
 	"resource": lib.resource(dr),
 	"evidence": [
 		{"path": "spec.host", "value": raw_host(dr)},
@@ -308,7 +290,7 @@ finding contains {
 }
 
 finding contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header)%s: set sni and subjectAltNames to the server's name", [where, dr_name(dr), mode(t), raw_host(dr), ca_note(t)]),
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without subjectAltNames or sni, so the server's name is not verified (Istio derives it only from the HTTP Host header)%s: set sni and subjectAltNames to the server's name", [where, lib.ns_name(dr), lib.tls_mode(t), raw_host(dr), ca_note(t)]),
 	"resource": lib.resource(dr),
 	"evidence": array.concat([{"path": "spec.host", "value": raw_host(dr)}, mode_evidence(t, path)], absent_evidence(path, missing(t, h))),
 } if {
@@ -325,7 +307,7 @@ ca_note(t) := "" if has_ca(t)
 else := "; without caCertificates or credentialName any CA of the proxy's OS trust bundle is accepted"
 
 finding contains {
-	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without %s: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it: set them", [where, dr_name(dr), mode(t), raw_host(dr), concat(", ", m)]),
+	"msg": sprintf("%s of DestinationRule %s originates %s TLS to external host %q without %s: the chain is checked against the proxy's OS trust bundle rather than the server's CA, and the name only where Istio can derive it: set them", [where, lib.ns_name(dr), lib.tls_mode(t), raw_host(dr), concat(", ", m)]),
 	"resource": lib.resource(dr),
 	"severity": "medium",
 	"evidence": array.concat([{"path": "spec.host", "value": raw_host(dr)}, mode_evidence(t, path)], absent_evidence(path, m)),
@@ -360,13 +342,13 @@ target(p) := n if {
 } else := port_num(p)
 
 plaintext_port(p) if {
-	upper(object.get(p, "protocol", "")) in http_protocols
+	upper(object.get(p, "protocol", "")) in lib.http_protocols
 }
 
 plaintext_port(p) if {
 	proto := upper(object.get(p, "protocol", ""))
 	proto in plaintext_protocols
-	not proto in http_protocols
+	not proto in lib.http_protocols
 	not target(p) in tls_ports
 }
 
@@ -378,15 +360,15 @@ rules_for(h) := lib.host_lookup(rules_by_host, h)
 originates(h, port) if {
 	some dr in rules_for(h)
 	some [_, t, n, _] in tls_settings(dr)
-	mode(t) in origination_modes
+	lib.tls_mode(t) in origination_modes
 	n in {null, port}
 	not overridden(dr, port, n)
 }
 
 overridden(dr, port, null) if {
-	some [_, t, n, _] in port_level(spec(dr), "", "spec")
+	some [_, t, n, _] in port_level(lib.spec(dr), "", "spec")
 	n == port
-	not mode(t) in origination_modes
+	not lib.tls_mode(t) in origination_modes
 }
 
 finding contains {
@@ -400,11 +382,11 @@ finding contains {
 	],
 } if {
 	some se in external_entries
-	some i, p0 in list_or_empty(object.get(spec(se), "ports", []))
-	p := obj_or_empty(p0)
+	some i, p0 in lib.as_array(object.get(lib.spec(se), "ports", []))
+	p := lib.as_object(p0)
 	port_num(p)
 	plaintext_port(p)
-	some j, h in list_or_empty(object.get(spec(se), "hosts", []))
+	some j, h in lib.as_array(object.get(lib.spec(se), "hosts", []))
 	is_string(h)
 	nh := lib.host_normalize(h, lib.ns(se))
 	not originates(nh, port_num(p))
@@ -415,31 +397,31 @@ virtual_services := [vs | some vs in lib.objects("VirtualService"); lib.in_scope
 
 vs_by_host := lib.group([[lib.host_normalize(h, lib.ns(vs)), vs] |
 	some vs in virtual_services
-	some h in list_or_empty(object.get(spec(vs), "hosts", []))
+	some h in lib.as_array(object.get(lib.spec(vs), "hosts", []))
 	is_string(h)
 ])
 
 redirected_to_tls(h, port, _) if {
 	some vs in object.get(vs_by_host, h, set())
 	some kind in ["http", "tcp", "tls"]
-	some r in list_or_empty(object.get(spec(vs), kind, []))
-	route_for_port(obj_or_empty(r), port)
-	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
-	dest := obj_or_empty(object.get(obj_or_empty(d), "destination", {}))
+	some r in lib.as_array(object.get(lib.spec(vs), kind, []))
+	route_for_port(lib.as_object(r), port)
+	some d in lib.as_array(object.get(lib.as_object(r), "route", []))
+	dest := lib.as_object(object.get(lib.as_object(d), "destination", {}))
 	dh := object.get(dest, "host", "")
 	is_string(dh)
 	lib.host_covers(lib.host_normalize(dh, lib.ns(vs)), h)
-	target_port := object.get(obj_or_empty(object.get(dest, "port", {})), "number", null)
+	target_port := object.get(lib.as_object(object.get(dest, "port", {})), "number", null)
 	is_number(target_port)
 	target_port != port
 	originates(h, target_port)
 }
 
-route_for_port(r, _) if count(list_or_empty(object.get(r, "match", []))) == 0
+route_for_port(r, _) if count(lib.as_array(object.get(r, "match", []))) == 0
 
 route_for_port(r, port) if {
-	some m in list_or_empty(object.get(r, "match", []))
-	object.get(obj_or_empty(m), "port", port) == port
+	some m in lib.as_array(object.get(r, "match", []))
+	object.get(lib.as_object(m), "port", port) == port
 }
 
 proto_text(p) := object.get(p, "protocol", "") if object.get(p, "protocol", "") != ""
@@ -464,24 +446,4 @@ not_applicable contains "no external ServiceEntry and no DestinationRule origina
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

@@ -154,37 +154,11 @@ package meshaudit.rules.egr_06
 import data.meshaudit.lib
 import rego.v1
 
-default egress_labels := {}
-
-egress_labels := l if {
-	l := lib.params.egress_gateway_labels
-	is_object(l)
-}
-
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-spec(o) := obj_or_empty(object.get(o, "spec", {}))
-
-name_of(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
-
-egress_gateways contains w if {
-	count(egress_labels) > 0
-	some w in lib.workloads
-	lib.in_scope(w.namespace)
-	lib.selects(egress_labels, w.labels)
-}
-
 egress_selector(sel) if {
-	count(egress_labels) > 0
+	count(lib.egress_gateway_labels) > 0
 	is_object(sel)
 	count(sel) > 0
-	lib.selects(egress_labels, sel)
+	lib.selects(lib.egress_gateway_labels, sel)
 }
 
 egress_selector(sel) if {
@@ -198,7 +172,7 @@ egress_selector(sel) if {
 # egress_labels_by_pair: the pod labels of the egress gateways by each
 # [key, value] (built once), so a Service selector is resolved by lookup.
 egress_labels_by_pair := lib.group([[[k, v], w.labels] |
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	some k, v in w.labels
 ])
 
@@ -208,7 +182,7 @@ egress_labels_by_pair := lib.group([[[k, v], w.labels] |
 gateway_hosts := {lib.service_fqdn(svc): lib.resource(svc) |
 	some svc in lib.objects("Service")
 	lib.in_scope(lib.ns(svc))
-	egress_selector(object.get(spec(svc), "selector", {}))
+	egress_selector(object.get(lib.spec(svc), "selector", {}))
 }
 
 # dialled(raw, n): a route destination as a client of namespace n dials it
@@ -224,9 +198,9 @@ vs_routes contains [h, vs] if {
 	some vs in lib.objects("VirtualService")
 	lib.in_scope(lib.ns(vs))
 	some kind in ["http", "tls", "tcp"]
-	some r in list_or_empty(object.get(spec(vs), kind, []))
-	some d in list_or_empty(object.get(obj_or_empty(r), "route", []))
-	dest := obj_or_empty(object.get(obj_or_empty(d), "destination", {}))
+	some r in lib.as_array(object.get(lib.spec(vs), kind, []))
+	some d in lib.as_array(object.get(lib.as_object(r), "route", []))
+	dest := lib.as_object(object.get(lib.as_object(d), "destination", {}))
 	raw := object.get(dest, "host", "")
 	is_string(raw)
 	startswith(lower(raw), "istio-egressgateway")
@@ -235,7 +209,7 @@ vs_routes contains [h, vs] if {
 
 # vs_gateway_hosts: egress gateway hosts routed to by a VirtualService whose
 # Service is not in the input, located at the first such VirtualService.
-routes_by_host := lib.group([[h, [name_of(v), lib.resource(v)]] | some [h, v] in vs_routes])
+routes_by_host := lib.group([[h, [lib.ns_name(v), lib.resource(v)]] | some [h, v] in vs_routes])
 
 vs_gateway_hosts := {h: min(vals)[1] |
 	some h, vals in routes_by_host
@@ -248,26 +222,26 @@ all_hosts := object.union(vs_gateway_hosts, gateway_hosts)
 
 tls_blocks(dr) := array.concat(
 	array.concat(
-		[["spec.trafficPolicy.tls", t] | t := obj_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "tls", null))],
+		[["spec.trafficPolicy.tls", t] | t := lib.as_object(object.get(lib.as_object(object.get(lib.spec(dr), "trafficPolicy", {})), "tls", null))],
 		[[sprintf("spec.trafficPolicy.portLevelSettings[%d].tls", [i]), t] |
-			some i, ps in list_or_empty(object.get(obj_or_empty(object.get(spec(dr), "trafficPolicy", {})), "portLevelSettings", []))
-			t := obj_or_empty(object.get(obj_or_empty(ps), "tls", null))
+			some i, ps in lib.as_array(object.get(lib.as_object(object.get(lib.spec(dr), "trafficPolicy", {})), "portLevelSettings", []))
+			t := lib.as_object(object.get(lib.as_object(ps), "tls", null))
 		],
 	),
 	[x |
-		some i, sub in list_or_empty(object.get(spec(dr), "subsets", []))
-		tp := obj_or_empty(object.get(obj_or_empty(sub), "trafficPolicy", {}))
+		some i, sub in lib.as_array(object.get(lib.spec(dr), "subsets", []))
+		tp := lib.as_object(object.get(lib.as_object(sub), "trafficPolicy", {}))
 		some x in array.concat(
-			[[sprintf("spec.subsets[%d].trafficPolicy.tls", [i]), obj_or_empty(object.get(tp, "tls", null))]],
-			[[sprintf("spec.subsets[%d].trafficPolicy.portLevelSettings[%d].tls", [i, j]), obj_or_empty(object.get(obj_or_empty(ps), "tls", null))] | some j, ps in list_or_empty(object.get(tp, "portLevelSettings", []))],
+			[[sprintf("spec.subsets[%d].trafficPolicy.tls", [i]), lib.as_object(object.get(tp, "tls", null))]],
+			[[sprintf("spec.subsets[%d].trafficPolicy.portLevelSettings[%d].tls", [i, j]), lib.as_object(object.get(lib.as_object(ps), "tls", null))] | some j, ps in lib.as_array(object.get(tp, "portLevelSettings", []))],
 		)
 	],
 )
 
-drs_by_host := lib.group([[lib.host_normalize(spec(dr).host, lib.ns(dr)), dr] |
+drs_by_host := lib.group([[lib.host_normalize(lib.spec(dr).host, lib.ns(dr)), dr] |
 	some dr in lib.objects("DestinationRule")
 	lib.in_scope(lib.ns(dr))
-	is_string(spec(dr).host)
+	is_string(lib.spec(dr).host)
 ])
 
 # mutual_blocks(h): [rule, path, tls] of every ISTIO_MUTUAL block toward h.
@@ -281,7 +255,7 @@ mutual_blocks(h) := [[dr, path, t] |
 
 aps_by_ns := lib.group([[lib.ns(ap), ap] | some ap in lib.objects("AuthorizationPolicy")])
 
-ap_selector(ap) := obj_or_empty(object.get(obj_or_empty(object.get(spec(ap), "selector", {})), "matchLabels", {}))
+ap_selector(ap) := lib.as_object(object.get(lib.as_object(object.get(lib.spec(ap), "selector", {})), "matchLabels", {}))
 
 applies(ap, w) if {
 	lib.ns(ap) == w.namespace
@@ -296,14 +270,14 @@ applies(ap, _) if {
 gateway_aps(w) := {ap |
 	some n in {w.namespace, lib.root_ns}
 	some ap in object.get(aps_by_ns, n, set())
-	object.get(spec(ap), "targetRefs", null) == null
-	object.get(spec(ap), "targetRef", null) == null
+	object.get(lib.spec(ap), "targetRefs", null) == null
+	object.get(lib.spec(ap), "targetRef", null) == null
 	applies(ap, w)
 }
 
-action(ap) := upper(object.get(spec(ap), "action", "ALLOW"))
+action(ap) := upper(object.get(lib.spec(ap), "action", "ALLOW"))
 
-ap_rules(ap) := list_or_empty(object.get(spec(ap), "rules", []))
+ap_rules(ap) := lib.as_array(object.get(lib.spec(ap), "rules", []))
 
 named(list) if {
 	is_array(list)
@@ -311,12 +285,12 @@ named(list) if {
 	not "*" in list
 }
 
-limited_source(f) if named(obj_or_empty(object.get(obj_or_empty(f), "source", {})).principals)
+limited_source(f) if named(lib.as_object(object.get(lib.as_object(f), "source", {})).principals)
 
-limited_source(f) if named(obj_or_empty(object.get(obj_or_empty(f), "source", {})).namespaces)
+limited_source(f) if named(lib.as_object(object.get(lib.as_object(f), "source", {})).namespaces)
 
 limited_rule(r) if {
-	froms := list_or_empty(object.get(obj_or_empty(r), "from", []))
+	froms := lib.as_array(object.get(lib.as_object(r), "from", []))
 	count(froms) > 0
 	every f in froms {
 		limited_source(f)
@@ -331,16 +305,14 @@ deny_limits(w) if {
 	some ap in gateway_aps(w)
 	action(ap) == "DENY"
 	some r in ap_rules(ap)
-	ro := obj_or_empty(r)
-	count(list_or_empty(object.get(ro, "to", []))) == 0
-	count(list_or_empty(object.get(ro, "when", []))) == 0
-	some f in list_or_empty(object.get(ro, "from", []))
-	src := obj_or_empty(object.get(obj_or_empty(f), "source", {}))
+	ro := lib.as_object(r)
+	count(lib.as_array(object.get(ro, "to", []))) == 0
+	count(lib.as_array(object.get(ro, "when", []))) == 0
+	some f in lib.as_array(object.get(ro, "from", []))
+	src := lib.as_object(object.get(lib.as_object(f), "source", {}))
 	some k in ["notPrincipals", "notNamespaces"]
 	named(object.get(src, k, []))
 }
-
-wname(w) := sprintf("%s %s/%s", [w.kind, w.namespace, lib.name(w.obj)])
 
 # ---- findings -------------------------------------------------------------------------
 
@@ -365,26 +337,26 @@ finding contains {
 	every b in blocks {
 		object.get(b[2], "sni", "") == ""
 	}
-	names := sort({name_of(dr) | some [dr, _, _] in blocks})
+	names := sort({lib.ns_name(dr) | some [dr, _, _] in blocks})
 }
 
 finding contains {
-	"msg": sprintf("no AuthorizationPolicy limits which workloads may use egress gateway %s: any pod of the mesh can send traffic out through it; add an ALLOW policy with its selector naming the principals or namespaces allowed", [wname(w)]),
+	"msg": sprintf("no AuthorizationPolicy limits which workloads may use egress gateway %s: any pod of the mesh can send traffic out through it; add an ALLOW policy with its selector naming the principals or namespaces allowed", [lib.workload_name(w)]),
 	"resource": w.resource,
 	"evidence": [{"path": sprintf("AuthorizationPolicy in namespace %q or %q applying to the gateway's pods and limiting principals or namespaces", [w.namespace, lib.root_ns]), "value": 0}],
 } if {
 	lib.mesh_policy_known
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	count(allow_aps(w)) == 0
 	not deny_limits(w)
 }
 
 finding contains {
-	"msg": sprintf("AuthorizationPolicy %s lets any source use egress gateway %s: rule(s) %s name no principals or namespaces (other than *); name them in each rule's from.source", [name_of(ap), wname(w), concat(", ", [sprintf("%d", [i]) | some i in open])]),
+	"msg": sprintf("AuthorizationPolicy %s lets any source use egress gateway %s: rule(s) %s name no principals or namespaces (other than *); name them in each rule's from.source", [lib.ns_name(ap), lib.workload_name(w), concat(", ", [sprintf("%d", [i]) | some i in open])]),
 	"resource": lib.resource(ap),
 	"evidence": [object.union({"path": sprintf("spec.rules[%d].from", [i])}, {"value": v | v := ap_rules(ap)[i].from}) | some i in open],
 } if {
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	some ap in allow_aps(w)
 	open := open_rules(ap)
 	count(open) > 0
@@ -401,18 +373,18 @@ authz_decided(_) if lib.mesh_policy_known
 judged contains res if some _, res in all_hosts
 
 judged contains w.resource if {
-	some w in egress_gateways
+	some w in lib.egress_gateways
 	authz_decided(w)
 }
 
 not_applicable contains "no egress gateway in the input (no workload or Service with the egress gateway labels, no VirtualService routing to one)" if {
-	count(egress_gateways) == 0
+	count(lib.egress_gateways) == 0
 	count(all_hosts) == 0
 }
 
 not_applicable contains sprintf("no AuthorizationPolicy of the input applies to the egress gateway, and the input holds no mesh-wide evidence (mesh config or Istio policy in root namespace %q): a root-namespace policy may limit it", [lib.root_ns]) if {
 	count(judged) == 0
-	count(egress_gateways) > 0
+	count(lib.egress_gateways) > 0
 }
 
 # ---- one finding per subject (issue 14) -------------------------------------------
@@ -420,24 +392,4 @@ not_applicable contains sprintf("no AuthorizationPolicy of the input applies to 
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

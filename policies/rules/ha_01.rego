@@ -102,35 +102,6 @@ package meshaudit.rules.ha_01
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads plus a workaround for a lib bug. lib.workloads
-# calls object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) raises a type error and, outside strict evaluation, silently drops
-# the workload and its findings. Those workloads are added here in lib's
-# shape (no template labels or annotations to read); once lib is fixed the
-# union changes nothing.
-workloads := lib.workloads | null_meta_workloads
-
-null_meta_workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	object.get(t, "metadata", {}) == null
-	spec := object.get(t, "spec", {})
-	is_object(spec)
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": {},
-		"annotations": {},
-		"spec": spec,
-	}
-}
-
 long_running := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"}
 
 probes := ["readinessProbe", "livenessProbe"]
@@ -168,7 +139,7 @@ has_probe(c, p) if {
 # long_running_subjects: the workloads judged: long-running, in scope, with
 # at least one container that can have these probes.
 subjects contains w if {
-	some w in workloads
+	some w in lib.workloads
 	w.kind in long_running
 	lib.in_scope(w.namespace)
 	not completes(w)

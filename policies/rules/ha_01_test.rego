@@ -1,6 +1,7 @@
 package meshaudit.rules.ha_01_test
 
 import data.meshaudit.rules.ha_01
+import data.meshaudit.testlib
 import rego.v1
 
 workload(kind, spec) := {
@@ -12,14 +13,9 @@ workload(kind, spec) := {
 
 res(kind) := {"apiVersion": "apps/v1", "kind": kind, "namespace": "shop", "name": "web"}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-run(kind, spec) := strip(d) if {
-	d := ha_01.deny with input as inp({kind: [workload(kind, spec)]})
+run(kind, spec) := testlib.strip(d) if {
+	d := ha_01.deny with input as testlib.inp({kind: [workload(kind, spec)]})
 }
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 ready := {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 5}
 
@@ -100,7 +96,7 @@ test_jobs_and_cronjobs_not_judged if {
 		"metadata": {"name": "nightly", "namespace": "shop"},
 		"spec": {"jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [bare("report")]}}}}},
 	}
-	count(ha_01.deny) == 0 with input as inp({"Job": [job], "CronJob": [cj]})
+	count(ha_01.deny) == 0 with input as testlib.inp({"Job": [job], "CronJob": [cj]})
 }
 
 pod(meta, spec) := {
@@ -113,10 +109,10 @@ pod(meta, spec) := {
 pod_res := {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web-abc"}
 
 test_bare_pod_fires if {
-	strip(ha_01.deny) == {{
+	testlib.strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": pod_res,
-	}} with input as inp({"Pod": [pod({}, {"containers": [bare("app")]})]})
+	}} with input as testlib.inp({"Pod": [pod({}, {"containers": [bare("app")]})]})
 }
 
 test_run_to_completion_pods_not_judged if {
@@ -125,7 +121,7 @@ test_run_to_completion_pods_not_judged if {
 		{"ownerReferences": [{"kind": "Job", "name": "migrate-123", "controller": true}]},
 		{"containers": [bare("app")]},
 	)
-	count(ha_01.deny) == 0 with input as inp({"Pod": [never, job_pod]})
+	count(ha_01.deny) == 0 with input as testlib.inp({"Pod": [never, job_pod]})
 }
 
 test_istio_containers_on_injected_pod_ignored if {
@@ -139,7 +135,7 @@ test_istio_containers_on_injected_pod_ignored if {
 			"containers": [probed("app")],
 		},
 	)
-	count(ha_01.deny) == 0 with input as inp({"Pod": [p]})
+	count(ha_01.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 test_gateway_auto_image_ignored if {
@@ -162,33 +158,32 @@ test_owned_replicaset_and_pod_not_double_reported if {
 		"spec": {"template": {"spec": spec}},
 	}
 	p := pod({"ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d8", "controller": true}]}, spec)
-	strip(ha_01.deny) == {{
+	testlib.strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
-	}} with input as inp({"Deployment": [workload("Deployment", spec)], "ReplicaSet": [rs], "Pod": [p]})
+	}} with input as testlib.inp({"Deployment": [workload("Deployment", spec)], "ReplicaSet": [rs], "Pod": [p]})
 }
 
 test_excluded_namespace_ignored if {
 	d := object.union(workload("Deployment", {"containers": [bare("app")]}), {"metadata": {"namespace": "kube-system"}})
-	count(ha_01.deny) == 0 with input as inp({"Deployment": [d]})
+	count(ha_01.deny) == 0 with input as testlib.inp({"Deployment": [d]})
 }
 
-# lib.workloads drops a template with `metadata: null` (a type error; the
-# engine's non-strict evaluation swallows it): mock that and check the
-# rule's own fallback still judges the workload.
+# A template with `metadata: null` is judged: lib.workloads reads a null
+# field as absent, as the collectors do.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(workload("Deployment", {"containers": [bare("app")]}), {"spec": {"template": {"metadata": null}}})
-	strip(ha_01.deny) == {{
+	testlib.strip(ha_01.deny) == {{
 		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
-	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 # One finding per workload with the absent probe fields as evidence (and
 # the value of a probe set without a handler).
 test_evidence if {
 	c := object.union(bare("api"), {"readinessProbe": {"periodSeconds": 5}})
-	d := ha_01.deny with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok"), c]})]})
+	d := ha_01.deny with input as testlib.inp({"Deployment": [workload("Deployment", {"containers": [probed("ok"), c]})]})
 	d == {{
 		"msg": "container \"api\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
@@ -200,12 +195,12 @@ test_evidence if {
 }
 
 test_judged if {
-	j := ha_01.judged with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
+	j := ha_01.judged with input as testlib.inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
 	j == {res("Deployment")}
-	j2 := ha_01.judged with input as inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
+	j2 := ha_01.judged with input as testlib.inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
 	count(j2) == 0
-	na := ha_01.not_applicable with input as inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
+	na := ha_01.not_applicable with input as testlib.inp({"Job": [workload("Job", {"containers": [bare("x")]})]})
 	count(na) == 1
-	na2 := ha_01.not_applicable with input as inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
+	na2 := ha_01.not_applicable with input as testlib.inp({"Deployment": [workload("Deployment", {"containers": [probed("ok")]})]})
 	count(na2) == 0
 }

@@ -133,29 +133,6 @@ probe_fields := ["readinessProbe", "livenessProbe", "startupProbe"]
 
 # ---- sidecar workloads (lib.meshed minus ambient capture) --------------------
 
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	not lib.host_network(w)
-	not lib.opted_out(w)
-	lib.sidecar_enrolled(w.namespace)
-}
-
-sidecar(w) if {
-	not lib.host_network(w)
-	w.labels["sidecar.istio.io/inject"] == "true"
-	lib.unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	not lib.host_network(w)
-	object.get(w.labels, "istio.io/rev", "") != ""
-	not lib.opted_out(w)
-	lib.unlabelled_ns(w.namespace)
-}
-
 rewrite_off(w) if lib.falsy(w.annotations[annotation])
 
 # candidates: sidecar workloads that turn probe rewriting off.
@@ -163,14 +140,14 @@ candidates contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	rewrite_off(w)
-	sidecar(w)
+	lib.runs_sidecar(w)
 }
 
 # probed_workloads: every sidecar workload with network probes.
 probed_workloads contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	sidecar(w)
+	lib.runs_sidecar(w)
 	count(probes(w)) > 0
 }
 

@@ -1,11 +1,8 @@
 package meshaudit.rules.ha_02_test
 
 import data.meshaudit.rules.ha_02
+import data.meshaudit.testlib
 import rego.v1
-
-namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
-
-enrolled := namespace("app", {"istio-injection": "enabled"})
 
 off := {"sidecar.istio.io/rewriteAppHTTPProbers": "false"}
 
@@ -24,75 +21,57 @@ deploy(annotations, lbls, c) := {
 	}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": "web"}
-
-pa(ns, name, mode) := {
-	"apiVersion": "security.istio.io/v1",
-	"kind": "PeerAuthentication",
-	"metadata": {"name": name, "namespace": ns},
-	"spec": {"mtls": {"mode": mode}},
-}
-
-mesh_strict := pa("istio-system", "default", "STRICT")
-
 http_ready := {"readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}}}
 
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
-
-manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_http_probe_under_strict_fails if {
-	strip(ha_02.deny) == {{
+	testlib.strip(ha_02.deny) == {{
 		"msg": "readinessProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
-		"resource": res,
-	}} with input as live({
-		"Namespace": [enrolled],
+		"resource": testlib.deployment_ref("app", "web"),
+	}} with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 test_grpc_named_port_and_namespace_policy if {
 	c := container({"livenessProbe": {"grpc": {"port": 8080}}, "startupProbe": {"httpGet": {"path": "/", "port": "http"}}})
-	strip(ha_02.deny) == {{
+	testlib.strip(ha_02.deny) == {{
 		"msg": "livenessProbe (grpc) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar; startupProbe (httpGet) of container \"app\" fails: port 8080 is STRICT (PeerAuthentication app/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar",
-		"resource": res,
-	}} with input as live({
-		"Namespace": [enrolled],
+		"resource": testlib.deployment_ref("app", "web"),
+	}} with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, c)],
-		"PeerAuthentication": [pa("app", "default", "STRICT")],
+		"PeerAuthentication": [testlib.peer_auth("app", "default", "STRICT")],
 	})
 }
 
 # Rewrite on (the default): Istio's agent answers the probes.
 test_rewrite_enabled_passes if {
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy({}, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy({"sidecar.istio.io/rewriteAppHTTPProbers": "true"}, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 test_permissive_http_probe_passes if {
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
 	})
 }
 
 # A port-level PERMISSIVE exception lets the kubelet's plaintext through.
 test_port_level_permissive_passes if {
-	p := object.union(pa("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"8080": {"mode": "PERMISSIVE"}}}})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	p := object.union(testlib.peer_auth("app", "web", "STRICT"), {"spec": {"selector": {"matchLabels": {"app": "web"}}, "portLevelMtls": {"8080": {"mode": "PERMISSIVE"}}}})
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
 		"PeerAuthentication": [p],
 	})
@@ -100,85 +79,85 @@ test_port_level_permissive_passes if {
 
 test_exec_probe_passes if {
 	c := container({"livenessProbe": {"exec": {"command": ["true"]}}})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, c)],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 test_port_excluded_from_capture_passes if {
 	a := object.union(off, {"traffic.sidecar.istio.io/excludeInboundPorts": "9000, 8080"})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(a, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 	b := object.union(off, {"traffic.sidecar.istio.io/includeInboundPorts": "9000"})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(b, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 # includeInboundPorts "*" captures everything.
 test_include_all_ports_still_fails if {
 	a := object.union(off, {"traffic.sidecar.istio.io/includeInboundPorts": "*"})
-	count(ha_02.deny) == 1 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 1 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(a, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 # tcpSocket probes do not fail under STRICT: they always succeed (any mode).
 test_tcp_probe_always_succeeds_low if {
 	c := container({"livenessProbe": {"tcpSocket": {"port": 5432}}})
-	strip(ha_02.deny) == {{
+	testlib.strip(ha_02.deny) == {{
 		"msg": "livenessProbe (tcpSocket) of container \"app\" on port 5432 always succeeds while the sidecar runs: sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's connection is accepted by the sidecar, not the application",
-		"resource": res,
+		"resource": testlib.deployment_ref("app", "web"),
 		"severity": "low",
-	}} with input as live({"Namespace": [enrolled], "Deployment": [deploy(off, {"app": "web"}, c)]})
+	}} with input as testlib.live({"Namespace": [testlib.enrolled("app")], "Deployment": [deploy(off, {"app": "web"}, c)]})
 }
 
 test_not_meshed_passes if {
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [namespace("app", {})],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.namespace("app", {})],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [enrolled],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(object.union(off, {"sidecar.istio.io/inject": "false"}), {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 # Ambient pods: the kubelet's probes are not captured by ztunnel.
 test_ambient_passes if {
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [namespace("app", {"istio.io/dataplane-mode": "ambient"})],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.namespace("app", {"istio.io/dataplane-mode": "ambient"})],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 # Injected via the pod label in an unlabelled namespace.
 test_label_injected_fails if {
-	count(ha_02.deny) == 1 with input as live({
-		"Namespace": [namespace("app", {})],
+	count(ha_02.deny) == 1 with input as testlib.live({
+		"Namespace": [testlib.namespace("app", {})],
 		"Deployment": [deploy(off, {"app": "web", "sidecar.istio.io/inject": "true"}, container(http_ready))],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
 test_excluded_namespace_skipped if {
 	d := object.union(deploy(off, {"app": "web"}, container(http_ready)), {"metadata": {"namespace": "kube-system"}})
-	count(ha_02.deny) == 0 with input as live({
-		"Namespace": [namespace("kube-system", {"istio-injection": "enabled"})],
+	count(ha_02.deny) == 0 with input as testlib.live({
+		"Namespace": [testlib.namespace("kube-system", {"istio-injection": "enabled"})],
 		"Deployment": [d],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 }
 
@@ -187,7 +166,7 @@ test_excluded_namespace_skipped if {
 # unrelated object in the root namespace is no evidence.
 test_manifests_without_mesh_evidence_not_judged if {
 	gw := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "acme", "namespace": "istio-system"}, "spec": {}}
-	inp := manifests({"Namespace": [enrolled], "Gateway": [gw], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
+	inp := testlib.inp({"Namespace": [testlib.enrolled("app")], "Gateway": [gw], "Deployment": [deploy(off, {"app": "web"}, container(http_ready))]})
 	count(ha_02.deny) == 0 with input as inp
 	count(ha_02.judged) == 0 with input as inp
 	ha_02.not_applicable == {"Deployment app/web has httpGet or grpc probes with sidecar.istio.io/rewriteAppHTTPProbers \"false\" whose mTLS mode falls through to the mesh-wide PeerAuthentication, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy in root namespace \"istio-system\")"} with input as inp
@@ -195,8 +174,8 @@ test_manifests_without_mesh_evidence_not_judged if {
 
 # A workload keeping the rewrite on is judged (and passes) in any scan.
 test_rewrite_on_judged if {
-	inp := manifests({"Namespace": [enrolled], "Deployment": [deploy({}, {"app": "web"}, container(http_ready))]})
-	ha_02.judged == {res} with input as inp
+	inp := testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [deploy({}, {"app": "web"}, container(http_ready))]})
+	ha_02.judged == {testlib.deployment_ref("app", "web")} with input as inp
 	count(ha_02.not_applicable) == 0 with input as inp
 }
 
@@ -204,10 +183,10 @@ test_rewrite_on_judged if {
 # that checks nothing; medium (the highest), with evidence for each.
 test_evidence if {
 	c := container({"readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}}, "livenessProbe": {"tcpSocket": {"port": 8080}}})
-	d := ha_02.deny with input as live({
-		"Namespace": [enrolled],
+	d := ha_02.deny with input as testlib.live({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, c)],
-		"PeerAuthentication": [mesh_strict],
+		"PeerAuthentication": [testlib.root_strict_pa],
 	})
 	count(d) == 1
 	some f in d
@@ -222,20 +201,20 @@ test_evidence if {
 }
 
 test_manifests_with_root_judged if {
-	inp := manifests({
-		"Namespace": [enrolled, namespace("istio-system", {})],
+	inp := testlib.inp({
+		"Namespace": [testlib.enrolled("app"), testlib.namespace("istio-system", {})],
 		"ConfigMap": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "{}"}}],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
 	})
 	count(ha_02.deny) == 0 with input as inp
-	ha_02.judged == {res} with input as inp
+	ha_02.judged == {testlib.deployment_ref("app", "web")} with input as inp
 }
 
 test_manifests_namespace_strict_decides if {
-	inp := manifests({
-		"Namespace": [enrolled],
+	inp := testlib.inp({
+		"Namespace": [testlib.enrolled("app")],
 		"Deployment": [deploy(off, {"app": "web"}, container(http_ready))],
-		"PeerAuthentication": [pa("app", "default", "STRICT")],
+		"PeerAuthentication": [testlib.peer_auth("app", "default", "STRICT")],
 	})
 	count(ha_02.deny) == 1 with input as inp
 }
@@ -246,5 +225,5 @@ test_native_sidecar_init_container_probed if {
 		object.union(container(http_ready), {"name": "helper", "restartPolicy": "Always"}),
 		object.union(container(http_ready), {"name": "setup"}),
 	]}}}})
-	{f.msg | some f in ha_02.deny} == {"readinessProbe (httpGet) of container \"helper\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar"} with input as live({"Namespace": [enrolled], "Deployment": [d], "PeerAuthentication": [mesh_strict]})
+	{f.msg | some f in ha_02.deny} == {"readinessProbe (httpGet) of container \"helper\" fails: port 8080 is STRICT (PeerAuthentication istio-system/default) and sidecar.istio.io/rewriteAppHTTPProbers is \"false\", so the kubelet's plaintext probe is rejected by the sidecar"} with input as testlib.live({"Namespace": [testlib.enrolled("app")], "Deployment": [d], "PeerAuthentication": [testlib.root_strict_pa]})
 }

@@ -191,29 +191,6 @@ problems contains {
 
 # ---- istio-proxy -----------------------------------------------------------------
 
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	not lib.host_network(w)
-	not lib.opted_out(w)
-	lib.sidecar_enrolled(w.namespace)
-}
-
-sidecar(w) if {
-	not lib.host_network(w)
-	w.labels["sidecar.istio.io/inject"] == "true"
-	lib.unlabelled_ns(w.namespace)
-}
-
-sidecar(w) if {
-	not lib.host_network(w)
-	object.get(w.labels, "istio.io/rev", "") != ""
-	not lib.opted_out(w)
-	lib.unlabelled_ns(w.namespace)
-}
-
 proxy_annotations := {
 	["requests", "cpu"]: "sidecar.istio.io/proxyCPU",
 	["requests", "memory"]: "sidecar.istio.io/proxyMemory",
@@ -268,7 +245,7 @@ problems contains {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	not lib.injected(w)
-	sidecar(w)
+	lib.runs_sidecar(w)
 	annotations_used(w)
 	m := [f | some f in fields; not proxy_has(w, f)]
 	count(m) > 0
@@ -315,7 +292,7 @@ judged contains w.resource if {
 judged contains w.resource if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	sidecar(w)
+	lib.runs_sidecar(w)
 }
 
 judged contains lib.namespace_resource(n) if some n in judged_ns

@@ -113,17 +113,17 @@ default_priority := max({v |
 
 pcn(w) := object.get(w.spec, "priorityClassName", "")
 
-istiod(w) if w.labels.app == "istiod"
+istiod_workload(w) if w.labels.app == "istiod"
 
-istiod(w) if {
+istiod_workload(w) if {
 	w.kind == "Deployment"
 	regex.match(`^istiod(-.+)?$`, w.obj.metadata.name)
 }
 
-role(w) := "istiod" if istiod(w)
+role(w) := "istiod" if istiod_workload(w)
 
 role(w) := "the Istio gateway" if {
-	not istiod(w)
+	not istiod_workload(w)
 	lib.gateway(w)
 }
 

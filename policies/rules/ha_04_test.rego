@@ -1,6 +1,7 @@
 package meshaudit.rules.ha_04_test
 
 import data.meshaudit.rules.ha_04
+import data.meshaudit.testlib
 import rego.v1
 
 deploy(ns, name, lbls, annotations, spec) := {
@@ -15,11 +16,7 @@ deploy(ns, name, lbls, annotations, spec) := {
 
 app(spec) := deploy("shop", "web", {"app": "web"}, {}, spec)
 
-app_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
 istiod(spec) := deploy("istio-system", "istiod", {"app": "istiod"}, {}, spec)
-
-istiod_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}
 
 gateway(spec) := deploy("istio-system", "istio-ingressgateway", {"istio": "ingressgateway", "sidecar.istio.io/inject": "true"}, {"inject.istio.io/templates": "gateway"}, spec)
 
@@ -27,36 +24,29 @@ gw_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-sy
 
 pc(name, value, global) := {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value, "globalDefault": global}
 
-live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs}
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_evidence if {
 	ha_04.deny == {{
 		"msg": "priorityClassName \"gold\" names no PriorityClass, so the Priority admission plugin rejects its pods",
-		"resource": app_res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.template.spec.priorityClassName", "value": "gold"},
 			{"path": "PriorityClass \"gold\"", "value": 0},
 		],
-	}} with input as live({"Deployment": [app({"priorityClassName": "gold"})]})
+	}} with input as testlib.live({"Deployment": [app({"priorityClassName": "gold"})]})
 	{f.evidence | some f in ha_04.deny} == {[
 		{"path": "spec.template.spec.priorityClassName", "value": "low"},
 		{"path": "value", "value": 10, "resource": {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "namespace": "", "name": "low"}},
-	]} with input as live({"Deployment": [istiod({"priorityClassName": "low"})], "PriorityClass": [pc("low", 10, false), pc("def", 100, true)]})
+	]} with input as testlib.live({"Deployment": [istiod({"priorityClassName": "low"})], "PriorityClass": [pc("low", 10, false), pc("def", 100, true)]})
 }
 
 test_judged if {
-	ha_04.judged == {istiod_res} with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [istiod({"priorityClassName": "system-cluster-critical"}), app({"priorityClassName": "gold"})]}}
+	ha_04.judged == {testlib.deployment_ref("istio-system", "istiod")} with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [istiod({"priorityClassName": "system-cluster-critical"}), app({"priorityClassName": "gold"})]}}
 	count(ha_04.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [app({"priorityClassName": "gold"})]}}
-	ha_04.judged == {app_res} with input as live({"Deployment": [app({"priorityClassName": "gold"})]})
+	ha_04.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.live({"Deployment": [app({"priorityClassName": "gold"})]})
 }
 
-manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 test_existing_classes_pass if {
-	count(ha_04.deny) == 0 with input as live({
+	count(ha_04.deny) == 0 with input as testlib.live({
 		"PriorityClass": [pc("shop-high", 100000, false)],
 		"Deployment": [
 			app({"priorityClassName": "shop-high"}),
@@ -67,62 +57,62 @@ test_existing_classes_pass if {
 }
 
 test_app_without_class_passes if {
-	count(ha_04.deny) == 0 with input as live({"Deployment": [app({})]})
+	count(ha_04.deny) == 0 with input as testlib.live({"Deployment": [app({})]})
 }
 
 test_unknown_class_live_fails if {
-	strip(ha_04.deny) == {{
+	testlib.strip(ha_04.deny) == {{
 		"msg": "priorityClassName \"shop-high\" names no PriorityClass, so the Priority admission plugin rejects its pods",
-		"resource": app_res,
-	}} with input as live({"Deployment": [app({"priorityClassName": "shop-high"})]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.live({"Deployment": [app({"priorityClassName": "shop-high"})]})
 }
 
 # Manifests: existence judged only when PriorityClasses are in the input.
 test_manifests_without_priorityclasses_not_judged if {
-	count(ha_04.deny) == 0 with input as manifests({"Deployment": [app({"priorityClassName": "shop-high"})]})
+	count(ha_04.deny) == 0 with input as testlib.inp({"Deployment": [app({"priorityClassName": "shop-high"})]})
 }
 
 test_manifests_with_priorityclasses_judged if {
-	count(ha_04.deny) == 1 with input as manifests({"PriorityClass": [pc("other", 10, false)], "Deployment": [app({"priorityClassName": "shop-high"})]})
+	count(ha_04.deny) == 1 with input as testlib.inp({"PriorityClass": [pc("other", 10, false)], "Deployment": [app({"priorityClassName": "shop-high"})]})
 }
 
 test_builtin_classes_always_exist if {
-	count(ha_04.deny) == 0 with input as live({"Deployment": [app({"priorityClassName": "system-node-critical"})]})
+	count(ha_04.deny) == 0 with input as testlib.live({"Deployment": [app({"priorityClassName": "system-node-critical"})]})
 }
 
 test_istiod_and_gateway_need_a_class if {
-	strip(ha_04.deny) == {
+	testlib.strip(ha_04.deny) == {
 		{
 			"msg": "istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)",
-			"resource": istiod_res,
+			"resource": testlib.deployment_ref("istio-system", "istiod"),
 		},
 		{
 			"msg": "the Istio gateway has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)",
 			"resource": gw_res,
 		},
-	} with input as live({"Deployment": [istiod({}), gateway({})]})
+	} with input as testlib.live({"Deployment": [istiod({}), gateway({})]})
 }
 
 test_gateway_class_not_above_default_fails if {
-	strip(ha_04.deny) == {{
+	testlib.strip(ha_04.deny) == {{
 		"msg": "the Istio gateway uses priorityClassName \"low\" with value 1000, not above the default priority 1000",
 		"resource": gw_res,
-	}} with input as live({
+	}} with input as testlib.live({
 		"PriorityClass": [pc("low", 1000, false), pc("default-prio", 1000, true)],
 		"Deployment": [gateway({"priorityClassName": "low"})],
 	})
 }
 
 test_gateway_class_not_in_manifests_assumed_elevated if {
-	count(ha_04.deny) == 0 with input as manifests({"Deployment": [gateway({"priorityClassName": "mesh-critical"})]})
+	count(ha_04.deny) == 0 with input as testlib.inp({"Deployment": [gateway({"priorityClassName": "mesh-critical"})]})
 }
 
 test_istiod_revision_name_recognised if {
 	d := deploy("istio-system", "istiod-1-30", {"istio.io/rev": "1-30"}, {}, {})
-	{f.msg | some f in ha_04.deny} == {"istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)"} with input as live({"Deployment": [d]})
+	{f.msg | some f in ha_04.deny} == {"istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)"} with input as testlib.live({"Deployment": [d]})
 }
 
 test_excluded_namespace_skipped if {
 	d := deploy("kube-system", "web", {}, {}, {"priorityClassName": "missing"})
-	count(ha_04.deny) == 0 with input as live({"Deployment": [d]})
+	count(ha_04.deny) == 0 with input as testlib.live({"Deployment": [d]})
 }

@@ -84,8 +84,6 @@ import rego.v1
 
 zone_key := "topology.kubernetes.io/zone"
 
-min_replicas := lib.params.min_replicas
-
 subjects contains w if {
 	some w in lib.workloads
 	w.kind in {"Deployment", "StatefulSet"}
@@ -96,39 +94,6 @@ subjects contains w if {
 scaled_to_zero(w) if w.obj.spec.replicas == 0
 
 # ---- label selectors -------------------------------------------------------------
-
-matches(sel, lbls) if {
-	is_object(sel)
-	every k, v in object.get(sel, "matchLabels", {}) {
-		lbls[k] == v
-	}
-	every e in object.get(sel, "matchExpressions", []) {
-		expr(e, lbls)
-	}
-}
-
-expr(e, l) if {
-	e.operator == "In"
-	l[e.key] in e.values
-}
-
-expr(e, l) if {
-	e.operator == "NotIn"
-	# A pod without the key matches NotIn (Kubernetes); `not l[e.key] in ...`
-	# would not, the compiler hoisting the ref out of the negation.
-	v := object.get(l, e.key, null)
-	not v in e.values
-}
-
-expr(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
 
 # ---- replicas --------------------------------------------------------------------
 
@@ -169,17 +134,17 @@ replicas_evidence(w) := {"path": "spec.minReplicas", "value": n, "resource": lib
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("%s, want at least %v", [desc, min_replicas]),
+	"msg": sprintf("%s, want at least %v", [desc, lib.params.min_replicas]),
 	"evidence": [replicas_evidence(w)],
 } if {
 	some w in subjects
 	[n, desc] := replicas(w)
-	n < min_replicas
+	n < lib.params.min_replicas
 }
 
 # ---- zone spread -----------------------------------------------------------------
 
-needs_spread(_) if min_replicas >= 2
+needs_spread(_) if lib.params.min_replicas >= 2
 
 needs_spread(w) if {
 	[n, _] := replicas(w)
@@ -189,7 +154,7 @@ needs_spread(w) if {
 spread(w) if {
 	some c in object.get(w.spec, "topologySpreadConstraints", [])
 	c.topologyKey == zone_key
-	matches(c.labelSelector, w.labels)
+	lib.set_selector_matches(c.labelSelector, w.labels)
 }
 
 anti_affinity_terms(w) := array.concat(
@@ -200,7 +165,7 @@ anti_affinity_terms(w) := array.concat(
 spread(w) if {
 	some t in anti_affinity_terms(w)
 	t.topologyKey == zone_key
-	matches(t.labelSelector, w.labels)
+	lib.set_selector_matches(t.labelSelector, w.labels)
 }
 
 spread_evidence(w) := [{"path": sprintf("%s.%s", [lib.pod_spec_path(w), f]), "value": v} |
@@ -236,7 +201,7 @@ judged contains w.resource if {
 
 judged contains w.resource if {
 	some w in subjects
-	min_replicas >= 2
+	lib.params.min_replicas >= 2
 }
 
 not_applicable contains sprintf("%s %s/%s: spec.replicas %s is not a number (a template placeholder), so its replica count is not in the input", [w.kind, w.namespace, w.obj.metadata.name, json.marshal(w.obj.spec.replicas)]) if {

@@ -85,39 +85,6 @@ import rego.v1
 
 # ---- label selectors -------------------------------------------------------------
 
-matches(sel, lbls) if {
-	is_object(sel)
-	every k, v in object.get(sel, "matchLabels", {}) {
-		lbls[k] == v
-	}
-	every e in object.get(sel, "matchExpressions", []) {
-		expr(e, lbls)
-	}
-}
-
-expr(e, l) if {
-	e.operator == "In"
-	l[e.key] in e.values
-}
-
-expr(e, l) if {
-	e.operator == "NotIn"
-	# A pod without the key matches NotIn (Kubernetes); `not l[e.key] in ...`
-	# would not, the compiler hoisting the ref out of the negation.
-	v := object.get(l, e.key, null)
-	not v in e.values
-}
-
-expr(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
-
 # ---- replicas --------------------------------------------------------------------
 
 # hpas: [namespace, kind, name] of the scale target -> its
@@ -177,17 +144,10 @@ replicas_text(w) := sprintf("spec.replicas %v", [spec_replicas(w)]) if {
 
 # ---- budgets ---------------------------------------------------------------------
 
-# pdbs_by_ns: namespace -> its PodDisruptionBudgets, built once.
-# (lib.group: one pass; a partial rule `idx[key] contains value` re-runs per
-# keyed lookup and grows quadratically even when materialised whole.)
-pdbs_by_ns := lib.group([[lib.ns(p), p] | some p in lib.objects("PodDisruptionBudget")])
-
 budgets(w) := {p |
-	some p in object.get(pdbs_by_ns, w.namespace, set())
-	matches(object.get(p.spec, "selector", null), w.labels)
+	some p in object.get(lib.pdbs_by_ns, w.namespace, set())
+	lib.set_selector_matches(object.get(p.spec, "selector", null), w.labels)
 }
-
-pdb_name(p) := sprintf("%s/%s", [lib.ns(p), lib.name(p)])
 
 problems contains {
 	"resource": w.resource,
@@ -200,7 +160,7 @@ problems contains {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block; keep one", [count(b), concat(", ", sort([pdb_name(p) | some p in b]))]),
+	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block; keep one", [count(b), concat(", ", sort([lib.ns_name(p) | some p in b]))]),
 	"evidence": [{"path": "spec.selector", "value": object.get(p.spec, "selector", null), "resource": lib.resource(p)} | some p in b],
 	"severity": "low",
 } if {
@@ -223,7 +183,7 @@ pct(v) := to_number(trim_suffix(v, "%")) if {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block; set maxUnavailable: 1", [pdb_name(p), v]),
+	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block; set maxUnavailable: 1", [lib.ns_name(p), v]),
 	"evidence": [{"path": "spec.maxUnavailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {
@@ -240,7 +200,7 @@ min_resolved(v, n) := ceil((pct(v) * n) / 100)
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [pdb_name(p), v, desc]),
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [lib.ns_name(p), v, desc]),
 	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}, count_evidence(w)],
 	"severity": "low",
 } if {
@@ -253,7 +213,7 @@ problems contains {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [pdb_name(p), v]),
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [lib.ns_name(p), v]),
 	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {

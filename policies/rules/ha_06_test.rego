@@ -1,6 +1,7 @@
 package meshaudit.rules.ha_06_test
 
 import data.meshaudit.rules.ha_06
+import data.meshaudit.testlib
 import rego.v1
 
 workload(kind, spec) := {
@@ -15,8 +16,6 @@ workload(kind, spec) := {
 
 deploy(spec) := workload("Deployment", spec)
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
 pdb(name, spec) := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name, "namespace": "shop"}, "spec": spec}
 
 web_sel := {"matchLabels": {"app": "web"}}
@@ -28,24 +27,19 @@ hpa(spec) := {
 	"spec": object.union({"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}, spec),
 }
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-# strip: findings without their evidence (asserted in test_evidence).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_evidence if {
 	ha_06.deny == {{
 		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [{"path": "PodDisruptionBudget selecting the pods of Deployment shop/web", "value": 0}],
-	}} with input as inp({"Deployment": [deploy({"replicas": 3})]})
-	ha_06.judged == {res} with input as inp({"Deployment": [deploy({"replicas": 3})]})
-	count(ha_06.judged) == 0 with input as inp({"Deployment": [deploy({"replicas": 1})]})
+	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})]})
+	ha_06.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})]})
+	count(ha_06.judged) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 1})]})
 }
 
 # Two budgets, one of them with maxUnavailable 0: one finding, low.
 test_one_finding_per_workload if {
-	d := ha_06.deny with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [
+	d := ha_06.deny with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [
 		pdb("web", {"maxUnavailable": 0, "selector": web_sel}),
 		pdb("all", {"maxUnavailable": 1, "selector": {}}),
 	]})
@@ -57,42 +51,42 @@ test_one_finding_per_workload if {
 	count(f.evidence) == 3
 }
 
-msgs(objs) := {f.msg | some f in ha_06.deny with input as inp(objs)}
+msgs(objs) := {f.msg | some f in ha_06.deny with input as testlib.inp(objs)}
 
 test_pdb_selects_passes if {
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": 1, "selector": web_sel})]})
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 2, "selector": web_sel})]})
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "50%", "selector": web_sel})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": 1, "selector": web_sel})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 2, "selector": web_sel})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "50%", "selector": web_sel})]})
 }
 
 test_missing_pdb_fails if {
-	strip(ha_06.deny) == {{
+	testlib.strip(ha_06.deny) == {{
 		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
-		"resource": res,
-	}} with input as inp({"Deployment": [deploy({"replicas": 3})]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})]})
 }
 
 test_pdb_in_other_namespace_or_selector_does_not_count if {
 	other := object.union(pdb("web", {"maxUnavailable": 1, "selector": web_sel}), {"metadata": {"namespace": "other"}})
-	count(ha_06.deny) == 1 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [other]})
-	count(ha_06.deny) == 1 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web", "v": "2"}}})]})
-	count(ha_06.deny) == 1 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1})]})
+	count(ha_06.deny) == 1 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [other]})
+	count(ha_06.deny) == 1 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web", "v": "2"}}})]})
+	count(ha_06.deny) == 1 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1})]})
 }
 
 # policy/v1: an empty selector selects every pod of the namespace.
 test_empty_selector_selects_all if {
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("all", {"maxUnavailable": 1, "selector": {}})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("all", {"maxUnavailable": 1, "selector": {}})]})
 }
 
 test_match_expressions if {
 	sel := {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "back"]}]}
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1, "selector": sel})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("x", {"maxUnavailable": 1, "selector": sel})]})
 }
 
 test_single_replica_not_judged if {
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 1})]})
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({})]})
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [deploy({"replicas": 0})], "HorizontalPodAutoscaler": [hpa({"maxReplicas": 5})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 1})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({})]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy({"replicas": 0})], "HorizontalPodAutoscaler": [hpa({"maxReplicas": 5})]})
 }
 
 test_hpa_max_replicas_makes_it_multi if {
@@ -106,27 +100,27 @@ test_non_numeric_replicas_judged if {
 }
 
 test_statefulset_judged if {
-	strip(ha_06.deny) == {{
+	testlib.strip(ha_06.deny) == {{
 		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
 		"resource": {"apiVersion": "apps/v1", "kind": "StatefulSet", "namespace": "shop", "name": "web"},
-	}} with input as inp({"StatefulSet": [workload("StatefulSet", {"replicas": 3})]})
+	}} with input as testlib.inp({"StatefulSet": [workload("StatefulSet", {"replicas": 3})]})
 }
 
 test_max_unavailable_zero_blocks_drains if {
-	strip(ha_06.deny) == {{
+	testlib.strip(ha_06.deny) == {{
 		"msg": "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block; set maxUnavailable: 1",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
-	}} with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": 0, "selector": web_sel})]})
+	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": 0, "selector": web_sel})]})
 	msgs({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": "0%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has maxUnavailable 0%, so no pod may ever be evicted and node drains block; set maxUnavailable: 1"}
 }
 
 test_min_available_equal_replicas_blocks_drains if {
-	strip(ha_06.deny) == {{
+	testlib.strip(ha_06.deny) == {{
 		"msg": "PodDisruptionBudget shop/web has minAvailable 3 with 3 replicas, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
-	}} with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 3, "selector": web_sel})]})
+	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 3, "selector": web_sel})]})
 }
 
 # 51% of 2 rounds up to 2.
@@ -141,11 +135,11 @@ test_min_available_against_hpa_min if {
 }
 
 test_two_budgets_block_eviction if {
-	strip(ha_06.deny) == {{
+	testlib.strip(ha_06.deny) == {{
 		"msg": "its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block; keep one",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
-	}} with input as inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [
+	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [
 		pdb("web", {"maxUnavailable": 1, "selector": web_sel}),
 		pdb("all", {"maxUnavailable": 1, "selector": {}}),
 	]})
@@ -153,7 +147,7 @@ test_two_budgets_block_eviction if {
 
 test_excluded_namespace_skipped if {
 	d := object.union(deploy({"replicas": 3}), {"metadata": {"namespace": "kube-system"}})
-	count(ha_06.deny) == 0 with input as inp({"Deployment": [d]})
+	count(ha_06.deny) == 0 with input as testlib.inp({"Deployment": [d]})
 }
 
 # NotIn matches a pod that lacks the key (Kubernetes label selector rules).

@@ -93,35 +93,6 @@ package meshaudit.rules.ha_07
 import data.meshaudit.lib
 import rego.v1
 
-# workloads: lib.workloads plus a workaround for a lib bug. lib.workloads
-# calls object.get on the pod template's metadata, so a template with
-# `metadata: null` (an empty `metadata:` line in YAML, which Kubernetes
-# accepts) raises a type error and, outside strict evaluation, silently drops
-# the workload and its findings. Those workloads are added here in lib's
-# shape (no template labels or annotations to read); once lib is fixed the
-# union changes nothing.
-workloads := lib.workloads | null_meta_workloads
-
-null_meta_workloads contains w if {
-	some k in lib.workload_kinds
-	some obj in lib.objects(k)
-	not lib.owned(obj)
-	t := lib.pod_template(obj)
-	is_object(t)
-	object.get(t, "metadata", {}) == null
-	spec := object.get(t, "spec", {})
-	is_object(spec)
-	w := {
-		"obj": obj,
-		"kind": obj.kind,
-		"namespace": lib.ns(obj),
-		"resource": lib.resource(obj),
-		"labels": {},
-		"annotations": {},
-		"spec": spec,
-	}
-}
-
 strategy_field := {"Deployment": "strategy", "DaemonSet": "updateStrategy"}
 
 defaults := {
@@ -142,19 +113,14 @@ want(f) := lib.params[param_of[f]]
 
 want_text := sprintf("RollingUpdate with maxUnavailable %v and maxSurge %v", [want("maxUnavailable"), want("maxSurge")])
 
-# as_object: v if it is an object, else {}.
-as_object(v) := v if is_object(v)
-
-else := {}
-
-strategy(w) := as_object(object.get(w.obj, ["spec", strategy_field[w.kind]], {}))
+strategy(w) := lib.as_object(object.get(w.obj, ["spec", strategy_field[w.kind]], {}))
 
 strategy_type(w) := t if {
 	t := strategy(w).type
 	t != null
 } else := "RollingUpdate"
 
-rolling_update(w) := as_object(object.get(strategy(w), "rollingUpdate", {}))
+rolling_update(w) := lib.as_object(object.get(strategy(w), "rollingUpdate", {}))
 
 # raw(w, f): [value, defaulted] of maxUnavailable / maxSurge.
 raw(w, f) := [v, false] if {
@@ -242,7 +208,7 @@ invalid_zero(w) if {
 rolling(w) if strategy_type(w) == "RollingUpdate"
 
 subjects contains w if {
-	some w in workloads
+	some w in lib.workloads
 	w.kind in {"Deployment", "DaemonSet"}
 	lib.in_scope(w.namespace)
 }

@@ -2,6 +2,7 @@ package meshaudit.rules.ha_07_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.ha_07
+import data.meshaudit.testlib
 import rego.v1
 
 tmpl := {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1.0"}]}}
@@ -16,14 +17,10 @@ deploy(extra) := object.union(
 	{"spec": extra},
 )
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
 rolling(u, s) := {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": u, "maxSurge": s}}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 run(extra) := d if {
-	d := ha_07.deny with input as inp({"Deployment": [deploy(extra)]})
+	d := ha_07.deny with input as testlib.inp({"Deployment": [deploy(extra)]})
 }
 
 msgs(extra) := {f.msg | some f in run(extra)}
@@ -36,12 +33,12 @@ msg(extra) := m if {
 }
 
 judged(extra) := j if {
-	j := ha_07.judged with input as inp({"Deployment": [deploy(extra)]})
+	j := ha_07.judged with input as testlib.inp({"Deployment": [deploy(extra)]})
 }
 
 test_talk_strategy_passes if {
 	count(run({"replicas": 5, "strategy": rolling(1, 0)})) == 0
-	judged({"replicas": 5, "strategy": rolling(1, 0)}) == {res}
+	judged({"replicas": 5, "strategy": rolling(1, 0)}) == {testlib.deployment_ref("shop", "web")}
 }
 
 # The talk's own manifest: replicas is a template string, not a number: no
@@ -50,7 +47,7 @@ test_talk_manifest_with_string_replicas_not_judged if {
 	extra := {"replicas": "#int {{ armada.armada-replicas-configmap.FIVE }}", "strategy": rolling(1, 0)}
 	count(run(extra)) == 0
 	count(judged(extra)) == 0
-	na := ha_07.not_applicable with input as inp({"Deployment": [deploy(extra)]})
+	na := ha_07.not_applicable with input as testlib.inp({"Deployment": [deploy(extra)]})
 	na == {`spec.replicas of Deployment shop/web is "#int {{ armada.armada-replicas-configmap.FIVE }}", not a number (a template placeholder), and whether its rollout keeps serving depends on it`}
 }
 
@@ -58,7 +55,7 @@ test_talk_manifest_with_string_replicas_not_judged if {
 test_missing_strategy_fails_on_25_percent_defaults if {
 	run({"replicas": 3}) == {{
 		"msg": "maxUnavailable 25% (default) resolves to 0 of 3 replicas, want 1; maxSurge 25% (default) resolves to 1 of 3 replicas, want 0",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.strategy.rollingUpdate.maxUnavailable"},
 			{"path": "spec.replicas", "value": 3},
@@ -66,7 +63,7 @@ test_missing_strategy_fails_on_25_percent_defaults if {
 			{"path": "spec.replicas", "value": 3},
 		],
 	}}
-	judged({"replicas": 3}) == {res}
+	judged({"replicas": 3}) == {testlib.deployment_ref("shop", "web")}
 }
 
 test_rolling_update_without_values_uses_defaults if {
@@ -81,7 +78,7 @@ test_missing_surge_defaults_to_25_percent if {
 test_recreate_fails if {
 	run({"replicas": 3, "strategy": {"type": "Recreate"}}) == {{
 		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 1 and maxSurge 0",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
 	}}
 }
@@ -90,7 +87,7 @@ test_recreate_fails if {
 test_recreate_single_replica_fails_with_safe_fix if {
 	msg({"replicas": 1, "strategy": {"type": "Recreate"}}) == "strategy type Recreate, want RollingUpdate with maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
 	msg({"replicas": "{{ .Values.replicas }}", "strategy": {"type": "Recreate"}}) == "strategy type Recreate, want RollingUpdate (maxUnavailable 1 and maxSurge 0 with 2 or more replicas, maxUnavailable 0 and maxSurge 1 with one)"
-	judged({"replicas": "{{ .Values.replicas }}", "strategy": {"type": "Recreate"}}) == {res}
+	judged({"replicas": "{{ .Values.replicas }}", "strategy": {"type": "Recreate"}}) == {testlib.deployment_ref("shop", "web")}
 }
 
 test_absolute_values_compared if {
@@ -113,14 +110,14 @@ test_single_replica_default_strategy_passes if {
 	count(run({"replicas": 1, "strategy": {"type": "RollingUpdate"}})) == 0
 	count(run({"replicas": 1, "strategy": rolling(0, 1)})) == 0
 	count(run({"replicas": 1, "strategy": rolling("50%", "50%")})) == 0
-	judged({"replicas": 1}) == {res}
-	judged({}) == {res}
+	judged({"replicas": 1}) == {testlib.deployment_ref("shop", "web")}
+	judged({}) == {testlib.deployment_ref("shop", "web")}
 }
 
 test_single_replica_never_advised_an_outage if {
 	run({"replicas": 1, "strategy": rolling(1, 0)}) == {{
 		"msg": "maxUnavailable 1: with 1 replica a rollout stops the only pod before its replacement is ready, want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.strategy.rollingUpdate.maxUnavailable", "value": 1},
 			{"path": "spec.strategy.rollingUpdate.maxSurge", "value": 0},
@@ -151,7 +148,7 @@ test_fencepost_counts_as_one if {
 test_both_zero_rejected if {
 	run({"replicas": 3, "strategy": rolling(0, "0%")}) == {{
 		"msg": "maxUnavailable and maxSurge are both 0, which Kubernetes rejects (a rollout could never progress), want maxUnavailable 1 and maxSurge 0",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.strategy.rollingUpdate.maxUnavailable", "value": 0},
 			{"path": "spec.strategy.rollingUpdate.maxSurge", "value": "0%"},
@@ -164,7 +161,7 @@ test_both_zero_rejected if {
 # keeps that one pod serving.
 test_zero_replicas_judged_at_one if {
 	count(run({"replicas": 0})) == 0
-	judged({"replicas": 0}) == {res}
+	judged({"replicas": 0}) == {testlib.deployment_ref("shop", "web")}
 	msg({"replicas": 0, "strategy": rolling(1, 0)}) == "maxUnavailable 1: with 1 replica (spec.replicas 0, judged at 1) a rollout stops the only pod before its replacement is ready, want maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready"
 }
 
@@ -191,7 +188,7 @@ daemonset(extra) := object.union(
 )
 
 ds_msgs(extra) := {f.msg | some f in d} if {
-	d := ha_07.deny with input as inp({"DaemonSet": [daemonset(extra)]})
+	d := ha_07.deny with input as testlib.inp({"DaemonSet": [daemonset(extra)]})
 	every f in d {
 		f.resource == {"apiVersion": "apps/v1", "kind": "DaemonSet", "namespace": "shop", "name": "agent"}
 	}
@@ -229,12 +226,12 @@ test_statefulsets_and_others_not_judged if {
 		"spec": {"updateStrategy": {"type": "OnDelete"}, "template": tmpl},
 	}
 	rs := {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs", "namespace": "shop"}, "spec": {"template": tmpl}}
-	count(ha_07.deny) == 0 with input as inp({"StatefulSet": [sts], "ReplicaSet": [rs]})
+	count(ha_07.deny) == 0 with input as testlib.inp({"StatefulSet": [sts], "ReplicaSet": [rs]})
 }
 
 test_excluded_namespace_ignored if {
 	d := object.union(deploy({"strategy": {"type": "Recreate"}}), {"metadata": {"namespace": "kube-system"}})
-	count(ha_07.deny) == 0 with input as inp({"Deployment": [d]})
+	count(ha_07.deny) == 0 with input as testlib.inp({"Deployment": [d]})
 }
 
 test_owned_replicaset_not_reported if {
@@ -245,35 +242,34 @@ test_owned_replicaset_not_reported if {
 	}
 	ha_07.deny == {{
 		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 0 and maxSurge 1, so the only pod keeps serving until its replacement is ready",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
-	}} with input as inp({"Deployment": [deploy({"strategy": {"type": "Recreate"}})], "ReplicaSet": [rs]})
+	}} with input as testlib.inp({"Deployment": [deploy({"strategy": {"type": "Recreate"}})], "ReplicaSet": [rs]})
 }
 
 test_null_strategy_is_default if {
 	msg({"replicas": 4, "strategy": null}) == "maxSurge 25% (default) resolves to 1 of 4 replicas, want 0"
 }
 
-# lib.workloads drops a template with `metadata: null` (a type error; the
-# engine's non-strict evaluation swallows it): mock that and check the
-# rule's own fallback still judges the workload.
+# A template with `metadata: null` is judged: lib.workloads reads a null
+# field as absent, as the collectors do.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(deploy({"replicas": 2, "strategy": {"type": "Recreate"}}), {"spec": {"template": {"metadata": null}}})
 	ha_07.deny == {{
 		"msg": "strategy type Recreate, want RollingUpdate with maxUnavailable 1 and maxSurge 0",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [{"path": "spec.strategy.type", "value": "Recreate"}],
-	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 # A DaemonSet whose rollout is a percentage of unknown nodes is not judged
 # in a manifest scan: not applicable, saying only a live scan can tell; a
 # problem that does not depend on the count is still reported.
 test_daemonset_percentage_not_judged_in_manifests if {
-	i := inp({"DaemonSet": [daemonset({"spec": {"updateStrategy": rolling("10%", 0)}})]})
+	i := testlib.inp({"DaemonSet": [daemonset({"spec": {"updateStrategy": rolling("10%", 0)}})]})
 	count(ha_07.judged) == 0 with input as i
 	ha_07.not_applicable == {"only a live scan can tell how many pods a rollout of DaemonSet shop/agent takes down: maxUnavailable 10% is a share of the nodes it runs on (status.desiredNumberScheduled)"} with input as i
-	i2 := inp({"DaemonSet": [daemonset({"spec": {"updateStrategy": rolling("10%", 2)}})]})
+	i2 := testlib.inp({"DaemonSet": [daemonset({"spec": {"updateStrategy": rolling("10%", 2)}})]})
 	ha_07.judged == {{"apiVersion": "apps/v1", "kind": "DaemonSet", "namespace": "shop", "name": "agent"}} with input as i2
 	{f.msg | some f in ha_07.deny} == {"maxSurge 2, want 0"} with input as i2
 }

@@ -227,8 +227,6 @@ vss_by_host := lib.group([[lib.host_normalize(h, lib.ns(vs)), vs] |
 
 vss_for(host) := lib.host_lookup(vss_by_host, host)
 
-ref(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
-
 # ---- DestinationRule: connectionPool and outlierDetection -----------------------
 
 policy_fields := ["connectionPool", "outlierDetection"]
@@ -250,7 +248,7 @@ policy_has(dr, f) if {
 
 list_text(set_) := "none" if count(set_) == 0
 
-list_text(set_) := concat(", ", sort([ref(o) | some o in set_])) if count(set_) > 0
+list_text(set_) := concat(", ", sort([lib.ns_name(o) | some o in set_])) if count(set_) > 0
 
 finding contains {
 	"msg": sprintf("no DestinationRule for critical host %s sets %s (DestinationRules for the host: %s): add them to a DestinationRule for the host", [host, concat(" or ", [sprintf("trafficPolicy.%s", [f]) | some f in missing]), list_text(drs)]),
@@ -338,7 +336,7 @@ else := ["retries without attempts (0), which disables retries", {"path": sprint
 else := null
 
 finding contains {
-	"msg": sprintf("http[%d] of VirtualService %s for critical host %s has %s: set a timeout and retries with attempts above 0", [i, ref(vs), host, concat(" and ", [p[0] | some p in problems])]),
+	"msg": sprintf("http[%d] of VirtualService %s for critical host %s has %s: set a timeout and retries with attempts above 0", [i, lib.ns_name(vs), host, concat(" and ", [p[0] | some p in problems])]),
 	"resource": lib.resource(vs),
 	"evidence": [p[1] | some p in problems],
 } if {
@@ -514,24 +512,4 @@ not_applicable contains sprintf("%s: its custom bootstrap (ConfigMap %s of sidec
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

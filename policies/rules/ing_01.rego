@@ -76,12 +76,7 @@ package meshaudit.rules.ing_01
 import data.meshaudit.lib
 import rego.v1
 
-terminating_modes := {"SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL"}
-
 passthrough_modes := {"PASSTHROUGH", "AUTO_PASSTHROUGH"}
-
-# Istio serves these protocols as HTTP; a server of them only carries tls.httpsRedirect.
-http_protocols := {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
 
 tls_protocols := {"HTTPS", "TLS"}
 
@@ -90,11 +85,6 @@ allowed_host(h) if {
 	some p in lib.params.allowed_passthrough_hosts
 	glob.match(p, null, h)
 }
-
-# server_host strips the `namespace/` prefix of an Istio Gateway server host.
-# server_host(h): the host part of a server host (`ns/host`), by the shared
-# host matcher (lib/hosts.rego).
-server_host(h) := lib.ns_host(h)[1]
 
 # ---- Istio Gateway -------------------------------------------------------------
 
@@ -118,9 +108,9 @@ protocol(s) := upper(object.get(s, ["port", "protocol"], ""))
 port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), protocol(s)])
 
 # tls mode of a server; the API's default is PASSTHROUGH.
-tls_mode(s) := upper(object.get(s.tls, "mode", "PASSTHROUGH"))
+server_tls_mode(s) := upper(object.get(s.tls, "mode", "PASSTHROUGH"))
 
-mode_desc(s) := sprintf("tls.mode %s", [tls_mode(s)]) if s.tls.mode
+mode_desc(s) := sprintf("tls.mode %s", [server_tls_mode(s)]) if s.tls.mode
 
 else := "tls.mode unset (PASSTHROUGH)"
 
@@ -131,7 +121,7 @@ finding contains {
 } if {
 	some [gw, s, i] in istio_servers
 	not egress_gateway(gw)
-	protocol(s) in http_protocols
+	protocol(s) in lib.http_protocols
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
 }
 
@@ -155,7 +145,7 @@ finding contains {
 } if {
 	some [gw, s, i] in istio_servers
 	egress_gateway(gw)
-	protocol(s) in http_protocols
+	protocol(s) in lib.http_protocols
 }
 
 finding contains {
@@ -175,8 +165,8 @@ finding contains {
 } if {
 	some [gw, s, i] in istio_servers
 	protocol(s) in tls_protocols
-	mode := tls_mode(s)
-	not mode in terminating_modes
+	mode := server_tls_mode(s)
+	not mode in lib.terminating_tls_modes
 	not mode in passthrough_modes
 }
 
@@ -187,8 +177,8 @@ finding contains {
 } if {
 	some [gw, s, i] in istio_servers
 	protocol(s) in tls_protocols
-	tls_mode(s) in passthrough_modes
-	hosts := sort({h | some raw in object.get(s, "hosts", []); h := server_host(raw); not allowed_host(h)})
+	server_tls_mode(s) in passthrough_modes
+	hosts := sort({h | some raw in object.get(s, "hosts", []); h := lib.host_part(raw); not allowed_host(h)})
 	count(hosts) > 0
 }
 
@@ -198,16 +188,14 @@ finding contains {
 	"evidence": [protocol_evidence(s, i)],
 } if {
 	some [gw, s, i] in istio_servers
-	not protocol(s) in http_protocols
+	not protocol(s) in lib.http_protocols
 	not protocol(s) in tls_protocols
 }
 
 # ---- Gateway API -----------------------------------------------------------------
 
-api_key := "Gateway.gateway.networking.k8s.io"
-
 api_listeners contains [gw, l, i] if {
-	some gw in lib.objects(api_key)
+	some gw in lib.objects(lib.gateway_api_key)
 	lib.in_scope(lib.ns(gw))
 	some i, l in object.get(gw.spec, "listeners", [])
 }
@@ -257,24 +245,4 @@ not_applicable contains "no Istio Gateway server and no Gateway API listener in 
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

@@ -2,6 +2,7 @@ package meshaudit.rules.ing_01_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.ing_01
+import data.meshaudit.testlib
 import rego.v1
 
 gw(servers) := {
@@ -16,8 +17,6 @@ gw_res := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "namespace
 server(number, protocol, hosts, tls) := {"port": {"number": number, "name": sprintf("p%d", [number]), "protocol": protocol}, "hosts": hosts, "tls": tls}
 
 plain(number, protocol, hosts) := {"port": {"number": number, "name": sprintf("p%d", [number]), "protocol": protocol}, "hosts": hosts}
-
-findings(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 inp(gws) := {"cluster": "c1", "source": "manifests", "objects": {"Gateway": gws}}
 
@@ -47,7 +46,7 @@ test_https_simple_and_redirect_pass if {
 }
 
 test_http_without_redirect_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 80 (HTTP) serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(80, "HTTP", ["app.example.com"])])])
@@ -60,14 +59,14 @@ test_http_redirect_false_fails if {
 # Istio treats HTTP2/GRPC servers as HTTP: tls settings other than the
 # redirect are not used, so they are cleartext too.
 test_grpc_is_http if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 9000 (GRPC) serves cleartext HTTP without tls.httpsRedirect: true: set it, and serve the hosts on an HTTPS server",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(9000, "GRPC", ["api.example.com"])])])
 }
 
 test_tcp_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 5432 (TCP) carries cleartext: only HTTPS and TLS servers use TLS; change its protocol to HTTPS or TLS with a terminating tls.mode",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(5432, "TCP", ["db.example.com"])])])
@@ -78,14 +77,14 @@ test_mongo_fails if {
 }
 
 test_https_without_tls_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 443 (HTTPS) has no tls settings (Istio rejects HTTPS/TLS servers without them): add tls with mode SIMPLE and a credentialName",
 		"resource": gw_res,
 	}} with input as inp([gw([plain(443, "HTTPS", ["app.example.com"])])])
 }
 
 test_passthrough_not_allowlisted_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: api.example.com, b.example.com; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}} with input as inp([gw([server(443, "TLS", ["istio-system/b.example.com", "api.example.com"], {"mode": "PASSTHROUGH"})])])
@@ -93,7 +92,7 @@ test_passthrough_not_allowlisted_fails if {
 
 # tls.mode defaults to PASSTHROUGH.
 test_unset_mode_is_passthrough if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "server port 443 (HTTPS) uses tls.mode unset (PASSTHROUGH) for hosts not in allowed_passthrough_hosts: app.example.com; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}} with input as inp([gw([server(443, "HTTPS", ["app.example.com"], {"credentialName": "c"})])])
@@ -114,7 +113,7 @@ test_allowlisted_passthrough_passes if {
 test_partly_allowlisted_passthrough_fails if {
 	s := server(443, "TLS", ["etcd-1.example.com", "other.example.org"], {"mode": "PASSTHROUGH"})
 	d := ing_01.deny with input as inp([gw([s])]) with data.meshaudit.params as with_allow(["*.example.com"])
-	findings(d) == {{
+	testlib.strip(d) == {{
 		"msg": "server port 443 (TLS) uses tls.mode PASSTHROUGH for hosts not in allowed_passthrough_hosts: other.example.org; terminate TLS at the gateway (tls.mode SIMPLE) or allowlist the hosts in allowed_passthrough_hosts",
 		"resource": gw_res,
 	}}
@@ -155,7 +154,7 @@ test_api_https_terminate_passes if {
 }
 
 test_api_http_listener_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "listener http port 80 (HTTP) carries cleartext: use an HTTPS or TLS listener that terminates TLS",
 		"resource": api_res,
 	}} with input as api_inp([api_gw([{"name": "http", "port": 80, "protocol": "HTTP"}])])
@@ -167,7 +166,7 @@ test_api_tcp_listener_fails if {
 }
 
 test_api_passthrough_fails if {
-	findings(ing_01.deny) == {{
+	testlib.strip(ing_01.deny) == {{
 		"msg": "listener etcd port 2379 (TLS) uses tls.mode Passthrough for hostname etcd.example.com, which is not in allowed_passthrough_hosts: terminate TLS (tls.mode Terminate) or allowlist the hostname",
 		"resource": api_res,
 	}} with input as api_inp([api_gw([{"name": "etcd", "port": 2379, "protocol": "TLS", "hostname": "etcd.example.com", "tls": {"mode": "Passthrough"}}])])
@@ -213,7 +212,7 @@ egress_gw(servers) := object.union(gw(servers), {"spec": {"selector": {"istio": 
 # fixed with ISTIO_MUTUAL.
 test_egress_gateway_http_server_advises_istio_mutual if {
 	d := ing_01.deny with input as inp([egress_gw([plain(80, "HTTP", ["edition.cnn.com"])])])
-	findings(d) == {{
+	testlib.strip(d) == {{
 		"msg": "server port 80 (HTTP) of the egress gateway receives the sidecars' traffic in cleartext (tls.httpsRedirect does not apply to egress): serve it with protocol HTTPS and tls.mode ISTIO_MUTUAL, and route to it through a DestinationRule with tls.mode ISTIO_MUTUAL",
 		"resource": gw_res,
 	}}

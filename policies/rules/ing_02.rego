@@ -83,14 +83,12 @@ min_rank := rank[lib.params.min_tls_version]
 
 allowed_ciphers := {c | some c in lib.params.allowed_cipher_suites}
 
-terminating_modes := {"SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL"}
-
 servers contains [gw, s, i] if {
 	some gw in lib.objects("Gateway")
 	lib.in_scope(lib.ns(gw))
 	some i, s in object.get(gw.spec, "servers", [])
 	upper(object.get(s, ["port", "protocol"], "")) in {"HTTPS", "TLS"}
-	upper(object.get(s, ["tls", "mode"], "PASSTHROUGH")) in terminating_modes
+	upper(object.get(s, ["tls", "mode"], "PASSTHROUGH")) in lib.terminating_tls_modes
 }
 
 port_desc(s) := sprintf("%v (%s)", [object.get(s, ["port", "number"], "?"), upper(s.port.protocol)])
@@ -182,24 +180,4 @@ not_applicable contains "no Gateway server or listener in the input terminates T
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

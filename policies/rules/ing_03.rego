@@ -157,17 +157,10 @@ unknown contains sprintf("Secret names were not collected (%s): run the live sca
 	count(refs) + count(unresolved) > 0
 }
 
-# workloads_by_label: workload namespaces by each [key, value] of their pod
-# labels (built once), so a Gateway's selector is resolved by lookup.
-workloads_by_label := lib.group([[[k, v], w] |
-	some w in lib.workloads
-	some k, v in w.labels
-])
-
 workloads_matching(sel) := {w.namespace |
 	count(sel) > 0
 	some k in [min(object.keys(sel))]
-	some w in object.get(workloads_by_label, [[k, sel[k]]], set())
+	some w in object.get(lib.workloads_by_label, [[k, sel[k]]], set())
 	lib.selects(sel, w.labels)
 }
 
@@ -191,10 +184,8 @@ unresolved contains gw if {
 	count(workloads_matching(object.get(gw.spec, "selector", {}))) == 0
 }
 
-api_key := "Gateway.gateway.networking.k8s.io"
-
 refs contains [gw, n, r.name, sprintf("listener %s", [object.get(l, "name", "?")]), sprintf("spec.listeners[%d].tls.certificateRefs[%d].name", [i, j])] if {
-	some gw in lib.objects(api_key)
+	some gw in lib.objects(lib.gateway_api_key)
 	lib.in_scope(lib.ns(gw))
 	some i, l in object.get(gw.spec, "listeners", [])
 	some j, r in object.get(l, ["tls", "certificateRefs"], [])

@@ -1,6 +1,7 @@
 package meshaudit.rules.ing_03_test
 
 import data.meshaudit.rules.ing_03
+import data.meshaudit.testlib
 import rego.v1
 
 gw(ns, cred) := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "edge", "namespace": ns}, "spec": {
@@ -16,10 +17,6 @@ secret(ns, name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": 
 
 live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs, "kinds": {k: "collected" | some k, _ in objs}}
 
-findings(d) := {object.remove(f, ["evidence"]) | some f in d}
-
-manifests(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 test_secret_in_workload_namespace_passes if {
 	count(ing_03.deny) == 0 with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
 	count(ing_03.unknown) == 0 with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
@@ -27,7 +24,7 @@ test_secret_in_workload_namespace_passes if {
 
 # The Secret must be where the gateway proxy runs, not where the Gateway is.
 test_secret_in_gateway_object_namespace_fails if {
-	findings(ing_03.deny) == {{
+	testlib.strip(ing_03.deny) == {{
 		"msg": "server port 443 credential \"a-cert\" has no Secret istio-ingress/a-cert (the gateway workload's namespace), so the listener serves no certificate: create the Secret there or fix the name",
 		"resource": gw_res("web"),
 	}} with input as live({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("web", "a-cert")]})
@@ -43,22 +40,22 @@ test_live_unresolved_gateway_unknown if {
 }
 
 test_manifest_without_secrets_not_applicable if {
-	ing_03.not_applicable == {"only a live scan can tell whether the gateways' credential Secrets exist: the input holds no Secret of namespace(s) istio-ingress (manifests do not carry issued certificates; scan the cluster with --secret-names)"} with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
-	count(ing_03.deny) == 0 with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+	ing_03.not_applicable == {"only a live scan can tell whether the gateways' credential Secrets exist: the input holds no Secret of namespace(s) istio-ingress (manifests do not carry issued certificates; scan the cluster with --secret-names)"} with input as testlib.inp({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+	count(ing_03.deny) == 0 with input as testlib.inp({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 }
 
 test_manifest_with_secrets_judged if {
-	count(ing_03.deny) == 1 with input as manifests({"Gateway": [gw("web", "b-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
-	count(ing_03.deny) == 0 with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	count(ing_03.deny) == 1 with input as testlib.inp({"Gateway": [gw("web", "b-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	count(ing_03.deny) == 0 with input as testlib.inp({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
 }
 
 test_manifest_unresolved_not_applicable if {
-	ing_03.not_applicable == {"only a live scan can tell whether the credential Secrets of Gateway web/edge exist: its gateway workload is not in the input, so the namespace they must be in is unknown"} with input as manifests({"Gateway": [gw("web", "a-cert")]})
+	ing_03.not_applicable == {"only a live scan can tell whether the credential Secrets of Gateway web/edge exist: its gateway workload is not in the input, so the namespace they must be in is unknown"} with input as testlib.inp({"Gateway": [gw("web", "a-cert")]})
 }
 
 test_gateway_api_certificate_refs if {
 	g := {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "api", "namespace": "web"}, "spec": {"gatewayClassName": "istio", "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "tls": {"mode": "Terminate", "certificateRefs": [{"name": "api-cert"}, {"name": "shared", "namespace": "certs"}]}}]}}
-	findings(ing_03.deny) == {{
+	testlib.strip(ing_03.deny) == {{
 		"msg": "listener https certificateRef \"shared\" has no Secret certs/shared, so the listener serves no certificate: create the Secret there or fix the reference",
 		"resource": {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "namespace": "web", "name": "api"},
 	}} with input as live({"Gateway.gateway.networking.k8s.io": [g], "Secret": [secret("web", "api-cert")]})
@@ -78,7 +75,7 @@ test_live_secret_names_collected_none_fails if {
 }
 
 test_evidence_and_judged if {
-	inp := manifests({"Gateway": [gw("web", "b-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	inp := testlib.inp({"Gateway": [gw("web", "b-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
 	some f in ing_03.deny with input as inp
 	f.evidence == [
 		{"path": "spec.servers[0].tls.credentialName", "value": "b-cert"},
@@ -89,13 +86,13 @@ test_evidence_and_judged if {
 }
 
 test_pass_is_judged_not_applicable_absent if {
-	inp := manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
+	inp := testlib.inp({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")], "Secret": [secret("istio-ingress", "a-cert")]})
 	ing_03.judged == {gw_res("web")} with input as inp
 	count(ing_03.not_applicable) == 0 with input as inp
 }
 
 test_manifest_without_secrets_judges_nothing if {
-	count(ing_03.judged) == 0 with input as manifests({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
+	count(ing_03.judged) == 0 with input as testlib.inp({"Gateway": [gw("web", "a-cert")], "Deployment": [ingress("istio-ingress")]})
 }
 
 test_credential_names_list_evidence if {
@@ -108,5 +105,5 @@ test_credential_names_list_evidence if {
 
 test_no_credential_refs_not_applicable if {
 	g := json.patch(gw("web", "x"), [{"op": "remove", "path": "/spec/servers/0/tls/credentialName"}])
-	ing_03.not_applicable == {"no Gateway in the input references a credential Secret (credentialName, credentialNames or certificateRefs)"} with input as manifests({"Gateway": [g]})
+	ing_03.not_applicable == {"no Gateway in the input references a credential Secret (credentialName, credentialNames or certificateRefs)"} with input as testlib.inp({"Gateway": [g]})
 }

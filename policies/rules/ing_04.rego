@@ -75,9 +75,6 @@ gateways := [gw |
 	lib.in_scope(lib.ns(gw))
 ]
 
-# host(h): the host part of a server host (`ns/host`), normalised.
-host(h) := lib.ns_host(h)[1]
-
 finding contains {
 	"msg": sprintf("server port %v binds host %q, which accepts any hostname: list the exact hostnames it serves", [object.get(s, ["port", "number"], "?"), h]),
 	"resource": lib.resource(gw),
@@ -86,7 +83,7 @@ finding contains {
 	some gw in gateways
 	some k, s in object.get(gw.spec, "servers", [])
 	some j, h in object.get(s, "hosts", [])
-	host(h) == "*"
+	lib.host_part(h) == "*"
 }
 
 api_gateways := [gw |
@@ -116,7 +113,7 @@ any_hostname(l) := "no hostname" if {
 sel_key(gw) := json.marshal(object.get(gw.spec, "selector", {}))
 
 # bindings: [selector, port, gateway index, host, field path].
-bindings contains [sel_key(gw), object.get(s, ["port", "number"], 0), i, host(h), sprintf("spec.servers[%d].hosts[%d]", [k, j])] if {
+bindings contains [sel_key(gw), object.get(s, ["port", "number"], 0), i, lib.host_part(h), sprintf("spec.servers[%d].hosts[%d]", [k, j])] if {
 	some i, gw in gateways
 	some k, s in object.get(gw.spec, "servers", [])
 	some j, h in object.get(s, "hosts", [])
@@ -128,10 +125,8 @@ by_sel_port := lib.group([[[sel, port], i] | some [sel, port, i, _, _] in bindin
 
 hosts_at := lib.group([[[sel, port, i], [h, path]] | some [sel, port, i, h, path] in bindings])
 
-gw_name(gw) := sprintf("%s/%s", [lib.ns(gw), lib.name(gw)])
-
 finding contains {
-	"msg": sprintf("conflicts with Gateway %s: same selector %s, port %v and overlapping hosts %s; Istio merges them unpredictably: serve each host and port from one Gateway", [gw_name(gateways[j]), sel, port, concat(", ", sort({h | some [h, _] in overlapping}))]),
+	"msg": sprintf("conflicts with Gateway %s: same selector %s, port %v and overlapping hosts %s; Istio merges them unpredictably: serve each host and port from one Gateway", [lib.ns_name(gateways[j]), sel, port, concat(", ", sort({h | some [h, _] in overlapping}))]),
 	"resource": lib.resource(gateways[i]),
 	"evidence": array.concat(
 		[{"path": "spec.selector", "value": object.get(gateways[i].spec, "selector", {})}],
@@ -166,7 +161,7 @@ cred_pairs := [[[sel_key(gw), c], [i, sprintf("spec.servers[%d].tls.credentialNa
 creds := lib.group(cred_pairs)
 
 finding contains {
-	"msg": sprintf("credentialName %q is also used by Gateway %s on the same selector %s: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", [c, gw_name(gateways[j]), sel]),
+	"msg": sprintf("credentialName %q is also used by Gateway %s on the same selector %s: clients reusing HTTP/2 connections across their hosts get 404s; use a distinct certificate per Gateway or one Gateway for the hosts sharing it", [c, lib.ns_name(gateways[j]), sel]),
 	"resource": lib.resource(gateways[i]),
 	"evidence": [
 		{"path": path, "value": c},
@@ -199,24 +194,4 @@ not_applicable contains "no Gateway with a server or listener in the input" if c
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

@@ -167,10 +167,6 @@ package meshaudit.rules.ing_05
 import data.meshaudit.lib
 import rego.v1
 
-dry_run(p) if lib.truthy(object.get(lib.annotations(p), "istio.io/dry-run", "false"))
-
-selector(p) := object.get(p, ["spec", "selector", "matchLabels"], {})
-
 target_refs(p) := [r | some r in object.get(p, ["spec", "targetRefs"], [])] if not p.spec.targetRef
 
 else := [p.spec.targetRef]
@@ -180,7 +176,7 @@ gateway_name_label := "gateway.networking.k8s.io/gateway-name"
 applies(p, n, lbls) if {
 	count(target_refs(p)) == 0
 	lib.ns(p) in {n, lib.root_ns}
-	lib.selects(selector(p), lbls)
+	lib.selects(lib.match_labels(p), lbls)
 }
 
 applies(p, n, lbls) if {
@@ -190,7 +186,7 @@ applies(p, n, lbls) if {
 	r.name == lbls[gateway_name_label]
 }
 
-aps := [p | some p in lib.objects("AuthorizationPolicy"); not dry_run(p)]
+aps := [p | some p in lib.objects("AuthorizationPolicy"); not lib.dry_run(p)]
 
 aps_by_ns := lib.group([[lib.ns(p), p] | some p in aps])
 
@@ -240,15 +236,15 @@ authenticated(n, lbls) if {
 authenticated_sel(sel) if {
 	some p in authenticators
 	count(target_refs(p)) == 0
-	count(selector(p)) > 0
-	lib.selects(selector(p), sel)
+	count(lib.match_labels(p)) > 0
+	lib.selects(lib.match_labels(p), sel)
 }
 
 authenticated_sel(_) if {
 	some p in authenticators
 	lib.ns(p) == lib.root_ns
 	count(target_refs(p)) == 0
-	count(selector(p)) == 0
+	count(lib.match_labels(p)) == 0
 }
 
 user_facing(s) if upper(object.get(s, ["port", "protocol"], "")) == "HTTPS"
@@ -282,19 +278,10 @@ api_gateways contains gw if {
 	upper(object.get(l, "protocol", "")) in {"HTTP", "HTTPS"}
 }
 
-gw_selector(gw) := object.get(gw.spec, "selector", {})
-
-# workloads_by_label: the workloads by each [key, value] of their pod
-# labels (built once), so a Gateway's selector is resolved by lookup.
-workloads_by_label := lib.group([[[k, v], w] |
-	some w in lib.workloads
-	some k, v in w.labels
-])
-
 selected_workloads(sel) := {w |
 	count(sel) > 0
 	some k in [min(object.keys(sel))]
-	some w in object.get(workloads_by_label, [[k, sel[k]]], set())
+	some w in object.get(lib.workloads_by_label, [[k, sel[k]]], set())
 	lib.selects(sel, w.labels)
 }
 
@@ -304,7 +291,7 @@ selected_workloads(sel) := {w |
 facing := lib.group(array.concat(
 	[[w.resource, gw] |
 		some gw in istio_gateways
-		some w in selected_workloads(gw_selector(gw))
+		some w in selected_workloads(lib.spec_selector(gw))
 	],
 	[[w.resource, gw] |
 		some gw in api_gateways
@@ -323,16 +310,10 @@ subjects contains w if {
 	object.get(facing, w.resource, null) != null
 }
 
-gw_ref(gw) := sprintf("%s/%s", [lib.ns(gw), lib.name(gw)])
-
-wdesc(w) := sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name])
-
 gateways_text(gws) := sprintf("user-facing Gateway %s", [names[0]]) if {
-	names := sort([gw_ref(g) | some g in gws])
+	names := sort([lib.ns_name(g) | some g in gws])
 	count(names) == 1
-} else := sprintf("user-facing Gateways %s", [concat(", ", sort([gw_ref(g) | some g in gws]))])
-
-sorted_gateways(gws) := [g | some [_, g] in sort([[gw_ref(x), x] | some x in gws])]
+} else := sprintf("user-facing Gateways %s", [concat(", ", sort([lib.ns_name(g) | some g in gws]))])
 
 authz_fix := "add an AuthorizationPolicy with its selector (in its namespace or the root namespace) allowing only the expected hosts, paths and methods"
 
@@ -359,13 +340,13 @@ problems(w) := array.concat(
 	],
 )
 
-gateway_evidence(gws) := [{"path": "spec.selector", "value": gw_selector(g), "resource": lib.resource(g)} |
-	some g in sorted_gateways(gws)
+gateway_evidence(gws) := [{"path": "spec.selector", "value": lib.spec_selector(g), "resource": lib.resource(g)} |
+	some g in lib.sort_by_ns_name(gws)
 	startswith(g.apiVersion, "networking.istio.io/")
 ]
 
 deny contains {
-	"msg": sprintf("gateway workload %s: %s", [wdesc(w), concat("; ", [p[0] | some p in ps])]),
+	"msg": sprintf("gateway workload %s: %s", [lib.workload_name(w), concat("; ", [p[0] | some p in ps])]),
 	"resource": w.resource,
 	"evidence": array.concat([p[1] | some p in ps], gateway_evidence(object.get(facing, w.resource, set()))),
 } if {
@@ -398,12 +379,12 @@ judged contains w.resource if {
 unresolved_istio := [gw |
 	not lib.live
 	some gw in istio_gateways
-	count(selected_workloads(gw_selector(gw))) == 0
+	count(selected_workloads(lib.spec_selector(gw))) == 0
 ]
 
 # by_selector: the unresolved Gateways by selector, reported once per
 # selector on the first of them.
-by_selector := lib.group([[gw_selector(gw), gw] | some gw in unresolved_istio])
+by_selector := lib.group([[lib.spec_selector(gw), gw] | some gw in unresolved_istio])
 
 unresolved_api contains gw if {
 	not lib.live
@@ -411,11 +392,11 @@ unresolved_api contains gw if {
 	count({w | some w in selected_workloads({gateway_name_label: lib.name(gw)}); w.namespace == lib.ns(gw)}) == 0
 }
 
-first_of(gws) := sorted_gateways(gws)[0]
+first_of(gws) := lib.sort_by_ns_name(gws)[0]
 
 others_text(gws) := "" if count(gws) == 1
 
-else := sprintf(" (also for %s, which select the same workload)", [concat(", ", [gw_ref(g) | some g in array.slice(sorted_gateways(gws), 1, count(gws))])])
+else := sprintf(" (also for %s, which select the same workload)", [concat(", ", [lib.ns_name(g) | some g in array.slice(lib.sort_by_ns_name(gws), 1, count(gws))])])
 
 deny contains {
 	"msg": sprintf("user-facing Gateway selects gateway workload %s, which is not in the input, and no RequestAuthentication or CUSTOM AuthorizationPolicy covers that selector, so end users are not authenticated at the edge%s: %s", [json.marshal(sel), others_text(gws), authn_fix]),
@@ -425,7 +406,7 @@ deny contains {
 			{"path": "spec.selector", "value": sel},
 			{"path": sprintf("RequestAuthentication or CUSTOM AuthorizationPolicy whose selector covers %s", [json.marshal(sel)]), "value": 0},
 		],
-		[{"path": "spec.selector", "value": sel, "resource": lib.resource(g)} | some g in array.slice(sorted_gateways(gws), 1, count(gws))],
+		[{"path": "spec.selector", "value": sel, "resource": lib.resource(g)} | some g in array.slice(lib.sort_by_ns_name(gws), 1, count(gws))],
 	),
 } if {
 	lib.mesh_policy_known

@@ -216,24 +216,4 @@ not_applicable contains "no Service, Ingress or workload in the input" if count(
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

@@ -56,8 +56,7 @@ import rego.v1
 # namespaces: every application namespace the input holds or implies
 # (lib.namespaces: a namespace no object shows is never a subject).
 namespaces contains n if {
-	some n in lib.namespaces
-	lib.app_ns(n)
+	some n in lib.app_namespaces
 	not host_network_only(n)
 }
 
@@ -89,14 +88,14 @@ has_rev(l) if object.get(l, "istio.io/rev", "") != ""
 
 # ---- revisions known from the input ----------------------------------------
 
-istiods contains d if {
+root_istiods contains d if {
 	some d in lib.objects("Deployment")
 	lib.ns(d) == lib.root_ns
 	lib.labels(d).app == "istiod"
 }
 
 # An istiod without an istio.io/rev label is the default revision.
-revisions contains object.get(lib.labels(d), "istio.io/rev", "default") if some d in istiods
+revisions contains object.get(lib.labels(d), "istio.io/rev", "default") if some d in root_istiods
 
 revision_exists(r) if r in revisions
 
@@ -186,7 +185,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio.io/rev"]),
 } if {
-	count(istiods) > 0
+	count(root_istiods) > 0
 	some n in namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")

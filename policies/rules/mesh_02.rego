@@ -98,17 +98,6 @@ import rego.v1
 
 # ---- injection semantics (Istio's webhooks and injector) --------------------
 
-# The injector reads the sidecar.istio.io/inject label, else the annotation;
-# y/yes/true/on inject, empty uses the namespace default, anything else
-# (false, no, off, ...) disables injection.
-inject_source(w) := "label" if {
-	"sidecar.istio.io/inject" in object.keys(w.labels)
-} else := "annotation"
-
-inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
-	inject_source(w) == "label"
-} else := w.annotations["sidecar.istio.io/inject"]
-
 # sidecar_expected: some injector webhook selects the pod and the injector
 # does not refuse it.
 sidecar_expected(w) if {
@@ -152,10 +141,7 @@ pod_has_proxy(p) if {
 
 # ---- findings -------------------------------------------------------------------
 
-subjects contains w if {
-	some w in lib.workloads
-	lib.app_ns(w.namespace)
-}
+subjects := lib.app_workloads
 
 # left_to_namespace(w): the workload's own labels and annotations do not
 # decide whether it is meshed: its namespace is not enrolled and it neither
@@ -171,7 +157,7 @@ left_to_namespace(w) if {
 # annotation, in a namespace without injection labels: Istio's object
 # selector webhook matches the pod label, so the injector never sees it.
 annotation_opt_in(w) if {
-	inject_source(w) == "annotation"
+	lib.inject_source(w) == "annotation"
 	lower(sprintf("%v", [w.annotations["sidecar.istio.io/inject"]])) in lib.inject_true_values
 	lib.unlabelled_ns(w.namespace)
 	not covered(w)
@@ -189,24 +175,20 @@ judged contains w.resource if {
 }
 
 overrides(w) := sprintf(", overriding annotation %q", [w.annotations["sidecar.istio.io/inject"]]) if {
-	inject_source(w) == "label"
+	lib.inject_source(w) == "label"
 	w.annotations["sidecar.istio.io/inject"] != w.labels["sidecar.istio.io/inject"]
 } else := ""
-
-inject_path(w) := lib.label_path(w, "sidecar.istio.io/inject") if {
-	inject_source(w) == "label"
-} else := lib.annotation_path(w, "sidecar.istio.io/inject")
 
 ns_evidence(n) := [e | some e in {lib.ns_label_evidence_of(n, k) | some k in ["istio-injection", "istio.io/rev", "istio.io/dataplane-mode"]}]
 
 container_names(spec) := [c.name | some kind in ["initContainers", "containers"]; some c in object.get(spec, kind, [])]
 
 deny contains {
-	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh; remove it (or record an approved exception)", [inject_source(w), inject_raw(w), overrides(w)]),
+	"msg": sprintf("sidecar.istio.io/inject %s %q opts the workload out of sidecar injection%s, so it runs outside the mesh; remove it (or record an approved exception)", [lib.inject_source(w), lib.inject_raw(w), overrides(w)]),
 	"resource": w.resource,
-	"evidence": [{"path": inject_path(w), "value": inject_raw(w)}],
+	"evidence": [{"path": lib.inject_path(w), "value": lib.inject_raw(w)}],
 } if {
-	some w in subjects
+	some w in lib.app_workloads
 	lib.opted_out(w)
 	not ambient_captured(w)
 }
@@ -230,7 +212,7 @@ deny contains {
 	],
 } if {
 	lib.live
-	some w in subjects
+	some w in lib.app_workloads
 	w.kind == "Pod"
 	sidecar_expected(w)
 	missing := [m |
@@ -251,7 +233,7 @@ deny contains {
 	"evidence": [{"path": "spec.containers", "value": container_names(p.spec), "resource": lib.resource(p)} | some p in bare],
 } if {
 	lib.live
-	some w in subjects
+	some w in lib.app_workloads
 	w.kind != "Pod"
 	sidecar_expected(w)
 	bare := sort([p | some p in lib.pods_of(w); not pod_has_proxy(p)])

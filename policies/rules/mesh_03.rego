@@ -102,29 +102,11 @@ package meshaudit.rules.mesh_03
 import data.meshaudit.lib
 import rego.v1
 
-exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
-
-include_key := "traffic.sidecar.istio.io/includeInboundPorts"
-
 # ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
 
-# subjects: workloads with (or about to get) a sidecar. An implied namespace
-# is not enrolled unless params.namespace_labels says so (docs/verdicts.md).
-subjects contains w if {
-	some w in lib.workloads
-	lib.app_ns(w.namespace)
-	lib.sidecar(w)
-}
-
-judged contains w.resource if some w in subjects
+judged contains w.resource if some w in lib.sidecar_app_workloads
 
 # ---- port lists -----------------------------------------------------------------
-
-ports(v) := {p |
-	some raw in split(sprintf("%v", [v]), ",")
-	p := trim_space(raw)
-	p != ""
-}
 
 allowed := {sprintf("%v", [p]) | some p in lib.params.allowed_inbound_bypass_ports}
 
@@ -133,37 +115,32 @@ istio_ports(w) := {"15008", "15020", "15021", "15090"} | {sprintf("%v", [p]) |
 	p := w.annotations["status.sidecar.istio.io/port"]
 }
 
-fmt_ports(s) := concat(", ", array.concat(
-	[sprintf("%d", [n]) | some n in sort({to_number(p) | some p in s; regex.match(`^[0-9]+$`, p)})],
-	sort([p | some p in s; not regex.match(`^[0-9]+$`, p)]),
-))
-
 include_value(w) := v if {
-	v := trim_space(sprintf("%v", [w.annotations[include_key]]))
+	v := trim_space(sprintf("%v", [w.annotations[lib.include_inbound_ports_key]]))
 } else := "*"
 
 # ---- findings ---------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("%s %q lets inbound traffic to port(s) %s bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception", [exclude_key, w.annotations[exclude_key], fmt_ports(bypassed)]),
+	"msg": sprintf("%s %q lets inbound traffic to port(s) %s bypass the sidecar (no mTLS, no authorization); remove the annotation or list the port in allowed_inbound_bypass_ports with an approved exception", [lib.exclude_inbound_ports_key, w.annotations[lib.exclude_inbound_ports_key], lib.format_ports(bypassed)]),
 	"resource": w.resource,
-	"evidence": [{"path": lib.annotation_path(w, exclude_key), "value": w.annotations[exclude_key]}],
+	"evidence": [{"path": lib.annotation_path(w, lib.exclude_inbound_ports_key), "value": w.annotations[lib.exclude_inbound_ports_key]}],
 } if {
-	some w in subjects
+	some w in lib.sidecar_app_workloads
 	include_value(w) == "*"
-	bypassed := (ports(w.annotations[exclude_key]) - allowed) - istio_ports(w)
+	bypassed := (lib.comma_list(w.annotations[lib.exclude_inbound_ports_key]) - allowed) - istio_ports(w)
 	count(bypassed) > 0
 }
 
 deny contains {
-	"msg": sprintf("%s %q leaves container port(s) %s out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization); add them to the list or remove the annotation (default \"*\")", [include_key, w.annotations[include_key], fmt_ports(missing)]),
+	"msg": sprintf("%s %q leaves container port(s) %s out of inbound capture, so their traffic bypasses the sidecar (no mTLS, no authorization); add them to the list or remove the annotation (default \"*\")", [lib.include_inbound_ports_key, w.annotations[lib.include_inbound_ports_key], lib.format_ports(missing)]),
 	"resource": w.resource,
-	"evidence": [{"path": lib.annotation_path(w, include_key), "value": w.annotations[include_key]}],
+	"evidence": [{"path": lib.annotation_path(w, lib.include_inbound_ports_key), "value": w.annotations[lib.include_inbound_ports_key]}],
 } if {
-	some w in subjects
+	some w in lib.sidecar_app_workloads
 	include_value(w) != "*"
 	declared := {sprintf("%v", [p]) | some p in lib.container_ports(w)}
-	missing := (declared - ports(include_value(w))) - allowed
+	missing := (declared - lib.comma_list(include_value(w))) - allowed
 	count(missing) > 0
 }
 

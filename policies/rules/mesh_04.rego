@@ -113,29 +113,13 @@ package meshaudit.rules.mesh_04
 import data.meshaudit.lib
 import rego.v1
 
-prefix := "traffic.sidecar.istio.io/"
-
 # ---- which workloads have a sidecar (see MESH-02 for the webhook logic) -----
 
-# subjects: workloads with (or about to get) a sidecar. An implied namespace
-# is not enrolled unless params.namespace_labels says so (docs/verdicts.md).
-subjects contains w if {
-	some w in lib.workloads
-	lib.app_ns(w.namespace)
-	lib.sidecar(w)
-}
-
-judged contains w.resource if some w in subjects
+judged contains w.resource if some w in lib.sidecar_app_workloads
 
 # ---- helpers ------------------------------------------------------------------
 
-items(v) := {p |
-	some raw in split(sprintf("%v", [v]), ",")
-	p := trim_space(raw)
-	p != ""
-}
-
-ann(w, k) := sprintf("%v", [w.annotations[concat("", [prefix, k])]])
+ann(w, k) := sprintf("%v", [w.annotations[concat("", [lib.traffic_annotation_prefix, k])]])
 
 allowed_ports := {sprintf("%v", [p]) | some p in lib.params.allowed_outbound_bypass_ports}
 
@@ -150,11 +134,6 @@ cidr_allowed(c) if {
 	net.cidr_contains(a, c)
 }
 
-fmt_ports(s) := concat(", ", array.concat(
-	[sprintf("%d", [n]) | some n in sort({to_number(p) | some p in s; regex.match(`^[0-9]+$`, p)})],
-	sort([p | some p in s; not regex.match(`^[0-9]+$`, p)]),
-))
-
 # The Prometheus pattern of TEL-03 (scraping with Istio certificates):
 # includeInboundPorts "" and includeOutboundIPRanges "".
 prometheus_pattern(w) if {
@@ -168,7 +147,7 @@ tel03_note(w) := "; this is TEL-03's Prometheus scraping pattern: if this is the
 
 # ---- findings ---------------------------------------------------------------------
 
-ev(w, k) := {"path": lib.annotation_path(w, concat("", [prefix, k])), "value": w.annotations[concat("", [prefix, k])]}
+ev(w, k) := {"path": lib.annotation_path(w, concat("", [lib.traffic_annotation_prefix, k])), "value": w.annotations[concat("", [lib.traffic_annotation_prefix, k])]}
 
 # problems(w): every bypass of the workload, as {text, evidence}.
 problems(w) := [p |
@@ -179,31 +158,31 @@ problems(w) := [p |
 	some p in list
 ]
 
-exclude_ranges(w) := [{"text": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [prefix, v, concat(", ", sort(bypassed))]), "evidence": ev(w, "excludeOutboundIPRanges")} |
+exclude_ranges(w) := [{"text": sprintf("%sexcludeOutboundIPRanges %q sends traffic to %s around the sidecar (no mTLS, no egress policy)", [lib.traffic_annotation_prefix, v, concat(", ", sort(bypassed))]), "evidence": ev(w, "excludeOutboundIPRanges")} |
 	v := ann(w, "excludeOutboundIPRanges")
-	bypassed := {c | some c in items(v); not cidr_allowed(c)}
+	bypassed := {c | some c in lib.comma_list(v); not cidr_allowed(c)}
 	count(bypassed) > 0
 ]
 
-exclude_ports(w) := [{"text": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [prefix, v, fmt_ports(bypassed)]), "evidence": ev(w, "excludeOutboundPorts")} |
+exclude_ports(w) := [{"text": sprintf("%sexcludeOutboundPorts %q sends outbound traffic on port(s) %s around the sidecar (no mTLS, no egress policy)", [lib.traffic_annotation_prefix, v, lib.format_ports(bypassed)]), "evidence": ev(w, "excludeOutboundPorts")} |
 	v := ann(w, "excludeOutboundPorts")
-	bypassed := items(v) - allowed_ports
+	bypassed := lib.comma_list(v) - allowed_ports
 	count(bypassed) > 0
 ]
 
-include_ranges_empty(w) := [{"text": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [prefix, tel03_note(w)]), "evidence": ev(w, "includeOutboundIPRanges")} |
+include_ranges_empty(w) := [{"text": sprintf("%sincludeOutboundIPRanges \"\" disables outbound capture, so all outbound traffic bypasses the sidecar%s", [lib.traffic_annotation_prefix, tel03_note(w)]), "evidence": ev(w, "includeOutboundIPRanges")} |
 	v := ann(w, "includeOutboundIPRanges")
 	trim_space(v) == ""
 ]
 
-include_ranges_partial(w) := [{"text": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [prefix, v]), "evidence": ev(w, "includeOutboundIPRanges")} |
+include_ranges_partial(w) := [{"text": sprintf("%sincludeOutboundIPRanges %q captures only these ranges, so outbound traffic to any other address bypasses the sidecar", [lib.traffic_annotation_prefix, v]), "evidence": ev(w, "includeOutboundIPRanges")} |
 	v := ann(w, "includeOutboundIPRanges")
 	not trim_space(v) in {"", "*"}
 ]
 
-exclude_interfaces(w) := [{"text": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [prefix, v, concat(", ", sort(items(v)))]), "evidence": ev(w, "excludeInterfaces")} |
+exclude_interfaces(w) := [{"text": sprintf("%sexcludeInterfaces %q lets traffic on interface(s) %s bypass the sidecar", [lib.traffic_annotation_prefix, v, concat(", ", sort(lib.comma_list(v)))]), "evidence": ev(w, "excludeInterfaces")} |
 	v := ann(w, "excludeInterfaces")
-	count(items(v)) > 0
+	count(lib.comma_list(v)) > 0
 ]
 
 deny contains {
@@ -211,7 +190,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [p.evidence | some p in ps],
 } if {
-	some w in subjects
+	some w in lib.sidecar_app_workloads
 	ps := problems(w)
 	count(ps) > 0
 }

@@ -2,14 +2,8 @@ package meshaudit.rules.mesh_04_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.mesh_04
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
-ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-
-enabled := ns("app", {"istio-injection": "enabled"})
 
 deploy(name, labels, annotations) := {
 	"apiVersion": "apps/v1",
@@ -23,10 +17,8 @@ deploy(name, labels, annotations) := {
 
 dres(name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": name}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-deny_for(d) := strip(x) if {
-	x := mesh_04.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
+deny_for(d) := testlib.strip(x) if {
+	x := mesh_04.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 }
 
 test_no_annotations_pass if {
@@ -45,14 +37,14 @@ test_db_bypass_cidr_fails if {
 test_cidr_allowlisted_or_contained_passes if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.20.0.0/16,10.30.1.5/32"})
 	p := object.union(lib.params, {"allowed_outbound_bypass_cidrs": ["10.20.0.0/16", "10.30.0.0/16"]})
-	count(mesh_04.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	count(mesh_04.deny) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 		with data.meshaudit.params as p
 }
 
 test_cidr_partly_allowlisted_names_the_rest if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.20.0.0/16,192.168.0.0/24"})
 	p := object.union(lib.params, {"allowed_outbound_bypass_cidrs": ["10.0.0.0/8"]})
-	some f in mesh_04.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	some f in mesh_04.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 		with data.meshaudit.params as p
 	f.msg == "traffic.sidecar.istio.io/excludeOutboundIPRanges \"10.20.0.0/16,192.168.0.0/24\" sends traffic to 192.168.0.0/24 around the sidecar (no mTLS, no egress policy); remove these annotations, or allow the destinations in allowed_outbound_bypass_cidrs / allowed_outbound_bypass_ports with an approved exception"
 }
@@ -60,7 +52,7 @@ test_cidr_partly_allowlisted_names_the_rest if {
 test_invalid_cidr_reported_not_error if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundIPRanges": "db.internal"})
 	p := object.union(lib.params, {"allowed_outbound_bypass_cidrs": ["10.0.0.0/8"]})
-	d2 := mesh_04.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	d2 := mesh_04.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 		with data.meshaudit.params as p
 	count(d2) == 1
 }
@@ -76,7 +68,7 @@ test_exclude_ports_fails if {
 test_exclude_ports_allowlisted_passes if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundPorts": "5432"})
 	p := object.union(lib.params, {"allowed_outbound_bypass_ports": [5432]})
-	count(mesh_04.deny) == 0 with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	count(mesh_04.deny) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 		with data.meshaudit.params as p
 }
 
@@ -144,13 +136,13 @@ test_one_finding_per_workload_with_evidence if {
 			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/includeOutboundIPRanges\"]", "value": "10.96.0.0/12"},
 			{"path": "spec.template.metadata.annotations[\"traffic.sidecar.istio.io/excludeInterfaces\"]", "value": "net1"},
 		],
-	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
-	mesh_04.judged == {dres("orders")} with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	}} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
+	mesh_04.judged == {dres("orders")} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 }
 
 test_unenrolled_namespace_ignored if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundPorts": "5432"})
-	count(mesh_04.deny) == 0 with input as inp({"Namespace": [ns("app", {})], "Deployment": [d]})
+	count(mesh_04.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [d]})
 }
 
 test_opted_out_ignored if {
@@ -162,9 +154,9 @@ test_opted_out_ignored if {
 # judged, unless params.namespace_labels enrols it.
 test_implied_namespace_not_enrolled if {
 	d := deploy("orders", {}, {"traffic.sidecar.istio.io/excludeOutboundPorts": "5432"})
-	count(mesh_04.deny) == 0 with input as inp({"Deployment": [d]})
-	count(mesh_04.judged) == 0 with input as inp({"Deployment": [d]})
-	count(mesh_04.deny) == 1 with input as inp({"Deployment": [d]})
+	count(mesh_04.deny) == 0 with input as testlib.inp({"Deployment": [d]})
+	count(mesh_04.judged) == 0 with input as testlib.inp({"Deployment": [d]})
+	count(mesh_04.deny) == 1 with input as testlib.inp({"Deployment": [d]})
 		with data.meshaudit.params.namespace_labels as {"app": {"istio.io/rev": "canary"}}
 }
 
@@ -178,6 +170,6 @@ test_cronjob_template_judged if {
 			"spec": {"containers": [{"name": "sync"}]},
 		}}}},
 	}
-	some f in mesh_04.deny with input as inp({"Namespace": [enabled], "CronJob": [cj]})
+	some f in mesh_04.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "CronJob": [cj]})
 	f.resource.kind == "CronJob"
 }

@@ -111,12 +111,10 @@ subjects contains w if {
 	lib.sidecar(w)
 }
 
-sidecars := [sc | some sc in lib.objects("Sidecar"); lib.in_scope(lib.ns(sc))]
-
 # judged: those workloads, every in-scope Sidecar and the mesh config.
 judged contains w.resource if some w in subjects
 
-judged contains lib.resource(sc) if some sc in sidecars
+judged contains lib.resource(sc) if some sc in lib.scoped_sidecars
 
 judged contains mesh_subject if lib.has_mesh_config
 
@@ -124,17 +122,12 @@ judged contains mesh_subject if lib.has_mesh_config
 
 mode_key := "sidecar.istio.io/interceptionMode"
 
-proxy_config(w) := pc if {
-	pc := yaml.unmarshal(w.annotations["proxy.istio.io/config"])
-	is_object(pc)
-}
-
 # pod_mode(w): [mode, where, evidence] set by the pod itself (undefined when
 # neither the annotation nor proxy.istio.io/config sets one).
 pod_mode(w) := [upper(trim_space(sprintf("%v", [w.annotations[mode_key]]))), sprintf("annotation %s", [mode_key]), {"path": lib.annotation_path(w, mode_key), "value": w.annotations[mode_key]}] if {
 	mode_key in object.keys(w.annotations)
-} else := [upper(sprintf("%v", [proxy_config(w).interceptionMode])), "interceptionMode of proxy.istio.io/config", {"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": w.annotations["proxy.istio.io/config"]}] if {
-	proxy_config(w).interceptionMode
+} else := [upper(sprintf("%v", [lib.proxy_config(w).interceptionMode])), "interceptionMode of proxy.istio.io/config", {"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": w.annotations["proxy.istio.io/config"]}] if {
+	lib.proxy_config(w).interceptionMode
 }
 
 mesh_subject := lib.resource(lib.mesh_configmap)
@@ -168,14 +161,12 @@ deny contains {
 	"resource": lib.resource(sc),
 	"evidence": [p.evidence | some p in ps],
 } if {
-	some sc in sidecars
+	some sc in lib.scoped_sidecars
 	ps := sidecar_problems(sc)
 	count(ps) > 0
 }
 
 # ---- UID 1337 ----------------------------------------------------------------------
-
-own_names := {"istio-proxy", "istio-init", "istio-validation"}
 
 # uid_of: [uid, where] of a container (the container overrides the pod).
 uid_of(w, c) := [to_number(c.securityContext.runAsUser), "its securityContext"] if {
@@ -203,7 +194,7 @@ workload_problems(w) := array.concat(
 		"evidence": {"path": uid_path(w, x, where), "value": uid},
 	} |
 		some x in lib.app_containers(w)
-		not x.c.name in own_names
+		not x.c.name in lib.istio_container_names
 		[uid, where] := uid_of(w, x.c)
 		uid == proxy_uid
 	],

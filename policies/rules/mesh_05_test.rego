@@ -1,14 +1,8 @@
 package meshaudit.rules.mesh_05_test
 
 import data.meshaudit.rules.mesh_05
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
-ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-
-enabled := ns("app", {"istio-injection": "enabled"})
 
 deploy(name, annotations, podsc, containers) := {
 	"apiVersion": "apps/v1",
@@ -24,10 +18,8 @@ app := {"name": "app", "image": "app:1"}
 
 dres(name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "app", "name": name}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-deny_for(d) := strip(x) if {
-	x := mesh_05.deny with input as inp({"Namespace": [enabled], "Deployment": [d]})
+deny_for(d) := testlib.strip(x) if {
+	x := mesh_05.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 }
 
 test_plain_workload_passes if {
@@ -59,7 +51,7 @@ test_annotation_overrides_proxy_config if {
 
 test_unmeshed_namespace_ignored if {
 	d := deploy("web", {"sidecar.istio.io/interceptionMode": "NONE"}, {"runAsUser": 1337}, [app])
-	count(mesh_05.deny) == 0 with input as inp({"Namespace": [ns("app", {})], "Deployment": [d]})
+	count(mesh_05.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [d]})
 }
 
 test_opted_out_ignored if {
@@ -69,10 +61,10 @@ test_opted_out_ignored if {
 
 test_mesh_default_interception_none_fails if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig:\n  interceptionMode: NONE\n"}}
-	strip(mesh_05.deny) == {{
+	testlib.strip(mesh_05.deny) == {{
 		"msg": "mesh config sets defaultConfig.interceptionMode NONE: sidecars without their own interception mode get no iptables redirection, so their traffic bypasses the proxy; remove it (REDIRECT is the default)",
 		"resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"},
-	}} with input as inp({"ConfigMap": [cm]})
+	}} with input as testlib.inp({"ConfigMap": [cm]})
 }
 
 sidecar_res(spec) := {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": {"name": "default", "namespace": "app"}, "spec": spec}
@@ -89,13 +81,13 @@ test_sidecar_capture_none_fails if {
 			{"path": "spec.ingress[0].captureMode", "value": "NONE"},
 			{"path": "spec.egress[0].captureMode", "value": "NONE"},
 		],
-	}} with input as inp({"Sidecar": [sc]})
-	mesh_05.judged == {{"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"}} with input as inp({"Sidecar": [sc]})
+	}} with input as testlib.inp({"Sidecar": [sc]})
+	mesh_05.judged == {{"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "namespace": "app", "name": "default"}} with input as testlib.inp({"Sidecar": [sc]})
 }
 
 test_sidecar_excluded_namespace_ignored if {
 	sc := object.union(sidecar_res({"egress": [{"hosts": ["./*"], "captureMode": "NONE"}]}), {"metadata": {"namespace": "kube-system"}})
-	count(mesh_05.deny) == 0 with input as inp({"Sidecar": [sc]})
+	count(mesh_05.deny) == 0 with input as testlib.inp({"Sidecar": [sc]})
 }
 
 test_uid_1337_from_pod_fails if {
@@ -136,7 +128,7 @@ test_injected_pod_proxy_ignored if {
 			"containers": [app, {"name": "istio-proxy", "image": "proxyv2", "securityContext": {"runAsUser": 1337}}],
 		},
 	}
-	count(mesh_05.deny) == 0 with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [enabled], "Pod": [pod]}}
+	count(mesh_05.deny) == 0 with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [testlib.enrolled("app")], "Pod": [pod]}}
 }
 
 test_init_container_uid_1337_fails if {
@@ -148,8 +140,8 @@ test_init_container_uid_1337_fails if {
 # An implied namespace is not enrolled (docs/verdicts.md): not judged.
 test_implied_namespace_not_enrolled if {
 	d := deploy("web", {"sidecar.istio.io/interceptionMode": "NONE"}, {}, [app])
-	count(mesh_05.deny) == 0 with input as inp({"Deployment": [d]})
-	count(mesh_05.judged) == 0 with input as inp({"Deployment": [d]})
+	count(mesh_05.deny) == 0 with input as testlib.inp({"Deployment": [d]})
+	count(mesh_05.judged) == 0 with input as testlib.inp({"Deployment": [d]})
 }
 
 test_one_finding_per_workload_with_evidence if {
@@ -162,6 +154,6 @@ test_one_finding_per_workload_with_evidence if {
 			{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/interceptionMode\"]", "value": "NONE"},
 			{"path": "spec.template.spec.containers[0].securityContext.runAsUser", "value": 1337},
 		],
-	}} with input as inp({"Namespace": [enabled], "Deployment": [d]})
-	mesh_05.judged == {dres("web")} with input as inp({"Namespace": [enabled], "Deployment": [d]})
+	}} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
+	mesh_05.judged == {dres("web")} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Deployment": [d]})
 }

@@ -105,22 +105,17 @@ ns_evidence(n) := [e |
 	"value" in object.keys(e)
 ]
 
-subjects contains w if {
-	some w in lib.workloads
-	lib.app_ns(w.namespace)
-}
-
 # judged: every workload of an application namespace (its hostNetwork and
 # its namespace's enrolment are in the input; an implied namespace is not
 # enrolled unless params.namespace_labels says so, docs/verdicts.md).
-judged contains w.resource if some w in subjects
+judged contains w.resource if some w in lib.app_workloads
 
 deny contains {
 	"msg": sprintf("pod template sets hostNetwork: true although %s: Istio never meshes host-network pods and NetworkPolicy does not apply to them, so its traffic has no mTLS and no authorization; remove hostNetwork (or move the workload out of the mesh's namespaces)", [reason]),
 	"resource": w.resource,
 	"evidence": array.concat([{"path": sprintf("%s.hostNetwork", [lib.pod_spec_path(w)]), "value": true}], ev),
 } if {
-	some w in subjects
+	some w in lib.app_workloads
 	lib.host_network(w)
 	[reason, ev] := why(w)
 }

@@ -198,8 +198,6 @@ ns_sel(h) := object.get(h, "namespaceSelector", {})
 
 obj_sel(h) := object.get(h, "objectSelector", {})
 
-ns_match_labels(n) := object.union(lib.ns_labels(n), {"kubernetes.io/metadata.name": n})
-
 # enrolled_namespaces: application namespaces enrolled for sidecar
 # injection (an implied namespace only through params.namespace_labels).
 enrolled_namespaces contains n if {
@@ -221,7 +219,7 @@ namespace_problems(m) := [{
 	"evidence": {"path": sprintf("webhooks[%d].namespaceSelector", [x.i]), "value": ns_sel(x.hook)},
 } |
 	some n in enrolled_namespaces
-	l := ns_match_labels(n)
+	l := lib.ns_selector_labels(n)
 	not ns_selected(l)
 	some x in hooks
 	x.mwc == m
@@ -245,7 +243,7 @@ workloads_not_selected contains w if {
 	not lib.opted_out(w)
 	not lib.injected(w)
 	not lib.host_network(w)
-	nl := ns_match_labels(w.namespace)
+	nl := lib.ns_selector_labels(w.namespace)
 	ns_selected(nl)
 	not pod_selected(nl, w.labels)
 }
@@ -255,11 +253,11 @@ object_problems(m) := [{
 	"evidence": {"path": sprintf("webhooks[%d].objectSelector", [x.i]), "value": obj_sel(x.hook)},
 } |
 	some w in workloads_not_selected
-	nl := ns_match_labels(w.namespace)
+	nl := lib.ns_selector_labels(w.namespace)
 	some x in hooks
 	x.mwc == m
 	lib.label_selector_matches(ns_sel(x.hook), nl)
-	targeted(x.hook)
+	has_selector(x.hook)
 	positive_matches(obj_sel(x.hook), w.labels)
 	not lib.label_selector_matches(obj_sel(x.hook), w.labels)
 ]
@@ -275,6 +273,6 @@ deny contains {
 	count(ps) > 0
 }
 
-targeted(h) if nontrivial(ns_sel(h))
+has_selector(h) if nontrivial(ns_sel(h))
 
-targeted(h) if nontrivial(obj_sel(h))
+has_selector(h) if nontrivial(obj_sel(h))

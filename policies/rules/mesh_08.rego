@@ -102,14 +102,6 @@ import rego.v1
 
 # ---- which Jobs are in the mesh (see MESH-02 for the webhook logic) ---------
 
-inject_source(w) := "label" if {
-	"sidecar.istio.io/inject" in object.keys(w.labels)
-} else := "annotation"
-
-inject_raw(w) := w.labels["sidecar.istio.io/inject"] if {
-	inject_source(w) == "label"
-} else := w.annotations["sidecar.istio.io/inject"]
-
 jobs contains w if {
 	some w in lib.workloads
 	w.kind in {"Job", "CronJob"}
@@ -152,14 +144,14 @@ native(w) if {
 
 # ---- hold and quit -----------------------------------------------------------------
 
-proxy_config(w) := pc if {
+valid_proxy_config(w) := pc if {
 	raw := w.annotations["proxy.istio.io/config"]
 	yaml.is_valid(raw)
 	pc := yaml.unmarshal(raw)
 	is_object(pc)
 }
 
-hold(w) if lib.truthy(proxy_config(w).holdApplicationUntilProxyStarts)
+hold(w) if lib.truthy(valid_proxy_config(w).holdApplicationUntilProxyStarts)
 
 hold(w) if {
 	lib.truthy(object.get(lib.mesh_config, ["defaultConfig", "holdApplicationUntilProxyStarts"], false))
@@ -170,7 +162,7 @@ hold(w) if {
 hold(w) if contains(command_text(w), "15021/healthz/ready")
 
 proxy_config_or_empty(w) := pc if {
-	pc := proxy_config(w)
+	pc := valid_proxy_config(w)
 } else := {}
 
 command_text(w) := concat(" ", [s |
@@ -257,17 +249,13 @@ decided(w) if {
 # ---- findings ------------------------------------------------------------------------
 
 deny contains {
-	"msg": sprintf("sidecar.istio.io/inject %s %q keeps the %s out of the mesh as a sidecar-lifecycle workaround; use native sidecars instead", [inject_source(w), inject_raw(w), w.kind]),
+	"msg": sprintf("sidecar.istio.io/inject %s %q keeps the %s out of the mesh as a sidecar-lifecycle workaround; use native sidecars instead", [lib.inject_source(w), lib.inject_raw(w), w.kind]),
 	"resource": w.resource,
-	"evidence": [{"path": inject_path(w), "value": inject_raw(w)}],
+	"evidence": [{"path": lib.inject_path(w), "value": lib.inject_raw(w)}],
 } if {
 	some w in jobs
 	opted_out_in_mesh(w)
 }
-
-inject_path(w) := lib.label_path(w, "sidecar.istio.io/inject") if {
-	inject_source(w) == "label"
-} else := lib.annotation_path(w, "sidecar.istio.io/inject")
 
 deny contains {
 	"msg": sprintf("no native sidecar and no %s; set sidecar.istio.io/nativeSidecar: \"true\" (or holdApplicationUntilProxyStarts plus a /quitquitquit call)", [missing(w)]),

@@ -1,14 +1,8 @@
 package meshaudit.rules.mesh_08_test
 
 import data.meshaudit.rules.mesh_08
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
-
-ns(name, labels) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-
-enabled := ns("app", {"istio-injection": "enabled"})
 
 job(labels, annotations, containers) := {
 	"apiVersion": "batch/v1",
@@ -45,14 +39,12 @@ quitting := [{"name": "job", "image": "job:1", "command": ["/bin/sh", "-c"], "ar
 
 hold_json := {"proxy.istio.io/config": "{ \"holdApplicationUntilProxyStarts\": true }"}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 # mesh config with Istio's defaults: the mesh default of
 # holdApplicationUntilProxyStarts (false) is known.
 mesh_cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig: {}\n"}}
 
-deny_for(w) := strip(x) if {
-	x := mesh_08.deny with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], w.kind: [w]})
+deny_for(w) := testlib.strip(x) if {
+	x := mesh_08.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "ConfigMap": [mesh_cm], w.kind: [w]})
 }
 
 test_plain_job_fails_naming_both if {
@@ -114,7 +106,7 @@ test_mesh_default_hold_with_quit_passes if {
 		"metadata": {"name": "istio", "namespace": "istio-system"},
 		"data": {"mesh": "defaultConfig:\n  holdApplicationUntilProxyStarts: true\n"},
 	}
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, quitting)], "ConfigMap": [cm]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {}, quitting)], "ConfigMap": [cm]})
 }
 
 test_native_annotation_passes if {
@@ -133,8 +125,8 @@ test_istiod_native_env_passes if {
 		"metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}},
 		"spec": {"template": {"spec": {"containers": [{"name": "discovery", "env": [{"name": "ENABLE_NATIVE_SIDECARS", "value": "true"}]}]}}},
 	}
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, plain)], "Deployment": [istiod]})
-	count(mesh_08.deny) == 1 with input as inp({"Namespace": [enabled], "Job": [job({}, {"sidecar.istio.io/nativeSidecar": "false"}, plain)], "Deployment": [istiod]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {}, plain)], "Deployment": [istiod]})
+	count(mesh_08.deny) == 1 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {"sidecar.istio.io/nativeSidecar": "false"}, plain)], "Deployment": [istiod]})
 }
 
 test_opt_out_workaround_fails if {
@@ -157,15 +149,15 @@ test_label_true_wins_over_annotation_false if {
 }
 
 test_opt_out_in_unenrolled_namespace_not_reported if {
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [ns("app", {})], "Job": [job({"sidecar.istio.io/inject": "false"}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Job": [job({"sidecar.istio.io/inject": "false"}, {}, plain)]})
 }
 
 test_unenrolled_namespace_not_judged if {
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [ns("app", {})], "Job": [job({}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Job": [job({}, {}, plain)]})
 }
 
 test_label_opt_in_in_unenrolled_namespace_judged if {
-	count(mesh_08.deny) == 1 with input as inp({"Namespace": [ns("app", {})], "Job": [job({"sidecar.istio.io/inject": "true"}, {}, plain)]})
+	count(mesh_08.deny) == 1 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Job": [job({"sidecar.istio.io/inject": "true"}, {}, plain)]})
 }
 
 # Without the mesh config the mesh default of holdApplicationUntilProxyStarts
@@ -178,32 +170,32 @@ test_no_mesh_config_judges_quit_only if {
 			{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/nativeSidecar\"]"},
 			{"path": "spec.template.spec.containers[*].command, args (a call to /quitquitquit)"},
 		],
-	}} with input as inp({"Namespace": [enabled], "Job": [job({}, {}, plain)]})
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, quitting)]})
-	count(mesh_08.judged) == 0 with input as inp({"Namespace": [enabled], "Job": [job({}, {}, quitting)]})
+	}} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {}, quitting)]})
+	count(mesh_08.judged) == 0 with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({}, {}, quitting)]})
 }
 
 test_evidence_with_mesh_config if {
-	some f in mesh_08.deny with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
+	some f in mesh_08.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
 	f.evidence == [
 		{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/nativeSidecar\"]"},
 		{"path": "spec.template.metadata.annotations[\"proxy.istio.io/config\"]"},
 		{"path": "spec.template.spec.containers[*].command, args (a call to /quitquitquit)"},
 	]
-	mesh_08.judged == {jres} with input as inp({"Namespace": [enabled], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
+	mesh_08.judged == {jres} with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "ConfigMap": [mesh_cm], "Job": [job({}, {}, plain)]})
 }
 
 test_opt_out_evidence if {
-	some f in mesh_08.deny with input as inp({"Namespace": [enabled], "Job": [job({"sidecar.istio.io/inject": "false"}, {}, plain)]})
+	some f in mesh_08.deny with input as testlib.inp({"Namespace": [testlib.enrolled("app")], "Job": [job({"sidecar.istio.io/inject": "false"}, {}, plain)]})
 	f.evidence == [{"path": "spec.template.metadata.labels[\"sidecar.istio.io/inject\"]", "value": "false"}]
 }
 
 test_implied_namespace_not_judged if {
-	count(mesh_08.deny) == 0 with input as inp({"Job": [job({}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Job": [job({}, {}, plain)]})
 }
 
 test_ambient_namespace_not_judged if {
-	count(mesh_08.deny) == 0 with input as inp({"Namespace": [ns("app", {"istio.io/dataplane-mode": "ambient"})], "Job": [job({}, {}, plain)]})
+	count(mesh_08.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio.io/dataplane-mode": "ambient"})], "Job": [job({}, {}, plain)]})
 }
 
 test_cronjob_fails if {
@@ -236,7 +228,7 @@ test_live_native_pods_pass if {
 		"metadata": {"name": "nightly-28001-x", "namespace": "app", "annotations": {"sidecar.istio.io/status": "{}"}, "ownerReferences": [{"kind": "Job", "name": "nightly-28001", "controller": true}]},
 		"spec": {"initContainers": [{"name": "istio-proxy", "restartPolicy": "Always"}], "containers": plain},
 	}
-	objs := {"Namespace": [enabled], "CronJob": [cronjob({}, plain)], "Job": [j], "Pod": [p]}
+	objs := {"Namespace": [testlib.enrolled("app")], "CronJob": [cronjob({}, plain)], "Job": [j], "Pod": [p]}
 	count(mesh_08.deny) == 0 with input as {"cluster": "c1", "source": "cluster", "objects": objs}
 	count(mesh_08.deny) == 1 with input as {"cluster": "c1", "source": "manifests", "objects": objs}
 }

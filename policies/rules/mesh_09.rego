@@ -61,31 +61,20 @@ import rego.v1
 
 all_hosts := "*/*"
 
-sidecars := [sc | some sc in lib.objects("Sidecar"); lib.in_scope(lib.ns(sc))]
-
 sel(sc) := object.get(sc, ["spec", "workloadSelector", "labels"], {})
 
 selectorless(sc) if count(sel(sc)) == 0
 
-sc_name(sc) := sprintf("%s/%s", [lib.ns(sc), lib.name(sc)])
+defaults_by_ns := lib.group([[lib.ns(sc), sc] | some sc in lib.scoped_sidecars; selectorless(sc)])
 
-defaults_by_ns := lib.group([[lib.ns(sc), sc] | some sc in sidecars; selectorless(sc)])
-
-selected_by_ns := lib.group([[lib.ns(sc), sc] | some sc in sidecars; not selectorless(sc)])
+selected_by_ns := lib.group([[lib.ns(sc), sc] | some sc in lib.scoped_sidecars; not selectorless(sc)])
 
 # The oldest selector-less Sidecar of a namespace applies.
-ts(sc) := object.get(sc.metadata, "creationTimestamp", "")
-
-oldest(list) := sc if {
-	first := min({[ts(s), lib.name(s)] | some s in list})
-	sc := [s | some s in list; [ts(s), lib.name(s)] == first][0]
-}
-
 ns_defaults(n) := object.get(defaults_by_ns, n, set())
 
-ns_default(n) := oldest(ns_defaults(n)) if count(ns_defaults(n)) > 0
+ns_default(n) := lib.oldest(ns_defaults(n)) if count(ns_defaults(n)) > 0
 
-root_default := oldest(ns_defaults(lib.root_ns)) if count(ns_defaults(lib.root_ns)) > 0
+root_default := lib.oldest(ns_defaults(lib.root_ns)) if count(ns_defaults(lib.root_ns)) > 0
 
 # root_known: the root namespace's default Sidecar (mesh-wide policy) is
 # known: a live scan, or an input holding mesh-wide evidence.
@@ -93,20 +82,10 @@ root_known if lib.mesh_policy_known
 
 # ---- which namespaces have sidecars (as MESH-03) -----------------------------
 
-# Host-network pods are never injected: only an existing proxy counts.
-sidecar(w) if lib.injected(w)
-
-sidecar(w) if lib.has_proxy_container(w)
-
-sidecar(w) if {
-	not lib.host_network(w)
-	lib.sidecar(w)
-}
-
 sidecar_namespaces contains w.namespace if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
-	sidecar(w)
+	lib.runs_sidecar(w)
 }
 
 sidecar_namespaces contains n if {
@@ -139,7 +118,7 @@ judged_namespaces contains n if {
 
 judged contains lib.namespace_resource(n) if some n in judged_namespaces
 
-judged contains lib.resource(sc) if some sc in sidecars
+judged contains lib.resource(sc) if some sc in lib.scoped_sidecars
 
 # workloads in a namespace with Sidecars that select pods (IST0110).
 selected_workloads contains w if {
@@ -166,23 +145,23 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("Sidecar %s lists egress host %q, so the proxies it applies to can reach every service in the mesh; list only the hosts they need", [sc_name(sc), all_hosts]),
+	"msg": sprintf("Sidecar %s lists egress host %q, so the proxies it applies to can reach every service in the mesh; list only the hosts they need", [lib.ns_name(sc), all_hosts]),
 	"resource": lib.resource(sc),
 	"evidence": [{"path": sprintf("spec.egress[%d].hosts", [i]), "value": l.hosts} |
 		some i, l in sc.spec.egress
 		all_hosts in object.get(l, "hosts", [])
 	],
 } if {
-	some sc in sidecars
+	some sc in lib.scoped_sidecars
 	wide(sc)
 }
 
 deny contains {
-	"msg": sprintf("Sidecar %s sets no egress and the root namespace %q has no default Sidecar, so its proxies can reach every service in the mesh; give it egress hosts (or add a scoped default Sidecar in the root namespace)", [sc_name(sc), lib.root_ns]),
+	"msg": sprintf("Sidecar %s sets no egress and the root namespace %q has no default Sidecar, so its proxies can reach every service in the mesh; give it egress hosts (or add a scoped default Sidecar in the root namespace)", [lib.ns_name(sc), lib.root_ns]),
 	"resource": lib.resource(sc),
 	"evidence": [{"path": "spec.egress"}, lookup_default(lib.root_ns)],
 } if {
-	some sc in sidecars
+	some sc in lib.scoped_sidecars
 	lib.ns(sc) != lib.root_ns
 	not has_egress(sc)
 	root_known
@@ -190,7 +169,7 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("default Sidecar %s in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh; give it egress hosts (e.g. \"./*\", \"istio-system/*\")", [sc_name(root_default)]),
+	"msg": sprintf("default Sidecar %s in the root namespace sets no egress, so proxies without a namespace Sidecar can reach every service in the mesh; give it egress hosts (e.g. \"./*\", \"istio-system/*\")", [lib.ns_name(root_default)]),
 	"resource": lib.resource(root_default),
 	"evidence": [{"path": "spec.egress"}],
 } if {

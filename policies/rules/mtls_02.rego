@@ -116,16 +116,6 @@ package meshaudit.rules.mtls_02
 import data.meshaudit.lib
 import rego.v1
 
-weak_modes := {"PERMISSIVE", "DISABLE"}
-
-# decided(res): the mode's source is evidence in the input: a
-# PeerAuthentication (res), or Istio's default (null) when the mesh-wide
-# policy is known (docs/verdicts.md). A mode that falls through to an unseen
-# mesh-wide policy is not decided.
-decided(res) if res != null
-
-decided(null) if lib.mesh_policy_known
-
 subject_workloads contains w if {
 	some w in lib.workloads
 	lib.in_scope(w.namespace)
@@ -166,24 +156,11 @@ source(w, port, res) := sprintf("set by PeerAuthentication %s%s", [pa_name(res),
 weak_ports(w) := {p |
 	some p in lib.container_ports(w)
 	[mode, res] := lib.effective_mode(w, p)
-	mode in weak_modes
-	decided(res)
+	mode in lib.weak_modes
+	lib.mode_decided(res)
 }
 
 # ---- evidence -----------------------------------------------------------------
-
-# pa_of(w, res): the PeerAuthentication object (workload, namespace or mesh
-# level) whose resource is res.
-pa_of(w, res) := pa if {
-	pa := lib.workload_pa(w.namespace, w.labels)
-	lib.resource(pa) == res
-} else := pa if {
-	pa := lib.namespace_pa(w.namespace)
-	lib.resource(pa) == res
-} else := pa if {
-	pa := lib.mesh_pa
-	lib.resource(pa) == res
-}
 
 # mode_evidence(w, port, res): the field that set the mode (port null: the
 # workload-level mode), or the lookup that found none (Istio's default).
@@ -200,7 +177,7 @@ mode_evidence(w, port, res) := {
 	res != null
 	port != null
 	lib.port_mode(w, port)
-	pa := pa_of(w, res)
+	pa := lib.deciding_pa(w, res)
 }
 
 mode_evidence(w, port, res) := {
@@ -210,7 +187,7 @@ mode_evidence(w, port, res) := {
 } if {
 	res != null
 	not lib.port_mode(w, port)
-	pa := pa_of(w, res)
+	pa := lib.deciding_pa(w, res)
 }
 
 # port_evidence(w, port): where the workload declares the port (its first
@@ -257,8 +234,8 @@ deny contains {
 	some w in subject_workloads
 	count(weak_ports(w)) == 0
 	[mode, res] := lib.workload_mode(w)
-	mode in weak_modes
-	decided(res)
+	mode in lib.weak_modes
+	lib.mode_decided(res)
 	ports := lib.container_ports(w)
 	which := ports_text(ports)
 }
@@ -311,7 +288,7 @@ policy_subjects contains pa if {
 # (portLevelMtls only counts with a selector: Istio ignores it otherwise).
 weak_settings(pa) := [[sprintf("mtls.mode %s", [m]), {"path": "spec.mtls.mode", "value": pa.spec.mtls.mode}] |
 	m := lib.mode_of(pa)
-	m in weak_modes
+	m in lib.weak_modes
 ]
 
 port_settings(pa) := [[sprintf("portLevelMtls port %s %s", [port, m]), {"path": sprintf("spec.portLevelMtls[%q].mode", [port]), "value": v.mode}] |
@@ -319,7 +296,7 @@ port_settings(pa) := [[sprintf("portLevelMtls port %s %s", [port, m]), {"path": 
 	some port in sort(object.keys(object.get(pa.spec, "portLevelMtls", {})))
 	v := pa.spec.portLevelMtls[port]
 	m := upper(v.mode)
-	m in weak_modes
+	m in lib.weak_modes
 ]
 
 pa_scope(pa) := sprintf("pods labelled %s in namespace %q%s", [json.marshal(pa.spec.selector.matchLabels), lib.ns(pa), lib.ns_note(lib.ns(pa))]) if {
@@ -373,7 +350,7 @@ deny contains {
 judged contains w.resource if {
 	some w in subject_workloads
 	[_, res] := lib.workload_mode(w)
-	decided(res)
+	lib.mode_decided(res)
 }
 
 judged contains lib.resource(pa) if some pa in policy_subjects
@@ -381,7 +358,7 @@ judged contains lib.resource(pa) if some pa in policy_subjects
 undecided contains w if {
 	some w in subject_workloads
 	[_, res] := lib.workload_mode(w)
-	not decided(res)
+	not lib.mode_decided(res)
 }
 
 not_applicable contains sprintf("the mTLS mode of the meshed workloads of the input (%s) falls through to the mesh-wide PeerAuthentication of root namespace %q, and the input holds no mesh-wide evidence (the mesh config, or an Istio policy object in %q)", [concat(", ", sort([sprintf("%s %s/%s", [w.kind, w.namespace, w.resource.name]) | some w in undecided])), lib.root_ns, lib.root_ns]) if {

@@ -157,8 +157,6 @@ drs := lib.objects("DestinationRule")
 # "*" stands for every namespace not shown by the input (manifest scans).
 other_ns := "*"
 
-svc_name(s) := sprintf("%s/%s", [lib.ns(s), lib.name(s)])
-
 # ---- meshed Services -----------------------------------------------------------
 
 # pod_labels maps [namespace, label key, value] to the pod labels of the
@@ -358,9 +356,6 @@ policy_tls(tp) := {[".tls", tp.tls, null, ".tls"] | tp.tls} | {[sprintf(".portLe
 	p.tls
 }
 
-# A tls block without mode is DISABLE (the enum's zero value).
-tls_mode(tls) := upper(object.get(tls, "mode", "DISABLE"))
-
 mode_text(tls, where) := sprintf("%s.mode %s", [where, upper(tls.mode)]) if tls.mode
 
 mode_text(tls, where) := sprintf("%s without mode (Istio's default DISABLE)", [where]) if not tls.mode
@@ -383,7 +378,7 @@ downgrades contains [dr, where, tls, path, s] if {
 	some [_, dr] in matches(s)
 	[dr, [lib.ns(s), lib.name(s)]] in in_effect
 	some [where, tls, port, path] in tls_settings(dr)
-	tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
+	lib.tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
 	port_applies(port, s)
 }
 
@@ -434,12 +429,10 @@ group_services := lib.group([[[dr, where, tls, path], s] | some [dr, where, tls,
 
 downgrade_evidence(dr, tls, path, svcs) := array.concat(
 	[{"path": "spec.host", "value": dr.spec.host}, mode_evidence(tls, path)],
-	[e | some s in sort_services(svcs); some e in service_evidence(s)],
+	[e | some s in lib.sort_by_ns_name(svcs); some e in service_evidence(s)],
 )
 
-sort_services(svcs) := [s | some [_, s] in sort([[svc_name(x), x] | some x in svcs])]
-
-names_of(svcs) := sort([sprintf("%s%s", [svc_name(s), why_meshed(s)]) | some s in svcs])
+names_of(svcs) := sort([sprintf("%s%s", [lib.ns_name(s), why_meshed(s)]) | some s in svcs])
 
 fix_text := "; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL"
 
@@ -449,7 +442,7 @@ finding contains {
 	"evidence": downgrade_evidence(dr, tls, path, svcs),
 } if {
 	some [dr, where, tls, path], svcs in group_services
-	tls_mode(tls) == "DISABLE"
+	lib.tls_mode(tls) == "DISABLE"
 }
 
 finding contains {
@@ -459,7 +452,7 @@ finding contains {
 	"evidence": downgrade_evidence(dr, tls, path, svcs),
 } if {
 	some [dr, where, tls, path], svcs in group_services
-	tls_mode(tls) in {"SIMPLE", "MUTUAL"}
+	lib.tls_mode(tls) in {"SIMPLE", "MUTUAL"}
 }
 
 # ---- DestinationRules toward a meshed namespace, Service not in the input ------
@@ -477,7 +470,7 @@ host_namespace(h) := parts[1] if {
 
 # app_namespaces: the namespaces whose applications the input holds (a
 # Service or a workload of them).
-app_namespaces := {lib.ns(s) | some s in lib.objects("Service")} | {w.namespace | some w in lib.workloads}
+service_namespaces := {lib.ns(s) | some s in lib.objects("Service")} | {w.namespace | some w in lib.workloads}
 
 # policy_subjects: DestinationRules toward a Service host of an enrolled
 # namespace whose applications are not in the input (a repository of mesh
@@ -491,7 +484,7 @@ policy_subjects contains dr if {
 	h := dr_host(dr)
 	not h in service_fqdns
 	n := host_namespace(h)
-	not n in app_namespaces
+	not n in service_namespaces
 	lib.in_scope(n)
 	lib.namespace_enrolled(n)
 }
@@ -499,7 +492,7 @@ policy_subjects contains dr if {
 policy_downgrades contains [dr, where, tls, path] if {
 	some dr in policy_subjects
 	some [where, tls, _, path] in tls_settings(dr)
-	tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
+	lib.tls_mode(tls) in {"DISABLE", "SIMPLE", "MUTUAL"}
 }
 
 policy_text(dr) := sprintf("host %s of namespace %q%s, which is enrolled in the mesh (%s; none of its Services or workloads is in the input)", [dr_host(dr), n, lib.ns_note(n), enrolment_text(n)]) if n := host_namespace(dr_host(dr))
@@ -516,7 +509,7 @@ finding contains {
 	"evidence": policy_evidence(dr, tls, path),
 } if {
 	some [dr, where, tls, path] in policy_downgrades
-	tls_mode(tls) == "DISABLE"
+	lib.tls_mode(tls) == "DISABLE"
 }
 
 finding contains {
@@ -526,14 +519,14 @@ finding contains {
 	"evidence": policy_evidence(dr, tls, path),
 } if {
 	some [dr, where, tls, path] in policy_downgrades
-	tls_mode(tls) in {"SIMPLE", "MUTUAL"}
+	lib.tls_mode(tls) in {"SIMPLE", "MUTUAL"}
 }
 
 # ---- enableAutoMtls: false ---------------------------------------------------
 
 auto_mtls_off if lib.falsy(object.get(lib.mesh_config, "enableAutoMtls", true))
 
-istio_mutual_for(dr, _) if tls_mode(dr.spec.trafficPolicy.tls) == "ISTIO_MUTUAL"
+istio_mutual_for(dr, _) if lib.tls_mode(dr.spec.trafficPolicy.tls) == "ISTIO_MUTUAL"
 
 istio_mutual_for(dr, s) if {
 	ports := object.get(s, ["spec", "ports"], [])
@@ -541,7 +534,7 @@ istio_mutual_for(dr, s) if {
 	every sp in ports {
 		some p in object.get(dr.spec.trafficPolicy, "portLevelSettings", [])
 		p.port.number == sp.port
-		tls_mode(object.get(p, "tls", {})) == "ISTIO_MUTUAL"
+		lib.tls_mode(object.get(p, "tls", {})) == "ISTIO_MUTUAL"
 	}
 }
 
@@ -566,7 +559,7 @@ mesh_config_evidence := {"path": "data.mesh: enableAutoMtls", "value": false, "r
 else := {"path": "meshConfig.enableAutoMtls", "value": false}
 
 finding contains {
-	"msg": sprintf("enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service %s%s for clients in %s, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL", [svc_name(s), why_meshed(s), clients_text(uncovered)]),
+	"msg": sprintf("enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service %s%s for clients in %s, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL", [lib.ns_name(s), why_meshed(s), clients_text(uncovered)]),
 	"resource": lib.resource(s),
 	"evidence": [
 		mesh_config_evidence,
@@ -598,24 +591,4 @@ not_applicable contains "no meshed Service in the input (a Service selecting a m
 # deny: one finding per subject, listing every problem found on it (sorted
 # by message) with all their evidence; its severity is the highest of its
 # problems' (no severity = the rule's).
-findings_by_resource := lib.group([[f.resource, f] | some f in finding])
-
-deny contains object.union(
-	{
-		"msg": concat("; ", [f.msg | some f in fs]),
-		"resource": r,
-		"evidence": [e | some f in fs; some e in f.evidence],
-	},
-	severity_of(fs),
-) if {
-	some r, group in findings_by_resource
-	fs := [f | some [_, f] in sort([[f.msg, f] | some f in group])]
-}
-
-severity_of(fs) := {} if {
-	some f in fs
-	not f.severity
-} else := {"severity": "medium"} if {
-	some f in fs
-	f.severity == "medium"
-} else := {"severity": "low"}
+deny contains f if some f in lib.findings_per_subject(finding)

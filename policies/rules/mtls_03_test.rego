@@ -1,11 +1,8 @@
 package meshaudit.rules.mtls_03_test
 
 import data.meshaudit.rules.mtls_03
+import data.meshaudit.testlib
 import rego.v1
-
-namespace(name, lbls) := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": lbls}}
-
-enrolled(name) := namespace(name, {"istio-injection": "enabled"})
 
 deploy(ns, app) := {
 	"apiVersion": "apps/v1",
@@ -33,16 +30,13 @@ dr(ns, name, host, spec) := {
 
 tls(mode) := {"trafficPolicy": {"tls": {"mode": mode}}}
 
-# findings: the findings without their evidence (asserted separately).
-findings(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 dr_res(ns, name) := {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "namespace": ns, "name": name}
 
 svc_res(ns, name) := {"apiVersion": "v1", "kind": "Service", "namespace": ns, "name": name}
 
 # app/reviews is a meshed Service.
 base := {
-	"Namespace": [enrolled("app"), enrolled("front"), namespace("legacy", {})],
+	"Namespace": [testlib.enrolled("app"), testlib.enrolled("front"), testlib.namespace("legacy", {})],
 	"Deployment": [deploy("app", "reviews"), deploy("front", "web"), deploy("legacy", "old")],
 	"Service": [service("app", "reviews"), service("legacy", "old")],
 }
@@ -54,11 +48,11 @@ manifests(drs) := {"cluster": "c1", "source": "manifests", "objects": object.uni
 disable_msg := "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL"
 
 test_disable_short_name_fails if {
-	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
+	testlib.strip(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([dr("app", "reviews", "reviews", tls("DISABLE"))])
 }
 
 test_disable_fqdn_from_client_namespace_fails if {
-	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "to-reviews")}} with input as live([dr("front", "to-reviews", "reviews.app.svc.cluster.local", tls("DISABLE"))])
+	testlib.strip(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "to-reviews")}} with input as live([dr("front", "to-reviews", "reviews.app.svc.cluster.local", tls("DISABLE"))])
 }
 
 test_istio_mutual_and_no_tls_pass if {
@@ -69,7 +63,7 @@ test_istio_mutual_and_no_tls_pass if {
 }
 
 test_simple_is_medium if {
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "trafficPolicy.tls.mode SIMPLE toward meshed Service app/reviews replaces Istio mTLS and the mesh identity with application TLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("app", "reviews"),
 		"severity": "medium",
@@ -77,7 +71,7 @@ test_simple_is_medium if {
 }
 
 test_tls_without_mode_is_disable if {
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "trafficPolicy.tls without mode (Istio's default DISABLE) sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("app", "reviews"),
 	}} with input as live([dr("app", "reviews", "reviews", {"trafficPolicy": {"tls": {"sni": "reviews"}}})])
@@ -107,7 +101,7 @@ test_port_level_and_subsets if {
 		]},
 		"subsets": [{"name": "v1", "labels": {"version": "v1"}, "trafficPolicy": {"tls": {"mode": "MUTUAL"}}}],
 	}
-	findings(mtls_03.finding) == {
+	testlib.strip(mtls_03.finding) == {
 		{
 			"msg": "trafficPolicy.portLevelSettings[port 9080].tls.mode DISABLE sends plaintext to meshed Service app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 			"resource": dr_res("app", "reviews"),
@@ -132,7 +126,7 @@ test_wildcard_lists_every_meshed_service if {
 		"Deployment": array.concat(base.Deployment, [deploy("app", "ratings")]),
 		"Service": array.concat(base.Service, [service("app", "ratings")]),
 	})
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Services app/ratings, app/reviews instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("istio-system", "all"),
 	}} with input as object.union(inp, {"objects": objs})
@@ -161,7 +155,7 @@ test_root_rule_shadowed_for_every_client if {
 # exportTo "." hides app's rule from other namespaces: their clients fall
 # back to the root rule.
 test_root_rule_used_where_service_rule_not_exported if {
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": disable_msg,
 		"resource": dr_res("istio-system", "all"),
 	}} with input as live([
@@ -171,7 +165,7 @@ test_root_rule_used_where_service_rule_not_exported if {
 }
 
 test_client_namespace_rule_overrides_service_namespace if {
-	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "mine")}} with input as live([
+	testlib.strip(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("front", "mine")}} with input as live([
 		dr("app", "reviews", "reviews", tls("ISTIO_MUTUAL")),
 		dr("front", "mine", "reviews.app.svc.cluster.local", tls("DISABLE")),
 	])
@@ -180,35 +174,33 @@ test_client_namespace_rule_overrides_service_namespace if {
 test_rule_exported_only_elsewhere_applies_there if {
 	# exported to front only: not used by app's own clients, but by front's.
 	d := dr("app", "reviews", "reviews", object.union(tls("DISABLE"), {"exportTo": ["front"]}))
-	findings(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([d])
+	testlib.strip(mtls_03.deny) == {{"msg": disable_msg, "resource": dr_res("app", "reviews")}} with input as live([d])
 }
-
-mesh_cm(mesh) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": mesh}}
 
 test_auto_mtls_off_without_istio_mutual_fails if {
 	inp := manifests([])
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespaces app, front, istio-system, legacy and any other namespace, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL",
 		"resource": svc_res("app", "reviews"),
-	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+	}} with input as object.union(inp, {"objects": {"ConfigMap": [testlib.mesh_cm("enableAutoMtls: false\n")]}})
 }
 
 test_auto_mtls_off_partial_coverage if {
 	inp := live([dr("app", "reviews", "reviews", object.union(tls("ISTIO_MUTUAL"), {"exportTo": ["."]}))])
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "enableAutoMtls is false and no DestinationRule sets tls.mode ISTIO_MUTUAL toward meshed Service app/reviews for clients in namespace front, so they send plaintext; add a DestinationRule for it with trafficPolicy.tls.mode ISTIO_MUTUAL",
 		"resource": svc_res("app", "reviews"),
-	}} with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+	}} with input as object.union(inp, {"objects": {"ConfigMap": [testlib.mesh_cm("enableAutoMtls: false\n")]}})
 }
 
 test_auto_mtls_off_with_mesh_wide_istio_mutual_passes if {
 	inp := live([dr("istio-system", "default", "*.local", tls("ISTIO_MUTUAL"))])
-	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [testlib.mesh_cm("enableAutoMtls: false\n")]}})
 }
 
 test_auto_mtls_default_on if {
 	inp := live([])
-	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [mesh_cm("accessLogFile: /dev/stdout\n")]}})
+	count(mtls_03.deny) == 0 with input as object.union(inp, {"objects": {"ConfigMap": [testlib.mesh_cm("accessLogFile: /dev/stdout\n")]}})
 }
 
 test_gateway_backed_service_not_meshed if {
@@ -263,11 +255,11 @@ test_judged_meshed_services_on_pass if {
 # input backs it: the DestinationRule is judged on the namespace's enrolment.
 test_service_without_workload_in_enrolled_namespace_fails if {
 	inp := {"cluster": "c1", "source": "manifests", "objects": {
-		"Namespace": [enrolled("shop")],
+		"Namespace": [testlib.enrolled("shop")],
 		"Service": [service("shop", "ratings")],
 		"DestinationRule": [dr("shop", "ratings", "ratings", tls("DISABLE"))],
 	}}
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext to meshed Service shop/ratings (no workload of the input backs it; namespace \"shop\" is enrolled: istio-injection=enabled) instead of Istio mTLS; remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("shop", "ratings"),
 	}} with input as inp
@@ -280,13 +272,13 @@ test_service_without_workload_in_enrolled_namespace_fails if {
 # Services or workloads is in the input: the DestinationRule is the subject.
 test_policy_repository_disable_fails_on_rule if {
 	inp := {"cluster": "c1", "source": "manifests", "objects": {
-		"Namespace": [enrolled("shop")],
+		"Namespace": [testlib.enrolled("shop")],
 		"DestinationRule": [
 			dr("shop", "ratings", "ratings", tls("DISABLE")),
 			dr("shop", "ok", "cart.shop.svc.cluster.local", tls("ISTIO_MUTUAL")),
 		],
 	}}
-	findings(mtls_03.deny) == {{
+	testlib.strip(mtls_03.deny) == {{
 		"msg": "trafficPolicy.tls.mode DISABLE sends plaintext instead of Istio mTLS to host ratings.shop.svc.cluster.local of namespace \"shop\", which is enrolled in the mesh (istio-injection=enabled; none of its Services or workloads is in the input); remove the tls block (auto mTLS then uses Istio mTLS) or set tls.mode ISTIO_MUTUAL",
 		"resource": dr_res("shop", "ratings"),
 	}} with input as inp
@@ -295,7 +287,7 @@ test_policy_repository_disable_fails_on_rule if {
 
 test_policy_repository_simple_is_medium if {
 	inp := {"cluster": "c1", "source": "manifests", "objects": {
-		"Namespace": [enrolled("shop")],
+		"Namespace": [testlib.enrolled("shop")],
 		"DestinationRule": [dr("front", "to-cart", "cart.shop.svc.cluster.local", tls("MUTUAL"))],
 	}}
 	some f in mtls_03.deny with input as inp
@@ -327,7 +319,7 @@ test_implied_namespace_labels_from_params if {
 }
 
 test_auto_mtls_off_evidence if {
-	inp := object.union(manifests([]), {"objects": {"ConfigMap": [mesh_cm("enableAutoMtls: false\n")]}})
+	inp := object.union(manifests([]), {"objects": {"ConfigMap": [testlib.mesh_cm("enableAutoMtls: false\n")]}})
 	some f in mtls_03.deny with input as inp
 	f.evidence[0] == {"path": "data.mesh: enableAutoMtls", "value": false, "resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}}
 	f.evidence[1].value == 0

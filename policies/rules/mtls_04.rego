@@ -70,16 +70,9 @@ package meshaudit.rules.mtls_04
 import data.meshaudit.lib
 import rego.v1
 
-mc := lib.mesh_config
-
-# Findings point at the mesh ConfigMap when it is in the input.
-subject := lib.resource(lib.mesh_configmap) if {
-	lib.has_mesh_config
-} else := lib.mesh_resource
-
 # judged: the mesh config, when the input holds it or a live scan read the
 # cluster (absence then means Istio's defaults).
-judged contains subject if lib.mesh_config_known
+judged contains lib.mesh_config_subject if lib.mesh_config_known
 
 # path(p): the path of a mesh config field inside the finding's resource
 # (the ConfigMap's data.mesh document, or the mesh config itself).
@@ -91,7 +84,7 @@ version_rank := {"TLS_AUTO": 2, "TLSV1_2": 2, "TLSV1_3": 3}
 required := upper(lib.params.min_tls_version)
 
 # compliancePolicy values that fix suites and curves to compliant sets.
-policy := lower(sprintf("%v", [object.get(mc, "compliancePolicy", "")]))
+policy := lower(sprintf("%v", [object.get(lib.mesh_config, "compliancePolicy", "")]))
 
 fixed_crypto if policy in {"fips-140-2", "pqc"}
 
@@ -118,7 +111,7 @@ list_of(v) := [trim_space(x) | some x in split(v, ","); trim_space(x) != ""] if 
 # list, medium, apart).
 deny contains {
 	"msg": concat("; ", [t | some [_, t, _] in problems]),
-	"resource": subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [e | some [_, _, es] in problems; some e in es],
 } if {
 	problems := sort([pr | some pr in problem])
@@ -127,22 +120,22 @@ deny contains {
 
 # ---- minimum protocol version ----------------------------------------------
 
-mesh_min := upper(sprintf("%v", [mc.meshMTLS.minProtocolVersion]))
+mesh_min := upper(sprintf("%v", [lib.mesh_config.meshMTLS.minProtocolVersion]))
 
-problem contains ["1", sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]), [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}]] if {
+problem contains ["1", sprintf("meshMTLS.minProtocolVersion is %s, below the required %s", [mesh_min, required]), [{"path": path("meshMTLS.minProtocolVersion"), "value": lib.mesh_config.meshMTLS.minProtocolVersion}]] if {
 	mesh_min in object.keys(version_rank)
 	version_rank[mesh_min] < version_rank[required]
 	policy != "pqc"
 }
 
 problem contains ["1", sprintf("meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required %s", [required]), [{"path": path("meshMTLS.minProtocolVersion")}]] if {
-	not mc.meshMTLS.minProtocolVersion
+	not lib.mesh_config.meshMTLS.minProtocolVersion
 	version_rank[required] > 2
 	policy != "pqc"
 }
 
-problem contains ["1", sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]), [{"path": path("meshMTLS.minProtocolVersion"), "value": mc.meshMTLS.minProtocolVersion}]] if {
-	mc.meshMTLS.minProtocolVersion
+problem contains ["1", sprintf("meshMTLS.minProtocolVersion %q is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)", [mesh_min]), [{"path": path("meshMTLS.minProtocolVersion"), "value": lib.mesh_config.meshMTLS.minProtocolVersion}]] if {
+	lib.mesh_config.meshMTLS.minProtocolVersion
 	not mesh_min in object.keys(version_rank)
 }
 
@@ -151,11 +144,11 @@ problem contains ["1", sprintf("meshMTLS.minProtocolVersion %q is not a TLS vers
 sections := ["meshMTLS", "tlsDefaults"]
 
 bad_ciphers(section) := sort({c |
-	some c in list_of(mc[section].cipherSuites)
+	some c in list_of(lib.mesh_config[section].cipherSuites)
 	not upper(c) in allowed_ciphers
 })
 
-problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites: remove them", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": mc[section].cipherSuites}]] if {
+problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites: remove them", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": lib.mesh_config[section].cipherSuites}]] if {
 	not fixed_crypto
 	some section in sections
 	bad := bad_ciphers(section)
@@ -164,19 +157,19 @@ problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s
 
 deny contains {
 	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites; set meshConfig.tlsDefaults.cipherSuites to the allowed suites", [concat(", ", bad)]),
-	"resource": subject,
+	"resource": lib.mesh_config_subject,
 	"severity": "medium",
 	"evidence": [{"path": path("tlsDefaults.cipherSuites")}],
 } if {
 	not fixed_crypto
-	not mc.tlsDefaults.cipherSuites
+	not lib.mesh_config.tlsDefaults.cipherSuites
 	bad := sort({c | some c in istio_default_ciphers; not c in allowed_ciphers})
 	count(bad) > 0
 }
 
-problem contains [sprintf("3-%s", [section]), sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.ecdhCurves", [section])), "value": mc[section].ecdhCurves}]] if {
+problem contains [sprintf("3-%s", [section]), sprintf("%s.ecdhCurves allows %s, not in the allowed ECDH curves", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.ecdhCurves", [section])), "value": lib.mesh_config[section].ecdhCurves}]] if {
 	not fixed_crypto
 	some section in sections
-	bad := sort({c | some c in list_of(mc[section].ecdhCurves); not c in allowed_curves})
+	bad := sort({c | some c in list_of(lib.mesh_config[section].ecdhCurves); not c in allowed_curves})
 	count(bad) > 0
 }

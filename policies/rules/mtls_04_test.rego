@@ -2,21 +2,10 @@ package meshaudit.rules.mtls_04_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.mtls_04
+import data.meshaudit.testlib
 import rego.v1
 
-cm(mesh) := {
-	"apiVersion": "v1",
-	"kind": "ConfigMap",
-	"metadata": {"name": "istio", "namespace": "istio-system"},
-	"data": {"mesh": mesh},
-}
-
-cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}
-
-inp(mesh) := {"cluster": "c1", "source": "manifests", "objects": {"ConfigMap": [cm(mesh)]}}
-
-# plain: the findings without their evidence (asserted in tests of their own).
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
+inp(mesh) := {"cluster": "c1", "source": "manifests", "objects": {"ConfigMap": [testlib.mesh_cm(mesh)]}}
 
 good_defaults := "tlsDefaults:\n  cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES128-GCM-SHA256]\n"
 
@@ -25,9 +14,9 @@ test_explicit_allowlisted_suites_pass if {
 }
 
 test_unset_suites_use_istio_defaults_medium if {
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes AES128-GCM-SHA256, AES256-GCM-SHA384, not in the allowed cipher suites; set meshConfig.tlsDefaults.cipherSuites to the allowed suites",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 		"severity": "medium",
 	}} with input as inp("rootNamespace: istio-system\n")
 }
@@ -39,17 +28,17 @@ test_unset_suites_pass_when_allowlist_holds_defaults if {
 
 test_weak_mesh_suites_fail if {
 	mesh := concat("", [good_defaults, "meshMTLS:\n  cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA]\n"])
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "meshMTLS.cipherSuites allows AES128-SHA, DES-CBC3-SHA, not in the allowed cipher suites: remove them",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(mesh)
 }
 
 test_weak_curve_fails if {
 	mesh := concat("", [good_defaults, "  ecdhCurves: [X25519, P-521]\n"])
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "tlsDefaults.ecdhCurves allows P-521, not in the allowed ECDH curves",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(mesh)
 }
 
@@ -59,17 +48,17 @@ test_min_version_default_meets_tls12 if {
 
 test_min_version_unset_below_required_13 if {
 	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion is unset (TLS_AUTO: TLS 1.2), below the required TLSV1_3",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(good_defaults) with data.meshaudit.params as p
 }
 
 test_min_version_12_below_required_13 if {
 	p := object.union(lib.params, {"min_tls_version": "TLSV1_3"})
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n"])) with data.meshaudit.params as p
 }
 
@@ -79,9 +68,9 @@ test_min_version_13_passes if {
 }
 
 test_invalid_version_reported if {
-	plain(mtls_04.deny) == {{
+	testlib.strip(mtls_04.deny) == {{
 		"msg": "meshMTLS.minProtocolVersion \"TLSV1_1\" is not a TLS version Istio accepts (TLS_AUTO, TLSV1_2, TLSV1_3)",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_1\n"]))
 }
 
@@ -105,7 +94,7 @@ test_live_without_configmap_uses_defaults if {
 # ---- verdict: judged and evidence ------------------------------------------------
 
 test_judged_mesh_config if {
-	mtls_04.judged == {cm_res} with input as inp(good_defaults)
+	mtls_04.judged == {testlib.mesh_cm_ref} with input as inp(good_defaults)
 	count(mtls_04.judged) == 0 with input as {"cluster": "c1", "source": "manifests", "objects": {}}
 	mtls_04.judged == {{"kind": "Mesh", "name": "c1"}} with input as {"cluster": "c1", "source": "cluster", "objects": {}}
 }
@@ -127,9 +116,9 @@ test_evidence_unset_live if {
 # The high-severity problems of the mesh config are one finding.
 test_one_finding_for_high_problems if {
 	mesh := concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n  cipherSuites: [AES128-SHA]\n  ecdhCurves: [P-521]\n"])
-	d := plain(mtls_04.deny) with input as inp(mesh) with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_3"})
+	d := testlib.strip(mtls_04.deny) with input as inp(mesh) with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_3"})
 	d == {{
 		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3; meshMTLS.cipherSuites allows AES128-SHA, not in the allowed cipher suites: remove them; meshMTLS.ecdhCurves allows P-521, not in the allowed ECDH curves",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}}
 }

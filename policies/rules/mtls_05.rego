@@ -116,18 +116,6 @@ package meshaudit.rules.mtls_05
 import data.meshaudit.lib
 import rego.v1
 
-root := lib.root_ns
-
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
-
-istiods contains d if {
-	some d in lib.objects("Deployment")
-	lib.in_scope(lib.ns(d))
-	istiod(d)
-}
-
 env_names(d) := {e.name |
 	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
 	some e in object.get(c, "env", [])
@@ -166,7 +154,7 @@ external_ca(d) if external_env(d)
 
 # ---- plugged-in CA ---------------------------------------------------------
 
-root_objects(kind) := [o | some o in lib.objects(kind); lib.ns(o) == root]
+root_objects(kind) := [o | some o in lib.objects(kind); lib.ns(o) == lib.root_ns]
 
 root_secrets := root_objects("Secret")
 
@@ -179,7 +167,7 @@ has_cacerts if count(cacerts_producers) > 0
 # ---- verdict ---------------------------------------------------------------
 
 self_signed_istiods contains d if {
-	some d in istiods
+	some d in lib.istiods
 	not external_ca(d)
 	not has_cacerts
 }
@@ -202,12 +190,12 @@ secrets_known if {
 	has_cacerts
 }
 
-ca_secret_note := sprintf("Secret %s/istio-ca-secret exists but", [root]) if {
+ca_secret_note := sprintf("Secret %s/istio-ca-secret exists but", [lib.root_ns]) if {
 	"istio-ca-secret" in root_secret_names
 } else := "there is"
 
 cacerts_lookup := {
-	"path": sprintf("Secret cacerts (or a SealedSecret, ExternalSecret or cert-manager Certificate producing it) in namespace %q", [root]),
+	"path": sprintf("Secret cacerts (or a SealedSecret, ExternalSecret or cert-manager Certificate producing it) in namespace %q", [lib.root_ns]),
 	"value": 0,
 }
 
@@ -222,7 +210,7 @@ ca_secret_evidence := [{"path": "metadata.name", "value": "istio-ca-secret", "re
 ]
 
 deny contains {
-	"msg": sprintf("istiod %s/%s signs workload certificates with its self-signed root: %s no Secret cacerts in %s and no external CA is configured", [lib.ns(d), lib.name(d), ca_secret_note, root]),
+	"msg": sprintf("istiod %s/%s signs workload certificates with its self-signed root: %s no Secret cacerts in %s and no external CA is configured", [lib.ns(d), lib.name(d), ca_secret_note, lib.root_ns]),
 	"resource": lib.resource(d),
 	"evidence": array.concat([cacerts_lookup, external_lookup], ca_secret_evidence),
 } if {
@@ -230,7 +218,7 @@ deny contains {
 	some d in self_signed_istiods
 }
 
-unknown contains sprintf("Secret names were not collected (%s), so whether Secret cacerts exists in %s is unknown: run the live scan with --secret-names (names only, never data)", [lib.kind_status("Secret"), root]) if {
+unknown contains sprintf("Secret names were not collected (%s), so whether Secret cacerts exists in %s is unknown: run the live scan with --secret-names (names only, never data)", [lib.kind_status("Secret"), lib.root_ns]) if {
 	lib.live
 	count(self_signed_istiods) > 0
 	not secrets_known
@@ -238,11 +226,11 @@ unknown contains sprintf("Secret names were not collected (%s), so whether Secre
 
 # Without istiod in the input: judge the Secrets shown, if any.
 deny contains {
-	"msg": sprintf("Secret %s/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA", [root]),
+	"msg": sprintf("Secret %s/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA", [lib.root_ns]),
 	"resource": lib.resource(s),
 	"evidence": [{"path": "metadata.name", "value": "istio-ca-secret"}, cacerts_lookup],
 } if {
-	count(istiods) == 0
+	count(lib.istiods) == 0
 	not cluster_external_ca
 	not has_cacerts
 	some s in root_secrets
@@ -253,23 +241,23 @@ deny contains {
 # root namespace's Secret names known); without istiod, the root
 # namespace's self-signed root or cacerts (or the object producing it).
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	external_ca(d)
 }
 
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	secrets_known
 }
 
 judged contains lib.resource(s) if {
-	count(istiods) == 0
+	count(lib.istiods) == 0
 	some s in root_secrets
 	lib.name(s) == "istio-ca-secret"
 }
 
 judged contains lib.resource(o) if {
-	count(istiods) == 0
+	count(lib.istiods) == 0
 	some o in cacerts_producers
 }
 
@@ -298,7 +286,7 @@ cacerts_producers contains o if {
 # A manifest scan cannot show whether Secret cacerts exists when the input
 # holds no Secret of the root namespace (they are usually created outside
 # manifests): a live-only fact, not unknown.
-not_applicable contains sprintf("only a live scan can tell whether Secret cacerts exists in %s: the input holds no Secret of %s nor a SealedSecret, ExternalSecret or cert-manager Certificate producing it, and istiod %s configures no external CA", [root, root, concat(", ", sort([sprintf("%s/%s", [lib.ns(d), lib.name(d)]) | some d in self_signed_istiods]))]) if {
+not_applicable contains sprintf("only a live scan can tell whether Secret cacerts exists in %s: the input holds no Secret of %s nor a SealedSecret, ExternalSecret or cert-manager Certificate producing it, and istiod %s configures no external CA", [lib.root_ns, lib.root_ns, concat(", ", sort([sprintf("%s/%s", [lib.ns(d), lib.name(d)]) | some d in self_signed_istiods]))]) if {
 	not lib.live
 	count(self_signed_istiods) > 0
 	not secrets_known
@@ -306,6 +294,6 @@ not_applicable contains sprintf("only a live scan can tell whether Secret cacert
 }
 
 not_applicable contains "no istiod Deployment in the input" if {
-	count(istiods) == 0
+	count(lib.istiods) == 0
 	count(judged) == 0
 }

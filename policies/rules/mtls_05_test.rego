@@ -1,6 +1,7 @@
 package meshaudit.rules.mtls_05_test
 
 import data.meshaudit.rules.mtls_05
+import data.meshaudit.testlib
 import rego.v1
 
 istiod(env) := {
@@ -13,29 +14,23 @@ istiod(env) := {
 	}},
 }
 
-istiod_res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"}
-
 secret(name) := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "istio-system"}, "type": "Opaque"}
 
 live(objs) := {"cluster": "c1", "source": "cluster", "objects": objs, "kinds": {k: "collected" | some k, _ in objs}}
 
-files(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 self_signed_msg := "istiod istio-system/istiod signs workload certificates with its self-signed root: Secret istio-system/istio-ca-secret exists but no Secret cacerts in istio-system and no external CA is configured"
 
-plain(d) := {object.remove(f, ["evidence"]) | some f in d}
-
 test_live_self_signed_fails if {
-	plain(mtls_05.deny) == {{"msg": self_signed_msg, "resource": istiod_res}} with input as live({
+	testlib.strip(mtls_05.deny) == {{"msg": self_signed_msg, "resource": testlib.deployment_ref("istio-system", "istiod")}} with input as live({
 		"Deployment": [istiod([])],
 		"Secret": [secret("istio-ca-secret"), secret("istiod-tls")],
 	})
 }
 
 test_live_other_secrets_only_fails if {
-	plain(mtls_05.deny) == {{
+	testlib.strip(mtls_05.deny) == {{
 		"msg": "istiod istio-system/istiod signs workload certificates with its self-signed root: there is no Secret cacerts in istio-system and no external CA is configured",
-		"resource": istiod_res,
+		"resource": testlib.deployment_ref("istio-system", "istiod"),
 	}} with input as live({
 		"Deployment": [istiod([])],
 		"Secret": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "app"}}],
@@ -106,7 +101,7 @@ test_mesh_config_ca_address_passes if {
 # Whether Secret cacerts exists is a live-only fact: a manifest scan without
 # Secrets of the root namespace is not applicable, never unknown.
 test_manifests_without_secrets_live_only if {
-	inp := files({"Deployment": [istiod([])]})
+	inp := testlib.inp({"Deployment": [istiod([])]})
 	count(mtls_05.deny) == 0 with input as inp
 	count(mtls_05.unknown) == 0 with input as inp
 	count(mtls_05.judged) == 0 with input as inp
@@ -118,7 +113,7 @@ test_manifests_without_secrets_live_only if {
 test_rendered_default_install_live_only if {
 	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": "defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n"}}
 	sa := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "istiod", "namespace": "istio-system"}}
-	inp := files({"Deployment": [istiod([{"name": "PILOT_ENABLE_ANALYSIS", "value": "false"}])], "ConfigMap": [cm], "ServiceAccount": [sa]})
+	inp := testlib.inp({"Deployment": [istiod([{"name": "PILOT_ENABLE_ANALYSIS", "value": "false"}])], "ConfigMap": [cm], "ServiceAccount": [sa]})
 	count(mtls_05.unknown) == 0 with input as inp
 	count(mtls_05.deny) == 0 with input as inp
 	some r in mtls_05.not_applicable with input as inp
@@ -126,8 +121,8 @@ test_rendered_default_install_live_only if {
 }
 
 test_judged_istiod_when_decided if {
-	mtls_05.judged == {istiod_res} with input as files({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
-	mtls_05.judged == {istiod_res} with input as files({"Deployment": [istiod([{"name": "EXTERNAL_CA", "value": "ISTIOD_RA_KUBERNETES_API"}])]})
+	mtls_05.judged == {testlib.deployment_ref("istio-system", "istiod")} with input as testlib.inp({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
+	mtls_05.judged == {testlib.deployment_ref("istio-system", "istiod")} with input as testlib.inp({"Deployment": [istiod([{"name": "EXTERNAL_CA", "value": "ISTIOD_RA_KUBERNETES_API"}])]})
 	count(mtls_05.judged) == 0 with input as live({"Deployment": [istiod([])]})
 }
 
@@ -141,7 +136,7 @@ test_self_signed_evidence if {
 }
 
 test_manifests_with_root_secrets_but_no_cacerts_fail if {
-	count(mtls_05.deny) == 1 with input as files({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
+	count(mtls_05.deny) == 1 with input as testlib.inp({"Deployment": [istiod([])], "Secret": [secret("istio-ingressgateway-certs")]})
 }
 
 test_manifests_external_secret_producing_cacerts_passes if {
@@ -151,7 +146,7 @@ test_manifests_external_secret_producing_cacerts_passes if {
 		"metadata": {"name": "mesh-ca", "namespace": "istio-system"},
 		"spec": {"target": {"name": "cacerts"}},
 	}
-	inp := files({"Deployment": [istiod([])], "ExternalSecret.external-secrets.io": [es]})
+	inp := testlib.inp({"Deployment": [istiod([])], "ExternalSecret.external-secrets.io": [es]})
 	count(mtls_05.deny) == 0 with input as inp
 	count(mtls_05.unknown) == 0 with input as inp
 }
@@ -163,25 +158,25 @@ test_manifests_certificate_producing_cacerts_passes if {
 		"metadata": {"name": "istio-ca", "namespace": "istio-system"},
 		"spec": {"secretName": "cacerts", "isCA": true},
 	}
-	count(mtls_05.unknown) == 0 with input as files({"Deployment": [istiod([])], "Certificate.cert-manager.io": [c]})
+	count(mtls_05.unknown) == 0 with input as testlib.inp({"Deployment": [istiod([])], "Certificate.cert-manager.io": [c]})
 }
 
 test_no_istiod_not_applicable if {
-	inp := files({"Secret": [secret("istiod-tls")]})
+	inp := testlib.inp({"Secret": [secret("istiod-tls")]})
 	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as inp
 	count(mtls_05.deny) == 0 with input as inp
 }
 
 # Without istiod, Secret cacerts in the root namespace is judged: a pass.
 test_no_istiod_cacerts_judged if {
-	inp := files({"Secret": [secret("cacerts")]})
+	inp := testlib.inp({"Secret": [secret("cacerts")]})
 	mtls_05.judged == {{"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "cacerts"}} with input as inp
 	count(mtls_05.not_applicable) == 0 with input as inp
 	count(mtls_05.deny) == 0 with input as inp
 }
 
 test_no_istiod_but_self_signed_secret_fails if {
-	plain(mtls_05.deny) == {{
+	testlib.strip(mtls_05.deny) == {{
 		"msg": "Secret istio-system/istio-ca-secret (istiod's self-signed root) exists and there is no Secret cacerts and no external CA",
 		"resource": {"apiVersion": "v1", "kind": "Secret", "namespace": "istio-system", "name": "istio-ca-secret"},
 	}} with input as live({"Secret": [secret("istio-ca-secret")]})
@@ -189,5 +184,5 @@ test_no_istiod_but_self_signed_secret_fails if {
 
 test_excluded_namespace_istiod_ignored if {
 	d := json.patch(istiod([]), [{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"}])
-	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as files({"Deployment": [d]})
+	mtls_05.not_applicable == {"no istiod Deployment in the input"} with input as testlib.inp({"Deployment": [d]})
 }

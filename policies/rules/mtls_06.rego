@@ -91,8 +91,6 @@ package meshaudit.rules.mtls_06
 import data.meshaudit.lib
 import rego.v1
 
-redacted := "<redacted by meshaudit>"
-
 max_ttl_text := lib.params.max_workload_cert_ttl
 
 max_ttl := time.parse_duration_ns(max_ttl_text)
@@ -107,16 +105,6 @@ ns_of(v) := time.parse_duration_ns(v) if {
 }
 
 # ---- istiod ----------------------------------------------------------------
-
-istiod(d) if lib.labels(d).app == "istiod"
-
-istiod(d) if object.get(d, ["spec", "template", "metadata", "labels", "app"], "") == "istiod"
-
-istiods contains d if {
-	some d in lib.objects("Deployment")
-	lib.in_scope(lib.ns(d))
-	istiod(d)
-}
 
 env_entry(d, n) := e if {
 	some c in object.get(d, ["spec", "template", "spec", "containers"], [])
@@ -162,13 +150,13 @@ deny contains {
 	"resource": lib.resource(d),
 	"evidence": [e | some [_, e] in problems],
 } if {
-	some d in istiods
+	some d in lib.istiods
 	problems := istiod_problems(d)
 	count(problems) > 0
 }
 
 unknown contains sprintf("istiod %s/%s sets %s but its value is not readable (%s), so the certificate lifetime it allows is unknown", [lib.ns(d), lib.name(d), n, why]) if {
-	some d in istiods
+	some d in lib.istiods
 	some n, _ in ttl_vars
 	e := env_entry(d, n)
 	why := unreadable(e)
@@ -178,12 +166,12 @@ unset_evidence(d) := {"path": env_path(d, "DEFAULT_WORKLOAD_CERT_TTL")} if {
 	discovery_index(d)
 } else := {"path": "spec.template.spec.containers (no discovery container)"}
 
-unreadable(e) := "env values are redacted in snapshots" if e.value == redacted
+unreadable(e) := "env values are redacted in snapshots" if e.value == lib.redacted
 
 unreadable(e) := "taken from valueFrom" if not "value" in object.keys(e)
 
 unreadable(e) := sprintf("%q is not a Go duration", [e.value]) if {
-	e.value != redacted
+	e.value != lib.redacted
 	not ns_of(e.value)
 }
 
@@ -215,13 +203,9 @@ deny contains {
 
 # Proxies request 24h when nothing sets SECRET_TTL (mesh config present, or
 # a live scan where its absence means Istio's defaults).
-mesh_subject := lib.resource(lib.mesh_configmap) if {
-	lib.has_mesh_config
-} else := lib.mesh_resource
-
 deny contains {
 	"msg": sprintf("SECRET_TTL is unset in the mesh config's defaultConfig.proxyMetadata, so proxies request Istio's default 24h, above the maximum workload certificate lifetime %s", [max_ttl_text]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [{"path": mesh_ttl_path}],
 } if {
 	mesh_ttl == null
@@ -274,11 +258,11 @@ unreadable_var(d, n) if unreadable(env_entry(d, n))
 # judged: istiods whose TTLs are known, the mesh config (or the mesh in a
 # live scan), and workloads that request their own SECRET_TTL.
 judged contains lib.resource(d) if {
-	some d in istiods
+	some d in lib.istiods
 	readable(d)
 }
 
-judged contains mesh_subject if lib.mesh_config_known
+judged contains lib.mesh_config_subject if lib.mesh_config_known
 
 judged contains w.resource if {
 	some w in lib.workloads
@@ -288,6 +272,6 @@ judged contains w.resource if {
 
 not_applicable contains "only a live scan can tell the workload certificate lifetimes: no istiod Deployment, mesh config or proxy.istio.io/config SECRET_TTL is in the input" if {
 	not lib.live
-	count(istiods) == 0
+	count(lib.istiods) == 0
 	count(judged) == 0
 }

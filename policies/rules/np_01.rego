@@ -58,8 +58,6 @@ package meshaudit.rules.np_01
 import data.meshaudit.lib
 import rego.v1
 
-directions := ["Ingress", "Egress"]
-
 all_pods(np) if {
 	sel := object.get(np.spec, "podSelector", {})
 	count(object.get(sel, "matchLabels", {})) == 0
@@ -85,25 +83,21 @@ policy_types(np) := ["Ingress", "Egress"] if {
 deniers := lib.group([[lib.ns(np), [d, lib.resource(np)]] |
 	some np in lib.objects("NetworkPolicy")
 	all_pods(np)
-	some d in directions
+	some d in lib.np_directions
 	d in policy_types(np)
 	count(object.get(np.spec, lower(d), [])) == 0
 ])
 
 denied(n) := {d | some [d, _] in object.get(deniers, n, set())}
 
-# namespaces: every application namespace the input holds or implies
-# (lib.namespaces: a namespace no object shows is never a subject).
-namespaces := {n | some n in lib.namespaces; lib.app_ns(n)}
-
-judged contains lib.namespace_resource(n) if some n in namespaces
+judged contains lib.namespace_resource(n) if some n in lib.app_namespaces
 
 deny contains {
 	"msg": sprintf("namespace %q%s has no default-deny NetworkPolicy (podSelector {}, policyTypes [Ingress, Egress], no rules); add one", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 	"evidence": [{"path": sprintf("NetworkPolicy with podSelector {} and no rules in namespace %q", [n]), "value": 0}],
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	count(denied(n)) == 0
 }
 
@@ -115,11 +109,11 @@ deny contains {
 		[{"path": "spec.policyTypes", "value": [have], "resource": r} | some [have, r] in object.get(deniers, n, set())],
 	),
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	have_set := denied(n)
 	count(have_set) == 1
 	some have in have_set
-	some miss in directions
+	some miss in lib.np_directions
 	not miss in have_set
 }
 

@@ -141,86 +141,26 @@ package meshaudit.rules.np_02
 import data.meshaudit.lib
 import rego.v1
 
-directions := ["Ingress", "Egress"]
-
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-spec(np) := obj_or_empty(object.get(np, "spec", {}))
-
-# policy_types: as written, else Kubernetes' default (Ingress, plus Egress
-# when the policy has egress rules).
-policy_types(np) := {t | some t in list_or_empty(object.get(spec(np), "policyTypes", []))} if {
-	count(list_or_empty(object.get(spec(np), "policyTypes", []))) > 0
-} else := {"Ingress", "Egress"} if {
-	count(list_or_empty(object.get(spec(np), "egress", []))) > 0
-} else := {"Ingress"}
-
 # ---- label selectors (matchLabels and matchExpressions) --------------------
 
-expr_matches(e, l) if {
-	e.operator == "In"
-	l[e.key] in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "NotIn"
-
-	# (not l[e.key] in ... would be false for an absent key: the compiler
-	# hoists the ref out of the negation)
-	v := object.get(l, e.key, null)
-	not v in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
-
-# selector_matches: a LabelSelector ({} or absent: every pod) selects labels.
-selector_matches(sel, l) if {
-	s := obj_or_empty(sel)
-	every k, v in obj_or_empty(object.get(s, "matchLabels", {})) {
-		l[k] == v
-	}
-	every e in list_or_empty(object.get(s, "matchExpressions", [])) {
-		expr_matches(e, l)
-	}
-}
-
 # ---- index: the policies of each namespace -------------------------------------
-
-# policies_by_ns: namespace -> its NetworkPolicies (lib.group: built once).
-policies_by_ns := lib.group([[lib.ns(np), np] | some np in lib.objects("NetworkPolicy")])
 
 # ns_directions(n): the directions some policy of namespace n applies to. A
 # direction no policy of the namespace applies to is NP-01's finding (the
 # namespace has no default-deny for it), not repeated here per workload.
-ns_directions(n) := {d | some np in object.get(policies_by_ns, n, set()); some d in policy_types(np)}
+ns_directions(n) := {d | some np in object.get(lib.network_policies_by_ns, n, set()); some d in lib.np_policy_types(np)}
 
 covered(w, dir) if {
-	some np in object.get(policies_by_ns, w.namespace, set())
-	dir in policy_types(np)
-	selector_matches(object.get(spec(np), "podSelector", {}), w.labels)
+	some np in object.get(lib.network_policies_by_ns, w.namespace, set())
+	dir in lib.np_policy_types(np)
+	lib.selector_matches(object.get(lib.spec(np), "podSelector", {}), w.labels)
 }
-
-host_network(w) if object.get(w.spec, "hostNetwork", false) == true
 
 # subjects: workloads of application namespaces that hold NetworkPolicies.
 subjects contains w if {
 	some w in lib.workloads
 	lib.app_ns(w.namespace)
-	count(object.get(policies_by_ns, w.namespace, set())) > 0
+	count(object.get(lib.network_policies_by_ns, w.namespace, set())) > 0
 }
 
 judged contains w.resource if some w in subjects
@@ -242,9 +182,9 @@ deny contains {
 	),
 } if {
 	some w in subjects
-	not host_network(w)
+	not lib.host_network(w)
 	dirs := ns_directions(w.namespace)
-	missing := [d | some d in directions; d in dirs; not covered(w, d)]
+	missing := [d | some d in lib.np_directions; d in dirs; not covered(w, d)]
 	count(missing) > 0
 }
 
@@ -254,5 +194,5 @@ deny contains {
 	"evidence": [{"path": sprintf("%s.hostNetwork", [lib.pod_spec_path(w)]), "value": true}],
 } if {
 	some w in subjects
-	host_network(w)
+	lib.host_network(w)
 }

@@ -97,80 +97,39 @@ exempt_ports := {53, 15012}
 
 private_ranges := ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]
 
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-spec(np) := obj_or_empty(object.get(np, "spec", {}))
-
-policy_types(np) := {t | some t in list_or_empty(object.get(spec(np), "policyTypes", []))} if {
-	count(list_or_empty(object.get(spec(np), "policyTypes", []))) > 0
-} else := {"Ingress", "Egress"} if {
-	count(list_or_empty(object.get(spec(np), "egress", []))) > 0
-} else := {"Ingress"}
-
-np_name(np) := sprintf("%s/%s", [lib.ns(np), lib.name(np)])
-
 # egress_rules: [np, index, rule] of every egress rule that takes effect.
 egress_rules contains [np, i, r] if {
 	some np in lib.objects("NetworkPolicy")
 	lib.app_ns(lib.ns(np))
-	"Egress" in policy_types(np)
-	some i, r0 in list_or_empty(object.get(spec(np), "egress", []))
-	r := obj_or_empty(r0)
+	"Egress" in lib.np_policy_types(np)
+	some i, r0 in lib.as_array(object.get(lib.spec(np), "egress", []))
+	r := lib.as_object(r0)
 }
 
 # ---- ports ---------------------------------------------------------------------
 
-ports(r) := list_or_empty(object.get(r, "ports", []))
-
-port_number(p) := n if {
-	n := p.port
-	is_number(n)
-} else := to_number(p.port) if {
-	is_string(p.port)
-	regex.match(`^[0-9]+$`, p.port)
-}
-
 # exempt_port: a single DNS or istiod port (no range).
 exempt_port(p) if {
 	is_object(p)
-	n := port_number(p)
+	n := lib.port_number(p)
 	n in exempt_ports
 	object.get(p, "endPort", n) == n
 }
 
 exempt_rule(r) if {
-	count(ports(r)) > 0
-	every p in ports(r) {
+	count(lib.rule_ports(r)) > 0
+	every p in lib.rule_ports(r) {
 		exempt_port(p)
 	}
 }
 
-port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, proto(p)]) if {
-	object.get(p, "port", null) != null
-	object.get(p, "endPort", null) != null
-} else := sprintf("%v/%s", [p.port, proto(p)]) if {
-	object.get(p, "port", null) != null
-} else := sprintf("all %s ports", [proto(p)])
-
-proto(p) := object.get(obj_or_empty(p), "protocol", "TCP")
-
-ports_text(r) := "all ports" if count(ports(r)) == 0
-
-else := sprintf("ports %s", [concat(", ", [port_text(obj_or_empty(p)) | some p in ports(r)])])
-
 # ---- peers ---------------------------------------------------------------------
 
-to(r) := list_or_empty(object.get(r, "to", []))
+to(r) := lib.as_array(object.get(r, "to", []))
 
 cluster_cidrs := [c | some c in lib.params.cluster_cidrs; net.cidr_is_valid(c)]
 
-excepts(b) := [e | some e in list_or_empty(object.get(b, "except", [])); is_string(e); net.cidr_is_valid(e)]
+excepts(b) := [e | some e in lib.as_array(object.get(b, "except", [])); is_string(e); net.cidr_is_valid(e)]
 
 # inside_cluster: the ipBlock minus its excepts lies in the cluster CIDRs.
 inside_cluster(b) if {
@@ -210,7 +169,7 @@ ip_blocks contains [np, i, r, b, j] if {
 	some [np, i, r] in egress_rules
 	not exempt_rule(r)
 	some j, peer in to(r)
-	b := object.get(obj_or_empty(peer), "ipBlock", null)
+	b := object.get(lib.as_object(peer), "ipBlock", null)
 	is_object(b)
 	is_string(object.get(b, "cidr", null))
 	net.cidr_is_valid(b.cidr)
@@ -231,18 +190,18 @@ else := sprintf(" (except %s)", [concat(", ", excepts(b))])
 egress_policies contains np if {
 	some np in lib.objects("NetworkPolicy")
 	lib.app_ns(lib.ns(np))
-	"Egress" in policy_types(np)
+	"Egress" in lib.np_policy_types(np)
 }
 
 # problems_by_np: policy resource -> {[rule index, peer index, text,
 # evidence]} (lib.group: one finding per policy, built once).
 problems_by_np := lib.group(array.concat(
-	[[lib.resource(np), [i, -1, sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s", [i, np_name(np), metadata_ip, ports_text(r)]), {"path": sprintf("spec.egress[%d]", [i]), "value": r}]] |
+	[[lib.resource(np), [i, -1, sprintf("egress[%d] of NetworkPolicy %s has no `to`, so it allows every destination, the internet and the cloud metadata address %s included, on %s", [i, lib.ns_name(np), metadata_ip, lib.np_ports_text(r)]), {"path": sprintf("spec.egress[%d]", [i]), "value": r}]] |
 		some [np, i, r] in egress_rules
 		count(to(r)) == 0
 		not exempt_rule(r)
 	],
-	[[lib.resource(np), [i, j, sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s", [i, np_name(np), b.cidr, except_text(b), ports_text(r), concat(", ", why)]), {"path": sprintf("spec.egress[%d].to[%d].ipBlock", [i, j]), "value": b}]] |
+	[[lib.resource(np), [i, j, sprintf("egress[%d] of NetworkPolicy %s allows ipBlock %s%s on %s: %s", [i, lib.ns_name(np), b.cidr, except_text(b), lib.np_ports_text(r), concat(", ", why)]), {"path": sprintf("spec.egress[%d].to[%d].ipBlock", [i, j]), "value": b}]] |
 		some [np, i, r, b, j] in ip_blocks
 		why := reasons(b)
 		count(why) > 0
@@ -277,7 +236,7 @@ judged contains res if {
 
 judged contains res if some res, _ in problems_by_np
 
-unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock %s, which may be outside the cluster: set params.cluster_cidrs to the cluster's pod and Service CIDRs", [i, np_name(np), b.cidr]) if {
+unknown contains sprintf("egress[%d] of NetworkPolicy %s allows private ipBlock %s, which may be outside the cluster: set params.cluster_cidrs to the cluster's pod and Service CIDRs", [i, lib.ns_name(np), b.cidr]) if {
 	count(cluster_cidrs) == 0
 	some [np, i, r, b, _] in ip_blocks
 	private(b.cidr)

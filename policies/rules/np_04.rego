@@ -79,71 +79,21 @@ metrics_ports := {15020, 15090}
 # Istio's name of the sidecar's Envoy metrics port (15090).
 metrics_port_names := {"http-envoy-prom"}
 
-obj_or_empty(x) := x if is_object(x)
-
-else := {}
-
-list_or_empty(x) := x if is_array(x)
-
-else := []
-
-spec(np) := obj_or_empty(object.get(np, "spec", {}))
-
-policy_types(np) := {t | some t in list_or_empty(object.get(spec(np), "policyTypes", []))} if {
-	count(list_or_empty(object.get(spec(np), "policyTypes", []))) > 0
-} else := {"Ingress", "Egress"} if {
-	count(list_or_empty(object.get(spec(np), "egress", []))) > 0
-} else := {"Ingress"}
-
-np_name(np) := sprintf("%s/%s", [lib.ns(np), lib.name(np)])
-
 ingress_rules contains [np, i, r] if {
 	some np in lib.objects("NetworkPolicy")
 	lib.app_ns(lib.ns(np))
-	"Ingress" in policy_types(np)
-	some i, r0 in list_or_empty(object.get(spec(np), "ingress", []))
-	r := obj_or_empty(r0)
+	"Ingress" in lib.np_policy_types(np)
+	some i, r0 in lib.as_array(object.get(lib.spec(np), "ingress", []))
+	r := lib.as_object(r0)
 }
 
 # ---- label selectors -------------------------------------------------------------
 
-expr_matches(e, l) if {
-	e.operator == "In"
-	v := object.get(l, e.key, null)
-	v in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "NotIn"
-	v := object.get(l, e.key, null)
-	not v in list_or_empty(object.get(e, "values", []))
-}
-
-expr_matches(e, l) if {
-	e.operator == "Exists"
-	e.key in object.keys(l)
-}
-
-expr_matches(e, l) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(l)
-}
-
-selector_matches(sel, l) if {
-	s := obj_or_empty(sel)
-	every k, v in obj_or_empty(object.get(s, "matchLabels", {})) {
-		l[k] == v
-	}
-	every e in list_or_empty(object.get(s, "matchExpressions", [])) {
-		expr_matches(e, l)
-	}
-}
-
 # empty_selector: a present selector with no requirement (selects all).
 empty_selector(sel) if {
 	is_object(sel)
-	count(obj_or_empty(object.get(sel, "matchLabels", {}))) == 0
-	count(list_or_empty(object.get(sel, "matchExpressions", []))) == 0
+	count(lib.as_object(object.get(sel, "matchLabels", {}))) == 0
+	count(lib.as_array(object.get(sel, "matchExpressions", []))) == 0
 }
 
 # ---- gateways ----------------------------------------------------------------------
@@ -151,7 +101,7 @@ empty_selector(sel) if {
 # gateway_policy: the policy's podSelector requires one of the designated
 # gateway label sets, so it selects gateway pods only.
 gateway_policy(np) if {
-	ml := obj_or_empty(object.get(obj_or_empty(object.get(spec(np), "podSelector", {})), "matchLabels", {}))
+	ml := lib.as_object(object.get(lib.as_object(object.get(lib.spec(np), "podSelector", {})), "matchLabels", {}))
 	some gl in lib.params.gateway_labels
 	is_object(gl)
 	count(gl) > 0
@@ -160,31 +110,8 @@ gateway_policy(np) if {
 
 # ---- ports ------------------------------------------------------------------------
 
-ports(r) := list_or_empty(object.get(r, "ports", []))
-
-proto(p) := object.get(p, "protocol", "TCP")
-
-port_text(p) := sprintf("%v-%v/%s", [p.port, p.endPort, proto(p)]) if {
-	object.get(p, "port", null) != null
-	object.get(p, "endPort", null) != null
-} else := sprintf("%v/%s", [p.port, proto(p)]) if {
-	object.get(p, "port", null) != null
-} else := sprintf("all %s ports", [proto(p)])
-
-ports_text(r) := "all ports" if count(ports(r)) == 0
-
-else := sprintf("ports %s", [concat(", ", [port_text(obj_or_empty(p)) | some p in ports(r)])])
-
-port_number(p) := n if {
-	n := p.port
-	is_number(n)
-} else := to_number(p.port) if {
-	is_string(p.port)
-	regex.match(`^[0-9]+$`, p.port)
-}
-
 metrics_port(p) if {
-	n := port_number(p)
+	n := lib.port_number(p)
 	n in metrics_ports
 	object.get(p, "endPort", n) == n
 }
@@ -193,7 +120,7 @@ metrics_port(p) if p.port in metrics_port_names
 
 # ---- peers ------------------------------------------------------------------------
 
-from(r) := list_or_empty(object.get(r, "from", []))
+from(r) := lib.as_array(object.get(r, "from", []))
 
 whole_space(peer) if {
 	cidr := peer.ipBlock.cidr
@@ -211,10 +138,6 @@ non_empty_pod_selector(peer) if {
 	not empty_selector(peer.podSelector)
 }
 
-# ns_labels(n): the namespace's labels (an implied namespace's from
-# params.namespace_labels, docs/verdicts.md) plus kubernetes.io/metadata.name.
-ns_labels(n) := object.union(lib.ns_labels(n), {"kubernetes.io/metadata.name": n})
-
 monitoring_namespaces := {n | some n in lib.params.monitoring_namespaces}
 
 # monitoring_peer: a namespace selector with requirements that selects a
@@ -224,7 +147,7 @@ monitoring_peer(peer) := n if {
 	is_object(sel)
 	not empty_selector(sel)
 	some n in monitoring_namespaces
-	selector_matches(sel, ns_labels(n))
+	lib.selector_matches(sel, lib.ns_selector_labels(n))
 }
 
 # ---- findings -----------------------------------------------------------------------
@@ -232,7 +155,7 @@ monitoring_peer(peer) := n if {
 ingress_policies contains np if {
 	some np in lib.objects("NetworkPolicy")
 	lib.app_ns(lib.ns(np))
-	"Ingress" in policy_types(np)
+	"Ingress" in lib.np_policy_types(np)
 }
 
 # problems_by_np: policy resource -> {[rule index, peer index, text,
@@ -242,32 +165,32 @@ problems_by_np := lib.group([pair |
 	some pair in list
 ])
 
-no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, np_name(np), ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
+no_from := [[lib.resource(np), [i, -1, sprintf("ingress[%d] of NetworkPolicy %s has no `from`, so every source, in or outside the cluster, may connect on %s", [i, lib.ns_name(np), lib.np_ports_text(r)]), {"path": sprintf("spec.ingress[%d]", [i]), "value": r}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	count(from(r)) == 0
 ]
 
-whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, np_name(np), peer.ipBlock.cidr, ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
+whole_space_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits ipBlock %s, every address, on %s", [i, lib.ns_name(np), peer.ipBlock.cidr, lib.np_ports_text(r)]), {"path": sprintf("spec.ingress[%d].from[%d].ipBlock.cidr", [i, j]), "value": peer.ipBlock.cidr}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
 	some j, peer in from(r)
 	whole_space(peer)
 ]
 
-all_namespace_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, np_name(np)]), {"path": sprintf("spec.ingress[%d].from[%d].namespaceSelector", [i, j]), "value": peer.namespaceSelector}]] |
+all_namespace_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits every pod of every namespace (namespaceSelector {}) on all ports", [i, lib.ns_name(np)]), {"path": sprintf("spec.ingress[%d].from[%d].namespaceSelector", [i, j]), "value": peer.namespaceSelector}]] |
 	some [np, i, r] in ingress_rules
 	not gateway_policy(np)
-	count(ports(r)) == 0
+	count(lib.rule_ports(r)) == 0
 	some j, peer in from(r)
 	all_namespaces(peer)
 ]
 
-monitoring_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, np_name(np), n, what]), object.union({"path": sprintf("spec.ingress[%d].ports", [i])}, {"value": ports(r) | count(ports(r)) > 0})]] |
+monitoring_peers := [[lib.resource(np), [i, j, sprintf("ingress[%d] of NetworkPolicy %s admits monitoring namespace %q on %s; monitoring is limited to ports 15020 and 15090", [i, lib.ns_name(np), n, what]), object.union({"path": sprintf("spec.ingress[%d].ports", [i])}, {"value": lib.rule_ports(r) | count(lib.rule_ports(r)) > 0})]] |
 	some [np, i, r] in ingress_rules
 	some j, peer in from(r)
 	n := monitoring_peer(peer)
-	extra := [p | some p0 in ports(r); p := obj_or_empty(p0); not metrics_port(p)]
+	extra := [p | some p0 in lib.rule_ports(r); p := lib.as_object(p0); not metrics_port(p)]
 	what := monitoring_ports_text(r, extra)
 	what != ""
 ]
@@ -283,15 +206,15 @@ deny contains {
 
 judged contains lib.resource(np) if some np in ingress_policies
 
-monitoring_ports_text(r, _) := "all ports" if count(ports(r)) == 0
+monitoring_ports_text(r, _) := "all ports" if count(lib.rule_ports(r)) == 0
 
-monitoring_ports_text(r, extra) := sprintf("ports %s", [concat(", ", [port_text(p) | some p in extra])]) if {
-	count(ports(r)) > 0
+monitoring_ports_text(r, extra) := sprintf("ports %s", [concat(", ", [lib.np_port_text(p) | some p in extra])]) if {
+	count(lib.rule_ports(r)) > 0
 	count(extra) > 0
 }
 
 monitoring_ports_text(r, extra) := "" if {
-	count(ports(r)) > 0
+	count(lib.rule_ports(r)) > 0
 	count(extra) == 0
 }
 

@@ -58,30 +58,21 @@ label := "pod-security.kubernetes.io/enforce"
 
 rank := {"privileged": 0, "baseline": 1, "restricted": 2}
 
-required := lib.params.pod_security_level
-
 # accepted: the levels that satisfy the required one.
-accepted := {l | some l, r in rank; r >= rank[required]}
+accepted := {l | some l, r in rank; r >= rank[lib.params.pod_security_level]}
 
-accepted_text := "restricted" if required == "restricted"
+accepted_text := "restricted" if lib.params.pod_security_level == "restricted"
 
-accepted_text := "baseline or restricted" if required == "baseline"
+accepted_text := "baseline or restricted" if lib.params.pod_security_level == "baseline"
 
-# namespaces: every application namespace the input holds or implies
-# (lib.namespaces: a namespace no object shows is never a subject).
-namespaces contains n if {
-	some n in lib.namespaces
-	lib.app_ns(n)
-}
-
-judged contains lib.namespace_resource(n) if some n in namespaces
+judged contains lib.namespace_resource(n) if some n in lib.app_namespaces
 
 deny contains {
 	"msg": sprintf("namespace %q%s has no %s label, so Pod Security admission enforces no level there (want %s)", [n, lib.ns_note(n), label, accepted_text]),
 	"resource": lib.namespace_resource(n),
 	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	l := lib.ns_labels(n)
 	not label in object.keys(l)
 }
@@ -91,7 +82,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	v := lib.ns_labels(n)[label]
 	v in object.keys(rank)
 	not v in accepted
@@ -102,7 +93,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": [lib.ns_label_evidence(n, label)],
 } if {
-	some n in namespaces
+	some n in lib.app_namespaces
 	v := lib.ns_labels(n)[label]
 	not v in object.keys(rank)
 }

@@ -127,12 +127,12 @@ templates(kinds) := [[obj, t] |
 	is_object(t)
 ]
 
-annotations(t) := a if {
+template_annotations(t) := a if {
 	a := t.metadata.annotations
 	is_object(a)
 } else := {}
 
-injected(t) if annotations(t)["sidecar.istio.io/status"]
+template_injected(t) if template_annotations(t)["sidecar.istio.io/status"]
 
 init_names(t) := {c.name |
 	some c in object.get(object.get(t, "spec", {}), "initContainers", [])
@@ -142,7 +142,7 @@ init_names(t) := {c.name |
 # An injected pod with istio-validation: the injector was configured for CNI.
 validation_seen if {
 	some [_, t] in templates(lib.workload_kinds)
-	injected(t)
+	template_injected(t)
 	"istio-validation" in init_names(t)
 }
 
@@ -153,7 +153,7 @@ cni_in_use if validation_seen
 injected_seen if {
 	some [obj, t] in templates(lib.workload_kinds)
 	lib.in_scope(lib.ns(obj))
-	injected(t)
+	template_injected(t)
 }
 
 # ---- owning workload --------------------------------------------------------------
@@ -230,7 +230,7 @@ judged contains res if some res, _ in init_by_owner
 judged contains owner(obj) if {
 	some [obj, t] in templates(lib.workload_kinds)
 	lib.in_scope(lib.ns(obj))
-	injected(t)
+	template_injected(t)
 }
 
 judged contains w.resource if {

@@ -73,23 +73,11 @@ package meshaudit.rules.pod_03
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
 host_namespace := {"hostPID": "process", "hostIPC": "IPC"}
-
-# sc: a securityContext as an object ({} when absent or null).
-sc(x) := s if {
-	s := x.securityContext
-	is_object(s)
-} else := {}
 
 # judged: every in-scope workload (its pod spec holds every field read).
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -107,20 +95,20 @@ pod_problems(w) := array.concat(
 	],
 	[{
 		"text": "pod sets securityContext.windowsOptions.hostProcess: true and runs its containers as processes on the Windows host",
-		"evidence": [{"path": sprintf("%s.securityContext.windowsOptions.hostProcess", [lib.pod_spec_path(w)]), "value": sc(w.spec).windowsOptions.hostProcess}],
+		"evidence": [{"path": sprintf("%s.securityContext.windowsOptions.hostProcess", [lib.pod_spec_path(w)]), "value": lib.security_context(w.spec).windowsOptions.hostProcess}],
 	} |
-		lib.truthy(sc(w.spec).windowsOptions.hostProcess)
+		lib.truthy(lib.security_context(w.spec).windowsOptions.hostProcess)
 	],
 )
 
 container_fields := [["privileged", "securityContext.privileged"], ["hostProcess", "securityContext.windowsOptions.hostProcess"]]
 
-field_value(c, "privileged") := sc(c).privileged
+field_value(c, "privileged") := lib.security_context(c).privileged
 
-field_value(c, "hostProcess") := sc(c).windowsOptions.hostProcess
+field_value(c, "hostProcess") := lib.security_context(c).windowsOptions.hostProcess
 
 container_problems(w) := [{
-	"text": sprintf("%s %q sets %s: true", [kind_label[x.kind], x.c.name, path]),
+	"text": sprintf("%s %q sets %s: true", [lib.container_kind_labels[x.kind], x.c.name, path]),
 	"evidence": [{"path": sprintf("%s.%s", [lib.container_path(w, x), path]), "value": v}],
 } |
 	some x in lib.app_containers(w)
@@ -134,7 +122,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	ps := problems(w)
 	count(ps) > 0

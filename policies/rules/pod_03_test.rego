@@ -1,10 +1,8 @@
 package meshaudit.rules.pod_03_test
 
 import data.meshaudit.rules.pod_03
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
@@ -15,17 +13,15 @@ deploy(ns, spec) := {
 
 res(ns) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": ns, "name": "web"}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 app := {"name": "app", "image": "registry.example.com/app:1.0"}
 
 test_clean_pod_passes if {
-	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
-	pod_03.judged == {res("shop")} with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+	pod_03.judged == {res("shop")} with input as testlib.inp({"Deployment": [deploy("shop", {"containers": [app]})]})
 }
 
 test_excluded_namespace_not_judged if {
-	count(pod_03.judged) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
+	count(pod_03.judged) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
 }
 
 test_explicit_false_passes if {
@@ -34,7 +30,7 @@ test_explicit_false_passes if {
 		"securityContext": {"windowsOptions": {"hostProcess": false}},
 		"containers": [object.union(app, {"securityContext": {"privileged": false}})],
 	}
-	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("shop", spec)]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_every_field_fires_once if {
@@ -61,13 +57,13 @@ test_every_field_fires_once if {
 			{"path": "spec.template.spec.containers[0].securityContext.windowsOptions.hostProcess", "value": true},
 			{"path": "spec.template.spec.ephemeralContainers[0].securityContext.privileged", "value": true},
 		],
-	}} with input as inp({"Deployment": [deploy("shop", spec)]})
-	pod_03.judged == {res("shop")} with input as inp({"Deployment": [deploy("shop", spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
+	pod_03.judged == {res("shop")} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_excluded_namespace_ignored if {
 	spec := {"hostPID": true, "containers": [object.union(app, {"securityContext": {"privileged": true}})]}
-	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", spec)]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", spec)]})
 }
 
 # Istio's own containers on an injected pod never raise findings (istio-init
@@ -89,22 +85,22 @@ injected_pod := {
 }
 
 test_istio_containers_on_injected_pod_ignored if {
-	count(pod_03.deny) == 0 with input as inp({"Pod": [injected_pod]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Pod": [injected_pod]})
 }
 
 test_gateway_auto_image_ignored if {
 	spec := {"containers": [{"name": "istio-proxy", "image": "auto", "securityContext": {"privileged": true}}]}
-	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("gw", spec)]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Deployment": [deploy("gw", spec)]})
 }
 
 # A container merely named istio-proxy on a pod Istio did not inject, with a
 # real image, is an app container.
 test_istio_named_container_on_non_injected_pod_fires if {
 	spec := {"containers": [{"name": "istio-proxy", "image": "registry.example.com/proxy:1.0", "securityContext": {"privileged": true}}]}
-	strip(pod_03.deny) == {{
+	testlib.strip(pod_03.deny) == {{
 		"msg": "container \"istio-proxy\" sets securityContext.privileged: true; set each to false",
 		"resource": res("shop"),
-	}} with input as inp({"Deployment": [deploy("shop", spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 # A live Pod owned by a ReplicaSet owned by a Deployment: one finding, on the
@@ -121,10 +117,10 @@ test_owned_objects_not_double_reported if {
 		"metadata": {"name": "web-5d8-x1", "namespace": "shop", "ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d8", "controller": true}]},
 		"spec": spec,
 	}
-	strip(pod_03.deny) == {{
+	testlib.strip(pod_03.deny) == {{
 		"msg": "pod sets hostIPC: true and shares the node's IPC namespace; set each to false",
 		"resource": res("shop"),
-	}} with input as inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs], "Pod": [pod]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs], "Pod": [pod]})
 }
 
 test_cronjob_template_checked if {
@@ -133,29 +129,28 @@ test_cronjob_template_checked if {
 		"metadata": {"name": "nightly", "namespace": "shop"},
 		"spec": {"jobTemplate": {"spec": {"template": {"spec": {"hostPID": "true", "containers": [app]}}}}},
 	}
-	strip(pod_03.deny) == {{
+	testlib.strip(pod_03.deny) == {{
 		"msg": "pod sets hostPID: true and shares the node's process namespace; set each to false",
 		"resource": {"apiVersion": "batch/v1", "kind": "CronJob", "namespace": "shop", "name": "nightly"},
-	}} with input as inp({"CronJob": [cj]})
+	}} with input as testlib.inp({"CronJob": [cj]})
 }
 
 test_null_security_context_tolerated if {
 	spec := {"securityContext": null, "containers": [object.union(app, {"securityContext": null})]}
-	count(pod_03.deny) == 0 with input as inp({"Deployment": [deploy("shop", spec)]})
+	count(pod_03.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
-# lib.workloads drops a template with `metadata: null` (a type error; the
-# engine's non-strict evaluation swallows it): mock that and check the
-# rule's own fallback still judges the workload.
+# A template with `metadata: null` is judged: lib.workloads reads a null
+# field as absent, as the collectors do.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(deploy("shop", {"hostPID": true, "containers": [app]}), {"spec": {"template": {"metadata": null}}})
-	strip(pod_03.deny) == {{
+	testlib.strip(pod_03.deny) == {{
 		"msg": "pod sets hostPID: true and shares the node's process namespace; set each to false",
 		"resource": res("shop"),
-	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 test_nothing_judged_says_why if {
-	pod_03.not_applicable == {"no workload in an in-scope namespace"} with input as inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
-	count(pod_03.not_applicable) == 0 with input as inp({"Deployment": [deploy("shop", {"containers": [app]})]})
+	pod_03.not_applicable == {"no workload in an in-scope namespace"} with input as testlib.inp({"Deployment": [deploy("kube-system", {"containers": [app]})]})
+	count(pod_03.not_applicable) == 0 with input as testlib.inp({"Deployment": [deploy("shop", {"containers": [app]})]})
 }

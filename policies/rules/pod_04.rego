@@ -76,49 +76,17 @@ package meshaudit.rules.pod_04
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
-# sc: a securityContext as an object ({} when absent or null).
-sc(x) := s if {
-	s := x.securityContext
-	is_object(s)
-} else := {}
-
-# Linux-only securityContext fields are rejected by the API on Windows pods.
-windows(w) if lower(sprintf("%v", [w.spec.os.name])) == "windows"
-
-# Istio's node agents need host access and capabilities by design (Istio CNI
-# moves the sidecars' NET_ADMIN into them, see POD-02).
-istio_node_agent_names := {"istio-cni-node", "ztunnel"}
-
-istio_node_agent(w) if {
-	w.kind == "DaemonSet"
-	lib.name(w.obj) in istio_node_agent_names
-}
-
-istio_node_agent(w) if {
-	w.kind == "DaemonSet"
-	some k in ["k8s-app", "app"]
-	w.labels[k] in istio_node_agent_names
-}
-
 baseline_caps := {
 	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
 	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 }
 
-level := lib.params.pod_security_level
+allowed_add := baseline_caps if lib.params.pod_security_level == "baseline"
 
-allowed_add := baseline_caps if level == "baseline"
-
-allowed_add := {"NET_BIND_SERVICE"} if level == "restricted"
+allowed_add := {"NET_BIND_SERVICE"} if lib.params.pod_security_level == "restricted"
 
 caps(c) := x if {
-	x := sc(c).capabilities
+	x := lib.security_context(c).capabilities
 	is_object(x)
 } else := {}
 
@@ -136,7 +104,7 @@ cap_evidence(w, x, k) := object.union(
 )
 
 drop_problems(c) := [] if {
-	level == "baseline"
+	lib.params.pod_security_level == "baseline"
 } else := [] if {
 	"ALL" in list(caps(c), "drop")
 } else := [sprintf("capabilities.drop does not include ALL (drop: %s)", [fmt_list(list(caps(c), "drop"))])]
@@ -146,24 +114,24 @@ extra_caps(c) := sort({v | some v in list(caps(c), "add"); not v in allowed_add}
 add_problems(c) := [] if {
 	count(extra_caps(c)) == 0
 } else := [sprintf("adds %s (restricted allows adding only NET_BIND_SERVICE)", [concat(", ", extra_caps(c))])] if {
-	level == "restricted"
+	lib.params.pod_security_level == "restricted"
 } else := [sprintf("adds %s, outside the Pod Security baseline list", [concat(", ", extra_caps(c))])]
 
-fix_text := "drop ALL and add back at most NET_BIND_SERVICE" if level == "restricted"
+fix_text := "drop ALL and add back at most NET_BIND_SERVICE" if lib.params.pod_security_level == "restricted"
 
-fix_text := "add only capabilities of the baseline list" if level == "baseline"
+fix_text := "add only capabilities of the baseline list" if lib.params.pod_security_level == "baseline"
 
 # judged: in-scope Linux workloads other than Istio's node agents.
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	not istio_node_agent(w)
-	not windows(w)
+	not lib.istio_node_agent(w)
+	not lib.windows(w)
 }
 
 # container_problems(w): one entry per app container with problems.
 container_problems(w) := [{
-	"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat(" and ", ps)]),
+	"text": sprintf("%s %q: %s", [lib.container_kind_labels[x.kind], x.c.name, concat(" and ", ps)]),
 	"evidence": array.concat(
 		[cap_evidence(w, x, "drop") | count(drop_problems(x.c)) > 0],
 		[cap_evidence(w, x, "add") | count(add_problems(x.c)) > 0],
@@ -179,10 +147,10 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	not istio_node_agent(w)
-	not windows(w)
+	not lib.istio_node_agent(w)
+	not lib.windows(w)
 	ps := container_problems(w)
 	count(ps) > 0
 }

@@ -2,10 +2,8 @@ package meshaudit.rules.pod_04_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.pod_04
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
@@ -14,18 +12,14 @@ deploy(ns, spec) := {
 	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-run(spec) := strip(d) if {
-	d := pod_04.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+run(spec) := testlib.strip(d) if {
+	d := pod_04.deny with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 baseline := object.union(lib.params, {"pod_security_level": "baseline"})
 
-run_baseline(spec) := strip(d) if {
-	d := pod_04.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+run_baseline(spec) := testlib.strip(d) if {
+	d := pod_04.deny with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 		with data.meshaudit.params as baseline
 }
 
@@ -42,14 +36,14 @@ test_drop_all_add_net_bind_passes if {
 test_nothing_set_fails_restricted if {
 	run({"containers": [{"name": "app", "image": "r/app:1"}]}) == {{
 		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none); drop ALL and add back at most NET_BIND_SERVICE",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
 test_restricted_extra_add_and_partial_drop if {
 	run({"initContainers": [c("setup", {"drop": ["NET_RAW"], "add": ["SYS_TIME", "CHOWN"]})], "containers": [c("app", {"drop": ["ALL"]})]}) == {{
 		"msg": "init container \"setup\": capabilities.drop does not include ALL (drop: NET_RAW) and adds CHOWN, SYS_TIME (restricted allows adding only NET_BIND_SERVICE); drop ALL and add back at most NET_BIND_SERVICE",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -65,7 +59,7 @@ test_baseline_allows_list_without_drop if {
 test_baseline_rejects_net_admin if {
 	run_baseline({"containers": [c("app", {"add": ["NET_ADMIN", "SYS_ADMIN", "CHOWN"]})]}) == {{
 		"msg": "container \"app\": adds NET_ADMIN, SYS_ADMIN, outside the Pod Security baseline list; add only capabilities of the baseline list",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -83,7 +77,7 @@ test_ephemeral_container_judged if {
 			"ephemeralContainers": [c("debugger", {"add": ["SYS_PTRACE"]})],
 		},
 	}
-	some f in pod_04.deny with input as inp({"Pod": [p]})
+	some f in pod_04.deny with input as testlib.inp({"Pod": [p]})
 	startswith(f.msg, "ephemeral container \"debugger\": ")
 }
 
@@ -98,7 +92,7 @@ test_injected_istio_containers_ignored if {
 			"containers": [c("app", {"drop": ["ALL"]}), {"name": "istio-proxy", "image": "proxyv2"}],
 		},
 	}
-	count(pod_04.deny) == 0 with input as inp({"Pod": [p]})
+	count(pod_04.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 # Not injected: a container named istio-init is just a container.
@@ -113,7 +107,7 @@ test_istio_node_agents_ignored if {
 		"metadata": {"name": "ztunnel", "namespace": "istio-system"},
 		"spec": {"template": {"metadata": {"labels": {"app": "ztunnel"}}, "spec": {"containers": [c("istio-proxy", {"add": ["NET_ADMIN", "SYS_ADMIN", "NET_RAW"], "drop": ["ALL"]})]}}},
 	}
-	count(pod_04.deny) == 0 with input as inp({"DaemonSet": [ds]})
+	count(pod_04.deny) == 0 with input as testlib.inp({"DaemonSet": [ds]})
 }
 
 test_windows_pod_ignored if {
@@ -121,7 +115,7 @@ test_windows_pod_ignored if {
 }
 
 test_excluded_namespace_ignored if {
-	count(pod_04.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [{"name": "app"}]})]})
+	count(pod_04.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", {"containers": [{"name": "app"}]})]})
 }
 
 test_null_security_context if {
@@ -131,15 +125,15 @@ test_null_security_context if {
 		"metadata": {"name": "web", "namespace": "shop"},
 		"spec": {"template": {"spec": {"containers": [{"name": "app", "securityContext": null}]}}},
 	}
-	count(pod_04.deny) == 1 with input as inp({"Deployment": [d]})
+	count(pod_04.deny) == 1 with input as testlib.inp({"Deployment": [d]})
 }
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", {"containers": [{"name": "app"}]}), {"spec": {"template": {"metadata": null}}})
-	strip(pod_04.deny) == {{
+	testlib.strip(pod_04.deny) == {{
 		"msg": "container \"app\": capabilities.drop does not include ALL (drop: none); drop ALL and add back at most NET_BIND_SERVICE",
-		"resource": res,
-	}} with input as inp({"Deployment": [d]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 # One finding per workload, every container listed, with the capability
@@ -151,20 +145,20 @@ test_one_finding_per_workload_with_evidence if {
 	}
 	pod_04.deny == {{
 		"msg": "init container \"setup\": capabilities.drop does not include ALL (drop: NET_RAW); container \"app\": adds SYS_ADMIN (restricted allows adding only NET_BIND_SERVICE); drop ALL and add back at most NET_BIND_SERVICE",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.template.spec.initContainers[0].securityContext.capabilities.drop", "value": ["NET_RAW"]},
 			{"path": "spec.template.spec.containers[0].securityContext.capabilities.add", "value": ["SYS_ADMIN"]},
 		],
-	}} with input as inp({"Deployment": [deploy("shop", spec)]})
-	pod_04.judged == {res} with input as inp({"Deployment": [deploy("shop", spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
+	pod_04.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_absent_drop_evidence_has_no_value if {
-	some f in pod_04.deny with input as inp({"Deployment": [deploy("shop", {"containers": [{"name": "app", "image": "r/app:1"}]})]})
+	some f in pod_04.deny with input as testlib.inp({"Deployment": [deploy("shop", {"containers": [{"name": "app", "image": "r/app:1"}]})]})
 	f.evidence == [{"path": "spec.template.spec.containers[0].securityContext.capabilities.drop"}]
 }
 
 test_windows_and_node_agents_not_judged if {
-	count(pod_04.judged) == 0 with input as inp({"Deployment": [deploy("shop", {"os": {"name": "windows"}, "containers": [{"name": "app"}]})]})
+	count(pod_04.judged) == 0 with input as testlib.inp({"Deployment": [deploy("shop", {"os": {"name": "windows"}, "containers": [{"name": "app"}]})]})
 }

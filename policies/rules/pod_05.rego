@@ -76,29 +76,15 @@ package meshaudit.rules.pod_05
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
-# sc: a securityContext as an object ({} when absent or null).
-sc(x) := s if {
-	s := x.securityContext
-	is_object(s)
-} else := {}
-
 # effective(w, x, field): [value, where, path] of a field the container's
 # securityContext overrides on the pod's; undefined when neither sets it.
 effective(w, x, field) := [v, "container securityContext", sprintf("%s.securityContext.%s", [lib.container_path(w, x), field])] if {
-	v := sc(x.c)[field]
+	v := lib.security_context(x.c)[field]
 	v != null
 } else := [v, "pod securityContext", sprintf("%s.securityContext.%s", [lib.pod_spec_path(w), field])] if {
-	v := sc(w.spec)[field]
+	v := lib.security_context(w.spec)[field]
 	v != null
 }
-
-windows(w) if lower(sprintf("%v", [w.spec.os.name])) == "windows"
 
 # Each *_problems(w, x) is a list of {text, evidence} (empty when fine).
 non_root_problems(w, x) := [] if {
@@ -114,25 +100,25 @@ user_problems(w, x) := [{"text": sprintf("runAsUser 0 in the %s", [where]), "evi
 } else := []
 
 escalation_problems(w, x) := [] if {
-	lib.falsy(object.get(sc(x.c), "allowPrivilegeEscalation", null))
+	lib.falsy(object.get(lib.security_context(x.c), "allowPrivilegeEscalation", null))
 } else := [{"text": sprintf("allowPrivilegeEscalation %v (want false)", [v]), "evidence": {"path": path, "value": v}}] if {
-	v := sc(x.c).allowPrivilegeEscalation
+	v := lib.security_context(x.c).allowPrivilegeEscalation
 	v != null
 	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [lib.container_path(w, x)])
 } else := [{"text": "allowPrivilegeEscalation not set (defaults to true, want false)", "evidence": {"path": sprintf("%s.securityContext.allowPrivilegeEscalation", [lib.container_path(w, x)])}}]
 
-container_problems(w) := [{"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
+container_problems(w) := [{"text": sprintf("%s %q: %s", [lib.container_kind_labels[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
 	some x in lib.app_containers(w)
 	ps := array.concat(
 		array.concat(non_root_problems(w, x), user_problems(w, x)),
-		[p | not windows(w); some p in escalation_problems(w, x)],
+		[p | not lib.windows(w); some p in escalation_problems(w, x)],
 	)
 	count(ps) > 0
 ]
 
 # judged: every in-scope workload.
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -141,7 +127,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	ps := container_problems(w)
 	count(ps) > 0

@@ -1,10 +1,8 @@
 package meshaudit.rules.pod_05_test
 
 import data.meshaudit.rules.pod_05
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
@@ -13,12 +11,8 @@ deploy(ns, spec) := {
 	"spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-run(spec) := strip(d) if {
-	d := pod_05.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+run(spec) := testlib.strip(d) if {
+	d := pod_05.deny with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 c(name, sc) := {"name": name, "image": "registry.example.com/app:1.0", "securityContext": sc}
@@ -45,13 +39,13 @@ test_run_as_user_unset_passes if {
 test_nothing_set_lists_every_problem if {
 	run({"containers": [{"name": "app", "image": "registry.example.com/app:1.0"}]}) == {{
 		"msg": "container \"app\": runAsNonRoot not set (want true); allowPrivilegeEscalation not set (defaults to true, want false)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
 test_root_user_from_pod if {
 	spec := {"securityContext": {"runAsNonRoot": true, "runAsUser": 0}, "containers": [c("app", hardened)]}
-	run(spec) == {{"msg": "container \"app\": runAsUser 0 in the pod securityContext", "resource": res}}
+	run(spec) == {{"msg": "container \"app\": runAsUser 0 in the pod securityContext", "resource": testlib.deployment_ref("shop", "web")}}
 }
 
 # The container's securityContext overrides the pod's, both ways.
@@ -59,7 +53,7 @@ test_container_overrides_pod_to_worse if {
 	spec := {"securityContext": pod_nonroot, "containers": [c("app", {"runAsNonRoot": false, "runAsUser": 0, "allowPrivilegeEscalation": true})]}
 	run(spec) == {{
 		"msg": "container \"app\": runAsNonRoot false in the container securityContext (want true); runAsUser 0 in the container securityContext; allowPrivilegeEscalation true (want false)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -71,7 +65,7 @@ test_container_overrides_pod_to_better if {
 # A null container field does not override the pod's value.
 test_null_container_field_falls_back_to_pod if {
 	spec := {"securityContext": {"runAsNonRoot": false}, "containers": [c("app", {"runAsNonRoot": null, "allowPrivilegeEscalation": false})]}
-	run(spec) == {{"msg": "container \"app\": runAsNonRoot false in the pod securityContext (want true)", "resource": res}}
+	run(spec) == {{"msg": "container \"app\": runAsNonRoot false in the pod securityContext (want true)", "resource": testlib.deployment_ref("shop", "web")}}
 }
 
 test_every_container_kind_checked_once_each if {
@@ -83,32 +77,32 @@ test_every_container_kind_checked_once_each if {
 	}
 	pod_05.deny == {{
 		"msg": "init container \"setup\": runAsUser 0 in the container securityContext; container \"worker\": allowPrivilegeEscalation not set (defaults to true, want false); ephemeral container \"debugger\": allowPrivilegeEscalation not set (defaults to true, want false)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.template.spec.initContainers[0].securityContext.runAsUser", "value": 0},
 			{"path": "spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation"},
 			{"path": "spec.template.spec.ephemeralContainers[0].securityContext.allowPrivilegeEscalation"},
 		],
-	}} with input as inp({"Deployment": [deploy("shop", spec)]})
-	pod_05.judged == {res} with input as inp({"Deployment": [deploy("shop", spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
+	pod_05.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_pod_level_value_evidence_points_at_pod_spec if {
 	spec := {"securityContext": {"runAsNonRoot": false}, "containers": [c("app", {"allowPrivilegeEscalation": false})]}
-	some f in pod_05.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+	some f in pod_05.deny with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 	f.evidence == [{"path": "spec.template.spec.securityContext.runAsNonRoot", "value": false}]
 }
 
 test_string_values_tolerated if {
 	spec := {"securityContext": {"runAsNonRoot": "true", "runAsUser": "0"}, "containers": [c("app", {"allowPrivilegeEscalation": "false"})]}
-	run(spec) == {{"msg": "container \"app\": runAsUser 0 in the pod securityContext", "resource": res}}
+	run(spec) == {{"msg": "container \"app\": runAsUser 0 in the pod securityContext", "resource": testlib.deployment_ref("shop", "web")}}
 }
 
 # allowPrivilegeEscalation is a Linux-only field the API rejects on Windows
 # pods; runAsNonRoot still applies there.
 test_windows_pod_not_judged_on_escalation if {
 	spec := {"os": {"name": "windows"}, "containers": [{"name": "app", "image": "registry.example.com/win:1.0"}]}
-	run(spec) == {{"msg": "container \"app\": runAsNonRoot not set (want true)", "resource": res}}
+	run(spec) == {{"msg": "container \"app\": runAsNonRoot not set (want true)", "resource": testlib.deployment_ref("shop", "web")}}
 }
 
 injected_pod(containers) := {
@@ -124,14 +118,14 @@ injected_pod(containers) := {
 
 test_istio_containers_on_injected_pod_ignored if {
 	p := injected_pod([c("app", hardened), {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.24.0"}])
-	count(pod_05.deny) == 0 with input as inp({"Pod": [p]})
+	count(pod_05.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 test_istio_named_container_on_non_injected_pod_fires if {
 	spec := {"securityContext": pod_nonroot, "containers": [c("app", hardened), {"name": "istio-proxy", "image": "registry.example.com/envoy:1.0"}]}
 	run(spec) == {{
 		"msg": "container \"istio-proxy\": allowPrivilegeEscalation not set (defaults to true, want false)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -140,7 +134,7 @@ test_gateway_auto_image_ignored if {
 }
 
 test_excluded_namespace_ignored if {
-	count(pod_05.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [c("app", {})]})]})
+	count(pod_05.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", {"containers": [c("app", {})]})]})
 }
 
 test_owned_replicaset_not_double_reported if {
@@ -150,19 +144,18 @@ test_owned_replicaset_not_double_reported if {
 		"metadata": {"name": "web-5d8", "namespace": "shop", "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": true}]},
 		"spec": {"template": {"spec": spec}},
 	}
-	strip(pod_05.deny) == {{
+	testlib.strip(pod_05.deny) == {{
 		"msg": "container \"app\": allowPrivilegeEscalation not set (defaults to true, want false)",
-		"resource": res,
-	}} with input as inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)], "ReplicaSet": [rs]})
 }
 
-# lib.workloads drops a template with `metadata: null` (a type error; the
-# engine's non-strict evaluation swallows it): mock that and check the
-# rule's own fallback still judges the workload.
+# A template with `metadata: null` is judged: lib.workloads reads a null
+# field as absent, as the collectors do.
 test_template_with_null_metadata_still_checked if {
 	d := object.union(deploy("shop", {"securityContext": pod_nonroot, "containers": [c("app", {})]}), {"spec": {"template": {"metadata": null}}})
-	strip(pod_05.deny) == {{
+	testlib.strip(pod_05.deny) == {{
 		"msg": "container \"app\": allowPrivilegeEscalation not set (defaults to true, want false)",
-		"resource": res,
-	}} with input as inp({"Deployment": [d]}) with data.meshaudit.lib.workloads as set()
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [d]})
 }

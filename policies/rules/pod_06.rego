@@ -80,25 +80,10 @@ package meshaudit.rules.pod_06
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
-# sc: a securityContext as an object ({} when absent or null).
-sc(x) := s if {
-	s := x.securityContext
-	is_object(s)
-} else := {}
-
-# Linux-only securityContext fields are rejected by the API on Windows pods.
-windows(w) if lower(sprintf("%v", [w.spec.os.name])) == "windows"
-
 good_profiles := {"RuntimeDefault", "Localhost"}
 
 profile_type(x) := t if {
-	p := sc(x).seccompProfile
+	p := lib.security_context(x).seccompProfile
 	is_object(p)
 	t := p.type
 	t != null
@@ -129,14 +114,14 @@ seccomp_problems(w, x) := [] if {
 } else := [{"text": sprintf("seccompProfile not set (want RuntimeDefault or Localhost%s)", [annotation_text(w, x.c)]), "evidence": {"path": sprintf("%s.securityContext.seccompProfile", [lib.container_path(w, x)])}}]
 
 rootfs_problems(w, x) := [] if {
-	lib.truthy(sc(x.c).readOnlyRootFilesystem)
+	lib.truthy(lib.security_context(x.c).readOnlyRootFilesystem)
 } else := [{"text": sprintf("readOnlyRootFilesystem %v (want true)", [v]), "evidence": {"path": path, "value": v}}] if {
-	v := sc(x.c).readOnlyRootFilesystem
+	v := lib.security_context(x.c).readOnlyRootFilesystem
 	v != null
 	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [lib.container_path(w, x)])
 } else := [{"text": "readOnlyRootFilesystem not set (want true)", "evidence": {"path": sprintf("%s.securityContext.readOnlyRootFilesystem", [lib.container_path(w, x)])}}]
 
-container_problems(w) := [{"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
+container_problems(w) := [{"text": sprintf("%s %q: %s", [lib.container_kind_labels[x.kind], x.c.name, concat("; ", [p.text | some p in ps])]), "evidence": [p.evidence | some p in ps]} |
 	some x in lib.app_containers(w)
 	ps := array.concat(seccomp_problems(w, x), rootfs_problems(w, x))
 	count(ps) > 0
@@ -144,9 +129,9 @@ container_problems(w) := [{"text": sprintf("%s %q: %s", [kind_label[x.kind], x.c
 
 # judged: every in-scope Linux workload.
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	not windows(w)
+	not lib.windows(w)
 }
 
 deny contains {
@@ -154,9 +139,9 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	not windows(w)
+	not lib.windows(w)
 	ps := container_problems(w)
 	count(ps) > 0
 }

@@ -1,10 +1,8 @@
 package meshaudit.rules.pod_06_test
 
 import data.meshaudit.rules.pod_06
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, annotations, spec) := {
 	"apiVersion": "apps/v1",
@@ -13,12 +11,8 @@ deploy(ns, annotations, spec) := {
 	"spec": {"template": {"metadata": {"annotations": annotations}, "spec": spec}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-run(annotations, spec) := strip(d) if {
-	d := pod_06.deny with input as inp({"Deployment": [deploy("shop", annotations, spec)]})
+run(annotations, spec) := testlib.strip(d) if {
+	d := pod_06.deny with input as testlib.inp({"Deployment": [deploy("shop", annotations, spec)]})
 }
 
 c(name, sc) := {"name": name, "image": "r/app:1", "securityContext": sc}
@@ -39,14 +33,14 @@ test_container_localhost_passes if {
 test_nothing_set_fails if {
 	run({}, {"containers": [{"name": "app", "image": "r/app:1"}]}) == {{
 		"msg": "container \"app\": seccompProfile not set (want RuntimeDefault or Localhost); readOnlyRootFilesystem not set (want true)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
 test_container_unconfined_overrides_pod if {
 	run({}, {"securityContext": pod_rd, "containers": [c("app", object.union(ro, {"seccompProfile": {"type": "Unconfined"}}))]}) == {{
 		"msg": "container \"app\": seccompProfile Unconfined in the container securityContext (want RuntimeDefault or Localhost)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -58,7 +52,7 @@ test_pod_unconfined_container_runtime_default_passes if {
 test_pod_unconfined_fails if {
 	run({}, {"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [c("app", ro)]}) == {{
 		"msg": "container \"app\": seccompProfile Unconfined in the pod securityContext (want RuntimeDefault or Localhost)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -66,14 +60,14 @@ test_deprecated_annotation_not_enough if {
 	ann := {"seccomp.security.alpha.kubernetes.io/pod": "runtime/default", "container.seccomp.security.alpha.kubernetes.io/app": "runtime/default"}
 	run(ann, {"containers": [c("app", ro)]}) == {{
 		"msg": "container \"app\": seccompProfile not set (want RuntimeDefault or Localhost; annotation container.seccomp.security.alpha.kubernetes.io/app, seccomp.security.alpha.kubernetes.io/pod is deprecated and not honoured by current Kubernetes)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
 test_read_only_false_fails if {
 	run({}, {"securityContext": pod_rd, "initContainers": [c("init", {"readOnlyRootFilesystem": false})], "containers": [c("app", ro)]}) == {{
 		"msg": "init container \"init\": readOnlyRootFilesystem false (want true)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -88,7 +82,7 @@ test_injected_istio_containers_ignored if {
 			"containers": [c("app", ro), {"name": "istio-proxy", "image": "proxyv2"}],
 		},
 	}
-	count(pod_06.deny) == 0 with input as inp({"Pod": [p]})
+	count(pod_06.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 test_windows_pod_ignored if {
@@ -96,7 +90,7 @@ test_windows_pod_ignored if {
 }
 
 test_excluded_namespace_ignored if {
-	count(pod_06.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", {}, {"containers": [{"name": "app"}]})]})
+	count(pod_06.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", {}, {"containers": [{"name": "app"}]})]})
 }
 
 test_null_fields_tolerated if {
@@ -105,10 +99,10 @@ test_null_fields_tolerated if {
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", {}, {"securityContext": pod_rd, "containers": [{"name": "app"}]}), {"spec": {"template": {"metadata": null}}})
-	strip(pod_06.deny) == {{
+	testlib.strip(pod_06.deny) == {{
 		"msg": "container \"app\": readOnlyRootFilesystem not set (want true)",
-		"resource": res,
-	}} with input as inp({"Deployment": [d]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 test_one_finding_per_workload_with_evidence if {
@@ -119,15 +113,15 @@ test_one_finding_per_workload_with_evidence if {
 	}
 	pod_06.deny == {{
 		"msg": "init container \"init\": seccompProfile Unconfined in the pod securityContext (want RuntimeDefault or Localhost); container \"app\": readOnlyRootFilesystem false (want true)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.template.spec.securityContext.seccompProfile.type", "value": "Unconfined"},
 			{"path": "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem", "value": false},
 		],
-	}} with input as inp({"Deployment": [deploy("shop", {}, spec)]})
-	pod_06.judged == {res} with input as inp({"Deployment": [deploy("shop", {}, spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", {}, spec)]})
+	pod_06.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.inp({"Deployment": [deploy("shop", {}, spec)]})
 }
 
 test_windows_not_judged if {
-	count(pod_06.judged) == 0 with input as inp({"Deployment": [deploy("shop", {}, {"os": {"name": "windows"}, "containers": [c("app", {})]})]})
+	count(pod_06.judged) == 0 with input as testlib.inp({"Deployment": [deploy("shop", {}, {"os": {"name": "windows"}, "containers": [c("app", {})]})]})
 }

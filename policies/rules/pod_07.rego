@@ -85,41 +85,15 @@ package meshaudit.rules.pod_07
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
-# sc: a securityContext as an object ({} when absent or null).
-sc(x) := s if {
-	s := x.securityContext
-	is_object(s)
-} else := {}
-
-# Istio's node agents mount the node's CNI directories by design.
-istio_node_agent_names := {"istio-cni-node", "ztunnel"}
-
-istio_node_agent(w) if {
-	w.kind == "DaemonSet"
-	lib.name(w.obj) in istio_node_agent_names
-}
-
-istio_node_agent(w) if {
-	w.kind == "DaemonSet"
-	some k in ["k8s-app", "app"]
-	w.labels[k] in istio_node_agent_names
-}
-
 # judged: every in-scope workload but Istio's node agents.
 judged contains w.resource if {
 	some w in candidates
 }
 
 candidates contains w if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
-	not istio_node_agent(w)
+	not lib.istio_node_agent(w)
 }
 
 volume_problems(w) := [{
@@ -133,7 +107,7 @@ volume_problems(w) := [{
 ]
 
 port_problems(w) := [{
-	"text": sprintf("%s %q binds hostPort %v (containerPort %v) on the node", [kind_label[x.kind], x.c.name, hp, object.get(p, "containerPort", "unset")]),
+	"text": sprintf("%s %q binds hostPort %v (containerPort %v) on the node", [lib.container_kind_labels[x.kind], x.c.name, hp, object.get(p, "containerPort", "unset")]),
 	"evidence": {"path": sprintf("%s.ports[%d].hostPort", [lib.container_path(w, x), j]), "value": hp},
 } |
 	some x in lib.app_containers(w)

@@ -87,18 +87,16 @@ import rego.v1
 
 # ---- Istio's own workloads ---------------------------------------------------------
 
-istio_component_names := {"istiod", "istio-cni-node", "ztunnel"}
-
 istio_component(w) if lib.gateway(w)
 
 istio_component(w) if {
 	some k in ["app", "k8s-app"]
-	w.labels[k] in istio_component_names
+	w.labels[k] in lib.istio_component_names
 }
 
 istio_component(w) if {
 	w.kind in {"Deployment", "DaemonSet"}
-	lib.name(w.obj) in istio_component_names
+	lib.name(w.obj) in lib.istio_component_names
 }
 
 # component_name(w): how a message names an Istio component.
@@ -136,7 +134,7 @@ sa_field(w) := ["serviceAccountName: default", "serviceAccountName", {"value": "
 sa_evidence(w) := object.union({"path": sprintf("%s.%s", [lib.pod_spec_path(w), f[1]])}, f[2]) if f := sa_field(w)
 
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -225,7 +223,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	ps := array.concat(identity_problems(w), token_problems(w))
 	count(ps) > 0

@@ -1,10 +1,8 @@
 package meshaudit.rules.pod_08_test
 
 import data.meshaudit.rules.pod_08
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, name, lbls, spec) := {
 	"apiVersion": "apps/v1",
@@ -19,44 +17,42 @@ sa_plain(ns, name) := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata":
 
 res(name) := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": name}
 
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 test_dedicated_sa_no_token_passes if {
-	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web", "automountServiceAccountToken": false})]})
+	count(pod_08.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web", "automountServiceAccountToken": false})]})
 }
 
 test_sa_object_disables_token_passes if {
-	count(pod_08.deny) == 0 with input as inp({
+	count(pod_08.deny) == 0 with input as testlib.inp({
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})],
 		"ServiceAccount": [sa("shop", "web", false)],
 	})
 }
 
 test_pod_true_overrides_sa_false if {
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken: true on the pod); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
-	}} with input as inp({
+	}} with input as testlib.inp({
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web", "automountServiceAccountToken": true})],
 		"ServiceAccount": [sa("shop", "web", false)],
 	})
 }
 
 test_sa_without_setting_fails if {
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken is not false on the pod nor on ServiceAccount shop/web); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
-	}} with input as inp({
+	}} with input as testlib.inp({
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})],
 		"ServiceAccount": [sa_plain("shop", "web")],
 	})
 }
 
-live(objs) := object.union(inp(objs), {"source": "cluster"})
+live(objs) := object.union(testlib.inp(objs), {"source": "cluster"})
 
 # Live: the cluster was read, so a ServiceAccount it lacks is absent.
 test_sa_not_in_live_input_fails if {
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "the Kubernetes API token of ServiceAccount \"web\" is mounted into the pods (automountServiceAccountToken is not false on the pod, and ServiceAccount shop/web is not in the input); set automountServiceAccountToken: false unless the workload calls the Kubernetes API",
 		"resource": res("web"),
 	}} with input as live({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
@@ -74,19 +70,19 @@ enabled_shop := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "
 
 # A meshed workload shares its mesh identity now.
 test_default_sa_unset_fails if {
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own",
 		"resource": res("web"),
-	}} with input as inp({"Namespace": [enabled_shop], "Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
+	}} with input as testlib.inp({"Namespace": [enabled_shop], "Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
 }
 
 # A workload not in the mesh (implied, unlabelled namespace) has no mesh
 # identity yet: the message says what it shares now (issue 14 precision).
 test_default_sa_unmeshed_names_token_and_future_identity if {
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so its API token and RBAC grants, and the mesh identity ns/shop/sa/default they get once meshed, are shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own",
 		"resource": res("web"),
-	}} with input as inp({"Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
 }
 
 test_default_sa_explicit_fails_both_in_one_finding if {
@@ -98,7 +94,7 @@ test_default_sa_explicit_fails_both_in_one_finding if {
 			{"path": "spec.template.spec.automountServiceAccountToken"},
 			{"path": "automountServiceAccountToken", "resource": {"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "shop", "name": "default"}},
 		],
-	}} with input as inp({
+	}} with input as testlib.inp({
 		"Namespace": [enabled_shop],
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "default"})],
 		"ServiceAccount": [sa_plain("shop", "default")],
@@ -106,18 +102,18 @@ test_default_sa_explicit_fails_both_in_one_finding if {
 }
 
 test_deprecated_service_account_field_honoured if {
-	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccount": "web", "automountServiceAccountToken": false})]})
+	count(pod_08.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccount": "web", "automountServiceAccountToken": false})]})
 }
 
 test_default_sa_with_token_disabled_on_sa if {
-	count(pod_08.deny) == 1 with input as inp({
+	count(pod_08.deny) == 1 with input as testlib.inp({
 		"Deployment": [deploy("shop", "web", {}, {})],
 		"ServiceAccount": [sa("shop", "default", false)],
 	})
 }
 
 test_istiod_token_not_judged if {
-	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {"serviceAccountName": "istiod"})]})
+	count(pod_08.deny) == 0 with input as testlib.inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {"serviceAccountName": "istiod"})]})
 }
 
 # istiod as "default": the shared ServiceAccount token, never a mesh identity.
@@ -126,20 +122,20 @@ test_istiod_default_sa_speaks_of_the_token if {
 		"msg": "pods of Istio component istiod run as ServiceAccount \"default\" (no serviceAccountName set): its Kubernetes API token and RBAC grants are shared with every other pod of namespace \"istio-system\" that uses it; give it a ServiceAccount of its own (serviceAccountName), as Istio's charts do",
 		"resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "istio-system", "name": "istiod"},
 		"evidence": [{"path": "spec.template.spec.serviceAccountName"}],
-	}} with input as inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {})]})
+	}} with input as testlib.inp({"Deployment": [deploy("istio-system", "istiod", {"app": "istiod"}, {})]})
 }
 
 # Gateways: the token is not judged; running as "default" they share it.
 test_gateway_default_sa_speaks_of_the_token if {
 	gw := deploy("shop", "gw", {"istio.io/gateway-name": "gw"}, {})
-	strip(pod_08.deny) == {{
+	testlib.strip(pod_08.deny) == {{
 		"msg": "pods of Istio gateway gw run as ServiceAccount \"default\" (no serviceAccountName set): its Kubernetes API token and RBAC grants are shared with every other pod of namespace \"shop\" that uses it; give it a ServiceAccount of its own (serviceAccountName), as Istio's charts do",
 		"resource": res("gw"),
-	}} with input as inp({"Deployment": [gw]})
+	}} with input as testlib.inp({"Deployment": [gw]})
 }
 
 test_excluded_namespace_ignored if {
-	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", "coredns", {}, {})]})
+	count(pod_08.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", "coredns", {}, {})]})
 }
 
 test_live_pod_with_admission_filled_sa if {
@@ -150,22 +146,22 @@ test_live_pod_with_admission_filled_sa if {
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", "web", {}, {"serviceAccountName": "web", "automountServiceAccountToken": true}), {"spec": {"template": {"metadata": null}}})
-	count(pod_08.deny) == 1 with input as inp({"Deployment": [d]})
-	pod_08.judged == {res("web")} with input as inp({"Deployment": [d]})
+	count(pod_08.deny) == 1 with input as testlib.inp({"Deployment": [d]})
+	pod_08.judged == {res("web")} with input as testlib.inp({"Deployment": [d]})
 }
 
 # A named ServiceAccount missing from a manifest scan's input: its setting is
 # not known, so the token is not judged (the identity is, and passes).
 test_named_sa_not_in_manifest_input_not_judged_on_token if {
-	count(pod_08.deny) == 0 with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
-	pod_08.judged == {res("web")} with input as inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	count(pod_08.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	pod_08.judged == {res("web")} with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
 }
 
 # ... but with its Namespace object in the input, the ServiceAccount would
 # live there: its absence is judged (the token is mounted by default).
 test_named_sa_not_in_input_with_namespace_object_judged if {
 	nso := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
-	some f in pod_08.deny with input as inp({"Namespace": [nso], "Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
+	some f in pod_08.deny with input as testlib.inp({"Namespace": [nso], "Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "web"})]})
 	f.evidence == [
 		{"path": "spec.template.spec.automountServiceAccountToken"},
 		{"path": "ServiceAccount \"shop/web\" in the input", "value": 0},
@@ -173,7 +169,7 @@ test_named_sa_not_in_input_with_namespace_object_judged if {
 }
 
 test_default_sa_not_in_input_mounts_token if {
-	some f in pod_08.deny with input as inp({"Deployment": [deploy("shop", "web", {}, {})]})
+	some f in pod_08.deny with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {})]})
 	f.evidence == [
 		{"path": "spec.template.spec.serviceAccountName"},
 		{"path": "spec.template.spec.automountServiceAccountToken"},

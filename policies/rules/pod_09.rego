@@ -84,12 +84,6 @@ package meshaudit.rules.pod_09
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
 # env_refs(w, x): {text, evidence} of every env entry taking a Secret key.
 env_refs(w, x) := [{
 	"text": sprintf("env %v from Secret %v key %v", [object.get(e, "name", ""), object.get(r, "name", ""), object.get(r, "key", "")]),
@@ -118,7 +112,7 @@ prefix_text(e) := sprintf(" (prefix %s)", [e.prefix]) if {
 } else := ""
 
 container_problems(w) := [{
-	"text": sprintf("%s %q takes Secret values into environment variables: %s", [kind_label[x.kind], x.c.name, concat("; ", [r.text | some r in refs])]),
+	"text": sprintf("%s %q takes Secret values into environment variables: %s", [lib.container_kind_labels[x.kind], x.c.name, concat("; ", [r.text | some r in refs])]),
 	"evidence": [r.evidence | some r in refs],
 } |
 	some x in lib.app_containers(w)
@@ -127,7 +121,7 @@ container_problems(w) := [{
 ]
 
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -136,7 +130,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [e | some p in ps; some e in p.evidence],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	ps := container_problems(w)
 	count(ps) > 0

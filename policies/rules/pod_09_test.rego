@@ -1,10 +1,8 @@
 package meshaudit.rules.pod_09_test
 
 import data.meshaudit.rules.pod_09
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, spec) := {
 	"apiVersion": "apps/v1",
@@ -13,12 +11,8 @@ deploy(ns, spec) := {
 	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
-run(spec) := strip(d) if {
-	d := pod_09.deny with input as inp({"Deployment": [deploy("shop", spec)]})
+run(spec) := testlib.strip(d) if {
+	d := pod_09.deny with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }
 
 test_plain_env_and_configmap_pass if {
@@ -38,7 +32,7 @@ test_secret_key_ref_fails if {
 	c := {"name": "app", "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}
 	run({"containers": [c]}) == {{
 		"msg": "container \"app\" takes Secret values into environment variables: env DB_PASSWORD from Secret db key password; mount the Secrets as files instead",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -50,7 +44,7 @@ test_env_from_secret_and_key_ref_in_one_finding if {
 	}
 	run({"initContainers": [c], "containers": [{"name": "app"}]}) == {{
 		"msg": "init container \"migrate\" takes Secret values into environment variables: env TOKEN from Secret api key token; envFrom Secret db-creds (prefix DB_); mount the Secrets as files instead",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -69,25 +63,25 @@ test_injected_istio_proxy_ignored if {
 		"metadata": {"name": "p", "namespace": "shop", "annotations": {"sidecar.istio.io/status": "{}"}},
 		"spec": {"containers": [{"name": "app"}, {"name": "istio-proxy", "envFrom": [{"secretRef": {"name": "x"}}]}]},
 	}
-	count(pod_09.deny) == 0 with input as inp({"Pod": [p]})
+	count(pod_09.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 test_excluded_namespace_ignored if {
 	c := {"name": "app", "envFrom": [{"secretRef": {"name": "x"}}]}
-	count(pod_09.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", {"containers": [c]})]})
+	count(pod_09.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", {"containers": [c]})]})
 }
 
 test_template_with_null_metadata_judged if {
 	c := {"name": "app", "envFrom": [{"secretRef": {"name": "x"}}]}
 	d := object.union(deploy("shop", {"containers": [c]}), {"spec": {"template": {"metadata": null}}})
-	count(pod_09.deny) == 1 with input as inp({"Deployment": [d]})
+	count(pod_09.deny) == 1 with input as testlib.inp({"Deployment": [d]})
 }
 
 test_incomplete_refs_still_reported if {
 	c := {"name": "app", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s"}}}], "envFrom": [{"secretRef": {}}]}
 	run({"containers": [c]}) == {{
 		"msg": "container \"app\" takes Secret values into environment variables: env X from Secret s key ; envFrom Secret ; mount the Secrets as files instead",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -103,6 +97,6 @@ test_one_finding_per_workload_with_evidence if {
 			{"path": "spec.template.spec.initContainers[0].envFrom[0].secretRef", "value": {"name": "db"}},
 			{"path": "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef", "value": {"name": "s", "key": "k"}},
 		],
-	}} with input as inp({"Deployment": [deploy("shop", spec)]})
-	count(pod_09.judged) == 1 with input as inp({"Deployment": [deploy("shop", spec)]})
+	}} with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
+	count(pod_09.judged) == 1 with input as testlib.inp({"Deployment": [deploy("shop", spec)]})
 }

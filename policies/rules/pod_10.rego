@@ -69,18 +69,16 @@ package meshaudit.rules.pod_10
 import data.meshaudit.lib
 import rego.v1
 
-istio_component_names := {"istiod", "istio-cni-node", "ztunnel"}
-
 istio_component(w) if lib.gateway(w)
 
 istio_component(w) if {
 	some k in ["app", "k8s-app"]
-	w.labels[k] in istio_component_names
+	w.labels[k] in lib.istio_component_names
 }
 
 istio_component(w) if {
 	w.kind in {"Deployment", "DaemonSet"}
-	lib.name(w.obj) in istio_component_names
+	lib.name(w.obj) in lib.istio_component_names
 }
 
 # Revisioned control planes: istiod-<revision>.
@@ -103,7 +101,7 @@ why(n) := sprintf("is in namespace \"default\", shared by everything deployed wi
 
 # judged: every in-scope workload but Istio's own components.
 judged contains w.resource if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	not istio_component(w)
 }
@@ -113,7 +111,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [{"path": "metadata.namespace", "value": w.namespace}],
 } if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 	not istio_component(w)
 	why(w.namespace)

@@ -89,12 +89,6 @@ package meshaudit.rules.pod_11
 import data.meshaudit.lib
 import rego.v1
 
-kind_label := {
-	"containers": "container",
-	"initContainers": "init container",
-	"ephemeralContainers": "ephemeral container",
-}
-
 moving_tags := {"latest", "stable", "main", "master", "edge", "nightly", "dev", "develop", "snapshot", "canary"}
 
 approved := lib.params.approved_registries
@@ -220,7 +214,7 @@ judgeable(x) := img if {
 }
 
 candidates contains w if {
-	some w in lib.safe_workloads
+	some w in lib.workloads
 	lib.in_scope(w.namespace)
 }
 
@@ -239,7 +233,7 @@ not_applicable contains "every app container image in scope is a build-tool plac
 }
 
 container_problems(w) := [{
-	"text": sprintf("%s %q image %q: %s", [kind_label[x.kind], x.c.name, img, concat("; ", p)]),
+	"text": sprintf("%s %q image %q: %s", [lib.container_kind_labels[x.kind], x.c.name, img, concat("; ", p)]),
 	"evidence": {"path": sprintf("%s.image", [lib.container_path(w, x)]), "value": img},
 } |
 	some x in lib.app_containers(w)
@@ -262,7 +256,7 @@ deny contains {
 # it, and why, so that the report says what was not judged.
 notices contains {
 	"kind": "placeholder",
-	"msg": sprintf("%s %q image %q is not judged: it is %s", [kind_label[x.kind], x.c.name, img, placeholder_source(img)]),
+	"msg": sprintf("%s %q image %q is not judged: it is %s", [lib.container_kind_labels[x.kind], x.c.name, img, placeholder_source(img)]),
 	"resource": w.resource,
 	"field": sprintf("%s.image", [lib.container_path(w, x)]),
 } if {

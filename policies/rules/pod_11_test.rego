@@ -2,10 +2,8 @@ package meshaudit.rules.pod_11_test
 
 import data.meshaudit.lib
 import data.meshaudit.rules.pod_11
+import data.meshaudit.testlib
 import rego.v1
-
-# strip: findings without their evidence (asserted in the evidence tests).
-strip(d) := {object.remove(f, ["evidence"]) | some f in d}
 
 deploy(ns, containers) := {
 	"apiVersion": "apps/v1",
@@ -14,20 +12,16 @@ deploy(ns, containers) := {
 	"spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}}},
 }
 
-res := {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
-
-inp(objs) := {"cluster": "c1", "source": "manifests", "objects": objs}
-
 c(image) := {"name": "app", "image": image}
 
-run(image) := strip(d) if {
-	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
+run(image) := testlib.strip(d) if {
+	d := pod_11.deny with input as testlib.inp({"Deployment": [deploy("shop", [c(image)])]})
 }
 
 approved := object.union(lib.params, {"approved_registries": ["registry.example.com/", "docker.io/library/"]})
 
-run_approved(image) := strip(d) if {
-	d := pod_11.deny with input as inp({"Deployment": [deploy("shop", [c(image)])]})
+run_approved(image) := testlib.strip(d) if {
+	d := pod_11.deny with input as testlib.inp({"Deployment": [deploy("shop", [c(image)])]})
 		with data.meshaudit.params as approved
 }
 
@@ -45,14 +39,14 @@ test_digest_passes if {
 test_latest_fails if {
 	run("registry.example.com/shop/web:latest") == {{
 		"msg": "container \"app\" image \"registry.example.com/shop/web:latest\": tag \"latest\" moves (pin by digest or an immutable version tag)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
 test_untagged_fails if {
 	run("nginx") == {{
 		"msg": "container \"app\" image \"nginx\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -73,7 +67,7 @@ test_empty_approved_list_accepts_any_registry if {
 test_unapproved_registry_fails if {
 	run_approved("quay.io/org/web:latest") == {{
 		"msg": "container \"app\" image \"quay.io/org/web:latest\": not from an approved registry (approved: registry.example.com/, docker.io/library/); tag \"latest\" moves (pin by digest or an immutable version tag)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 }
 
@@ -86,7 +80,7 @@ test_short_name_matches_qualified_prefix if {
 
 test_gateway_auto_image_ignored if {
 	d := deploy("shop", [{"name": "istio-proxy", "image": "auto"}, {"name": "other", "image": "auto"}])
-	count(pod_11.deny) == 0 with input as inp({"Deployment": [d]})
+	count(pod_11.deny) == 0 with input as testlib.inp({"Deployment": [d]})
 }
 
 test_injected_containers_ignored if {
@@ -96,49 +90,49 @@ test_injected_containers_ignored if {
 		"metadata": {"name": "p", "namespace": "shop", "annotations": {"sidecar.istio.io/status": "{}"}},
 		"spec": {"containers": [c("r/web:1.0"), {"name": "istio-proxy", "image": "docker.io/istio/proxyv2"}]},
 	}
-	count(pod_11.deny) == 0 with input as inp({"Pod": [p]})
+	count(pod_11.deny) == 0 with input as testlib.inp({"Pod": [p]})
 }
 
 test_init_container_judged if {
 	d := object.union(deploy("shop", [c("r/web:1.0")]), {"spec": {"template": {"spec": {"initContainers": [{"name": "init", "image": "busybox:latest"}]}}}})
-	strip(pod_11.deny) == {{
+	testlib.strip(pod_11.deny) == {{
 		"msg": "init container \"init\" image \"busybox:latest\": tag \"latest\" moves (pin by digest or an immutable version tag)",
-		"resource": res,
-	}} with input as inp({"Deployment": [d]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 # A container without an image is an input-validity problem (the API server
 # rejects it), never an image-pinning finding; nothing else to judge.
 test_missing_image_not_reported_nor_judged if {
-	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
-	count(pod_11.judged) == 0 with input as inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+	count(pod_11.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
+	count(pod_11.judged) == 0 with input as testlib.inp({"Deployment": [deploy("shop", [{"name": "app"}])]})
 }
 
 test_one_finding_per_workload_with_evidence if {
 	d := object.union(deploy("shop", [c("nginx")]), {"spec": {"template": {"spec": {"initContainers": [{"name": "init", "image": "busybox:latest"}]}}}})
 	pod_11.deny == {{
 		"msg": "init container \"init\" image \"busybox:latest\": tag \"latest\" moves (pin by digest or an immutable version tag); container \"app\" image \"nginx\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [
 			{"path": "spec.template.spec.initContainers[0].image", "value": "busybox:latest"},
 			{"path": "spec.template.spec.containers[0].image", "value": "nginx"},
 		],
-	}} with input as inp({"Deployment": [d]})
-	pod_11.judged == {res} with input as inp({"Deployment": [d]})
+	}} with input as testlib.inp({"Deployment": [d]})
+	pod_11.judged == {testlib.deployment_ref("shop", "web")} with input as testlib.inp({"Deployment": [d]})
 }
 
 placeholders := object.union(lib.params, {"placeholder_images": ["paymentservice", "shop/cart"]})
 
 # skaffold / kustomize artifact names listed in params.placeholder_images.
 test_listed_placeholder_not_judged if {
-	inp1 := inp({"Deployment": [deploy("shop", [c("paymentservice")])]})
+	inp1 := testlib.inp({"Deployment": [deploy("shop", [c("paymentservice")])]})
 	count(pod_11.deny) == 0 with input as inp1 with data.meshaudit.params as placeholders
 	count(pod_11.judged) == 0 with input as inp1 with data.meshaudit.params as placeholders
 	count(pod_11.not_applicable) == 1 with input as inp1 with data.meshaudit.params as placeholders
 }
 
 test_listed_placeholder_with_path_not_judged if {
-	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("shop", [c("shop/cart")])]}) with data.meshaudit.params as placeholders
+	count(pod_11.deny) == 0 with input as testlib.inp({"Deployment": [deploy("shop", [c("shop/cart")])]}) with data.meshaudit.params as placeholders
 }
 
 # Without the parameter the same reference pulls latest.
@@ -148,31 +142,31 @@ test_unlisted_untagged_still_fails if {
 
 # A listed name written with a registry, a tag or a digest is a real reference.
 test_listed_name_with_tag_or_registry_judged if {
-	count(pod_11.deny) == 1 with input as inp({"Deployment": [deploy("shop", [c("paymentservice:latest")])]}) with data.meshaudit.params as placeholders
-	count(pod_11.deny) == 1 with input as inp({"Deployment": [deploy("shop", [c("docker.io/paymentservice")])]}) with data.meshaudit.params as placeholders
+	count(pod_11.deny) == 1 with input as testlib.inp({"Deployment": [deploy("shop", [c("paymentservice:latest")])]}) with data.meshaudit.params as placeholders
+	count(pod_11.deny) == 1 with input as testlib.inp({"Deployment": [deploy("shop", [c("docker.io/paymentservice")])]}) with data.meshaudit.params as placeholders
 }
 
 test_ko_reference_is_a_placeholder if {
 	count(run("ko://github.com/example/shop/cmd/cart")) == 0
-	count(pod_11.judged) == 0 with input as inp({"Deployment": [deploy("shop", [c("ko://github.com/example/shop/cmd/cart")])]})
+	count(pod_11.judged) == 0 with input as testlib.inp({"Deployment": [deploy("shop", [c("ko://github.com/example/shop/cmd/cart")])]})
 }
 
 # A workload mixing a placeholder and a real image is judged on the real one.
 test_mixed_placeholder_and_real_image if {
 	d := deploy("shop", [c("ko://example.com/cmd/app"), {"name": "proxy", "image": "envoyproxy/envoy"}])
-	strip(pod_11.deny) == {{
+	testlib.strip(pod_11.deny) == {{
 		"msg": "container \"proxy\" image \"envoyproxy/envoy\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)",
-		"resource": res,
-	}} with input as inp({"Deployment": [d]})
+		"resource": testlib.deployment_ref("shop", "web"),
+	}} with input as testlib.inp({"Deployment": [d]})
 }
 
 test_excluded_namespace_ignored if {
-	count(pod_11.deny) == 0 with input as inp({"Deployment": [deploy("kube-system", [c("nginx")])]})
+	count(pod_11.deny) == 0 with input as testlib.inp({"Deployment": [deploy("kube-system", [c("nginx")])]})
 }
 
 test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", [c("nginx")]), {"spec": {"template": {"metadata": null}}})
-	count(pod_11.deny) == 1 with input as inp({"Deployment": [d]})
+	count(pod_11.deny) == 1 with input as testlib.inp({"Deployment": [d]})
 }
 
 # ---- placeholders the input declares (input.image_placeholders) -------------
@@ -181,7 +175,7 @@ skaffold_ph := {"image": "paymentservice", "tool": "skaffold", "file": "skaffold
 
 kustomize_ph := {"image": "registry.example.com/shop/cart", "tool": "kustomize", "file": "deploy/kustomization.yaml", "line": 9, "field": "images[0].newName"}
 
-inp_ph(objs, phs) := object.union(inp(objs), {"image_placeholders": phs})
+inp_ph(objs, phs) := object.union(testlib.inp(objs), {"image_placeholders": phs})
 
 test_skaffold_artifact_not_judged_and_noticed if {
 	i := inp_ph({"Deployment": [deploy("shop", [c("paymentservice")])]}, [skaffold_ph])
@@ -190,7 +184,7 @@ test_skaffold_artifact_not_judged_and_noticed if {
 	pod_11.notices == {{
 		"kind": "placeholder",
 		"msg": "container \"app\" image \"paymentservice\" is not judged: it is a skaffold build artifact (skaffold.yaml:14 build.artifacts[2].image)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 		"field": "spec.template.spec.containers[0].image",
 	}} with input as i
 }
@@ -210,7 +204,7 @@ test_declared_name_with_tag_judged if {
 	count(pod_11.notices) == 0 with input as i
 	i2 := inp_ph({"Deployment": [deploy("shop", [c(concat("@", ["paymentservice", digest]))])]}, [skaffold_ph])
 	count(pod_11.deny) == 0 with input as i2
-	pod_11.judged == {res} with input as i2
+	pod_11.judged == {testlib.deployment_ref("shop", "web")} with input as i2
 }
 
 # Another name, or the same name under another path, is not covered.
@@ -231,7 +225,7 @@ test_declared_twice_one_notice if {
 
 test_ko_and_param_placeholders_noticed if {
 	d := deploy("shop", [c("ko://github.com/example/shop/cmd/cart"), {"name": "pay", "image": "paymentservice"}])
-	ns := pod_11.notices with input as inp({"Deployment": [d]}) with data.meshaudit.params as placeholders
+	ns := pod_11.notices with input as testlib.inp({"Deployment": [d]}) with data.meshaudit.params as placeholders
 	{n.msg | some n in ns} == {
 		"container \"app\" image \"ko://github.com/example/shop/cmd/cart\" is not judged: it is a ko:// reference, which ko builds and resolves at deploy time",
 		"container \"pay\" image \"paymentservice\" is not judged: it is listed in params.placeholder_images",
@@ -251,7 +245,7 @@ test_only_placeholders_not_applicable if {
 test_variant_tag_without_version_fails if {
 	run("redis:alpine") == {{
 		"msg": "container \"app\" image \"redis:alpine\": tag \"alpine\" names no version, so it moves with every push of that variant (pin by digest or an immutable version tag)",
-		"resource": res,
+		"resource": testlib.deployment_ref("shop", "web"),
 	}}
 	count(run("redis:7.2-alpine")) == 0
 	count(run("node:lts-bookworm")) == 1

@@ -72,17 +72,9 @@ import rego.v1
 
 telemetries := [t | some t in lib.objects("Telemetry"); lib.in_scope(lib.ns(t))]
 
-tname(t) := sprintf("%s/%s", [lib.ns(t), lib.name(t)])
-
-sel(t) := object.get(t, ["spec", "selector", "matchLabels"], {})
-
-targeted(t) if object.get(t.spec, "targetRef", null) != null
-
-targeted(t) if count(object.get(t.spec, "targetRefs", [])) > 0
-
 selectorless(t) if {
-	count(sel(t)) == 0
-	not targeted(t)
+	count(lib.match_labels(t)) == 0
+	not lib.targeted(t)
 }
 
 entries(t) := object.get(t.spec, "accessLogging", [])
@@ -91,32 +83,20 @@ disabled(e) if object.get(e, "disabled", false) == true
 
 providers(e) := [p.name | some p in object.get(e, "providers", []); p.name]
 
-mc := lib.mesh_config
+default_providers := [p | some p in object.get(object.get(lib.mesh_config, "defaultProviders", {}), "accessLogging", [])]
 
-# The mesh config is known in a live scan (absence = Istio's defaults) or
-# when the input holds a mesh config source.
-mc_known if lib.mesh_config_known
-
-default_providers := [p | some p in object.get(object.get(mc, "defaultProviders", {}), "accessLogging", [])]
-
-mc_on if trim_space(sprintf("%v", [object.get(mc, "accessLogFile", "")])) != ""
+mc_on if trim_space(sprintf("%v", [object.get(lib.mesh_config, "accessLogFile", "")])) != ""
 
 mc_on if count(default_providers) > 0
 
-mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
-
-else := lib.mesh_resource
-
 # ---- the mesh-wide Telemetry ------------------------------------------------------
-
-ts(t) := object.get(t.metadata, "creationTimestamp", "")
 
 root_list := [t | some t in telemetries; lib.ns(t) == lib.root_ns; selectorless(t)]
 
 root_tel := t if {
 	count(root_list) > 0
-	first := min({[ts(t), lib.name(t)] | some t in root_list})
-	t := [x | some x in root_list; [ts(x), lib.name(x)] == first][0]
+	first := min({[lib.ts(t), lib.name(t)] | some t in root_list})
+	t := [x | some x in root_list; [lib.ts(x), lib.name(x)] == first][0]
 }
 
 default root_entries := []
@@ -145,7 +125,7 @@ root_disabled if {
 
 # Entries without providers while the default providers are unknown.
 root_undecided if {
-	not mc_known
+	not lib.mesh_config_known
 	some e in root_entries
 	not disabled(e)
 	count(providers(e)) == 0
@@ -162,7 +142,7 @@ mesh_on if {
 	mc_on
 }
 
-mesh_known if mc_known
+mesh_known if lib.mesh_config_known
 
 mesh_known if count(root_entries) > 0
 
@@ -178,15 +158,15 @@ mesh_judged if {
 
 mesh_judged if root_on
 
-mesh_evidence := array.concat(
-	[lib.mesh_config_field_evidence("accessLogFile", object.get(mc, "accessLogFile", null)), lib.mesh_config_field_evidence("defaultProviders.accessLogging", object.get(object.get(mc, "defaultProviders", {}), "accessLogging", null))],
+access_log_evidence := array.concat(
+	[lib.mesh_config_field_evidence("accessLogFile", object.get(lib.mesh_config, "accessLogFile", null)), lib.mesh_config_field_evidence("defaultProviders.accessLogging", object.get(object.get(lib.mesh_config, "defaultProviders", {}), "accessLogging", null))],
 	[{"path": sprintf("selector-less Telemetry with accessLogging in root namespace %q", [lib.root_ns]), "value": count(root_entries)}],
 )
 
 deny contains {
 	"msg": "access logging is not enabled mesh-wide: the mesh config sets no accessLogFile or defaultProviders.accessLogging and no selector-less Telemetry in the root namespace enables accessLogging with a provider",
-	"resource": mesh_subject,
-	"evidence": mesh_evidence,
+	"resource": lib.mesh_config_subject,
+	"evidence": access_log_evidence,
 } if {
 	lib.mesh_config_known
 	mesh_judged
@@ -204,7 +184,7 @@ scope_text(t) := "the whole mesh" if {
 } else := sprintf("the workloads it selects in namespace %q", [lib.ns(t)])
 
 deny contains {
-	"msg": sprintf("Telemetry %s sets accessLogging[%d].disabled: true, turning off access logs for %s", [tname(t), i, scope_text(t)]),
+	"msg": sprintf("Telemetry %s sets accessLogging[%d].disabled: true, turning off access logs for %s", [lib.ns_name(t), i, scope_text(t)]),
 	"resource": lib.resource(t),
 	"evidence": [{"path": sprintf("spec.accessLogging[%d].disabled", [i]), "value": true}],
 } if {
@@ -214,14 +194,14 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("Telemetry %s has accessLogging[%d] without providers and the mesh config sets no defaultProviders.accessLogging, so Istio ignores it (IST0157)", [tname(t), i]),
+	"msg": sprintf("Telemetry %s has accessLogging[%d] without providers and the mesh config sets no defaultProviders.accessLogging, so Istio ignores it (IST0157)", [lib.ns_name(t), i]),
 	"resource": lib.resource(t),
 	"evidence": [
 		{"path": sprintf("spec.accessLogging[%d].providers", [i]), "value": object.get(e, "providers", null)},
 		lib.mesh_config_field_evidence("defaultProviders.accessLogging", null),
 	],
 } if {
-	mc_known
+	lib.mesh_config_known
 	count(default_providers) == 0
 	some t in telemetries
 	some i, e in entries(t)
@@ -243,14 +223,14 @@ deny contains {
 # selected_by_ns: namespace -> Telemetries with a selector, grouped once as a
 # complete object (a keyed lookup into a partial rule re-scans every
 # Telemetry on each call).
-selected_by_ns := lib.group([[lib.ns(t), t] | some t in telemetries; count(sel(t)) > 0])
+selected_by_ns := lib.group([[lib.ns(t), t] | some t in telemetries; count(lib.match_labels(t)) > 0])
 
-selecting(w) := [t | some t in object.get(selected_by_ns, w.namespace, set()); lib.selects(sel(t), w.labels)]
+selecting(w) := [t | some t in object.get(selected_by_ns, w.namespace, set()); lib.selects(lib.match_labels(t), w.labels)]
 
 deny contains {
 	"msg": sprintf("pods of %s %s/%s are selected by %d Telemetries (%s): Istio applies only one of them (IST0159)", [w.kind, w.namespace, lib.name(w.obj), count(ts), concat(", ", sort([lib.name(t) | some t in ts]))]),
 	"resource": w.resource,
-	"evidence": [{"path": "spec.selector.matchLabels", "value": sel(t), "resource": lib.resource(t)} | some t in ts],
+	"evidence": [{"path": "spec.selector.matchLabels", "value": lib.match_labels(t), "resource": lib.resource(t)} | some t in ts],
 } if {
 	some w in lib.workloads
 	ts := selecting(w)
@@ -262,7 +242,7 @@ deny contains {
 # judged: the mesh when its logging is decided, every Telemetry in scope
 # (disabled entries are judged on the Telemetry itself), the namespaces with
 # selector-less Telemetries, and the workloads a Telemetry selects.
-judged contains mesh_subject if mesh_judged
+judged contains lib.mesh_config_subject if mesh_judged
 
 judged contains lib.resource(t) if some t in telemetries
 
@@ -275,11 +255,11 @@ judged contains w.resource if {
 
 not_applicable contains "only a live scan can tell whether access logging is on mesh-wide: neither a mesh config source nor any Telemetry is in the input" if {
 	count(judged) == 0
-	not mc_known
+	not lib.mesh_config_known
 	count(lib.objects("Telemetry")) == 0
 }
 
-not_applicable contains sprintf("Telemetry %s enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the input holds no mesh config", [tname(root_tel)]) if {
+not_applicable contains sprintf("Telemetry %s enables access logging without providers, which uses the mesh config's defaultProviders.accessLogging, and the input holds no mesh config", [lib.ns_name(root_tel)]) if {
 	count(judged) == 0
 	root_undecided
 }

@@ -53,20 +53,14 @@ package meshaudit.rules.tel_02
 import data.meshaudit.lib
 import rego.v1
 
-mc := lib.mesh_config
-
-mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
-
-else := lib.mesh_resource
-
 # judged: the mesh, when its config is known (a live scan: absence means
 # Istio's defaults; or a mesh config source in the input). Every finding
 # follows from the mesh config, so each needs lib.mesh_config_known.
-judged contains mesh_subject if lib.mesh_config_known
+judged contains lib.mesh_config_subject if lib.mesh_config_known
 
 not_applicable contains "the input holds no mesh config (ConfigMap istio of the root namespace, an IstioOperator's meshConfig or --mesh-config), which decides the access log encoding and format" if not lib.mesh_config_known
 
-ev(field) := lib.mesh_config_field_evidence(field, object.get(mc, split(field, "."), null))
+ev(field) := lib.mesh_config_field_evidence(field, object.get(lib.mesh_config, split(field, "."), null))
 
 # required: [what, accepted operators (any of them, a prefix match for
 # START_TIME which takes a format)].
@@ -92,11 +86,11 @@ has_any(f, ops) if {
 	contains(f, op)
 }
 
-encoding := upper(sprintf("%v", [mc.accessLogEncoding])) if mc.accessLogEncoding
+encoding := upper(sprintf("%v", [lib.mesh_config.accessLogEncoding])) if lib.mesh_config.accessLogEncoding
 
 deny contains {
 	"msg": "mesh config does not set accessLogEncoding, so Istio writes TEXT access logs (want JSON)",
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [ev("accessLogEncoding")],
 } if {
 	lib.mesh_config_known
@@ -105,7 +99,7 @@ deny contains {
 
 deny contains {
 	"msg": sprintf("mesh config sets accessLogEncoding %s, want JSON", [encoding]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [ev("accessLogEncoding")],
 } if {
 	lib.mesh_config_known
@@ -113,13 +107,13 @@ deny contains {
 }
 
 custom_format := f if {
-	f := sprintf("%v", [mc.accessLogFormat])
+	f := sprintf("%v", [lib.mesh_config.accessLogFormat])
 	trim_space(f) != ""
 }
 
 deny contains {
 	"msg": sprintf("mesh config's accessLogFormat lacks %s", [concat(", ", m)]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [ev("accessLogFormat")],
 } if {
 	lib.mesh_config_known
@@ -130,7 +124,7 @@ deny contains {
 # ---- extension providers in use ---------------------------------------------------
 
 used_providers contains p if {
-	some p in object.get(object.get(mc, "defaultProviders", {}), "accessLogging", [])
+	some p in object.get(object.get(lib.mesh_config, "defaultProviders", {}), "accessLogging", [])
 }
 
 used_providers contains p.name if {
@@ -141,7 +135,7 @@ used_providers contains p.name if {
 }
 
 file_providers contains [p.name, p.envoyFileAccessLog, i] if {
-	some i, p in object.get(mc, "extensionProviders", [])
+	some i, p in object.get(lib.mesh_config, "extensionProviders", [])
 	p.name in used_providers
 	p.envoyFileAccessLog
 }
@@ -150,7 +144,7 @@ provider_evidence(i, field, fal) := lib.mesh_config_field_evidence(sprintf("exte
 
 deny contains {
 	"msg": sprintf("access log provider %q writes %s, not JSON (set logFormat.labels)", [name, what]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [provider_evidence(i, "", fal)],
 } if {
 	some [name, fal, i] in file_providers
@@ -164,7 +158,7 @@ text_kind(fal) := "Istio's default text format" if not fal.logFormat.text
 
 deny contains {
 	"msg": sprintf("access log provider %q's logFormat lacks %s", [name, concat(", ", m)]),
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [provider_evidence(i, "", fal)],
 } if {
 	some [name, fal, i] in file_providers

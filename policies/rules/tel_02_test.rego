@@ -1,27 +1,22 @@
 package meshaudit.rules.tel_02_test
 
 import data.meshaudit.rules.tel_02
+import data.meshaudit.testlib
 import rego.v1
 
-mesh(cfg) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"}, "data": {"mesh": cfg}}
-
-cm_res := {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "istio-system", "name": "istio"}
-
-inp(source, objs) := {"cluster": "c1", "source": source, "objects": objs}
-
 deny_for(cfg) := {object.remove(f, ["evidence"]) | some f in x} if {
-	x := tel_02.deny with input as inp("manifests", {"ConfigMap": [mesh(cfg)]})
+	x := tel_02.deny with input as testlib.input_from("manifests", {"ConfigMap": [testlib.mesh_cm(cfg)]})
 }
 
 test_evidence_and_judged if {
-	i := inp("manifests", {"ConfigMap": [mesh("accessLogEncoding: TEXT\n")]})
-	{f.evidence | some f in tel_02.deny} == {[{"path": "data.mesh.accessLogEncoding", "value": "TEXT", "resource": cm_res}]} with input as i
-	tel_02.judged == {cm_res} with input as i
-	count(tel_02.judged) == 0 with input as inp("manifests", {})
-	count(tel_02.deny) == 0 with input as inp("manifests", {})
-	count(tel_02.not_applicable) == 1 with input as inp("manifests", {})
-	tel_02.judged == {{"kind": "Mesh", "name": "c1"}} with input as inp("cluster", {})
-	{f.evidence | some f in tel_02.deny} == {[{"path": "meshConfig.accessLogEncoding"}]} with input as inp("cluster", {})
+	i := testlib.input_from("manifests", {"ConfigMap": [testlib.mesh_cm("accessLogEncoding: TEXT\n")]})
+	{f.evidence | some f in tel_02.deny} == {[{"path": "data.mesh.accessLogEncoding", "value": "TEXT", "resource": testlib.mesh_cm_ref}]} with input as i
+	tel_02.judged == {testlib.mesh_cm_ref} with input as i
+	count(tel_02.judged) == 0 with input as testlib.input_from("manifests", {})
+	count(tel_02.deny) == 0 with input as testlib.input_from("manifests", {})
+	count(tel_02.not_applicable) == 1 with input as testlib.input_from("manifests", {})
+	tel_02.judged == {{"kind": "Mesh", "name": "c1"}} with input as testlib.input_from("cluster", {})
+	{f.evidence | some f in tel_02.deny} == {[{"path": "meshConfig.accessLogEncoding"}]} with input as testlib.input_from("cluster", {})
 }
 
 complete := `{"start_time":"%START_TIME(%s.%3f)%","code":"%RESPONSE_CODE%","flags":"%RESPONSE_FLAGS%","peer":"%DOWNSTREAM_PEER_URI_SAN%","upstream":"%UPSTREAM_HOST%","request_id":"%REQ(X-REQUEST-ID)%","authority":"%REQ(:AUTHORITY)%","path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"}`
@@ -33,16 +28,16 @@ test_json_default_format_passes if {
 test_encoding_unset_fails if {
 	deny_for("accessLogFile: /dev/stdout\n") == {{
 		"msg": "mesh config does not set accessLogEncoding, so Istio writes TEXT access logs (want JSON)",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}}
 }
 
 test_encoding_text_fails if {
-	deny_for("accessLogEncoding: TEXT\n") == {{"msg": "mesh config sets accessLogEncoding TEXT, want JSON", "resource": cm_res}}
+	deny_for("accessLogEncoding: TEXT\n") == {{"msg": "mesh config sets accessLogEncoding TEXT, want JSON", "resource": testlib.mesh_cm_ref}}
 }
 
 test_live_default_fails_on_mesh if {
-	some f in tel_02.deny with input as inp("cluster", {})
+	some f in tel_02.deny with input as testlib.input_from("cluster", {})
 	f.resource == {"kind": "Mesh", "name": "c1"}
 }
 
@@ -60,7 +55,7 @@ test_custom_format_missing_fields_fails if {
 	f := `{"start_time":"%START_TIME%","code":"%RESPONSE_CODE%","upstream":"%UPSTREAM_HOST%","path":"%REQ(:PATH)%"}`
 	deny_for(sprintf("accessLogEncoding: JSON\naccessLogFormat: '%s'\n", [f])) == {{
 		"msg": "mesh config's accessLogFormat lacks %RESPONSE_FLAGS%, %DOWNSTREAM_PEER_URI_SAN%, %REQ(X-REQUEST-ID)%, %REQ(:AUTHORITY)%",
-		"resource": cm_res,
+		"resource": testlib.mesh_cm_ref,
 	}}
 }
 
@@ -69,13 +64,13 @@ provider_cfg(fmt) := sprintf("accessLogEncoding: JSON\ndefaultProviders:\n  acce
 test_provider_text_format_fails if {
 	d := deny_for(provider_cfg("    logFormat:\n      text: \"%START_TIME% %RESPONSE_CODE%\\n\"\n"))
 	d == {
-		{"msg": "access log provider \"file\" writes a text logFormat, not JSON (set logFormat.labels)", "resource": cm_res},
-		{"msg": "access log provider \"file\"'s logFormat lacks %RESPONSE_FLAGS%, %DOWNSTREAM_PEER_URI_SAN%, %UPSTREAM_HOST%, %REQ(X-REQUEST-ID)%, %REQ(:AUTHORITY)%, %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "resource": cm_res},
+		{"msg": "access log provider \"file\" writes a text logFormat, not JSON (set logFormat.labels)", "resource": testlib.mesh_cm_ref},
+		{"msg": "access log provider \"file\"'s logFormat lacks %RESPONSE_FLAGS%, %DOWNSTREAM_PEER_URI_SAN%, %UPSTREAM_HOST%, %REQ(X-REQUEST-ID)%, %REQ(:AUTHORITY)%, %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "resource": testlib.mesh_cm_ref},
 	}
 }
 
 test_provider_default_format_fails if {
-	deny_for(provider_cfg("")) == {{"msg": "access log provider \"file\" writes Istio's default text format, not JSON (set logFormat.labels)", "resource": cm_res}}
+	deny_for(provider_cfg("")) == {{"msg": "access log provider \"file\" writes Istio's default text format, not JSON (set logFormat.labels)", "resource": testlib.mesh_cm_ref}}
 }
 
 test_provider_labels_complete_passes if {
@@ -92,5 +87,5 @@ test_unused_provider_ignored if {
 test_provider_used_by_telemetry_judged if {
 	cfg := "accessLogEncoding: JSON\nextensionProviders:\n- name: file\n  envoyFileAccessLog:\n    path: /dev/stdout\n"
 	t := {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "metadata": {"name": "mesh-default", "namespace": "istio-system"}, "spec": {"accessLogging": [{"providers": [{"name": "file"}]}]}}
-	count(tel_02.deny) == 1 with input as inp("manifests", {"ConfigMap": [mesh(cfg)], "Telemetry": [t]})
+	count(tel_02.deny) == 1 with input as testlib.input_from("manifests", {"ConfigMap": [testlib.mesh_cm(cfg)], "Telemetry": [t]})
 }

@@ -114,18 +114,6 @@ package meshaudit.rules.tel_03
 import data.meshaudit.lib
 import rego.v1
 
-prefix := "traffic.sidecar.istio.io/"
-
-include_key := "traffic.sidecar.istio.io/includeInboundPorts"
-
-exclude_key := "traffic.sidecar.istio.io/excludeInboundPorts"
-
-# mesh_subject: the istio ConfigMap when the input holds it, else the mesh
-# (a live scan, or a mesh config from another source).
-mesh_subject := lib.resource(lib.mesh_configmap) if lib.mesh_configmap
-
-else := lib.mesh_resource
-
 # ---- sidecar workloads -------------------------------------------------------------
 
 # subjects: in-scope sidecar workloads (lib.sidecar: an implied namespace
@@ -142,17 +130,12 @@ subjects contains w if {
 
 ann(w, k) := trim_space(sprintf("%v", [w.annotations[k]]))
 
-proxy_config(w) := pc if {
-	pc := yaml.unmarshal(w.annotations["proxy.istio.io/config"])
-	is_object(pc)
-}
-
 pattern_annotations(w) if {
-	ann(w, include_key) == ""
-	ann(w, concat("", [prefix, "includeOutboundIPRanges"])) == ""
+	ann(w, lib.include_inbound_ports_key) == ""
+	ann(w, concat("", [lib.traffic_annotation_prefix, "includeOutboundIPRanges"])) == ""
 }
 
-output_certs(w) if trim_space(sprintf("%v", [proxy_config(w).proxyMetadata.OUTPUT_CERTS])) != ""
+output_certs(w) if trim_space(sprintf("%v", [lib.proxy_config(w).proxyMetadata.OUTPUT_CERTS])) != ""
 
 prometheus_pattern(w) if {
 	pattern_annotations(w)
@@ -163,10 +146,6 @@ pattern_present if {
 	some w in lib.workloads
 	prometheus_pattern(w)
 }
-
-# Where Prometheus runs is visible in a live scan and in a manifest scan of
-# the mesh's own configuration (it holds the mesh ConfigMap).
-pattern_knowable if lib.mesh_config_known
 
 # ---- metrics merging ------------------------------------------------------------------
 
@@ -190,7 +169,7 @@ pattern_lookup := {"path": "Deployment or Pod with includeInboundPorts \"\", inc
 
 deny contains {
 	"msg": "mesh config sets enablePrometheusMerge: false and no Prometheus in the input scrapes with Istio certificates (includeInboundPorts \"\", includeOutboundIPRanges \"\" and proxyMetadata.OUTPUT_CERTS), so Prometheus cannot scrape STRICT mTLS workloads",
-	"resource": mesh_subject,
+	"resource": lib.mesh_config_subject,
 	"evidence": [lib.mesh_config_field_evidence("enablePrometheusMerge", lib.mesh_config.enablePrometheusMerge), pattern_lookup],
 } if {
 	mesh_merge_off
@@ -202,7 +181,7 @@ deny contains {
 	"resource": w.resource,
 	"evidence": [{"path": lib.annotation_path(w, merge_key), "value": w.annotations[merge_key]}, pattern_lookup],
 } if {
-	pattern_knowable
+	lib.mesh_config_known
 	not pattern_present
 	some w in subjects
 	pod_merge_off(w)
@@ -212,7 +191,7 @@ deny contains {
 # the input (no mesh config source, no Prometheus with certificates): an
 # application repository. Not judged on that; never unknown.
 undecided(w) if {
-	not pattern_knowable
+	not lib.mesh_config_known
 	not pattern_present
 	pod_merge_off(w)
 }
@@ -221,7 +200,7 @@ deny contains {
 	"msg": "Prometheus pattern without certificates: includeInboundPorts \"\" and includeOutboundIPRanges \"\" but proxy.istio.io/config sets no proxyMetadata.OUTPUT_CERTS, so this Prometheus has no Istio certificates to scrape STRICT mTLS workloads with metrics merging off",
 	"resource": w.resource,
 	"evidence": [
-		{"path": lib.annotation_path(w, include_key), "value": ""},
+		{"path": lib.annotation_path(w, lib.include_inbound_ports_key), "value": ""},
 		{"path": lib.annotation_path(w, "proxy.istio.io/config"), "value": object.get(w.annotations, "proxy.istio.io/config", null)},
 	],
 } if {
@@ -252,9 +231,9 @@ port_text(w, port) := sprintf("prometheus.io/port %s", [port]) if {
 	"prometheus.io/port" in object.keys(w.annotations)
 } else := sprintf("scrape port %s (a declared port: no prometheus.io/port)", [port])
 
-include_value(w) := ann(w, include_key) if include_key in object.keys(w.annotations)
+include_value(w) := ann(w, lib.include_inbound_ports_key) if lib.include_inbound_ports_key in object.keys(w.annotations)
 
-include_value(w) := "*" if not include_key in object.keys(w.annotations)
+include_value(w) := "*" if not lib.include_inbound_ports_key in object.keys(w.annotations)
 
 # The scraped workloads, except Prometheus itself (the pattern's pod).
 scraped(w) if {
@@ -263,9 +242,9 @@ scraped(w) if {
 }
 
 deny contains {
-	"msg": sprintf("%s is not in %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set %s: %q", [port_text(w, port), include_key, v, include_key, fixed]),
+	"msg": sprintf("%s is not in %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); set %s: %q", [port_text(w, port), lib.include_inbound_ports_key, v, lib.include_inbound_ports_key, fixed]),
 	"resource": w.resource,
-	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, include_key), "value": v}],
+	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, lib.include_inbound_ports_key), "value": v}],
 } if {
 	some w in subjects
 	scraped(w)
@@ -279,22 +258,22 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("%s is excluded by %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); %s", [port_text(w, port), exclude_key, ann(w, exclude_key), exclude_fix(w, port)]),
+	"msg": sprintf("%s is excluded by %s %q, so the scrape bypasses the sidecar (plaintext, and Prometheus using Istio certificates fails); %s", [port_text(w, port), lib.exclude_inbound_ports_key, ann(w, lib.exclude_inbound_ports_key), exclude_fix(w, port)]),
 	"resource": w.resource,
-	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, exclude_key), "value": w.annotations[exclude_key]}],
+	"evidence": [port_evidence(w, port), {"path": lib.annotation_path(w, lib.exclude_inbound_ports_key), "value": w.annotations[lib.exclude_inbound_ports_key]}],
 } if {
 	some w in subjects
 	scraped(w)
 	include_value(w) == "*"
 	some port in scrape_ports(w)
 	not port in istio_ports
-	port in items(ann(w, exclude_key))
+	port in items(ann(w, lib.exclude_inbound_ports_key))
 }
 
-exclude_fix(w, port) := sprintf("set %s: %q", [exclude_key, concat(",", rest)]) if {
-	rest := [p | some p in items(ann(w, exclude_key)); p != port]
+exclude_fix(w, port) := sprintf("set %s: %q", [lib.exclude_inbound_ports_key, concat(",", rest)]) if {
+	rest := [p | some p in items(ann(w, lib.exclude_inbound_ports_key)); p != port]
 	count(rest) > 0
-} else := sprintf("remove %s", [exclude_key])
+} else := sprintf("remove %s", [lib.exclude_inbound_ports_key])
 
 # port_evidence: the prometheus.io/port annotation, else the declared
 # container port scraped.
@@ -313,7 +292,7 @@ port_evidence(w, port) := {"path": lib.annotation_path(w, "prometheus.io/port"),
 # Prometheus scrapes (its scrape port is judged) and every sidecar workload
 # that turns merging off where the input shows whether Prometheus scrapes
 # with certificates.
-judged contains mesh_subject if lib.mesh_config_known
+judged contains lib.mesh_config_subject if lib.mesh_config_known
 
 # A manifest scan without a mesh config source cannot tell whether metrics
 # merging is on (Istio's default, or the mesh config's enablePrometheusMerge).

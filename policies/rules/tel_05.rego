@@ -116,19 +116,11 @@ package meshaudit.rules.tel_05
 import data.meshaudit.lib
 import rego.v1
 
-oname(o) := sprintf("%s/%s", [lib.ns(o), lib.name(o)])
-
-in_scope_objects(kind) := [o | some o in lib.objects(kind); lib.in_scope(lib.ns(o))]
-
 # ---- VirtualService -> Gateway ---------------------------------------------------
-
-gateways := {[lib.ns(g), lib.name(g)] | some g in lib.objects("Gateway")}
-
-gateway_namespaces := {lib.ns(g) | some g in lib.objects("Gateway")}
 
 # gateway_refs(vs): [path, reference] of every gateway the VirtualService
 # binds to.
-gateway_refs(vs) := {[sprintf("spec.gateways[%d]", [i]), r] |
+vs_gateway_refs(vs) := {[sprintf("spec.gateways[%d]", [i]), r] |
 	some i, r in object.get(vs.spec, "gateways", [])
 } | {[sprintf("spec.%s[%d].match[%d].gateways[%d]", [kind, j, k, l]), r] |
 	some kind in ["http", "tls", "tcp"]
@@ -147,23 +139,23 @@ gw_key(vs, r) := [parts[0], parts[1]] if {
 # of an application whose Gateway ships elsewhere does not blame it).
 gateway_judgeable(_) if lib.live
 
-gateway_judgeable(n) if n in gateway_namespaces
+gateway_judgeable(n) if n in lib.gateway_namespaces
 
 judged_gateway_refs contains [vs, path, r, key] if {
-	some vs in in_scope_objects("VirtualService")
-	some [path, r] in gateway_refs(vs)
+	some vs in lib.in_scope_objects("VirtualService")
+	some [path, r] in vs_gateway_refs(vs)
 	r != "mesh"
 	key := gw_key(vs, r)
 	gateway_judgeable(key[0])
 }
 
 deny contains {
-	"msg": sprintf("gateway %q of VirtualService %s resolves to no Gateway %s/%s, so its routes are not applied there; name an existing Gateway (namespace/name) or add it", [r, oname(vs), key[0], key[1]]),
+	"msg": sprintf("gateway %q of VirtualService %s resolves to no Gateway %s/%s, so its routes are not applied there; name an existing Gateway (namespace/name) or add it", [r, lib.ns_name(vs), key[0], key[1]]),
 	"resource": lib.resource(vs),
 	"evidence": [{"path": path, "value": r}, {"path": sprintf("Gateway %s/%s", [key[0], key[1]]), "value": 0}],
 } if {
 	some [vs, path, r, key] in judged_gateway_refs
-	not key in gateways
+	not key in lib.gateway_refs
 }
 
 # ---- host resolution ------------------------------------------------------------
@@ -198,13 +190,13 @@ host_judgeable(_) if lib.live
 host_judgeable(n) if n in service_namespaces
 
 judged_hosts contains dr if {
-	some dr in in_scope_objects("DestinationRule")
+	some dr in lib.in_scope_objects("DestinationRule")
 	key := cluster_host(dr.spec.host, lib.ns(dr))
 	host_judgeable(key[0])
 }
 
 deny contains {
-	"msg": sprintf("host %q of DestinationRule %s matches no Service %s in namespace %q, so Istio never applies it", [dr.spec.host, oname(dr), key[1], key[0]]),
+	"msg": sprintf("host %q of DestinationRule %s matches no Service %s in namespace %q, so Istio never applies it", [dr.spec.host, lib.ns_name(dr), key[1], key[0]]),
 	"resource": lib.resource(dr),
 	"evidence": [{"path": "spec.host", "value": dr.spec.host}, {"path": sprintf("Service %s/%s or ServiceEntry host %s", [key[0], key[1], fqdn(key)]), "value": 0}],
 } if {
@@ -217,14 +209,10 @@ deny contains {
 
 # ---- DestinationRule subsets -> pod labels -------------------------------------
 
-workloads_by_ns := lib.group([[w.namespace, w] | some w in lib.workloads])
-
-svc_selector(svc) := object.get(svc.spec, "selector", {})
-
 backing(svc) := [w |
-	sel := svc_selector(svc)
+	sel := lib.spec_selector(svc)
 	count(sel) > 0
-	some w in object.get(workloads_by_ns, lib.ns(svc), set())
+	some w in object.get(lib.workloads_by_ns, lib.ns(svc), set())
 	lib.selects(sel, w.labels)
 ]
 
@@ -246,7 +234,7 @@ contradicts(sl, sel) if {
 # the Service can ever match (its labels contradict the Service's selector)
 # is a finding there.
 judged_subsets contains [dr, i, sub, svc] if {
-	some dr in in_scope_objects("DestinationRule")
+	some dr in lib.in_scope_objects("DestinationRule")
 	key := cluster_host(dr.spec.host, lib.ns(dr))
 	svc := services[key]
 	count(backing(svc)) > 0
@@ -258,14 +246,14 @@ subset_decided(_, _) if lib.live
 
 subset_decided(sl, svc) if subset_matches(sl, backing(svc))
 
-subset_decided(sl, svc) if contradicts(sl, svc_selector(svc))
+subset_decided(sl, svc) if contradicts(sl, lib.spec_selector(svc))
 
 deny contains {
-	"msg": sprintf("subset %q of DestinationRule %s (labels %s) matches no pod of Service %s/%s%s, so traffic routed to it finds no endpoint", [sub.name, oname(dr), label_text(sl), lib.ns(svc), lib.name(svc), why]),
+	"msg": sprintf("subset %q of DestinationRule %s (labels %s) matches no pod of Service %s/%s%s, so traffic routed to it finds no endpoint", [sub.name, lib.ns_name(dr), label_text(sl), lib.ns(svc), lib.name(svc), why]),
 	"resource": lib.resource(dr),
 	"evidence": [
 		{"path": sprintf("spec.subsets[%d].labels", [i]), "value": sl},
-		{"path": "spec.selector", "value": svc_selector(svc), "resource": lib.resource(svc)},
+		{"path": "spec.selector", "value": lib.spec_selector(svc), "resource": lib.resource(svc)},
 	],
 } if {
 	some [dr, i, sub, svc] in judged_subsets
@@ -275,7 +263,7 @@ deny contains {
 }
 
 contradiction_text(sl, svc) := " (its labels contradict the Service's selector)" if {
-	contradicts(sl, svc_selector(svc))
+	contradicts(sl, lib.spec_selector(svc))
 } else := ""
 
 subset_matches(sl, pods) if {
@@ -302,7 +290,7 @@ route_subset_judgeable(_) if lib.live
 route_subset_judgeable(key) if key in dr_hosts
 
 judged_routes contains [vs, sprintf("spec.%s[%d].route[%d].destination.subset", [kind, j, k]), d, key] if {
-	some vs in in_scope_objects("VirtualService")
+	some vs in lib.in_scope_objects("VirtualService")
 	some kind in ["http", "tls", "tcp"]
 	some j, route in object.get(vs.spec, kind, [])
 	some k, r in object.get(route, "route", [])
@@ -313,7 +301,7 @@ judged_routes contains [vs, sprintf("spec.%s[%d].route[%d].destination.subset", 
 }
 
 deny contains {
-	"msg": sprintf("VirtualService %s routes to subset %q of %s, which no DestinationRule defines, so those requests fail", [oname(vs), d.subset, d.host]),
+	"msg": sprintf("VirtualService %s routes to subset %q of %s, which no DestinationRule defines, so those requests fail", [lib.ns_name(vs), d.subset, d.host]),
 	"resource": lib.resource(vs),
 	"evidence": [{"path": path, "value": d.subset}, {"path": sprintf("DestinationRule subset %q for host %s", [d.subset, fqdn(key)]), "value": 0}],
 } if {
@@ -326,41 +314,41 @@ deny contains {
 dns_name := `^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$`
 
 deny contains {
-	"msg": sprintf("ServiceEntry %s has no hosts, so Istio rejects it", [oname(se)]),
+	"msg": sprintf("ServiceEntry %s has no hosts, so Istio rejects it", [lib.ns_name(se)]),
 	"resource": lib.resource(se),
 	"evidence": [{"path": "spec.hosts"}],
 } if {
-	some se in in_scope_objects("ServiceEntry")
+	some se in lib.in_scope_objects("ServiceEntry")
 	count(object.get(se.spec, "hosts", [])) == 0
 }
 
 deny contains {
-	"msg": sprintf("ServiceEntry %s has host \"*\", which Istio rejects", [oname(se)]),
+	"msg": sprintf("ServiceEntry %s has host \"*\", which Istio rejects", [lib.ns_name(se)]),
 	"resource": lib.resource(se),
 	"evidence": [{"path": sprintf("spec.hosts[%d]", [i]), "value": "*"}],
 } if {
-	some se in in_scope_objects("ServiceEntry")
+	some se in lib.in_scope_objects("ServiceEntry")
 	some i, h in object.get(se.spec, "hosts", [])
 	h == "*"
 }
 
 deny contains {
-	"msg": sprintf("ServiceEntry %s has host %q, which is not a valid DNS name", [oname(se), h]),
+	"msg": sprintf("ServiceEntry %s has host %q, which is not a valid DNS name", [lib.ns_name(se), h]),
 	"resource": lib.resource(se),
 	"evidence": [{"path": sprintf("spec.hosts[%d]", [i]), "value": h}],
 } if {
-	some se in in_scope_objects("ServiceEntry")
+	some se in lib.in_scope_objects("ServiceEntry")
 	some i, h in object.get(se.spec, "hosts", [])
 	h != "*"
 	not regex.match(dns_name, h)
 }
 
 deny contains {
-	"msg": sprintf("ServiceEntry %s resolves host %q by %s without endpoints, but it is not a fully qualified name, so Istio rejects it", [oname(se), h, res]),
+	"msg": sprintf("ServiceEntry %s resolves host %q by %s without endpoints, but it is not a fully qualified name, so Istio rejects it", [lib.ns_name(se), h, res]),
 	"resource": lib.resource(se),
 	"evidence": [{"path": sprintf("spec.hosts[%d]", [i]), "value": h}, {"path": "spec.resolution", "value": res}, {"path": "spec.endpoints"}],
 } if {
-	some se in in_scope_objects("ServiceEntry")
+	some se in lib.in_scope_objects("ServiceEntry")
 	res := upper(object.get(se.spec, "resolution", "NONE"))
 	res in {"DNS", "DNS_ROUND_ROBIN"}
 	count(object.get(se.spec, "endpoints", [])) == 0
@@ -380,28 +368,28 @@ not_fqdn(h) if not contains(trim_suffix(h, "."), ".")
 # left_to_live: in a manifest scan, the references the input cannot
 # resolve because it does not hold the place they would live. Only a live
 # scan can tell whether they resolve.
-left_to_live contains sprintf("gateway %q of VirtualService %s", [r, oname(vs)]) if {
+left_to_live contains sprintf("gateway %q of VirtualService %s", [r, lib.ns_name(vs)]) if {
 	not lib.live
-	some vs in in_scope_objects("VirtualService")
-	some [_, r] in gateway_refs(vs)
+	some vs in lib.in_scope_objects("VirtualService")
+	some [_, r] in vs_gateway_refs(vs)
 	r != "mesh"
 	key := gw_key(vs, r)
 	not gateway_judgeable(key[0])
-	not key in gateways
+	not key in lib.gateway_refs
 }
 
-left_to_live contains sprintf("host %q of DestinationRule %s", [dr.spec.host, oname(dr)]) if {
+left_to_live contains sprintf("host %q of DestinationRule %s", [dr.spec.host, lib.ns_name(dr)]) if {
 	not lib.live
-	some dr in in_scope_objects("DestinationRule")
+	some dr in lib.in_scope_objects("DestinationRule")
 	key := cluster_host(dr.spec.host, lib.ns(dr))
 	not host_judgeable(key[0])
 	not dr.spec.host in se_hosts
 	not fqdn(key) in se_hosts
 }
 
-left_to_live contains sprintf("subset %q of DestinationRule %s", [sub.name, oname(dr)]) if {
+left_to_live contains sprintf("subset %q of DestinationRule %s", [sub.name, lib.ns_name(dr)]) if {
 	not lib.live
-	some dr in in_scope_objects("DestinationRule")
+	some dr in lib.in_scope_objects("DestinationRule")
 	key := cluster_host(dr.spec.host, lib.ns(dr))
 	svc := services[key]
 	count(backing(svc)) > 0
@@ -409,9 +397,9 @@ left_to_live contains sprintf("subset %q of DestinationRule %s", [sub.name, onam
 	not subset_decided(object.get(sub, "labels", {}), svc)
 }
 
-left_to_live contains sprintf("subset %q of %s routed to by VirtualService %s", [d.subset, d.host, oname(vs)]) if {
+left_to_live contains sprintf("subset %q of %s routed to by VirtualService %s", [d.subset, d.host, lib.ns_name(vs)]) if {
 	not lib.live
-	some vs in in_scope_objects("VirtualService")
+	some vs in lib.in_scope_objects("VirtualService")
 	some kind in ["http", "tls", "tcp"]
 	some route in object.get(vs.spec, kind, [])
 	some r in object.get(route, "route", [])
@@ -429,7 +417,7 @@ left_to_live contains sprintf("subset %q of %s routed to by VirtualService %s", 
 # live scan of the same objects never disagree (pass here, fail live).
 judged contains lib.resource(se) if {
 	count(left_to_live) == 0
-	some se in in_scope_objects("ServiceEntry")
+	some se in lib.in_scope_objects("ServiceEntry")
 }
 
 judged contains lib.resource(vs) if {

@@ -1,26 +1,15 @@
-package cmd
+package scanner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/meshaudit/meshaudit/report"
-
-	"github.com/spf13/cobra"
-
 	"github.com/meshaudit/meshaudit/metrics"
 	"github.com/meshaudit/meshaudit/output"
 )
-
-func addMetricsFlags(c *cobra.Command) {
-	c.Flags().String("metrics-file", "", "also write Prometheus metrics (text exposition format) to FILE, atomically, e.g. for node_exporter's textfile collector; if it cannot be written a clean run exits 3")
-	c.Flags().String("pushgateway", "", "push Prometheus metrics to this Pushgateway URL (job meshaudit, grouped by cluster); if the push fails a clean run exits 3")
-	c.Flags().Duration("pushgateway-timeout", 30*time.Second, "time limit for each push to the Pushgateway")
-}
 
 // emitMetrics writes --metrics-file and pushes to --pushgateway once the
 // scan has returned *errp; it is deferred at the start of scan, with reps
@@ -38,47 +27,42 @@ func addMetricsFlags(c *cobra.Command) {
 // Failing to write or push metrics is reported on stderr and never hides
 // the scan's verdict: exit 1 (findings) and 3 (incomplete) stay, and an
 // otherwise clean run (exit 0) exits 3, because its metrics are missing.
-func (a *app) emitMetrics(start time.Time, reps *[]*report.Report, errp *error) {
-	file, gateway := a.v.GetString("metrics-file"), a.v.GetString("pushgateway")
-	if (file == "" && gateway == "") || len(*reps) == 0 {
+func (r *run) emitMetrics(start time.Time, errp *error) {
+	file, gateway := r.o.MetricsFile, r.o.Pushgateway
+	reps := r.res.Reports
+	if (file == "" && gateway == "") || len(reps) == 0 {
 		return
 	}
-	code := ExitOK
-	var ee *exitError
-	if errors.As(*errp, &ee) {
-		code = ee.code
-	} else if *errp != nil {
-		code = -1
-	}
-	if code == ExitInterrupted {
+	kind := KindOf(*errp)
+	if kind == Interrupted {
 		return
 	}
-	verdict := code == ExitOK || code == ExitFindings || code == ExitIncomplete
+	verdict := *errp == nil || kind == Findings || kind == Incomplete
 	now := time.Now()
-	run := metrics.Run{Reports: *reps, Duration: now.Sub(start), Finished: now, Succeeded: map[string]bool{}, Version: Version()}
+	run := metrics.Run{Reports: reps, Duration: now.Sub(start), Finished: now, Succeeded: map[string]bool{}, Version: r.o.ToolVersion}
 	run.PolicyDigest, _ = PolicyDigest()
-	for _, rep := range *reps {
+	for _, rep := range reps {
 		run.Succeeded[rep.Cluster] = verdict && rep.Summary.Complete
 	}
 	var failed []string
 	if file != "" {
-		reg, err := metrics.Registry(run, *reps, true, metrics.PreviousSuccess(file))
+		reg, err := metrics.Registry(run, reps, true, metrics.PreviousSuccess(file))
 		if err == nil {
 			err = output.WriteFile(file, func(w io.Writer) error { return metrics.WriteText(w, reg) })
 		}
 		if err != nil {
-			fmt.Fprintf(a.stderr, "meshaudit: metrics: %v\n", err)
+			fmt.Fprintf(r.io.Stderr, "meshaudit: metrics: %v\n", err)
 			failed = append(failed, "--metrics-file")
 		}
 	}
 	if gateway != "" {
-		p := metrics.Pusher{URL: gateway, Timeout: a.v.GetDuration("pushgateway-timeout")}
+		p := metrics.Pusher{URL: gateway, Timeout: r.o.PushgatewayTimeout}
 		if err := p.Push(context.Background(), run); err != nil {
-			fmt.Fprintf(a.stderr, "meshaudit: metrics: %v\n", err)
+			fmt.Fprintf(r.io.Stderr, "meshaudit: metrics: %v\n", err)
 			failed = append(failed, "--pushgateway")
 		}
 	}
 	if len(failed) > 0 && *errp == nil {
-		*errp = &exitError{code: ExitIncomplete, err: fmt.Errorf("metrics not delivered (%s)", strings.Join(failed, ", "))}
+		*errp = &Error{Kind: Incomplete, Err: fmt.Errorf("metrics not delivered (%s)", strings.Join(failed, ", "))}
 	}
 }

@@ -1,4 +1,4 @@
-package cmd
+package scanner
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/spf13/cobra"
 )
 
 // Running beside an Istio proxy (a Job or CronJob pod with a classic
@@ -23,16 +21,16 @@ import (
 
 // Proxy modes of --proxy-wait and --proxy-quit.
 const (
-	proxyAuto   = "auto"
-	proxyAlways = "always"
-	proxyNever  = "never"
+	ProxyAuto   = "auto"
+	ProxyAlways = "always"
+	ProxyNever  = "never"
 )
 
 // Istio's defaults: the sidecar's status port (readiness) and pilot-agent's
 // admin port (quit).
 const (
-	defaultProxyReadyURL = "http://localhost:15021/healthz/ready"
-	defaultProxyQuitURL  = "http://localhost:15020/quitquitquit"
+	DefaultProxyReadyURL = "http://localhost:15021/healthz/ready"
+	DefaultProxyQuitURL  = "http://localhost:15020/quitquitquit"
 )
 
 // SidecarStatusEnv carries the pod annotation sidecar.istio.io/status, which
@@ -41,15 +39,6 @@ const (
 // meshaudit and whether it is a native sidecar (an init container with
 // restartPolicy Always, which kubelet stops by itself).
 const SidecarStatusEnv = "MESHAUDIT_SIDECAR_STATUS"
-
-func addProxyFlags(c *cobra.Command) {
-	f := c.Flags()
-	f.String("proxy-wait", proxyAuto, "wait for an Istio proxy beside meshaudit to be ready before reading the cluster: auto (when one is detected), always or never")
-	f.String("proxy-quit", proxyAuto, "ask the Istio proxy to exit (POST --proxy-quit-url) when meshaudit finishes: auto (a detected classic sidecar), always or never")
-	f.String("proxy-ready-url", defaultProxyReadyURL, "the proxy's readiness endpoint")
-	f.String("proxy-quit-url", defaultProxyQuitURL, "the proxy's quit endpoint (pilot-agent)")
-	f.Duration("proxy-wait-timeout", 2*time.Minute, "how long to wait for the proxy to be ready; then meshaudit goes on and says so")
-}
 
 // sidecarProxy is what meshaudit knows of the proxy beside it.
 type sidecarProxy struct {
@@ -164,12 +153,12 @@ func quitProxy(ctx context.Context, client *http.Client, url string) error {
 	return nil
 }
 
-func proxyMode(a *app, key string) (string, error) {
-	m := strings.ToLower(strings.TrimSpace(a.v.GetString(key)))
+func proxyMode(key, mode string) (string, error) {
+	m := strings.ToLower(strings.TrimSpace(mode))
 	switch m {
-	case "", proxyAuto:
-		return proxyAuto, nil
-	case proxyAlways, proxyNever:
+	case "", ProxyAuto:
+		return ProxyAuto, nil
+	case ProxyAlways, ProxyNever:
 		return m, nil
 	}
 	return "", usageErr("--%s %q: want auto, always or never", key, m)
@@ -178,48 +167,44 @@ func proxyMode(a *app, key string) (string, error) {
 // withProxy runs fn between waiting for the Istio proxy beside meshaudit
 // (when there is one) and asking it to exit. The quit call is made whatever
 // fn returns, interrupted runs included.
-func (a *app) withProxy(ctx context.Context, fn func(context.Context) error) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	waitMode, err := proxyMode(a, "proxy-wait")
+func withProxy(ctx context.Context, o ProxyOptions, quiet bool, stderr io.Writer, fn func(context.Context) error) error {
+	waitMode, err := proxyMode("proxy-wait", o.Wait)
 	if err != nil {
 		return err
 	}
-	quitMode, err := proxyMode(a, "proxy-quit")
+	quitMode, err := proxyMode("proxy-quit", o.Quit)
 	if err != nil {
 		return err
 	}
-	if waitMode == proxyNever && quitMode == proxyNever {
+	if waitMode == ProxyNever && quitMode == ProxyNever {
 		return fn(ctx)
 	}
-	readyURL, quitURL := a.v.GetString("proxy-ready-url"), a.v.GetString("proxy-quit-url")
+	readyURL, quitURL := o.ReadyURL, o.QuitURL
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	var sp sidecarProxy
-	if waitMode == proxyAuto || quitMode == proxyAuto {
+	if waitMode == ProxyAuto || quitMode == ProxyAuto {
 		sp = detectProxy(ctx, client, readyURL, os.Environ())
 	}
-	quiet := a.v.GetBool("quiet")
-	if quitMode == proxyAlways || (quitMode == proxyAuto && sp.present && !sp.native) {
+	if quitMode == ProxyAlways || (quitMode == ProxyAuto && sp.present && !sp.native) {
 		defer func() {
 			// The run's context may be cancelled (SIGTERM): the quit call
 			// still goes out.
 			if err := quitProxy(context.WithoutCancel(ctx), client, quitURL); err != nil {
-				fmt.Fprintf(a.stderr, "meshaudit: warning: asking the Istio proxy to exit: %v\n", err)
+				fmt.Fprintf(stderr, "meshaudit: warning: asking the Istio proxy to exit: %v\n", err)
 			} else if !quiet {
-				fmt.Fprintf(a.stderr, "meshaudit: asked the Istio proxy to exit (POST %s)\n", quitURL)
+				fmt.Fprintf(stderr, "meshaudit: asked the Istio proxy to exit (POST %s)\n", quitURL)
 			}
 		}()
 	}
-	if waitMode == proxyAlways || (waitMode == proxyAuto && sp.present) {
+	if waitMode == ProxyAlways || (waitMode == ProxyAuto && sp.present) {
 		if !quiet && sp.reason != "" {
-			fmt.Fprintf(a.stderr, "meshaudit: Istio proxy detected (%s): waiting for %s\n", sp.reason, readyURL)
+			fmt.Fprintf(stderr, "meshaudit: Istio proxy detected (%s): waiting for %s\n", sp.reason, readyURL)
 		}
-		if err := waitReady(ctx, client, readyURL, a.v.GetDuration("proxy-wait-timeout")); err != nil {
+		if err := waitReady(ctx, client, readyURL, o.WaitTimeout); err != nil {
 			if ctx.Err() != nil {
-				return interrupted(ctx.Err())
+				return InterruptedError(ctx.Err())
 			}
-			fmt.Fprintf(a.stderr, "meshaudit: warning: Istio proxy: %v; going on\n", err)
+			fmt.Fprintf(stderr, "meshaudit: warning: Istio proxy: %v; going on\n", err)
 		}
 	}
 	return fn(ctx)

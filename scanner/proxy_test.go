@@ -1,4 +1,4 @@
-package cmd
+package scanner
 
 import (
 	"context"
@@ -120,9 +120,9 @@ func TestProxyWaitThenQuit(t *testing.T) {
 	proxy := newStandInProxy(t, 600*time.Millisecond)
 	api := newFakeAPIServer(t)
 	args := append([]string{"scan", "--kubeconfig", api.kubeconfig, "--timeout", "10s", "--kind-timeout", "3s"}, proxy.flags()...)
-	code, _, stderr := run(t, "", args...)
-	if code != ExitUsage { // a 404 API server: nothing to evaluate
-		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+	code, _, stderr := scanCLI(t, "", args...)
+	if code != Usage { // a 404 API server: nothing to evaluate
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, Usage, stderr)
 	}
 	probes, readyAt, quits := proxy.state()
 	first, last, n := api.state()
@@ -154,8 +154,8 @@ func TestProxyQuitAfterFindings(t *testing.T) {
 	t.Setenv(SidecarStatusEnv, classicStatus)
 	proxy := newStandInProxy(t, 0)
 	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-o", "json", "-q"}, proxy.flags()...)
-	code, stdout, stderr := run(t, "", args...)
-	if code != ExitFindings {
+	code, stdout, stderr := scanCLI(t, "", args...)
+	if code != Findings {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if !strings.HasPrefix(stdout, "{") {
@@ -172,7 +172,7 @@ func TestProxyNative(t *testing.T) {
 	t.Setenv(SidecarStatusEnv, nativeStatus)
 	proxy := newStandInProxy(t, 200*time.Millisecond)
 	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-o", "json", "-q", "--fail-on", "none"}, proxy.flags()...)
-	if code, _, stderr := run(t, "", args...); code != ExitOK {
+	if code, _, stderr := scanCLI(t, "", args...); code != OK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	probes, readyAt, quits := proxy.state()
@@ -184,7 +184,7 @@ func TestProxyNative(t *testing.T) {
 	}
 	// always overrides the detection.
 	args = append(args, "--proxy-quit", "always")
-	if code, _, stderr := run(t, "", args...); code != ExitOK {
+	if code, _, stderr := scanCLI(t, "", args...); code != OK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if _, _, quits := proxy.state(); len(quits) != 1 {
@@ -198,7 +198,7 @@ func TestProxyDetectedByEndpoint(t *testing.T) {
 	t.Setenv(SidecarStatusEnv, "")
 	proxy := newStandInProxy(t, 300*time.Millisecond)
 	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-q", "--fail-on", "none"}, proxy.flags()...)
-	if code, _, stderr := run(t, "", args...); code != ExitOK {
+	if code, _, stderr := scanCLI(t, "", args...); code != OK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	_, readyAt, quits := proxy.state()
@@ -227,19 +227,19 @@ func TestNoProxy(t *testing.T) {
 	flags := []string{"--proxy-ready-url", base + "/healthz/ready", "--proxy-quit-url", base + "/quitquitquit"}
 	start := time.Now()
 	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-q", "--fail-on", "none"}, flags...)
-	code, _, stderr := run(t, "", args...)
-	if code != ExitOK || strings.Contains(stderr, "proxy") {
+	code, _, stderr := scanCLI(t, "", args...)
+	if code != OK || strings.Contains(stderr, "proxy") {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("scan without a proxy took %s", d)
 	}
 	args = append(args, "--proxy-wait", "always", "--proxy-wait-timeout", "300ms")
-	code, _, stderr = run(t, "", args...)
-	if code != ExitOK || !strings.Contains(stderr, "not ready after 300ms") {
+	code, _, stderr = scanCLI(t, "", args...)
+	if code != OK || !strings.Contains(stderr, "not ready after 300ms") {
 		t.Errorf("--proxy-wait always without a proxy: exit %d; stderr:\n%s", code, stderr)
 	}
-	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "--proxy-wait", "sometimes"); code != ExitUsage {
+	if code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "--proxy-wait", "sometimes"); code != Usage {
 		t.Errorf("--proxy-wait sometimes: exit %d; stderr:\n%s", code, stderr)
 	}
 }
@@ -249,7 +249,7 @@ func TestProxyNever(t *testing.T) {
 	t.Setenv(SidecarStatusEnv, classicStatus)
 	proxy := newStandInProxy(t, 0)
 	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-q", "--fail-on", "none", "--proxy-wait", "never", "--proxy-quit", "never"}, proxy.flags()...)
-	if code, _, stderr := run(t, "", args...); code != ExitOK {
+	if code, _, stderr := scanCLI(t, "", args...); code != OK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if probes, _, quits := proxy.state(); probes != 0 || len(quits) != 0 {
@@ -265,64 +265,15 @@ func TestProxyQuitWhenInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb strings.Builder
-	args := append([]string{"scan", "-f", "testdata/cli/privileged.yaml", "-q"}, proxy.flags()...)
-	code := ExecuteContext(ctx, args, strings.NewReader(""), &out, &errb)
-	if code != ExitInterrupted {
-		t.Fatalf("exit %d: %s", code, errb.String())
+	o, err := options(append([]string{"-f", "../testdata/cli/privileged.yaml", "-q"}, proxy.flags()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, o, Streams{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
+	if KindOf(err) != Interrupted {
+		t.Fatalf("%v: %s", err, errb.String())
 	}
 	if _, _, quits := proxy.state(); len(quits) != 1 {
 		t.Errorf("interrupted run: %d quit calls, want 1", len(quits))
-	}
-}
-
-func TestPrune(t *testing.T) {
-	dir := t.TempDir()
-	base := time.Now().Add(-time.Hour)
-	names := []string{"prod-20260101T000000Z", "prod-20260102T000000Z", "prod-20260103T000000Z", "stage-20260101T000000Z", "prod-20260104T000000Z"}
-	for i, n := range names {
-		p := filepath.Join(dir, n)
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(p, "manifest.json"), []byte("{}"), 0o644)
-		mt := base.Add(time.Duration(i) * time.Minute)
-		os.Chtimes(p, mt, mt)
-	}
-	os.MkdirAll(filepath.Join(dir, "lost+found"), 0o755)
-	os.MkdirAll(filepath.Join(dir, ".prod-in-progress"), 0o755)
-	os.Chtimes(filepath.Join(dir, "lost+found"), base.Add(-time.Hour), base.Add(-time.Hour))
-
-	// Dry run deletes nothing.
-	code, _, stderr := run(t, "", "prune", "--dir", dir, "--keep", "2", "--dry-run")
-	if code != 0 || strings.Count(stderr, "would delete") != 3 {
-		t.Fatalf("dry run: exit %d; stderr:\n%s", code, stderr)
-	}
-	// Per cluster.
-	if code, _, stderr := run(t, "", "prune", "--dir", dir, "--keep", "2", "--cluster", "prod"); code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
-	}
-	left := func() string {
-		es, _ := os.ReadDir(dir)
-		var ns []string
-		for _, e := range es {
-			ns = append(ns, e.Name())
-		}
-		return strings.Join(ns, " ")
-	}
-	if got, want := left(), ".prod-in-progress lost+found prod-20260103T000000Z prod-20260104T000000Z stage-20260101T000000Z"; got != want {
-		t.Errorf("left %q, want %q", got, want)
-	}
-	// All clusters, keep 1: only the newest bundle, hidden and lost+found untouched.
-	if code, _, stderr := run(t, "", "prune", "--dir", dir, "--keep", "1"); code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
-	}
-	if got, want := left(), ".prod-in-progress lost+found prod-20260104T000000Z"; got != want {
-		t.Errorf("left %q, want %q", got, want)
-	}
-	if code, _, _ := run(t, "", "prune", "--keep", "1"); code != ExitUsage {
-		t.Errorf("no --dir: exit %d", code)
-	}
-	if code, _, _ := run(t, "", "prune", "--dir", filepath.Join(dir, "missing"), "--keep", "1"); code == 0 {
-		t.Error("missing dir: exit 0")
 	}
 }

@@ -1,4 +1,4 @@
-package cmd
+package scanner
 
 import (
 	"encoding/json"
@@ -27,10 +27,10 @@ type repoReport struct {
 	} `json:"rules"`
 }
 
-func scanRepo(t *testing.T, wantCode int, args ...string) repoReport {
+func scanRepo(t *testing.T, wantCode Kind, args ...string) repoReport {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "r.json")
-	code, _, stderr := run(t, "", append([]string{"scan", "-f", "testdata/repos/mixed", "-o", "json=" + out, "-o", "table"}, args...)...)
+	code, _, stderr := scanCLI(t, "", append([]string{"scan", "-f", "testdata/repos/mixed", "-o", "json=" + out, "-o", "table"}, args...)...)
 	if code != wantCode {
 		t.Fatalf("exit %d, want %d\n%s", code, wantCode, stderr)
 	}
@@ -62,7 +62,7 @@ func (r repoReport) status(id string) string {
 // EGR-01 is judged from the IstioOperator's meshConfig, and the
 // misspelled field is a validity notice with file and line.
 func TestScanRepository(t *testing.T) {
-	r := scanRepo(t, ExitFindings)
+	r := scanRepo(t, Findings)
 	if len(r.ParseErrors) != 0 {
 		t.Errorf("parse errors: %s", r.ParseErrors)
 	}
@@ -115,8 +115,8 @@ func TestScanRepository(t *testing.T) {
 		t.Errorf("notices by kind: %v", kinds)
 	}
 	// Notices change no verdict; --fail-on-duplicates makes a duplicate fatal.
-	scanRepo(t, ExitOK, "--fail-on", "none")
-	scanRepo(t, ExitFindings, "--fail-on", "none", "--fail-on-duplicates")
+	scanRepo(t, OK, "--fail-on", "none")
+	scanRepo(t, Findings, "--fail-on", "none", "--fail-on-duplicates")
 }
 
 // TestMeshConfigFlags: --mesh-config wins over the IstioOperator; istiod
@@ -126,19 +126,19 @@ func TestMeshConfigFlags(t *testing.T) {
 	if err := os.WriteFile(mc, []byte("outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := scanRepo(t, ExitOK, "--fail-on", "none", "--mesh-config", mc); r.status("EGR-01") != "pass" {
+	if r := scanRepo(t, OK, "--fail-on", "none", "--mesh-config", mc); r.status("EGR-01") != "pass" {
 		t.Errorf("--mesh-config REGISTRY_ONLY: EGR-01 %s", r.status("EGR-01"))
 	}
-	r := scanRepo(t, ExitOK, "--fail-on", "none", "--exclude", "operator.yaml", "--istio-values", "testdata/repos/mixed/istio/istiod-values.yaml")
+	r := scanRepo(t, OK, "--fail-on", "none", "--exclude", "operator.yaml", "--istio-values", "testdata/repos/mixed/istio/istiod-values.yaml")
 	if r.status("EGR-01") != "pass" {
 		t.Errorf("istiod values REGISTRY_ONLY: EGR-01 %s", r.status("EGR-01"))
 	}
-	r = scanRepo(t, ExitOK, "--fail-on", "none", "--exclude", "operator.yaml")
+	r = scanRepo(t, OK, "--fail-on", "none", "--exclude", "operator.yaml")
 	if r.status("EGR-01") != "not_applicable" {
 		t.Errorf("no mesh config: EGR-01 %s", r.status("EGR-01"))
 	}
-	code, _, stderr := run(t, "", "scan", "-f", "testdata/repos/mixed", "--exclude", "[bad")
-	if code != ExitUsage || !strings.Contains(stderr, "--exclude") {
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/repos/mixed", "--exclude", "[bad")
+	if code != Usage || !strings.Contains(stderr, "--exclude") {
 		t.Errorf("bad glob: exit %d %s", code, stderr)
 	}
 }

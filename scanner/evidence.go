@@ -1,4 +1,4 @@
-package cmd
+package scanner
 
 import (
 	"crypto/ed25519"
@@ -9,28 +9,20 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/meshaudit/meshaudit/report"
-
-	"github.com/spf13/cobra"
-
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/exceptions"
 	"github.com/meshaudit/meshaudit/internal/fsutil"
 	"github.com/meshaudit/meshaudit/output"
 	"github.com/meshaudit/meshaudit/policies"
+	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-func addEvidenceFlags(c *cobra.Command) {
-	c.Flags().String("evidence-dir", "", "write an evidence bundle per cluster to DIR/<cluster>-<UTC time> (docs/evidence.md); never overwrites")
-	c.Flags().String("sign-key", "", "ed25519 private key (meshaudit keygen) signing each evidence bundle's manifest")
-}
-
-// evidenceKey checks the evidence flags before anything is collected and
+// evidenceKey checks the evidence options before anything is collected and
 // loads the signing key (nil when none).
-func (a *app) evidenceKey() (ed25519.PrivateKey, error) {
-	dir, keyFile := a.v.GetString("evidence-dir"), a.v.GetString("sign-key")
+func (o Options) evidenceKey() (ed25519.PrivateKey, error) {
+	dir, keyFile := o.EvidenceDir, o.SignKey
 	if keyFile == "" {
 		return nil, nil
 	}
@@ -44,11 +36,12 @@ func (a *app) evidenceKey() (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
-// writeEvidence writes one evidence bundle per cluster when --evidence-dir
-// is given, signed with key when not nil, and returns them for the OSCAL
+// writeEvidence writes one evidence bundle per cluster when EvidenceDir
+// is set, signed with key when not nil, and returns them for the OSCAL
 // report. snaps and reps are in the same order.
-func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*report.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) ([]output.OSCALBundle, error) {
-	dir := a.v.GetString("evidence-dir")
+func (r *run) writeEvidence(snaps []*snapshot.Snapshot, reps []*report.Report, cat *rules.Catalog, mods []policies.Module, params policies.Params, now time.Time, key ed25519.PrivateKey) ([]output.OSCALBundle, error) {
+	o := r.o
+	dir := o.EvidenceDir
 	if dir == "" {
 		return nil, nil
 	}
@@ -56,19 +49,19 @@ func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*report.Report, c
 		Catalog:      cat,
 		Modules:      mods,
 		Params:       params,
-		SelfDeclared: a.v.GetBool("self-declared-exceptions"),
+		SelfDeclared: o.SelfDeclaredExceptions,
 		EvaluatedAt:  now,
-		Deadline:     a.v.GetDuration("eval-timeout"),
-		ToolVersion:  Version(),
+		Deadline:     o.EvalTimeout,
+		ToolVersion:  o.ToolVersion,
 		CreatedAt:    time.Now(),
 		SignKey:      key,
-		OSCALVersion: a.v.GetString("oscal-version"),
+		OSCALVersion: o.OSCALVersion,
 	}
 	var err error
 	if in.PolicyDigest, err = PolicyDigest(); err != nil {
 		return nil, err
 	}
-	if f := a.v.GetString("exceptions"); f != "" {
+	if f := o.Exceptions; f != "" {
 		if in.Exceptions, err = fsutil.ReadRegular(f, exceptions.MaxFileBytes, false); err != nil {
 			return nil, usageErr("--exceptions: %v", err)
 		}
@@ -80,7 +73,7 @@ func (a *app) writeEvidence(snaps []*snapshot.Snapshot, reps []*report.Report, c
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(a.stderr, "meshaudit: evidence bundle %s\n", path)
+		fmt.Fprintf(r.io.Stderr, "meshaudit: evidence bundle %s\n", path)
 		man, err := os.ReadFile(filepath.Join(path, evidence.FileManifest))
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package cmd
+package scanner
 
 import (
 	"bytes"
@@ -192,9 +192,9 @@ func TestMetricsFile(t *testing.T) {
 	prom, js := filepath.Join(dir, "meshaudit.prom"), filepath.Join(dir, "report.json")
 	before := float64(time.Now().Unix())
 	// Findings at or above high: exit 1, which is a successful scan.
-	code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", "examples/config/exceptions.yaml",
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "examples/shop", "--exceptions", "examples/config/exceptions.yaml",
 		"-o", "json="+js, "--metrics-file", prom, "--cluster-name", "shop-1")
-	if code != ExitFindings {
+	if code != Findings {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	rep := readReport(t, js)
@@ -216,7 +216,7 @@ func TestMetricsFile(t *testing.T) {
 	if last < before || last > float64(time.Now().Unix()+1) {
 		t.Errorf("last success %v not within the run (started %v)", last, before)
 	}
-	if v := mustValue(t, mfs, metrics.BuildInfo, map[string]string{"version": Version()}); v != 1 {
+	if v := mustValue(t, mfs, metrics.BuildInfo, map[string]string{"version": "test"}); v != 1 {
 		t.Errorf("build_info %v", v)
 	}
 	for name, mf := range mfs {
@@ -227,8 +227,8 @@ func TestMetricsFile(t *testing.T) {
 
 	// An incomplete run (an unparsable input: exit 3) is not a success:
 	// scan_success 0, and the previous success time is carried over.
-	code, _, stderr = run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "--metrics-file", prom, "--cluster-name", "shop-1")
-	if code != ExitIncomplete {
+	code, _, stderr = scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "--metrics-file", prom, "--cluster-name", "shop-1")
+	if code != Incomplete {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	b, _ := os.ReadFile(prom)
@@ -255,13 +255,13 @@ func TestMetricsFile(t *testing.T) {
 // reported on stderr; findings still exit 1, a clean run exits 3.
 func TestMetricsFailureKeepsVerdict(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "m.prom")
-	code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "--metrics-file", missing)
-	if code != ExitFindings || !strings.Contains(stderr, "metrics:") || !strings.Contains(stderr, "finding(s) at or above high") {
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "--metrics-file", missing)
+	if code != Findings || !strings.Contains(stderr, "metrics:") || !strings.Contains(stderr, "finding(s) at or above high") {
 		t.Errorf("findings with a failed metrics file: exit %d, stderr:\n%s", code, stderr)
 	}
-	code, _, stderr = run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--metrics-file", missing)
-	if code != ExitIncomplete || !strings.Contains(stderr, "metrics:") {
-		t.Errorf("clean run with a failed metrics file: exit %d, want %d; stderr:\n%s", code, ExitIncomplete, stderr)
+	code, _, stderr = scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "--metrics-file", missing)
+	if code != Incomplete || !strings.Contains(stderr, "metrics:") {
+		t.Errorf("clean run with a failed metrics file: exit %d, want %d; stderr:\n%s", code, Incomplete, stderr)
 	}
 	// A Pushgateway that is not there (a closed loopback port).
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -270,20 +270,20 @@ func TestMetricsFailureKeepsVerdict(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	code, out, stderr := run(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "json", "--pushgateway", "http://user:s3cret@"+addr, "--pushgateway-timeout", "5s")
-	if code != ExitFindings || !strings.Contains(stderr, "push cluster manifests to http://"+addr) || !strings.Contains(out, `"ruleId"`) {
+	code, out, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/privileged.yaml", "-o", "json", "--pushgateway", "http://user:s3cret@"+addr, "--pushgateway-timeout", "5s")
+	if code != Findings || !strings.Contains(stderr, "push cluster manifests to http://"+addr) || !strings.Contains(out, `"ruleId"`) {
 		t.Errorf("findings with a failed push: exit %d, stdout %d bytes, stderr:\n%s", code, len(out), stderr)
 	}
 	if strings.Contains(stderr, "s3cret") {
 		t.Errorf("password printed: %s", stderr)
 	}
-	code, _, stderr = run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--pushgateway", "http://"+addr, "--pushgateway-timeout", "5s")
-	if code != ExitIncomplete || !strings.Contains(stderr, "metrics not delivered") && !strings.Contains(stderr, "push cluster") {
+	code, _, stderr = scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "--pushgateway", "http://"+addr, "--pushgateway-timeout", "5s")
+	if code != Incomplete || !strings.Contains(stderr, "metrics not delivered") && !strings.Contains(stderr, "push cluster") {
 		t.Errorf("clean run with a failed push: exit %d; stderr:\n%s", code, stderr)
 	}
 	// Usage errors emit nothing (no report, no metrics).
 	prom := filepath.Join(t.TempDir(), "m.prom")
-	if code, _, _ := run(t, "", "scan", "-f", "testdata/cli/does-not-exist.yaml", "--metrics-file", prom); code != ExitUsage {
+	if code, _, _ := scanCLI(t, "", "scan", "-f", "testdata/cli/does-not-exist.yaml", "--metrics-file", prom); code != Usage {
 		t.Errorf("exit %d", code)
 	}
 	if _, err := os.Stat(prom); err == nil {
@@ -390,14 +390,14 @@ func TestPushgateway(t *testing.T) {
 	dir := t.TempDir()
 	js := filepath.Join(dir, "shop.json")
 	before := float64(time.Now().Unix())
-	code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "--exceptions", "examples/config/exceptions.yaml",
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "examples/shop", "--exceptions", "examples/config/exceptions.yaml",
 		"-o", "json="+js, "--cluster-name", "prod-eu-1", "--pushgateway", base)
-	if code != ExitFindings {
+	if code != Findings {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	// A second cluster, clean, in its own group.
-	code, _, stderr = run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--cluster-name", "prod-us-2", "--pushgateway", base)
-	if code != ExitOK {
+	code, _, stderr = scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "--cluster-name", "prod-us-2", "--pushgateway", base)
+	if code != OK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	mfs := scrape(t, base)
@@ -426,8 +426,8 @@ func TestPushgateway(t *testing.T) {
 
 	// An incomplete run of prod-eu-1 is pushed with POST: its series are
 	// replaced, the group keeps its last success time.
-	code, _, stderr = run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "--cluster-name", "prod-eu-1", "--pushgateway", base)
-	if code != ExitIncomplete {
+	code, _, stderr = scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-f", "testdata/cli/bad.yaml", "--cluster-name", "prod-eu-1", "--pushgateway", base)
+	if code != Incomplete {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	mfs = scrape(t, base)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package cmd
+package scanner
 
 import (
 	"os"
@@ -25,8 +25,8 @@ func TestFullDiskKeepsPreviousReports(t *testing.T) {
 	j, s := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.sarif")
 	os.WriteFile(j, []byte("previous json"), 0o644)
 	os.WriteFile(s, []byte("previous sarif"), 0o644)
-	code, _, stderr := run(t, "", "scan", "-f", "examples/shop", "-o", "json="+j, "-o", "sarif="+s)
-	if code != ExitWrite || !strings.Contains(stderr, "reports not written (none of them)") {
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "examples/shop", "-o", "json="+j, "-o", "sarif="+s)
+	if code != WriteFailed || !strings.Contains(stderr, "reports not written (none of them)") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for p, want := range map[string]string{j: "previous json", s: "previous sarif"} {

@@ -1,6 +1,7 @@
-package cmd
+package scanner
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,7 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
 	"time"
+
+	"github.com/meshaudit/meshaudit/evidence"
 )
 
 // oscalDoc reads an OSCAL file's assessment-results.
@@ -38,13 +42,13 @@ func oscalTimes(ar map[string]any) (lastModified, start, end string) {
 func TestScanOSCALVersionAndTimes(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "r.json")
-	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", "1.0.4"); code != ExitUsage || !strings.Contains(stderr, "--oscal-version") {
+	if code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", "1.0.4"); code != Usage || !strings.Contains(stderr, "--oscal-version") {
 		t.Fatalf("unknown OSCAL version: exit %d: %s", code, stderr)
 	}
 
 	t.Setenv("SOURCE_DATE_EPOCH", "")
 	before := time.Now().UTC().Truncate(time.Second)
-	if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file); code != ExitOK {
+	if code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file); code != OK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	after := time.Now().UTC()
@@ -65,7 +69,7 @@ func TestScanOSCALVersionAndTimes(t *testing.T) {
 
 	t.Setenv("SOURCE_DATE_EPOCH", "1764806400") // 2025-12-04T00:00:00Z
 	for _, version := range []string{"1.1.3", "1.2.2"} {
-		if code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", version); code != ExitOK {
+		if code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", version); code != OK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		first, _ := os.ReadFile(file)
@@ -76,7 +80,7 @@ func TestScanOSCALVersionAndTimes(t *testing.T) {
 		if lm, start, end := oscalTimes(ar); lm != "2025-12-04T00:00:00Z" || start != lm || end != lm {
 			t.Errorf("SOURCE_DATE_EPOCH: last-modified %s, start %s, end %s", lm, start, end)
 		}
-		if code, _, _ := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", version); code != ExitOK {
+		if code, _, _ := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file, "--oscal-version", version); code != OK {
 			t.Fatal(code)
 		}
 		if again, _ := os.ReadFile(file); string(again) != string(first) {
@@ -84,7 +88,7 @@ func TestScanOSCALVersionAndTimes(t *testing.T) {
 		}
 	}
 	t.Setenv("SOURCE_DATE_EPOCH", "0")
-	if code, _, _ := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file); code != ExitOK {
+	if code, _, _ := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "-o", "oscal="+file); code != OK {
 		t.Fatal(code)
 	}
 	if lm, start, end := oscalTimes(oscalDoc(t, file)); lm != "1970-01-01T00:00:00Z" || start != lm || end != lm {
@@ -99,8 +103,8 @@ func TestScanOSCALEvidenceBundle(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "")
 	dir := t.TempDir()
 	ev, file := filepath.Join(dir, "evidence"), filepath.Join(dir, "r.json")
-	code, _, stderr := run(t, "", "scan", "-f", "testdata/cli/good.yaml", "--evidence-dir", ev, "--oscal-version", "1.1.3", "-o", "oscal="+file)
-	if code != ExitOK {
+	code, _, stderr := scanCLI(t, "", "scan", "-f", "testdata/cli/good.yaml", "--evidence-dir", ev, "--oscal-version", "1.1.3", "-o", "oscal="+file)
+	if code != OK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	bundles, _ := filepath.Glob(filepath.Join(ev, "manifests-*"))
@@ -151,7 +155,7 @@ func TestScanOSCALEvidenceBundle(t *testing.T) {
 	if !found {
 		t.Errorf("-o oscal does not name the bundle's manifest digest %x: %v", sum, res["props"])
 	}
-	if code, out, _ := run(t, "", "verify", "--allow-unsigned", bundles[0]); code != ExitOK {
-		t.Fatalf("verify: %d %s", code, out)
+	if res, err := evidence.Verify(context.Background(), bundles[0], evidence.VerifyOptions{AllowUnsigned: true, ToolVersion: "test", PolicyDigest: digest(t)}); err != nil || !res.OK() {
+		t.Fatalf("verify: %v %+v", err, res)
 	}
 }
