@@ -55,7 +55,7 @@ import rego.v1
 
 # namespaces: every application namespace the input holds or implies
 # (lib.namespaces: a namespace no object shows is never a subject).
-namespaces contains n if {
+subject_namespaces contains n if {
 	some n in lib.app_namespaces
 	not host_network_only(n)
 }
@@ -72,7 +72,7 @@ else := "pod"
 
 host_network_only(n) if object.get(network_by_ns, n, set()) == {"host"}
 
-judged contains lib.namespace_resource(n) if some n in namespaces
+judged contains lib.namespace_resource(n) if some n in subject_namespaces
 
 # evidence(n, keys): the labels that decided, deduplicated (an implied
 # namespace without a params entry has one lookup for all of them).
@@ -116,7 +116,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, enrol_keys),
 } if {
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	not has_rev(l)
@@ -129,7 +129,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "disabled"
 	not has_rev(l)
@@ -142,7 +142,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	not v in {"enabled", "disabled"}
@@ -158,7 +158,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "enabled"
 	has_rev(l)
@@ -170,7 +170,7 @@ deny contains {
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	v != "enabled"
@@ -186,7 +186,7 @@ deny contains {
 	"evidence": evidence(n, ["istio.io/rev"]),
 } if {
 	count(root_istiods) > 0
-	some n in namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	rev := l["istio.io/rev"]
