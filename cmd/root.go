@@ -172,7 +172,7 @@ MESHAUDIT_<FLAG> (dashes become underscores; lists are comma-separated).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: err}
 	})
-	root.AddCommand(newScanCommand(a), newSnapshotCommand(a), newRulesCommand(a), newControlsCommand(a), newDiffCommand(a), newVerifyCommand(a), newKeygenCommand(a), newVersionCommand(a), newPruneCommand(a))
+	root.AddCommand(newScanCommand(a), newSnapshotCommand(a), newRulesCommand(a), newControlsCommand(a), newDiffCommand(a), newVerifyCommand(a), newFleetCommand(a), newKeygenCommand(a), newVersionCommand(a), newPruneCommand(a))
 	return root
 }
 

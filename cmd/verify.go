@@ -3,11 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,10 +17,13 @@ const ExitVerifyFailed = 1
 
 func newVerifyCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "verify DIR",
+		Use:   "verify DIR|s3://BUCKET/PREFIX[/BUNDLE]",
 		Short: "Verify an evidence bundle (or each bundle of a folder): signature, digests, and a re-evaluation of the snapshot",
 		Long: `Verify an evidence bundle written by scan --evidence-dir, or every bundle of
 the --evidence-dir folder (one line per bundle; --latest: only the newest).
+An s3://BUCKET/PREFIX/BUNDLE URL verifies a bundle scan wrote to object
+storage, s3://BUCKET/PREFIX every bundle under the prefix (endpoint and
+credentials from the AWS_* variables, as scan reads them).
 
 Authentication comes first: with --pub-key, the ed25519 signature over
 manifest.json must verify before anything else of the bundle is read.
@@ -61,11 +59,15 @@ unreadable bundle.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			dir := args[0]
-			if _, err := os.Lstat(filepath.Join(dir, evidence.FileManifest)); err == nil {
-				return a.verifyOne(ctx, dir, opt)
+			t, err := evidence.OpenTarget(ctx, args[0], a.v.GetBool("latest"))
+			if err != nil {
+				return usageErr("verify: %v", err)
 			}
-			return a.verifyFolder(ctx, dir, opt, a.v.GetBool("latest"))
+			if t.Single {
+				res, err := t.Bundles[0].Verify(ctx, opt)
+				return a.printVerified(t.Bundles[0].Name, res, err)
+			}
+			return a.verifyAll(ctx, args[0], t, opt)
 		},
 	}
 	c.Flags().String("pub-key", "", "ed25519 public key (meshaudit keygen's PREFIX.pub) the manifest must be signed with")
@@ -74,9 +76,26 @@ unreadable bundle.`,
 	return c
 }
 
-// verifyOne verifies one bundle and prints every check.
-func (a *app) verifyOne(ctx context.Context, dir string, opt evidence.VerifyOptions) error {
-	res, err := evidence.Verify(ctx, dir, opt)
+// printFolderLine prints one bundle's line of a folder's verification and
+// reports whether it verified.
+func (a *app) printFolderLine(p string, res *evidence.Result, err error) bool {
+	switch {
+	case err != nil:
+		fmt.Fprintf(a.stdout, "FAIL  %s: %v\n", p, err)
+	case !res.OK():
+		fmt.Fprintf(a.stdout, "FAIL  %s: %d problem(s)\n", p, len(res.Problems))
+		for _, pr := range res.Problems {
+			fmt.Fprintf(a.stdout, "        %s\n", pr)
+		}
+	default:
+		fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
+		return true
+	}
+	return false
+}
+
+// printVerified prints every check of one bundle's verification.
+func (a *app) printVerified(dir string, res *evidence.Result, err error) error {
 	if err != nil {
 		return usageErr("verify: %v", err)
 	}
@@ -103,73 +122,24 @@ func authText(res *evidence.Result) string {
 	return "integrity only, not authenticated"
 }
 
-// verifyFolder verifies each bundle of an --evidence-dir folder: one line
-// per bundle (its problems below it when it fails).
-func (a *app) verifyFolder(ctx context.Context, dir string, opt evidence.VerifyOptions, latest bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return usageErr("verify: %v", err)
-	}
-	type bundle struct {
-		name  string
-		mtime time.Time
-	}
-	var bundles []bundle
-	for _, e := range entries {
-		if evidence.IsUnfinished(e.Name()) {
-			fmt.Fprintf(a.stdout, "skip  %s: unfinished bundle, never verifiable (the next scan or prune removes it)\n", e.Name())
-			continue
-		}
-		if !e.IsDir() || e.Name()[0] == '.' {
-			continue
-		}
-		st, err := os.Lstat(filepath.Join(dir, e.Name(), evidence.FileManifest))
-		if err != nil || st.Mode().Type() == fs.ModeDir {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		bundles = append(bundles, bundle{e.Name(), info.ModTime()})
-	}
-	if len(bundles) == 0 {
-		return usageErr("verify: %s is neither an evidence bundle nor a folder of bundles (no %s)", dir, evidence.FileManifest)
-	}
-	// Oldest first; --latest keeps the newest (modification time, then
-	// name: the name ends with the UTC time of the scan).
-	sort.Slice(bundles, func(i, j int) bool {
-		if !bundles[i].mtime.Equal(bundles[j].mtime) {
-			return bundles[i].mtime.Before(bundles[j].mtime)
-		}
-		return bundles[i].name < bundles[j].name
-	})
-	if latest {
-		bundles = bundles[len(bundles)-1:]
+// verifyAll verifies each bundle of a folder or s3:// prefix: one line per
+// bundle (its problems below it when it fails).
+func (a *app) verifyAll(ctx context.Context, arg string, t *evidence.Target, opt evidence.VerifyOptions) error {
+	for _, s := range t.Skipped {
+		fmt.Fprintf(a.stdout, "skip  %s\n", s)
 	}
 	failed := 0
-	for _, b := range bundles {
-		p := filepath.Join(dir, b.name)
-		res, err := evidence.Verify(ctx, p, opt)
-		switch {
-		case err != nil:
+	for _, b := range t.Bundles {
+		res, err := b.Verify(ctx, opt)
+		if !a.printFolderLine(b.Name, res, err) {
 			failed++
-			fmt.Fprintf(a.stdout, "FAIL  %s: %v\n", p, err)
-		case !res.OK():
-			failed++
-			fmt.Fprintf(a.stdout, "FAIL  %s: %d problem(s)\n", p, len(res.Problems))
-			for _, pr := range res.Problems {
-				fmt.Fprintf(a.stdout, "        %s\n", pr)
-			}
-		default:
-			fmt.Fprintf(a.stdout, "ok    %s: verified (%s)\n", p, authText(res))
 		}
 		if ctx.Err() != nil {
 			return scanner.InterruptedError(ctx.Err())
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", dir, failed, len(bundles))}
+		return &exitError{code: ExitVerifyFailed, err: fmt.Errorf("%s: %d of %d bundle(s) failed verification", arg, failed, len(t.Bundles))}
 	}
 	return nil
 }

@@ -200,3 +200,66 @@ func TestChartExceptionGoesStale(t *testing.T) {
 		t.Errorf("no stale warning for the shipped exception: %v", r.rep.Summary.Warnings)
 	}
 }
+
+// TestChartEvidenceS3: evidence.s3.bucket sends the bundles to object
+// storage instead of the claim: no claim, no prune, no evidence volume;
+// --evidence-dir s3://bucket/prefix and --retain-days; endpoint, region
+// and a credentials Secret as AWS_* variables of the scanner only, or a
+// workload-identity annotation on the ServiceAccount; the object store
+// reachable through the NetworkPolicy.
+func TestChartEvidenceS3(t *testing.T) {
+	objs := decode(t, render(t, map[string]any{
+		"evidence": map[string]any{"s3": map[string]any{
+			"bucket": "audit-evidence", "prefix": "/fleet/eu/", "endpoint": "https://minio.storage.svc:9000", "region": "eu-central-1",
+			"retainDays": 400, "credentialsSecret": "meshaudit-s3",
+			"serviceAccountAnnotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/meshaudit-evidence"},
+			"networkPolicyTo":           []any{map[string]any{"ipBlock": map[string]any{"cidr": "10.20.0.0/16"}}},
+			"networkPolicyPorts":        []any{9000},
+		}},
+		"networkPolicy": map[string]any{"enabled": true},
+	}))
+	for _, o := range objs {
+		if o.Kind == "PersistentVolumeClaim" {
+			t.Errorf("a claim is made though the bundles go to S3")
+		}
+	}
+	ps := podSpec(find(t, objs, "CronJob", "meshaudit"))
+	if get(ps, "initContainers") != nil {
+		t.Errorf("prune runs though the bundles go to S3: %v", get(ps, "initContainers"))
+	}
+	if strings.Contains(fmt.Sprint(get(ps, "volumes")), "evidence") {
+		t.Errorf("evidence volume with S3: %v", get(ps, "volumes"))
+	}
+	scanner := containers(ps, "containers")["scanner"]
+	args := strings.Join(strs(get(scanner, "args")), " ")
+	for _, want := range []string{"--evidence-dir=s3://audit-evidence/fleet/eu", "--retain-days=400"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("args lack %s: %s", want, args)
+		}
+	}
+	env := map[string]any{}
+	for _, e := range get(scanner, "env").([]any) {
+		env[get(e, "name").(string)] = e
+	}
+	if get(env["AWS_ENDPOINT_URL"], "value") != "https://minio.storage.svc:9000" || get(env["AWS_REGION"], "value") != "eu-central-1" {
+		t.Errorf("endpoint/region env: %v %v", env["AWS_ENDPOINT_URL"], env["AWS_REGION"])
+	}
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if get(env[k], "valueFrom", "secretKeyRef", "name") != "meshaudit-s3" || get(env[k], "valueFrom", "secretKeyRef", "key") != k {
+			t.Errorf("%s: %v", k, env[k])
+		}
+	}
+	sa := find(t, objs, "ServiceAccount", "meshaudit")
+	if get(sa.raw, "metadata", "annotations", "eks.amazonaws.com/role-arn") != "arn:aws:iam::123456789012:role/meshaudit-evidence" {
+		t.Errorf("service account annotations %v", get(sa.raw, "metadata", "annotations"))
+	}
+	np := find(t, objs, "NetworkPolicy", "meshaudit-scanner")
+	if s := fmt.Sprint(get(np.raw, "spec", "egress")); !strings.Contains(s, "10.20.0.0/16") || !strings.Contains(s, "9000") {
+		t.Errorf("egress to the object store missing: %s", s)
+	}
+	// Defaults: the claim, prune and no AWS variables.
+	def := podSpec(find(t, decode(t, render(t, nil)), "CronJob", "meshaudit"))
+	if get(def, "initContainers") == nil || strings.Contains(fmt.Sprint(get(def, "containers")), "AWS_") {
+		t.Errorf("default chart changed: %v", def)
+	}
+}

@@ -8,6 +8,7 @@ package evidence
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -48,6 +49,9 @@ const (
 	FileManifest   = "manifest.json"
 	FileSignature  = "manifest.sig"
 	FileExceptions = "exceptions.yaml"
+	// FileFindings holds one finding per line (FindingLine), for querying
+	// a fleet's bundles in place (docs/evidence.md).
+	FileFindings = "findings.jsonl"
 	// DirPolicies holds the custom (--policy) Rego modules evaluated.
 	DirPolicies = "policies"
 )
@@ -179,8 +183,78 @@ type Input struct {
 // existing bundle of that name is an error. The bundle is written in a
 // temporary directory beside it and renamed into place.
 func Build(dir string, in Input) (string, error) {
+	w, err := BuildTo(context.Background(), DirStore(dir), in)
+	return w.Location, err
+}
+
+// Written is a bundle BuildTo wrote.
+type Written struct {
+	Location string // a path or an s3:// URL
+	// ManifestSHA256 is the SHA-256 (hex) of its manifest.json.
+	ManifestSHA256 string
+}
+
+// BuildTo renders a bundle and writes it to a store (a local folder, an
+// object store) under <cluster>-<UTC timestamp>, and returns its location.
+// The store writes every file, then the signature, then the manifest
+// last, and never overwrites a bundle.
+func BuildTo(ctx context.Context, st Store, in Input) (Written, error) {
 	created := in.CreatedAt.UTC()
-	name := SafeName(in.Report.Cluster) + "-" + created.Format(TimeFormat)
+	name := BundleName(in.Report.Cluster, created)
+	files, man, err := render(in, created)
+	if err != nil {
+		return Written{}, err
+	}
+	for _, f := range files {
+		man.Files = append(man.Files, digestOf(f.Path, f.Data))
+	}
+	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
+	mb, err := encodeManifest(man)
+	if err != nil {
+		return Written{}, err
+	}
+	if in.SignKey != nil {
+		sig := ed25519.Sign(in.SignKey, mb)
+		files = append(files, File{FileSignature, []byte(base64.StdEncoding.EncodeToString(sig) + "\n")})
+	}
+	files = append(files, File{FileManifest, mb})
+	loc, err := st.WriteBundle(ctx, name, files)
+	if err != nil {
+		return Written{}, err
+	}
+	sum := sha256.Sum256(mb)
+	return Written{Location: loc, ManifestSHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// BundleName is a bundle's name: <cluster>-<UTC time of its creation>.
+func BundleName(cluster string, created time.Time) string {
+	return SafeName(cluster) + "-" + created.UTC().Format(TimeFormat)
+}
+
+// File is one file of a bundle: its slash-separated path in the bundle
+// and its bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Store keeps bundles: a local folder (DirStore) or an object store
+// (S3Store).
+type Store interface {
+	// WriteBundle writes a new bundle of the given files, in their order
+	// (the manifest is the last: a bundle without one is incomplete), and
+	// returns its location (a path, an s3:// URL). It never overwrites a
+	// bundle: one of that name existing is an error.
+	WriteBundle(ctx context.Context, name string, files []File) (string, error)
+}
+
+// DirStore is a local folder of bundles, each a directory written in a
+// temporary directory beside it and renamed into place.
+type DirStore string
+
+// WriteBundle implements Store.
+func (d DirStore) WriteBundle(_ context.Context, name string, files []File) (string, error) {
+	dir := string(d)
 	final := filepath.Join(dir, name)
 	if _, err := os.Lstat(final); err == nil {
 		return "", fmt.Errorf("evidence bundle %s already exists: bundles are never overwritten", final)
@@ -203,31 +277,12 @@ func Build(dir string, in Input) (string, error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	files, man, err := render(in, created)
-	if err != nil {
-		return "", err
-	}
 	for _, f := range files {
-		p := filepath.Join(tmp, filepath.FromSlash(f.path))
+		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), DirMode); err != nil {
 			return "", err
 		}
-		if err := writeSynced(p, f.data); err != nil {
-			return "", err
-		}
-		man.Files = append(man.Files, digestOf(f.path, f.data))
-	}
-	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
-	mb, err := encodeManifest(man)
-	if err != nil {
-		return "", err
-	}
-	if err := writeSynced(filepath.Join(tmp, FileManifest), mb); err != nil {
-		return "", err
-	}
-	if in.SignKey != nil {
-		sig := ed25519.Sign(in.SignKey, mb)
-		if err := writeSynced(filepath.Join(tmp, FileSignature), []byte(base64.StdEncoding.EncodeToString(sig)+"\n")); err != nil {
+		if err := writeSynced(p, f.Data); err != nil {
 			return "", err
 		}
 	}
@@ -256,17 +311,12 @@ func Build(dir string, in Input) (string, error) {
 // there).
 var beforeRename = func(string) {}
 
-type file struct {
-	path string
-	data []byte
-}
-
 // render produces every file of the bundle but the manifest, and the
 // manifest without its file list.
-func render(in Input, created time.Time) ([]file, *Manifest, error) {
+func render(in Input, created time.Time) ([]File, *Manifest, error) {
 	rep, cat := in.Report, in.Catalog
 	reps := []*report.Report{rep}
-	var files []file
+	var files []File
 	var snap bytes.Buffer
 	zw := gzip.NewWriter(&snap) // no name, no mtime: deterministic
 	if err := in.Snapshot.Write(zw); err != nil {
@@ -275,7 +325,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 	if err := zw.Close(); err != nil {
 		return nil, nil, err
 	}
-	files = append(files, file{FileSnapshot, snap.Bytes()})
+	files = append(files, File{FileSnapshot, snap.Bytes()})
 	oscalVersion := in.OSCALVersion
 	if oscalVersion == "" {
 		oscalVersion = output.DefaultOSCALVersion
@@ -312,7 +362,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 	}
 	if in.Exceptions != nil {
 		man.Evaluation.Exceptions = FileExceptions
-		files = append(files, file{FileExceptions, in.Exceptions})
+		files = append(files, File{FileExceptions, in.Exceptions})
 	}
 	custom, err := policies.Custom(in.Modules)
 	if err != nil {
@@ -321,7 +371,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 	for i, m := range custom {
 		f := fmt.Sprintf("%s/%03d-%s", DirPolicies, i+1, SafeName(path.Base(m.Path)))
 		man.Evaluation.CustomPolicies = append(man.Evaluation.CustomPolicies, CustomPolicy{File: f, Path: m.Path, SHA256: m.Digest()})
-		files = append(files, file{f, []byte(m.Source)})
+		files = append(files, File{f, []byte(m.Source)})
 	}
 	derived, err := renderReports(reps, cat, man, snap.Bytes())
 	if err != nil {
@@ -335,7 +385,7 @@ func render(in Input, created time.Time) ([]file, *Manifest, error) {
 // takes its times from the manifest (last-modified and end: createdAt;
 // start: the snapshot's collection time, else evaluatedAt) and names the
 // snapshot's SHA-256.
-func renderReports(reps []*report.Report, cat *rules.Catalog, man *Manifest, snapshotGz []byte) ([]file, error) {
+func renderReports(reps []*report.Report, cat *rules.Catalog, man *Manifest, snapshotGz []byte) ([]File, error) {
 	if err := output.CheckOSCALVersion(man.Evaluation.OSCALVersion); err != nil {
 		return nil, fmt.Errorf("%s: evaluation.oscalVersion: %w", FileManifest, err)
 	}
@@ -355,7 +405,7 @@ func renderReports(reps []*report.Report, cat *rules.Catalog, man *Manifest, sna
 		PolicyDigest:   man.PolicyDigest,
 		SnapshotDigest: hex.EncodeToString(snapSum[:]),
 	})
-	var out []file
+	var out []File
 	for _, f := range []struct {
 		name  string
 		write output.Writer
@@ -364,13 +414,18 @@ func renderReports(reps []*report.Report, cat *rules.Catalog, man *Manifest, sna
 		if err := f.write(&b, reps, cat); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
-		out = append(out, file{f.name, b.Bytes()})
+		out = append(out, File{f.name, b.Bytes()})
 	}
+	jl, err := FindingsJSONL(reps[0], man.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", FileFindings, err)
+	}
+	out = append(out, File{FileFindings, jl})
 	var b bytes.Buffer
 	if err := SummaryHTML(&b, reps[0], SummaryMeta{CreatedAt: man.CreatedAt, PolicyDigest: man.PolicyDigest, ToolVersion: man.Tool.Version}); err != nil {
 		return nil, fmt.Errorf("%s: %w", FileSummary, err)
 	}
-	return append(out, file{FileSummary, b.Bytes()}), nil
+	return append(out, File{FileSummary, b.Bytes()}), nil
 }
 
 func digestOf(p string, b []byte) FileDigest {
@@ -472,4 +527,57 @@ func readSnapshot(b []byte, max int64) (*snapshot.Snapshot, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// FindingLine is one line of findings.jsonl: a finding with what a query
+// over many bundles needs to group it (cluster, scan time), flat enough
+// for Athena, Trino or DuckDB to read as JSON lines.
+type FindingLine struct {
+	Cluster     string   `json:"cluster"`
+	ScanTime    string   `json:"scanTime"` // the bundle's createdAt, RFC 3339 UTC
+	Rule        string   `json:"rule"`
+	Severity    string   `json:"severity"`
+	Controls    []string `json:"controls"`
+	Resource    string   `json:"resource"` // Kind/namespace/name
+	Kind        string   `json:"kind"`
+	Namespace   string   `json:"namespace"`
+	Name        string   `json:"name"`
+	Status      string   `json:"status"` // open or excepted
+	ExceptionID string   `json:"exceptionId,omitempty"`
+	Message     string   `json:"message"`
+	File        string   `json:"file,omitempty"`
+	Line        int      `json:"line,omitempty"`
+	Fingerprint string   `json:"fingerprint"`
+}
+
+// Finding statuses of findings.jsonl.
+const (
+	FindingOpen     = "open"
+	FindingExcepted = "excepted"
+)
+
+// FindingsJSONL renders a report's findings as JSON lines, in the
+// report's (sorted) order.
+func FindingsJSONL(rep *report.Report, scanTime string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for _, f := range rep.Findings {
+		l := FindingLine{
+			Cluster: rep.Cluster, ScanTime: scanTime, Rule: f.RuleID, Severity: f.Severity.String(),
+			Controls: f.Controls, Resource: f.FQN(), Kind: f.Resource.Kind, Namespace: f.Resource.Namespace,
+			Name: f.Resource.Name, Status: FindingOpen, Message: f.Message, File: f.File, Line: f.Line,
+			Fingerprint: f.Fingerprint,
+		}
+		if l.Controls == nil {
+			l.Controls = []string{}
+		}
+		if f.Exception != nil {
+			l.Status, l.ExceptionID = FindingExcepted, f.Exception.ID
+		}
+		if err := enc.Encode(l); err != nil {
+			return nil, err
+		}
+	}
+	return b.Bytes(), nil
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,6 +78,10 @@ type Result struct {
 	Problems []string
 	// Notes are worth reading but do not fail.
 	Notes []string
+	// ManifestSHA256 is the SHA-256 (hex) of manifest.json as read.
+	ManifestSHA256 string
+	// stopped: a problem ended the check before the files were read.
+	stopped bool
 }
 
 // OK reports whether the bundle verified.
@@ -107,13 +114,6 @@ func IsUnfinished(name string) bool { return strings.HasPrefix(name, tmpPrefix) 
 // with the bundled ones and the manifest's summary with the re-evaluation.
 // An error is returned only when the bundle cannot be read at all.
 func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error) {
-	if opt.MaxFileBytes <= 0 {
-		opt.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if opt.MaxSnapshotBytes <= 0 {
-		opt.MaxSnapshotBytes = DefaultMaxSnapshotBytes
-	}
-	res := &Result{}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -122,16 +122,94 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 		return nil, fmt.Errorf("%s is not an evidence bundle directory", dir)
 	}
 	if abs, err := filepath.Abs(dir); err == nil && IsUnfinished(filepath.Base(abs)) {
+		res := &Result{}
 		res.fail("%s: an unfinished bundle (its scan ended before the final rename): never verifiable; the next scan or prune removes it", filepath.Base(abs))
 		return res, nil
 	}
-	mb, err := fsutil.ReadRegular(filepath.Join(dir, FileManifest), MaxManifestBytes, true)
+	return VerifySource(ctx, DirSource(dir), opt)
+}
+
+// VerifySource is Verify of a bundle in any store: a local directory
+// (DirSource) or the objects under a prefix (S3Source).
+func VerifySource(ctx context.Context, src Source, opt VerifyOptions) (*Result, error) {
+	if opt.MaxSnapshotBytes <= 0 {
+		opt.MaxSnapshotBytes = DefaultMaxSnapshotBytes
+	}
+	res, contents, err := check(ctx, src, opt, nil)
+	if err != nil || res.stopped {
+		return res, err
+	}
+	man := *res.Manifest
+	// Re-evaluation.
+	if opt.PolicyDigest != man.PolicyDigest {
+		res.fail("%s: recorded policy bundle %s, this binary (meshaudit %s) embeds %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.PolicyDigest, opt.ToolVersion, opt.PolicyDigest, man.Tool.Version)
+		return res, nil
+	}
+	if man.OPAVersion != "" && man.OPAVersion != opaversion.Version {
+		res.fail("%s: evaluated with OPA %s, this binary has OPA %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.OPAVersion, opaversion.Version, man.Tool.Version)
+		return res, nil
+	}
+	if len(man.Evaluation.CustomPolicies) > 0 && !res.Authenticated && !opt.AllowUnsigned {
+		res.fail("%s: not re-evaluated: the bundle holds %d custom polic(ies), and a bundle's custom Rego runs only once the bundle is authenticated (--pub-key) or with --allow-unsigned", FileSnapshot, len(man.Evaluation.CustomPolicies))
+		return res, nil
+	}
+	reevaluate(ctx, res, &man, contents, opt)
+	return res, nil
+}
+
+// CheckDigests authenticates a bundle and checks its integrity, without
+// the re-evaluation: the signature (with PubKey; without it the bundle
+// fails unless AllowUnsigned), the manifest's self-digest and shape, and
+// the SHA-256 and size of every file (none added or missing). It returns
+// the bytes of the files named in keep that verified (the others are read,
+// hashed and dropped). An error is returned only when the bundle cannot
+// be read at all.
+func CheckDigests(ctx context.Context, src Source, opt VerifyOptions, keep ...string) (*Result, map[string][]byte, error) {
+	want := map[string]bool{}
+	for _, k := range keep {
+		want[k] = true
+	}
+	return check(ctx, src, opt, func(p string) bool { return want[p] })
+}
+
+// hashFile streams one file of a bundle through SHA-256: at most max
+// bytes (fsutil.ErrTooLarge beyond).
+func hashFile(ctx context.Context, src Source, p string, max int64) (FileDigest, error) {
+	r, err := src.Open(ctx, p, max)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", FileManifest, err)
+		return FileDigest{}, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(r, max+1))
+	if err != nil {
+		return FileDigest{}, err
+	}
+	if n > max {
+		return FileDigest{}, fmt.Errorf("%s: more than %d bytes: %w", p, max, fsutil.ErrTooLarge)
+	}
+	return FileDigest{Path: p, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// check is CheckDigests; keep nil keeps every file.
+func check(ctx context.Context, src Source, opt VerifyOptions, keep func(string) bool) (*Result, map[string][]byte, error) {
+	if opt.MaxFileBytes <= 0 {
+		opt.MaxFileBytes = DefaultMaxFileBytes
+	}
+	res := &Result{}
+	mb, err := src.Read(ctx, FileManifest, MaxManifestBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", FileManifest, err)
+	}
+	msum := sha256.Sum256(mb)
+	res.ManifestSHA256 = hex.EncodeToString(msum[:])
+	stop := func() (*Result, map[string][]byte, error) {
+		res.stopped = true
+		return res, nil, nil
 	}
 
 	// Authentication: the signature, over the manifest's bytes.
-	sig, sigErr := fsutil.ReadRegular(filepath.Join(dir, FileSignature), maxSignatureBytes, true)
+	sig, sigErr := src.Read(ctx, FileSignature, maxSignatureBytes)
 	switch {
 	case sigErr == nil && opt.PubKey == nil:
 		res.Notes = append(res.Notes, FileSignature+": the bundle is signed; give --pub-key to authenticate it")
@@ -140,24 +218,24 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 		switch {
 		case err != nil || len(raw) != ed25519.SignatureSize || base64.StdEncoding.EncodeToString(raw)+"\n" != string(sig):
 			res.fail("%s: not a base64 ed25519 signature and a newline (the file was edited)", FileSignature)
-			return res, nil
+			return stop()
 		case !ed25519.Verify(opt.PubKey, mb, raw):
 			res.fail("%s: the signature does not verify with the given public key (%s or %s was edited, or another key signed it): nothing else was read", FileSignature, FileManifest, FileSignature)
-			return res, nil
+			return stop()
 		}
 		res.Authenticated = true
 		res.pass("%s: ed25519 signature verified", FileSignature)
 	case errors.Is(sigErr, fs.ErrNotExist):
 		if opt.PubKey != nil {
 			res.fail("%s: missing, but a public key was given: the bundle is not signed (or its signature was removed)", FileSignature)
-			return res, nil
+			return stop()
 		}
 	default:
 		if opt.PubKey != nil {
 			res.fail("%s: %v", FileSignature, sigErr)
-			return res, nil
+			return stop()
 		}
-		return nil, sigErr
+		return nil, nil, sigErr
 	}
 	if !res.Authenticated {
 		if opt.AllowUnsigned {
@@ -175,12 +253,12 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&man); err != nil {
 		res.fail("%s: not a valid manifest: %v", FileManifest, err)
-		return res, nil
+		return stop()
 	}
 	res.Manifest = &man
 	if man.SchemaVersion != SchemaVersion {
 		res.fail("%s: schemaVersion %q, want %q", FileManifest, man.SchemaVersion, SchemaVersion)
-		return res, nil
+		return stop()
 	}
 	if len(res.Problems) == 0 {
 		res.pass("%s: self-digest matches", FileManifest)
@@ -192,90 +270,72 @@ func Verify(ctx context.Context, dir string, opt VerifyOptions) (*Result, error)
 	for _, f := range man.Files {
 		listed[f.Path] = f
 	}
-	contents := map[string][]byte{}
-	var extra []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			res.fail("%s: not a regular file (%s): refused", rel, fsutil.TypeName(d.Type()))
-			return nil
-		}
-		if rel == FileManifest || rel == FileSignature {
-			return nil
-		}
-		f, ok := listed[rel]
-		if !ok {
-			extra = append(extra, rel)
-			return nil
-		}
-		if f.Size > opt.MaxFileBytes || f.Size < 0 {
-			res.fail("%s: the manifest says %d bytes, more than the %d-byte limit: not read", rel, f.Size, opt.MaxFileBytes)
-			contents[rel] = nil
-			return nil
-		}
-		b, err := fsutil.ReadRegular(p, f.Size, true)
-		if errors.Is(err, fsutil.ErrTooLarge) {
-			res.fail("%s: larger than the manifest's %d bytes (the file was edited)", rel, f.Size)
-			contents[rel] = nil
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		contents[rel] = b
-		return nil
-	})
+	entries, err := src.List(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	present := map[string]bool{}
+	var extra []string
+	for _, e := range entries {
+		if !e.Mode.IsRegular() {
+			res.fail("%s: not a regular file (%s): refused", e.Path, fsutil.TypeName(e.Mode))
+			present[e.Path] = true
+			continue
+		}
+		if e.Path == FileManifest || e.Path == FileSignature {
+			continue
+		}
+		if _, ok := listed[e.Path]; !ok {
+			extra = append(extra, e.Path)
+			continue
+		}
+		present[e.Path] = true
 	}
 	for _, e := range extra {
 		res.fail("%s: not in the manifest (a file was added to the bundle)", e)
 	}
+	contents := map[string][]byte{}
 	for _, f := range man.Files {
-		b, ok := contents[f.Path]
-		if !ok {
+		if !present[f.Path] {
 			res.fail("%s: listed in the manifest but missing", f.Path)
 			continue
 		}
-		if b == nil && f.Size > 0 {
-			delete(contents, f.Path) // refused above
+		if f.Size > opt.MaxFileBytes || f.Size < 0 {
+			res.fail("%s: the manifest says %d bytes, more than the %d-byte limit: not read", f.Path, f.Size, opt.MaxFileBytes)
 			continue
 		}
-		got := digestOf(f.Path, b)
+		var b []byte
+		var got FileDigest
+		kept := keep == nil || keep(f.Path)
+		if kept {
+			if b, err = src.Read(ctx, f.Path, f.Size); err == nil {
+				got = digestOf(f.Path, b)
+			}
+		} else {
+			got, err = hashFile(ctx, src, f.Path, f.Size) // streamed: nothing kept
+		}
+		switch {
+		case errors.Is(err, fsutil.ErrTooLarge):
+			res.fail("%s: larger than the manifest's %d bytes (the file was edited)", f.Path, f.Size)
+			continue
+		case errors.Is(err, fsutil.ErrNotRegular):
+			continue // reported above, or replaced since listed: refused
+		case err != nil:
+			return nil, nil, err
+		}
 		switch {
 		case got.SHA256 != f.SHA256:
 			res.fail("%s: SHA-256 %s does not match the manifest's %s (the file was edited)", f.Path, short(got.SHA256), short(f.SHA256))
-			delete(contents, f.Path)
 		case got.Size != f.Size:
 			res.fail("%s: %d bytes, the manifest says %d", f.Path, got.Size, f.Size)
-			delete(contents, f.Path)
 		default:
 			res.pass("%s: SHA-256 matches", f.Path)
+			if kept {
+				contents[f.Path] = b
+			}
 		}
 	}
-
-	// Re-evaluation.
-	if opt.PolicyDigest != man.PolicyDigest {
-		res.fail("%s: recorded policy bundle %s, this binary (meshaudit %s) embeds %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.PolicyDigest, opt.ToolVersion, opt.PolicyDigest, man.Tool.Version)
-		return res, nil
-	}
-	if man.OPAVersion != "" && man.OPAVersion != opaversion.Version {
-		res.fail("%s: evaluated with OPA %s, this binary has OPA %s: verify with the meshaudit build that made the bundle (%s)", FileManifest, man.OPAVersion, opaversion.Version, man.Tool.Version)
-		return res, nil
-	}
-	if len(man.Evaluation.CustomPolicies) > 0 && !res.Authenticated && !opt.AllowUnsigned {
-		res.fail("%s: not re-evaluated: the bundle holds %d custom polic(ies), and a bundle's custom Rego runs only once the bundle is authenticated (--pub-key) or with --allow-unsigned", FileSnapshot, len(man.Evaluation.CustomPolicies))
-		return res, nil
-	}
-	reevaluate(ctx, res, &man, contents, opt)
-	return res, nil
+	return res, contents, nil
 }
 
 // reevaluate runs the recorded evaluation again and compares the derived
@@ -410,21 +470,21 @@ func reevaluate(ctx context.Context, res *Result, man *Manifest, contents map[st
 	}
 	res.pass("%s: re-evaluated with policy bundle %s (%d rules)", FileSnapshot, man.PolicyDigest, len(cat.Rules))
 	for _, f := range derived {
-		got, ok := contents[f.path]
+		got, ok := contents[f.Path]
 		if !ok {
 			continue // reported as missing already
 		}
-		if bytes.Equal(got, f.data) {
-			res.pass("%s: matches the re-evaluation", f.path)
+		if bytes.Equal(got, f.Data) {
+			res.pass("%s: matches the re-evaluation", f.Path)
 			continue
 		}
-		what := firstDifference(got, f.data)
-		if f.path == FileReport {
+		what := firstDifference(got, f.Data)
+		if f.Path == FileReport {
 			if d := reportDifferences(got, rep); d != "" {
 				what = d
 			}
 		}
-		res.fail("%s: differs from the re-evaluation of the snapshot: %s", f.path, what)
+		res.fail("%s: differs from the re-evaluation of the snapshot: %s", f.Path, what)
 	}
 }
 

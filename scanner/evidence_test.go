@@ -30,6 +30,19 @@ func TestEvidenceFlags(t *testing.T) {
 	if _, err := os.Stat(ev); !os.IsNotExist(err) {
 		t.Errorf("a refused key still wrote evidence: %v", err)
 	}
+	for _, args := range [][]string{
+		{"--evidence-dir", ev, "--retain-days", "3"},                           // retention needs object storage
+		{"--evidence-dir", "s3://meshaudit-evidence/p", "--retain-days", "-1"}, // a negative retention
+		{"--evidence-dir", "s3:///p"},                                          // no bucket
+		{"--evidence-dir", "s3://b/../p"},                                      // a .. prefix element
+	} {
+		if code, _, stderr := scanCLI(t, "", append([]string{"scan", "-f", "examples/shop"}, args...)...); code != Usage || !strings.Contains(stderr, args[len(args)-2]) && !strings.Contains(stderr, "--evidence-dir") {
+			t.Errorf("%v: exit %d %s", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(ev); !os.IsNotExist(err) {
+		t.Errorf("refused evidence options still wrote evidence: %v", err)
+	}
 	blocked := filepath.Join(dir, "blocked")
 	os.WriteFile(blocked, nil, 0o644) // a file where the evidence folder should be
 	r3 := filepath.Join(dir, "r3.json")

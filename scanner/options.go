@@ -43,7 +43,8 @@ type Options struct {
 	FailOnNew        bool   `mapstructure:"fail-on-new"`
 	FailOnDuplicates bool   `mapstructure:"fail-on-duplicates"`
 
-	EvidenceDir string `mapstructure:"evidence-dir"`
+	EvidenceDir string `mapstructure:"evidence-dir"` // a folder or s3://BUCKET/PREFIX
+	RetainDays  int    `mapstructure:"retain-days"`  // Object Lock retention of an s3:// EvidenceDir
 	SignKey     string `mapstructure:"sign-key"`
 
 	MetricsFile        string        `mapstructure:"metrics-file"`

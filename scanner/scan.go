@@ -204,7 +204,7 @@ func (r *run) scan(ctx context.Context) (err error) {
 	}
 	// A failed evidence bundle does not cost the reports: they are still
 	// written (all or none), and the error says which part failed.
-	bundles, evErr := r.writeEvidence(snaps, reps, cat, mods, params, now, signKey)
+	bundles, evErr := r.writeEvidence(ctx, snaps, reps, cat, mods, params, now, signKey)
 	r.res.Bundles = bundles
 	oscal, err := r.oscalOptions(now, bundles)
 	if err != nil {

@@ -61,3 +61,14 @@ seccompProfile:
 {{- define "meshaudit.namespace" -}}
 {{- default .Release.Namespace .Values.namespace.name }}
 {{- end }}
+
+{{/* Evidence goes to the claim (not to object storage). */}}
+{{- define "meshaudit.evidencePVC" -}}
+{{- if and .Values.evidence.enabled (not .Values.evidence.s3.bucket) }}true{{ end }}
+{{- end }}
+
+{{/* scan --evidence-dir for object storage: s3://bucket[/prefix]. */}}
+{{- define "meshaudit.evidenceS3URL" -}}
+{{- $p := trimAll "/" .Values.evidence.s3.prefix -}}
+s3://{{ .Values.evidence.s3.bucket }}{{ if $p }}/{{ $p }}{{ end }}
+{{- end }}
