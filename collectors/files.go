@@ -139,6 +139,9 @@ type decoded struct {
 	notice *snapshot.Notice // a notice instead of an object
 	hard   bool             // an error about the input itself (binary, too large): never a file to skip
 	src    *document        // the document's text, to locate fields (nil: lines are the object's)
+	// placeholders, when set, are image placeholders a build tool's
+	// configuration declares (the entry holds nothing else).
+	placeholders []snapshot.ImagePlaceholder
 }
 
 func (r *fileReader) fail(file string, line int, format string, args ...any) {
@@ -298,6 +301,8 @@ func (r *fileReader) decodeAll() {
 				file = d.file
 			}
 			switch {
+			case d.placeholders != nil:
+				r.snap.ImagePlaceholders = append(r.snap.ImagePlaceholders, d.placeholders...)
 			case d.notice != nil:
 				n := *d.notice
 				if n.File == "" {
@@ -336,7 +341,13 @@ func (r *fileReader) decodeJob(j *fileJob) {
 	if j.path != "" {
 		// Files found in a tree or named on the command line hold
 		// manifests or are skipped; standard input is always manifests.
+		// A skaffold configuration is skipped too, and its build
+		// artifacts are image placeholders.
+		ps := skaffoldPlaceholders(j.display, j.results)
 		j.results = classifyFile(j.data, j.results)
+		if len(ps) > 0 {
+			j.results = append(j.results, decoded{placeholders: ps})
+		}
 	}
 }
 

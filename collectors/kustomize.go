@@ -81,6 +81,9 @@ func (r *fileReader) buildKustomization(d string) *kbuild {
 			b.results = append(b.results, dd)
 		}
 	}
+	if ps := r.buildPlaceholders(d, b.read); len(ps) > 0 {
+		b.results = append(b.results, decoded{placeholders: ps})
+	}
 	return b
 }
 

@@ -184,7 +184,7 @@ func dataRef(path ...string) ast.Ref {
 
 // resultNames are the result rules a rule package may define besides
 // judged (whose count is queried).
-var resultNames = []string{"deny", "unknown", "not_applicable"}
+var resultNames = []string{"deny", "unknown", "not_applicable", "notices"}
 
 // ruleTerm is the query term of one rule's results: the object of its
 // deny, unknown and not_applicable sets and the number of subjects it
@@ -210,7 +210,7 @@ func ruleTerm(r rules.Rule, results map[string]*packageResults) *ast.Term {
 // packageResults are the result rules one package defines.
 type packageResults struct {
 	path  ast.Ref         // data.meshaudit.rules.<id>
-	names map[string]bool // deny, unknown, not_applicable, judged
+	names map[string]bool // deny, unknown, not_applicable, notices, judged
 }
 
 // resultRules lists, by package path (as the catalog writes it), the result
@@ -230,7 +230,7 @@ func resultRules(c *ast.Compiler) map[string]*packageResults {
 			if name == "judged" && (len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.MultiValue) {
 				continue // a helper of the same name, not the judged set
 			}
-			if name == "deny" || name == "unknown" || name == "not_applicable" || name == "judged" {
+			if name == "deny" || name == "unknown" || name == "not_applicable" || name == "judged" || name == "notices" {
 				if out[pkg] == nil {
 					out[pkg] = &packageResults{path: m.Package.Path.Copy(), names: map[string]bool{}}
 				}

@@ -94,7 +94,17 @@ func buildInput(s *snapshot.Snapshot, derived bool) (*input, error) {
 	for _, k := range s.Kinds {
 		kinds[k.Kind] = k.Status
 	}
-	rest, err := ast.InterfaceToValue(map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "kinds": kinds})
+	top := map[string]any{"cluster": s.Cluster, "source": s.Source.Type, "kinds": kinds}
+	if len(s.ImagePlaceholders) > 0 {
+		// input.image_placeholders: [{image, tool, file, line, field}]
+		// (snapshot.ImagePlaceholder), read by POD-11.
+		ps := make([]any, 0, len(s.ImagePlaceholders))
+		for _, p := range s.ImagePlaceholders {
+			ps = append(ps, map[string]any{"image": p.Image, "tool": p.Tool, "file": p.File, "line": p.Line, "field": p.Field})
+		}
+		top["image_placeholders"] = ps
+	}
+	rest, err := ast.InterfaceToValue(top)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package evaluate
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules"
@@ -30,6 +31,10 @@ func (e *Engine) assemble(s *snapshot.Snapshot, res *results) (*report.Report, e
 	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
 		rep.Rules = append(rep.Rules, e.verdict(r, s, ix, res, noMesh, &rep.Findings))
+	}
+	if ns := ruleNotices(e.catalog.Rules, res, ix); len(ns) > 0 {
+		rep.Notices = append(append([]snapshot.Notice{}, s.Notices...), ns...)
+		snapshot.SortNotices(rep.Notices)
 	}
 	sortFindings(rep.Findings)
 	var err error
@@ -102,4 +107,54 @@ func rollUpResults(results []report.RuleResult) ([]report.ControlResult, error) 
 	}
 	sort.Slice(out, func(i, j int) bool { return report.ControlLess(out[i].ID, out[j].ID) })
 	return out, nil
+}
+
+// ruleNotices are the notices rules report (their `notices` set: facts
+// about the input that change no verdict, e.g. POD-11's build-tool
+// placeholders): {kind, msg, resource, field}, each located at its
+// resource and prefixed with the rule's id. A malformed entry is dropped:
+// a notice never decides anything.
+func ruleNotices(rs []rules.Rule, res *results, ix *index) []snapshot.Notice {
+	var out []snapshot.Notice
+	for _, r := range rs {
+		if res.errs[r.ID] != nil {
+			continue
+		}
+		list, _ := res.docs[r.ID]["notices"].([]any)
+		for _, x := range list {
+			m, _ := x.(map[string]any)
+			msg, _ := m["msg"].(string)
+			if strings.TrimSpace(msg) == "" {
+				continue
+			}
+			kind, _ := m["kind"].(string)
+			if kind == "" {
+				kind = "rule"
+			}
+			n := snapshot.Notice{Kind: kind, Message: r.ID + ": " + msg}
+			n.Field, _ = m["field"].(string)
+			if ref, ok := noticeRef(m["resource"]); ok {
+				n.Object = ref.FQN()
+				if o := ix.locate(ref); o != nil {
+					n.File, n.Line = o.File, o.Line
+				}
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// noticeRef reads a notice's resource ({apiVersion, kind, namespace, name}).
+func noticeRef(v any) (snapshot.Ref, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return snapshot.Ref{}, false
+	}
+	var ref snapshot.Ref
+	ref.APIVersion, _ = m["apiVersion"].(string)
+	ref.Kind, _ = m["kind"].(string)
+	ref.Namespace, _ = m["namespace"].(string)
+	ref.Name, _ = m["name"].(string)
+	return ref, ref.Kind != "" && ref.Name != ""
 }

@@ -86,11 +86,12 @@ type Params struct {
 	// Approved image registries (prefixes, e.g. "registry.example.com/");
 	// empty: any registry (pinning is still checked) (POD-11).
 	ApprovedRegistries []string `json:"approved_registries"`
-	// Image names that a build tool (skaffold, ko, kustomize `images:`)
-	// replaces at deploy time, e.g. "paymentservice": a reference with no
-	// registry and no tag that equals one of them is a placeholder, not
-	// judged as pulling "latest" (POD-11). `ko://` references are always
-	// placeholders.
+	// Image names that a build tool replaces at deploy time, beyond those
+	// the input declares (skaffold artifacts and kustomize images: entries
+	// without a tag are collected from the input), e.g. "paymentservice":
+	// a reference written exactly as one of them, with no tag and no
+	// digest, is a placeholder, not judged as pulling "latest" (POD-11).
+	// `ko://` references are always placeholders.
 	PlaceholderImages []string `json:"placeholder_images"`
 	// Label that marks critical hosts/workloads needing resilience
 	// settings (HA-08).

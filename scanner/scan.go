@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -343,10 +344,19 @@ func NoticeSummary(ns []snapshot.Notice) string {
 		by[n.Kind]++
 	}
 	var parts []string
-	for _, k := range []string{snapshot.NoticeSkipped, snapshot.NoticeDuplicate, snapshot.NoticeValidity} {
+	for _, k := range []string{snapshot.NoticeSkipped, snapshot.NoticeDuplicate, snapshot.NoticeValidity, snapshot.NoticePlaceholder} {
 		if by[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", by[k], k))
+			delete(by, k)
 		}
+	}
+	var other []string // kinds of custom rules' notices
+	for k := range by {
+		other = append(other, k)
+	}
+	slices.Sort(other)
+	for _, k := range other {
+		parts = append(parts, fmt.Sprintf("%d %s", by[k], k))
 	}
 	return fmt.Sprintf("%d notice(s) (%s), listed in the report; they change no verdict", len(ns), strings.Join(parts, ", "))
 }

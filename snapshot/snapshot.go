@@ -4,9 +4,11 @@
 package snapshot
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -44,7 +46,39 @@ type Snapshot struct {
 	// skipped as not Kubernetes, duplicate definitions, objects the API
 	// server would reject (see Notice).
 	Notices []Notice `json:"notices,omitempty"`
-	Objects []Object `json:"objects"`
+	// ImagePlaceholders are the image names build tools of the input fill
+	// in at deploy time (see ImagePlaceholder); manifest scans only.
+	ImagePlaceholders []ImagePlaceholder `json:"imagePlaceholders,omitempty"`
+	Objects           []Object           `json:"objects"`
+}
+
+// Build tools that declare image placeholders.
+const (
+	ToolSkaffold  = "skaffold"
+	ToolKustomize = "kustomize"
+)
+
+// ImagePlaceholder is an image name that a build tool of the input replaces
+// at deploy time: a skaffold build artifact (build.artifacts[].image, also
+// in profiles), or the image a kustomize `images:` entry leaves untagged
+// (an entry that sets neither newTag nor digest: the deploy pipeline sets
+// the tag, as `kustomize edit set image` does). A container image written
+// as exactly this name with no tag and no digest is not the image that
+// runs, so it is not judged as pulling "latest" (POD-11).
+type ImagePlaceholder struct {
+	Image string `json:"image"`
+	Tool  string `json:"tool"` // skaffold | kustomize
+	File  string `json:"file,omitempty"`
+	Line  int    `json:"line,omitempty"`
+	Field string `json:"field,omitempty"` // dotted path in the file: build.artifacts[2].image
+}
+
+// Location is "file:line", "file", or "".
+func (p ImagePlaceholder) Location() string {
+	if p.File != "" && p.Line > 0 {
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return p.File
 }
 
 // Notice kinds.
@@ -61,12 +95,17 @@ const (
 	// image, ...): the API server or istioctl validate would reject it. It
 	// is still judged on what could be read.
 	NoticeValidity = "validity"
+	// NoticePlaceholder: an image reference a build tool fills in at
+	// deploy time (a skaffold artifact, a kustomize images: entry, ko://,
+	// params.placeholder_images), so POD-11 did not judge it. Rules report
+	// it (their notices set), not collectors.
+	NoticePlaceholder = "placeholder"
 )
 
 // Notice is one fact about the input that is not a finding and never
 // changes a verdict or the exit code (except --fail-on-duplicates).
 type Notice struct {
-	Kind    string `json:"kind"` // skipped | duplicate | validity
+	Kind    string `json:"kind"` // skipped | duplicate | validity | placeholder
 	File    string `json:"file,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Object  string `json:"object,omitempty"` // Kind/namespace/name
@@ -210,6 +249,7 @@ func (s *Snapshot) Sort() {
 	})
 	sort.Slice(s.Kinds, func(i, j int) bool { return s.Kinds[i].Kind < s.Kinds[j].Kind })
 	SortNotices(s.Notices)
+	s.ImagePlaceholders = SortPlaceholders(s.ImagePlaceholders)
 	sort.SliceStable(s.ParseErrors, func(i, j int) bool {
 		a, b := s.ParseErrors[i], s.ParseErrors[j]
 		if a.File != b.File {
@@ -217,6 +257,16 @@ func (s *Snapshot) Sort() {
 		}
 		return a.Line < b.Line
 	})
+}
+
+// SortPlaceholders orders placeholders by image, file, line and field, and
+// drops exact repeats (one kustomization read by two overlays).
+func SortPlaceholders(ps []ImagePlaceholder) []ImagePlaceholder {
+	slices.SortStableFunc(ps, func(a, b ImagePlaceholder) int {
+		return cmp.Or(cmp.Compare(a.Image, b.Image), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Tool, b.Tool), cmp.Compare(a.Field, b.Field))
+	})
+	return slices.Compact(ps)
 }
 
 // SortNotices orders notices by file, line, kind, object and message.

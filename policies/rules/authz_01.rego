@@ -119,7 +119,7 @@ judged contains lib.namespace_resource(n) if {
 judged contains lib.mesh_resource if default_deny_in(lib.root_ns)
 
 deny contains {
-	"msg": sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace %q has none either, so Istio allows every request to workloads no ALLOW policy selects", [n, lib.ns_note(n), lib.root_ns]),
+	"msg": sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace %q has none either, so Istio allows every request to workloads no ALLOW policy selects; add an allow-nothing AuthorizationPolicy (spec: {}) to the namespace, or one to %q for the whole mesh", [n, lib.ns_note(n), lib.root_ns, lib.root_ns]),
 	"resource": lib.namespace_resource(n),
 	"evidence": [{"path": sprintf("AuthorizationPolicy with an empty spec (allow-nothing) in namespace %q or root namespace %q", [n, lib.root_ns]), "value": 0}],
 } if {

@@ -12,7 +12,7 @@ deployment(ns, name, containers) := {
 	"spec": {"template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": containers}}},
 }
 
-msg(n) := sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects", [n, ""])
+msg(n) := sprintf("namespace %q%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects; add an allow-nothing AuthorizationPolicy (spec: {}) to the namespace, or one to \"istio-system\" for the whole mesh", [n, ""])
 
 implied_note := " (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels)"
 
@@ -41,7 +41,7 @@ test_meshed_workload_namespace_judged if {
 	unmeshed := deployment("batch", "worker", [{"name": "app", "image": "x"}])
 	i := {"cluster": "c1", "source": "manifests", "objects": {"Deployment": [d, unmeshed], "PeerAuthentication": [testlib.root_strict_pa]}}
 	authz_01.deny == {{
-		"msg": sprintf("namespace \"api\"%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects", [implied_note]),
+		"msg": sprintf("namespace \"api\"%s has no allow-nothing AuthorizationPolicy and root namespace \"istio-system\" has none either, so Istio allows every request to workloads no ALLOW policy selects; add an allow-nothing AuthorizationPolicy (spec: {}) to the namespace, or one to \"istio-system\" for the whole mesh", [implied_note]),
 		"resource": testlib.namespace_ref("api"),
 		"evidence": [{"path": "AuthorizationPolicy with an empty spec (allow-nothing) in namespace \"api\" or root namespace \"istio-system\"", "value": 0}],
 	}} with input as i

@@ -242,7 +242,7 @@ role_known(b) if role_rules(b)
 role_known(_) if lib.live
 
 deny contains {
-	"msg": sprintf("%s grants %s on %s%s to %s, which are not platform subjects", [role_desc(b), concat("/", sort(verbs)), concat(", ", sort(perms)), scope_desc(b), concat(", ", sort(subjects))]),
+	"msg": sprintf("%s grants %s on %s%s to %s, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter", [role_desc(b), concat("/", sort(verbs)), concat(", ", sort(perms)), scope_desc(b), concat(", ", sort(subjects))]),
 	"resource": lib.resource(b),
 	"evidence": array.concat(
 		[{"path": "roleRef", "value": b.roleRef}],

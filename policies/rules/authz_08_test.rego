@@ -29,7 +29,7 @@ ap_writer := cr("ap-writer", [{"apiGroups": ["security.istio.io"], "resources": 
 
 test_cluster_binding_to_user_fails if {
 	testlib.strip(authz_08.deny) == {{
-		"msg": "ClusterRole ap-writer grants patch/update on authorizationpolicies.security.istio.io, peerauthentications.security.istio.io to User alice, which are not platform subjects",
+		"msg": "ClusterRole ap-writer grants patch/update on authorizationpolicies.security.istio.io, peerauthentications.security.istio.io to User alice, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": crb_res("devs"),
 	}} with input as testlib.live({"ClusterRole": [ap_writer], "ClusterRoleBinding": [crb("devs", "ap-writer", [user("alice"), group("system:masters")])]})
 }
@@ -37,7 +37,7 @@ test_cluster_binding_to_user_fails if {
 test_wildcards_resolved if {
 	r := role("app", "all", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
 	testlib.strip(authz_08.deny) == {{
-		"msg": "Role all grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io in namespace \"app\" to Group app-team, ServiceAccount ci/deployer, which are not platform subjects",
+		"msg": "Role all grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io in namespace \"app\" to Group app-team, ServiceAccount ci/deployer, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": rb_res("app", "team"),
 	}} with input as testlib.live({"Role": [r], "RoleBinding": [rb("app", "team", "Role", "all", [group("app-team"), sa("ci", "deployer")])]})
 }
@@ -60,7 +60,7 @@ test_platform_and_istio_subjects_pass if {
 
 test_cluster_admin_not_in_input if {
 	testlib.strip(authz_08.deny) == {{
-		"msg": "ClusterRole cluster-admin grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io to Group system:authenticated, which are not platform subjects",
+		"msg": "ClusterRole cluster-admin grants * on authorizationpolicies.security.istio.io, envoyfilters.networking.istio.io, gateways.networking.istio.io, peerauthentications.security.istio.io, requestauthentications.security.istio.io, serviceentries.networking.istio.io, sidecars.networking.istio.io to Group system:authenticated, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": crb_res("oops"),
 	}} with input as testlib.inp({"ClusterRoleBinding": [crb("oops", "cluster-admin", [group("system:authenticated")])]})
 }
@@ -69,7 +69,7 @@ test_aggregated_role if {
 	agg := object.union(cr("mesh-edit", []), {"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"mesh/aggregate": "true"}}]}})
 	part := object.union(cr("part", [{"apiGroups": ["networking.istio.io"], "resources": ["envoyfilters"], "verbs": ["create"]}]), {"metadata": {"labels": {"mesh/aggregate": "true"}}})
 	testlib.strip(authz_08.deny) == {{
-		"msg": "ClusterRole mesh-edit grants create on envoyfilters.networking.istio.io in namespace \"app\" to User bob, which are not platform subjects",
+		"msg": "ClusterRole mesh-edit grants create on envoyfilters.networking.istio.io in namespace \"app\" to User bob, which are not platform subjects; remove these permissions from the role (or the subjects from the binding), or list the subjects in the platform_subjects parameter",
 		"resource": rb_res("app", "b"),
 	}} with input as testlib.inp({"ClusterRole": [agg, part], "RoleBinding": [rb("app", "b", "ClusterRole", "mesh-edit", [user("bob")])]})
 }

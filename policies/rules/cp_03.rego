@@ -176,7 +176,7 @@ pdb_selects(p, lbls) if {
 
 problems contains {
 	"resource": lib.resource(d),
-	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods", [what(d)]),
+	"msg": sprintf("%s has no PodDisruptionBudget selecting its pods; add one with maxUnavailable: 1 (or minAvailable: 1 with 2 or more replicas)", [what(d)]),
 	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of Deployment %s/%s", [lib.ns(d), lib.name(d)]), "value": 0}],
 } if {
 	some d in subjects
@@ -210,7 +210,7 @@ problems contains {
 
 problems contains {
 	"resource": lib.resource(d),
-	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other", [what(d)]),
+	"msg": sprintf("%s has no priorityClassName, so its pods are evicted and preempted like any other; set priorityClassName: system-cluster-critical", [what(d)]),
 	"evidence": [{"path": "spec.template.spec.priorityClassName"}],
 } if {
 	some d in subjects

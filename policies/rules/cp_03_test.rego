@@ -42,8 +42,8 @@ test_every_gap_reported if {
 	d := dep("istiod", {"app": "istiod"}, 1, [{"name": "discovery", "image": "istio/pilot:1.31.2", "resources": {"requests": {"cpu": "1"}}}], {})
 	testlib.strip(cp_03.deny) == {{"msg": concat("; ", [
 		"istiod Deployment istio-system/istiod container discovery has no memory request",
-		"istiod Deployment istio-system/istiod has no PodDisruptionBudget selecting its pods",
-		"istiod Deployment istio-system/istiod has no priorityClassName, so its pods are evicted and preempted like any other",
+		"istiod Deployment istio-system/istiod has no PodDisruptionBudget selecting its pods; add one with maxUnavailable: 1 (or minAvailable: 1 with 2 or more replicas)",
+		"istiod Deployment istio-system/istiod has no priorityClassName, so its pods are evicted and preempted like any other; set priorityClassName: system-cluster-critical",
 		"istiod Deployment istio-system/istiod runs 1 replica(s) (spec.replicas) and no HorizontalPodAutoscaler, want at least 2",
 	]), "resource": res("istiod")}} with input as testlib.inp({"Deployment": [d]})
 }

@@ -183,7 +183,7 @@ role_evidence(b) := {"path": "rules", "resource": lib.resource(r)} if {
 } else := {"path": "roleRef.name", "value": b.roleRef.name}
 
 deny contains {
-	"msg": sprintf("%s %s lets %s %s secrets %s (%s)", [b.kind, bref(b), subject_text(b, s), concat(", ", sort(verbs)), binding_scope(b), desc]),
+	"msg": sprintf("%s %s lets %s %s secrets %s (%s); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)", [b.kind, bref(b), subject_text(b, s), concat(", ", sort(verbs)), binding_scope(b), desc]),
 	"resource": lib.resource(b),
 	"evidence": [{"path": sprintf("subjects[%d]", [i]), "value": s}, {"path": "roleRef", "value": b.roleRef}, role_evidence(b)],
 } if {

@@ -35,7 +35,7 @@ alice := {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.i
 
 test_role_in_root_fails if {
 	testlib.strip(cp_07.deny) == {{
-		"msg": "RoleBinding istio-system/read-secrets lets User:alice get, list secrets in istio-system (Role istio-system/secret-reader)",
+		"msg": "RoleBinding istio-system/read-secrets lets User:alice get, list secrets in istio-system (Role istio-system/secret-reader); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": rbres("istio-system", "read-secrets"),
 	}} with input as testlib.inp({
 		"Role": [role("istio-system", "secret-reader", secret_reader)],
@@ -54,7 +54,7 @@ test_wildcards_resolved_cluster_wide if {
 	wild := [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
 	grp := {"kind": "Group", "name": "developers", "apiGroup": "rbac.authorization.k8s.io"}
 	testlib.strip(cp_07.deny) == {{
-		"msg": "ClusterRoleBinding devs-admin lets Group:developers get, list, watch secrets in every namespace, istio-system included (ClusterRole everything)",
+		"msg": "ClusterRoleBinding devs-admin lets Group:developers get, list, watch secrets in every namespace, istio-system included (ClusterRole everything); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": crbres("devs-admin"),
 	}} with input as testlib.inp({"ClusterRole": [crole("everything", wild)], "ClusterRoleBinding": [crb("devs-admin", "everything", [grp])]})
 }
@@ -108,7 +108,7 @@ test_builtin_cluster_roles_without_objects if {
 	edit := rb("istio-system", "edit", "ClusterRole", "edit", [alice])
 	view := rb("istio-system", "view", "ClusterRole", "view", [alice])
 	testlib.strip(cp_07.deny) == {{
-		"msg": "RoleBinding istio-system/edit lets User:alice get, list, watch secrets in istio-system (ClusterRole edit)",
+		"msg": "RoleBinding istio-system/edit lets User:alice get, list, watch secrets in istio-system (ClusterRole edit); grant secret access only in the namespaces the subject needs, never in the Istio root namespace (a Role and RoleBinding there, not a ClusterRole)",
 		"resource": rbres("istio-system", "edit"),
 	}} with input as testlib.inp({"RoleBinding": [edit, view]})
 }

@@ -112,7 +112,7 @@ doc_annotations := [
 	["justification", lib.params.serviceentry_justification_annotation],
 ]
 
-problems contains [i, [6, k], sprintf("%s annotation %q is missing", [what, key]), [{"path": sprintf("metadata.annotations[%q]", [key])}]] if {
+problems contains [i, [6, k], sprintf("%s annotation %q is missing: add it", [what, key]), [{"path": sprintf("metadata.annotations[%q]", [key])}]] if {
 	some i, se in lib.scoped_service_entries
 	some k, [what, key] in doc_annotations
 	trim_space(sprintf("%v", [object.get(lib.annotations(se), key, "")])) == ""

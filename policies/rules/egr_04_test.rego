@@ -83,7 +83,7 @@ test_export_to_unset_with_mesh_default_dot_passes if {
 
 test_missing_annotations_fail if {
 	testlib.strip(egr_04.deny) == {
-		{"msg": "owner annotation \"meshaudit.io/owner\" is missing; justification annotation \"meshaudit.io/justification\" is missing", "resource": res("e")},
+		{"msg": "owner annotation \"meshaudit.io/owner\" is missing: add it; justification annotation \"meshaudit.io/justification\" is missing: add it", "resource": res("e")},
 	} with input as inp([se_ann("e", good_spec, {"meshaudit.io/owner": " "})])
 }
 
@@ -132,8 +132,8 @@ test_every_problem_reported if {
 		"host \"*\" matches every external host: list the exact hosts",
 		"no ports are listed for hosts [\"*\"]: list the ports they are reached on",
 		"exportTo is unset, so the entry is exported to every namespace: set exportTo to [\".\"] or the namespaces that need it",
-		"owner annotation \"meshaudit.io/owner\" is missing",
-		"justification annotation \"meshaudit.io/justification\" is missing",
+		"owner annotation \"meshaudit.io/owner\" is missing: add it",
+		"justification annotation \"meshaudit.io/justification\" is missing: add it",
 	} with input as live([bad])
 }
 

@@ -157,7 +157,7 @@ probe_evidence(w, x, p) := {"path": sprintf("%s.%s", [lib.container_path(w, x), 
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("%s %q has no %s", [label, x.c.name, concat(" and no ", missing)]),
+	"msg": sprintf("%s %q has no %s; add %s (and a startupProbe where it starts slowly)", [label, x.c.name, concat(" and no ", missing), concat(" and ", missing)]),
 	"evidence": [probe_evidence(w, x, p) | some p in missing],
 } if {
 	some w in subjects

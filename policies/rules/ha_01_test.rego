@@ -34,7 +34,7 @@ test_probed_containers_pass if {
 test_missing_both_fires_for_every_long_running_kind if {
 	every kind in ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] {
 		run(kind, {"containers": [bare("app")]}) == {{
-			"msg": "container \"app\" has no readinessProbe and no livenessProbe",
+			"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 			"resource": res(kind),
 		}}
 	}
@@ -46,14 +46,14 @@ test_names_the_missing_probe if {
 		object.remove(probed("worker"), ["readinessProbe"]),
 		probed("ok"),
 	]}
-	run("Deployment", spec) == {{"msg": "container \"api\" has no livenessProbe; container \"worker\" has no readinessProbe", "resource": res("Deployment")}}
+	run("Deployment", spec) == {{"msg": "container \"api\" has no livenessProbe; add livenessProbe (and a startupProbe where it starts slowly); container \"worker\" has no readinessProbe; add readinessProbe (and a startupProbe where it starts slowly)", "resource": res("Deployment")}}
 }
 
 # A probe without a handler (or null) probes nothing.
 test_probe_without_handler_is_missing if {
 	c := object.union(bare("app"), {"readinessProbe": {"periodSeconds": 5}, "livenessProbe": null})
 	run("Deployment", {"containers": [c]}) == {{
-		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 	}}
 }
@@ -75,7 +75,7 @@ test_init_containers if {
 		"containers": [probed("app")],
 	}
 	run("Deployment", spec) == {{
-		"msg": "sidecar init container \"log-shipper\" has no livenessProbe",
+		"msg": "sidecar init container \"log-shipper\" has no livenessProbe; add livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 	}}
 }
@@ -110,7 +110,7 @@ pod_res := {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web
 
 test_bare_pod_fires if {
 	testlib.strip(ha_01.deny) == {{
-		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": pod_res,
 	}} with input as testlib.inp({"Pod": [pod({}, {"containers": [bare("app")]})]})
 }
@@ -145,7 +145,7 @@ test_gateway_auto_image_ignored if {
 test_istio_named_container_on_non_injected_pod_fires if {
 	spec := {"containers": [probed("app"), bare("istio-proxy")]}
 	run("Deployment", spec) == {{
-		"msg": "container \"istio-proxy\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"istio-proxy\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 	}}
 }
@@ -159,7 +159,7 @@ test_owned_replicaset_and_pod_not_double_reported if {
 	}
 	p := pod({"ownerReferences": [{"kind": "ReplicaSet", "name": "web-5d8", "controller": true}]}, spec)
 	testlib.strip(ha_01.deny) == {{
-		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 	}} with input as testlib.inp({"Deployment": [workload("Deployment", spec)], "ReplicaSet": [rs], "Pod": [p]})
 }
@@ -174,7 +174,7 @@ test_excluded_namespace_ignored if {
 test_template_with_null_metadata_still_checked if {
 	d := object.union(workload("Deployment", {"containers": [bare("app")]}), {"spec": {"template": {"metadata": null}}})
 	testlib.strip(ha_01.deny) == {{
-		"msg": "container \"app\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"app\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 	}} with input as testlib.inp({"Deployment": [d]})
 }
@@ -185,7 +185,7 @@ test_evidence if {
 	c := object.union(bare("api"), {"readinessProbe": {"periodSeconds": 5}})
 	d := ha_01.deny with input as testlib.inp({"Deployment": [workload("Deployment", {"containers": [probed("ok"), c]})]})
 	d == {{
-		"msg": "container \"api\" has no readinessProbe and no livenessProbe",
+		"msg": "container \"api\" has no readinessProbe and no livenessProbe; add readinessProbe and livenessProbe (and a startupProbe where it starts slowly)",
 		"resource": res("Deployment"),
 		"evidence": [
 			{"path": "spec.template.spec.containers[1].readinessProbe", "value": {"periodSeconds": 5}},

@@ -152,7 +152,7 @@ problems contains {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("%s has no priorityClassName: it runs at the default priority %v and can be preempted or left pending under resource pressure", [r, default_priority]),
+	"msg": sprintf("%s has no priorityClassName: it runs at the default priority %v and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)", [r, default_priority]),
 	"evidence": [pcn_evidence(w)],
 } if {
 	some w in lib.workloads

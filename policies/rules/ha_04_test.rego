@@ -83,11 +83,11 @@ test_builtin_classes_always_exist if {
 test_istiod_and_gateway_need_a_class if {
 	testlib.strip(ha_04.deny) == {
 		{
-			"msg": "istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure",
+			"msg": "istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)",
 			"resource": testlib.deployment_ref("istio-system", "istiod"),
 		},
 		{
-			"msg": "the Istio gateway has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure",
+			"msg": "the Istio gateway has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)",
 			"resource": gw_res,
 		},
 	} with input as testlib.live({"Deployment": [istiod({}), gateway({})]})
@@ -109,7 +109,7 @@ test_gateway_class_not_in_manifests_assumed_elevated if {
 
 test_istiod_revision_name_recognised if {
 	d := deploy("istio-system", "istiod-1-30", {"istio.io/rev": "1-30"}, {}, {})
-	{f.msg | some f in ha_04.deny} == {"istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure"} with input as testlib.live({"Deployment": [d]})
+	{f.msg | some f in ha_04.deny} == {"istiod has no priorityClassName: it runs at the default priority 0 and can be preempted or left pending under resource pressure; set priorityClassName: system-cluster-critical (or a high PriorityClass of the organisation)"} with input as testlib.live({"Deployment": [d]})
 }
 
 test_excluded_namespace_skipped if {

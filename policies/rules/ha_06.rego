@@ -151,7 +151,7 @@ budgets(w) := {p |
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("no PodDisruptionBudget selects its pods (%s), so a drain may evict all of them at once", [replicas_text(w)]),
+	"msg": sprintf("no PodDisruptionBudget selects its pods (%s), so a drain may evict all of them at once; add one with maxUnavailable: 1", [replicas_text(w)]),
 	"evidence": [{"path": sprintf("PodDisruptionBudget selecting the pods of %s %s/%s", [w.kind, w.namespace, lib.name(w.obj)]), "value": 0}],
 } if {
 	some w in subjects
@@ -160,7 +160,7 @@ problems contains {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block", [count(b), concat(", ", sort([lib.ns_name(p) | some p in b]))]),
+	"msg": sprintf("its pods are selected by %d PodDisruptionBudgets (%s), so the eviction API refuses to evict them and node drains block; keep one", [count(b), concat(", ", sort([lib.ns_name(p) | some p in b]))]),
 	"evidence": [{"path": "spec.selector", "value": object.get(p.spec, "selector", null), "resource": lib.resource(p)} | some p in b],
 	"severity": "low",
 } if {
@@ -183,7 +183,7 @@ pct(v) := to_number(trim_suffix(v, "%")) if {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block", [lib.ns_name(p), v]),
+	"msg": sprintf("PodDisruptionBudget %s has maxUnavailable %v, so no pod may ever be evicted and node drains block; set maxUnavailable: 1", [lib.ns_name(p), v]),
 	"evidence": [{"path": "spec.maxUnavailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {
@@ -200,7 +200,7 @@ min_resolved(v, n) := ceil((pct(v) * n) / 100)
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block", [lib.ns_name(p), v, desc]),
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v with %s, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [lib.ns_name(p), v, desc]),
 	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}, count_evidence(w)],
 	"severity": "low",
 } if {
@@ -213,7 +213,7 @@ problems contains {
 
 problems contains {
 	"resource": w.resource,
-	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block", [lib.ns_name(p), v]),
+	"msg": sprintf("PodDisruptionBudget %s has minAvailable %v, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)", [lib.ns_name(p), v]),
 	"evidence": [{"path": "spec.minAvailable", "value": v, "resource": lib.resource(p)}],
 	"severity": "low",
 } if {

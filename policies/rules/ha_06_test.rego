@@ -29,7 +29,7 @@ hpa(spec) := {
 
 test_evidence if {
 	ha_06.deny == {{
-		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
+		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
 		"resource": testlib.deployment_ref("shop", "web"),
 		"evidence": [{"path": "PodDisruptionBudget selecting the pods of Deployment shop/web", "value": 0}],
 	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})]})
@@ -46,7 +46,7 @@ test_one_finding_per_workload if {
 	count(d) == 1
 	some f in d
 	f.severity == "low"
-	f.msg == "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block; its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block"
+	f.msg == "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block; set maxUnavailable: 1; its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block; keep one"
 	{"path": "spec.maxUnavailable", "value": 0, "resource": {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "namespace": "shop", "name": "web"}} in f.evidence
 	count(f.evidence) == 3
 }
@@ -61,7 +61,7 @@ test_pdb_selects_passes if {
 
 test_missing_pdb_fails if {
 	testlib.strip(ha_06.deny) == {{
-		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
+		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
 		"resource": testlib.deployment_ref("shop", "web"),
 	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})]})
 }
@@ -90,34 +90,34 @@ test_single_replica_not_judged if {
 }
 
 test_hpa_max_replicas_makes_it_multi if {
-	msgs({"Deployment": [deploy({"replicas": 1})], "HorizontalPodAutoscaler": [hpa({"minReplicas": 1, "maxReplicas": 5})]}) == {"no PodDisruptionBudget selects its pods (HorizontalPodAutoscaler maxReplicas 5), so a drain may evict all of them at once"}
+	msgs({"Deployment": [deploy({"replicas": 1})], "HorizontalPodAutoscaler": [hpa({"minReplicas": 1, "maxReplicas": 5})]}) == {"no PodDisruptionBudget selects its pods (HorizontalPodAutoscaler maxReplicas 5), so a drain may evict all of them at once; add one with maxUnavailable: 1"}
 }
 
 test_non_numeric_replicas_judged if {
-	msgs({"Deployment": [deploy({"replicas": "{{ .Values.replicas }}"})]}) == {"no PodDisruptionBudget selects its pods (spec.replicas \"{{ .Values.replicas }}\"), so a drain may evict all of them at once"}
-	msgs({"Deployment": [deploy({"replicas": "{{ .Values.replicas }}"})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "100%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 100%, so no pod may be evicted and node drains block"}
+	msgs({"Deployment": [deploy({"replicas": "{{ .Values.replicas }}"})]}) == {"no PodDisruptionBudget selects its pods (spec.replicas \"{{ .Values.replicas }}\"), so a drain may evict all of them at once; add one with maxUnavailable: 1"}
+	msgs({"Deployment": [deploy({"replicas": "{{ .Values.replicas }}"})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "100%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 100%, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)"}
 	msgs({"Deployment": [deploy({"replicas": "{{ .Values.replicas }}"})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 2, "selector": web_sel})]}) == set()
 }
 
 test_statefulset_judged if {
 	testlib.strip(ha_06.deny) == {{
-		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once",
+		"msg": "no PodDisruptionBudget selects its pods (spec.replicas 3), so a drain may evict all of them at once; add one with maxUnavailable: 1",
 		"resource": {"apiVersion": "apps/v1", "kind": "StatefulSet", "namespace": "shop", "name": "web"},
 	}} with input as testlib.inp({"StatefulSet": [workload("StatefulSet", {"replicas": 3})]})
 }
 
 test_max_unavailable_zero_blocks_drains if {
 	testlib.strip(ha_06.deny) == {{
-		"msg": "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block",
+		"msg": "PodDisruptionBudget shop/web has maxUnavailable 0, so no pod may ever be evicted and node drains block; set maxUnavailable: 1",
 		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
 	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": 0, "selector": web_sel})]})
-	msgs({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": "0%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has maxUnavailable 0%, so no pod may ever be evicted and node drains block"}
+	msgs({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"maxUnavailable": "0%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has maxUnavailable 0%, so no pod may ever be evicted and node drains block; set maxUnavailable: 1"}
 }
 
 test_min_available_equal_replicas_blocks_drains if {
 	testlib.strip(ha_06.deny) == {{
-		"msg": "PodDisruptionBudget shop/web has minAvailable 3 with 3 replicas, so no pod may be evicted and node drains block",
+		"msg": "PodDisruptionBudget shop/web has minAvailable 3 with 3 replicas, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)",
 		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
 	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 3, "selector": web_sel})]})
@@ -125,18 +125,18 @@ test_min_available_equal_replicas_blocks_drains if {
 
 # 51% of 2 rounds up to 2.
 test_min_available_percent_rounds_up if {
-	msgs({"Deployment": [deploy({"replicas": 2})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "51%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 51% with 2 replicas, so no pod may be evicted and node drains block"}
-	msgs({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "100%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 100% with 3 replicas, so no pod may be evicted and node drains block"}
+	msgs({"Deployment": [deploy({"replicas": 2})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "51%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 51% with 2 replicas, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)"}
+	msgs({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [pdb("web", {"minAvailable": "100%", "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 100% with 3 replicas, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)"}
 }
 
 # With an HPA, the budget blocks when the HPA scales down to minReplicas.
 test_min_available_against_hpa_min if {
-	msgs({"Deployment": [deploy({"replicas": 5})], "HorizontalPodAutoscaler": [hpa({"minReplicas": 2, "maxReplicas": 10})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 2, "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 2 with HorizontalPodAutoscaler minReplicas 2, so no pod may be evicted and node drains block"}
+	msgs({"Deployment": [deploy({"replicas": 5})], "HorizontalPodAutoscaler": [hpa({"minReplicas": 2, "maxReplicas": 10})], "PodDisruptionBudget": [pdb("web", {"minAvailable": 2, "selector": web_sel})]}) == {"PodDisruptionBudget shop/web has minAvailable 2 with HorizontalPodAutoscaler minReplicas 2, so no pod may be evicted and node drains block; use maxUnavailable: 1 (or run more replicas than minAvailable)"}
 }
 
 test_two_budgets_block_eviction if {
 	testlib.strip(ha_06.deny) == {{
-		"msg": "its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block",
+		"msg": "its pods are selected by 2 PodDisruptionBudgets (shop/all, shop/web), so the eviction API refuses to evict them and node drains block; keep one",
 		"resource": testlib.deployment_ref("shop", "web"),
 		"severity": "low",
 	}} with input as testlib.inp({"Deployment": [deploy({"replicas": 3})], "PodDisruptionBudget": [

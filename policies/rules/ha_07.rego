@@ -22,7 +22,10 @@
 #   invalid values). DaemonSets: updateStrategy defaults to RollingUpdate
 #   with 1/0; OnDelete fails (the controller never replaces pods);
 #   percentages are of the nodes the DaemonSet runs on
-#   (status.desiredNumberScheduled, only in a live scan) and both round up.
+#   (status.desiredNumberScheduled, only in a live scan) and both round up:
+#   a DaemonSet whose verdict rests on a percentage is judged only in a live
+#   scan (kube-prometheus's node-exporter `maxUnavailable: 10%` is one pod
+#   at a time on up to 10 nodes), never reported from a manifest.
 #   One finding per workload lists every problem, with the fields (and the
 #   replica count) that decided it as evidence. StatefulSets are not judged:
 #   they have no maxSurge and already update one pod at a time by default.
@@ -353,20 +356,17 @@ problems contains {
 	[_, desc] := total(w)
 }
 
-# A DaemonSet percentage cannot be resolved without its node count.
-problems contains {
-	"resource": w.resource,
-	"msg": sprintf("%s is a share of the nodes the DaemonSet runs on, unknown without status.desiredNumberScheduled, want the absolute number %v", [value_text(w, f), want(f)]),
-	"evidence": [field_evidence(w, f), count_evidence(w)],
-	"order": order[f],
-} if {
-	some w in subjects
+# undecided(w): a DaemonSet whose rollout is a share of its nodes, which only
+# a live scan knows (status.desiredNumberScheduled): 10% is one pod at a
+# time on up to 10 nodes and more beyond. Not judged on it (no verdict
+# without the deciding fact; a live scan of the same object decides it).
+undecided(w) if {
 	w.kind == "DaemonSet"
 	rolling(w)
 	not invalid_zero(w)
 	some f in ["maxUnavailable", "maxSurge"]
 	[v, _] := raw(w, f)
-	parsed(v)
+	parsed(v).pct
 	not resolved(w, f)
 }
 
@@ -384,6 +384,7 @@ failed := {p.resource | some p in problems}
 judged contains w.resource if {
 	some w in subjects
 	w.kind == "DaemonSet"
+	not undecided(w)
 }
 
 judged contains w.resource if {
@@ -400,4 +401,15 @@ not_applicable contains sprintf("spec.replicas of Deployment %s/%s is %s, not a 
 	count(judged) == 0
 	some w in subjects
 	not total(w)
+}
+
+not_applicable contains sprintf("only a live scan can tell how many pods a rollout of DaemonSet %s/%s takes down: %s", [w.namespace, lib.name(w.obj), concat(", ", [sprintf("%s is a share of the nodes it runs on (status.desiredNumberScheduled)", [value_text(w, f)]) |
+	some f in ["maxUnavailable", "maxSurge"]
+	[v, _] := raw(w, f)
+	parsed(v).pct
+	not resolved(w, f)
+])]) if {
+	count(judged) == 0
+	some w in subjects
+	undecided(w)
 }

@@ -8,7 +8,12 @@
 #   ISTIO_MUTUAL); PASSTHROUGH (the default mode) and AUTO_PASSTHROUGH are
 #   accepted only for allowlisted hosts; TCP and other non-TLS protocols are
 #   cleartext. Gateway API HTTP, TCP and UDP listeners are cleartext, and TLS
-#   Passthrough listeners need allowlisted hostnames. Judged: every Gateway
+#   Passthrough listeners need allowlisted hostnames. A Gateway of the
+#   egress gateway (its selector holds every `egress_gateway_labels` pair)
+#   receives the sidecars' outbound traffic: an HTTP server there is a
+#   cleartext hop whose fix is HTTPS with `tls.mode: ISTIO_MUTUAL` (and an
+#   ISTIO_MUTUAL DestinationRule toward it), never an HTTPS redirect, which
+#   would be sent back to the application. Judged: every Gateway
 #   with a server or listener; findings carry the server's protocol and TLS
 #   fields as evidence.
 #   One finding per Gateway lists every problem found on it, with the
@@ -115,8 +120,32 @@ finding contains {
 	"evidence": [protocol_evidence(s, i), object.union({"path": sp(i, "tls.httpsRedirect")}, {"value": v | v := s.tls.httpsRedirect})],
 } if {
 	some [gw, s, i] in istio_servers
+	not egress_gateway(gw)
 	protocol(s) in lib.http_protocols
 	not lib.truthy(object.get(s, ["tls", "httpsRedirect"], false))
+}
+
+# egress_gateway(gw): the Gateway configures the egress gateway (its
+# selector holds every egress_gateway_labels pair). Its servers receive the
+# sidecars' outbound traffic, so a redirect to HTTPS would be sent back to
+# the application: the cleartext hop is fixed with ISTIO_MUTUAL instead.
+egress_gateway(gw) if {
+	l := lib.params.egress_gateway_labels
+	count(l) > 0
+	sel := object.get(gw.spec, "selector", {})
+	every k, v in l {
+		sel[k] == v
+	}
+}
+
+finding contains {
+	"msg": sprintf("server port %s of the egress gateway receives the sidecars' traffic in cleartext (tls.httpsRedirect does not apply to egress): serve it with protocol HTTPS and tls.mode ISTIO_MUTUAL, and route to it through a DestinationRule with tls.mode ISTIO_MUTUAL", [port_desc(s)]),
+	"resource": lib.resource(gw),
+	"evidence": [protocol_evidence(s, i), {"path": "spec.selector", "value": object.get(gw.spec, "selector", {})}],
+} if {
+	some [gw, s, i] in istio_servers
+	egress_gateway(gw)
+	protocol(s) in lib.http_protocols
 }
 
 finding contains {

@@ -202,3 +202,34 @@ test_judged if {
 	ing_01.judged == {gw_res} with input as inp([gw([server(443, "HTTPS", ["a.example.com"], {"mode": "SIMPLE", "credentialName": "c"})])])
 	ing_01.not_applicable == {"no Istio Gateway server and no Gateway API listener in the input"} with input as inp([])
 }
+
+# ---- egress gateway Gateways (issue 14 precision) -------------------------------
+
+egress_gw(servers) := object.union(gw(servers), {"spec": {"selector": {"istio": "egressgateway"}}})
+
+# Istio's egress gateway task: an HTTP server on the egress gateway. A
+# redirect to HTTPS would go back to the application; the cleartext hop is
+# fixed with ISTIO_MUTUAL.
+test_egress_gateway_http_server_advises_istio_mutual if {
+	d := ing_01.deny with input as inp([egress_gw([plain(80, "HTTP", ["edition.cnn.com"])])])
+	testlib.strip(d) == {{
+		"msg": "server port 80 (HTTP) of the egress gateway receives the sidecars' traffic in cleartext (tls.httpsRedirect does not apply to egress): serve it with protocol HTTPS and tls.mode ISTIO_MUTUAL, and route to it through a DestinationRule with tls.mode ISTIO_MUTUAL",
+		"resource": gw_res,
+	}}
+	some f in d
+	f.evidence == [{"path": "spec.servers[0].port.protocol", "value": "HTTP"}, {"path": "spec.selector", "value": {"istio": "egressgateway"}}]
+}
+
+test_egress_gateway_istio_mutual_passes if {
+	count(ing_01.deny) == 0 with input as inp([egress_gw([server(443, "HTTPS", ["edition.cnn.com"], {"mode": "ISTIO_MUTUAL"})])])
+}
+
+# A selector holding more labels than egress_gateway_labels still selects
+# the egress gateway; one missing a label does not.
+test_egress_gateway_by_selector_superset_only if {
+	gw2 := object.union(gw([plain(80, "HTTP", ["a.example.com"])]), {"spec": {"selector": {"istio": "egressgateway", "app": "istio-egressgateway"}}})
+	some f in ing_01.deny with input as inp([gw2])
+	contains(f.msg, "ISTIO_MUTUAL")
+	some g in ing_01.deny with input as inp([gw([plain(80, "HTTP", ["a.example.com"])])])
+	contains(g.msg, "httpsRedirect: true: set it")
+}

@@ -12,8 +12,13 @@
 #   the input) is implied (docs/verdicts.md): its labels are those
 #   `namespace_labels` states, else none, so it counts as not enrolled and
 #   the message says it was implied. A namespace the input neither holds nor
-#   implies is never judged. Every finding carries the labels that decided it
-#   (or the lookup that found no Namespace object) as evidence.
+#   implies is never judged, nor is one whose workloads in the input all run
+#   on the host network (node agents): Istio never injects hostNetwork pods,
+#   so enrolling it would change nothing. Every finding carries the labels that decided it
+#   (or the lookup that found no Namespace object) as evidence. A namespace
+#   that is not enrolled is reported here once, on the namespace (the
+#   subject that can fix it): MESH-02 does not repeat it for each workload
+#   that neither opts in nor out.
 # custom:
 #   id: MESH-01
 #   severity: high
@@ -48,7 +53,26 @@ package meshaudit.rules.mesh_01
 import data.meshaudit.lib
 import rego.v1
 
-judged contains lib.namespace_resource(n) if some n in lib.app_namespaces
+# namespaces: every application namespace the input holds or implies
+# (lib.namespaces: a namespace no object shows is never a subject).
+subject_namespaces contains n if {
+	some n in lib.app_namespaces
+	not host_network_only(n)
+}
+
+# host_network_only(n): the input holds workloads in n and every one runs on
+# the host network (node agents: node-exporter, log collectors). Istio never
+# injects a hostNetwork pod, so enrolling the namespace would change nothing
+# (and MESH-06 would then report each pod): not judged.
+network_by_ns := lib.group([[w.namespace, network(w)] | some w in lib.workloads])
+
+network(w) := "host" if lib.host_network(w)
+
+else := "pod"
+
+host_network_only(n) if object.get(network_by_ns, n, set()) == {"host"}
+
+judged contains lib.namespace_resource(n) if some n in subject_namespaces
 
 # evidence(n, keys): the labels that decided, deduplicated (an implied
 # namespace without a params entry has one lookup for all of them).
@@ -88,11 +112,11 @@ revision_exists(r) if {
 
 # No enrolment label at all.
 deny contains {
-	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy", [n, lib.ns_note(n)]),
+	"msg": sprintf("namespace %q%s has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, enrol_keys),
 } if {
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	not has_rev(l)
@@ -101,11 +125,11 @@ deny contains {
 
 # Injection switched off.
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar", [n, lib.ns_note(n)]),
+	"msg": sprintf("namespace %q%s has label istio-injection=disabled, so its pods get no sidecar; set istio-injection=enabled (or record an approved exception for a namespace that must stay out of the mesh)", [n, lib.ns_note(n)]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "disabled"
 	not has_rev(l)
@@ -114,11 +138,11 @@ deny contains {
 
 # A value the injector webhooks do not match (only "enabled" selects).
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar", [n, lib.ns_note(n), v]),
+	"msg": sprintf("namespace %q%s has label istio-injection=%q, which no injector selects (only \"enabled\" does), so its pods get no sidecar; set istio-injection=enabled", [n, lib.ns_note(n), v]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection"]),
 } if {
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	not v in {"enabled", "disabled"}
@@ -130,11 +154,11 @@ deny contains {
 # revisioned webhooks require istio-injection to be absent, so the
 # istio-injection label decides.
 deny contains {
-	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q", [n, lib.ns_note(n), rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=enabled and istio.io/rev=%q: istio-injection takes precedence, so pods get the default revision, not %q; remove istio-injection to use revision %q", [n, lib.ns_note(n), rev, rev, rev]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	l["istio-injection"] == "enabled"
 	has_rev(l)
@@ -142,11 +166,11 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar", [n, lib.ns_note(n), v, rev, rev]),
+	"msg": sprintf("namespace %q%s has conflicting labels istio-injection=%q and istio.io/rev=%q: istio-injection takes precedence, so revision %q does not inject its pods and they get no sidecar; remove the istio-injection label", [n, lib.ns_note(n), v, rev, rev]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio-injection", "istio.io/rev"]),
 } if {
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	v := l["istio-injection"]
 	v != "enabled"
@@ -157,12 +181,12 @@ deny contains {
 # Revision without istiod: only claimed when the input holds istiod
 # Deployments (a manifest scan of an application usually does not).
 deny contains {
-	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
+	"msg": sprintf("namespace %q%s has label istio.io/rev=%q but no istiod of that revision (or revision tag) is in the input; istiod revisions found: %s; name an installed revision or revision tag", [n, lib.ns_note(n), rev, concat(", ", sort(revisions))]),
 	"resource": lib.namespace_resource(n),
 	"evidence": evidence(n, ["istio.io/rev"]),
 } if {
 	count(root_istiods) > 0
-	some n in lib.app_namespaces
+	some n in subject_namespaces
 	l := lib.ns_labels(n)
 	not has_label(l, "istio-injection")
 	rev := l["istio.io/rev"]
@@ -170,4 +194,18 @@ deny contains {
 	not revision_exists(rev)
 }
 
-not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if count(judged) == 0
+not_applicable contains "no application namespace in the input (the root namespace and excluded namespaces are not judged)" if {
+	count(judged) == 0
+	not some_host_network_only
+}
+
+some_host_network_only if {
+	some n in lib.namespaces
+	lib.app_ns(n)
+	host_network_only(n)
+}
+
+not_applicable contains sprintf("the application namespaces of the input (%s) run only hostNetwork workloads, which Istio never injects: enrolling them would change nothing", [concat(", ", sort([sprintf("%q", [n]) | some n in lib.namespaces; lib.app_ns(n); host_network_only(n)]))]) if {
+	count(judged) == 0
+	some_host_network_only
+}

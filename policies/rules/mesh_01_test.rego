@@ -25,7 +25,7 @@ test_revision_without_istiod_in_input_passes if {
 
 test_missing_label_fails if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
+		"msg": "namespace \"app\" has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {"team": "a"})]})
 }
@@ -37,28 +37,28 @@ test_ambient_none_fails if {
 
 test_disabled_fails if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar",
+		"msg": "namespace \"app\" has label istio-injection=disabled, so its pods get no sidecar; set istio-injection=enabled (or record an approved exception for a namespace that must stay out of the mesh)",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled"})]})
 }
 
 test_other_value_fails if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar",
+		"msg": "namespace \"app\" has label istio-injection=\"true\", which no injector selects (only \"enabled\" does), so its pods get no sidecar; set istio-injection=enabled",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "true"})]})
 }
 
 test_conflict_enabled_and_rev_fails if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"msg": "namespace \"app\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"; remove istio-injection to use revision \"canary\"",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "enabled", "istio.io/rev": "canary"})]})
 }
 
 test_conflict_disabled_and_rev_fails_once if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar",
+		"msg": "namespace \"app\" has conflicting labels istio-injection=\"disabled\" and istio.io/rev=\"canary\": istio-injection takes precedence, so revision \"canary\" does not inject its pods and they get no sidecar; remove the istio-injection label",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled", "istio.io/rev": "canary"})]})
 }
@@ -67,7 +67,7 @@ istiod(rev) := deploy("istio-system", sprintf("istiod-%s", [rev]), {"app": "isti
 
 test_revision_without_istiod_fails if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23",
+		"msg": "namespace \"app\" has label istio.io/rev=\"1-21\" but no istiod of that revision (or revision tag) is in the input; istiod revisions found: 1-22, 1-23; name an installed revision or revision tag",
 		"resource": testlib.namespace_ref("app"),
 	}} with input as testlib.inp({
 		"Namespace": [testlib.namespace("app", {"istio.io/rev": "1-21"})],
@@ -119,7 +119,7 @@ test_revision_tag_to_missing_revision_fails if {
 
 test_implied_namespace_reported_once if {
 	testlib.strip(mesh_01.deny) == {{
-		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy",
+		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) has no istio-injection=enabled, istio.io/rev or istio.io/dataplane-mode=ambient label, so its pods get no mesh proxy; label it istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient) and restart its pods",
 		"resource": testlib.namespace_ref("shop"),
 	}} with input as testlib.inp({"Deployment": [deploy("shop", "a", {}), deploy("shop", "b", {})]})
 }
@@ -152,7 +152,7 @@ test_live_same_logic if {
 test_evidence_and_judged if {
 	i := testlib.inp({"Namespace": [testlib.namespace("shop", {"istio-injection": "enabled", "istio.io/rev": "canary"}), testlib.namespace("ok", {"istio-injection": "enabled"})]})
 	mesh_01.deny == {{
-		"msg": "namespace \"shop\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"",
+		"msg": "namespace \"shop\" has conflicting labels istio-injection=enabled and istio.io/rev=\"canary\": istio-injection takes precedence, so pods get the default revision, not \"canary\"; remove istio-injection to use revision \"canary\"",
 		"resource": testlib.namespace_ref("shop"),
 		"evidence": [
 			{"path": "metadata.labels[\"istio-injection\"]", "value": "enabled"},
@@ -176,4 +176,21 @@ test_no_namespace_from_cluster_scoped_or_root_objects if {
 	})
 	count(mesh_01.deny) == 0 with input as i
 	count(mesh_01.judged) == 0 with input as i
+}
+
+# A namespace whose workloads all run on the host network (a node agent):
+# Istio never injects them, so enrolling it changes nothing; not judged. A
+# namespace mixing hostNetwork and other workloads is judged.
+test_host_network_only_namespace_not_judged if {
+	agent := {
+		"apiVersion": "apps/v1", "kind": "DaemonSet",
+		"metadata": {"name": "node-exporter", "namespace": "monitoring"},
+		"spec": {"template": {"metadata": {"labels": {"app": "node-exporter"}}, "spec": {"hostNetwork": true, "containers": [{"name": "e", "image": "e:1"}]}}},
+	}
+	i := testlib.inp({"Namespace": [testlib.namespace("monitoring", {})], "DaemonSet": [agent]})
+	count(mesh_01.deny) == 0 with input as i
+	count(mesh_01.judged) == 0 with input as i
+	mesh_01.not_applicable == {"the application namespaces of the input (\"monitoring\") run only hostNetwork workloads, which Istio never injects: enrolling them would change nothing"} with input as i
+	i2 := testlib.inp({"Namespace": [testlib.namespace("monitoring", {})], "DaemonSet": [agent], "Deployment": [deploy("monitoring", "prometheus", {})]})
+	count(mesh_01.deny) == 1 with input as i2
 }

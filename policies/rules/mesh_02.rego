@@ -3,17 +3,24 @@
 # description: |
 #   Every workload in an application namespace must be in the mesh: opted-out
 #   workloads (`sidecar.istio.io/inject` label, or the annotation when there
-#   is no label, set to anything but true) and workloads that no injector
-#   webhook selects run without a sidecar, so their traffic is neither
-#   encrypted nor authorized by the mesh. In a live scan, Pods are judged by
-#   what they run: an `istio-proxy` container and the
+#   is no label, set to anything but true) run without a sidecar, so their
+#   traffic is neither encrypted nor authorized by the mesh. In a live scan,
+#   Pods are judged by what they run: an `istio-proxy` container and the
 #   `sidecar.istio.io/status` annotation; pods of a workload that should be
 #   injected but run without a proxy (created before enrolment, or injection
-#   failed) are reported on the workload. A namespace implied by its objects
-#   (no Namespace object in the input) is not enrolled unless
-#   `namespace_labels` says so (docs/verdicts.md); its workloads are judged
-#   and the message says the namespace was implied. Every finding names the
-#   fix and carries the label, annotation or containers that decided it.
+#   failed) are reported on the workload. Reported once, on the subject that
+#   can fix it: a workload whose namespace is not enrolled and that neither
+#   opts in nor out is MESH-01's finding on the namespace (once per
+#   namespace), not repeated here per workload; such workloads are not
+#   judged by MESH-02. Judged: the workloads of enrolled namespaces (by their
+#   Namespace object, or `namespace_labels` for a namespace the input only
+#   implies; docs/verdicts.md) and the workloads that set their own
+#   injection (an opt-out anywhere; a pod-level opt-in, which passes where
+#   Istio's object selector honours it, and fails when written only as the
+#   annotation in a namespace without injection labels, where the injector
+#   never sees it). Not applicable when every workload is left to its
+#   namespace. Every finding names the fix and carries the label,
+#   annotation or containers that decided it.
 # custom:
 #   id: MESH-02
 #   severity: high
@@ -134,9 +141,38 @@ pod_has_proxy(p) if {
 
 # ---- findings -------------------------------------------------------------------
 
-# judged: every workload of an application namespace (an implied namespace
-# counts as not enrolled unless params.namespace_labels says otherwise).
-judged contains w.resource if some w in lib.app_workloads
+subjects := lib.app_workloads
+
+# left_to_namespace(w): the workload's own labels and annotations do not
+# decide whether it is meshed: its namespace is not enrolled and it neither
+# opts in nor out. That is MESH-01's finding on the namespace, reported once
+# there; MESH-02 does not judge such a workload.
+left_to_namespace(w) if {
+	not lib.opted_out(w)
+	not covered(w)
+	not annotation_opt_in(w)
+}
+
+# annotation_opt_in(w): sidecar.istio.io/inject true written only as the
+# annotation, in a namespace without injection labels: Istio's object
+# selector webhook matches the pod label, so the injector never sees it.
+annotation_opt_in(w) if {
+	lib.inject_source(w) == "annotation"
+	lower(sprintf("%v", [w.annotations["sidecar.istio.io/inject"]])) in lib.inject_true_values
+	lib.unlabelled_ns(w.namespace)
+	not covered(w)
+}
+
+label_place(w) := "pod label" if w.kind == "Pod"
+
+else := "pod template label"
+
+# judged: every workload of an application namespace whose injection the
+# workload or an enrolled namespace decides.
+judged contains w.resource if {
+	some w in subjects
+	not left_to_namespace(w)
+}
 
 overrides(w) := sprintf(", overriding annotation %q", [w.annotations["sidecar.istio.io/inject"]]) if {
 	lib.inject_source(w) == "label"
@@ -158,13 +194,12 @@ deny contains {
 }
 
 deny contains {
-	"msg": sprintf("namespace %q%s is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)", [w.namespace, lib.ns_note(w.namespace)]),
+	"msg": sprintf("sidecar.istio.io/inject annotation %q does not opt the workload in: namespace %q%s has no injection label, and there Istio's injector selects pods by the sidecar.istio.io/inject label only, so it runs without a sidecar; set sidecar.istio.io/inject: \"true\" as a %s (or enrol the namespace)", [w.annotations["sidecar.istio.io/inject"], w.namespace, lib.ns_note(w.namespace), label_place(w)]),
 	"resource": w.resource,
-	"evidence": ns_evidence(w.namespace),
+	"evidence": array.concat([{"path": lib.annotation_path(w, "sidecar.istio.io/inject"), "value": w.annotations["sidecar.istio.io/inject"]}], ns_evidence(w.namespace)),
 } if {
-	some w in lib.app_workloads
-	not lib.opted_out(w)
-	not covered(w)
+	some w in subjects
+	annotation_opt_in(w)
 }
 
 # Live: a Pod the injector should have handled, judged by what it runs.
@@ -205,4 +240,14 @@ deny contains {
 	count(bare) > 0
 }
 
-not_applicable contains "no workload in an application namespace of the input" if count(judged) == 0
+not_applicable contains "no workload in an application namespace of the input" if count(subjects) == 0
+
+not_applicable contains sprintf("every workload in scope is left to its namespace: %s and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection", [left_namespaces]) if {
+	count(subjects) > 0
+	count(judged) == 0
+}
+
+left_namespaces := sprintf("namespace %s is not enrolled", [ns[0]]) if {
+	ns := sort({sprintf("%q", [w.namespace]) | some w in subjects})
+	count(ns) == 1
+} else := sprintf("namespaces %s are not enrolled", [concat(", ", sort({sprintf("%q", [w.namespace]) | some w in subjects}))])

@@ -59,14 +59,30 @@ test_opt_out_in_implied_namespace_reported if {
 }
 
 # An implied namespace (no Namespace object) is not enrolled
-# (docs/verdicts.md): its workloads are judged and fail, saying so.
-test_implied_namespace_not_enrolled if {
-	mesh_02.deny == {{
-		"msg": "namespace \"shop\" (implied: no Namespace object in the input, so no label is known; state its labels in params.namespace_labels) is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
-		"resource": dres("shop", "web"),
-		"evidence": [{"path": "Namespace \"shop\" in the input (implied by its objects; no params.namespace_labels entry)", "value": 0}],
-	}} with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {})]})
-	mesh_02.judged == {dres("shop", "web")} with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {})]})
+# (docs/verdicts.md): that is MESH-01's finding on the namespace, reported
+# once there; its workloads, which neither opt in nor out, are not judged
+# here (issue 14: once, on the subject that can fix it).
+test_implied_namespace_not_enrolled_left_to_mesh_01 if {
+	i := testlib.inp({"Deployment": [deploy("shop", "web", {}, {}), deploy("shop", "api", {}, {})]})
+	count(mesh_02.deny) == 0 with input as i
+	count(mesh_02.judged) == 0 with input as i
+	mesh_02.not_applicable == {"every workload in scope is left to its namespace: namespace \"shop\" is not enrolled and their workloads neither opt in nor out; MESH-01 reports each namespace once, and MESH-02 judges workloads of enrolled namespaces and workloads that set their own injection"} with input as i
+}
+
+test_no_workload_not_applicable if {
+	mesh_02.not_applicable == {"no workload in an application namespace of the input"} with input as testlib.inp({"Namespace": [testlib.enrolled("app")]})
+}
+
+# Only the workloads a namespace leaves to MESH-01 are skipped: an enrolled
+# namespace's workloads and an opt-out elsewhere are judged.
+test_judged_only_where_workload_or_namespace_decides if {
+	i := testlib.inp({
+		"Namespace": [testlib.enrolled("app"), testlib.namespace("legacy", {})],
+		"Deployment": [deploy("app", "web", {}, {}), deploy("legacy", "old", {}, {}), deploy("legacy", "db", {"sidecar.istio.io/inject": "false"}, {}), deploy("legacy", "new", {"sidecar.istio.io/inject": "true"}, {})],
+	})
+	mesh_02.judged == {dres("app", "web"), dres("legacy", "db"), dres("legacy", "new")} with input as i
+	{f.resource | some f in mesh_02.deny} == {dres("legacy", "db")} with input as i
+	count(mesh_02.not_applicable) == 0 with input as i
 }
 
 test_implied_namespace_enrolled_by_params if {
@@ -84,20 +100,11 @@ test_opt_out_evidence if {
 	f.evidence == [{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]", "value": "false"}]
 }
 
-test_unenrolled_namespace_evidence if {
-	some f in mesh_02.deny with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled"})], "Deployment": [deploy("app", "web", {}, {})]})
-	f.evidence == [
-		{"path": "metadata.labels[\"istio-injection\"]", "value": "disabled", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
-		{"path": "metadata.labels[\"istio.io/dataplane-mode\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
-		{"path": "metadata.labels[\"istio.io/rev\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
-	]
-}
-
-test_unenrolled_namespace_fails if {
-	testlib.strip(mesh_02.deny) == {{
-		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
-		"resource": dres("app", "web"),
-	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [deploy("app", "web", {}, {})]})
+# A namespace without enrolment is MESH-01's finding, not one per workload.
+test_unenrolled_namespace_not_repeated_per_workload if {
+	count(mesh_02.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [deploy("app", "web", {}, {})]})
+	count(mesh_02.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled"})], "Deployment": [deploy("app", "web", {}, {})]})
+	count(mesh_02.judged) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled"})], "Deployment": [deploy("app", "web", {}, {})]})
 }
 
 test_label_opt_in_unlabelled_namespace_passes if {
@@ -105,19 +112,30 @@ test_label_opt_in_unlabelled_namespace_passes if {
 }
 
 # The annotation alone never reaches the injector: the object webhook selects
-# on the label.
+# on the label. The workload meant to opt in and can fix it itself, so it
+# is judged and fails here (MESH-01 reports the namespace apart).
 test_annotation_opt_in_unlabelled_namespace_fails if {
-	d := mesh_02.deny with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [deploy("app", "web", {}, {"sidecar.istio.io/inject": "true"})]})
-	count(d) == 1
+	mesh_02.deny == {{
+		"msg": "sidecar.istio.io/inject annotation \"true\" does not opt the workload in: namespace \"app\" has no injection label, and there Istio's injector selects pods by the sidecar.istio.io/inject label only, so it runs without a sidecar; set sidecar.istio.io/inject: \"true\" as a pod template label (or enrol the namespace)",
+		"resource": dres("app", "web"),
+		"evidence": [
+			{"path": "spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]", "value": "true"},
+			{"path": "metadata.labels[\"istio-injection\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+			{"path": "metadata.labels[\"istio.io/dataplane-mode\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+			{"path": "metadata.labels[\"istio.io/rev\"]", "resource": {"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}},
+		],
+	}} with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [deploy("app", "web", {}, {"sidecar.istio.io/inject": "true"})]})
 }
 
 test_pod_revision_label_in_unlabelled_namespace_passes if {
 	count(mesh_02.deny) == 0 with input as testlib.inp({"Namespace": [testlib.namespace("app", {})], "Deployment": [deploy("app", "web", {"istio.io/rev": "1-22"}, {})]})
 }
 
-test_disabled_namespace_fails if {
+# istio-injection=disabled wins over a pod opt-in: the namespace is the
+# subject to fix (MESH-01), not each workload.
+test_disabled_namespace_left_to_mesh_01 if {
 	d := mesh_02.deny with input as testlib.inp({"Namespace": [testlib.namespace("app", {"istio-injection": "disabled"})], "Deployment": [deploy("app", "web", {"sidecar.istio.io/inject": "true"}, {})]})
-	count(d) == 1
+	count(d) == 0
 }
 
 test_ambient_namespace_passes_and_ignores_sidecar_opt_out if {
@@ -202,11 +220,9 @@ test_live_bare_pod_injected_passes if {
 	count(mesh_02.deny) == 0 with input as testlib.live({"Namespace": [testlib.enrolled("app")], "Pod": [pod("debug", true, "")]})
 }
 
-test_live_bare_pod_unenrolled_namespace_reported_once if {
-	testlib.strip(mesh_02.deny) == {{
-		"msg": "namespace \"app\" is not enrolled in the mesh and the workload does not opt in, so it runs without a sidecar; label the namespace istio-injection=enabled (or istio.io/rev, or istio.io/dataplane-mode=ambient)",
-		"resource": res("Pod", "v1", "app", "debug"),
-	}} with input as testlib.live({"Namespace": [testlib.namespace("app", {})], "Pod": [pod("debug", false, "")]})
+test_live_bare_pod_unenrolled_namespace_left_to_mesh_01 if {
+	count(mesh_02.deny) == 0 with input as testlib.live({"Namespace": [testlib.namespace("app", {})], "Pod": [pod("debug", false, "")]})
+	count(mesh_02.judged) == 0 with input as testlib.live({"Namespace": [testlib.namespace("app", {})], "Pod": [pod("debug", false, "")]})
 }
 
 # Manifests: the same uninjected pod list is not judged (no pods expected).

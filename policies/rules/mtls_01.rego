@@ -48,7 +48,7 @@ import rego.v1
 judged contains lib.mesh_resource if lib.mesh_policy_known
 
 deny contains {
-	"msg": sprintf("no mesh-wide PeerAuthentication in root namespace %q: Istio defaults to PERMISSIVE and accepts plaintext", [lib.root_ns]),
+	"msg": sprintf("no mesh-wide PeerAuthentication in root namespace %q: Istio defaults to PERMISSIVE and accepts plaintext; add PeerAuthentication %s/default with mtls.mode STRICT and no selector", [lib.root_ns, lib.root_ns]),
 	"resource": lib.mesh_resource,
 	"evidence": [{"path": sprintf("PeerAuthentication without selector in root namespace %q", [lib.root_ns]), "value": 0}],
 } if {

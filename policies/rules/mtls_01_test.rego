@@ -20,7 +20,7 @@ root_policy := {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPoli
 
 test_missing_fails if {
 	mtls_01.deny == {{
-		"msg": "no mesh-wide PeerAuthentication in root namespace \"istio-system\": Istio defaults to PERMISSIVE and accepts plaintext",
+		"msg": "no mesh-wide PeerAuthentication in root namespace \"istio-system\": Istio defaults to PERMISSIVE and accepts plaintext; add PeerAuthentication istio-system/default with mtls.mode STRICT and no selector",
 		"resource": {"kind": "Mesh", "name": "c1"},
 		"evidence": [{"path": "PeerAuthentication without selector in root namespace \"istio-system\"", "value": 0}],
 	}} with input as {"cluster": "c1", "source": "manifests", "objects": {"PeerAuthentication": [pa("app", "default", "STRICT", "")], "AuthorizationPolicy": [root_policy]}}

@@ -148,7 +148,7 @@ bad_ciphers(section) := sort({c |
 	not upper(c) in allowed_ciphers
 })
 
-problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": lib.mesh_config[section].cipherSuites}]] if {
+problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s, not in the allowed cipher suites: remove them", [section, concat(", ", bad)]), [{"path": path(sprintf("%s.cipherSuites", [section])), "value": lib.mesh_config[section].cipherSuites}]] if {
 	not fixed_crypto
 	some section in sections
 	bad := bad_ciphers(section)
@@ -156,7 +156,7 @@ problem contains [sprintf("2-%s", [section]), sprintf("%s.cipherSuites allows %s
 }
 
 deny contains {
-	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites", [concat(", ", bad)]),
+	"msg": sprintf("tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes %s, not in the allowed cipher suites; set meshConfig.tlsDefaults.cipherSuites to the allowed suites", [concat(", ", bad)]),
 	"resource": lib.mesh_config_subject,
 	"severity": "medium",
 	"evidence": [{"path": path("tlsDefaults.cipherSuites")}],

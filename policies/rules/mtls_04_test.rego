@@ -15,7 +15,7 @@ test_explicit_allowlisted_suites_pass if {
 
 test_unset_suites_use_istio_defaults_medium if {
 	testlib.strip(mtls_04.deny) == {{
-		"msg": "tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes AES128-GCM-SHA256, AES256-GCM-SHA384, not in the allowed cipher suites",
+		"msg": "tlsDefaults.cipherSuites is unset, so Istio's default list applies, which includes AES128-GCM-SHA256, AES256-GCM-SHA384, not in the allowed cipher suites; set meshConfig.tlsDefaults.cipherSuites to the allowed suites",
 		"resource": testlib.mesh_cm_ref,
 		"severity": "medium",
 	}} with input as inp("rootNamespace: istio-system\n")
@@ -29,7 +29,7 @@ test_unset_suites_pass_when_allowlist_holds_defaults if {
 test_weak_mesh_suites_fail if {
 	mesh := concat("", [good_defaults, "meshMTLS:\n  cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA]\n"])
 	testlib.strip(mtls_04.deny) == {{
-		"msg": "meshMTLS.cipherSuites allows AES128-SHA, DES-CBC3-SHA, not in the allowed cipher suites",
+		"msg": "meshMTLS.cipherSuites allows AES128-SHA, DES-CBC3-SHA, not in the allowed cipher suites: remove them",
 		"resource": testlib.mesh_cm_ref,
 	}} with input as inp(mesh)
 }
@@ -118,7 +118,7 @@ test_one_finding_for_high_problems if {
 	mesh := concat("", [good_defaults, "meshMTLS:\n  minProtocolVersion: TLSV1_2\n  cipherSuites: [AES128-SHA]\n  ecdhCurves: [P-521]\n"])
 	d := testlib.strip(mtls_04.deny) with input as inp(mesh) with data.meshaudit.params as object.union(lib.params, {"min_tls_version": "TLSV1_3"})
 	d == {{
-		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3; meshMTLS.cipherSuites allows AES128-SHA, not in the allowed cipher suites; meshMTLS.ecdhCurves allows P-521, not in the allowed ECDH curves",
+		"msg": "meshMTLS.minProtocolVersion is TLSV1_2, below the required TLSV1_3; meshMTLS.cipherSuites allows AES128-SHA, not in the allowed cipher suites: remove them; meshMTLS.ecdhCurves allows P-521, not in the allowed ECDH curves",
 		"resource": testlib.mesh_cm_ref,
 	}}
 }

@@ -6,7 +6,9 @@
 #   principal AuthorizationPolicies name. A workload running as the
 #   namespace's `default` ServiceAccount (serviceAccountName unset or
 #   "default") shares that identity with every other such workload, so no
-#   policy can tell them apart. Reported too: the Kubernetes API token is
+#   policy can tell them apart (a workload not yet in the mesh shares its
+#   API token's RBAC grants now, and that identity once meshed; the message
+#   says which). Reported too: the Kubernetes API token is
 #   mounted, i.e. `automountServiceAccountToken` is not false on the pod
 #   and, when the pod does not set it, not false on its ServiceAccount (or
 #   the ServiceAccount is `default` and not in the input: Kubernetes creates
@@ -147,6 +149,11 @@ identity_problems(w) := [] if {
 	istio_component(w)
 } else := [{
 	"text": sprintf("pods run as ServiceAccount \"default\" (%s), so their mesh identity ns/%s/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own", [sa_field(w)[0], w.namespace]),
+	"evidence": [sa_evidence(w)],
+}] if {
+	lib.sidecar(w)
+} else := [{
+	"text": sprintf("pods run as ServiceAccount \"default\" (%s), so its API token and RBAC grants, and the mesh identity ns/%s/sa/default they get once meshed, are shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own", [sa_field(w)[0], w.namespace]),
 	"evidence": [sa_evidence(w)],
 }]
 

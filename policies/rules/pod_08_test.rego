@@ -66,9 +66,21 @@ test_sa_in_other_namespace_not_used if {
 	})
 }
 
+enabled_shop := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"istio-injection": "enabled"}}}
+
+# A meshed workload shares its mesh identity now.
 test_default_sa_unset_fails if {
 	testlib.strip(pod_08.deny) == {{
 		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own",
+		"resource": res("web"),
+	}} with input as testlib.inp({"Namespace": [enabled_shop], "Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
+}
+
+# A workload not in the mesh (implied, unlabelled namespace) has no mesh
+# identity yet: the message says what it shares now (issue 14 precision).
+test_default_sa_unmeshed_names_token_and_future_identity if {
+	testlib.strip(pod_08.deny) == {{
+		"msg": "pods run as ServiceAccount \"default\" (no serviceAccountName set), so its API token and RBAC grants, and the mesh identity ns/shop/sa/default they get once meshed, are shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own",
 		"resource": res("web"),
 	}} with input as testlib.inp({"Deployment": [deploy("shop", "web", {}, {"automountServiceAccountToken": false})]})
 }
@@ -83,6 +95,7 @@ test_default_sa_explicit_fails_both_in_one_finding if {
 			{"path": "automountServiceAccountToken", "resource": {"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "shop", "name": "default"}},
 		],
 	}} with input as testlib.inp({
+		"Namespace": [enabled_shop],
 		"Deployment": [deploy("shop", "web", {}, {"serviceAccountName": "default"})],
 		"ServiceAccount": [sa_plain("shop", "default")],
 	})
@@ -127,7 +140,7 @@ test_excluded_namespace_ignored if {
 
 test_live_pod_with_admission_filled_sa if {
 	p := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"}, "spec": {"serviceAccountName": "default", "serviceAccount": "default", "containers": [{"name": "a"}]}}
-	some f in pod_08.deny with input as {"cluster": "c1", "source": "cluster", "objects": {"Pod": [p], "ServiceAccount": [sa_plain("shop", "default")]}}
+	some f in pod_08.deny with input as {"cluster": "c1", "source": "cluster", "objects": {"Namespace": [enabled_shop], "Pod": [p], "ServiceAccount": [sa_plain("shop", "default")]}}
 	startswith(f.msg, "pods run as ServiceAccount \"default\" (serviceAccountName: default), so their mesh identity ns/shop/sa/default is shared with every other workload of the namespace using it; set serviceAccountName to a ServiceAccount of their own; ")
 }
 

@@ -10,17 +10,24 @@
 #   conventionally moving tags (stable, main, master, edge, nightly, dev,
 #   develop, snapshot, canary) change under the same name, so what runs is
 #   not what was reviewed and a registry compromise reaches the cluster on
-#   the next pull. Version tags such as `1.4.2` are accepted as immutable by
-#   convention: whether a registry enforces tag immutability is not visible
+#   the next pull. A tag without any digit (`alpine`, `slim`, `lts`) names a
+#   variant, not a version, and moves the same way. Version tags such as
+#   `1.4.2` are accepted as immutable by convention: whether a registry enforces tag immutability is not visible
 #   from cluster objects; digests are the stronger pin. Image `auto` (filled
 #   in by Istio's gateway injection) and Istio's injected containers are not
-#   judged, nor are build-tool placeholders: `ko://` references and names
-#   listed in `placeholder_images` written with no registry, tag or digest
-#   (skaffold or kustomize `images:` artifacts, e.g. `image: paymentservice`),
-#   which the tool replaces at deploy time. A container without an image is
-#   an input-validity problem (the API server rejects it), not reported here.
-#   One finding per workload lists every container's image problems, with
-#   each image as evidence.
+#   judged, nor are build-tool placeholders, which the tool replaces at
+#   deploy time: `ko://` references, and a name written with no tag and no
+#   digest exactly as the input declares it — a skaffold build artifact
+#   (`build.artifacts[].image`, also in profiles), the image a kustomize
+#   `images:` entry leaves untagged (no `newTag`, no `digest`: the deploy
+#   pipeline sets it), or a name listed in `placeholder_images` (e.g.
+#   `image: paymentservice` in microservices-demo's manifests). A declared
+#   name written with a tag or digest is judged as any reference. Each
+#   placeholder not judged is a `placeholder` notice naming the declaration
+#   (file and line). A container without an image is an input-validity
+#   problem (the API server rejects it), not reported here. One finding per
+#   workload lists every container's image problems, with each image as
+#   evidence.
 # custom:
 #   id: POD-11
 #   severity: medium
@@ -134,6 +141,10 @@ pin_problems(img) := [] if {
 } else := [sprintf("tag %q moves (pin by digest or an immutable version tag)", [t])] if {
 	t := tag(img)
 	lower(t) in moving_tags
+} else := [sprintf("tag %q names no version, so it moves with every push of that variant (pin by digest or an immutable version tag)", [t])] if {
+	t := tag(img)
+	t != ""
+	not regex.match(`[0-9]`, t)
 } else := [] if {
 	t := tag(img)
 	t != ""
@@ -151,24 +162,46 @@ image(c) := i if {
 
 placeholder_names := {n | some n in object.get(lib.params, "placeholder_images", [])}
 
-# placeholder(img): a reference a build tool replaces at deploy time: ko's
-# `ko://<import path>`, or a name listed in params.placeholder_images
-# written with no registry, no tag and no digest (skaffold's and kustomize
-# `images:` artifact names).
-placeholder(img) if startswith(img, "ko://")
+# declared[img]: where the input declares image name img a build-tool
+# placeholder (input.image_placeholders, collected from skaffold
+# configurations and kustomize images: entries that set no tag or digest;
+# see snapshot.ImagePlaceholder), in the collector's order.
+declared := {img: [p | some p in object.get(input, "image_placeholders", []); p.image == img] |
+	some q in object.get(input, "image_placeholders", [])
+	img := q.image
+}
 
-placeholder(img) if {
-	img in placeholder_names
+untagged(img) if {
 	not contains(img, "@")
 	not tag(img)
-	not has_registry(img)
 }
 
-has_registry(img) if {
-	parts := split(img, "/")
-	count(parts) > 1
-	registry_host(parts[0])
+# placeholder_source(img): why img is a reference a build tool replaces at
+# deploy time, undefined when it is not one: ko's `ko://<import path>`, or a
+# name written exactly as declared (input.image_placeholders, then
+# params.placeholder_images) with no tag and no digest. A declared name
+# written with a tag or digest is a real reference, judged as any other.
+placeholder_source(img) := "a ko:// reference, which ko builds and resolves at deploy time" if {
+	startswith(img, "ko://")
+} else := sprintf("a %s", [declaration(declared[img][0])]) if {
+	untagged(img)
+	count(object.get(declared, img, [])) > 0
+} else := "listed in params.placeholder_images" if {
+	untagged(img)
+	img in placeholder_names
 }
+
+declaration(p) := sprintf("skaffold build artifact (%s %s)", [where(p), p.field]) if {
+	p.tool == "skaffold"
+} else := sprintf("kustomize images: entry that sets no newTag or digest (%s %s), so the deploy pipeline sets its tag", [where(p), p.field]) if {
+	p.tool == "kustomize"
+} else := sprintf("%s placeholder (%s)", [p.tool, where(p)])
+
+where(p) := sprintf("%s:%d", [p.file, p.line]) if p.line > 0
+
+else := p.file
+
+placeholder(img) if placeholder_source(img)
 
 # judgeable(x): an app container whose image this rule judges: set (a
 # container without one is an input-validity problem the API server
@@ -191,7 +224,7 @@ judged contains w.resource if {
 	judgeable(x)
 }
 
-not_applicable contains "every app container image in scope is a build-tool placeholder (ko:// or params.placeholder_images) or unset, so no image reference can be judged" if {
+not_applicable contains "every app container image in scope is a build-tool placeholder (ko://, a skaffold artifact, a kustomize images: entry without a tag, params.placeholder_images) or unset, so no image reference can be judged; the placeholders are listed in the notices" if {
 	count(judged) == 0
 	some w in candidates
 	some x in lib.app_containers(w)
@@ -217,4 +250,18 @@ deny contains {
 	some w in candidates
 	ps := container_problems(w)
 	count(ps) > 0
+}
+
+# notices: each container image not judged because a build tool replaces
+# it, and why, so that the report says what was not judged.
+notices contains {
+	"kind": "placeholder",
+	"msg": sprintf("%s %q image %q is not judged: it is %s", [lib.container_kind_labels[x.kind], x.c.name, img, placeholder_source(img)]),
+	"resource": w.resource,
+	"field": sprintf("%s.image", [lib.container_path(w, x)]),
+} if {
+	some w in candidates
+	some x in lib.app_containers(w)
+	img := image(x.c)
+	placeholder(img)
 }

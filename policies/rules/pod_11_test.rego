@@ -168,3 +168,87 @@ test_template_with_null_metadata_judged if {
 	d := object.union(deploy("shop", [c("nginx")]), {"spec": {"template": {"metadata": null}}})
 	count(pod_11.deny) == 1 with input as testlib.inp({"Deployment": [d]})
 }
+
+# ---- placeholders the input declares (input.image_placeholders) -------------
+
+skaffold_ph := {"image": "paymentservice", "tool": "skaffold", "file": "skaffold.yaml", "line": 14, "field": "build.artifacts[2].image"}
+
+kustomize_ph := {"image": "registry.example.com/shop/cart", "tool": "kustomize", "file": "deploy/kustomization.yaml", "line": 9, "field": "images[0].newName"}
+
+inp_ph(objs, phs) := object.union(testlib.inp(objs), {"image_placeholders": phs})
+
+test_skaffold_artifact_not_judged_and_noticed if {
+	i := inp_ph({"Deployment": [deploy("shop", [c("paymentservice")])]}, [skaffold_ph])
+	count(pod_11.deny) == 0 with input as i
+	count(pod_11.judged) == 0 with input as i
+	pod_11.notices == {{
+		"kind": "placeholder",
+		"msg": "container \"app\" image \"paymentservice\" is not judged: it is a skaffold build artifact (skaffold.yaml:14 build.artifacts[2].image)",
+		"resource": testlib.deployment_ref("shop", "web"),
+		"field": "spec.template.spec.containers[0].image",
+	}} with input as i
+}
+
+# A declared name with a registry (skaffold artifacts often carry one, a
+# kustomize newName does) is matched as written.
+test_kustomize_untagged_entry_not_judged if {
+	i := inp_ph({"Deployment": [deploy("shop", [c("registry.example.com/shop/cart")])]}, [kustomize_ph])
+	count(pod_11.deny) == 0 with input as i
+	[n.msg | some n in pod_11.notices] == ["container \"app\" image \"registry.example.com/shop/cart\" is not judged: it is a kustomize images: entry that sets no newTag or digest (deploy/kustomization.yaml:9 images[0].newName), so the deploy pipeline sets its tag"] with input as i
+}
+
+# Written with a tag or a digest, a declared name is a real reference.
+test_declared_name_with_tag_judged if {
+	i := inp_ph({"Deployment": [deploy("shop", [c("paymentservice:latest")])]}, [skaffold_ph])
+	count(pod_11.deny) == 1 with input as i
+	count(pod_11.notices) == 0 with input as i
+	i2 := inp_ph({"Deployment": [deploy("shop", [c(concat("@", ["paymentservice", digest]))])]}, [skaffold_ph])
+	count(pod_11.deny) == 0 with input as i2
+	pod_11.judged == {testlib.deployment_ref("shop", "web")} with input as i2
+}
+
+# Another name, or the same name under another path, is not covered.
+test_undeclared_name_judged if {
+	i := inp_ph({"Deployment": [deploy("shop", [c("cartservice"), {"name": "b", "image": "shop/paymentservice"}])]}, [skaffold_ph])
+	[f.msg | some f in pod_11.deny] == ["container \"app\" image \"cartservice\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag); container \"b\" image \"shop/paymentservice\": no tag, so it pulls \"latest\" (pin by digest or an immutable version tag)"] with input as i
+}
+
+# One name declared twice (skaffold.yaml and a profile): one notice, naming
+# the first declaration.
+test_declared_twice_one_notice if {
+	second := object.union(skaffold_ph, {"line": 40, "field": "profiles[0].build.artifacts[0].image"})
+	i := inp_ph({"Deployment": [deploy("shop", [c("paymentservice")])]}, [skaffold_ph, second])
+	count(pod_11.notices) == 1 with input as i
+	some n in pod_11.notices with input as i
+	contains(n.msg, "skaffold.yaml:14 build.artifacts[2].image")
+}
+
+test_ko_and_param_placeholders_noticed if {
+	d := deploy("shop", [c("ko://github.com/example/shop/cmd/cart"), {"name": "pay", "image": "paymentservice"}])
+	ns := pod_11.notices with input as testlib.inp({"Deployment": [d]}) with data.meshaudit.params as placeholders
+	{n.msg | some n in ns} == {
+		"container \"app\" image \"ko://github.com/example/shop/cmd/cart\" is not judged: it is a ko:// reference, which ko builds and resolves at deploy time",
+		"container \"pay\" image \"paymentservice\" is not judged: it is listed in params.placeholder_images",
+	}
+	{n.field | some n in ns} == {"spec.template.spec.containers[0].image", "spec.template.spec.containers[1].image"}
+}
+
+# The not-applicable reason when nothing but placeholders is in scope.
+test_only_placeholders_not_applicable if {
+	i := inp_ph({"Deployment": [deploy("shop", [c("paymentservice")])]}, [skaffold_ph])
+	some r in pod_11.not_applicable with input as i
+	contains(r, "build-tool placeholder")
+}
+
+# A tag with no digit names a variant (redis:alpine), not a version: it
+# moves like latest. Any tag with a version number is accepted.
+test_variant_tag_without_version_fails if {
+	run("redis:alpine") == {{
+		"msg": "container \"app\" image \"redis:alpine\": tag \"alpine\" names no version, so it moves with every push of that variant (pin by digest or an immutable version tag)",
+		"resource": testlib.deployment_ref("shop", "web"),
+	}}
+	count(run("redis:7.2-alpine")) == 0
+	count(run("node:lts-bookworm")) == 1
+	count(run("node:20-bookworm-slim")) == 0
+	count(run(concat("@", ["redis:alpine", digest]))) == 0
+}

@@ -150,7 +150,7 @@ judged_gateway_refs contains [vs, path, r, key] if {
 }
 
 deny contains {
-	"msg": sprintf("gateway %q of VirtualService %s resolves to no Gateway %s/%s, so its routes are not applied there", [r, lib.ns_name(vs), key[0], key[1]]),
+	"msg": sprintf("gateway %q of VirtualService %s resolves to no Gateway %s/%s, so its routes are not applied there; name an existing Gateway (namespace/name) or add it", [r, lib.ns_name(vs), key[0], key[1]]),
 	"resource": lib.resource(vs),
 	"evidence": [{"path": path, "value": r}, {"path": sprintf("Gateway %s/%s", [key[0], key[1]]), "value": 0}],
 } if {

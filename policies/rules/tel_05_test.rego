@@ -36,7 +36,7 @@ test_gateway_refs_resolve if {
 test_missing_gateway_fails if {
 	v := vs("shop", "web", {"hosts": ["shop.example.com"], "gateways": ["web-gw"]})
 	tel_05.deny == {{
-		"msg": "gateway \"web-gw\" of VirtualService shop/web resolves to no Gateway shop/web-gw, so its routes are not applied there",
+		"msg": "gateway \"web-gw\" of VirtualService shop/web resolves to no Gateway shop/web-gw, so its routes are not applied there; name an existing Gateway (namespace/name) or add it",
 		"resource": res(v),
 		"evidence": [{"path": "spec.gateways[0]", "value": "web-gw"}, {"path": "Gateway shop/web-gw", "value": 0}],
 	}} with input as testlib.input_from("manifests", {"VirtualService": [v], "Gateway": [gw("shop", "other-gw")]})
