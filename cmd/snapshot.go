@@ -24,7 +24,7 @@ the last-applied-configuration annotation are never written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			spec, _ := cmd.Flags().GetString("output")
-			file, err := snapshotTarget(spec)
+			file, err := scanner.SnapshotTarget(spec)
 			if err != nil {
 				return err
 			}
@@ -78,26 +78,4 @@ the last-applied-configuration annotation are never written.`,
 	addInputFlags(c)
 	c.Flags().StringP("output", "o", "snapshot", "format snapshot (or json, the same) to stdout, or snapshot=FILE written atomically")
 	return c
-}
-
-// snapshotTarget reads snapshot's -o: snapshot or json (the snapshot is
-// JSON), alone for stdout or =FILE. The old spelling -o FILE is an error
-// that names the new one.
-func snapshotTarget(spec string) (string, error) {
-	format, file, hasFile := strings.Cut(spec, "=")
-	switch format {
-	case "snapshot", "json":
-	default:
-		if !hasFile {
-			return "", usageErr("snapshot -o %s: -o is a format (snapshot or json); write the snapshot to a file with -o snapshot=%s", spec, spec)
-		}
-		return "", usageErr("snapshot -o %s: unknown format %q (want snapshot or json)", spec, format)
-	}
-	if hasFile && file == "" {
-		return "", usageErr("snapshot -o %s: empty file name", spec)
-	}
-	if file == "-" {
-		file = ""
-	}
-	return file, nil
 }

@@ -52,7 +52,7 @@ unreadable bundle.`,
 				}
 			}
 			var err error
-			if opt.PolicyDigest, err = PolicyDigest(); err != nil {
+			if opt.PolicyDigest, err = scanner.PolicyDigest(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()

@@ -26,17 +26,13 @@ func Version() string {
 	return "dev"
 }
 
-// PolicyDigest is the SHA-256 of the embedded policy bundle
-// (scanner.PolicyDigest).
-func PolicyDigest() (string, error) { return scanner.PolicyDigest() }
-
 func newVersionCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "version",
 		Short: "Print meshaudit's version and policy bundle digest",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			digest, err := PolicyDigest()
+			digest, err := scanner.PolicyDigest()
 			if err != nil {
 				return err
 			}
