@@ -24,7 +24,7 @@ type Target struct {
 
 // TargetBundle is one bundle of a Target.
 type TargetBundle struct {
-	Name string // the path or s3:// URL printed for it
+	Name   string // the path or s3:// URL printed for it
 	verify func(context.Context, VerifyOptions) (*Result, error)
 }
 
