@@ -25,13 +25,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/meshaudit/meshaudit/cmd"
 	"github.com/meshaudit/meshaudit/evaluate"
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/internal/gen"
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/rules/catalog"
+	"github.com/meshaudit/meshaudit/scanner"
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
@@ -71,7 +71,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	digest, err := cmd.PolicyDigest() // as scan records it: verify compares
+	digest, err := scanner.PolicyDigest() // as scan records it: verify compares
 	if err != nil {
 		fail(err)
 	}
