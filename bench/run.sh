@@ -26,6 +26,10 @@
 #   PEERS    peers to run, space-separated (default "istioctl kube-score
 #            conftest polaris trivy"); PEERS="" runs none. Peers run on the
 #            messy shape (PEER_SHAPES, default "messy") only
+#   EVAL_TIMEOUT  meshaudit's --eval-timeout (default 15m: the benchmark
+#            measures time, and on a loaded machine the default 2m deadline
+#            would leave rules unknown and the planted counts short)
+#   RULE_COSTS_N  objects of the RULE_COSTS tables (default: the first size)
 #   TIMEOUT  seconds before any one run, meshaudit's or a peer's, is killed
 #            (default 900); a run that times out is not repeated
 #   WORK     scratch directory (default /tmp/meshaudit-bench)
@@ -49,6 +53,7 @@ LARGE_N=${LARGE_N:-100000}
 LARGE_SHAPES=${LARGE_SHAPES:-"default messy"}
 PEER_SHAPES=${PEER_SHAPES:-"messy"}
 RULE_COSTS=${RULE_COSTS:-0}
+EVAL_TIMEOUT=${EVAL_TIMEOUT:-15m}
 RUNS=${RUNS:-1}
 PEER_RUNS=${PEER_RUNS:-$RUNS}
 PEERS=${PEERS-"istioctl kube-score conftest polaris trivy"}
@@ -185,7 +190,7 @@ for n in $SIZES; do
     FLOOR="" FINDINGS="-" record "YAML decode only (sigs.k8s.io/yaml → map, 1 core)" "$objs"
     FLOOR=$last_wall FLOOR_CPU=$last_cpu
     rm -f "$WORK/report-m$n.json"
-    measure "meshaudit scan -f" "$objs" "$WORK/bin/meshaudit" scan -f "$dir" --fail-on none -o "json=$WORK/report-m$n.json"
+    measure "meshaudit scan -f" "$objs" "$WORK/bin/meshaudit" scan -f "$dir" --fail-on none --eval-timeout "$EVAL_TIMEOUT" -o "json=$WORK/report-m$n.json"
     findings_of "$WORK/report-m$n.json" "$WORK/gen-$SHAPE-m$n.json"
     record "meshaudit scan -f" "$objs"
     case " $PEER_SHAPES " in *" $SHAPE "*) ;; *) FLOOR=""; continue ;; esac
@@ -213,7 +218,7 @@ if [ "$LARGE" = 1 ]; then
     objs=$(objects_of "$WORK/gen-$SHAPE-s$LARGE_N.json" "$LARGE_N")
     echo "== $SHAPE: $objs objects from a snapshot ($(du -sh "$snap" | cut -f1))" >&2
     rm -f "$WORK/report-s.json"
-    measure "meshaudit scan --snapshot" "$objs" "$WORK/bin/meshaudit" scan --snapshot "$snap" --fail-on none -o "json=$WORK/report-s.json"
+    measure "meshaudit scan --snapshot" "$objs" "$WORK/bin/meshaudit" scan --snapshot "$snap" --fail-on none --eval-timeout "$EVAL_TIMEOUT" -o "json=$WORK/report-s.json"
     findings_of "$WORK/report-s.json" "$WORK/gen-$SHAPE-s$LARGE_N.json"
     FLOOR="" record "meshaudit scan --snapshot" "$objs"
   done
@@ -228,7 +233,7 @@ echo "| shape | command | objects | findings | runs | wall s | × floor | CPU s 
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 if [ "$RULE_COSTS" = 1 ]; then
-  first=${SIZES%% *}
+  first=${RULE_COSTS_N:-${SIZES%% *}}
   for SHAPE in $SHAPES; do
     echo
     echo "Costliest rules, shape $SHAPE, $first objects (each rule's own query, library included):"
