@@ -107,3 +107,48 @@ func TestRawFindingFastMatchesJSON(t *testing.T) {
 		t.Errorf("%d findings, %d of them on the fast path; want hundreds, all on it", n, fast)
 	}
 }
+
+// BenchmarkDecodeFinding decodes every finding of the catalog on a messy
+// cluster, by the fast path and by the JSON round trip it replaces:
+//
+//	go test ./evaluate/ -run '^$' -bench DecodeFinding -benchmem
+func BenchmarkDecodeFinding(b *testing.B) {
+	e := benchEngine(b)
+	s := gen.Generate(gen.Config{Objects: 1000, Seed: 3, Shape: gen.ShapeMessy}).Snapshot("bench")
+	val, err := inputValue(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []any
+	for _, r := range e.catalog.Rules {
+		rs, err := e.each[r.ID].Eval(context.Background(), rego.EvalParsedInput(val))
+		if err != nil || len(rs) != 1 {
+			b.Fatalf("%s: %v", r.ID, err)
+		}
+		doc, _ := rs[0].Bindings["x"].(map[string]any)
+		list, _ := doc["deny"].([]any)
+		items = append(items, list...)
+	}
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, it := range items {
+				if _, _, err := decodeRawFinding(it); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(items)), "findings")
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, it := range items {
+				if _, err := jsonPathFinding(it); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(items)), "findings")
+	})
+}
