@@ -87,9 +87,11 @@ func BenchmarkEvaluate(b *testing.B) {
 
 // TestRuleCosts prints the evaluation time of every rule on its own (its
 // per-rule prepared query, library included) over a generated snapshot.
-// Run with MESHAUDIT_RULE_COSTS=SIZE[,SIZE...], e.g.
+// Run with MESHAUDIT_RULE_COSTS=SIZE[,SIZE...] (MESHAUDIT_BENCH_SHAPE picks
+// the generator's shape), e.g.
 //
 //	MESHAUDIT_RULE_COSTS=1000,3000 go test ./evaluate/ -run TestRuleCosts -v
+//	MESHAUDIT_BENCH_SHAPE=messy MESHAUDIT_RULE_COSTS=10000 go test ./evaluate/ -run TestRuleCosts -v
 func TestRuleCosts(t *testing.T) {
 	sizes := os.Getenv("MESHAUDIT_RULE_COSTS")
 	if sizes == "" {
@@ -104,7 +106,7 @@ func TestRuleCosts(t *testing.T) {
 	ns := gen.BenchSizes()
 	costs := map[string]*cost{}
 	for i, n := range ns {
-		s := gen.Generate(gen.Config{Objects: n, Seed: 1}).Snapshot("bench")
+		s := gen.Generate(gen.Config{Objects: n, Seed: 1, Shape: benchShape(t)}).Snapshot("bench")
 		for id, d := range e.ruleCosts(context.Background(), s) {
 			if costs[id] == nil {
 				costs[id] = &cost{id: id, d: make([]time.Duration, len(ns))}
@@ -140,6 +142,16 @@ func TestRuleCosts(t *testing.T) {
 
 var _ = snapshot.SchemaVersion
 
+// benchShape is the generator shape MESHAUDIT_BENCH_SHAPE names (default:
+// the default shape).
+func benchShape(tb testing.TB) gen.Shape {
+	sh, err := gen.ParseShape(os.Getenv("MESHAUDIT_BENCH_SHAPE"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sh
+}
+
 // ruleCosts times each rule's own prepared query over the snapshot.
 func (e *Engine) ruleCosts(ctx context.Context, s *snapshot.Snapshot) map[string]time.Duration {
 	val, err := inputValue(s) // as Evaluate builds it, input.derived included
@@ -167,7 +179,7 @@ func TestRegoProfile(t *testing.T) {
 	}
 	t.Setenv("MESHAUDIT_BENCH_SIZES", size)
 	e := benchEngine(t)
-	s := gen.Generate(gen.Config{Objects: gen.BenchSizes()[0], Seed: 1}).Snapshot("bench")
+	s := gen.Generate(gen.Config{Objects: gen.BenchSizes()[0], Seed: 1, Shape: benchShape(t)}).Snapshot("bench")
 	val, err := inputValue(s)
 	if err != nil {
 		t.Fatal(err)

@@ -269,15 +269,9 @@ func decodeFindings(r rules.Rule, v any, ix *index, cluster string) ([]report.Fi
 	}
 	out := make([]report.Finding, 0, len(list))
 	for _, item := range list {
-		b, err := json.Marshal(item)
+		rf, b, err := decodeRawFinding(item)
 		if err != nil {
 			return nil, err
-		}
-		var rf rawFinding
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rf); err != nil {
-			return nil, fmt.Errorf("finding %s: %w", b, err)
 		}
 		if strings.TrimSpace(rf.Msg) == "" {
 			return nil, fmt.Errorf("finding %s: msg is required", b)

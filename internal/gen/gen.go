@@ -39,6 +39,11 @@
 //     ServiceEntry is fully documented and narrow.
 //
 // Expected counts are the same for the manifests and for the snapshot.
+//
+// That is the default shape (Config.Shape ""); shapes.go adds a messy,
+// findings-heavy cluster, a manifest repository and a mesh-policy-heavy
+// cluster, each with its own planted and counted violations. The default
+// shape's output does not depend on the others.
 package gen
 
 import (
@@ -60,6 +65,9 @@ import (
 type Config struct {
 	Objects int    // target object count (the result is within one namespace of it)
 	Seed    uint64 // same seed and size: byte-identical output
+	// Shape is the kind of cluster (see shapes.go); "" is ShapeDefault,
+	// whose output is unchanged by the other shapes.
+	Shape Shape
 }
 
 // Cluster is a generated cluster.
@@ -88,6 +96,10 @@ type builder struct {
 	uid  uint64
 	app  int // global app index
 	se   int // global ServiceEntry index
+	ap   int // global AuthorizationPolicy index (policy-heavy shape)
+
+	shape Shape
+	flaw  *rand.Rand // the shapes' own draws (the default shape never uses it)
 }
 
 // Generate builds a cluster. It is deterministic in cfg.
@@ -96,13 +108,33 @@ func Generate(cfg Config) *Cluster {
 		cfg.Objects = 1000
 	}
 	b := &builder{
-		c:   &Cluster{Expected: map[string]int{RulePrivileged: 0, RuleOutboundBypass: 0, RuleServiceEntry: 0}, files: map[string][]int{}},
-		rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		t0:  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		c:     &Cluster{Expected: map[string]int{RulePrivileged: 0, RuleOutboundBypass: 0, RuleServiceEntry: 0}, files: map[string][]int{}},
+		rnd:   rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		t0:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		shape: cfg.Shape,
+		flaw:  rand.New(rand.NewPCG(cfg.Seed^0x5deece66d, cfg.Seed+0xb)),
+	}
+	nsFunc := b.appNamespace
+	switch cfg.Shape {
+	case ShapeDefault, ShapeManifests:
+	case ShapeMessy:
+		b.c.Expected = map[string]int{}
+		for _, id := range messyRules {
+			b.c.Expected[id] = 0
+		}
+		// istiod (infrastructure, every shape) runs 2 replicas without
+		// a PodDisruptionBudget.
+		b.c.Expected[RulePDB] = 1
+		nsFunc = b.messyNamespace
+	case ShapePolicy:
+		b.c.Expected[RuleAllowAll] = 0
+		nsFunc = b.policyNamespace
+	default:
+		panic("gen: unknown shape " + string(cfg.Shape))
 	}
 	b.infra()
 	for i := 0; len(b.c.Objects) < cfg.Objects; i++ {
-		b.appNamespace(i)
+		nsFunc(i)
 	}
 	return b.c
 }
@@ -130,6 +162,21 @@ func (b *builder) nextUID() string {
 }
 
 func (b *builder) meta(name, ns string, labels, ann m) m {
+	if b.shape == ShapeManifests {
+		// As written in a repository: no server-set fields.
+		b.uid++
+		md := m{"name": name}
+		if ns != "" {
+			md["namespace"] = ns
+		}
+		if len(labels) > 0 {
+			md["labels"] = labels
+		}
+		if len(ann) > 0 {
+			md["annotations"] = ann
+		}
+		return md
+	}
 	md := m{
 		"name":              name,
 		"uid":               b.nextUID(),
@@ -330,8 +377,15 @@ func (b *builder) emit(w workload) {
 		spec["updateStrategy"] = m{"type": "RollingUpdate", "rollingUpdate": m{"maxUnavailable": num(1)}}
 		status = m{"desiredNumberScheduled": num(3), "numberReady": num(3)}
 	default:
-		spec["strategy"] = w.strategy
+		if w.strategy != nil {
+			spec["strategy"] = w.strategy
+		}
 		spec["progressDeadlineSeconds"] = num(600)
+	}
+	if b.shape == ShapeManifests {
+		// Declared state only: no status, no ReplicaSet, no Pods.
+		b.add(obj("apps/v1", w.kind, b.meta(w.name, w.ns, m{"app": w.name, "app.kubernetes.io/part-of": "shop"}, nil), m{"spec": spec}))
+		return
 	}
 	owner := obj("apps/v1", w.kind, b.meta(w.name, w.ns, m{"app": w.name, "app.kubernetes.io/part-of": "shop"}, m{"deployment.kubernetes.io/revision": "1"}),
 		m{"spec": spec, "status": status})
@@ -461,7 +515,11 @@ func (b *builder) infra() {
 	b.file = "0001-kube-system.yaml"
 	b.c.Namespaces++
 	b.add(obj("v1", "Namespace", b.meta("kube-system", "", m{"kubernetes.io/metadata.name": "kube-system"}, nil), m{"spec": m{"finalizers": l{"kubernetes"}}}))
-	for _, ds := range []string{"kube-proxy", "istio-cni-node"} {
+	nodeAgents := []string{"kube-proxy", "istio-cni-node"}
+	if b.shape == ShapeMessy {
+		nodeAgents = nodeAgents[:1] // Istio installed without CNI, its default
+	}
+	for _, ds := range nodeAgents {
 		c := appContainer(ds, "registry.k8s.io/"+ds+":v1.37.2", 10256, true)
 		t := podTemplate(ds, ds, nil, nil, l{c})
 		t["spec"].(m)["hostNetwork"] = true
@@ -602,6 +660,9 @@ func (b *builder) appNamespace(i int) {
 		b.add(obj("v1", "Service", b.meta(name, ns, m{"app": name}, nil), m{"spec": m{"selector": m{"app": name}, "type": "ClusterIP",
 			"clusterIP": fmt.Sprintf("10.96.%d.%d", b.rnd.IntN(256), 1+b.rnd.IntN(254)),
 			"ports":     l{m{"name": "http", "port": num(80), "targetPort": num(port), "protocol": "TCP"}}}}))
+		if b.shape == ShapeManifests {
+			b.manifestsConfigMap(ns, name, port)
+		}
 		b.add(obj("policy/v1", "PodDisruptionBudget", b.meta(name, ns, nil, nil), m{"spec": m{"maxUnavailable": num(1), "selector": m{"matchLabels": m{"app": name}}}}))
 		svcHost := fmt.Sprintf("%s.%s.svc.cluster.local", name, ns)
 		b.add(obj("networking.istio.io/v1", "DestinationRule", b.meta(name, ns, nil, nil), m{"spec": m{"host": svcHost, "exportTo": l{"."},
@@ -621,10 +682,13 @@ func (b *builder) appNamespace(i int) {
 		t["spec"].(m)["restartPolicy"] = "OnFailure"
 		cj := b.add(obj("batch/v1", "CronJob", b.meta("nightly-report", ns, nil, nil), m{"spec": m{"schedule": "0 2 * * *", "concurrencyPolicy": "Forbid",
 			"jobTemplate": m{"spec": m{"backoffLimit": num(2), "template": t}}}}))
-		// Its last run: a completed Job it owns.
-		jmd := b.meta("nightly-report-29400000", ns, m{"app": "report"}, nil)
-		jmd["ownerReferences"] = ownerRef("batch/v1", "CronJob", "nightly-report", cj["metadata"].(m)["uid"].(string))
-		b.add(obj("batch/v1", "Job", jmd, m{"spec": m{"backoffLimit": num(2), "template": deepCopy(t)}, "status": m{"succeeded": num(1)}}))
+		// Its last run: a completed Job it owns (cluster state: a
+		// repository of the manifests shape holds no Job).
+		if b.shape != ShapeManifests {
+			jmd := b.meta("nightly-report-29400000", ns, m{"app": "report"}, nil)
+			jmd["ownerReferences"] = ownerRef("batch/v1", "CronJob", "nightly-report", cj["metadata"].(m)["uid"].(string))
+			b.add(obj("batch/v1", "Job", jmd, m{"spec": m{"backoffLimit": num(2), "template": deepCopy(t)}, "status": m{"succeeded": num(1)}}))
+		}
 	}
 	if i%7 == 0 {
 		b.add(obj("networking.istio.io/v1", "WorkloadEntry", b.meta("legacy-vm", ns, nil, nil), m{"spec": m{"address": fmt.Sprintf("192.168.%d.%d", i%256, 10), "labels": m{"app": "legacy"}, "serviceAccount": "api"}}))

@@ -3,6 +3,7 @@
 // expected finding counts of the planted violations as JSON.
 //
 //	meshaudit-gen -n 10000 -seed 1 -manifests /tmp/c10k -snapshot /tmp/c10k.json
+//	meshaudit-gen -n 10000 -shape messy -manifests /tmp/messy10k
 package main
 
 import (
@@ -21,13 +22,19 @@ func main() {
 	manifests := flag.String("manifests", "", "write manifests (one YAML file per namespace) into this directory")
 	snap := flag.String("snapshot", "", "write a live-shaped snapshot to this file")
 	cluster := flag.String("cluster", "generated", "cluster name recorded in the snapshot")
+	shapeName := flag.String("shape", "default", "cluster shape: default, messy, manifests (a repository: no Pods, no ReplicaSets) or policy (mesh-policy heavy)")
 	flag.Parse()
+	shape, err := gen.ParseShape(*shapeName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "meshaudit-gen:", err)
+		os.Exit(2)
+	}
 	if *manifests == "" && *snap == "" {
 		fmt.Fprintln(os.Stderr, "meshaudit-gen: give -manifests DIR and/or -snapshot FILE")
 		os.Exit(2)
 	}
-	c := gen.Generate(gen.Config{Objects: *n, Seed: *seed})
-	out := map[string]any{"objects": len(c.Objects), "namespaces": c.Namespaces, "seed": *seed, "expectedFindings": c.Expected, "kinds": c.Summary()}
+	c := gen.Generate(gen.Config{Objects: *n, Seed: *seed, Shape: shape})
+	out := map[string]any{"objects": len(c.Objects), "namespaces": c.Namespaces, "seed": *seed, "shape": shape.Name(), "expectedFindings": c.Expected, "kinds": c.Summary()}
 	if *manifests != "" {
 		b, err := c.WriteManifests(*manifests)
 		if err != nil {
