@@ -12,23 +12,26 @@
 # like scan --evidence-dir: about 19 MB a bundle at 10k objects) into
 # WORK/fleet-CLUSTERS-OBJECTS-HISTORY-BASES, and kept for the next run.
 # Environment: CLUSTERS (1000), OBJECTS (10000), HISTORY (2), BASES (3),
+# SHAPES (default,policy: the shapes the bases take in turn, so clusters and
+# a cluster's bundles differ in findings),
 # RUNS (1), WORK (/tmp/meshaudit-bench), FORMAT (json), DROP_CACHES (0: 1
 # drops the page cache before each run, as root, so the bundles are read
 # from disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLUSTERS=${CLUSTERS:-1000} OBJECTS=${OBJECTS:-10000} HISTORY=${HISTORY:-2} BASES=${BASES:-3}
+SHAPES=${SHAPES:-default,policy}
 RUNS=${RUNS:-1} WORK=${WORK:-/tmp/meshaudit-bench} FORMAT=${FORMAT:-json} DROP_CACHES=${DROP_CACHES:-0}
 mkdir -p "$WORK"
 bin="$WORK/meshaudit" gen="$WORK/meshaudit-fleetgen"
 go build -o "$bin" ./cmd/meshaudit
 go build -o "$gen" ./internal/gen/cmd/meshaudit-fleetgen
-dir="$WORK/fleet-$CLUSTERS-$OBJECTS-$HISTORY-$BASES"
+dir="$WORK/fleet-$CLUSTERS-$OBJECTS-$HISTORY-$BASES-${SHAPES//,/+}"
 if [[ ! -f "$dir/done.json" ]]; then
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	echo "fleet.sh: generating $CLUSTERS clusters x $HISTORY bundles of $OBJECTS objects into $dir ..." >&2
-	"$gen" -clusters "$CLUSTERS" -objects "$OBJECTS" -history "$HISTORY" -bases "$BASES" -out "$dir/evidence" -key "$dir/key" >"$dir/done.json.tmp"
+	"$gen" -clusters "$CLUSTERS" -objects "$OBJECTS" -history "$HISTORY" -bases "$BASES" -shapes "$SHAPES" -out "$dir/evidence" -key "$dir/key" >"$dir/done.json.tmp"
 	mv "$dir/done.json.tmp" "$dir/done.json"
 fi
 echo "bundles: $(cat "$dir/done.json")" >&2

@@ -1,7 +1,7 @@
 // Command meshaudit-fleetgen writes signed evidence bundles of a generated
 // fleet for the fleet benchmark (bench/fleet.sh): -bases clusters of
 // about -objects objects each are generated (package internal/gen, seeds
-// 1…bases) and evaluated with the embedded policies once; each of the
+// 1…bases, taking the -shapes in turn) and evaluated with the embedded policies once; each of the
 // -clusters clusters then gets -history bundles, each a base cluster under
 // the cluster's own name (the snapshot's and report's cluster, and the
 // mesh-wide findings that name it, with their fingerprints), rendered,
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,16 @@ func main() {
 	out := flag.String("out", "", "evidence folder to write the bundles into")
 	key := flag.String("key", "", "key prefix: PREFIX.key signs (made with PREFIX.pub when absent)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "bundles rendered at once")
+	shapeList := flag.String("shapes", "default", "comma-separated shapes the bases take in turn (internal/gen: default, messy, manifests, policy)")
 	flag.Parse()
+	var shapes []gen.Shape
+	for _, n := range strings.Split(*shapeList, ",") {
+		sh, err := gen.ParseShape(strings.TrimSpace(n))
+		if err != nil {
+			fail(err)
+		}
+		shapes = append(shapes, sh)
+	}
 	if *out == "" || *key == "" || *clusters <= 0 || *bases <= 0 || *history <= 0 {
 		fmt.Fprintln(os.Stderr, "meshaudit-fleetgen: give -out DIR and -key PREFIX")
 		os.Exit(2)
@@ -82,14 +92,15 @@ func main() {
 	}
 	var bs []base
 	for b := 0; b < *bases; b++ {
-		c := gen.Generate(gen.Config{Objects: *objects, Seed: uint64(b + 1)})
+		shape := shapes[b%len(shapes)]
+		c := gen.Generate(gen.Config{Objects: *objects, Seed: uint64(b + 1), Shape: shape})
 		snap := c.Snapshot("base")
 		rep, err := eng.Evaluate(ctx, snap)
 		if err != nil {
 			fail(err)
 		}
 		bs = append(bs, base{snap, rep})
-		fmt.Fprintf(os.Stderr, "fleetgen: base %d: %d objects, %d findings (%s)\n", b+1, len(snap.Objects), len(rep.Findings), time.Since(start).Round(time.Second))
+		fmt.Fprintf(os.Stderr, "fleetgen: base %d (%s): %d objects, %d findings (%s)\n", b+1, shape.Name(), len(snap.Objects), len(rep.Findings), time.Since(start).Round(time.Second))
 	}
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	type job struct{ cluster, h int }
