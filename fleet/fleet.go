@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -254,11 +255,16 @@ func Roll(ctx context.Context, source string, bundles []Bundle, incomplete []str
 		conc = 4 * runtime.GOMAXPROCS(0)
 	}
 	vopt := evidence.VerifyOptions{PubKey: opt.PubKey, AllowUnsigned: opt.AllowUnsigned, MaxFileBytes: opt.MaxFileBytes}
-	// Every bundle is checked concurrently; a cluster's latest and
-	// previous verified bundles keep their (compact) report.
+	// Every bundle is checked concurrently, cluster after cluster; the
+	// worker that checks a cluster's last bundle rolls the cluster up
+	// (rollCluster) and drops its reports, so only the clusters in flight
+	// hold a report: memory does not grow with the fleet.
 	results := make([][]checked, len(keys))
+	rolls := make([]rolled, len(keys))
+	left := make([]atomic.Int32, len(keys))
 	for i, k := range keys {
 		results[i] = make([]checked, len(groups[k]))
+		left[i].Store(int32(len(groups[k])))
 	}
 	type job struct{ g, b int }
 	jobs := make(chan job)
@@ -269,24 +275,19 @@ func Roll(ctx context.Context, source string, bundles []Bundle, incomplete []str
 			defer wg.Done()
 			for j := range jobs {
 				results[j.g][j.b] = checkBundle(ctx, groups[keys[j.g]][j.b], vopt)
+				if left[j.g].Add(-1) == 0 {
+					rolls[j.g] = rollCluster(results[j.g], now, opt.MaxAge)
+				}
 			}
 		}()
 	}
-	// Newest bundles first, so that a cluster's compact reports are
-	// dropped as soon as its older bundles are known.
-	maxLen := 0
-	for _, k := range keys {
-		maxLen = max(maxLen, len(groups[k]))
-	}
 feed:
-	for b := 0; b < maxLen; b++ {
-		for g, k := range keys {
-			if b < len(groups[k]) {
-				select {
-				case jobs <- job{g, b}:
-				case <-ctx.Done():
-					break feed
-				}
+	for g, k := range keys {
+		for b := range groups[k] {
+			select {
+			case jobs <- job{g, b}:
+			case <-ctx.Done():
+				break feed
 			}
 		}
 	}
@@ -299,29 +300,19 @@ feed:
 	ctrlRows := map[string]*ControlRow{}
 	ruleRows := map[string]*RuleRow{}
 	for gi := range keys {
-		var latest, previous *checked
-		n := 0
-		for bi := range results[gi] {
-			r := &results[gi][bi]
+		for _, r := range results[gi] {
 			rep.Summary.BundlesRead++
 			if len(r.problems) > 0 {
 				rep.Failed = append(rep.Failed, FailedBundle{Bundle: r.location, Problems: r.problems})
-				continue
-			}
-			n++
-			switch {
-			case latest == nil:
-				latest = r
-			case previous == nil:
-				previous = r
 			}
 		}
-		if latest == nil {
+		rc := rolls[gi]
+		if rc.cluster == nil {
 			continue
 		}
-		c := clusterOf(latest, previous, n, now, opt.MaxAge)
+		c := *rc.cluster
 		rep.Clusters = append(rep.Clusters, c)
-		for _, ct := range latest.rep.Controls {
+		for _, ct := range rc.controls {
 			row := ctrlRows[ct.ID]
 			if row == nil {
 				row = &ControlRow{ID: ct.ID, Title: ct.Title, Family: ct.Family, Clusters: map[string]report.Status{}, Counts: map[string]int{}}
@@ -330,32 +321,29 @@ feed:
 			row.Clusters[c.Name] = ct.Status
 			row.Counts[string(ct.Status)]++
 		}
-		for _, r := range latest.rep.Rules {
+		for _, r := range rc.rules {
 			row := ruleRows[r.ID]
 			if row == nil {
 				row = &RuleRow{ID: r.ID, Title: r.Title, Severity: r.Severity, Clusters: map[string]int{}}
 				ruleRows[r.ID] = row
 			}
 		}
-		for _, f := range latest.rep.Findings {
-			row := ruleRows[f.RuleID]
+		for _, f := range rc.findings {
+			row := ruleRows[f.rule]
 			if row == nil {
-				row = &RuleRow{ID: f.RuleID, Severity: f.Severity, Clusters: map[string]int{}}
-				ruleRows[f.RuleID] = row
+				row = &RuleRow{ID: f.rule, Severity: f.severity, Clusters: map[string]int{}}
+				ruleRows[f.rule] = row
 			}
-			if f.Exception != nil {
+			if f.excepted > 0 {
 				if row.Excepted == nil {
 					row.Excepted = map[string]int{}
 				}
-				row.Excepted[c.Name]++
-				continue
+				row.Excepted[c.Name] += f.excepted
 			}
-			row.Clusters[c.Name]++
-			row.Total++
-		}
-		// Drop the reports: only the roll-up stays.
-		for bi := range results[gi] {
-			results[gi][bi].rep = nil
+			if f.open > 0 {
+				row.Clusters[c.Name] += f.open
+				row.Total += f.open
+			}
 		}
 	}
 	sort.Slice(rep.Clusters, func(i, j int) bool { return rep.Clusters[i].Name < rep.Clusters[j].Name })
@@ -450,18 +438,83 @@ type lite struct {
 			ID string `json:"id"`
 		} `json:"exception"`
 	} `json:"findings"`
-	Rules []struct {
-		ID       string `json:"id"`
-		Title    string `json:"title"`
-		Severity string `json:"severity"`
-		Status   string `json:"status"`
-	} `json:"rules"`
-	Controls []struct {
-		ID     string        `json:"id"`
-		Title  string        `json:"title"`
-		Family string        `json:"family"`
-		Status report.Status `json:"status"`
-	} `json:"controls"`
+	Rules    []liteRule    `json:"rules"`
+	Controls []liteControl `json:"controls"`
+}
+
+type liteRule struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Status   string `json:"status"`
+}
+
+type liteControl struct {
+	ID     string        `json:"id"`
+	Title  string        `json:"title"`
+	Family string        `json:"family"`
+	Status report.Status `json:"status"`
+}
+
+// rolled is one cluster's part of the roll-up: its latest verified
+// bundle's cluster entry (changes included), controls, rules and findings
+// counted per rule; its bundles' reports are dropped.
+type rolled struct {
+	cluster  *Cluster
+	controls []liteControl
+	rules    []liteRule
+	findings []ruleCount // per rule, in the report's order
+}
+
+// ruleCount counts one rule's findings in a bundle.
+type ruleCount struct {
+	rule, severity string
+	open, excepted int
+}
+
+// rollCluster rolls up a cluster once all of its bundles (newest first)
+// are checked: the latest verified bundle, changes since the previous
+// verified one. It drops every bundle's report.
+func rollCluster(res []checked, now time.Time, maxAge time.Duration) rolled {
+	var latest, previous *checked
+	n := 0
+	for i := range res {
+		r := &res[i]
+		if len(r.problems) > 0 {
+			continue
+		}
+		n++
+		switch {
+		case latest == nil:
+			latest = r
+		case previous == nil:
+			previous = r
+		}
+	}
+	var out rolled
+	if latest != nil {
+		c := clusterOf(latest, previous, n, now, maxAge)
+		out.cluster = &c
+		out.controls, out.rules = latest.rep.Controls, latest.rep.Rules
+		idx := map[string]int{}
+		for _, f := range latest.rep.Findings {
+			i, ok := idx[f.RuleID]
+			if !ok {
+				i = len(out.findings)
+				idx[f.RuleID] = i
+				out.findings = append(out.findings, ruleCount{rule: f.RuleID, severity: f.Severity})
+			}
+			if f.Exception != nil {
+				out.findings[i].excepted++
+			} else {
+				out.findings[i].open++
+			}
+		}
+	}
+	for i := range res {
+		res[i].rep = nil
+	}
+	return out
 }
 
 // checkBundle authenticates a bundle, checks every file's digest, that
