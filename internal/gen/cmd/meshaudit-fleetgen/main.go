@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -44,6 +45,7 @@ func main() {
 	out := flag.String("out", "", "evidence folder to write the bundles into")
 	key := flag.String("key", "", "key prefix: PREFIX.key signs (made with PREFIX.pub when absent)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "bundles rendered at once")
+	startDay := flag.String("start", "2026-11-01", "UTC day of each cluster's latest bundle (the others are a day apart before it); another -start adds bundles to a fleet")
 	shapeList := flag.String("shapes", "default", "comma-separated shapes the bases take in turn (internal/gen: default, messy, manifests, policy)")
 	flag.Parse()
 	var shapes []gen.Shape
@@ -102,7 +104,11 @@ func main() {
 		bs = append(bs, base{snap, rep})
 		fmt.Fprintf(os.Stderr, "fleetgen: base %d (%s): %d objects, %d findings (%s)\n", b+1, shape.Name(), len(snap.Objects), len(rep.Findings), time.Since(start).Round(time.Second))
 	}
-	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	t0, err := time.Parse(time.DateOnly, *startDay)
+	if err != nil {
+		fail(err)
+	}
+	epoch := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	type job struct{ cluster, h int }
 	jobs := make(chan job)
 	var wg sync.WaitGroup
@@ -112,10 +118,14 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				b := bs[(j.cluster+j.h)%len(bs)]
+				day := j.h - *history + 1
+				created := t0.Add(time.Duration(day)*24*time.Hour + time.Duration(j.cluster)*time.Second)
+				// The base follows the bundle's day, so consecutive days differ
+				// whichever run wrote them.
+				d := int(math.Floor(created.Sub(epoch).Hours() / 24))
+				b := bs[((j.cluster+d)%len(bs)+len(bs))%len(bs)]
 				name := fmt.Sprintf("cluster-%04d", j.cluster)
 				snap, rep := rename(b.snap, b.rep, name)
-				created := t0.Add(time.Duration(j.h-*history+1)*24*time.Hour + time.Duration(j.cluster)*time.Second)
 				in := evidence.Input{Snapshot: snap, Report: rep, Catalog: cat, Modules: mods, Params: params, EvaluatedAt: created,
 					ToolVersion: "fleetgen", PolicyDigest: digest, CreatedAt: created, SignKey: priv}
 				p, err := evidence.Build(*out, in)
