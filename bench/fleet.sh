@@ -14,14 +14,15 @@
 # Environment: CLUSTERS (1000), OBJECTS (10000), HISTORY (2), BASES (3),
 # SHAPES (default,policy: the shapes the bases take in turn, so clusters and
 # a cluster's bundles differ in findings),
-# RUNS (1), WORK (/tmp/meshaudit-bench), FORMAT (json), DROP_CACHES (0: 1
+# SINCE (unset: every bundle; a date reads only the bundles created from it
+# on, e.g. SINCE=2026-11-01 reads each cluster's latest of HISTORY=2), RUNS (1), WORK (/tmp/meshaudit-bench), FORMAT (json), DROP_CACHES (0: 1
 # drops the page cache before each run, as root, so the bundles are read
 # from disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLUSTERS=${CLUSTERS:-1000} OBJECTS=${OBJECTS:-10000} HISTORY=${HISTORY:-2} BASES=${BASES:-3}
 SHAPES=${SHAPES:-default,policy}
-RUNS=${RUNS:-1} WORK=${WORK:-/tmp/meshaudit-bench} FORMAT=${FORMAT:-json} DROP_CACHES=${DROP_CACHES:-0}
+SINCE=${SINCE:-} RUNS=${RUNS:-1} WORK=${WORK:-/tmp/meshaudit-bench} FORMAT=${FORMAT:-json} DROP_CACHES=${DROP_CACHES:-0}
 mkdir -p "$WORK"
 bin="$WORK/meshaudit" gen="$WORK/meshaudit-fleetgen"
 go build -o "$bin" ./cmd/meshaudit
@@ -35,18 +36,20 @@ if [[ ! -f "$dir/done.json" ]]; then
 	mv "$dir/done.json.tmp" "$dir/done.json"
 fi
 echo "bundles: $(cat "$dir/done.json")" >&2
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "| command | clusters | bundles | wall s | CPU s | peak RSS MB | exit |"
 echo "|---|---|---|---|---|---|---|"
 for i in $(seq 1 "$RUNS"); do
 	if [[ "$DROP_CACHES" == 1 ]]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
 	log=$(mktemp)
 	set +e
-	/usr/bin/time -v "$bin" fleet --from "$dir/evidence" --pub-key "$dir/key.pub" -o "$FORMAT" --out-file "$WORK/fleet-report.$FORMAT" 2>"$log"
+	/usr/bin/time -v "$bin" fleet --from "$dir/evidence" --pub-key "$dir/key.pub" ${SINCE:+--since "$SINCE"} -o "$FORMAT" --out-file "$WORK/fleet-report.$FORMAT" 2>"$log"
 	code=$?
 	set -e
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$log")
 	cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$log")
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-	echo "| meshaudit fleet -o $FORMAT | $CLUSTERS | $((CLUSTERS * HISTORY)) | $wall | $cpu | $rss | $code |"
+	nread=$(jq -r .summary.bundlesRead "$WORK/fleet-report.$FORMAT" 2>/dev/null || echo "?")
+	echo "| meshaudit fleet -o $FORMAT${SINCE:+ --since $SINCE} | $CLUSTERS | $nread | $wall | $cpu | $rss | $code |"
 	rm -f "$log"
 done
