@@ -127,22 +127,32 @@ func compareOne(name string, o, c *report.Report, gone bool) Cluster {
 	if gone { // the cluster is not in the new run at all
 		cl.Fixed = append(cl.Fixed, o.Findings...)
 	}
-	oc := map[string]report.Status{}
-	for _, ctl := range o.Controls {
-		oc[ctl.ID] = ctl.Status
-	}
-	seen := map[string]bool{}
-	for _, ctl := range c.Controls {
-		seen[ctl.ID] = true
-		if oc[ctl.ID] != ctl.Status {
-			cl.Controls = append(cl.Controls, ControlChange{ID: ctl.ID, Old: oc[ctl.ID], New: ctl.Status})
+	statuses := func(cs []report.ControlResult) map[string]report.Status {
+		m := make(map[string]report.Status, len(cs))
+		for _, ctl := range cs {
+			m[ctl.ID] = ctl.Status
 		}
+		return m
 	}
-	for _, ctl := range o.Controls {
-		if !seen[ctl.ID] {
-			cl.Controls = append(cl.Controls, ControlChange{ID: ctl.ID, Old: ctl.Status})
-		}
-	}
-	sort.Slice(cl.Controls, func(i, j int) bool { return report.ControlLess(cl.Controls[i].ID, cl.Controls[j].ID) })
+	cl.Controls = ControlChanges(statuses(o.Controls), statuses(c.Controls))
 	return cl
+}
+
+// ControlChanges lists the controls whose status differs between two runs,
+// in NIST order: Old is "" for a control not assessed before, New "" for
+// one no longer assessed. Never nil.
+func ControlChanges(old, cur map[string]report.Status) []ControlChange {
+	out := []ControlChange{}
+	for id, st := range cur {
+		if old[id] != st {
+			out = append(out, ControlChange{ID: id, Old: old[id], New: st})
+		}
+	}
+	for id, st := range old {
+		if _, ok := cur[id]; !ok {
+			out = append(out, ControlChange{ID: id, Old: st})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return report.ControlLess(out[i].ID, out[j].ID) })
+	return out
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/meshaudit/meshaudit/diff"
 	"github.com/meshaudit/meshaudit/evidence"
 	"github.com/meshaudit/meshaudit/report"
 	"github.com/meshaudit/meshaudit/snapshot"
@@ -121,12 +122,9 @@ type FindingRef struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
-// ControlChange is a control whose status changed.
-type ControlChange struct {
-	ID  string        `json:"id"`
-	Old report.Status `json:"old"`
-	New report.Status `json:"new"`
-}
+// ControlChange is a control whose status changed (as meshaudit diff
+// reports it).
+type ControlChange = diff.ControlChange
 
 // ControlRow is one control across the clusters.
 type ControlRow struct {
@@ -615,23 +613,14 @@ func clusterOf(latest, previous *checked, n int, now time.Time, maxAge time.Dura
 	}
 	sort.Slice(ch.New, less(ch.New))
 	sort.Slice(ch.Fixed, less(ch.Fixed))
-	old := map[string]report.Status{}
-	for _, ct := range p.Controls {
-		old[ct.ID] = ct.Status
-	}
-	seen := map[string]bool{}
-	for _, ct := range l.Controls {
-		seen[ct.ID] = true
-		if o := old[ct.ID]; o != ct.Status {
-			ch.Controls = append(ch.Controls, ControlChange{ID: ct.ID, Old: o, New: ct.Status})
+	statuses := func(cs []liteControl) map[string]report.Status {
+		m := make(map[string]report.Status, len(cs))
+		for _, ct := range cs {
+			m[ct.ID] = ct.Status
 		}
+		return m
 	}
-	for id, o := range old {
-		if !seen[id] {
-			ch.Controls = append(ch.Controls, ControlChange{ID: id, Old: o})
-		}
-	}
-	sort.Slice(ch.Controls, func(i, j int) bool { return report.ControlLess(ch.Controls[i].ID, ch.Controls[j].ID) })
+	ch.Controls = diff.ControlChanges(statuses(p.Controls), statuses(l.Controls))
 	c.Changes = ch
 	return c
 }
