@@ -11,7 +11,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/meshaudit/meshaudit/policies"
 	"github.com/meshaudit/meshaudit/report"
@@ -20,9 +19,8 @@ import (
 	"github.com/meshaudit/meshaudit/snapshot"
 )
 
-// The engine: the modules compiled once, one prepared query per core over a
-// share of the rule set and one per rule, and their evaluation under one
-// deadline. Queries are built as OPA terms (ast.Body), never as text.
+// The engine: the modules compiled once, one prepared query per rule, and
+// their evaluation by one worker per core under one deadline. Queries are built as OPA terms (ast.Body), never as text.
 
 // Capabilities are the built-ins a policy may call: OPA's, minus every
 // one OPA's own capability metadata marks nondeterministic — network
@@ -46,7 +44,6 @@ func Capabilities() *ast.Capabilities {
 type Engine struct {
 	catalog *rules.Catalog
 	params  policies.Params
-	groups  []group                           // rules split across cores
 	each    map[string]rego.PreparedEvalQuery // by rule id
 	scope   rego.PreparedEvalQuery            // data.meshaudit.lib.scope
 	toolVer string
@@ -56,12 +53,6 @@ type Engine struct {
 	// Deadline bounds the whole evaluation (within a few percent); a rule
 	// still running at it is unknown. 0: DefaultDeadline.
 	Deadline time.Duration
-}
-
-// group is a share of the rule set evaluated by one query, on one core.
-type group struct {
-	rules []rules.Rule
-	query rego.PreparedEvalQuery
 }
 
 // DefaultDeadline bounds policy evaluation (a runaway custom policy, e.g. a
@@ -101,8 +92,7 @@ func NewEmbedded(ctx context.Context, params policies.Params, toolVersion string
 
 // NewParsed compiles already-parsed modules (policies.Parse; the compiler
 // works on its own copies, so the catalog may share them) once and prepares
-// one query per core over a share of the catalog's rules, one per rule
-// (used to isolate a failing rule) and one for lib.scope.
+// one query per rule of the catalog and one for lib.scope.
 func NewParsed(ctx context.Context, cat *rules.Catalog, mods []*ast.Module, params policies.Params, toolVersion string) (*Engine, error) {
 	byPath := make(map[string]*ast.Module, len(mods))
 	for i, m := range mods {
@@ -132,28 +122,7 @@ func NewParsed(ctx context.Context, cat *rules.Catalog, mods []*ast.Module, para
 		return rego.New(rego.Compiler(compiler), rego.Store(store), rego.ParsedQuery(q), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
 	}
 	e := &Engine{catalog: cat, params: params, each: map[string]rego.PreparedEvalQuery{}, toolVer: toolVersion}
-	// One query per core, each over a share of the selected rules (only
-	// those: a filtered run evaluates nothing else).
-	n := runtime.GOMAXPROCS(0)
-	if n > len(cat.Rules) {
-		n = len(cat.Rules)
-	}
-	shares := make([][]rules.Rule, n)
-	for i, r := range cat.Rules {
-		shares[i%n] = append(shares[i%n], r)
-	}
 	results := resultRules(compiler)
-	for _, share := range shares {
-		items := make([][2]*ast.Term, 0, len(share))
-		for _, r := range share {
-			items = append(items, ast.Item(ast.StringTerm(r.ID), ruleTerm(r, results)))
-		}
-		q, err := prep(bind(ast.ObjectTerm(items...)))
-		if err != nil {
-			return nil, fmt.Errorf("prepare rule set: %w", err)
-		}
-		e.groups = append(e.groups, group{rules: share, query: q})
-	}
 	for _, r := range cat.Rules {
 		if e.each[r.ID], err = prep(bind(ruleTerm(r, results))); err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", r.ID, err)
@@ -241,28 +210,13 @@ func resultRules(c *ast.Compiler) map[string]*packageResults {
 	return out
 }
 
-// leanCacheObjects: from this many objects on, queries use leanCache. Below
-// it, cached per-object function results save more CPU than they cost (at
-// 10k objects 25 % of the evaluation); above it their memory dominates the
-// evaluation's (at 100k, 650 MB of 1.1 GB live) and, under the scan's soft
-// memory limit, the garbage collector's work (recomputing them is 25 %
-// faster there).
-var leanCacheObjects = 25_000
-
-func cacheOpt(objects int) rego.EvalOption {
-	if objects >= leanCacheObjects {
-		return rego.EvalVirtualCache(newLeanCache())
-	}
-	return rego.EvalVirtualCache(topdown.NewVirtualCache())
-}
-
 // Evaluate runs every rule over the snapshot.
 func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*report.Report, error) {
 	val, err := inputValueOf(s, !e.regoOnly)
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}
-	res, err := e.run(ctx, val, len(s.Objects))
+	res, err := e.run(ctx, val)
 	if err != nil {
 		return nil, err
 	}
@@ -277,22 +231,23 @@ type results struct {
 	scopeErr error
 }
 
-// run evaluates the rule set on the input: one query per core, each over a
-// share of the rules; a share whose query fails or runs out of time falls
-// back to one query per rule of that share, so that only the failing rule
-// is unknown. lib.scope is read alongside. The error is the run's own
-// cancellation only.
-func (e *Engine) run(ctx context.Context, val ast.Value, objects int) (*results, error) {
+// run evaluates the rule set on the input: one query per rule, taken from a
+// queue by one worker per core, so that a costly rule never leaves a core
+// idle behind it, and each rule's intermediate values (OPA's per-query
+// cache of documents and function results) are dropped as soon as it ends
+// instead of living until a whole share of the rule set is done. A rule
+// whose query fails, or runs past the deadline, is unknown with its error;
+// the others are judged. lib.scope is read alongside. The error is the
+// run's own cancellation only.
+func (e *Engine) run(ctx context.Context, val ast.Value) (*results, error) {
 	res := &results{docs: map[string]map[string]any{}, errs: map[string]error{}}
 	deadline := e.Deadline
 	if deadline <= 0 {
 		deadline = DefaultDeadline
 	}
-	// One deadline for the whole evaluation: the share queries get half of
-	// it; a share that fails or runs out falls back to its rules one by
-	// one, concurrently, within what remains — so that a runaway rule is
-	// unknown, the others are still judged, and the evaluation ends within
-	// the deadline (not twice it).
+	// One deadline for the whole evaluation: a rule still running at it is
+	// unknown, a rule not started by then is unknown too, and the
+	// evaluation ends within the deadline.
 	dctx, cancelAll := context.WithTimeout(ctx, deadline)
 	defer cancelAll()
 	var mu sync.Mutex
@@ -311,49 +266,36 @@ func (e *Engine) run(ctx context.Context, val ast.Value, objects int) (*results,
 			res.scope = decodeScope(rs[0].Bindings[resultVar])
 		}
 	}()
-	for _, g := range e.groups {
+	queue := make(chan rules.Rule, len(e.catalog.Rules))
+	for _, r := range e.catalog.Rules {
+		queue <- r
+	}
+	close(queue)
+	workers := runtime.GOMAXPROCS(0)
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gctx, cancel := context.WithTimeout(dctx, deadline/2)
-			rs, err := g.query.Eval(gctx, rego.EvalParsedInput(val), cacheOpt(objects))
-			cancel()
-			if err == nil && len(rs) == 1 {
-				if m, ok := rs[0].Bindings[resultVar].(map[string]any); ok {
-					mu.Lock()
-					for _, r := range g.rules {
-						res.docs[r.ID], _ = m[r.ID].(map[string]any)
-					}
-					mu.Unlock()
+			for r := range queue {
+				if ctx.Err() != nil {
 					return
 				}
+				rs, err := e.each[r.ID].Eval(dctx, rego.EvalParsedInput(val))
+				timedOut := dctx.Err() == context.DeadlineExceeded
+				if ctx.Err() != nil {
+					return
+				}
+				mu.Lock()
+				switch {
+				case err != nil && timedOut:
+					res.errs[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
+				case err != nil:
+					res.errs[r.ID] = err
+				case len(rs) == 1:
+					res.docs[r.ID], _ = rs[0].Bindings[resultVar].(map[string]any)
+				}
+				mu.Unlock()
 			}
-			if ctx.Err() != nil {
-				return
-			}
-			var rwg sync.WaitGroup
-			for _, r := range g.rules {
-				rwg.Add(1)
-				go func() {
-					defer rwg.Done()
-					rs, err := e.each[r.ID].Eval(dctx, rego.EvalParsedInput(val), cacheOpt(objects))
-					timedOut := dctx.Err() == context.DeadlineExceeded
-					if ctx.Err() != nil {
-						return
-					}
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err != nil && timedOut:
-						res.errs[r.ID] = fmt.Errorf("evaluation deadline of %s exceeded", deadline)
-					case err != nil:
-						res.errs[r.ID] = err
-					case len(rs) == 1:
-						res.docs[r.ID], _ = rs[0].Bindings[resultVar].(map[string]any)
-					}
-				}()
-			}
-			rwg.Wait()
 		}()
 	}
 	wg.Wait()

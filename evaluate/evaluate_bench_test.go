@@ -185,8 +185,8 @@ func TestRegoProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := profiler.New()
-	for _, g := range e.groups {
-		if _, err := g.query.Eval(context.Background(), rego.EvalParsedInput(val), rego.EvalQueryTracer(p)); err != nil {
+	for _, r := range e.catalog.Rules {
+		if _, err := e.each[r.ID].Eval(context.Background(), rego.EvalParsedInput(val), rego.EvalQueryTracer(p)); err != nil {
 			t.Fatal(err)
 		}
 	}
