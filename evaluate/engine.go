@@ -216,19 +216,31 @@ func (e *Engine) Evaluate(ctx context.Context, s *snapshot.Snapshot) (*report.Re
 	if err != nil {
 		return nil, fmt.Errorf("build input: %w", err)
 	}
-	res, err := e.run(ctx, val)
+	ix := newIndex(s)
+	res, err := e.run(ctx, val, func(r rules.Rule, doc map[string]any) decoded {
+		fs, err := decodeFindings(r, doc["deny"], ix, s.Cluster)
+		return decoded{findings: fs, err: err}
+	})
 	if err != nil {
 		return nil, err
 	}
-	return e.assemble(s, res)
+	return e.assemble(s, ix, res)
 }
 
 // results are the raw results of one evaluation.
 type results struct {
-	docs     map[string]map[string]any // rule id → its result document
+	docs     map[string]map[string]any // rule id → its result document, without deny
+	deny     map[string]decoded        // rule id → its deny set, decoded
 	errs     map[string]error          // rule id → its evaluation error
 	scope    scope                     // lib.scope
 	scopeErr error
+}
+
+// decoded is a rule's deny set decoded into findings, or why it could not
+// be.
+type decoded struct {
+	findings []report.Finding
+	err      error
 }
 
 // run evaluates the rule set on the input: one query per rule, taken from a
@@ -237,10 +249,12 @@ type results struct {
 // cache of documents and function results) are dropped as soon as it ends
 // instead of living until a whole share of the rule set is done. A rule
 // whose query fails, or runs past the deadline, is unknown with its error;
-// the others are judged. lib.scope is read alongside. The error is the
+// the others are judged. Each rule's findings are decoded (decode) by the
+// worker as soon as the rule ends, so that only their compact form is held
+// while the other rules run. lib.scope is read alongside. The error is the
 // run's own cancellation only.
-func (e *Engine) run(ctx context.Context, val ast.Value) (*results, error) {
-	res := &results{docs: map[string]map[string]any{}, errs: map[string]error{}}
+func (e *Engine) run(ctx context.Context, val ast.Value, decode func(rules.Rule, map[string]any) decoded) (*results, error) {
+	res := &results{docs: map[string]map[string]any{}, deny: map[string]decoded{}, errs: map[string]error{}}
 	deadline := e.Deadline
 	if deadline <= 0 {
 		deadline = DefaultDeadline
@@ -285,6 +299,13 @@ func (e *Engine) run(ctx context.Context, val ast.Value) (*results, error) {
 				if ctx.Err() != nil {
 					return
 				}
+				var doc map[string]any
+				var d decoded
+				if err == nil && len(rs) == 1 {
+					doc, _ = rs[0].Bindings[resultVar].(map[string]any)
+					d = decode(r, doc)
+					delete(doc, "deny")
+				}
 				mu.Lock()
 				switch {
 				case err != nil && timedOut:
@@ -292,7 +313,7 @@ func (e *Engine) run(ctx context.Context, val ast.Value) (*results, error) {
 				case err != nil:
 					res.errs[r.ID] = err
 				case len(rs) == 1:
-					res.docs[r.ID], _ = rs[0].Bindings[resultVar].(map[string]any)
+					res.docs[r.ID], res.deny[r.ID] = doc, d
 				}
 				mu.Unlock()
 			}

@@ -14,7 +14,7 @@ import (
 // findings sorted, each control's status from its rules, and the summary.
 
 // assemble assembles the report of the snapshot from the raw results.
-func (e *Engine) assemble(s *snapshot.Snapshot, res *results) (*report.Report, error) {
+func (e *Engine) assemble(s *snapshot.Snapshot, ix *index, res *results) (*report.Report, error) {
 	rep := &report.Report{
 		SchemaVersion: report.ReportSchemaVersion,
 		Tool:          report.Tool{Name: "meshaudit", Version: e.toolVer},
@@ -27,7 +27,6 @@ func (e *Engine) assemble(s *snapshot.Snapshot, res *results) (*report.Report, e
 		Kinds:         s.Kinds,
 		Exceptions:    []report.ExceptionStatus{},
 	}
-	ix := newIndex(s)
 	noMesh := meshNotInstalled(s)
 	for _, r := range e.catalog.Rules {
 		rep.Rules = append(rep.Rules, e.verdict(r, s, ix, res, noMesh, &rep.Findings))

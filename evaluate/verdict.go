@@ -69,7 +69,7 @@ func (e *Engine) verdict(r rules.Rule, s *snapshot.Snapshot, ix *index, raw *res
 		}
 		outOfScope = raw.scope.missing(r, e.params.RootNamespace)
 	}
-	fs, err := decodeFindings(r, doc["deny"], ix, s.Cluster)
+	fs, err := raw.deny[r.ID].findings, raw.deny[r.ID].err
 	if err != nil {
 		res.Status, res.Reason = report.StatusUnknown, "invalid policy result: "+err.Error()
 		return res
