@@ -12,7 +12,8 @@
 #   SHAPES   generator shapes to scan (default "default messy manifests
 #            policy"; see internal/gen/shapes.go)
 #   SIZES    manifest sizes to scan per shape (default "10000")
-#   LARGE    1 (default): also scan a 100k-object snapshot (LARGE_N objects)
+#   LARGE    1 (default): also scan a 100k-object snapshot (LARGE_N objects) and
+#            one a tenth its size (the linearity target compares them)
 #   LARGE_N  object count of the large snapshot (default 100000)
 #   LARGE_SHAPES  shapes of the large snapshot (default "default messy";
 #            the manifests shape has no live form)
@@ -128,7 +129,13 @@ record() {
     cratio=$(awk -v w="$last_cpu" -v f="$FLOOR_CPU" 'BEGIN { if (f > 0 && w + 0 > 0) printf "%.2f×", w / f; else print "-" }')
   fi
   rows+=("| ${SHAPE:-default} | $1 | $2 | ${FINDINGS:--} | $last_runs | $last_wall | $ratio | $last_cpu | $cratio | $last_rss | $last_code |")
+  case $1 in
+    "meshaudit scan -f" | "meshaudit scan --snapshot")
+      # shape kind objects wall cpu rss floor_wall
+      facts+=("${SHAPE:-default} ${1##* } $2 $last_wall $last_cpu $last_rss ${FLOOR:--}") ;;
+  esac
 }
+facts=()
 
 # peer NAME LABEL OBJECTS CMD... : measures a peer PEER_RUNS times when NAME
 # is in PEERS and on PATH.
@@ -211,16 +218,19 @@ done
 
 if [ "$LARGE" = 1 ]; then
   for SHAPE in $LARGE_SHAPES; do
-    snap="$WORK/$SHAPE-s$LARGE_N.json"
+   # the small snapshot first: the same shape at 1/10 the size, for linearity
+   for size in $((LARGE_N / 10)) "$LARGE_N"; do
+    snap="$WORK/$SHAPE-s$size.json"
     if [ ! -f "$snap" ]; then
-      "$WORK/bin/meshaudit-gen" -shape "$SHAPE" -n "$LARGE_N" -seed "$SEED" -snapshot "$snap" >"$WORK/gen-$SHAPE-s$LARGE_N.json"
+      "$WORK/bin/meshaudit-gen" -shape "$SHAPE" -n "$size" -seed "$SEED" -snapshot "$snap" >"$WORK/gen-$SHAPE-s$size.json"
     fi
-    objs=$(objects_of "$WORK/gen-$SHAPE-s$LARGE_N.json" "$LARGE_N")
+    objs=$(objects_of "$WORK/gen-$SHAPE-s$size.json" "$size")
     echo "== $SHAPE: $objs objects from a snapshot ($(du -sh "$snap" | cut -f1))" >&2
     rm -f "$WORK/report-s.json"
     measure "meshaudit scan --snapshot" "$objs" "$WORK/bin/meshaudit" scan --snapshot "$snap" --fail-on none --eval-timeout "$EVAL_TIMEOUT" -o "json=$WORK/report-s.json"
-    findings_of "$WORK/report-s.json" "$WORK/gen-$SHAPE-s$LARGE_N.json"
+    findings_of "$WORK/report-s.json" "$WORK/gen-$SHAPE-s$size.json"
     FLOOR="" record "meshaudit scan --snapshot" "$objs"
+   done
   done
 fi
 
@@ -232,6 +242,25 @@ echo
 echo "| shape | command | objects | findings | runs | wall s | × floor | CPU s | CPU × floor | peak RSS MB | exit |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "Targets (issue 20; 2 cores): manifests ≤ 2.0× the floor's wall and ≤ 300 MB; a findings-heavy shape's CPU per object ≤ 1.3× the default shape's; a 100k snapshot ≤ 15 s and ≤ 1536 MB; CPU per object of the large snapshot ≤ 1.2× that of the one a tenth its size (linear):"
+echo
+printf '%s\n' "${facts[@]}" | awk -v large="$LARGE_N" '
+function ok(c) { return c ? "met" : "**not met**" }
+{ shape=$1; kind=$2; n=$3; wall=$4; cpu=$5; rss=$6; floor=$7
+  if (kind == "-f") {
+    if (floor != "-" && floor > 0) printf "- %s, %d objects from manifests: %.2f× the floor (%s), %d MB (%s); CPU %.2f ms per object\n", shape, n, wall/floor, ok(wall/floor <= 2.0), rss, ok(rss <= 300), 1000*cpu/n
+    perobj[shape]=cpu/n
+  } else {
+    snap[shape, n]=cpu/n
+    if (n >= large * 0.9) printf "- %s, %d objects from a snapshot: %.1f s (%s), %d MB (%s)\n", shape, n, wall, ok(wall <= 15), rss, ok(rss <= 1536)
+    sizes[shape]=sizes[shape] " " n
+  }
+}
+END {
+  if (("default" in perobj) && perobj["default"] > 0) for (s in perobj) if (s != "default") printf "- %s CPU per object (manifests) ÷ default: %.2f× (findings-heavy shapes: %s)\n", s, perobj[s]/perobj["default"], (s == "messy" ? ok(perobj[s]/perobj["default"] <= 1.3) : "no target")
+  for (s in sizes) { split(sizes[s], ns, " "); if (length(ns) == 2 && snap[s, ns[1]] > 0) printf "- %s snapshot CPU per object, %d vs %d objects: %.2f× (%s)\n", s, ns[2], ns[1], snap[s, ns[2]]/snap[s, ns[1]], ok(snap[s, ns[2]]/snap[s, ns[1]] <= 1.2) }
+}'
 if [ "$RULE_COSTS" = 1 ]; then
   first=${RULE_COSTS_N:-${SIZES%% *}}
   for SHAPE in $SHAPES; do
