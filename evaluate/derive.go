@@ -344,9 +344,10 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 	put(factPodsByOwner, pods.term)
 
 	// workloads: every workload object not owned by a present one, with its
-	// pod template's metadata and spec.
+	// pod template's metadata and spec, and its facts (facts.go).
 	var workloads []*ast.Term
 	if !left[factWorkloads] {
+		nsl := readNSLabels(lists["Namespace"], metas)
 	kinds:
 		for _, k := range workloadKinds {
 		objects:
@@ -384,6 +385,9 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 				if m.name == nil || apiVersion == nil {
 					continue // resource(o) undefined
 				}
+				labels := getOr(meta, "labels", ast.ObjectTerm())
+				annots := getOr(meta, "annotations", ast.ObjectTerm())
+				spec := getOr(tm, "spec", ast.ObjectTerm())
 				workloads = append(workloads, ast.ObjectTerm(
 					ast.Item(ast.StringTerm("obj"), t),
 					ast.Item(ast.StringTerm("kind"), kind),
@@ -394,9 +398,10 @@ func derive(keys []string, lists map[string][]*ast.Term) (ast.Object, []fallback
 						ast.Item(ast.StringTerm("namespace"), m.ns),
 						ast.Item(ast.StringTerm("name"), m.name),
 					)),
-					ast.Item(ast.StringTerm("labels"), getOr(meta, "labels", ast.ObjectTerm())),
-					ast.Item(ast.StringTerm("annotations"), getOr(meta, "annotations", ast.ObjectTerm())),
-					ast.Item(ast.StringTerm("spec"), getOr(tm, "spec", ast.ObjectTerm())),
+					ast.Item(ast.StringTerm("labels"), labels),
+					ast.Item(ast.StringTerm("annotations"), annots),
+					ast.Item(ast.StringTerm("spec"), spec),
+					ast.Item(ast.StringTerm(factsKey), workloadFacts(m.ns, labels, annots, spec, nsl)),
 				))
 			}
 		}

@@ -32,7 +32,10 @@ type regoFacts struct {
 	queries  map[string]ast.Body // compiled
 }
 
-func newRegoFacts(t testing.TB) *regoFacts {
+func newRegoFacts(t testing.TB) *regoFacts { return newRegoFactsWith(t, policies.Defaults()) }
+
+// newRegoFactsWith evaluates lib.rego under the parameters p.
+func newRegoFactsWith(t testing.TB, p policies.Params) *regoFacts {
 	t.Helper()
 	mods, err := policies.Modules(false)
 	if err != nil {
@@ -50,7 +53,7 @@ func newRegoFacts(t testing.TB) *regoFacts {
 	if c.Compile(byPath); c.Failed() {
 		t.Fatal(c.Errors)
 	}
-	pdata, err := policies.Defaults().Data()
+	pdata, err := p.Data()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,12 +124,17 @@ func (rf *regoFacts) compare(t *testing.T, s *snapshot.Snapshot, strict bool) (s
 		case rerr != nil:
 			t.Errorf("%s: derive computed it, but Rego raises %v: the rules reading it would be judged on a value lib does not define", f, rerr)
 		default:
-			if d := firstDiff("lib."+f, got.Value, want); d != "" {
+			gv := got.Value
+			if f == factWorkloads {
+				gv = withoutFacts(gv) // compared with Rego's predicates below
+			}
+			if d := firstDiff("lib."+f, gv, want); d != "" {
 				t.Errorf("derive differs from lib.rego: %s", d)
 			}
 			st.equal++
 		}
 	}
+	st.facts = rf.compareWorkloadFacts(t, in.doc, derived)
 	return st
 }
 
@@ -135,6 +143,7 @@ type compared struct {
 	equal      int // derive computed Rego's value
 	regoErrors int // left to Rego, which raises an error
 	leftValues int // left to Rego, which computes a value
+	facts      factsCompared
 }
 
 func leftWithReason(falls []fallback, fact string) bool {
@@ -243,15 +252,23 @@ func short(t *ast.Term) string {
 // fixtures.
 func TestDerivedFacts(t *testing.T) {
 	rf := newRegoFacts(t)
-	for _, cfg := range []gen.Config{{Objects: 150, Seed: 1}, {Objects: 600, Seed: 2}, {Objects: 1500, Seed: 3}} {
+	cfgs := []gen.Config{{Objects: 150, Seed: 1}, {Objects: 600, Seed: 2}, {Objects: 1500, Seed: 3}}
+	for _, sh := range gen.Shapes[1:] {
+		cfgs = append(cfgs, gen.Config{Objects: 600, Seed: 4, Shape: sh})
+	}
+	for _, cfg := range cfgs {
 		c := gen.Generate(cfg)
-		t.Run(fmt.Sprintf("gen-%d-seed%d/snapshot", cfg.Objects, cfg.Seed), func(t *testing.T) {
-			rf.compare(t, c.Snapshot("gen"), true)
+		t.Run(fmt.Sprintf("gen-%s-%d-seed%d/snapshot", cfg.Shape.Name(), cfg.Objects, cfg.Seed), func(t *testing.T) {
+			st := rf.compare(t, c.Snapshot("gen"), true).facts
+			t.Logf("workload facts: %+v", st)
+			if st.True == 0 || st.Equal == 0 {
+				t.Errorf("no workload fact compared: %+v", st)
+			}
 		})
 		if cfg.Objects > 1000 {
 			continue // reading manifests back costs more than it adds
 		}
-		t.Run(fmt.Sprintf("gen-%d-seed%d/manifests", cfg.Objects, cfg.Seed), func(t *testing.T) {
+		t.Run(fmt.Sprintf("gen-%s-%d-seed%d/manifests", cfg.Shape.Name(), cfg.Objects, cfg.Seed), func(t *testing.T) {
 			dir := t.TempDir()
 			if _, err := c.WriteManifests(dir); err != nil {
 				t.Fatal(err)
@@ -315,11 +332,12 @@ func TestDerivedFactsMalformed(t *testing.T) {
 			total.equal += st.equal
 			total.regoErrors += st.regoErrors
 			total.leftValues += st.leftValues
+			total.facts.add(st.facts)
 		})
 	}
 	// The cases reach both sides: facts derive computes on odd shapes, and
 	// facts Rego raises an error on.
-	t.Logf("facts equal: %d; left to Rego, which raised an error: %d; left to Rego, which computed a value: %d", total.equal, total.regoErrors, total.leftValues)
+	t.Logf("facts equal: %d; left to Rego, which raised an error: %d; left to Rego, which computed a value: %d; workload facts: %+v", total.equal, total.regoErrors, total.leftValues, total.facts)
 	if total.regoErrors == 0 || total.equal == 0 {
 		t.Errorf("the malformed cases do not exercise both derive and its fallback: %+v", total)
 	}

@@ -405,7 +405,9 @@ istio_container_names := {"istio-proxy", "istio-init", "istio-validation"}
 
 # injected: the pod was injected by Istio (live), or is a gateway pod whose
 # istio-proxy container is filled in by the injector (image "auto").
-injected(w) if w.annotations["sidecar.istio.io/status"]
+# (The definition is rego_injected; see "workload facts" below for how
+# injected(w) reads the fact derive computed.)
+rego_injected(w) if w.annotations["sidecar.istio.io/status"]
 
 istio_container(w, c) if {
 	c.name in istio_container_names
@@ -525,27 +527,27 @@ inject_setting(w) := lower(sprintf("%v", [w.annotations["sidecar.istio.io/inject
 # the pod out (an empty value means "use the namespace default").
 inject_true_values := {"y", "yes", "true", "on"}
 
-opted_out(w) if {
+rego_opted_out(w) if {
 	s := inject_setting(w)
 	s != ""
 	not s in inject_true_values
 }
 
-has_proxy_container(w) if {
+rego_has_proxy_container(w) if {
 	some x in all_containers(w)
 	x.c.name == "istio-proxy"
 }
 
 # Istio never injects (nor ambient-captures) host-network pods.
-host_network(w) if object.get(w.spec, "hostNetwork", false) == true
+rego_host_network(w) if object.get(w.spec, "hostNetwork", false) == true
 
 # meshed: the workload has (live) or will get (manifests) a sidecar, or is
 # captured by ambient mode.
-meshed(w) if injected(w)
+rego_meshed(w) if injected(w)
 
-meshed(w) if has_proxy_container(w)
+rego_meshed(w) if has_proxy_container(w)
 
-meshed(w) if {
+rego_meshed(w) if {
 	not host_network(w)
 	not opted_out(w)
 	sidecar_enrolled(w.namespace)
@@ -553,7 +555,7 @@ meshed(w) if {
 
 # The injector's object selector: pod label sidecar.istio.io/inject=true in a
 # namespace with neither istio-injection nor istio.io/rev.
-meshed(w) if {
+rego_meshed(w) if {
 	not host_network(w)
 	w.labels["sidecar.istio.io/inject"] == "true"
 	unlabelled_ns(w.namespace)
@@ -561,20 +563,20 @@ meshed(w) if {
 
 # The revision injector's object selector: pod label istio.io/rev (not opted
 # out) in a namespace with neither istio-injection nor istio.io/rev.
-meshed(w) if {
+rego_meshed(w) if {
 	not host_network(w)
 	object.get(w.labels, "istio.io/rev", "") != ""
 	not opted_out(w)
 	unlabelled_ns(w.namespace)
 }
 
-meshed(w) if {
+rego_meshed(w) if {
 	not host_network(w)
 	ambient_enrolled(w.namespace)
 	object.get(w.labels, "istio.io/dataplane-mode", "") != "none"
 }
 
-meshed(w) if {
+rego_meshed(w) if {
 	not host_network(w)
 	w.labels["istio.io/dataplane-mode"] == "ambient"
 }
@@ -586,21 +588,21 @@ meshed(w) if {
 # and not opted out. Unlike meshed(w): not ambient capture, and
 # host-network pods are not excluded (callers that care check
 # host_network(w)).
-sidecar(w) if injected(w)
+rego_sidecar(w) if injected(w)
 
-sidecar(w) if has_proxy_container(w)
+rego_sidecar(w) if has_proxy_container(w)
 
-sidecar(w) if {
+rego_sidecar(w) if {
 	sidecar_enrolled(w.namespace)
 	not opted_out(w)
 }
 
-sidecar(w) if {
+rego_sidecar(w) if {
 	w.labels["sidecar.istio.io/inject"] == "true"
 	unlabelled_ns(w.namespace)
 }
 
-sidecar(w) if {
+rego_sidecar(w) if {
 	object.get(w.labels, "istio.io/rev", "") != ""
 	unlabelled_ns(w.namespace)
 	not opted_out(w)
@@ -608,17 +610,104 @@ sidecar(w) if {
 
 # gateway: an Istio gateway (router) proxy. PeerAuthentication does not
 # decide the TLS of its listeners (the Gateway's servers[].tls does).
-gateway(w) if {
+rego_gateway(w) if {
 	some x in all_containers(w)
 	x.c.name == "istio-proxy"
 	"router" in object.get(x.c, "args", [])
 }
 
-gateway(w) if contains(object.get(w.annotations, "inject.istio.io/templates", ""), "gateway")
+rego_gateway(w) if contains(object.get(w.annotations, "inject.istio.io/templates", ""), "gateway")
 
-gateway(w) if "gateway.networking.k8s.io/gateway-name" in object.keys(w.labels)
+rego_gateway(w) if "gateway.networking.k8s.io/gateway-name" in object.keys(w.labels)
 
-gateway(w) if "istio.io/gateway-name" in object.keys(w.labels)
+rego_gateway(w) if "istio.io/gateway-name" in object.keys(w.labels)
+
+# ---- workload facts (evaluate/facts.go) ------------------------------------
+
+# derive computes the predicates above once per element w of
+# input.derived.workloads, exactly as their rego_ definitions, and hands
+# them over as w.facts.<predicate> (a boolean), leaving out any one Rego
+# could raise an error on. injected(w) & co. read that fact when it is
+# there, and evaluate the definition otherwise (a w of a _test.rego or
+# built by a rule, an input without input.derived, a fact left out). A
+# false fact makes the predicate undefined, like its definition.
+#
+# meshed, sidecar and runs_sidecar read w's namespace labels, which derive
+# takes from the Namespace object, or as none when there is none: their
+# facts hold only when that is ns_labels(n) (go_ns_labels).
+
+# go_fact(w, p): derive decided predicate p of w.
+go_fact(w, p) if is_boolean(w.facts[p])
+
+# go_ns_fact(w, p): derive decided p of w, on w's namespace labels.
+go_ns_fact(w, p) if {
+	is_boolean(w.facts[p])
+	go_ns_labels(w.namespace)
+}
+
+# go_ns_labels(n): ns_labels(n) is what derive read: the Namespace
+# object's labels, or none (no params.namespace_labels entry).
+go_ns_labels(n) if namespace_objects[n]
+
+go_ns_labels(n) if {
+	not namespace_objects[n]
+	object.get(object.get(params, "namespace_labels", {}), n, null) == null
+}
+
+injected(w) if w.facts.injected == true
+
+injected(w) if {
+	not go_fact(w, "injected")
+	rego_injected(w)
+}
+
+opted_out(w) if w.facts.opted_out == true
+
+opted_out(w) if {
+	not go_fact(w, "opted_out")
+	rego_opted_out(w)
+}
+
+has_proxy_container(w) if w.facts.has_proxy_container == true
+
+has_proxy_container(w) if {
+	not go_fact(w, "has_proxy_container")
+	rego_has_proxy_container(w)
+}
+
+host_network(w) if w.facts.host_network == true
+
+host_network(w) if {
+	not go_fact(w, "host_network")
+	rego_host_network(w)
+}
+
+gateway(w) if w.facts.gateway == true
+
+gateway(w) if {
+	not go_fact(w, "gateway")
+	rego_gateway(w)
+}
+
+meshed(w) if {
+	w.facts.meshed == true
+	go_ns_labels(w.namespace)
+}
+
+meshed(w) if {
+	not go_ns_fact(w, "meshed")
+	rego_meshed(w)
+}
+
+sidecar(w) if {
+	w.facts.sidecar == true
+	go_ns_labels(w.namespace)
+}
+
+sidecar(w) if {
+	not go_ns_fact(w, "sidecar")
+	rego_sidecar(w)
+}
 
 # ---- selectors ---------------------------------------------------------------
 

@@ -91,13 +91,25 @@ workloads_by_label := group([[[k, v], w] |
 # runs_sidecar(w): the pod runs a sidecar proxy: injected, an istio-proxy
 # container, or sidecar(w) when not on the host network (Istio never
 # injects a host-network pod).
-runs_sidecar(w) if injected(w)
+rego_runs_sidecar(w) if injected(w)
 
-runs_sidecar(w) if has_proxy_container(w)
+rego_runs_sidecar(w) if has_proxy_container(w)
 
-runs_sidecar(w) if {
+rego_runs_sidecar(w) if {
 	not host_network(w)
 	sidecar(w)
+}
+
+# runs_sidecar(w) reads derive's fact when there is one (see "workload
+# facts" in lib.rego); rego_runs_sidecar is its definition.
+runs_sidecar(w) if {
+	w.facts.runs_sidecar == true
+	go_ns_labels(w.namespace)
+}
+
+runs_sidecar(w) if {
+	not go_ns_fact(w, "runs_sidecar")
+	rego_runs_sidecar(w)
 }
 
 # proxy_config(w): the pod's proxy.istio.io/config annotation, parsed
