@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -405,9 +407,9 @@ func factsCases(n int) (names []string, cases map[string]*snapshot.Snapshot) {
 // default parameters and with params.namespace_labels stating the labels
 // of some namespaces; every fact Rego would raise an error on is left out.
 func TestWorkloadFactsMalformed(t *testing.T) {
-	n := 120
+	n := 48
 	if testing.Short() {
-		n = 30
+		n = 16
 	}
 	names, cases := factsCases(n)
 	var total factsCompared
@@ -435,9 +437,9 @@ func TestWorkloadFactsMalformed(t *testing.T) {
 // params.namespace_labels.
 func TestWorkloadFactsVerdicts(t *testing.T) {
 	ctx := context.Background()
-	n := 24
+	n := 8
 	if testing.Short() {
-		n = 8
+		n = 4
 	}
 	names, cases := factsCases(n)
 	for i, name := range names {
@@ -473,5 +475,169 @@ func TestWorkloadFactsVerdicts(t *testing.T) {
 				t.Fatalf("reports differ (findings): %d vs %d", len(got.Findings), len(want.Findings))
 			}
 		})
+	}
+}
+
+// factsGrid writes a cluster whose Pods combine, at random (fixed seed),
+// every value the workload facts read: the injection setting (of every
+// case and type, as label, annotation or both), revision and dataplane-mode
+// labels, hostNetwork, istio-proxy containers with and without the router
+// argument, the injection status and template annotations, gateway-name
+// labels; in namespaces of every enrolment, two of them implied (no
+// Namespace object). With odd, also pod labels, annotations, specs and
+// Namespace labels that are not objects. It returns the snapshot and the
+// implied namespaces.
+func factsGrid(t *testing.T, odd bool, pods int) (*snapshot.Snapshot, []string) {
+	rnd := rand.New(rand.NewPCG(5, 5))
+	pick := func(vs ...any) any { return deepCopyJSON(vs[rnd.IntN(len(vs))]) }
+	nsLabels := []any{
+		map[string]any{}, map[string]any{"istio-injection": "enabled"}, map[string]any{"istio-injection": "disabled"},
+		map[string]any{"istio-injection": "enabled", "istio.io/rev": "canary"}, map[string]any{"istio-injection": "disabled", "istio.io/rev": "canary"},
+		map[string]any{"istio.io/rev": "canary"}, map[string]any{"istio.io/rev": ""}, map[string]any{"istio.io/rev": "default"},
+		map[string]any{"istio.io/dataplane-mode": "ambient"}, map[string]any{"istio.io/dataplane-mode": "ambient", "istio-injection": "enabled"},
+		map[string]any{"istio.io/dataplane-mode": "none"}, map[string]any{"istio-injection": true},
+	}
+	if odd {
+		nsLabels = append(nsLabels, "x", []any{"istio-injection"})
+	}
+	var docs []any
+	var nss []string
+	for i, l := range nsLabels {
+		n := fmt.Sprintf("ns-%d", i)
+		nss = append(nss, n)
+		docs = append(docs, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": n, "labels": l}})
+	}
+	implied := []string{"implied-a", "implied-b"}
+	nss = append(nss, implied...)
+	injectValues := []any{"true", "false", "True", "FALSE", "on", "On", "off", "y", "Y", "yes", "no", "n", "", "enabled", true, false}
+	if odd {
+		injectValues = append(injectValues, 1, 1.5, []any{"true"}, map[string]any{"a": "b"})
+	}
+	for i := 0; i < pods; i++ {
+		labels := map[string]any{"app": fmt.Sprint("a", i%7)}
+		annots := map[string]any{}
+		if rnd.IntN(3) > 0 {
+			v := pick(injectValues...)
+			switch rnd.IntN(3) {
+			case 0:
+				labels["sidecar.istio.io/inject"] = v
+			case 1:
+				annots["sidecar.istio.io/inject"] = v
+			default:
+				labels["sidecar.istio.io/inject"] = v
+				annots["sidecar.istio.io/inject"] = pick(injectValues...)
+			}
+		}
+		if rnd.IntN(4) == 0 {
+			labels["istio.io/rev"] = pick("", "canary", "default")
+		}
+		if rnd.IntN(4) == 0 {
+			labels["istio.io/dataplane-mode"] = pick("", "none", "ambient", "Ambient")
+		}
+		if rnd.IntN(8) == 0 {
+			labels[pick("gateway.networking.k8s.io/gateway-name", "istio.io/gateway-name").(string)] = "gw"
+		}
+		if rnd.IntN(6) == 0 {
+			annots["sidecar.istio.io/status"] = pick("{}", "", false, true)
+		}
+		if rnd.IntN(8) == 0 {
+			annots["inject.istio.io/templates"] = pick("gateway", "sidecar", "sidecar,gateway")
+		}
+		spec := map[string]any{"containers": []any{map[string]any{"name": "app", "image": "app:1"}}}
+		if rnd.IntN(5) == 0 {
+			spec["hostNetwork"] = pick(true, false, "true")
+		}
+		if rnd.IntN(5) == 0 {
+			c := map[string]any{"name": pick("istio-proxy", "istio-init", "istio-validation"), "image": pick("auto", "proxyv2")}
+			if rnd.IntN(2) == 0 {
+				c["args"] = pick([]any{"proxy", "router"}, []any{"proxy", "sidecar"}, "router")
+			}
+			key := pick("containers", "initContainers", "ephemeralContainers").(string)
+			cs, _ := spec[key].([]any)
+			spec[key] = append(cs, c)
+		}
+		meta := map[string]any{"name": fmt.Sprint("p", i), "namespace": nss[rnd.IntN(len(nss))], "labels": labels, "annotations": annots}
+		if odd && rnd.IntN(10) == 0 {
+			meta[pick("labels", "annotations").(string)] = pick("x", 1, []any{"sidecar.istio.io/inject"})
+		}
+		if odd && rnd.IntN(20) == 0 {
+			spec["containers"] = pick("x", map[string]any{"a": map[string]any{"name": "istio-proxy", "args": []any{"router"}}})
+		}
+		pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+		if odd && rnd.IntN(30) == 0 {
+			pod["spec"] = "x"
+		}
+		docs = append(docs, pod)
+	}
+	var b strings.Builder
+	for _, d := range docs {
+		j, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("---\n")
+		b.Write(j)
+		b.WriteString("\n")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "grid.yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := readManifests(t, dir)
+	if len(s.Objects) != len(docs) {
+		t.Fatalf("read %d objects of %d", len(s.Objects), len(docs))
+	}
+	return s, implied
+}
+
+// gridParams states the labels of one implied namespace (and of an
+// enrolled one, which its Namespace object's labels override).
+func gridParams(implied []string) policies.Params {
+	p := policies.Defaults()
+	p.NamespaceLabels = map[string]map[string]string{implied[0]: {"istio-injection": "enabled"}, "ns-0": {"istio-injection": "enabled"}}
+	return p
+}
+
+// TestWorkloadFactsGrid: on the grid (well-formed and odd), every workload
+// fact equals lib.rego's predicate, under the default parameters and with
+// params.namespace_labels, and the whole report with the facts equals the
+// report computed in Rego alone.
+func TestWorkloadFactsGrid(t *testing.T) {
+	ctx := context.Background()
+	for _, odd := range []bool{false, true} {
+		pods := 800
+		if odd {
+			pods = 150 // Rego raises errors: each predicate is asked w by w
+		}
+		s, implied := factsGrid(t, odd, pods)
+		for _, p := range []policies.Params{policies.Defaults(), gridParams(implied)} {
+			name := fmt.Sprintf("odd=%v/namespace_labels=%d", odd, len(p.NamespaceLabels))
+			t.Run(name, func(t *testing.T) {
+				st := newRegoFactsWith(t, p).compare(t, s, !odd).facts
+				t.Logf("workload facts: %+v", st)
+				if st.Equal == 0 || st.True == 0 || (odd && st.RegoErrors == 0) || (len(p.NamespaceLabels) > 0 && st.LeftValues == 0) {
+					t.Errorf("the grid does not reach every outcome: %+v", st)
+				}
+				eng, _, err := NewEmbedded(ctx, p, "test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref := *eng
+				ref.regoOnly = true
+				got, err := eng.Evaluate(ctx, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := ref.Evaluate(ctx, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gb, _ := json.Marshal(got)
+				wb, _ := json.Marshal(want)
+				if string(gb) != string(wb) {
+					t.Errorf("the report with workload facts differs from the report computed in Rego")
+				}
+			})
+		}
 	}
 }
