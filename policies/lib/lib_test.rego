@@ -519,3 +519,52 @@ test_evidence_paths if {
 	lib.container_path({"kind": "Pod"}, {"kind": "initContainers", "i": 0}) == "spec.initContainers[0]"
 	lib.annotation_path({"kind": "CronJob"}, "sidecar.istio.io/inject") == "spec.jobTemplate.spec.template.metadata.annotations[\"sidecar.istio.io/inject\"]"
 }
+
+# ---- workload facts (w.facts from input.derived.workloads) -------------------
+
+# A plain workload in an unlabelled namespace: Rego's definitions say no.
+plain_w := pw("plain", {}, {})
+
+with_facts(w, f) := object.union(w, {"facts": f})
+
+test_fact_true_decides if {
+	lib.injected(with_facts(plain_w, {"injected": true}))
+	lib.gateway(with_facts(plain_w, {"gateway": true}))
+	lib.host_network(with_facts(plain_w, {"host_network": true}))
+	lib.opted_out(with_facts(plain_w, {"opted_out": true}))
+	lib.has_proxy_container(with_facts(plain_w, {"has_proxy_container": true}))
+	is_meshed(with_facts(plain_w, {"meshed": true}))
+	lib.sidecar(with_facts(plain_w, {"sidecar": true})) with input as testlib.live({"Namespace": nss})
+	lib.runs_sidecar(with_facts(plain_w, {"runs_sidecar": true})) with input as testlib.live({"Namespace": nss})
+}
+
+# A false fact makes the predicate undefined, whatever the definition says.
+test_fact_false_decides if {
+	w := pw("on", {}, {"sidecar.istio.io/status": "{}"})
+	lib.injected(w)
+	not lib.injected(with_facts(w, {"injected": false}))
+	is_meshed(w)
+	not is_meshed(with_facts(w, {"meshed": false}))
+}
+
+# A fact left out: the definition decides (reading the facts that are
+# there for the predicates it calls).
+test_fact_missing_falls_back if {
+	is_meshed(with_facts(pw("on", {}, {}), {"injected": false}))
+	not is_meshed(with_facts(plain_w, {"injected": false}))
+	is_meshed(with_facts(plain_w, {"injected": true}))
+	not is_meshed(with_facts(pw("on", {}, {}), {"opted_out": true}))
+}
+
+# meshed, sidecar and runs_sidecar read namespace labels: their facts hold
+# for a namespace with its object, or implied without a
+# params.namespace_labels entry; else the definition decides.
+test_ns_fact_needs_derive_labels if {
+	inp := testlib.live({"Namespace": nss})
+	lib.meshed(with_facts(pw("implied", {}, {}), {"meshed": true})) with input as inp
+	not lib.meshed(with_facts(pw("implied", {}, {}), {"meshed": true})) with input as inp
+		with data.meshaudit.params.namespace_labels as {"implied": {"istio-injection": "disabled"}}
+	lib.meshed(with_facts(pw("implied", {}, {}), {"meshed": false})) with input as inp
+		with data.meshaudit.params.namespace_labels as {"implied": {"istio-injection": "enabled"}}
+	not lib.meshed(with_facts(pw("implied", {}, {}), {"meshed": false})) with input as inp
+}
