@@ -48,6 +48,15 @@ var workloadFactNames = []string{wfInjected, wfHasProxyContainer, wfHostNetwork,
 // factsKey is the field of a derived workload holding its facts.
 const factsKey = "facts"
 
+// factKeyTerms are the facts' keys, one term each for every workload.
+var factKeyTerms = func() map[string]*ast.Term {
+	m := map[string]*ast.Term{}
+	for _, n := range workloadFactNames {
+		m[n] = ast.StringTerm(n)
+	}
+	return m
+}()
+
 // nsLabels is lib.ns_labels as derive sees it: the labels of each
 // Namespace object, by name. ok false: namespace_objects is a conflict
 // error (two different Namespace objects of one name).
@@ -103,7 +112,7 @@ var (
 // is: t is there and equals v (Rego's t == v on a defined t).
 func is(t, v *ast.Term) bool { return t != nil && t.Value.Compare(v.Value) == 0 }
 
-// getStr is object.get(o, key, "") != "" of an object o.
+// setNonEmpty is object.get(o, key, "") != "" of an object o.
 func setNonEmpty(o ast.Object, key string) bool {
 	t := o.Get(ast.StringTerm(key))
 	return t != nil && !is(t, sEmpty)
@@ -115,7 +124,7 @@ func hasKey(o ast.Object, key string) bool { return o.Get(ast.StringTerm(key)) !
 // template's labels, annotations and spec (lib's definitions in comments).
 func workloadFacts(n, labels, annots, spec *ast.Term, nsl nsLabels) *ast.Term {
 	facts := ast.NewObject()
-	put := func(name string, v bool) { facts.Insert(ast.StringTerm(name), ast.BooleanTerm(v)) }
+	put := func(name string, v bool) { facts.Insert(factKeyTerms[name], ast.InternedTerm(v)) }
 	lb, lbOK := labels.Value.(ast.Object)
 	an, anOK := annots.Value.(ast.Object)
 	sp, spOK := spec.Value.(ast.Object)

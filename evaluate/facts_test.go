@@ -407,7 +407,7 @@ func factsCases(n int) (names []string, cases map[string]*snapshot.Snapshot) {
 // default parameters and with params.namespace_labels stating the labels
 // of some namespaces; every fact Rego would raise an error on is left out.
 func TestWorkloadFactsMalformed(t *testing.T) {
-	n := 48
+	n := 32
 	if testing.Short() {
 		n = 16
 	}
@@ -437,7 +437,7 @@ func TestWorkloadFactsMalformed(t *testing.T) {
 // params.namespace_labels.
 func TestWorkloadFactsVerdicts(t *testing.T) {
 	ctx := context.Background()
-	n := 8
+	n := 6
 	if testing.Short() {
 		n = 4
 	}
@@ -605,7 +605,7 @@ func gridParams(implied []string) policies.Params {
 func TestWorkloadFactsGrid(t *testing.T) {
 	ctx := context.Background()
 	for _, odd := range []bool{false, true} {
-		pods := 800
+		pods := 500
 		if odd {
 			pods = 150 // Rego raises errors: each predicate is asked w by w
 		}
