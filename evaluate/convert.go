@@ -2,11 +2,13 @@ package evaluate
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"sync"
 	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/valyala/fastjson"
 
 	"github.com/meshaudit/meshaudit/snapshot"
 )
@@ -51,6 +53,21 @@ func (c *Converter) Convert(o *snapshot.Object) {
 	}
 }
 
+// ConvertValue sets o.Value to the term of v, a document parsed by
+// snapshot.ReadValues (redacted, nulls dropped), as Convert would convert
+// the same document decoded by encoding/json, sharing the same tables. It
+// returns false, leaving o as it is, when v cannot be converted.
+func (c *Converter) ConvertValue(o *snapshot.Object, v *fastjson.Value) bool {
+	sh := c.lock()
+	t, err := sh.c.value(v)
+	sh.mu.Unlock()
+	if err != nil {
+		return false
+	}
+	o.Value, o.Object = t, nil
+	return true
+}
+
 // lock locks a free shard, else waits for the first.
 func (c *Converter) lock() *shard {
 	for i := range c.shards {
@@ -80,9 +97,10 @@ func (c *Converter) lock() *shard {
 // can observe.
 type converter struct {
 	strs  map[string]*ast.Term
-	nums  map[json.Number]*ast.Term
+	nums  map[string]*ast.Term   // by spelling
 	comp  map[uint64][]*ast.Term // arrays and objects by children's hash
 	stack []*ast.Term            // children of the documents being converted
+	buf   []byte                 // a number's spelling (value)
 }
 
 var (
@@ -92,7 +110,7 @@ var (
 )
 
 func newConverter() *converter {
-	return &converter{strs: map[string]*ast.Term{}, nums: map[json.Number]*ast.Term{}, comp: map[uint64][]*ast.Term{}}
+	return &converter{strs: map[string]*ast.Term{}, nums: map[string]*ast.Term{}, comp: map[uint64][]*ast.Term{}}
 }
 
 func (c *converter) str(s string) *ast.Term {
@@ -127,16 +145,7 @@ func (c *converter) term(x any) (*ast.Term, error) {
 	case string:
 		return c.str(x), nil
 	case json.Number:
-		if t, ok := c.nums[x]; ok {
-			return t, nil
-		}
-		v, err := ast.InterfaceToValue(x)
-		if err != nil {
-			return nil, err
-		}
-		t := ast.NewTerm(v)
-		c.nums[x] = t
-		return t, nil
+		return c.num(string(x))
 	case []any:
 		mark := len(c.stack)
 		h := uint64(0x9e3779b97f4a7c15)
@@ -149,16 +158,7 @@ func (c *converter) term(x any) (*ast.Term, error) {
 			c.stack = append(c.stack, t)
 			h = mix(h ^ id(t))
 		}
-		elems := c.stack[mark:]
-		defer func() { c.stack = c.stack[:mark] }()
-		for _, u := range c.comp[h] {
-			if a, ok := u.Value.(*ast.Array); ok && a.Len() == len(elems) && sameElems(a, elems) {
-				return u, nil
-			}
-		}
-		t := ast.ArrayTerm(append([]*ast.Term(nil), elems...)...)
-		c.comp[h] = append(c.comp[h], t)
-		return t, nil
+		return c.array(mark, h), nil
 	case map[string]any:
 		mark := len(c.stack)
 		h := uint64(0)
@@ -172,36 +172,136 @@ func (c *converter) term(x any) (*ast.Term, error) {
 			c.stack = append(c.stack, kt, t)
 			h += mix(id(kt)*31 ^ id(t)) // order-independent
 		}
-		h = mix(h ^ uint64(len(x)))
-		kvs := c.stack[mark:]
-		defer func() { c.stack = c.stack[:mark] }()
-		for _, u := range c.comp[h] {
-			if o, ok := u.Value.(ast.Object); ok && o.Len() == len(kvs)/2 && sameItems(o, kvs) {
-				return u, nil
-			}
-		}
-		items := make([][2]*ast.Term, len(kvs)/2)
-		for i := range items {
-			items[i] = [2]*ast.Term{kvs[2*i], kvs[2*i+1]}
-		}
-		t := ast.ObjectTerm(items...)
-		c.comp[h] = append(c.comp[h], t)
-		return t, nil
+		return c.object(mark, h), nil
 	default:
 		v, err := ast.InterfaceToValue(x)
 		if err != nil {
 			return nil, err
 		}
 		if n, ok := v.(ast.Number); ok { // float64, int... (decoded without UseNumber)
-			if t, ok := c.nums[json.Number(n)]; ok {
+			if t, ok := c.nums[string(n)]; ok {
 				return t, nil
 			}
 			t := ast.NewTerm(n)
-			c.nums[json.Number(n)] = t
+			c.nums[string(n)] = t
 			return t, nil
 		}
 		return ast.NewTerm(v), nil
 	}
+}
+
+// num is the term of a number spelled s.
+func (c *converter) num(s string) (*ast.Term, error) {
+	if t, ok := c.nums[s]; ok {
+		return t, nil
+	}
+	v, err := ast.InterfaceToValue(json.Number(s))
+	if err != nil {
+		return nil, err
+	}
+	t := ast.NewTerm(v)
+	c.nums[s] = t
+	return t, nil
+}
+
+// array is the array of the terms on the stack from mark, whose hash is h;
+// it pops them.
+func (c *converter) array(mark int, h uint64) *ast.Term {
+	elems := c.stack[mark:]
+	defer func() { c.stack = c.stack[:mark] }()
+	for _, u := range c.comp[h] {
+		if a, ok := u.Value.(*ast.Array); ok && a.Len() == len(elems) && sameElems(a, elems) {
+			return u
+		}
+	}
+	t := ast.ArrayTerm(append([]*ast.Term(nil), elems...)...)
+	c.comp[h] = append(c.comp[h], t)
+	return t
+}
+
+// object is the object of the key/value terms on the stack from mark, whose
+// members' hash is h; it pops them.
+func (c *converter) object(mark int, h uint64) *ast.Term {
+	kvs := c.stack[mark:]
+	defer func() { c.stack = c.stack[:mark] }()
+	h = mix(h ^ uint64(len(kvs)/2))
+	for _, u := range c.comp[h] {
+		if o, ok := u.Value.(ast.Object); ok && o.Len() == len(kvs)/2 && sameItems(o, kvs) {
+			return u
+		}
+	}
+	items := make([][2]*ast.Term, len(kvs)/2)
+	for i := range items {
+		items[i] = [2]*ast.Term{kvs[2*i], kvs[2*i+1]}
+	}
+	t := ast.ObjectTerm(items...)
+	c.comp[h] = append(c.comp[h], t)
+	return t
+}
+
+// value converts a document parsed by fastjson (keys unique) as term
+// converts the same document decoded by encoding/json.
+func (c *converter) value(v *fastjson.Value) (*ast.Term, error) {
+	switch v.Type() {
+	case fastjson.TypeNull:
+		return nullTerm, nil
+	case fastjson.TypeTrue:
+		return trueTerm, nil
+	case fastjson.TypeFalse:
+		return falseTerm, nil
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		if t, ok := c.strs[string(b)]; ok {
+			return t, nil
+		}
+		return c.str(string(b)), nil
+	case fastjson.TypeNumber:
+		c.buf = v.MarshalTo(c.buf[:0])
+		if t, ok := c.nums[string(c.buf)]; ok {
+			return t, nil
+		}
+		return c.num(string(c.buf))
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		mark := len(c.stack)
+		h := uint64(0x9e3779b97f4a7c15)
+		for _, e := range a {
+			t, err := c.value(e)
+			if err != nil {
+				c.stack = c.stack[:mark]
+				return nil, err
+			}
+			c.stack = append(c.stack, t)
+			h = mix(h ^ id(t))
+		}
+		return c.array(mark, h), nil
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		mark := len(c.stack)
+		h := uint64(0)
+		var err error
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if err != nil {
+				return
+			}
+			var t *ast.Term
+			if t, err = c.value(e); err != nil {
+				return
+			}
+			kt, ok := c.strs[string(k)]
+			if !ok {
+				kt = c.str(string(k))
+			}
+			c.stack = append(c.stack, kt, t)
+			h += mix(id(kt)*31 ^ id(t)) // order-independent
+		})
+		if err != nil {
+			c.stack = c.stack[:mark]
+			return nil, err
+		}
+		return c.object(mark, h), nil
+	}
+	return nil, fmt.Errorf("unexpected JSON type %s", v.Type())
 }
 
 func sameElems(a *ast.Array, elems []*ast.Term) bool {

@@ -125,7 +125,13 @@ func (c collector) collectOne() (*snapshot.Snapshot, error) {
 		if in.Snapshot == collectors.Stdin && stdin == nil {
 			return nil, usageErr("--snapshot -: standard input is not readable")
 		}
-		s, err := collectors.FromSnapshotFile(in.Snapshot, stdin, c.params.RootNamespace, c.converter())
+		var s *snapshot.Snapshot
+		var err error
+		if c.release {
+			s, err = collectors.FromSnapshotFileConverted(in.Snapshot, stdin, c.params.RootNamespace, evaluate.NewConverter())
+		} else {
+			s, err = collectors.FromSnapshotFile(in.Snapshot, stdin, c.params.RootNamespace, nil)
+		}
 		if err != nil {
 			return nil, &Error{Kind: Usage, Err: err}
 		}

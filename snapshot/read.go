@@ -16,7 +16,7 @@ import (
 // handed to one decoder per core, in batches, so that reading the stream
 // and decoding the objects overlap. Field names match as encoding/json
 // matches them (case-insensitively; the last of repeated fields wins).
-func readStream(r io.Reader, each func(*Object)) (*Snapshot, error) {
+func readStream(r io.Reader, each func(*Object), value ValueFunc) (*Snapshot, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if err := delim(dec, '{'); err != nil {
@@ -38,7 +38,7 @@ func readStream(r io.Reader, each func(*Object)) (*Snapshot, error) {
 			header[key] = raw
 			continue
 		}
-		if objects, err = readObjects(dec, each); err != nil {
+		if objects, err = readObjects(dec, each, value); err != nil {
 			return nil, err
 		}
 	}
@@ -78,8 +78,9 @@ type batch struct {
 }
 
 // readObjects decodes the objects array (or null) at the decoder's
-// position.
-func readObjects(dec *json.Decoder, each func(*Object)) ([]Object, error) {
+// position. value, when not nil, decodes the elements it can (see
+// ReadValues); the others are decoded with encoding/json and given to each.
+func readObjects(dec *json.Decoder, each func(*Object), value ValueFunc) ([]Object, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -102,9 +103,16 @@ func readObjects(dec *json.Decoder, each func(*Object)) ([]Object, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var fast *fastDecoder
+			if value != nil {
+				fast = &fastDecoder{}
+			}
 			for b := range jobs {
 				out := make([]Object, len(b.raw))
 				for i, raw := range b.raw {
+					if fast != nil && fast.decode(raw, &out[i], value) {
+						continue
+					}
 					d := json.NewDecoder(bytes.NewReader(raw))
 					d.UseNumber()
 					if err := d.Decode(&out[i]); err != nil {

@@ -38,7 +38,7 @@ func TestReadEqualsOneDecode(t *testing.T) {
 		"trailing document": `{"schemaVersion":"meshaudit.io/snapshot/v1","objects":[]} {"x":1}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			got, err := readStream(strings.NewReader(doc), nil)
+			got, err := readStream(strings.NewReader(doc), nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -325,7 +325,11 @@ func Read(r io.Reader) (*Snapshot, error) { return ReadEach(r, nil) }
 // core (a 100k-object snapshot is hundreds of megabytes of JSON) and calling
 // each, when not nil, on every object from the decoding goroutine.
 func ReadEach(r io.Reader, each func(*Object)) (*Snapshot, error) {
-	s, err := readStream(r, each)
+	return read(r, each, nil)
+}
+
+func read(r io.Reader, each func(*Object), value ValueFunc) (*Snapshot, error) {
+	s, err := readStream(r, each, value)
 	if err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
