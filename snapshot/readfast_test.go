@@ -59,14 +59,34 @@ func readFast(data []byte) (*Snapshot, error) {
 	})
 }
 
-// sameRead fails unless both reads of data agree: the same error, or
-// snapshots deeply equal.
+// readOld reads data as readMaps does with the reader as it was before
+// the splitter.
+func readOld(data []byte) (*Snapshot, error) {
+	return checked(oldReadStream(bytes.NewReader(data), func(o *Object) {
+		DropNulls(o.Object)
+		Redact(o.Kind, o.Object, "istio-system")
+	}, nil))
+}
+
+// sameRead fails unless the three reads of data agree: the reader before
+// the splitter, ReadEach and ReadValues accept it or not alike (ReadEach
+// and ReadValues with the same error), and what they accept is deeply
+// equal.
 func sameRead(t *testing.T, data []byte) {
 	t.Helper()
+	old, oerr := readOld(data)
 	want, werr := readMaps(data)
 	got, gerr := readFast(data)
+	if (oerr == nil) != (werr == nil) {
+		t.Fatalf("the splitter reads differently:\nbefore: %v\nnow:    %v", oerr, werr)
+	}
 	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
 		t.Fatalf("errors differ:\nReadEach:   %v\nReadValues: %v", werr, gerr)
+	}
+	if !reflect.DeepEqual(old, want) {
+		a, _ := json.Marshal(old)
+		b, _ := json.Marshal(want)
+		t.Fatalf("snapshots differ:\nbefore:   %s\nReadEach: %s", a, b)
 	}
 	if !reflect.DeepEqual(want, got) {
 		a, _ := json.Marshal(want)

@@ -330,6 +330,11 @@ func ReadEach(r io.Reader, each func(*Object)) (*Snapshot, error) {
 
 func read(r io.Reader, each func(*Object), value ValueFunc) (*Snapshot, error) {
 	s, err := readStream(r, each, value)
+	return checked(s, err)
+}
+
+// checked is a decoded snapshot, checked.
+func checked(s *Snapshot, err error) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
 	}
