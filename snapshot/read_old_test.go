@@ -74,8 +74,6 @@ func oldDelim(dec *json.Decoder, want json.Delim) error {
 	return nil
 }
 
-
-
 type oldBatch struct {
 	start int
 	raw   []json.RawMessage
