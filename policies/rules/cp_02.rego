@@ -148,28 +148,14 @@ proxy_at(spec) := [sprintf("%s[%d].image", [kind, i]), c.image] if {
 	c.image != "auto"
 }
 
-# status_revisions: the revision of every distinct sidecar.istio.io/status
-# annotation of the input, parsed once (the Pods of one workload share it).
-status_revisions := {raw: r |
-	some raw in status_annotations
+status_revision(ann) := r if {
+	raw := ann["sidecar.istio.io/status"]
 	is_string(raw)
 	json.is_valid(raw)
 	r := json.unmarshal(raw).revision
 	is_string(r)
 	r != ""
 }
-
-status_annotations contains raw if {
-	some w in lib.workloads
-	raw := w.annotations["sidecar.istio.io/status"]
-}
-
-status_annotations contains raw if {
-	some p in lib.objects("Pod")
-	raw := lib.annotations(p)["sidecar.istio.io/status"]
-}
-
-status_revision(ann) := status_revisions[ann["sidecar.istio.io/status"]]
 
 pod_revision(ann, lbls) := r if {
 	r := status_revision(ann)
@@ -180,26 +166,15 @@ pod_revision(ann, lbls) := r if {
 
 # owner_resource: the topmost controller in the input (two levels: Pod ->
 # ReplicaSet -> Deployment, Pod -> Job -> CronJob).
-owner_resource(p) := owners[[ref.kind, lib.ns(p), ref.name]] if {
+owner_resource(p) := lib.resource(gp) if {
 	ref := lib.controller(p)
-} else := lib.resource(p)
-
-# owners: the topmost controller of every controller reference of a Pod,
-# walked once per controller (the Pods of one ReplicaSet share it).
-owners := {[ref.kind, n, ref.name]: owner_of(ref, n) | some [ref, n] in pod_controllers}
-
-pod_controllers contains [ref, lib.ns(p)] if {
-	some p in lib.objects("Pod")
-	ref := lib.controller(p)
-}
-
-owner_of(ref, n) := lib.resource(gp) if {
-	some parent in lib.workload_objects(ref.kind, n, ref.name)
+	some parent in lib.workload_objects(ref.kind, lib.ns(p), ref.name)
 	ref2 := lib.controller(parent)
-	some gp in lib.workload_objects(ref2.kind, n, ref2.name)
+	some gp in lib.workload_objects(ref2.kind, lib.ns(p), ref2.name)
 } else := lib.resource(parent) if {
-	some parent in lib.workload_objects(ref.kind, n, ref.name)
-}
+	ref := lib.controller(p)
+	some parent in lib.workload_objects(ref.kind, lib.ns(p), ref.name)
+} else := lib.resource(p)
 
 # proxies: {resource, image, revision} of every injected proxy.
 proxies_found contains {"resource": w.resource, "image": img, "revision": pod_revision(w.annotations, w.labels), "evidence": {"path": sprintf("%s.%s", [lib.pod_spec_path(w), path]), "value": img}} if {
