@@ -168,3 +168,32 @@ test_injection_enabled_needs_default_revision if {
 	count(cp_02.deny) == 0 with input as inp2
 	cp_02.judged == {{"apiVersion": "v1", "kind": "Namespace", "namespace": "", "name": "app"}} with input as inp2
 }
+
+# The owner walk is shared per controller reference: same ReplicaSet name in
+# two namespaces, the Deployment only in one of them.
+test_owner_walk_keyed_by_namespace if {
+	other_rs := json.patch(web_rs, [{"op": "replace", "path": "/metadata/namespace", "value": "other"}])
+	other_pod := json.patch(pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), [{"op": "replace", "path": "/metadata/namespace", "value": "other"}])
+	inp := testlib.live(object.union(base([pod("web-1", "default", "docker.io/istio/proxyv2:1.30.1"), other_pod]), {
+		"Namespace": [testlib.namespace("app", {"istio-injection": "enabled"}), testlib.namespace("other", {"istio-injection": "enabled"})],
+		"ReplicaSet": [web_rs, other_rs],
+	}))
+	{f.resource | some f in cp_02.deny} == {
+		testlib.deployment_ref("app", "web"),
+		{"apiVersion": "apps/v1", "kind": "ReplicaSet", "namespace": "other", "name": "web-5d4f"},
+	} with input as inp
+}
+
+# A status annotation that is not JSON, or has no string revision, falls
+# back to the pod's istio.io/rev label, else the default revision.
+test_status_annotation_fallbacks if {
+	bad := json.patch(pod("web-1", "default", "docker.io/istio/proxyv2:1.31.2"), [
+		{"op": "replace", "path": "/metadata/annotations/sidecar.istio.io~1status", "value": "{not json"},
+		{"op": "add", "path": "/metadata/labels", "value": {"istio.io/rev": "canary"}},
+	])
+	norev := json.patch(pod("web-2", "default", "docker.io/istio/proxyv2:1.31.2"), [{"op": "replace", "path": "/metadata/annotations/sidecar.istio.io~1status", "value": "{\"revision\":3}"}])
+	testlib.strip(cp_02.deny) == {{
+		"msg": "istio-proxy was injected by revision canary, which has no istiod Deployment",
+		"resource": testlib.deployment_ref("app", "web"),
+	}} with input as testlib.live(base([bad, norev]))
+}

@@ -162,10 +162,13 @@ other_ns := "*"
 # pod_labels maps [namespace, label key, value] to the pod labels of the
 # workloads carrying that label, and meshed_pod_labels likewise for meshed,
 # non-gateway workloads (built once): a Service's selector is resolved by
-# looking up one of its pairs, never by scanning its namespace.
+# looking up one of its pairs, never by scanning its namespace. Only the
+# keys selected() looks up (the least key of some Service's selector) are
+# indexed: the other labels of a pod would only grow the index.
 pod_labels := lib.group([[[w.namespace, k, v], w.labels] |
 	some w in lib.workloads
 	some k, v in w.labels
+	lookup_keys[k]
 ])
 
 meshed_pod_labels := lib.group([[[w.namespace, k, v], w.labels] |
@@ -173,7 +176,14 @@ meshed_pod_labels := lib.group([[[w.namespace, k, v], w.labels] |
 	lib.meshed(w)
 	not lib.gateway(w)
 	some k, v in w.labels
+	lookup_keys[k]
 ])
+
+# lookup_keys: the label keys selected() looks up, a set built once.
+lookup_keys := {min(object.keys(sel)) |
+	some s in lib.objects("Service")
+	sel := selector(s)
+}
 
 selector(s) := sel if {
 	sel := object.get(s, ["spec", "selector"], {})
