@@ -491,8 +491,6 @@ func TestDerivedVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := *eng
-	ref.regoOnly = true
 	cases := map[string]*snapshot.Snapshot{}
 	dirs, _ := filepath.Glob(filepath.Join("..", "testdata", "scenarios", "*"))
 	for _, dir := range dirs {
@@ -524,24 +522,7 @@ func TestDerivedVerdicts(t *testing.T) {
 	for _, name := range names {
 		s := cases[name]
 		t.Run(name, func(t *testing.T) {
-			got, err := eng.Evaluate(ctx, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := ref.Evaluate(ctx, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gb, _ := json.Marshal(got)
-			wb, _ := json.Marshal(want)
-			if string(gb) != string(wb) {
-				for i := range want.Rules {
-					if g, w := got.Rules[i], want.Rules[i]; g.Status != w.Status || g.Reason != w.Reason || g.Findings != w.Findings {
-						t.Fatalf("rule %s: with input.derived %s (%s, %d findings), in Rego %s (%s, %d findings)", w.ID, g.Status, g.Reason, g.Findings, w.Status, w.Reason, w.Findings)
-					}
-				}
-				t.Fatalf("reports differ (findings): %d vs %d", len(got.Findings), len(want.Findings))
-			}
+			got := sameReportAsRego(t, eng, s, "input.derived")
 			if name == "owner reference not an object" {
 				for _, r := range got.Rules {
 					if r.ID == "POD-03" {
@@ -554,4 +535,34 @@ func TestDerivedVerdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameReportAsRego evaluates s with eng and with the same engine leaving
+// every library fact to Rego (regoOnly), fails unless the two reports are
+// identical (naming the first rule whose verdict differs, computed "with"
+// the Go-derived facts), and returns eng's report.
+func sameReportAsRego(t *testing.T, eng *Engine, s *snapshot.Snapshot, with string) *report.Report {
+	t.Helper()
+	ctx := context.Background()
+	ref := *eng
+	ref.regoOnly = true
+	got, err := eng.Evaluate(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Evaluate(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := json.Marshal(got)
+	wb, _ := json.Marshal(want)
+	if string(gb) != string(wb) {
+		for i := range want.Rules {
+			if g, w := got.Rules[i], want.Rules[i]; g.Status != w.Status || g.Reason != w.Reason || g.Findings != w.Findings {
+				t.Fatalf("rule %s: with %s %s (%s, %d findings), in Rego %s (%s, %d findings)", w.ID, with, g.Status, g.Reason, g.Findings, w.Status, w.Reason, w.Findings)
+			}
+		}
+		t.Fatalf("the report with %s differs from the report computed in Rego (findings: %d vs %d)", with, len(got.Findings), len(want.Findings))
+	}
+	return got
 }

@@ -454,26 +454,7 @@ func TestWorkloadFactsVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref := *eng
-			ref.regoOnly = true
-			got, err := eng.Evaluate(ctx, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := ref.Evaluate(ctx, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gb, _ := json.Marshal(got)
-			wb, _ := json.Marshal(want)
-			if string(gb) != string(wb) {
-				for i := range want.Rules {
-					if g, w := got.Rules[i], want.Rules[i]; g.Status != w.Status || g.Reason != w.Reason || g.Findings != w.Findings {
-						t.Fatalf("rule %s: with workload facts %s (%s, %d findings), in Rego %s (%s, %d findings)", w.ID, g.Status, g.Reason, g.Findings, w.Status, w.Reason, w.Findings)
-					}
-				}
-				t.Fatalf("reports differ (findings): %d vs %d", len(got.Findings), len(want.Findings))
-			}
+			sameReportAsRego(t, eng, s, "workload facts")
 		})
 	}
 }
@@ -622,21 +603,7 @@ func TestWorkloadFactsGrid(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ref := *eng
-				ref.regoOnly = true
-				got, err := eng.Evaluate(ctx, s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := ref.Evaluate(ctx, s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gb, _ := json.Marshal(got)
-				wb, _ := json.Marshal(want)
-				if string(gb) != string(wb) {
-					t.Errorf("the report with workload facts differs from the report computed in Rego")
-				}
+				sameReportAsRego(t, eng, s, "workload facts")
 			})
 		}
 	}
