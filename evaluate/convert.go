@@ -113,6 +113,15 @@ func newConverter() *converter {
 	return &converter{strs: map[string]*ast.Term{}, nums: map[string]*ast.Term{}, comp: map[uint64][]*ast.Term{}}
 }
 
+// strBytes is str of b, without copying b into a string when its term
+// exists already (the map lookup does not allocate).
+func (c *converter) strBytes(b []byte) *ast.Term {
+	if t, ok := c.strs[string(b)]; ok {
+		return t
+	}
+	return c.str(string(b))
+}
+
 func (c *converter) str(s string) *ast.Term {
 	if t, ok := c.strs[s]; ok {
 		return t
@@ -251,10 +260,7 @@ func (c *converter) value(v *fastjson.Value) (*ast.Term, error) {
 		return falseTerm, nil
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
-		if t, ok := c.strs[string(b)]; ok {
-			return t, nil
-		}
-		return c.str(string(b)), nil
+		return c.strBytes(b), nil
 	case fastjson.TypeNumber:
 		c.buf = v.MarshalTo(c.buf[:0])
 		if t, ok := c.nums[string(c.buf)]; ok {
@@ -288,10 +294,7 @@ func (c *converter) value(v *fastjson.Value) (*ast.Term, error) {
 			if t, err = c.value(e); err != nil {
 				return
 			}
-			kt, ok := c.strs[string(k)]
-			if !ok {
-				kt = c.str(string(k))
-			}
+			kt := c.strBytes(k)
 			c.stack = append(c.stack, kt, t)
 			h += mix(id(kt)*31 ^ id(t)) // order-independent
 		})

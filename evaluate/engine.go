@@ -20,7 +20,8 @@ import (
 )
 
 // The engine: the modules compiled once, one prepared query per rule, and
-// their evaluation by one worker per core under one deadline. Queries are built as OPA terms (ast.Body), never as text.
+// their evaluation by one worker per core under one deadline. Queries are
+// built as OPA terms (ast.Body), never as text.
 
 // Capabilities are the built-ins a policy may call: OPA's, minus every
 // one OPA's own capability metadata marks nondeterministic — network
